@@ -1,5 +1,6 @@
 package dev.enas.controller;
 
+import dev.enas.spec.ControllerSpec;
 import dev.enas.space.SearchSpace;
 
 /** Creates and restores controllers by the kind named in their spec. */

@@ -1,5 +1,6 @@
 package dev.enas.controller;
 
+import dev.enas.spec.ControllerSpec;
 import dev.enas.space.Architecture;
 import dev.enas.space.Decision;
 import dev.enas.space.SearchSpace;

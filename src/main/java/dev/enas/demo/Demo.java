@@ -1,7 +1,7 @@
 package dev.enas.demo;
 
+import dev.enas.spec.ControllerSpec;
 import dev.enas.controller.Controller;
-import dev.enas.controller.ControllerSpec;
 import dev.enas.controller.Controllers;
 import dev.enas.controller.Reward;
 import dev.enas.controller.Sample;

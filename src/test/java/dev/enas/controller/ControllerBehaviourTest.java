@@ -1,5 +1,6 @@
 package dev.enas.controller;
 
+import dev.enas.spec.ControllerSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -155,15 +156,15 @@ class ControllerBehaviourTest {
   void specViolationsNameTheFieldAndRange() {
     ControllerSpec bad = new ControllerSpec("greedy", 0, 1, -1, 1.5, 0, 1, 1e-4, 1.0, 1.2, 0.8,
         5, 0.999, 1e-3, 0.1, 50, 0);
-    assertThat(bad.violations("controller."))
+    assertThat(bad.violations("controller.")).extracting(Object::toString)
         .contains(
-            "controller.kind must be 'enas' or 'random', was 'greedy'",
-            "controller.hiddenSize must be in 1..1024, was 0",
-            "controller.learningRate must be positive, finite and at most 1.0, was -1.0",
-            "controller.temperature must be positive, finite and at most 1000.0, was 0.0",
-            "controller.baselineDecay must be in [0.0, 1.0), was 1.0",
-            "controller.skipTarget must be in (0, 1), was 1.2",
-            "controller.childrenPerUpdate must be in 1..10000, was 0");
+            "controller.kind: must be 'enas' or 'random', was 'greedy'",
+            "controller.hiddenSize: must be in 1..1024, was 0",
+            "controller.learningRate: must be positive, finite and at most 1, was -1.0",
+            "controller.temperature: must be positive, finite and at most 1000, was 0.0",
+            "controller.baselineDecay: must be in [0, 1), was 1.0",
+            "controller.skipTarget: must be in (0, 1), was 1.2",
+            "controller.childrenPerUpdate: must be in 1..10000, was 0");
     assertThatThrownBy(bad::validate).hasMessageContaining("controller.hiddenSize");
     assertThat(ControllerSpec.macroDefaults().violations("")).isEmpty();
     assertThat(ControllerSpec.microDefaults().violations("")).isEmpty();

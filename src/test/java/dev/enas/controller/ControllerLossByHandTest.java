@@ -1,5 +1,6 @@
 package dev.enas.controller;
 
+import dev.enas.spec.ControllerSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,4 +1,4 @@
-package dev.enas.controller;
+package dev.enas.spec;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -92,62 +92,36 @@ public record ControllerSpec(
   }
 
   /**
-   * Every field out of range, each message naming the field and its accepted range; empty when
-   * the spec is valid. Field names carry the given prefix (for example "controller.").
+   * Every field out of range, each naming the field (with the given prefix, for example
+   * "controller.") and its accepted range; empty when the spec is valid.
    */
-  public List<String> violations(String prefix) {
-    List<String> out = new ArrayList<>();
+  public List<FieldViolation> violations(String prefix) {
+    List<FieldViolation> out = new ArrayList<>();
     if (!"enas".equals(kind) && !"random".equals(kind)) {
-      out.add(prefix + "kind must be 'enas' or 'random', was '" + kind + "'");
+      out.add(new FieldViolation(prefix + "kind", "must be 'enas' or 'random', was '" + kind + "'"));
     }
-    intRange(out, prefix + "hiddenSize", hiddenSize, 1, MAX_HIDDEN);
-    intRange(out, prefix + "lstmLayers", lstmLayers, 1, 4);
-    positive(out, prefix + "learningRate", learningRate, 1.0);
-    range(out, prefix + "tanhConstant", tanhConstant, 0, 100, true);
-    positive(out, prefix + "temperature", temperature, 1000);
-    positive(out, prefix + "opTanhReduce", opTanhReduce, 1000);
-    range(out, prefix + "entropyWeight", entropyWeight, 0, 10, true);
-    range(out, prefix + "baselineDecay", baselineDecay, 0, 1, false);
-    if (!(skipTarget > 0 && skipTarget < 1)) {
-      out.add(prefix + "skipTarget must be in (0, 1), was " + skipTarget);
-    }
-    range(out, prefix + "skipWeight", skipWeight, 0, 100, true);
-    range(out, prefix + "gradientClip", gradientClip, 0, 1e6, true);
-    range(out, prefix + "adamBeta2", adamBeta2, 0, 1, false);
-    positive(out, prefix + "adamEpsilon", adamEpsilon, 1);
-    positive(out, prefix + "initRange", initRange, 10);
-    intRange(out, prefix + "updatesPerEpoch", updatesPerEpoch, 0, 1_000_000);
-    intRange(out, prefix + "childrenPerUpdate", childrenPerUpdate, 1, 10_000);
+    Checks.intRange(out, prefix + "hiddenSize", hiddenSize, 1, MAX_HIDDEN);
+    Checks.intRange(out, prefix + "lstmLayers", lstmLayers, 1, 4);
+    Checks.positive(out, prefix + "learningRate", learningRate, 1);
+    Checks.range(out, prefix + "tanhConstant", tanhConstant, 0, 100, true);
+    Checks.positive(out, prefix + "temperature", temperature, 1000);
+    Checks.positive(out, prefix + "opTanhReduce", opTanhReduce, 1000);
+    Checks.range(out, prefix + "entropyWeight", entropyWeight, 0, 10, true);
+    Checks.range(out, prefix + "baselineDecay", baselineDecay, 0, 1, false);
+    Checks.open(out, prefix + "skipTarget", skipTarget, 0, 1);
+    Checks.range(out, prefix + "skipWeight", skipWeight, 0, 100, true);
+    Checks.range(out, prefix + "gradientClip", gradientClip, 0, 1e6, true);
+    Checks.range(out, prefix + "adamBeta2", adamBeta2, 0, 1, false);
+    Checks.positive(out, prefix + "adamEpsilon", adamEpsilon, 1);
+    Checks.positive(out, prefix + "initRange", initRange, 10);
+    Checks.intRange(out, prefix + "updatesPerEpoch", updatesPerEpoch, 0, 1_000_000);
+    Checks.intRange(out, prefix + "childrenPerUpdate", childrenPerUpdate, 1, 10_000);
     return out;
   }
 
-  /** Throws an {@link IllegalArgumentException} listing every violation, if there is one. */
+  /** Throws a {@link SpecException} naming every invalid field, if there is one. */
   public ControllerSpec validate() {
-    List<String> problems = violations("controller.");
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", problems));
-    }
+    SpecException.throwIfAny(violations("controller."));
     return this;
-  }
-
-  private static void intRange(List<String> out, String field, int value, int min, int max) {
-    if (value < min || value > max) {
-      out.add(field + " must be in " + min + ".." + max + ", was " + value);
-    }
-  }
-
-  private static void positive(List<String> out, String field, double value, double max) {
-    if (!(value > 0 && value <= max)) {
-      out.add(field + " must be positive, finite and at most " + max + ", was " + value);
-    }
-  }
-
-  private static void range(
-      List<String> out, String field, double value, double min, double max, boolean maxInclusive) {
-    boolean ok = value >= min && (maxInclusive ? value <= max : value < max);
-    if (!ok) {
-      out.add(field + " must be in [" + min + ", " + max + (maxInclusive ? "]" : ")")
-          + ", was " + value);
-    }
   }
 }
