@@ -70,8 +70,8 @@ public final class Cifar10Reader {
     try (BufferedInputStream in = new BufferedInputStream(DataFiles.open(batch, "CIFAR-10 batch file"))) {
       if (DataFiles.isGzip(in)) {
         byte[] content;
-        try {
-          content = new GZIPInputStream(in).readAllBytes();
+        try (GZIPInputStream gzip = new GZIPInputStream(in)) {
+          content = gzip.readAllBytes();
         } catch (ZipException | EOFException e) {
           throw DataFiles.corruptGzip(name, e);
         }

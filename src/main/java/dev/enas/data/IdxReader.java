@@ -38,8 +38,8 @@ public final class IdxReader {
 
   /**
    * Reads from streams, for classpath resources and other sources without a path. The names appear in
-   * error messages in place of file names; the dataset is named after {@code imagesName}. The caller
-   * closes the streams.
+   * error messages in place of file names; the dataset is named after {@code imagesName}. Both streams
+   * are closed on return, which also frees the native inflater of a gzip stream at once.
    */
   public static ImageDataset read(InputStream images, String imagesName, InputStream labels,
       String labelsName, List<String> classNames) throws IOException {
@@ -47,8 +47,14 @@ public final class IdxReader {
     if (classNames.isEmpty()) {
       throw new IllegalArgumentException("classNames must name at least one class");
     }
-    InputStream imageData = DataFiles.decompressed(images, imagesName);
-    InputStream labelData = DataFiles.decompressed(labels, labelsName);
+    try (InputStream imageData = DataFiles.decompressed(images, imagesName);
+        InputStream labelData = DataFiles.decompressed(labels, labelsName)) {
+      return readDecompressed(imageData, imagesName, labelData, labelsName, classNames);
+    }
+  }
+
+  private static ImageDataset readDecompressed(InputStream imageData, String imagesName,
+      InputStream labelData, String labelsName, List<String> classNames) throws IOException {
     int[] imageHeader = readHeader(imageData, imagesName, IMAGES_MAGIC, "an images file", 3);
     int[] labelHeader = readHeader(labelData, labelsName, LABELS_MAGIC, "a labels file", 1);
     int count = imageHeader[0];
