@@ -1,0 +1,61 @@
+package dev.enas.train;
+
+import java.util.List;
+
+/**
+ * What a running search reports, in the order it happens. Events are plain values (no native
+ * resources), so they can be logged, stored and sent to any number of watchers.
+ */
+public sealed interface SearchEvent {
+
+  /** The search entered a new phase. */
+  record PhaseChanged(Phase phase) implements SearchEvent {}
+
+  /** One shared-weight step trained a sampled child on one minibatch. */
+  record ChildTrained(int epoch, long step, String architecture, double loss, double learningRate)
+      implements SearchEvent {}
+
+  /** A step's loss was NaN or infinite: its update was skipped and the search went on. */
+  record StepSkipped(int epoch, long step, String architecture, String reason, int inARow)
+      implements SearchEvent {}
+
+  /** The controller sampled a child and it was rewarded on a validation batch. */
+  record ArchitectureSampled(
+      int epoch, long policyVersion, String architecture, double reward, double logProbability,
+      double entropy, double baseline) implements SearchEvent {}
+
+  /** The controller made one REINFORCE update from several rewarded children. */
+  record ControllerUpdated(
+      int epoch, long policyVersion, int children, double meanReward, double meanEntropy,
+      double baseline, double loss, double gradientNorm) implements SearchEvent {}
+
+  /** A search epoch (shared pass and controller updates) ended. */
+  record EpochFinished(
+      int epoch, int epochs, double meanTrainLoss, double meanReward, String bestArchitecture,
+      double bestReward, double seconds) implements SearchEvent {}
+
+  /** One derived candidate and its reward on the common validation batch. */
+  record Candidate(String architecture, double reward, double logProbability) {}
+
+  /** Derivation scored the sampled candidates; the first of {@code top} is the chosen child. */
+  record Derived(List<Candidate> top, int sampled) implements SearchEvent {
+    public Derived {
+      top = List.copyOf(top);
+    }
+  }
+
+  /** An epoch of retraining the derived child from scratch ended. */
+  record FinalTrainingProgress(
+      int epoch, int epochs, double trainLoss, double trainAccuracy, double validationAccuracy)
+      implements SearchEvent {}
+
+  /** The search succeeded: the derived child and its test accuracy. */
+  record Finished(String architecture, double testAccuracy, long parameters, double seconds)
+      implements SearchEvent {}
+
+  /** The search failed; the reason is meant for people. */
+  record Failed(String reason) implements SearchEvent {}
+
+  /** The search was cancelled at a step boundary. */
+  record Cancelled(String reason) implements SearchEvent {}
+}
