@@ -56,7 +56,11 @@ final class ParamStore implements AutoCloseable {
     return register(new Param(name, Param.Kind.STATISTIC, shape, value, null));
   }
 
-  private Param weight(String name, long[] shape, float[] data) {
+  /** A trainable tensor with given values (row-major). */
+  Param weight(String name, long[] shape, float[] data) {
+    if (data.length != size(shape)) {
+      throw new IllegalArgumentException(name + ": " + data.length + " values for shape " + Arrays.toString(shape));
+    }
     NDArray value = manager.create(data, new Shape(shape));
     value.setRequiresGradient(true);
     NDArray momentum = manager.zeros(new Shape(shape));
