@@ -17,7 +17,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * For every architecture, the standalone network with the supernet's weights copied in computes
  * what the supernet computes for that child.
  */
-class EquivalenceProperties {
+class EquivalenceTest {
   private static final int BATCH = 4;
   private static Supernet macro;
   private static Supernet micro;

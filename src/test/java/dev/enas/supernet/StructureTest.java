@@ -22,7 +22,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * A standalone network holds exactly its architecture: one operation per layer or node input, the
  * chosen edges, and no weights of candidates the architecture does not use.
  */
-class StructureProperties {
+class StructureTest {
   private static final MacroSpace MACRO = new MacroSpace(6);
   private static final MicroSpace MICRO = new MicroSpace(3);
   private static final NetworkSpec MACRO_SPEC = NoDriftTest.macroSpec();
