@@ -175,7 +175,7 @@ final class MacroBody implements Body {
       String input = i == 0 ? "stem" : nameAt(steps, names, i - 1, s);
       for (MacroBranch b : branches.get(i).values()) {
         String name = "layer" + i + "." + b.op().shortName();
-        steps.add(new LayerDescriptor(name, b.op().shortName(), List.of(input), names(b.params())));
+        steps.add(new LayerDescriptor(name, b.op().shortName(), List.of(input), Param.names(b.params())));
       }
       String out = "layer" + i + "." + arch.op(i).shortName();
       if (i > 0) {
@@ -186,7 +186,7 @@ final class MacroBody implements Body {
           }
         }
         out = "layer" + i;
-        steps.add(new LayerDescriptor(out, "sum_bn", terms, names(sumBns.get(i).params())));
+        steps.add(new LayerDescriptor(out, "sum_bn", terms, Param.names(sumBns.get(i).params())));
       }
       Map<Integer, String> byStage = new HashMap<>();
       byStage.put(s, out);
@@ -211,7 +211,7 @@ final class MacroBody implements Body {
       name = reductionName(reductions[s - 1], j);
       steps.add(
           new LayerDescriptor(
-              name, "factorized_reduce", List.of(from), fr == null ? List.of() : names(fr.params())));
+              name, "factorized_reduce", List.of(from), fr == null ? List.of() : Param.names(fr.params())));
       names.get(j).put(s, name);
     }
     return name;
@@ -219,9 +219,5 @@ final class MacroBody implements Body {
 
   private static String reductionName(int r, int j) {
     return "reduction" + r + ".layer" + j;
-  }
-
-  static List<String> names(List<Param> params) {
-    return params.stream().map(Param::name).toList();
   }
 }

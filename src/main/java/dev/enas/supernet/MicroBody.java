@@ -213,7 +213,7 @@ final class MicroBody implements Body {
     MicroArchitecture arch = micro(architecture);
     List<LayerDescriptor> steps = new ArrayList<>();
     List<String> stemParams = new ArrayList<>(List.of(stemConv.name()));
-    stemParams.addAll(MacroBody.names(stemBn.params()));
+    stemParams.addAll(Param.names(stemBn.params()));
     steps.add(new LayerDescriptor("stem", "conv3x3_bn", List.of("image"), stemParams));
     Map<Integer, String> outputName = new HashMap<>();
     for (Cell cell : cells) {
@@ -222,29 +222,28 @@ final class MicroBody implements Body {
       String src1 = cell.index >= 1 ? "cell" + (cell.index - 1) : "stem";
       steps.add(
           new LayerDescriptor(
-              name + ".in0", cell.in0.op(), List.of(src0), MacroBody.names(cell.in0.params())));
+              name + ".in0", cell.in0.op(), List.of(src0), Param.names(cell.in0.params())));
       steps.add(
           new LayerDescriptor(
-              name + ".in1", cell.in1.op(), List.of(src1), MacroBody.names(cell.in1.params())));
+              name + ".in1", cell.in1.op(), List.of(src1), Param.names(cell.in1.params())));
       List<String> stateNames = new ArrayList<>(List.of(name + ".in0", name + ".in1"));
       for (int k = 0; k < nodes; k++) {
         List<String> terms = new ArrayList<>();
-        for (Map.Entry<String, MicroBranch> e : cell.branches.entrySet()) {
-          String prefix = name + ".node" + k + ".";
-          if (e.getKey().startsWith(prefix)) {
-            String key = e.getKey();
-            int from = Integer.parseInt(key.substring(key.indexOf(".from") + 5, key.lastIndexOf('.')));
-            steps.add(
-                new LayerDescriptor(
-                    key,
-                    e.getValue().op().shortName(),
-                    List.of(stateNames.get(from)),
-                    MacroBody.names(e.getValue().params())));
-          }
-        }
         for (int slot = 0; slot < 2; slot++) {
+          for (int from = 0; from < k + 2; from++) {
+            for (MicroOp op : MicroOp.values()) {
+              String key = branchName(cell.index, k, slot, from, op);
+              MicroBranch branch = cell.branches.get(key);
+              if (branch != null) {
+                steps.add(
+                    new LayerDescriptor(
+                        key, op.shortName(), List.of(stateNames.get(from)), Param.names(branch.params())));
+              }
+            }
+          }
           terms.add(
-              branchName(cell.index, k, slot, arch.input(cell.type, k, slot), arch.op(cell.type, k, slot)));
+              branchName(
+                  cell.index, k, slot, arch.input(cell.type, k, slot), arch.op(cell.type, k, slot)));
         }
         String node = name + ".node" + k;
         steps.add(new LayerDescriptor(node, "add", terms, List.of()));
@@ -256,7 +255,7 @@ final class MicroBody implements Body {
         ends.add(stateNames.get(id));
       }
       cell.outWeights.values().forEach(p -> params.add(p.name()));
-      params.addAll(MacroBody.names(cell.outBn.params()));
+      params.addAll(Param.names(cell.outBn.params()));
       steps.add(new LayerDescriptor(name, "concat_relu_conv1x1_bn", ends, params));
       outputName.put(cell.index, name);
     }

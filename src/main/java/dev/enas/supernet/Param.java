@@ -2,6 +2,7 @@ package dev.enas.supernet;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One named tensor of a network: a trainable weight with its momentum buffer, or a batch-norm
@@ -52,6 +53,10 @@ final class Param {
   /** The Nesterov velocity; null for statistics, which the optimizer never sees. */
   NDArray momentum() {
     return momentum;
+  }
+
+  static List<String> names(List<Param> params) {
+    return params.stream().map(Param::name).toList();
   }
 
   @Override
