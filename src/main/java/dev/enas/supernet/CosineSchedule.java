@@ -27,7 +27,9 @@ public final class CosineSchedule {
     this.tMul = tMul;
   }
 
-  /** The paper's setting: 0.05 down to 0.0005, first period 10 epochs, each next one twice as long. */
+  /**
+   * The paper's setting: 0.05 down to 0.0005, first period 10 epochs, each next one twice as long.
+   */
   public static CosineSchedule enasDefaults() {
     return new CosineSchedule(0.05, 0.0005, 10, 2);
   }

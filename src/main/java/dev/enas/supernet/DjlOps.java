@@ -16,8 +16,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -98,8 +98,8 @@ final class DjlOps implements Ops<NDArray> {
   }
 
   /**
-   * Writes the running statistics this training pass computed into the stored ones, in place.
-   * Only the batch norms that ran have scratch copies, so no other statistic changes.
+   * Writes the running statistics this training pass computed into the stored ones, in place. Only
+   * the batch norms that ran have scratch copies, so no other statistic changes.
    */
   void commitStatistics() {
     if (mode != BatchNormMode.TRAIN) {

@@ -3,9 +3,9 @@ package dev.enas.supernet;
 import java.util.List;
 
 /**
- * Halves the resolution without discarding a pixel: two stride-2 1x1 convolutions, one on the
- * input and one on the input shifted by one pixel, each giving half the output channels,
- * concatenated and batch-normalized (the released ENAS code's factorized reduction).
+ * Halves the resolution without discarding a pixel: two stride-2 1x1 convolutions, one on the input
+ * and one on the input shifted by one pixel, each giving half the output channels, concatenated and
+ * batch-normalized (the released ENAS code's factorized reduction).
  */
 final class FactorizedReduce {
   private final boolean reluFirst;

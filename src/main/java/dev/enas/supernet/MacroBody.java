@@ -29,8 +29,10 @@ final class MacroBody implements Body {
   private final Bn stemBn;
   private final List<Map<MacroOp, MacroBranch>> branches = new ArrayList<>();
   private final List<Bn> sumBns = new ArrayList<>();
+
   /** reduce.get(s).get(j): reduction number s (stage s to s+1) of layer j's output. */
   private final List<Map<Integer, FactorizedReduce>> reduce = new ArrayList<>();
+
   private final Param headWeight;
   private final Param headBias;
 
@@ -41,7 +43,10 @@ final class MacroBody implements Body {
   MacroBody(ParamStore store, NetworkSpec spec, MacroSpace space, MacroArchitecture child) {
     if (spec.depth() != space.layers()) {
       throw new IllegalArgumentException(
-          "spec depth " + spec.depth() + " does not match the macro space's " + space.layers()
+          "spec depth "
+              + spec.depth()
+              + " does not match the macro space's "
+              + space.layers()
               + " layers");
     }
     this.spec = spec;
@@ -56,7 +61,8 @@ final class MacroBody implements Body {
       }
     }
     int c0 = spec.channelsAt(0);
-    stemConv = store.heNormal("stem.conv", spec.inputChannels() * 9, c0, spec.inputChannels(), 3, 3);
+    stemConv =
+        store.heNormal("stem.conv", spec.inputChannels() * 9, c0, spec.inputChannels(), 3, 3);
     stemBn = Bn.create(store, "stem.bn", c0);
     for (int i = 0; i < layers; i++) {
       int c = spec.channelsAt(stageOf[i]);
@@ -135,7 +141,10 @@ final class MacroBody implements Body {
       FactorizedReduce fr = reduce.get(s - 1).get(j);
       if (fr == null) {
         throw new IllegalArgumentException(
-            "this network holds no reduction of layer " + j + " after layer " + reductions[s - 1]
+            "this network holds no reduction of layer "
+                + j
+                + " after layer "
+                + reductions[s - 1]
                 + ": the architecture is not the one it was built for");
       }
       value = fr.forward(ops, at(ops, outputs, j, s - 1));
@@ -148,7 +157,10 @@ final class MacroBody implements Body {
     MacroBranch b = branches.get(layer).get(op);
     if (b == null) {
       throw new IllegalArgumentException(
-          "this network holds no " + op.shortName() + " at layer " + layer
+          "this network holds no "
+              + op.shortName()
+              + " at layer "
+              + layer
               + ": the architecture is not the one it was built for");
     }
     return b;
@@ -175,7 +187,8 @@ final class MacroBody implements Body {
       String input = i == 0 ? "stem" : nameAt(steps, names, i - 1, s);
       for (MacroBranch b : branches.get(i).values()) {
         String name = "layer" + i + "." + b.op().shortName();
-        steps.add(new LayerDescriptor(name, b.op().shortName(), List.of(input), Param.names(b.params())));
+        steps.add(
+            new LayerDescriptor(name, b.op().shortName(), List.of(input), Param.names(b.params())));
       }
       String out = "layer" + i + "." + arch.op(i).shortName();
       if (i > 0) {
@@ -211,7 +224,10 @@ final class MacroBody implements Body {
       name = reductionName(reductions[s - 1], j);
       steps.add(
           new LayerDescriptor(
-              name, "factorized_reduce", List.of(from), fr == null ? List.of() : Param.names(fr.params())));
+              name,
+              "factorized_reduce",
+              List.of(from),
+              fr == null ? List.of() : Param.names(fr.params())));
       names.get(j).put(s, name);
     }
     return name;

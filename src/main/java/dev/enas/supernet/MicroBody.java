@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The micro space's network: stem (3x3 convolution, batch norm), then {@code depth} normal cells,
- * a reduction cell, {@code depth} normal cells, a reduction cell, {@code depth} normal cells, and a
+ * The micro space's network: stem (3x3 convolution, batch norm), then {@code depth} normal cells, a
+ * reduction cell, {@code depth} normal cells, a reduction cell, {@code depth} normal cells, and a
  * classifier head (ReLU, global average pooling, dropout, linear). Cell i reads the outputs of
  * cells i-2 and i-1 (the stem stands in for missing ones); every cell position has its own weights.
  *
@@ -138,7 +138,15 @@ final class MicroBody implements Body {
   }
 
   private static String branchName(int cell, int node, int slot, int from, MicroOp op) {
-    return "cell" + cell + ".node" + node + "." + SLOTS[slot] + ".from" + from + "."
+    return "cell"
+        + cell
+        + ".node"
+        + node
+        + "."
+        + SLOTS[slot]
+        + ".from"
+        + from
+        + "."
         + op.shortName();
   }
 
@@ -184,7 +192,8 @@ final class MicroBody implements Body {
     MicroBranch b = cell.branches.get(branchName(cell.index, node, slot, from, op));
     if (b == null) {
       throw new IllegalArgumentException(
-          "this network holds no " + branchName(cell.index, node, slot, from, op)
+          "this network holds no "
+              + branchName(cell.index, node, slot, from, op)
               + ": the architecture is not the one it was built for");
     }
     return b;
@@ -194,7 +203,10 @@ final class MicroBody implements Body {
     Param w = cell.outWeights.get(id);
     if (w == null) {
       throw new IllegalArgumentException(
-          "cell " + cell.index + " holds no output block for node " + (id - 2)
+          "cell "
+              + cell.index
+              + " holds no output block for node "
+              + (id - 2)
               + ": the architecture is not the one it was built for");
     }
     return w;
@@ -237,13 +249,20 @@ final class MicroBody implements Body {
               if (branch != null) {
                 steps.add(
                     new LayerDescriptor(
-                        key, op.shortName(), List.of(stateNames.get(from)), Param.names(branch.params())));
+                        key,
+                        op.shortName(),
+                        List.of(stateNames.get(from)),
+                        Param.names(branch.params())));
               }
             }
           }
           terms.add(
               branchName(
-                  cell.index, k, slot, arch.input(cell.type, k, slot), arch.op(cell.type, k, slot)));
+                  cell.index,
+                  k,
+                  slot,
+                  arch.input(cell.type, k, slot),
+                  arch.op(cell.type, k, slot)));
         }
         String node = name + ".node" + k;
         steps.add(new LayerDescriptor(node, "add", terms, List.of()));

@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One candidate operation on one node input of a micro cell. Separable convolutions are two
- * stacked ReLU, depthwise kxk, pointwise 1x1, batch norm units (the released ENAS code); pooling
- * is 3x3, stride 1; identity passes its input on. Inputs are already calibrated to the cell's
- * width, so no branch changes the shape.
+ * One candidate operation on one node input of a micro cell. Separable convolutions are two stacked
+ * ReLU, depthwise kxk, pointwise 1x1, batch norm units (the released ENAS code); pooling is 3x3,
+ * stride 1; identity passes its input on. Inputs are already calibrated to the cell's width, so no
+ * branch changes the shape.
  */
 final class MicroBranch {
   private static final int STACKS = 2;

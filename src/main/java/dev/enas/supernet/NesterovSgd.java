@@ -78,7 +78,9 @@ final class NesterovSgd {
     }
   }
 
-  /** Zeroes in place, so a NaN gradient is cleared too (subtracting it from itself would not be). */
+  /**
+   * Zeroes in place, so a NaN gradient is cleared too (subtracting it from itself would not be).
+   */
   static void zeroGradient(Param p) {
     if (p.value() instanceof PtNDArray pt) {
       JniUtils.zeroGrad(pt);

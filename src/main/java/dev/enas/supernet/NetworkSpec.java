@@ -5,12 +5,12 @@ package dev.enas.supernet;
  * be retrained deeper (micro) or wider than it was searched.
  *
  * <p>{@code depth} is the number of layers for the macro space (it must match the space or
- * architecture) and the number of normal cells per stage for the micro space, which arranges
- * {@code depth} normal cells, a reduction cell, {@code depth} normal cells, a reduction cell and
- * {@code depth} normal cells. {@code channels} is the width of the first stage; with
- * {@code widenAtReductions} each reduction doubles it (the released ENAS code searches macro at a
- * constant width and micro widening, and widens both when retraining). {@code dropout} is the rate
- * before the classifier, applied only in training passes.
+ * architecture) and the number of normal cells per stage for the micro space, which arranges {@code
+ * depth} normal cells, a reduction cell, {@code depth} normal cells, a reduction cell and {@code
+ * depth} normal cells. {@code channels} is the width of the first stage; with {@code
+ * widenAtReductions} each reduction doubles it (the released ENAS code searches macro at a constant
+ * width and micro widening, and widens both when retraining). {@code dropout} is the rate before
+ * the classifier, applied only in training passes.
  */
 public record NetworkSpec(
     int depth,

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The primitive operations every network in this package is written in. The DJL implementation
- * computes on NDArrays; a tracing implementation records the same calls as a graph, so the graph
- * an exporter walks is by construction the one that was trained.
+ * computes on NDArrays; a tracing implementation records the same calls as a graph, so the graph an
+ * exporter walks is by construction the one that was trained.
  *
  * @param <T> the value type flowing between operations
  */

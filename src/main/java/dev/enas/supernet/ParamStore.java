@@ -59,7 +59,8 @@ final class ParamStore implements AutoCloseable {
   /** A trainable tensor with given values (row-major). */
   Param weight(String name, long[] shape, float[] data) {
     if (data.length != size(shape)) {
-      throw new IllegalArgumentException(name + ": " + data.length + " values for shape " + Arrays.toString(shape));
+      throw new IllegalArgumentException(
+          name + ": " + data.length + " values for shape " + Arrays.toString(shape));
     }
     NDArray value = manager.create(data, new Shape(shape));
     value.setRequiresGradient(true);

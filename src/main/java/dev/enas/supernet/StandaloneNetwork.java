@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * One architecture built on its own: only its operations and connections, at a depth and width set
  * by its {@link NetworkSpec} rather than by the search. This is the network the final retraining
- * trains, evaluates with running batch-norm statistics, and exports; {@link #layers()},
- * {@link #graph()} and {@link #parameterShapes()} expose its structure.
+ * trains, evaluates with running batch-norm statistics, and exports; {@link #layers()}, {@link
+ * #graph()} and {@link #parameterShapes()} expose its structure.
  *
  * <p>Parameter names match the supernet's, so {@link #copyWeightsFrom(Supernet)} moves the child's
  * shared weights in. Owns one NDManager for its parameters, released by {@link #close()}; not
@@ -65,8 +65,11 @@ public final class StandaloneNetwork implements AutoCloseable {
   public float[] logits(float[] images, BatchNormMode mode) {
     if (images.length % spec.imageSize() != 0) {
       throw new IllegalArgumentException(
-          "images length " + images.length + " is not a multiple of one image's "
-              + spec.imageSize() + " floats");
+          "images length "
+              + images.length
+              + " is not a multiple of one image's "
+              + spec.imageSize()
+              + " floats");
     }
     int batch = images.length / spec.imageSize();
     return Steps.logits(store, body, spec, architecture, images, batch, mode);
@@ -111,7 +114,9 @@ public final class StandaloneNetwork implements AutoCloseable {
   public void copyWeightsFrom(Supernet supernet) {
     if (!architecture.space().equals(supernet.space())) {
       throw new IllegalArgumentException(
-          "the supernet searches " + supernet.space().describe() + ", this network is of "
+          "the supernet searches "
+              + supernet.space().describe()
+              + ", this network is of "
               + architecture.space().describe());
     }
     NetworkSpec theirs = supernet.spec();

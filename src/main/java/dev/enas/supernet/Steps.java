@@ -7,9 +7,9 @@ import ai.djl.training.GradientCollector;
 import dev.enas.space.Architecture;
 
 /**
- * The forward, training and evaluation passes shared by the supernet and standalone networks.
- * Each pass runs in a sub-manager of the store's manager that is closed before it returns, so
- * only plain Java values come out.
+ * The forward, training and evaluation passes shared by the supernet and standalone networks. Each
+ * pass runs in a sub-manager of the store's manager that is closed before it returns, so only plain
+ * Java values come out.
  */
 final class Steps {
   /**
@@ -30,7 +30,8 @@ final class Steps {
       int[] labels,
       double learningRate) {
     if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("learning rate must be finite and >= 0, was " + learningRate);
+      throw new IllegalArgumentException(
+          "learning rate must be finite and >= 0, was " + learningRate);
     }
     synchronized (AUTOGRAD) {
       try (NDManager step = store.manager().newSubManager()) {
@@ -80,7 +81,8 @@ final class Steps {
       int batch,
       BatchNormMode mode) {
     if (mode == BatchNormMode.TRAIN) {
-      throw new IllegalArgumentException("a training-mode pass happens only inside a training step");
+      throw new IllegalArgumentException(
+          "a training-mode pass happens only inside a training step");
     }
     try (NDManager step = store.manager().newSubManager()) {
       NDArray x = input(step, spec, images, batch);
@@ -113,12 +115,20 @@ final class Steps {
     long expected = (long) batch * spec.imageSize();
     if (images.length != expected) {
       throw new IllegalArgumentException(
-          "images must hold " + batch + " x " + spec.inputChannels() + " x " + spec.height() + " x "
-              + spec.width() + " = " + expected + " floats (N x C x H x W), found "
+          "images must hold "
+              + batch
+              + " x "
+              + spec.inputChannels()
+              + " x "
+              + spec.height()
+              + " x "
+              + spec.width()
+              + " = "
+              + expected
+              + " floats (N x C x H x W), found "
               + images.length);
     }
-    return step.create(
-        images, new Shape(batch, spec.inputChannels(), spec.height(), spec.width()));
+    return step.create(images, new Shape(batch, spec.inputChannels(), spec.height(), spec.width()));
   }
 
   private static void checkLabels(int[] labels, int classes) {

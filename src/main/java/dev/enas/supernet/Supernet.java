@@ -76,8 +76,8 @@ public final class Supernet implements AutoCloseable {
   }
 
   /**
-   * The child's logits (N x classes, row-major) with batch statistics, as {@link #evaluate} computes
-   * them; the batch size is taken from the array length.
+   * The child's logits (N x classes, row-major) with batch statistics, as {@link #evaluate}
+   * computes them; the batch size is taken from the array length.
    */
   public float[] logits(Architecture child, float[] images) {
     check(child);
@@ -101,8 +101,11 @@ public final class Supernet implements AutoCloseable {
   int batchOf(float[] images) {
     if (images.length % spec.imageSize() != 0) {
       throw new IllegalArgumentException(
-          "images length " + images.length + " is not a multiple of one image's "
-              + spec.imageSize() + " floats");
+          "images length "
+              + images.length
+              + " is not a multiple of one image's "
+              + spec.imageSize()
+              + " floats");
     }
     return images.length / spec.imageSize();
   }

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs a forward pass symbolically: values are names, and every primitive call becomes a
- * {@link GraphNode}. It computes nothing and touches no array, so it also answers cheaply which
- * parameters an architecture reads.
+ * Runs a forward pass symbolically: values are names, and every primitive call becomes a {@link
+ * GraphNode}. It computes nothing and touches no array, so it also answers cheaply which parameters
+ * an architecture reads.
  */
 final class TraceOps implements Ops<String> {
   private final List<GraphNode> nodes = new ArrayList<>();
@@ -26,7 +26,11 @@ final class TraceOps implements Ops<String> {
 
   @Override
   public String conv(String x, List<Param> weights, int stride, int padding, int groups) {
-    return add("conv", List.of(x), weights, Map.of("stride", stride, "padding", padding, "groups", groups));
+    return add(
+        "conv",
+        List.of(x),
+        weights,
+        Map.of("stride", stride, "padding", padding, "groups", groups));
   }
 
   @Override
@@ -74,11 +78,11 @@ final class TraceOps implements Ops<String> {
     return add("linear", List.of(x), List.of(weight, bias), Map.of());
   }
 
-  private String add(String op, List<String> inputs, List<Param> params, Map<String, Number> attrs) {
+  private String add(
+      String op, List<String> inputs, List<Param> params, Map<String, Number> attrs) {
     String output = "v" + nodes.size();
     used.addAll(params);
-    nodes.add(
-        new GraphNode(output, op, inputs, params.stream().map(Param::name).toList(), attrs));
+    nodes.add(new GraphNode(output, op, inputs, params.stream().map(Param::name).toList(), attrs));
     return output;
   }
 }

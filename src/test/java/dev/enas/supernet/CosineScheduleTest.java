@@ -16,7 +16,8 @@ class CosineScheduleTest {
     assertThat(schedule.at(5)).isCloseTo(0.02525, within(1e-12));
     assertThat(schedule.at(9.999999)).isCloseTo(0.0005, within(1e-9));
     // A quarter in: min + (max - min) (1 + cos(pi/4)) / 2.
-    assertThat(schedule.at(2.5)).isCloseTo(0.0005 + 0.0495 * (1 + Math.sqrt(0.5)) / 2, within(1e-12));
+    assertThat(schedule.at(2.5))
+        .isCloseTo(0.0005 + 0.0495 * (1 + Math.sqrt(0.5)) / 2, within(1e-12));
   }
 
   @Test

@@ -25,9 +25,11 @@ class EquivalenceTest {
   @BeforeContainer
   static void trainSupernets() {
     macro =
-        Supernet.create(new MacroSpace(6), NoDriftTest.macroSpec(), SgdSettings.macroDefaults(), 21);
+        Supernet.create(
+            new MacroSpace(6), NoDriftTest.macroSpec(), SgdSettings.macroDefaults(), 21);
     micro =
-        Supernet.create(new MicroSpace(3), NoDriftTest.microSpec(), SgdSettings.microDefaults(), 22);
+        Supernet.create(
+            new MicroSpace(3), NoDriftTest.microSpec(), SgdSettings.microDefaults(), 22);
     // A few steps move weights and statistics away from their initial values, so the comparison
     // would notice a standalone network that kept its own.
     Random random = new Random(23);

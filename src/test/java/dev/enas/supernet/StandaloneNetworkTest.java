@@ -68,7 +68,8 @@ class StandaloneNetworkTest {
   private static StandaloneNetwork retrain(SearchSpace space, NetworkSpec spec, long seed) {
     Random random = new Random(seed);
     Architecture child = Fixtures.randomArchitecture(space, random);
-    StandaloneNetwork net = StandaloneNetwork.create(child, spec, SgdSettings.macroDefaults(), seed);
+    StandaloneNetwork net =
+        StandaloneNetwork.create(child, spec, SgdSettings.macroDefaults(), seed);
     float[] images = Fixtures.images(spec, 4, random);
     int[] labels = Fixtures.labels(spec, 4, random);
     for (int s = 0; s < 3; s++) {

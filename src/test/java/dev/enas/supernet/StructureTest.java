@@ -59,7 +59,8 @@ class StructureTest {
         assertThat(ops).as("operations of layer %d", i).hasSize(1);
         assertThat(ops.get(0).op()).isEqualTo(arch.op(i).shortName());
         assertThat(ops.get(0).inputs())
-            .containsExactly(i == 0 ? "stem" : macroValue(arch, reductions, i - 1, stage(reductions, i)));
+            .containsExactly(
+                i == 0 ? "stem" : macroValue(arch, reductions, i - 1, stage(reductions, i)));
         if (i > 0) {
           List<String> terms = new ArrayList<>(List.of(ops.get(0).name()));
           for (int j = 0; j < i; j++) {
@@ -70,11 +71,12 @@ class StructureTest {
           assertThat(find(layers, "layer" + i).inputs()).containsExactlyElementsOf(terms);
         }
         MacroOp op = arch.op(i);
-        expectedConvs += switch (op) {
-          case CONV_3X3, CONV_5X5 -> 2;
-          case SEP_CONV_3X3, SEP_CONV_5X5 -> 3;
-          default -> 1;
-        };
+        expectedConvs +=
+            switch (op) {
+              case CONV_3X3, CONV_5X5 -> 2;
+              case SEP_CONV_3X3, SEP_CONV_5X5 -> 3;
+              default -> 1;
+            };
         expectedPools += op == MacroOp.MAX_POOL_3X3 || op == MacroOp.AVG_POOL_3X3 ? 1 : 0;
         Set<String> otherCandidates = new HashSet<>();
         for (MacroOp other : MacroOp.values()) {
