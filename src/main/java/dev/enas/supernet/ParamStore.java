@@ -2,11 +2,15 @@ package dev.enas.supernet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -17,6 +21,8 @@ import java.util.SplittableRandom;
  * starts from exactly the values of the supernet's candidates, whatever order they are built in.
  */
 final class ParamStore implements AutoCloseable {
+  private static final NDIndex ALL = new NDIndex("...");
+
   private final NDManager manager;
   private final long seed;
   private final Map<String, Param> params = new LinkedHashMap<>();
@@ -85,6 +91,62 @@ final class ParamStore implements AutoCloseable {
 
   boolean contains(String name) {
     return params.containsKey(name);
+  }
+
+  /** Every tensor's values and momentum as Java arrays, in construction order. */
+  List<TensorState> state() {
+    List<TensorState> states = new ArrayList<>(params.size());
+    for (Param p : params.values()) {
+      float[] momentum = p.momentum() == null ? null : p.momentum().toFloatArray();
+      states.add(new TensorState(p.name(), p.shape(), p.value().toFloatArray(), momentum));
+    }
+    return states;
+  }
+
+  /**
+   * Overwrites every tensor and momentum buffer from {@code states}, which must name exactly this
+   * store's tensors with the same shapes and kinds. Everything is checked before anything is
+   * written, so a mismatched checkpoint leaves the store as it was.
+   */
+  void restore(List<TensorState> states) {
+    Map<String, TensorState> byName = new HashMap<>();
+    for (TensorState s : states) {
+      if (byName.put(s.name(), s) != null) {
+        throw new IllegalArgumentException("tensor " + s.name() + " appears twice");
+      }
+    }
+    for (Param p : params.values()) {
+      TensorState s = byName.get(p.name());
+      if (s == null) {
+        throw new IllegalArgumentException("the state has no tensor " + p.name());
+      }
+      if (!Arrays.equals(s.shape(), p.shape()) || s.trainable() != p.trainable()) {
+        throw new IllegalArgumentException(
+            p.name()
+                + ": expected "
+                + p.kind()
+                + " "
+                + Arrays.toString(p.shape())
+                + ", the state has "
+                + (s.trainable() ? "WEIGHT " : "STATISTIC ")
+                + Arrays.toString(s.shape()));
+      }
+    }
+    if (byName.size() != params.size()) {
+      List<String> extra = new ArrayList<>(byName.keySet());
+      extra.removeAll(params.keySet());
+      throw new IllegalArgumentException("the state has tensors this network lacks: " + extra);
+    }
+    try (NDManager scratch = manager.newSubManager()) {
+      for (Param p : params.values()) {
+        TensorState s = byName.get(p.name());
+        Shape shape = new Shape(p.shape());
+        p.value().set(ALL, scratch.create(s.values(), shape));
+        if (p.trainable()) {
+          p.momentum().set(ALL, scratch.create(s.momentum(), shape));
+        }
+      }
+    }
   }
 
   Collection<Param> all() {

@@ -140,6 +140,23 @@ public final class StandaloneNetwork implements AutoCloseable {
         && a.widenAtReductions() == b.widenAtReductions();
   }
 
+  /**
+   * Every weight with its momentum buffer and every running statistic, as Java arrays: what a
+   * checkpoint stores.
+   */
+  public List<TensorState> state() {
+    return store.state();
+  }
+
+  /**
+   * Overwrites all weights, momentum buffers and running statistics from a {@link #state()} of a
+   * network built from the same space (or architecture) and spec; nothing is written if any tensor
+   * is missing, extra or of another shape.
+   */
+  public void restore(List<TensorState> state) {
+    store.restore(state);
+  }
+
   ParamStore store() {
     return store;
   }

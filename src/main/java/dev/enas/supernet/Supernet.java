@@ -2,6 +2,7 @@ package dev.enas.supernet;
 
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -92,6 +93,23 @@ public final class Supernet implements AutoCloseable {
     Set<String> names = new TreeSet<>();
     trace.used().forEach(p -> names.add(p.name()));
     return names;
+  }
+
+  /**
+   * Every weight with its momentum buffer and every running statistic, as Java arrays: what a
+   * checkpoint stores.
+   */
+  public List<TensorState> state() {
+    return store.state();
+  }
+
+  /**
+   * Overwrites all weights, momentum buffers and running statistics from a {@link #state()} of a
+   * supernet built from the same space (or architecture) and spec; nothing is written if any tensor
+   * is missing, extra or of another shape.
+   */
+  public void restore(List<TensorState> state) {
+    store.restore(state);
   }
 
   ParamStore store() {
