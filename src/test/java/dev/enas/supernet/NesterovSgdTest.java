@@ -63,10 +63,29 @@ class NesterovSgdTest {
     }
   }
 
+  @Test
+  void nonFiniteGradientIsNotAppliedAndIsCleared() {
+    NesterovSgd sgd = new NesterovSgd(new SgdSettings(0.9, 0.1, 1.0));
+    NesterovSgd.Update update = step(sgd, new float[] {Float.NaN, 1f});
+    assertThat(update.applied()).isFalse();
+    assertThat(w.value().toFloatArray()).containsExactly(1f, -2f);
+    assertThat(w.momentum().toFloatArray()).containsExactly(0f, 0f);
+    // Subtracting a NaN gradient from itself would leave NaN: the clearing must not.
+    try (NDArray grad = w.value().getGradient()) {
+      assertThat(grad.toFloatArray()).containsExactly(0f, 0f);
+    }
+    step(sgd);
+    assertClose(w.value().toFloatArray(), 0.9601895f, -2.1857819f);
+  }
+
   private NesterovSgd.Update step(NesterovSgd sgd) {
+    return step(sgd, COEFFICIENTS);
+  }
+
+  private NesterovSgd.Update step(NesterovSgd sgd, float[] coefficients) {
     try (NDManager step = store.manager().newSubManager()) {
       try (GradientCollector collector = step.getEngine().newGradientCollector()) {
-        NDArray c = step.create(COEFFICIENTS);
+        NDArray c = step.create(coefficients);
         collector.backward(c.mul(w.value()).sum());
       }
       return sgd.apply(List.of(w), 0.1, step);
