@@ -21,6 +21,7 @@ class EquivalenceTest {
   private static final int BATCH = 4;
   private static Supernet macro;
   private static Supernet micro;
+  private static Supernet widened;
 
   @BeforeContainer
   static void trainSupernets() {
@@ -30,10 +31,16 @@ class EquivalenceTest {
     micro =
         Supernet.create(
             new MicroSpace(3), NoDriftTest.microSpec(), SgdSettings.microDefaults(), 22);
+    widened =
+        Supernet.create(
+            new MacroSpace(3),
+            new NetworkSpec(3, 4, 3, 2, 12, 12, 0f, true),
+            SgdSettings.macroDefaults(),
+            24);
     // A few steps move weights and statistics away from their initial values, so the comparison
     // would notice a standalone network that kept its own.
     Random random = new Random(23);
-    for (Supernet net : new Supernet[] {macro, micro}) {
+    for (Supernet net : new Supernet[] {macro, micro, widened}) {
       for (int s = 0; s < 3; s++) {
         net.trainStep(
             Fixtures.randomArchitecture(net.space(), random),
@@ -48,11 +55,17 @@ class EquivalenceTest {
   static void close() {
     macro.close();
     micro.close();
+    widened.close();
   }
 
   @Property(tries = 6)
   void macroChildMatchesStandalone(@ForAll long seed) {
     assertSameLogits(macro, seed);
+  }
+
+  @Property(tries = 4)
+  void widenedMacroChildMatchesStandalone(@ForAll long seed) {
+    assertSameLogits(widened, seed);
   }
 
   @Property(tries = 6)
