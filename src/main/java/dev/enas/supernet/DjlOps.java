@@ -1,0 +1,178 @@
+package dev.enas.supernet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.pooling.Pool;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Computes one forward pass on NDArrays and records every parameter it reads, so a training step
+ * updates exactly the tensors the sampled child used.
+ *
+ * <p>DJL attaches an operation's result to the manager of its first operand. Every operation here
+ * therefore starts from an activation, which lives in the step manager; the few results that start
+ * from a stored parameter are moved to the step manager at once, so nothing a pass creates lands in
+ * the store's manager.
+ */
+final class DjlOps implements Ops<NDArray> {
+  /** DJL's convention: the share of the old running value kept (PyTorch's 0.1 update). */
+  static final float BN_MOMENTUM = 0.9f;
+
+  static final float BN_EPSILON = 1e-5f;
+
+  private static final Shape ONE = new Shape(1, 1);
+  private static final NDIndex ALL = new NDIndex("...");
+
+  private final NDManager step;
+  private final BatchNormMode mode;
+  private final Set<Param> used = new LinkedHashSet<>();
+  private final Map<Param, NDArray> scratch = new LinkedHashMap<>();
+
+  DjlOps(NDManager step, BatchNormMode mode) {
+    this.step = step;
+    this.mode = mode;
+  }
+
+  /** The parameters and statistics this pass has read, in first-use order. */
+  Set<Param> used() {
+    return Collections.unmodifiableSet(used);
+  }
+
+  @Override
+  public NDArray conv(NDArray x, List<Param> weights, int stride, int padding, int groups) {
+    NDArray weight;
+    if (weights.size() == 1) {
+      weight = use(weights.get(0));
+    } else {
+      NDList blocks = new NDList(weights.size());
+      for (Param w : weights) {
+        blocks.add(use(w));
+      }
+      weight = NDArrays.concat(blocks, 1);
+      weight.attach(step);
+    }
+    return Conv2d.conv2d(
+            x, weight, null, new Shape(stride, stride), new Shape(padding, padding), ONE, groups)
+        .singletonOrThrow();
+  }
+
+  @Override
+  public NDArray batchNorm(NDArray x, Bn bn) {
+    NDArray mean = use(bn.mean());
+    NDArray variance = use(bn.variance());
+    boolean batchStatistics = mode != BatchNormMode.RUNNING;
+    if (batchStatistics) {
+      // PyTorch's training-mode kernel writes the running statistics it is given. It gets scratch
+      // copies: a reward pass must change nothing, and a training step commits them only once
+      // the step is known to be finite.
+      mean = scratch(bn.mean());
+      variance = scratch(bn.variance());
+    }
+    // axis -1 selects PyTorch's own kernel, which normalizes dimension 1 (channels of NCHW).
+    return BatchNorm.batchNorm(
+            x,
+            mean,
+            variance,
+            use(bn.gamma()),
+            use(bn.beta()),
+            -1,
+            BN_MOMENTUM,
+            BN_EPSILON,
+            batchStatistics)
+        .singletonOrThrow();
+  }
+
+  /**
+   * Writes the running statistics this training pass computed into the stored ones, in place. Only
+   * the batch norms that ran have scratch copies, so no other statistic changes.
+   */
+  void commitStatistics() {
+    if (mode != BatchNormMode.TRAIN) {
+      throw new IllegalStateException("only a training pass updates running statistics");
+    }
+    for (Map.Entry<Param, NDArray> e : scratch.entrySet()) {
+      e.getKey().value().set(ALL, e.getValue());
+    }
+  }
+
+  private NDArray scratch(Param statistic) {
+    NDArray copy = scratch.get(statistic);
+    if (copy == null) {
+      copy = statistic.value().duplicate();
+      copy.attach(step);
+      scratch.put(statistic, copy);
+    }
+    return copy;
+  }
+
+  @Override
+  public NDArray relu(NDArray x) {
+    return Activation.relu(x);
+  }
+
+  @Override
+  public NDArray pool(NDArray x, boolean max) {
+    Shape kernel = new Shape(3, 3);
+    Shape stride = new Shape(1, 1);
+    return max
+        ? Pool.maxPool2d(x, kernel, stride, stride, false)
+        : Pool.avgPool2d(x, kernel, stride, stride, false, false);
+  }
+
+  @Override
+  public NDArray sum(List<NDArray> xs) {
+    NDArray total = xs.get(0);
+    for (int i = 1; i < xs.size(); i++) {
+      total = total.add(xs.get(i));
+    }
+    return total;
+  }
+
+  @Override
+  public NDArray concat(List<NDArray> xs) {
+    return xs.size() == 1 ? xs.get(0) : NDArrays.concat(new NDList(new ArrayList<>(xs)), 1);
+  }
+
+  @Override
+  public NDArray shift(NDArray x) {
+    return x.get(":, :, 1:, 1:").pad(new Shape(0, 1, 0, 1), 0);
+  }
+
+  @Override
+  public NDArray globalAvgPool(NDArray x) {
+    return Pool.globalAvgPool2d(x);
+  }
+
+  @Override
+  public NDArray dropout(NDArray x, float rate) {
+    if (rate <= 0f || mode != BatchNormMode.TRAIN) {
+      return x;
+    }
+    return Dropout.dropout(x, rate, true).singletonOrThrow();
+  }
+
+  @Override
+  public NDArray linear(NDArray x, Param weight, Param bias) {
+    return Linear.linear(x, use(weight), use(bias)).singletonOrThrow();
+  }
+
+  private NDArray use(Param p) {
+    used.add(p);
+    return p.value();
+  }
+}
