@@ -19,7 +19,11 @@ public record ChildSpec(int channels, int cellsPerStack, int batchSize, double d
 
   public List<FieldViolation> violations(String prefix) {
     List<FieldViolation> out = new ArrayList<>();
-    Checks.intRange(out, prefix + "channels", channels, 1, MAX_CHANNELS);
+    Checks.intRange(out, prefix + "channels", channels, 2, MAX_CHANNELS);
+    if (channels % 2 != 0 && channels >= 2) {
+      // Factorized reductions split the channels between two strided paths.
+      out.add(new FieldViolation(prefix + "channels", "must be even, was " + channels));
+    }
     Checks.intRange(out, prefix + "cellsPerStack", cellsPerStack, 1, 16);
     Checks.intRange(out, prefix + "batchSize", batchSize, 1, 4096);
     Checks.range(out, prefix + "dropout", dropout, 0, 1, false);

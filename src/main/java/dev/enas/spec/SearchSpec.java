@@ -50,7 +50,7 @@ public record SearchSpec(
         ControllerSpec.defaultsFor(kind),
         new DeriveSpec(100, 5),
         new RetrainSpec(new ChildSpec(macro ? 96 : 36, 5, macro ? 128 : 96, 0.1),
-            finalTraining, 16, macro ? 0 : 0.4, macro ? 0 : 0.4),
+            finalTraining, 16),
         1);
   }
 
@@ -73,7 +73,7 @@ public record SearchSpec(
             controller.adamBeta2(), controller.adamEpsilon(), controller.initRange(), 20, 10),
         new DeriveSpec(50, 5),
         new RetrainSpec(new ChildSpec(24, 1, 64, 0.0),
-            new TrainingSpec(3, 0, 0.05, 0.0005, 3, 1, 0.9, 2.5e-4, 5.0, 10), 0, 0, 0),
+            new TrainingSpec(3, 0, 0.05, 0.0005, 3, 1, 0.9, 2.5e-4, 5.0, 10), 0),
         1);
   }
 

@@ -1,0 +1,41 @@
+package dev.enas.train;
+
+import dev.enas.space.Architecture;
+import dev.enas.space.MacroArchitecture;
+import dev.enas.space.MacroSpace;
+import dev.enas.spec.ChildSpec;
+import dev.enas.spec.SearchSpec;
+import dev.enas.spec.TrainingSpec;
+import dev.enas.supernet.NetworkSpec;
+import dev.enas.supernet.SgdSettings;
+
+/** Translates the search spec into the supernet package's network and optimiser settings. */
+final class Networks {
+  private Networks() {}
+
+  /**
+   * The network the shared weights form: macro at a constant width (as the released code
+   * searches), micro widening at each reduction.
+   */
+  static NetworkSpec searchNetwork(SearchSpec spec, SearchData data) {
+    boolean macro = "macro".equals(spec.space().kind());
+    ChildSpec child = spec.child();
+    int depth = macro ? spec.space().layers() : child.cellsPerStack();
+    return new NetworkSpec(depth, child.channels(), data.classes(), data.train().channels(),
+        data.train().height(), data.train().width(), (float) child.dropout(), !macro);
+  }
+
+  /** The standalone network the derived child is retrained in: wider, and widening. */
+  static NetworkSpec retrainNetwork(SearchSpec spec, SearchData data, Architecture architecture) {
+    ChildSpec child = spec.retrain().network();
+    int depth = architecture.space() instanceof MacroSpace
+        ? ((MacroArchitecture) architecture).layers()
+        : child.cellsPerStack();
+    return new NetworkSpec(depth, child.channels(), data.classes(), data.train().channels(),
+        data.train().height(), data.train().width(), (float) child.dropout(), true);
+  }
+
+  static SgdSettings sgd(TrainingSpec training) {
+    return new SgdSettings(training.momentum(), training.weightDecay(), training.gradientClip());
+  }
+}

@@ -1,0 +1,61 @@
+package dev.enas.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SearchSpecTest {
+
+  @Test
+  void defaultsAndDemoAreValid() {
+    assertThat(SearchSpec.defaults("macro").violations()).isEmpty();
+    assertThat(SearchSpec.defaults("micro").violations()).isEmpty();
+    assertThat(SearchSpec.demo().violations()).isEmpty();
+    assertThat(SearchSpec.defaults("macro").space().toSearchSpace().describe())
+        .isEqualTo("macro(layers=12)");
+    assertThat(SearchSpec.defaults("micro").space().toSearchSpace().describe())
+        .isEqualTo("micro(nodes=5)");
+  }
+
+  @Test
+  void everyOutOfRangeFieldIsNamedWithItsRange() {
+    SearchSpec d = SearchSpec.defaults("macro");
+    SearchSpec bad = new SearchSpec(
+        new SpaceSpec("macro", 0, 5),
+        new DataSpec("imagenet", 0.95, -1),
+        new ChildSpec(7, 0, 0, 1.0),
+        new TrainingSpec(0, -1, Double.NaN, -1, 0, 0, 1.0, -1, -1, 0),
+        d.controller(),
+        new DeriveSpec(3, 5),
+        new RetrainSpec(new ChildSpec(0, 1, 1, 0), d.retrain().training(), -1),
+        1);
+    List<String> fields = bad.violations().stream().map(FieldViolation::field).toList();
+    assertThat(fields).contains(
+        "space.layers", "data.dataset", "data.validationFraction", "data.trainLimit",
+        "child.channels", "child.cellsPerStack", "child.batchSize", "child.dropout",
+        "shared.epochs", "shared.stepsPerEpoch", "shared.learningRateMax",
+        "shared.learningRateMin", "shared.restartPeriod", "shared.restartMultiplier",
+        "shared.momentum", "shared.weightDecay", "shared.gradientClip", "shared.maxNonFiniteSteps",
+        "derive.topK", "retrain.network.channels", "retrain.cutout");
+    assertThat(bad.violations()).extracting(Object::toString).contains(
+        "space.layers: must be in 1..64, was 0",
+        "child.channels: must be even, was 7",
+        "data.dataset: must be 'fashion-mnist', 'idx:DIR' or 'cifar10:DIR', was 'imagenet'",
+        "derive.topK: must not exceed samples (3), was 5",
+        "shared.learningRateMax: must be positive, finite and at most 100, was NaN");
+    assertThatThrownBy(bad::validate)
+        .isInstanceOf(SpecException.class)
+        .satisfies(e -> assertThat(((SpecException) e).violations()).hasSameSizeAs(fields));
+  }
+
+  @Test
+  void unknownAndUnimplementedSpacesAreRejected() {
+    assertThat(new SpaceSpec("cnn", 3, 3).violations("space.")).extracting(Object::toString)
+        .containsExactly("space.kind: must be 'macro' or 'micro', was 'cnn'");
+    assertThat(new SpaceSpec("rnn", 3, 3).violations("space.")).extracting(FieldViolation::field)
+        .containsExactly("space.kind");
+    assertThatThrownBy(() -> SearchSpec.defaults("rnn")).isInstanceOf(SpecException.class);
+  }
+}

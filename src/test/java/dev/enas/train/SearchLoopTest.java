@@ -1,0 +1,135 @@
+package dev.enas.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.enas.spec.ChildSpec;
+import dev.enas.spec.ControllerSpec;
+import dev.enas.spec.DataSpec;
+import dev.enas.spec.DeriveSpec;
+import dev.enas.spec.RetrainSpec;
+import dev.enas.spec.SearchSpec;
+import dev.enas.spec.SpaceSpec;
+import dev.enas.spec.TrainingSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Whole searches end to end on a small slice of the embedded data. */
+class SearchLoopTest {
+
+  /** A search small enough for a unit test: 3 layers of 4 channels, a few steps of each kind. */
+  static SearchSpec tiny(String kind, long seed) {
+    ControllerSpec c = ControllerSpec.defaultsFor(kind);
+    ControllerSpec controller = new ControllerSpec(c.kind(), 16, 1, c.learningRate(),
+        c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(), c.baselineDecay(),
+        c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(), c.adamEpsilon(),
+        c.initRange(), 2, 3);
+    return new SearchSpec(
+        "macro".equals(kind) ? SpaceSpec.macro(3) : SpaceSpec.micro(2),
+        new DataSpec(DataSpec.EMBEDDED, 0.2, 400),
+        new ChildSpec(4, 1, 16, 0),
+        new TrainingSpec(2, 4, 0.05, 0.001, 1, 2, 0.9, 2.5e-4, 5, 3),
+        controller,
+        new DeriveSpec(6, 3),
+        new RetrainSpec(new ChildSpec(4, 1, 16, 0),
+            new TrainingSpec(1, 4, 0.05, 0.001, 1, 1, 0.9, 2.5e-4, 5, 3), 4),
+        seed);
+  }
+
+  private static List<SearchEvent> run(SearchSpec spec) {
+    List<SearchEvent> events = new ArrayList<>();
+    SearchResult result = new SearchLoop(spec, events::add, () -> false).run();
+    assertThat(result.phase()).as("search of %s ended: %s", spec.space(), result.reason())
+        .isEqualTo(Phase.SUCCEEDED);
+    return events;
+  }
+
+  private static <T extends SearchEvent> List<T> of(List<SearchEvent> events, Class<T> type) {
+    return events.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  @Test
+  void aTinyMacroSearchRunsEndToEnd() {
+    List<SearchEvent> events = run(tiny("macro", 1));
+    assertThat(of(events, SearchEvent.ChildTrained.class)).hasSize(2 * 4);
+    assertThat(of(events, SearchEvent.ArchitectureSampled.class)).hasSize(2 * 2 * 3);
+    assertThat(of(events, SearchEvent.ControllerUpdated.class)).hasSize(2 * 2);
+    assertThat(of(events, SearchEvent.EpochFinished.class)).hasSize(2);
+    SearchEvent.Derived derived = of(events, SearchEvent.Derived.class).get(0);
+    assertThat(derived.top()).isNotEmpty().hasSizeLessThanOrEqualTo(3);
+    assertThat(derived.top().get(0).reward())
+        .isGreaterThanOrEqualTo(derived.top().get(derived.top().size() - 1).reward());
+    assertThat(of(events, SearchEvent.FinalTrainingProgress.class)).hasSize(1);
+    SearchEvent.Finished finished = of(events, SearchEvent.Finished.class).get(0);
+    assertThat(finished.architecture()).isEqualTo(derived.top().get(0).architecture());
+    assertThat(finished.testAccuracy()).isBetween(0.0, 1.0);
+    assertThat(finished.parameters()).isPositive();
+    assertThat(events.get(events.size() - 1)).isEqualTo(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
+    for (SearchEvent.ChildTrained c : of(events, SearchEvent.ChildTrained.class)) {
+      assertThat(c.loss()).isFinite().isPositive();
+      assertThat(c.learningRate()).isBetween(0.001, 0.05);
+    }
+  }
+
+  @Test
+  void aTinyMicroSearchRunsEndToEnd() {
+    List<SearchEvent> events = run(tiny("micro", 2));
+    assertThat(of(events, SearchEvent.Finished.class)).hasSize(1);
+    assertThat(of(events, SearchEvent.Finished.class).get(0).architecture()).startsWith("micro:");
+  }
+
+  @Test
+  void theSameSeedGivesTheSameSamplesAndTheSameDerivedChild() {
+    List<SearchEvent> first = run(tiny("macro", 5));
+    List<SearchEvent> second = run(tiny("macro", 5));
+    assertThat(sampled(second)).isEqualTo(sampled(first));
+    assertThat(of(second, SearchEvent.Derived.class)).isEqualTo(of(first, SearchEvent.Derived.class));
+    List<SearchEvent> other = run(tiny("macro", 6));
+    assertThat(sampled(other)).isNotEqualTo(sampled(first));
+  }
+
+  private static List<String> sampled(List<SearchEvent> events) {
+    List<String> out = new ArrayList<>();
+    for (SearchEvent e : events) {
+      if (e instanceof SearchEvent.ChildTrained c) {
+        out.add(c.architecture());
+      } else if (e instanceof SearchEvent.ArchitectureSampled a) {
+        out.add(a.architecture());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void cancellationStopsAtTheNextStepBoundary() {
+    AtomicBoolean cancel = new AtomicBoolean();
+    List<SearchEvent> events = new ArrayList<>();
+    SearchResult result = new SearchLoop(tiny("macro", 1), e -> {
+      events.add(e);
+      if (e instanceof SearchEvent.ChildTrained c && c.step() == 2) {
+        cancel.set(true);
+      }
+    }, cancel::get).run();
+    assertThat(result.phase()).isEqualTo(Phase.CANCELLED);
+    assertThat(of(events, SearchEvent.ChildTrained.class)).hasSize(3);
+    assertThat(events.get(events.size() - 1)).isEqualTo(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+  }
+
+  @Test
+  void nonFiniteLossesAreSkippedThenFailTheSearch() {
+    SearchSpec t = tiny("macro", 1);
+    // A learning rate of 100 without clipping blows the weights up within a few steps.
+    SearchSpec exploding = new SearchSpec(t.space(), t.data(), t.child(),
+        new TrainingSpec(3, 30, 100, 50, 1, 1, 0.9, 0, 0, 3), t.controller(), t.derive(),
+        t.retrain(), 1);
+    List<SearchEvent> events = new ArrayList<>();
+    SearchResult result = new SearchLoop(exploding, events::add, () -> false).run();
+    assertThat(result.phase()).isEqualTo(Phase.FAILED);
+    assertThat(result.reason()).contains("shared.maxNonFiniteSteps is 3");
+    List<SearchEvent.StepSkipped> skipped = of(events, SearchEvent.StepSkipped.class);
+    assertThat(skipped).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(skipped.get(skipped.size() - 1).inARow()).isEqualTo(3);
+    assertThat(of(events, SearchEvent.Failed.class)).hasSize(1);
+  }
+}
