@@ -55,8 +55,10 @@ public record SearchSpec(
   }
 
   /**
-   * A search small enough to finish in a few minutes on two CPU cores: a 6-layer macro space on
-   * the embedded Fashion-MNIST subset, 4 search epochs, retraining for 3 epochs.
+   * A search small enough to finish in a few minutes on two CPU cores: a 6-layer macro space of 12
+   * channels on the embedded Fashion-MNIST subset, 6 search epochs (one cosine period) with 10
+   * controller updates of 10 children each (baseline decay 0.95, since there are few updates),
+   * retraining at 24 channels for 3 epochs.
    */
   public static SearchSpec demo() {
     SearchSpec d = defaults("macro");
@@ -65,12 +67,12 @@ public record SearchSpec(
         SpaceSpec.macro(6),
         DataSpec.embedded(),
         new ChildSpec(12, 1, 64, 0.0),
-        new TrainingSpec(4, 0, 0.05, 0.0005, 2, 2, 0.9, 2.5e-4, 5.0, 10),
+        new TrainingSpec(6, 0, 0.05, 0.0005, 6, 2, 0.9, 2.5e-4, 5.0, 10),
         new ControllerSpec(controller.kind(), controller.hiddenSize(), controller.lstmLayers(),
             controller.learningRate(), controller.tanhConstant(), controller.temperature(),
-            controller.opTanhReduce(), controller.entropyWeight(), controller.baselineDecay(),
+            controller.opTanhReduce(), controller.entropyWeight(), 0.95,
             controller.skipTarget(), controller.skipWeight(), controller.gradientClip(),
-            controller.adamBeta2(), controller.adamEpsilon(), controller.initRange(), 20, 10),
+            controller.adamBeta2(), controller.adamEpsilon(), controller.initRange(), 10, 10),
         new DeriveSpec(50, 5),
         new RetrainSpec(new ChildSpec(24, 1, 64, 0.0),
             new TrainingSpec(3, 0, 0.05, 0.0005, 3, 1, 0.9, 2.5e-4, 5.0, 10), 0),
