@@ -23,6 +23,10 @@ public final class Bench {
     Map<String, Supplier<Benchmark>> benchmarks = new TreeMap<>();
     benchmarks.put("controller-sample", () -> ControllerBench::sample);
     benchmarks.put("controller-step", () -> ControllerBench::step);
+    benchmarks.put("supernet-overhead", () -> SearchBench::supernetOverhead);
+    benchmarks.put("native-memory-growth", () -> SearchBench::nativeMemoryGrowth);
+    benchmarks.put("embedded-search", () -> SearchBench::embeddedSearch);
+    benchmarks.put("enas-vs-random-embedded", () -> SearchBench::enasVsRandom);
     return benchmarks;
   }
 
