@@ -101,6 +101,21 @@ public final class StandaloneNetwork implements AutoCloseable {
     return shapes;
   }
 
+  /** Number of trained values: every weight, but not batch norm's running statistics. */
+  public long trainableParameterCount() {
+    long total = 0;
+    for (Param p : store.all()) {
+      if (p.trainable()) {
+        long size = 1;
+        for (long d : p.shape()) {
+          size *= d;
+        }
+        total += size;
+      }
+    }
+    return total;
+  }
+
   /** A copy of one parameter's current values, row-major. */
   public float[] parameter(String name) {
     return store.get(name).value().toFloatArray();

@@ -18,81 +18,131 @@ import java.util.function.Consumer;
  * spec's {@code retrain} section: cosine schedule with warm restarts, augmentation with optional
  * cutout, validation accuracy after every epoch and test accuracy once at the end. The test set is
  * read here and nowhere else.
+ *
+ * <p>Driven a step at a time ({@link #step}, {@link #endEpoch}, {@link #test}) so that a scheduler
+ * can interleave other searches between steps; {@link #run} drives it to the end in one call.
+ * Owns the network and its batch iterator, released by {@link #close()}.
  */
-public final class Retraining {
-  private Retraining() {}
+public final class Retraining implements AutoCloseable {
+  private final SearchData data;
+  private final RetrainSpec retrain;
+  private final CosineSchedule schedule;
+  private final StandaloneNetwork network;
+  private final BatchIterator batches;
+  private final int stepsPerEpoch;
+  private double lossSum;
+  private double accuracySum;
+  private int counted;
+  private int nonFiniteInARow;
+  private double validationAccuracy = Double.NaN;
 
   /** The retrained network's figures. */
   public record Result(double testAccuracy, double validationAccuracy, long parameters) {}
 
-  /**
-   * Trains and evaluates; {@code onTrained} sees the network before it is closed (for export).
-   *
-   * @param checkpoint called between steps, so a caller can cancel
-   */
+  public Retraining(Architecture architecture, SearchData data, SearchSpec spec) {
+    this.data = data;
+    this.retrain = spec.retrain();
+    this.schedule = Schedules.of(retrain.training());
+    Augmentation base = data.augmentation();
+    ImageTransform augmentation =
+        new Augmentation(base.padding(), base.horizontalFlip(), retrain.cutout());
+    this.network = StandaloneNetwork.create(architecture,
+        Networks.retrainNetwork(spec, data, architecture), Networks.sgd(retrain.training()),
+        spec.seed() + 17);
+    try {
+      this.batches = BatchIterator.builder(data.train(), retrain.network().batchSize(),
+              data.normalization())
+          .seed(spec.seed() + 17)
+          .endless()
+          .dropLast(true)
+          .augmentation(augmentation)
+          .build();
+    } catch (RuntimeException e) {
+      network.close();
+      throw e;
+    }
+    int perEpoch = retrain.training().stepsPerEpoch();
+    this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.batchesPerEpoch());
+  }
+
+  /** Runs the whole retraining; {@code onTrained} sees the network before it is closed. */
+  public static Result run(Architecture architecture, SearchData data, SearchSpec spec,
+      Consumer<SearchEvent> events, Runnable checkpoint, Consumer<StandaloneNetwork> onTrained) {
+    try (Retraining r = new Retraining(architecture, data, spec)) {
+      for (int epoch = 0; epoch < r.epochs(); epoch++) {
+        for (int s = 0; s < r.stepsPerEpoch(); s++) {
+          checkpoint.run();
+          r.step(epoch, s);
+        }
+        events.accept(r.endEpoch(epoch));
+      }
+      Result result = r.test();
+      onTrained.accept(r.network());
+      return result;
+    }
+  }
+
+  /** As {@link #run(Architecture, SearchData, SearchSpec, Consumer, Runnable, Consumer)}. */
   public static Result run(Architecture architecture, SearchData data, SearchSpec spec,
       Consumer<SearchEvent> events, Runnable checkpoint) {
     return run(architecture, data, spec, events, checkpoint, network -> { });
   }
 
-  /** As {@link #run(Architecture, SearchData, SearchSpec, Consumer, Runnable)}, with a hook. */
-  public static Result run(Architecture architecture, SearchData data, SearchSpec spec,
-      Consumer<SearchEvent> events, Runnable checkpoint, Consumer<StandaloneNetwork> onTrained) {
-    RetrainSpec retrain = spec.retrain();
-    CosineSchedule schedule = Schedules.of(retrain.training());
-    Augmentation base = data.augmentation();
-    ImageTransform augmentation =
-        new Augmentation(base.padding(), base.horizontalFlip(), retrain.cutout());
-    try (StandaloneNetwork network = StandaloneNetwork.create(architecture,
-            Networks.retrainNetwork(spec, data, architecture), Networks.sgd(retrain.training()),
-            spec.seed() + 17);
-        BatchIterator batches = BatchIterator.builder(data.train(), retrain.network().batchSize(),
-                data.normalization())
-            .seed(spec.seed() + 17)
-            .endless()
-            .dropLast(true)
-            .augmentation(augmentation)
-            .build()) {
-      int epochs = retrain.training().epochs();
-      int perEpoch = retrain.training().stepsPerEpoch() > 0
-          ? retrain.training().stepsPerEpoch()
-          : Math.max(1, batches.batchesPerEpoch());
-      double validation = Double.NaN;
-      int nonFiniteInARow = 0;
-      for (int epoch = 0; epoch < epochs; epoch++) {
-        double lossSum = 0;
-        double accuracySum = 0;
-        int counted = 0;
-        for (int s = 0; s < perEpoch; s++) {
-          checkpoint.run();
-          Batch batch = batches.next();
-          double lr = schedule.at(epoch + (double) s / perEpoch);
-          StepResult r = network.trainStep(batch.images(), batch.labels(), lr);
-          if (r.applied()) {
-            nonFiniteInARow = 0;
-            lossSum += r.loss();
-            accuracySum += r.accuracy();
-            counted++;
-          } else if (++nonFiniteInARow >= retrain.training().maxNonFiniteSteps()) {
-            throw new IllegalStateException(nonFiniteInARow
-                + " retraining steps in a row had a NaN or infinite loss (retrain.training."
-                + "maxNonFiniteSteps is " + retrain.training().maxNonFiniteSteps() + ")");
-          }
-        }
-        validation = accuracy(network, data.validation(), data, retrain);
-        events.accept(new SearchEvent.FinalTrainingProgress(epoch, epochs,
-            counted == 0 ? Double.NaN : lossSum / counted,
-            counted == 0 ? Double.NaN : accuracySum / counted, validation));
-      }
-      double test = accuracy(network, data.test(), data, retrain);
-      onTrained.accept(network);
-      return new Result(test, validation, parameterCount(network));
+  public int epochs() {
+    return retrain.training().epochs();
+  }
+
+  public int stepsPerEpoch() {
+    return stepsPerEpoch;
+  }
+
+  /**
+   * Trains one minibatch.
+   *
+   * @throws IllegalStateException after {@code retrain.training.maxNonFiniteSteps} steps in a
+   *     row with a NaN or infinite loss
+   */
+  public StepResult step(int epoch, int stepInEpoch) {
+    Batch batch = batches.next();
+    double lr = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
+    StepResult r = network.trainStep(batch.images(), batch.labels(), lr);
+    if (r.applied()) {
+      nonFiniteInARow = 0;
+      lossSum += r.loss();
+      accuracySum += r.accuracy();
+      counted++;
+    } else if (++nonFiniteInARow >= retrain.training().maxNonFiniteSteps()) {
+      throw new IllegalStateException(nonFiniteInARow
+          + " retraining steps in a row had a NaN or infinite loss (retrain.training."
+          + "maxNonFiniteSteps is " + retrain.training().maxNonFiniteSteps() + ")");
     }
+    return r;
+  }
+
+  /** Closes an epoch: validation accuracy, and the epoch's mean training loss and accuracy. */
+  public SearchEvent.FinalTrainingProgress endEpoch(int epoch) {
+    validationAccuracy = accuracy(data.validation());
+    SearchEvent.FinalTrainingProgress progress = new SearchEvent.FinalTrainingProgress(epoch,
+        epochs(), counted == 0 ? Double.NaN : lossSum / counted,
+        counted == 0 ? Double.NaN : accuracySum / counted, validationAccuracy);
+    lossSum = 0;
+    accuracySum = 0;
+    counted = 0;
+    return progress;
+  }
+
+  /** The test accuracy of the network as trained so far, with its size. */
+  public Result test() {
+    return new Result(accuracy(data.test()), validationAccuracy, network.trainableParameterCount());
+  }
+
+  /** The network being retrained; owned by this object. */
+  public StandaloneNetwork network() {
+    return network;
   }
 
   /** Accuracy over a whole dataset with running batch-norm statistics. */
-  static double accuracy(
-      StandaloneNetwork network, ImageDataset dataset, SearchData data, RetrainSpec retrain) {
+  private double accuracy(ImageDataset dataset) {
     long correct = 0;
     try (BatchIterator it = BatchIterator.builder(dataset, retrain.network().batchSize(),
         data.normalization()).shuffle(false).build()) {
@@ -104,18 +154,12 @@ public final class Retraining {
     return (double) correct / dataset.size();
   }
 
-  static long parameterCount(StandaloneNetwork network) {
-    long total = 0;
-    for (var entry : network.parameterShapes().entrySet()) {
-      if (entry.getKey().contains("running")) {
-        continue;
-      }
-      long size = 1;
-      for (long d : entry.getValue()) {
-        size *= d;
-      }
-      total += size;
+  @Override
+  public void close() {
+    try {
+      batches.close();
+    } finally {
+      network.close();
     }
-    return total;
   }
 }

@@ -8,11 +8,9 @@ import dev.enas.controller.UpdateResult;
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
-import dev.enas.supernet.CosineSchedule;
 import dev.enas.supernet.StepResult;
 import dev.enas.supernet.Supernet;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -72,13 +70,12 @@ public final class SearchLoop {
   private SearchResult search(SearchData data, long start) throws Exception {
     SearchSpace space = spec.space().toSearchSpace();
     Controller controller = Controllers.create(space, spec.controller(), spec.seed());
-    CosineSchedule schedule = Schedules.of(spec.shared());
     Architecture derived;
     List<SearchEvent.Candidate> top;
     try (Supernet supernet = Supernet.create(space, Networks.searchNetwork(spec, data),
             Networks.sgd(spec.shared()), spec.seed());
-        SharedTraining training = new SharedTraining(supernet, data, spec, schedule);
-        RewardEvaluator evaluator = new RewardEvaluator(supernet, data, spec)) {
+        SharedTraining training = new SharedTraining(data, spec);
+        RewardEvaluator evaluator = new RewardEvaluator(data, spec)) {
       int epochs = spec.shared().epochs();
       Architecture best = null;
       double bestReward = Double.NEGATIVE_INFINITY;
@@ -90,7 +87,7 @@ public final class SearchLoop {
         for (int s = 0; s < training.stepsPerEpoch(); s++) {
           checkCancelled();
           Sample child = controller.sample();
-          SharedTraining.Outcome outcome = training.step(child.architecture(), epoch, s);
+          SharedTraining.Outcome outcome = training.step(supernet, child.architecture(), epoch, s);
           StepResult r = outcome.result();
           if (r.applied()) {
             lossSum += r.loss();
@@ -116,7 +113,7 @@ public final class SearchLoop {
           for (int k = 0; k < spec.controller().childrenPerUpdate(); k++) {
             checkCancelled();
             Sample child = controller.sample();
-            double reward = evaluator.reward(child.architecture());
+            double reward = evaluator.reward(supernet, child.architecture());
             batch.add(new Reward(child, reward));
             rewardSum += reward;
             rewardCount++;
@@ -141,8 +138,8 @@ public final class SearchLoop {
       }
       checkCancelled();
       emit(new SearchEvent.PhaseChanged(Phase.DERIVING));
-      top = Derivation.derive(controller, evaluator, spec.derive().samples(), spec.derive().topK(),
-          this::checkCancelled);
+      top = Derivation.derive(controller, spec.derive().samples(), spec.derive().topK(),
+          child -> evaluator.rewardOnFixedBatch(supernet, child), this::checkCancelled);
       emit(new SearchEvent.Derived(top, spec.derive().samples()));
       derived = space.parse(top.get(0).architecture());
     }
@@ -180,9 +177,4 @@ public final class SearchLoop {
     }
   }
 
-  /** Sorting helper: best reward first, then most likely under the policy. */
-  static final Comparator<SearchEvent.Candidate> BEST_FIRST =
-      Comparator.comparingDouble(SearchEvent.Candidate::reward).reversed()
-          .thenComparing(Comparator.comparingDouble(SearchEvent.Candidate::logProbability)
-              .reversed());
 }

@@ -9,14 +9,15 @@ import dev.enas.supernet.StepResult;
 import dev.enas.supernet.Supernet;
 
 /**
- * Shared-weight training: one sampled child per minibatch of the training split, at the cosine
- * schedule's learning rate for the fraction of the epoch done. Keeps the next minibatches prepared
- * on another thread (the batch iterator's prefetch) while the current one trains.
+ * The schedule and the data of shared-weight training: one sampled child per minibatch of the
+ * training split, at the cosine schedule's learning rate for the fraction of the epoch done. The
+ * next minibatches are prepared on another thread (the batch iterator's prefetch) while the
+ * current one trains. {@link #step} runs one step on a supernet; a scheduler that keeps the
+ * supernet elsewhere uses {@link #nextBatch}, {@link #learningRate} and {@link #record} instead.
  *
- * <p>Owns its batch iterator (closed by {@link #close()}); borrows the supernet.
+ * <p>Owns its batch iterator (closed by {@link #close()}).
  */
 public final class SharedTraining implements AutoCloseable {
-  private final Supernet supernet;
   private final BatchIterator batches;
   private final CosineSchedule schedule;
   private final int stepsPerEpoch;
@@ -26,9 +27,8 @@ public final class SharedTraining implements AutoCloseable {
   /** What one step did, with the learning rate it used and the global step number. */
   public record Outcome(StepResult result, double learningRate, long step, int inARow) {}
 
-  public SharedTraining(Supernet supernet, SearchData data, SearchSpec spec, CosineSchedule schedule) {
-    this.supernet = supernet;
-    this.schedule = schedule;
+  public SharedTraining(SearchData data, SearchSpec spec) {
+    this.schedule = Schedules.of(spec.shared());
     this.batches = BatchIterator.builder(data.train(), spec.child().batchSize(), data.normalization())
         .seed(spec.seed())
         .endless()
@@ -45,13 +45,28 @@ public final class SharedTraining implements AutoCloseable {
     return stepsPerEpoch;
   }
 
-  /** Trains {@code child} on the next minibatch; {@code stepInEpoch} places it on the schedule. */
-  public Outcome step(Architecture child, int epoch, int stepInEpoch) {
-    Batch batch = batches.next();
-    double learningRate = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
-    StepResult result = supernet.trainStep(child, batch.images(), batch.labels(), learningRate);
+  /** The next training minibatch (normalised and augmented). */
+  public Batch nextBatch() {
+    return batches.next();
+  }
+
+  /** The learning rate of step {@code stepInEpoch} of epoch {@code epoch}. */
+  public double learningRate(int epoch, int stepInEpoch) {
+    return schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
+  }
+
+  /** Counts a step's result: its global number and how many non-finite steps in a row. */
+  public Outcome record(StepResult result, double learningRate) {
     nonFiniteInARow = result.applied() ? 0 : nonFiniteInARow + 1;
     return new Outcome(result, learningRate, steps++, nonFiniteInARow);
+  }
+
+  /** Trains {@code child} on the next minibatch of {@code supernet}. */
+  public Outcome step(Supernet supernet, Architecture child, int epoch, int stepInEpoch) {
+    Batch batch = nextBatch();
+    double learningRate = learningRate(epoch, stepInEpoch);
+    return record(supernet.trainStep(child, batch.images(), batch.labels(), learningRate),
+        learningRate);
   }
 
   @Override
