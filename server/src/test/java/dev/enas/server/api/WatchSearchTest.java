@@ -88,7 +88,7 @@ class WatchSearchTest {
         watchers.add(Watcher.start(roomy.async, id, 0));
       }
       Thread appender = new Thread(() -> {
-        for (int i = 100; i < 3_000; i++) {
+        for (int i = 100; i < 1_500; i++) {
           roomy.backend.append(id, step(i));
         }
         roomy.backend.append(id, new SearchEvent.Finished("macro: 0", 0.9, 10, 1));
@@ -98,7 +98,7 @@ class WatchSearchTest {
 
       for (Watcher watcher : watchers) {
         assertThat(watcher.status()).isEqualTo(Status.Code.OK);
-        assertThat(watcher.sequences()).containsExactlyElementsOf(range(0, 3_001));
+        assertThat(watcher.sequences()).containsExactlyElementsOf(range(0, 1_501));
       }
       assertThat(roomy.backend.log(id).subscriberCount()).isZero();
     }
