@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>A terminal event ({@code Finished}, {@code Failed}, {@code Cancelled}) closes the log; each
  * subscription completes once it has delivered everything up to that event.
  *
- * <p>Events stay in memory, in fixed-size segments of plain arrays (about 16 bytes per event
+ * <p>Events stay in memory, in fixed-size segments of plain arrays (12 to 16 bytes per event
  * beside the event itself), so a log of 100,000 events costs little and never copies itself as it
  * grows.
  */
