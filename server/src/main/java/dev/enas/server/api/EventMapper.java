@@ -1,0 +1,102 @@
+package dev.enas.server.api;
+
+import dev.enas.proto.v1.SearchEvent;
+import dev.enas.server.store.LoggedEvent;
+
+/**
+ * Logged events to their wire form. Every kind of {@link dev.enas.train.SearchEvent} has a case
+ * here; a kind without one is a bug that the event tests catch.
+ */
+final class EventMapper {
+  private EventMapper() {}
+
+  static SearchEvent toWire(String searchId, LoggedEvent logged) {
+    SearchEvent.Builder out = SearchEvent.newBuilder()
+        .setSearchId(searchId)
+        .setSequence(logged.sequence())
+        .setTime(SearchMapper.timestamp(logged.time()));
+    dev.enas.train.SearchEvent event = logged.event();
+    if (event instanceof dev.enas.train.SearchEvent.PhaseChanged e) {
+      out.setPhaseChanged(SearchEvent.PhaseChanged.newBuilder()
+          .setPhase(SearchMapper.phase(e.phase())));
+    } else if (event instanceof dev.enas.train.SearchEvent.ChildTrained e) {
+      out.setChildTrained(SearchEvent.ChildTrained.newBuilder()
+          .setEpoch(e.epoch())
+          .setStep(e.step())
+          .setArchitecture(SearchMapper.architecture(e.architecture()))
+          .setLoss(e.loss())
+          .setLearningRate(e.learningRate()));
+    } else if (event instanceof dev.enas.train.SearchEvent.StepSkipped e) {
+      out.setStepSkipped(SearchEvent.StepSkipped.newBuilder()
+          .setEpoch(e.epoch())
+          .setStep(e.step())
+          .setArchitecture(SearchMapper.architecture(e.architecture()))
+          .setReason(text(e.reason()))
+          .setInARow(e.inARow()));
+    } else if (event instanceof dev.enas.train.SearchEvent.ArchitectureSampled e) {
+      out.setArchitectureSampled(SearchEvent.ArchitectureSampled.newBuilder()
+          .setEpoch(e.epoch())
+          .setPolicyVersion(e.policyVersion())
+          .setArchitecture(SearchMapper.architecture(e.architecture()))
+          .setReward(e.reward())
+          .setLogProbability(e.logProbability())
+          .setEntropy(e.entropy())
+          .setBaseline(e.baseline()));
+    } else if (event instanceof dev.enas.train.SearchEvent.ControllerUpdated e) {
+      out.setControllerUpdated(SearchEvent.ControllerUpdated.newBuilder()
+          .setEpoch(e.epoch())
+          .setPolicyVersion(e.policyVersion())
+          .setChildren(e.children())
+          .setMeanReward(e.meanReward())
+          .setMeanEntropy(e.meanEntropy())
+          .setBaseline(e.baseline())
+          .setLoss(e.loss())
+          .setGradientNorm(e.gradientNorm()));
+    } else if (event instanceof dev.enas.train.SearchEvent.EpochFinished e) {
+      SearchEvent.EpochFinished.Builder epoch = SearchEvent.EpochFinished.newBuilder()
+          .setEpoch(e.epoch())
+          .setEpochs(e.epochs())
+          .setMeanTrainLoss(e.meanTrainLoss())
+          .setMeanReward(e.meanReward())
+          .setBestReward(e.bestReward())
+          .setDuration(SearchMapper.duration(e.seconds()));
+      if (e.bestArchitecture() != null && !e.bestArchitecture().isEmpty()) {
+        epoch.setBestArchitecture(SearchMapper.architecture(e.bestArchitecture()));
+      }
+      out.setEpochFinished(epoch);
+    } else if (event instanceof dev.enas.train.SearchEvent.Derived e) {
+      SearchEvent.Derived.Builder derived = SearchEvent.Derived.newBuilder().setSampled(e.sampled());
+      for (dev.enas.train.SearchEvent.Candidate c : e.top()) {
+        derived.addTop(SearchEvent.Candidate.newBuilder()
+            .setArchitecture(SearchMapper.architecture(c.architecture()))
+            .setReward(c.reward())
+            .setLogProbability(c.logProbability()));
+      }
+      out.setDerived(derived);
+    } else if (event instanceof dev.enas.train.SearchEvent.FinalTrainingProgress e) {
+      out.setFinalTrainingProgress(SearchEvent.FinalTrainingProgress.newBuilder()
+          .setEpoch(e.epoch())
+          .setEpochs(e.epochs())
+          .setTrainLoss(e.trainLoss())
+          .setTrainAccuracy(e.trainAccuracy())
+          .setValidationAccuracy(e.validationAccuracy()));
+    } else if (event instanceof dev.enas.train.SearchEvent.Finished e) {
+      out.setFinished(SearchEvent.Finished.newBuilder()
+          .setArchitecture(SearchMapper.architecture(e.architecture()))
+          .setTestAccuracy(e.testAccuracy())
+          .setParameters(e.parameters())
+          .setDuration(SearchMapper.duration(e.seconds())));
+    } else if (event instanceof dev.enas.train.SearchEvent.Failed e) {
+      out.setFailed(SearchEvent.Failed.newBuilder().setReason(text(e.reason())));
+    } else if (event instanceof dev.enas.train.SearchEvent.Cancelled e) {
+      out.setCancelled(SearchEvent.Cancelled.newBuilder().setReason(text(e.reason())));
+    } else {
+      throw new IllegalStateException("no wire form for event " + event.getClass().getName());
+    }
+    return out.build();
+  }
+
+  private static String text(String value) {
+    return value == null ? "" : value;
+  }
+}

@@ -1,0 +1,149 @@
+package dev.enas.server.api;
+
+import dev.enas.proto.v1.SearchServiceGrpc;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gRPC server: the search service, {@code grpc.health.v1} health and server
+ * reflection (so grpcurl needs no .proto files), on whatever transport the given builder makes.
+ * Production passes a Netty builder; tests pass an in-process one.
+ *
+ * <p>Handlers run on a fixed pool rather than gRPC's unbounded default. Its queue is unbounded
+ * because grpc-java has no defined behaviour for a rejected task, and handlers never block, so
+ * the queue drains as fast as the backend answers. {@link #close()} shuts down in order: health
+ * turns NOT_SERVING, no new calls are accepted, watch streams end with their resume point,
+ * running calls get the grace period, then whatever is left is cancelled.
+ */
+public final class GrpcServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+  private static final Duration FORCED_STOP_WAIT = Duration.ofSeconds(5);
+
+  private final Server server;
+  private final SearchServiceImpl searchService;
+  private final HealthStatusManager health;
+  private final ExecutorService handlers;
+  private final ExecutorService delivery;
+  private final Duration shutdownGrace;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private GrpcServer(Server server, SearchServiceImpl searchService, HealthStatusManager health,
+      ExecutorService handlers, ExecutorService delivery, Duration shutdownGrace) {
+    this.server = server;
+    this.searchService = searchService;
+    this.health = health;
+    this.handlers = handlers;
+    this.delivery = delivery;
+    this.shutdownGrace = shutdownGrace;
+  }
+
+  /**
+   * Adds the services to the builder, starts the server and reports it SERVING.
+   *
+   * @throws IOException if the transport cannot start (a port in use, for example)
+   */
+  public static GrpcServer start(
+      ServerBuilder<?> builder, SearchBackend backend, GrpcSettings settings) throws IOException {
+    Objects.requireNonNull(builder, "builder");
+    Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(settings, "settings");
+    ExecutorService handlers =
+        Executors.newFixedThreadPool(settings.handlerThreads(), daemonThreads("enas-grpc-"));
+    ExecutorService delivery =
+        Executors.newFixedThreadPool(settings.deliveryThreads(), daemonThreads("enas-watch-"));
+    SearchServiceImpl searchService =
+        new SearchServiceImpl(backend, delivery, settings.watchBufferCapacity());
+    HealthStatusManager health = new HealthStatusManager();
+    Server server = builder
+        .executor(handlers)
+        .addService(searchService)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(legacyReflection())
+        .build();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      handlers.shutdownNow();
+      delivery.shutdownNow();
+      throw e;
+    }
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    health.setStatus(SearchServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info("gRPC server started on {}", server.getListenSockets());
+    return new GrpcServer(server, searchService, health, handlers, delivery,
+        settings.shutdownGrace());
+  }
+
+  /** The port the server listens on, or -1 for a transport without one (in-process). */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** The search service, for the open-watch count that monitoring reports. */
+  public SearchServiceImpl searchService() {
+    return searchService;
+  }
+
+  /** Blocks until the server has terminated, which is what a main thread does after start. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** Shuts down as the class comment describes; safe to call more than once. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    health.enterTerminalState();
+    server.shutdown();
+    searchService.stopWatches();
+    try {
+      if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("calls still running after {}; cancelling them", shutdownGrace);
+        server.shutdownNow();
+        server.awaitTermination(FORCED_STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      // Deliveries stop last: the watch streams' final statuses travel through them.
+      handlers.shutdownNow();
+      delivery.shutdownNow();
+    }
+  }
+
+  /**
+   * The v1alpha reflection service beside v1: grpcurl before 1.8.8 and several GUI clients only
+   * speak v1alpha, and the deprecation concerns the protocol version, not its safety.
+   */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService legacyReflection() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,287 @@
+package dev.enas.server.api;
+
+import dev.enas.proto.v1.ArchitectureOrder;
+import dev.enas.proto.v1.CancelSearchRequest;
+import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.GetArchitectureRequest;
+import dev.enas.proto.v1.GetSearchRequest;
+import dev.enas.proto.v1.ListArchitecturesRequest;
+import dev.enas.proto.v1.ListArchitecturesResponse;
+import dev.enas.proto.v1.ListSearchesRequest;
+import dev.enas.proto.v1.ListSearchesResponse;
+import dev.enas.proto.v1.Phase;
+import dev.enas.proto.v1.SampledArchitecture;
+import dev.enas.proto.v1.Search;
+import dev.enas.proto.v1.SearchEvent;
+import dev.enas.proto.v1.SearchServiceGrpc;
+import dev.enas.proto.v1.SearchState;
+import dev.enas.proto.v1.WatchSearchRequest;
+import dev.enas.server.api.SearchBackendException.InvalidArgument;
+import dev.enas.server.store.EventLog;
+import dev.enas.spec.SearchSpec;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * {@code enas.v1.SearchService} over a {@link SearchBackend}. Each method checks what it can
+ * without the backend, asks the backend, and converts the answer; nothing here blocks, and every
+ * failure reaches the client through {@link Statuses} rather than as a thrown exception.
+ */
+public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImplBase {
+  static final int DEFAULT_PAGE_SIZE = 50;
+  static final int MAX_PAGE_SIZE = 1000;
+  static final int MAX_ID_LENGTH = 128;
+  static final int MAX_REASON_LENGTH = 1024;
+  private static final Pattern CLIENT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+  private final SearchBackend backend;
+  private final Executor delivery;
+  private final int watchBufferCapacity;
+  private final Set<WatchCall> watches = ConcurrentHashMap.newKeySet();
+  private volatile boolean stopping;
+
+  /**
+   * @param delivery runs the event deliveries of every WatchSearch stream
+   * @param watchBufferCapacity events a watcher may fall behind the search before it is cut
+   */
+  public SearchServiceImpl(SearchBackend backend, Executor delivery, int watchBufferCapacity) {
+    this.backend = Objects.requireNonNull(backend, "backend");
+    this.delivery = Objects.requireNonNull(delivery, "delivery");
+    if (watchBufferCapacity < 1) {
+      throw new IllegalArgumentException(
+          "watchBufferCapacity must be at least 1, was " + watchBufferCapacity);
+    }
+    this.watchBufferCapacity = watchBufferCapacity;
+  }
+
+  @Override
+  public void createSearch(CreateSearchRequest request, StreamObserver<Search> response) {
+    guard(response, () -> {
+      String id = request.getSearchId();
+      if (!id.isEmpty() && !CLIENT_ID.matcher(id).matches()) {
+        throw new InvalidArgument("search_id", "must be 1 to 63 characters from [a-z0-9-],"
+            + " starting with a letter or digit, or empty; was "
+            + SearchBackendException.quote(id));
+      }
+      SearchSpec spec = SpecMapper.toCore(request.getSpec());
+      if (request.getValidateOnly()) {
+        response.onNext(preview(spec));
+        response.onCompleted();
+        return;
+      }
+      answer(backend.create(spec, id), SearchMapper::toWire, response);
+    });
+  }
+
+  @Override
+  public void getSearch(GetSearchRequest request, StreamObserver<Search> response) {
+    guard(response, () ->
+        answer(backend.get(searchId(request.getSearchId())), SearchMapper::toWire, response));
+  }
+
+  @Override
+  public void listSearches(
+      ListSearchesRequest request, StreamObserver<ListSearchesResponse> response) {
+    guard(response, () -> {
+      int pageSize = pageSize(request.getPageSize());
+      Set<dev.enas.train.Phase> phases = EnumSet.noneOf(dev.enas.train.Phase.class);
+      Set<Integer> states = new TreeSet<>();
+      List<Integer> values = request.getStatesValueList();
+      for (int i = 0; i < values.size(); i++) {
+        SearchState state = SearchState.forNumber(values.get(i));
+        if (state == null || state == SearchState.SEARCH_STATE_UNSPECIFIED) {
+          throw new InvalidArgument("states[" + i + "]", "must be a SearchState other than"
+              + " SEARCH_STATE_UNSPECIFIED, was " + values.get(i));
+        }
+        phases.addAll(SearchMapper.phases(state));
+        states.add(state.getNumber());
+      }
+      long cursor = PageTokens.decode("searches " + states, request.getPageToken());
+      answer(backend.list(pageSize, cursor, phases), page -> {
+        ListSearchesResponse.Builder out = ListSearchesResponse.newBuilder()
+            .setNextPageToken(PageTokens.encode("searches " + states, page.nextCursor()));
+        page.items().forEach(item -> out.addSearches(SearchMapper.toWire(item)));
+        return out.build();
+      }, response);
+    });
+  }
+
+  @Override
+  public void cancelSearch(CancelSearchRequest request, StreamObserver<Search> response) {
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      if (request.getReason().length() > MAX_REASON_LENGTH) {
+        throw new InvalidArgument("reason", "must be at most " + MAX_REASON_LENGTH
+            + " characters, was " + request.getReason().length());
+      }
+      answer(backend.cancel(id, request.getReason()), SearchMapper::toWire, response);
+    });
+  }
+
+  @Override
+  public void watchSearch(WatchSearchRequest request, StreamObserver<SearchEvent> response) {
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      long from = request.getFromSequence();
+      if (from < 0) {
+        throw new InvalidArgument("from_sequence", "must not be negative, was " + from);
+      }
+      ServerCallStreamObserver<SearchEvent> stream = (ServerCallStreamObserver<SearchEvent>) response;
+      WatchCall watch = new WatchCall(id, stream, watchBufferCapacity, watches::remove);
+      watches.add(watch);
+      if (stopping) {
+        watch.stop();
+      }
+      backend.eventLog(id).whenComplete((log, error) -> {
+        if (error != null) {
+          watch.fail(Statuses.toStatus(error));
+          return;
+        }
+        try {
+          attach(watch, log, from);
+        } catch (RuntimeException e) {
+          watch.fail(Statuses.toStatus(e));
+        }
+      });
+    });
+  }
+
+  @Override
+  public void getArchitecture(
+      GetArchitectureRequest request, StreamObserver<SampledArchitecture> response) {
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      if (request.getIndex() < 0) {
+        throw new InvalidArgument("index", "must not be negative, was " + request.getIndex());
+      }
+      answer(backend.architecture(id, request.getIndex()), SearchMapper::toWire, response);
+    });
+  }
+
+  @Override
+  public void listArchitectures(
+      ListArchitecturesRequest request, StreamObserver<ListArchitecturesResponse> response) {
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      int pageSize = pageSize(request.getPageSize());
+      dev.enas.server.api.ArchitectureOrder order = order(request.getOrderByValue());
+      String query = "architectures " + id + " " + order;
+      long cursor = PageTokens.decode(query, request.getPageToken());
+      answer(backend.architectures(id, pageSize, cursor, order), page -> {
+        ListArchitecturesResponse.Builder out = ListArchitecturesResponse.newBuilder()
+            .setNextPageToken(PageTokens.encode(query, page.nextCursor()))
+            .setTotalSize(Math.max(page.totalSize(), 0));
+        page.items().forEach(item -> out.addArchitectures(SearchMapper.toWire(item)));
+        return out.build();
+      }, response);
+    });
+  }
+
+  /**
+   * Ends every open WatchSearch stream with UNAVAILABLE and its resume sequence, and every one
+   * that starts from now on; called when the server shuts down, since watch streams would
+   * otherwise hold the shutdown until its deadline.
+   */
+  public void stopWatches() {
+    stopping = true;
+    for (WatchCall watch : watches) {
+      watch.stop();
+    }
+  }
+
+  /** Open WatchSearch streams, for monitoring and tests. */
+  public int openWatches() {
+    return watches.size();
+  }
+
+  private void attach(WatchCall watch, EventLog log, long from) {
+    long size = log.size();
+    if (from > size) {
+      watch.fail(Statuses.invalidArgument("from_sequence", "must be at most " + size
+          + ", the search's event count, was " + from));
+      return;
+    }
+    watch.attach(log, from, delivery);
+  }
+
+  private static Search preview(SearchSpec spec) {
+    return Search.newBuilder()
+        .setSpec(SpecMapper.toWire(spec))
+        .setState(SearchState.SEARCH_STATE_PENDING)
+        .setPhase(Phase.PHASE_PENDING)
+        .setProgress(SearchMapper.toWire(SearchInfo.Progress.start(spec)))
+        .build();
+  }
+
+  private static String searchId(String id) {
+    if (id.isEmpty()) {
+      throw new InvalidArgument("search_id", "is required");
+    }
+    if (id.length() > MAX_ID_LENGTH) {
+      throw new InvalidArgument("search_id", "must be at most " + MAX_ID_LENGTH
+          + " characters, was " + id.length());
+    }
+    return id;
+  }
+
+  /** AIP-158: 0 means the default, and sizes above the maximum are lowered to it. */
+  private static int pageSize(int requested) {
+    if (requested < 0) {
+      throw new InvalidArgument("page_size", "must not be negative, was " + requested);
+    }
+    return requested == 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
+  }
+
+  private static dev.enas.server.api.ArchitectureOrder order(int value) {
+    switch (value) {
+      case ArchitectureOrder.ARCHITECTURE_ORDER_UNSPECIFIED_VALUE:
+      case ArchitectureOrder.ARCHITECTURE_ORDER_SAMPLED_VALUE:
+        return dev.enas.server.api.ArchitectureOrder.SAMPLED;
+      case ArchitectureOrder.ARCHITECTURE_ORDER_REWARD_VALUE:
+        return dev.enas.server.api.ArchitectureOrder.REWARD;
+      default:
+        throw new InvalidArgument("order_by", "unknown order " + value
+            + "; this server knows ARCHITECTURE_ORDER_SAMPLED (1) and ARCHITECTURE_ORDER_REWARD"
+            + " (2)");
+    }
+  }
+
+  /** Runs a handler body, turning anything it throws into a status instead of a thrown error. */
+  private static void guard(StreamObserver<?> response, Runnable body) {
+    try {
+      body.run();
+    } catch (RuntimeException e) {
+      response.onError(Statuses.toStatus(e));
+    }
+  }
+
+  /** Completes a unary call with the converted answer of a backend call, or its failure. */
+  private static <T, R> void answer(
+      CompletionStage<T> stage, Function<T, R> convert, StreamObserver<R> response) {
+    stage.whenComplete((value, error) -> {
+      if (error != null) {
+        response.onError(Statuses.toStatus(error));
+        return;
+      }
+      R converted;
+      try {
+        converted = convert.apply(value);
+      } catch (RuntimeException e) {
+        response.onError(Statuses.toStatus(e));
+        return;
+      }
+      response.onNext(converted);
+      response.onCompleted();
+    });
+  }
+}

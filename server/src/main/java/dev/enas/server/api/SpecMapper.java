@@ -1,0 +1,349 @@
+package dev.enas.server.api;
+
+import dev.enas.proto.v1.ControllerKind;
+import dev.enas.proto.v1.SearchSpace;
+import dev.enas.server.api.SearchBackendException.InvalidSpec;
+import dev.enas.space.MacroSpace;
+import dev.enas.space.MicroSpace;
+import dev.enas.spec.ChildSpec;
+import dev.enas.spec.ControllerSpec;
+import dev.enas.spec.DataSpec;
+import dev.enas.spec.DeriveSpec;
+import dev.enas.spec.FieldViolation;
+import dev.enas.spec.RetrainSpec;
+import dev.enas.spec.SearchSpec;
+import dev.enas.spec.SpaceSpec;
+import dev.enas.spec.TrainingSpec;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Converts between the wire spec ({@code enas.v1.SearchSpec}) and the core {@link SearchSpec}.
+ * An unset wire field takes the paper's default for the chosen space; the result is validated by
+ * the core spec's own rules, and every violation is renamed from the core's dotted path
+ * ({@code controller.learningRate}) to the request's field path
+ * ({@code spec.controller.learning_rate}), which is the naming BadRequest uses throughout the API.
+ * The wire spec mirrors the core records component for component, which is what makes the
+ * renaming mechanical; a test holds the two in step.
+ */
+final class SpecMapper {
+  /** Longest data-set reference accepted; longer values are rejected before anything echoes them. */
+  static final int MAX_DATASET_LENGTH = 1024;
+
+  private static final List<Class<? extends Record>> SPEC_RECORDS = List.of(
+      SearchSpec.class, SpaceSpec.class, DataSpec.class, ChildSpec.class, TrainingSpec.class,
+      ControllerSpec.class, DeriveSpec.class, RetrainSpec.class);
+  /** Core field names whose wire name differs, longest first so none shadows a longer one. */
+  private static final Pattern CORE_NAMES;
+  private static final Map<String, String> SNAKE_NAMES;
+
+  static {
+    Map<String, String> names = new TreeMap<>();
+    for (Class<? extends Record> type : SPEC_RECORDS) {
+      for (RecordComponent component : type.getRecordComponents()) {
+        String snake = snake(component.getName());
+        if (!snake.equals(component.getName())) {
+          names.put(component.getName(), snake);
+        }
+      }
+    }
+    SNAKE_NAMES = Map.copyOf(names);
+    CORE_NAMES = Pattern.compile("\\b(" + names.keySet().stream()
+        .sorted(Comparator.comparingInt(String::length).reversed())
+        .collect(Collectors.joining("|")) + ")\\b");
+  }
+
+  private SpecMapper() {}
+
+  /**
+   * The core spec a wire spec asks for: unset fields from {@link SearchSpec#defaults} of its
+   * space, then validated.
+   *
+   * @throws InvalidSpec naming every bad field by its core path (see {@link #requestPath})
+   */
+  static SearchSpec toCore(dev.enas.proto.v1.SearchSpec wire) {
+    List<FieldViolation> violations = new ArrayList<>();
+    String kind = spaceKind(wire.getSpace().getKindValue(), violations);
+    if (kind == null) {
+      // Every default depends on the space, so nothing else can be checked meaningfully.
+      throw new InvalidSpec(violations);
+    }
+    SearchSpec d = SearchSpec.defaults(kind);
+    SearchSpec spec = new SearchSpec(
+        space(wire.getSpace(), kind, d.space(), violations),
+        data(wire.getData(), d.data(), violations),
+        child(wire.getChild(), d.child()),
+        training(wire.getShared(), d.shared()),
+        controller(wire.getController(), d.controller(), violations),
+        derive(wire.getDerive(), d.derive()),
+        retrain(wire.getRetrain(), d.retrain()),
+        wire.hasSeed() ? wire.getSeed() : d.seed());
+    violations.addAll(spec.violations());
+    if (!violations.isEmpty()) {
+      throw new InvalidSpec(violations);
+    }
+    return spec;
+  }
+
+  /** The wire form of a core spec with every field set, as a resolved spec is reported. */
+  static dev.enas.proto.v1.SearchSpec toWire(SearchSpec spec) {
+    ControllerSpec c = spec.controller();
+    return dev.enas.proto.v1.SearchSpec.newBuilder()
+        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
+            .setKind(wireSpace(spec.space().kind()))
+            .setLayers(spec.space().layers())
+            .setNodes(spec.space().nodes()))
+        .setData(dev.enas.proto.v1.DataSpec.newBuilder()
+            .setDataset(spec.data().dataset())
+            .setValidationFraction(spec.data().validationFraction())
+            .setTrainLimit(spec.data().trainLimit()))
+        .setChild(toWire(spec.child()))
+        .setShared(toWire(spec.shared()))
+        .setController(dev.enas.proto.v1.ControllerSpec.newBuilder()
+            .setKind("random".equals(c.kind())
+                ? ControllerKind.CONTROLLER_KIND_RANDOM : ControllerKind.CONTROLLER_KIND_ENAS)
+            .setHiddenSize(c.hiddenSize())
+            .setLstmLayers(c.lstmLayers())
+            .setLearningRate(c.learningRate())
+            .setTanhConstant(c.tanhConstant())
+            .setTemperature(c.temperature())
+            .setOpTanhReduce(c.opTanhReduce())
+            .setEntropyWeight(c.entropyWeight())
+            .setBaselineDecay(c.baselineDecay())
+            .setSkipTarget(c.skipTarget())
+            .setSkipWeight(c.skipWeight())
+            .setGradientClip(c.gradientClip())
+            .setAdamBeta2(c.adamBeta2())
+            .setAdamEpsilon(c.adamEpsilon())
+            .setInitRange(c.initRange())
+            .setUpdatesPerEpoch(c.updatesPerEpoch())
+            .setChildrenPerUpdate(c.childrenPerUpdate()))
+        .setDerive(dev.enas.proto.v1.DeriveSpec.newBuilder()
+            .setSamples(spec.derive().samples())
+            .setTopK(spec.derive().topK()))
+        .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
+            .setNetwork(toWire(spec.retrain().network()))
+            .setTraining(toWire(spec.retrain().training()))
+            .setCutout(spec.retrain().cutout())
+            .setAuxiliaryWeight(spec.retrain().auxiliaryWeight())
+            .setDropPath(spec.retrain().dropPath()))
+        .setSeed(spec.seed())
+        .build();
+  }
+
+  /**
+   * The request path of a core spec path: {@code controller.learningRate} becomes
+   * {@code spec.controller.learning_rate}.
+   */
+  static String requestPath(String corePath) {
+    if ("spec".equals(corePath)) {
+      return "spec";
+    }
+    StringBuilder out = new StringBuilder("spec");
+    for (String segment : corePath.split("\\.")) {
+      out.append('.').append(snake(segment));
+    }
+    return out.toString();
+  }
+
+  /** A core violation in request terms: its path, and field names in its text, renamed. */
+  static FieldViolation toRequest(FieldViolation core) {
+    Matcher m = CORE_NAMES.matcher(core.description());
+    String description = m.replaceAll(match -> SNAKE_NAMES.get(match.group(1)));
+    return new FieldViolation(requestPath(core.field()), description);
+  }
+
+  /** {@code learningRateMax} to {@code learning_rate_max}. */
+  static String snake(String camel) {
+    StringBuilder out = new StringBuilder(camel.length() + 4);
+    for (int i = 0; i < camel.length(); i++) {
+      char ch = camel.charAt(i);
+      if (Character.isUpperCase(ch)) {
+        out.append('_').append(Character.toLowerCase(ch));
+      } else {
+        out.append(ch);
+      }
+    }
+    return out.toString();
+  }
+
+  /** The core records the wire spec mirrors, for the test that holds them in step. */
+  static List<Class<? extends Record>> specRecords() {
+    return SPEC_RECORDS;
+  }
+
+  private static String spaceKind(int value, List<FieldViolation> violations) {
+    switch (value) {
+      case SearchSpace.SEARCH_SPACE_MACRO_VALUE:
+        return "macro";
+      case SearchSpace.SEARCH_SPACE_MICRO_VALUE:
+        return "micro";
+      case SearchSpace.SEARCH_SPACE_UNSPECIFIED_VALUE:
+        violations.add(new FieldViolation("space.kind",
+            "is required: SEARCH_SPACE_MACRO or SEARCH_SPACE_MICRO (it picks every default)"));
+        return null;
+      case SearchSpace.SEARCH_SPACE_RNN_VALUE:
+        violations.add(new FieldViolation("space.kind", "SEARCH_SPACE_RNN (the recurrent-cell"
+            + " space) is declared but not implemented yet; use SEARCH_SPACE_MACRO or"
+            + " SEARCH_SPACE_MICRO"));
+        return null;
+      default:
+        violations.add(new FieldViolation("space.kind", "unknown search space " + value
+            + "; this server knows SEARCH_SPACE_MACRO (1) and SEARCH_SPACE_MICRO (2)"));
+        return null;
+    }
+  }
+
+  private static SearchSpace wireSpace(String kind) {
+    switch (kind) {
+      case "macro":
+        return SearchSpace.SEARCH_SPACE_MACRO;
+      case "micro":
+        return SearchSpace.SEARCH_SPACE_MICRO;
+      case "rnn":
+        return SearchSpace.SEARCH_SPACE_RNN;
+      default:
+        return SearchSpace.SEARCH_SPACE_UNSPECIFIED;
+    }
+  }
+
+  private static SpaceSpec space(dev.enas.proto.v1.SpaceSpec wire, String kind, SpaceSpec d,
+      List<FieldViolation> violations) {
+    int layers = wire.hasLayers() ? wire.getLayers() : d.layers();
+    int nodes = wire.hasNodes() ? wire.getNodes() : d.nodes();
+    // The core checks only the size its space uses; the other one is still stored and reported,
+    // so it must not hold an absurd value either.
+    if ("micro".equals(kind) && (layers < 1 || layers > MacroSpace.MAX_LAYERS)) {
+      violations.add(new FieldViolation("space.layers",
+          "must be in 1.." + MacroSpace.MAX_LAYERS + ", was " + layers));
+    }
+    if ("macro".equals(kind) && (nodes < 1 || nodes > MicroSpace.MAX_NODES)) {
+      violations.add(new FieldViolation("space.nodes",
+          "must be in 1.." + MicroSpace.MAX_NODES + ", was " + nodes));
+    }
+    return new SpaceSpec(kind, layers, nodes);
+  }
+
+  private static DataSpec data(
+      dev.enas.proto.v1.DataSpec wire, DataSpec d, List<FieldViolation> violations) {
+    String dataset = d.dataset();
+    if (wire.hasDataset()) {
+      if (wire.getDataset().length() > MAX_DATASET_LENGTH) {
+        violations.add(new FieldViolation("data.dataset", "must be at most " + MAX_DATASET_LENGTH
+            + " characters, was " + wire.getDataset().length()));
+      } else {
+        dataset = wire.getDataset();
+      }
+    }
+    return new DataSpec(dataset,
+        wire.hasValidationFraction() ? wire.getValidationFraction() : d.validationFraction(),
+        wire.hasTrainLimit() ? wire.getTrainLimit() : d.trainLimit());
+  }
+
+  private static ChildSpec child(dev.enas.proto.v1.ChildSpec wire, ChildSpec d) {
+    return new ChildSpec(
+        wire.hasChannels() ? wire.getChannels() : d.channels(),
+        wire.hasCellsPerStack() ? wire.getCellsPerStack() : d.cellsPerStack(),
+        wire.hasBatchSize() ? wire.getBatchSize() : d.batchSize(),
+        wire.hasDropout() ? wire.getDropout() : d.dropout());
+  }
+
+  private static TrainingSpec training(dev.enas.proto.v1.TrainingSpec wire, TrainingSpec d) {
+    return new TrainingSpec(
+        wire.hasEpochs() ? wire.getEpochs() : d.epochs(),
+        wire.hasStepsPerEpoch() ? wire.getStepsPerEpoch() : d.stepsPerEpoch(),
+        wire.hasLearningRateMax() ? wire.getLearningRateMax() : d.learningRateMax(),
+        wire.hasLearningRateMin() ? wire.getLearningRateMin() : d.learningRateMin(),
+        wire.hasRestartPeriod() ? wire.getRestartPeriod() : d.restartPeriod(),
+        wire.hasRestartMultiplier() ? wire.getRestartMultiplier() : d.restartMultiplier(),
+        wire.hasMomentum() ? wire.getMomentum() : d.momentum(),
+        wire.hasWeightDecay() ? wire.getWeightDecay() : d.weightDecay(),
+        wire.hasGradientClip() ? wire.getGradientClip() : d.gradientClip(),
+        wire.hasMaxNonFiniteSteps() ? wire.getMaxNonFiniteSteps() : d.maxNonFiniteSteps());
+  }
+
+  private static ControllerSpec controller(dev.enas.proto.v1.ControllerSpec wire,
+      ControllerSpec d, List<FieldViolation> violations) {
+    String kind;
+    switch (wire.getKindValue()) {
+      case ControllerKind.CONTROLLER_KIND_UNSPECIFIED_VALUE:
+        kind = d.kind();
+        break;
+      case ControllerKind.CONTROLLER_KIND_ENAS_VALUE:
+        kind = "enas";
+        break;
+      case ControllerKind.CONTROLLER_KIND_RANDOM_VALUE:
+        kind = "random";
+        break;
+      default:
+        violations.add(new FieldViolation("controller.kind", "unknown controller kind "
+            + wire.getKindValue() + "; this server knows CONTROLLER_KIND_ENAS (1) and"
+            + " CONTROLLER_KIND_RANDOM (2)"));
+        kind = d.kind();
+    }
+    return new ControllerSpec(
+        kind,
+        wire.hasHiddenSize() ? wire.getHiddenSize() : d.hiddenSize(),
+        wire.hasLstmLayers() ? wire.getLstmLayers() : d.lstmLayers(),
+        wire.hasLearningRate() ? wire.getLearningRate() : d.learningRate(),
+        wire.hasTanhConstant() ? wire.getTanhConstant() : d.tanhConstant(),
+        wire.hasTemperature() ? wire.getTemperature() : d.temperature(),
+        wire.hasOpTanhReduce() ? wire.getOpTanhReduce() : d.opTanhReduce(),
+        wire.hasEntropyWeight() ? wire.getEntropyWeight() : d.entropyWeight(),
+        wire.hasBaselineDecay() ? wire.getBaselineDecay() : d.baselineDecay(),
+        wire.hasSkipTarget() ? wire.getSkipTarget() : d.skipTarget(),
+        wire.hasSkipWeight() ? wire.getSkipWeight() : d.skipWeight(),
+        wire.hasGradientClip() ? wire.getGradientClip() : d.gradientClip(),
+        wire.hasAdamBeta2() ? wire.getAdamBeta2() : d.adamBeta2(),
+        wire.hasAdamEpsilon() ? wire.getAdamEpsilon() : d.adamEpsilon(),
+        wire.hasInitRange() ? wire.getInitRange() : d.initRange(),
+        wire.hasUpdatesPerEpoch() ? wire.getUpdatesPerEpoch() : d.updatesPerEpoch(),
+        wire.hasChildrenPerUpdate() ? wire.getChildrenPerUpdate() : d.childrenPerUpdate());
+  }
+
+  private static DeriveSpec derive(dev.enas.proto.v1.DeriveSpec wire, DeriveSpec d) {
+    return new DeriveSpec(
+        wire.hasSamples() ? wire.getSamples() : d.samples(),
+        wire.hasTopK() ? wire.getTopK() : d.topK());
+  }
+
+  private static RetrainSpec retrain(dev.enas.proto.v1.RetrainSpec wire, RetrainSpec d) {
+    return new RetrainSpec(
+        child(wire.getNetwork(), d.network()),
+        training(wire.getTraining(), d.training()),
+        wire.hasCutout() ? wire.getCutout() : d.cutout(),
+        wire.hasAuxiliaryWeight() ? wire.getAuxiliaryWeight() : d.auxiliaryWeight(),
+        wire.hasDropPath() ? wire.getDropPath() : d.dropPath());
+  }
+
+  private static dev.enas.proto.v1.ChildSpec toWire(ChildSpec c) {
+    return dev.enas.proto.v1.ChildSpec.newBuilder()
+        .setChannels(c.channels())
+        .setCellsPerStack(c.cellsPerStack())
+        .setBatchSize(c.batchSize())
+        .setDropout(c.dropout())
+        .build();
+  }
+
+  private static dev.enas.proto.v1.TrainingSpec toWire(TrainingSpec t) {
+    return dev.enas.proto.v1.TrainingSpec.newBuilder()
+        .setEpochs(t.epochs())
+        .setStepsPerEpoch(t.stepsPerEpoch())
+        .setLearningRateMax(t.learningRateMax())
+        .setLearningRateMin(t.learningRateMin())
+        .setRestartPeriod(t.restartPeriod())
+        .setRestartMultiplier(t.restartMultiplier())
+        .setMomentum(t.momentum())
+        .setWeightDecay(t.weightDecay())
+        .setGradientClip(t.gradientClip())
+        .setMaxNonFiniteSteps(t.maxNonFiniteSteps())
+        .build();
+  }
+}

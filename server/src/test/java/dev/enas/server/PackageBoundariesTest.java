@@ -1,0 +1,42 @@
+package dev.enas.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Only the api package may touch gRPC or the wire messages, so that the actors and the store can
+ * change transport or contract version without noticing. Reads the sources rather than bytecode:
+ * a forbidden import is what a reviewer would flag.
+ */
+class PackageBoundariesTest {
+  private static final Path SOURCES = Path.of("src", "main", "java");
+  private static final Path API = Path.of("dev", "enas", "server", "api");
+  private static final List<String> WIRE_PREFIXES =
+      List.of("import io.grpc.", "import com.google.rpc.", "import dev.enas.proto.");
+
+  @Test
+  void onlyTheApiPackageImportsGrpcOrTheWireMessages() throws IOException {
+    assertThat(SOURCES).as("run from the server module").isDirectory();
+    List<String> offences = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(SOURCES)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        if (SOURCES.relativize(file).startsWith(API)) {
+          continue;
+        }
+        for (String line : Files.readAllLines(file)) {
+          if (WIRE_PREFIXES.stream().anyMatch(line.strip()::startsWith)) {
+            offences.add(SOURCES.relativize(file) + ": " + line.strip());
+          }
+        }
+      }
+    }
+    assertThat(offences).isEmpty();
+  }
+}

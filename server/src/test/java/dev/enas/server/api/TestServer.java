@@ -1,0 +1,49 @@
+package dev.enas.server.api;
+
+import dev.enas.proto.v1.SearchServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.UUID;
+
+/** A GrpcServer on the in-process transport over an in-memory backend, with a client channel. */
+final class TestServer implements AutoCloseable {
+  final InMemorySearchBackend backend;
+  final GrpcServer server;
+  final ManagedChannel channel;
+  final SearchServiceGrpc.SearchServiceBlockingStub blocking;
+  final SearchServiceGrpc.SearchServiceStub async;
+
+  private TestServer(InMemorySearchBackend backend, GrpcServer server, ManagedChannel channel) {
+    this.backend = backend;
+    this.server = server;
+    this.channel = channel;
+    this.blocking = SearchServiceGrpc.newBlockingStub(channel);
+    this.async = SearchServiceGrpc.newStub(channel);
+  }
+
+  static TestServer start(int watchBufferCapacity) {
+    return start(watchBufferCapacity, 1000);
+  }
+
+  static TestServer start(int watchBufferCapacity, int maxActiveSearches) {
+    String name = "enas-test-" + UUID.randomUUID();
+    InMemorySearchBackend backend = new InMemorySearchBackend(maxActiveSearches);
+    try {
+      GrpcServer server = GrpcServer.start(InProcessServerBuilder.forName(name), backend,
+          new GrpcSettings(2, 2, watchBufferCapacity, Duration.ofSeconds(5)));
+      return new TestServer(backend, server, InProcessChannelBuilder.forName(name).build());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    server.close();
+  }
+}
