@@ -28,6 +28,7 @@ final class ParamStore implements AutoCloseable {
   private final Map<String, Param> params = new LinkedHashMap<>();
 
   ParamStore(long seed) {
+    Steps.gradientsOff();
     this.manager = NDManager.newBaseManager();
     this.seed = seed;
   }

@@ -127,6 +127,7 @@ public final class StandaloneNetwork implements AutoCloseable {
    * must equal the supernet's, except for dropout.
    */
   public void copyWeightsFrom(Supernet supernet) {
+    Steps.gradientsOff();
     if (!architecture.space().equals(supernet.space())) {
       throw new IllegalArgumentException(
           "the supernet searches "
@@ -169,6 +170,7 @@ public final class StandaloneNetwork implements AutoCloseable {
    * is missing, extra or of another shape.
    */
   public void restore(List<TensorState> state) {
+    Steps.gradientsOff();
     store.restore(state);
   }
 

@@ -3,6 +3,8 @@ package dev.enas.supernet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.enas.space.Architecture;
 
@@ -20,6 +22,18 @@ final class Steps {
 
   private Steps() {}
 
+  /**
+   * Turns PyTorch's autograd recording off for the calling thread. Grad mode is per thread and
+   * starts on in every new thread; a gradient collector restores the mode it found when it
+   * closes. In-place writes to weights (the optimizer, running statistics, restores) fail while
+   * it is on, so every entry point that writes calls this first, whatever thread it runs on.
+   */
+  static void gradientsOff() {
+    // Loads the native library first if this is the process's first touch of the engine.
+    Engine.getEngine("PyTorch");
+    JniUtils.setGradMode(false);
+  }
+
   static StepResult train(
       ParamStore store,
       Body body,
@@ -34,6 +48,7 @@ final class Steps {
           "learning rate must be finite and >= 0, was " + learningRate);
     }
     synchronized (AUTOGRAD) {
+      gradientsOff();
       try (NDManager step = store.manager().newSubManager()) {
         NDArray x = input(step, spec, images, labels);
         DjlOps ops = new DjlOps(step, BatchNormMode.TRAIN);
@@ -57,6 +72,7 @@ final class Steps {
           }
           throw e;
         }
+        gradientsOff();
         double accuracy = accuracy(logits, labels, spec.classes());
         if (!Double.isFinite(loss)) {
           return new StepResult(loss, accuracy, Double.NaN, false, 0);
@@ -84,6 +100,7 @@ final class Steps {
       throw new IllegalArgumentException(
           "a training-mode pass happens only inside a training step");
     }
+    gradientsOff();
     try (NDManager step = store.manager().newSubManager()) {
       NDArray x = input(step, spec, images, batch);
       return body.forward(new DjlOps(step, mode), x, arch).toFloatArray();

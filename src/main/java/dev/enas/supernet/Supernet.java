@@ -109,6 +109,7 @@ public final class Supernet implements AutoCloseable {
    * is missing, extra or of another shape.
    */
   public void restore(List<TensorState> state) {
+    Steps.gradientsOff();
     store.restore(state);
   }
 

@@ -1,0 +1,468 @@
+package dev.enas.server.actor;
+
+import dev.enas.controller.Controllers;
+import dev.enas.controller.Reward;
+import dev.enas.controller.Sample;
+import dev.enas.controller.UpdateResult;
+import dev.enas.space.Architecture;
+import dev.enas.space.SearchSpace;
+import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.NetworkSpec;
+import dev.enas.supernet.SgdSettings;
+import dev.enas.train.Derivation;
+import dev.enas.train.Phase;
+import dev.enas.train.RewardEvaluator;
+import dev.enas.train.SearchData;
+import dev.enas.train.SearchEvent;
+import dev.enas.train.SharedTraining;
+import dev.enas.train.Networks;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The phase machine of one search: loads its data, spawns its {@link ControllerActor},
+ * {@link WeightStore}, {@link ChildTrainer} and {@link Evaluator}, and drives them through the
+ * paper's epochs (shared training, then controller training), derivation and final training,
+ * publishing every step as an event. It takes the same steps in the same order as the engine's
+ * {@code SearchLoop}, so a seed gives the same architectures either way.
+ *
+ * <p>Cancellation takes effect at the next step boundary; stopping the children releases the
+ * search's native memory. After a terminal phase the coordinator stays up with no children, so
+ * the search can still be read; its record keeps the log and the history.
+ */
+public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.Command> {
+
+  /** What a coordinator accepts. */
+  public sealed interface Command {}
+
+  /** Stop at the next step boundary. */
+  public record Cancel(String reason) implements Command {}
+
+  private record DataLoaded(SearchData data, Throwable failure) implements Command {}
+
+  private record Sampled(Sample sample) implements Command {}
+
+  private record Trained(ChildTrainer.ChildTrained trained, Throwable failure) implements Command {}
+
+  private record Rewarded(Evaluator.Rewarded rewarded, Throwable failure) implements Command {}
+
+  private record Updated(ControllerActor.UpdateReply reply, Throwable failure) implements Command {}
+
+  private record FinalReport(FinalTrainer.Report report) implements Command {}
+
+  private record SampleFailed(Throwable failure) implements Command {}
+
+  private final ActorContext<Command> context;
+  private final SearchRecord record;
+  private final SearchSpec spec;
+  private final ServerSettings settings;
+  private final Executor blocking;
+  private final long startNanos = System.nanoTime();
+
+  private SearchData data;
+  private SearchSpace space;
+  private ActorRef<ControllerActor.Command> controller;
+  private ActorRef<WeightStore.Command> store;
+  private ActorRef<ChildTrainer.Command> trainer;
+  private ActorRef<Evaluator.Command> evaluator;
+  private int stepsPerEpoch;
+
+  private String cancelReason;
+  private int epoch;
+  private int step;
+  private int update;
+  private final List<Reward> batch = new ArrayList<>();
+  private double lossSum;
+  private int lossCount;
+  private double rewardSum;
+  private int rewardCount;
+  private long epochStart;
+  private Architecture best;
+  private double bestReward = Double.NEGATIVE_INFINITY;
+  private int derived;
+  private final Set<Architecture> seen = new HashSet<>();
+  private final List<SearchEvent.Candidate> candidates = new ArrayList<>();
+  private Architecture finalChild;
+  /** The sample whose reward is being computed. */
+  private Sample pending;
+  /** Encoding of the child in the shared-weight step under way. */
+  private String lastTrained = "";
+  /** The controller's baseline as of its last update, reported with each reward. */
+  private double currentBaseline = Double.NaN;
+
+  private enum Stage { LOADING, SHARED, CONTROLLER, DERIVING, FINAL, DONE }
+
+  private Stage stage = Stage.LOADING;
+
+  static Behavior<Command> create(SearchRecord record, ServerSettings settings, Executor blocking) {
+    return Behaviors.setup(context -> new SearchCoordinator(context, record, settings, blocking));
+  }
+
+  private SearchCoordinator(ActorContext<Command> context, SearchRecord record,
+      ServerSettings settings, Executor blocking) {
+    super(context);
+    this.context = context;
+    this.record = record;
+    this.spec = record.info().spec();
+    this.settings = settings;
+    this.blocking = blocking;
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> {
+          try {
+            return SearchData.load(spec.data(), spec.seed());
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }, blocking),
+        DataLoaded::new);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(DataLoaded.class, this::onDataLoaded)
+        .onMessage(Sampled.class, this::onSampled)
+        .onMessage(Trained.class, this::onTrained)
+        .onMessage(Rewarded.class, this::onRewarded)
+        .onMessage(Updated.class, this::onUpdated)
+        .onMessage(FinalReport.class, this::onFinalReport)
+        .onMessage(SampleFailed.class, m -> fail("sampling failed: " + m.failure()))
+        .onMessage(Cancel.class, this::onCancel)
+        .onSignal(PostStop.class, signal -> {
+          if (!record.info().phase().isTerminal()) {
+            record.emit(new SearchEvent.PhaseChanged(Phase.FAILED));
+            record.emit(new SearchEvent.Failed("the server stopped before the search ended"));
+          }
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onDataLoaded(DataLoaded m) {
+    if (stage == Stage.DONE) {
+      return this;
+    }
+    if (m.failure() != null) {
+      Throwable cause = m.failure() instanceof java.util.concurrent.CompletionException
+          && m.failure().getCause() != null ? m.failure().getCause() : m.failure();
+      return fail("loading " + spec.data().dataset() + " failed: " + cause.getMessage());
+    }
+    data = m.data();
+    if (cancelReason != null) {
+      return cancelled();
+    }
+    try {
+      space = spec.space().toSearchSpace();
+      NetworkSpec network = Networks.searchNetwork(spec, data);
+      SgdSettings sgd = Networks.sgd(spec.shared());
+      controller = context.spawn(
+          ControllerActor.create(Controllers.create(space, spec.controller(), spec.seed())),
+          "controller");
+      store = context.spawn(WeightStore.create(space, network, sgd, spec.seed()), "weights",
+          DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+      SharedTraining training = new SharedTraining(data, spec);
+      stepsPerEpoch = training.stepsPerEpoch();
+      trainer = context.spawn(ChildTrainer.create(training, store, settings.stepTimeout()),
+          "trainer", DispatcherSelector.fromConfig(ServerSettings.BLOCKING_DISPATCHER));
+      evaluator = context.spawn(
+          Evaluator.create(new RewardEvaluator(data, spec), store, settings.stepTimeout()),
+          "evaluator", DispatcherSelector.fromConfig(ServerSettings.BLOCKING_DISPATCHER));
+      context.watchWith(store, new SampleFailed(
+          new IllegalStateException("the shared weights could not be kept (see the server log)")));
+    } catch (RuntimeException e) {
+      return fail("starting the search failed: " + e.getMessage());
+    }
+    startEpoch(0);
+    return this;
+  }
+
+  // ----- shared training and controller training ---------------------------------------------
+
+  private void startEpoch(int e) {
+    epoch = e;
+    step = 0;
+    update = 0;
+    lossSum = 0;
+    lossCount = 0;
+    rewardSum = 0;
+    rewardCount = 0;
+    epochStart = System.nanoTime();
+    stage = Stage.SHARED;
+    record.emit(new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
+    next();
+  }
+
+  /** Takes the next step of the current stage, or moves on to the next stage. */
+  private Behavior<Command> next() {
+    if (cancelReason != null) {
+      return cancelled();
+    }
+    switch (stage) {
+      case SHARED -> {
+        if (step < stepsPerEpoch) {
+          sample();
+          return this;
+        }
+        stage = Stage.CONTROLLER;
+        record.emit(new SearchEvent.PhaseChanged(Phase.CONTROLLER_TRAINING));
+        return next();
+      }
+      case CONTROLLER -> {
+        if (update < spec.controller().updatesPerEpoch()) {
+          sample();
+          return this;
+        }
+        record.emit(new SearchEvent.EpochFinished(epoch, spec.shared().epochs(),
+            lossCount == 0 ? Double.NaN : lossSum / lossCount,
+            rewardCount == 0 ? Double.NaN : rewardSum / rewardCount,
+            best == null ? "" : best.encode(), best == null ? Double.NaN : bestReward,
+            (System.nanoTime() - epochStart) / 1e9));
+        if (epoch + 1 < spec.shared().epochs()) {
+          startEpoch(epoch + 1);
+          return this;
+        }
+        stage = Stage.DERIVING;
+        record.emit(new SearchEvent.PhaseChanged(Phase.DERIVING));
+        return next();
+      }
+      case DERIVING -> {
+        if (derived < spec.derive().samples()) {
+          sample();
+          return this;
+        }
+        return startFinalTraining();
+      }
+      default -> {
+        return this;
+      }
+    }
+  }
+
+  private void sample() {
+    context.ask(ControllerActor.Sampled.class, controller, settings.stepTimeout(),
+        ControllerActor.SampleChild::new,
+        (sampled, failure) -> failure != null
+            ? new SampleFailed(failure)
+            : new Sampled(sampled.sample()));
+  }
+
+  private Behavior<Command> onSampled(Sampled m) {
+    if (stage == Stage.DONE) {
+      return this;
+    }
+    Architecture child = m.sample().architecture();
+    switch (stage) {
+      case SHARED -> {
+        lastTrained = child.encode();
+        context.ask(ChildTrainer.ChildTrained.class, trainer, settings.stepTimeout(),
+            replyTo -> new ChildTrainer.TrainChild(child, epoch, step, replyTo), Trained::new);
+      }
+      case CONTROLLER -> {
+        pending = m.sample();
+        context.ask(Evaluator.Rewarded.class, evaluator, settings.stepTimeout(),
+            replyTo -> new Evaluator.Reward(child, replyTo), Rewarded::new);
+      }
+      case DERIVING -> {
+        derived++;
+        if (!seen.add(child)) {
+          return next();
+        }
+        pending = m.sample();
+        context.ask(Evaluator.Rewarded.class, evaluator, settings.stepTimeout(),
+            replyTo -> new Evaluator.RewardOnFixedBatch(child, replyTo), Rewarded::new);
+      }
+      default -> {
+        return this;
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onTrained(Trained m) {
+    if (stage != Stage.SHARED) {
+      return this;
+    }
+    if (m.failure() != null || m.trained().failed()) {
+      return fail(m.failure() != null ? "shared-weight step failed: " + m.failure()
+          : m.trained().error());
+    }
+    SharedTraining.Outcome outcome = m.trained().outcome();
+    String child = lastTrained;
+    if (outcome.result().applied()) {
+      lossSum += outcome.result().loss();
+      lossCount++;
+    }
+    if (outcome.result().applied()) {
+      record.emit(new SearchEvent.ChildTrained(epoch, outcome.step(), child,
+          outcome.result().loss(), outcome.learningRate()));
+    } else {
+      record.emit(new SearchEvent.StepSkipped(epoch, outcome.step(), child,
+          "loss or gradient is not finite (loss " + outcome.result().loss() + ")",
+          outcome.inARow()));
+      if (outcome.inARow() >= spec.shared().maxNonFiniteSteps()) {
+        return fail(outcome.inARow()
+            + " shared-weight steps in a row had a NaN or infinite loss (shared."
+            + "maxNonFiniteSteps is " + spec.shared().maxNonFiniteSteps()
+            + "); lower shared.learningRateMax or shared.gradientClip");
+      }
+    }
+    step++;
+    return next();
+  }
+
+  private Behavior<Command> onRewarded(Rewarded m) {
+    if (stage != Stage.CONTROLLER && stage != Stage.DERIVING) {
+      return this;
+    }
+    if (m.failure() != null || m.rewarded().failed()) {
+      return fail(m.failure() != null ? "reward failed: " + m.failure() : m.rewarded().error());
+    }
+    Sample sample = pending;
+    double reward = m.rewarded().reward();
+    if (stage == Stage.DERIVING) {
+      candidates.add(new SearchEvent.Candidate(
+          sample.architecture().encode(), reward, sample.logProbability()));
+      return next();
+    }
+    batch.add(new Reward(sample, reward));
+    rewardSum += reward;
+    rewardCount++;
+    if (reward > bestReward) {
+      bestReward = reward;
+      best = sample.architecture();
+    }
+    record.emit(new SearchEvent.ArchitectureSampled(epoch, sample.policyVersion(),
+        sample.architecture().encode(), reward, sample.logProbability(), sample.entropy(),
+        currentBaseline));
+    if (batch.size() < spec.controller().childrenPerUpdate()) {
+      return next();
+    }
+    List<Reward> rewards = List.copyOf(batch);
+    batch.clear();
+    context.ask(ControllerActor.UpdateReply.class, controller, settings.stepTimeout(),
+        replyTo -> new ControllerActor.Update(rewards, replyTo), Updated::new);
+    return this;
+  }
+
+  private Behavior<Command> onUpdated(Updated m) {
+    if (stage != Stage.CONTROLLER) {
+      return this;
+    }
+    if (m.failure() != null) {
+      return fail("controller update failed: " + m.failure());
+    }
+    if (m.reply() instanceof ControllerActor.UpdateRejected r) {
+      return fail("controller update refused: " + r.reason());
+    }
+    UpdateResult u = ((ControllerActor.Updated) m.reply()).result();
+    currentBaseline = u.baseline();
+    record.emit(new SearchEvent.ControllerUpdated(epoch, u.policyVersion(), u.children(),
+        u.meanReward(), u.meanEntropy(), u.baseline(), u.loss(), u.gradientNorm()));
+    update++;
+    return next();
+  }
+
+  // ----- derivation and final training -----------------------------------------------------------
+
+  private Behavior<Command> startFinalTraining() {
+    List<SearchEvent.Candidate> top = Derivation.rank(candidates, spec.derive().topK());
+    record.emit(new SearchEvent.Derived(top, spec.derive().samples()));
+    finalChild = space.parse(top.get(0).architecture());
+    stopSearchChildren();
+    stage = Stage.FINAL;
+    record.emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
+    ActorRef<FinalTrainer.Report> reports =
+        context.messageAdapter(FinalTrainer.Report.class, FinalReport::new);
+    context.spawn(FinalTrainer.create(finalChild, data, spec, reports), "final",
+        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    return this;
+  }
+
+  private Behavior<Command> onFinalReport(FinalReport m) {
+    if (stage != Stage.FINAL) {
+      return this;
+    }
+    if (m.report() instanceof FinalTrainer.EpochDone e) {
+      record.emit(e.progress());
+      if (cancelReason != null) {
+        return cancelled();
+      }
+      return this;
+    }
+    if (m.report() instanceof FinalTrainer.RetrainingFailed f) {
+      return fail("final training failed: " + f.reason());
+    }
+    FinalTrainer.Done done = (FinalTrainer.Done) m.report();
+    stage = Stage.DONE;
+    record.emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
+    record.emit(new SearchEvent.Finished(finalChild.encode(), done.result().testAccuracy(),
+        done.result().parameters(), (System.nanoTime() - startNanos) / 1e9));
+    return this;
+  }
+
+  // ----- ends ----------------------------------------------------------------------------------
+
+  private Behavior<Command> onCancel(Cancel m) {
+    if (stage == Stage.DONE || cancelReason != null) {
+      return this;
+    }
+    cancelReason = m.reason() == null || m.reason().isBlank() ? "cancelled on request" : m.reason();
+    if (stage == Stage.FINAL) {
+      // The final trainer drives itself; stopping it is the step boundary.
+      return cancelled();
+    }
+    // Otherwise the next step boundary (the reply in flight) notices the flag.
+    return this;
+  }
+
+  private Behavior<Command> cancelled() {
+    stopAllChildren();
+    stage = Stage.DONE;
+    record.emit(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+    record.emit(new SearchEvent.Cancelled(cancelReason));
+    return this;
+  }
+
+  private Behavior<Command> fail(String reason) {
+    if (stage == Stage.DONE) {
+      return this;
+    }
+    stopAllChildren();
+    stage = Stage.DONE;
+    record.emit(new SearchEvent.PhaseChanged(Phase.FAILED));
+    record.emit(new SearchEvent.Failed(reason));
+    return this;
+  }
+
+  private void stopSearchChildren() {
+    for (ActorRef<?> child : new ActorRef<?>[] {trainer, evaluator, store, controller}) {
+      if (child != null) {
+        if (child == store) {
+          context.unwatch(store);
+        }
+        context.stop(child);
+      }
+    }
+    trainer = null;
+    evaluator = null;
+    store = null;
+    controller = null;
+  }
+
+  private void stopAllChildren() {
+    stopSearchChildren();
+    context.getChildren().forEach(context::stop);
+  }
+}
