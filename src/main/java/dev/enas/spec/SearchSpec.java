@@ -79,6 +79,29 @@ public record SearchSpec(
         1);
   }
 
+  /**
+   * A search that takes seconds, for smoke tests of a deployment and for the test suites: 3 macro
+   * layers or 2-node cells of 4 channels on 400 embedded images, 2 epochs of 4 steps, 2 controller
+   * updates of 3 children, 6 derivation samples, 4 retraining steps.
+   */
+  public static SearchSpec smoke(String kind, long seed) {
+    ControllerSpec c = ControllerSpec.defaultsFor(kind);
+    ControllerSpec controller = new ControllerSpec(c.kind(), 16, 1, c.learningRate(),
+        c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(), c.baselineDecay(),
+        c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(), c.adamEpsilon(),
+        c.initRange(), 2, 3);
+    return new SearchSpec(
+        "macro".equals(kind) ? SpaceSpec.macro(3) : SpaceSpec.micro(2),
+        new DataSpec(DataSpec.EMBEDDED, 0.2, 400),
+        new ChildSpec(4, 1, 16, 0),
+        new TrainingSpec(2, 4, 0.05, 0.001, 1, 2, 0.9, 2.5e-4, 5, 3),
+        controller,
+        new DeriveSpec(6, 3),
+        new RetrainSpec(new ChildSpec(4, 1, 16, 0),
+            new TrainingSpec(1, 4, 0.05, 0.001, 1, 1, 0.9, 2.5e-4, 5, 3), 4),
+        seed);
+  }
+
   /** Every invalid field, named by its dotted path; empty when the spec is valid. */
   public List<FieldViolation> violations() {
     List<FieldViolation> out = new ArrayList<>();

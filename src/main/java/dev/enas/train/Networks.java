@@ -10,14 +10,14 @@ import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 
 /** Translates the search spec into the supernet package's network and optimiser settings. */
-final class Networks {
+public final class Networks {
   private Networks() {}
 
   /**
    * The network the shared weights form: macro at a constant width (as the released code
    * searches), micro widening at each reduction.
    */
-  static NetworkSpec searchNetwork(SearchSpec spec, SearchData data) {
+  public static NetworkSpec searchNetwork(SearchSpec spec, SearchData data) {
     boolean macro = "macro".equals(spec.space().kind());
     ChildSpec child = spec.child();
     int depth = macro ? spec.space().layers() : child.cellsPerStack();
@@ -26,7 +26,7 @@ final class Networks {
   }
 
   /** The standalone network the derived child is retrained in: wider, and widening. */
-  static NetworkSpec retrainNetwork(SearchSpec spec, SearchData data, Architecture architecture) {
+  public static NetworkSpec retrainNetwork(SearchSpec spec, SearchData data, Architecture architecture) {
     ChildSpec child = spec.retrain().network();
     int depth = architecture.space() instanceof MacroSpace
         ? ((MacroArchitecture) architecture).layers()
@@ -35,7 +35,7 @@ final class Networks {
         data.train().height(), data.train().width(), (float) child.dropout(), true);
   }
 
-  static SgdSettings sgd(TrainingSpec training) {
+  public static SgdSettings sgd(TrainingSpec training) {
     return new SgdSettings(training.momentum(), training.weightDecay(), training.gradientClip());
   }
 }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * several children rewarded on validation minibatches. Afterwards it derives the best child from
  * the trained policy, retrains it from scratch and reports its test accuracy.
  *
- * <p>Every step is reported to the listener as a {@link SearchEvent}. Cancellation is checked at
+ * <p>Every step is reported to the listener as a {@link SearchEvent}; the last event is always
+ * the terminal one (finished, failed or cancelled), right after the phase change to its phase. Cancellation is checked at
  * every step boundary. The same spec (seed included) on the same machine gives the same sequence of
  * sampled architectures and the same derived child. The server's actors drive the same pieces
  * ({@link SharedTraining}, {@link RewardEvaluator}, {@link Derivation}, {@link Retraining}); this
@@ -55,14 +56,14 @@ public final class SearchLoop {
       SearchData data = SearchData.load(spec.data(), spec.seed());
       return search(data, start);
     } catch (Cancelled c) {
-      emit(new SearchEvent.Cancelled(c.getMessage()));
       emit(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+      emit(new SearchEvent.Cancelled(c.getMessage()));
       return SearchResult.cancelled(c.getMessage());
     } catch (Exception | OutOfMemoryError e) {
       log.warn("search failed", e);
       String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      emit(new SearchEvent.Failed(reason));
       emit(new SearchEvent.PhaseChanged(Phase.FAILED));
+      emit(new SearchEvent.Failed(reason));
       return SearchResult.failed(reason);
     }
   }
@@ -147,9 +148,9 @@ public final class SearchLoop {
     Retraining.Result retrained = Retraining.run(derived, data, spec, this::emit,
         this::checkCancelled);
     double seconds = (System.nanoTime() - start) / 1e9;
+    emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     emit(new SearchEvent.Finished(derived.encode(), retrained.testAccuracy(),
         retrained.parameters(), seconds));
-    emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     return SearchResult.succeeded(derived.encode(), retrained.testAccuracy(), top, seconds);
   }
 

@@ -2,13 +2,7 @@ package dev.enas.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.enas.spec.ChildSpec;
-import dev.enas.spec.ControllerSpec;
-import dev.enas.spec.DataSpec;
-import dev.enas.spec.DeriveSpec;
-import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
-import dev.enas.spec.SpaceSpec;
 import dev.enas.spec.TrainingSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,23 +12,8 @@ import org.junit.jupiter.api.Test;
 /** Whole searches end to end on a small slice of the embedded data. */
 class SearchLoopTest {
 
-  /** A search small enough for a unit test: 3 layers of 4 channels, a few steps of each kind. */
   static SearchSpec tiny(String kind, long seed) {
-    ControllerSpec c = ControllerSpec.defaultsFor(kind);
-    ControllerSpec controller = new ControllerSpec(c.kind(), 16, 1, c.learningRate(),
-        c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(), c.baselineDecay(),
-        c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(), c.adamEpsilon(),
-        c.initRange(), 2, 3);
-    return new SearchSpec(
-        "macro".equals(kind) ? SpaceSpec.macro(3) : SpaceSpec.micro(2),
-        new DataSpec(DataSpec.EMBEDDED, 0.2, 400),
-        new ChildSpec(4, 1, 16, 0),
-        new TrainingSpec(2, 4, 0.05, 0.001, 1, 2, 0.9, 2.5e-4, 5, 3),
-        controller,
-        new DeriveSpec(6, 3),
-        new RetrainSpec(new ChildSpec(4, 1, 16, 0),
-            new TrainingSpec(1, 4, 0.05, 0.001, 1, 1, 0.9, 2.5e-4, 5, 3), 4),
-        seed);
+    return SearchSpec.smoke(kind, seed);
   }
 
   private static List<SearchEvent> run(SearchSpec spec) {
@@ -65,7 +44,8 @@ class SearchLoopTest {
     assertThat(finished.architecture()).isEqualTo(derived.top().get(0).architecture());
     assertThat(finished.testAccuracy()).isBetween(0.0, 1.0);
     assertThat(finished.parameters()).isPositive();
-    assertThat(events.get(events.size() - 1)).isEqualTo(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
+    assertThat(events.get(events.size() - 2)).isEqualTo(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
+    assertThat(events.get(events.size() - 1)).isInstanceOf(SearchEvent.Finished.class);
     for (SearchEvent.ChildTrained c : of(events, SearchEvent.ChildTrained.class)) {
       assertThat(c.loss()).isFinite().isPositive();
       assertThat(c.learningRate()).isBetween(0.001, 0.05);
@@ -113,7 +93,8 @@ class SearchLoopTest {
     }, cancel::get).run();
     assertThat(result.phase()).isEqualTo(Phase.CANCELLED);
     assertThat(of(events, SearchEvent.ChildTrained.class)).hasSize(3);
-    assertThat(events.get(events.size() - 1)).isEqualTo(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+    assertThat(events.get(events.size() - 2)).isEqualTo(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+    assertThat(events.get(events.size() - 1)).isInstanceOf(SearchEvent.Cancelled.class);
   }
 
   @Test

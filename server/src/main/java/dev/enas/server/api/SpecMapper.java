@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
  * The wire spec mirrors the core records component for component, which is what makes the
  * renaming mechanical; a test holds the two in step.
  */
-final class SpecMapper {
+public final class SpecMapper {
   /** Longest data-set reference accepted; longer values are rejected before anything echoes them. */
   static final int MAX_DATASET_LENGTH = 1024;
 
@@ -93,7 +93,7 @@ final class SpecMapper {
   }
 
   /** The wire form of a core spec with every field set, as a resolved spec is reported. */
-  static dev.enas.proto.v1.SearchSpec toWire(SearchSpec spec) {
+  public static dev.enas.proto.v1.SearchSpec toWire(SearchSpec spec) {
     ControllerSpec c = spec.controller();
     return dev.enas.proto.v1.SearchSpec.newBuilder()
         .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
@@ -131,9 +131,7 @@ final class SpecMapper {
         .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
             .setNetwork(toWire(spec.retrain().network()))
             .setTraining(toWire(spec.retrain().training()))
-            .setCutout(spec.retrain().cutout())
-            .setAuxiliaryWeight(spec.retrain().auxiliaryWeight())
-            .setDropPath(spec.retrain().dropPath()))
+            .setCutout(spec.retrain().cutout()))
         .setSeed(spec.seed())
         .build();
   }
@@ -318,9 +316,7 @@ final class SpecMapper {
     return new RetrainSpec(
         child(wire.getNetwork(), d.network()),
         training(wire.getTraining(), d.training()),
-        wire.hasCutout() ? wire.getCutout() : d.cutout(),
-        wire.hasAuxiliaryWeight() ? wire.getAuxiliaryWeight() : d.auxiliaryWeight(),
-        wire.hasDropPath() ? wire.getDropPath() : d.dropPath());
+        wire.hasCutout() ? wire.getCutout() : d.cutout());
   }
 
   private static dev.enas.proto.v1.ChildSpec toWire(ChildSpec c) {

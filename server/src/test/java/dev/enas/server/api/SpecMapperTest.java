@@ -79,7 +79,7 @@ class SpecMapperTest {
             .setKind(ControllerKind.CONTROLLER_KIND_RANDOM).setLearningRate(0.01))
         .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
             .setTraining(dev.enas.proto.v1.TrainingSpec.newBuilder().setEpochs(7))
-            .setDropPath(0.0))
+            .setCutout(0))
         .setSeed(0)
         .build();
 
@@ -92,8 +92,8 @@ class SpecMapperTest {
     assertThat(spec.retrain().training().epochs()).isEqualTo(7);
     assertThat(spec.retrain().training().momentum())
         .isEqualTo(defaults.retrain().training().momentum());
-    assertThat(spec.retrain().dropPath()).isZero();
-    assertThat(defaults.retrain().dropPath()).isNotZero();
+    assertThat(spec.retrain().cutout()).isZero();
+    assertThat(defaults.retrain().cutout()).isNotZero();
     assertThat(spec.seed()).isZero();
   }
 

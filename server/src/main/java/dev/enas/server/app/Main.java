@@ -1,0 +1,91 @@
+package dev.enas.server.app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code enas-server serve}: parses the flags, layers them over the configuration (flags, then
+ * environment variables, then system properties, then {@code application.conf}), and runs the
+ * server until it is stopped.
+ */
+@Command(name = "enas-server", mixinStandardHelpOptions = true,
+    subcommands = {Main.Serve.class},
+    description = "The enas search server.")
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** Serves the search API until interrupted. */
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Serve the search API over gRPC.")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--port", description = "Port to listen on (default: enas.server.port, 8980).")
+    Integer port;
+
+    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).")
+    String host;
+
+    @Option(names = "--data-dir", description = "Folder for the server's files.")
+    String dataDir;
+
+    @Option(names = "--device", description = "auto, cpu or gpu[:N].")
+    String device;
+
+    @Option(names = "--max-concurrent-searches", description = "Searches that may run at once.")
+    Integer maxConcurrent;
+
+    @Option(names = "--config", description = "A HOCON file read over the defaults.")
+    File configFile;
+
+    @Override
+    public Integer call() throws Exception {
+      Config config = ConfigFactory.load();
+      if (configFile != null) {
+        config = ConfigFactory.parseFile(configFile).withFallback(config).resolve();
+      }
+      config = override(config, "enas.server.port", port);
+      config = override(config, "enas.server.host", host);
+      config = override(config, "enas.data-dir", dataDir);
+      config = override(config, "enas.device", device);
+      config = override(config, "enas.max-concurrent-searches", maxConcurrent);
+      String device = config.getString("enas.device");
+      if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
+        System.err.println("--device must be auto, cpu or gpu[:N], was '" + device + "'");
+        return 2;
+      }
+      int listenPort = config.getInt("enas.server.port");
+      if (listenPort < 0 || listenPort > 65535) {
+        System.err.println("--port must be in 0..65535, was " + listenPort);
+        return 2;
+      }
+      InetSocketAddress address =
+          new InetSocketAddress(config.getString("enas.server.host"), listenPort);
+      EnasServer server = EnasServer.start(config, NettyServerBuilder.forAddress(address));
+      System.err.printf("enas server listening on %s:%d%n", address.getHostString(), server.port());
+      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "enas-shutdown"));
+      server.awaitTermination();
+      return 0;
+    }
+
+    private static Config override(Config config, String path, Object value) {
+      return value == null ? config
+          : config.withValue(path, ConfigValueFactory.fromAnyRef(value));
+    }
+  }
+}
