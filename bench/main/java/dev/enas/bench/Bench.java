@@ -27,6 +27,8 @@ public final class Bench {
     benchmarks.put("native-memory-growth", () -> SearchBench::nativeMemoryGrowth);
     benchmarks.put("embedded-search", () -> SearchBench::embeddedSearch);
     benchmarks.put("enas-vs-random-embedded", () -> SearchBench::enasVsRandom);
+    benchmarks.put("actor-overhead", () -> ServerBench::actorOverhead);
+    benchmarks.put("watch-fanout", () -> ServerBench::watchFanout);
     return benchmarks;
   }
 
