@@ -117,6 +117,45 @@ class ServerEndToEndTest {
   }
 
   @Test
+  void aHundredWatchersEachGetTheWholeStreamOfARunningSearch() throws Exception {
+    Search created = create(SearchSpec.smoke("macro", 21));
+    int watchers = 100;
+    List<List<SearchEvent>> received = new ArrayList<>();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(watchers);
+    List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    SearchServiceGrpc.SearchServiceStub async = SearchServiceGrpc.newStub(channel);
+    for (int w = 0; w < watchers; w++) {
+      List<SearchEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
+      received.add(events);
+      async.watchSearch(WatchSearchRequest.newBuilder().setSearchId(created.getId()).build(),
+          new io.grpc.stub.StreamObserver<SearchEvent>() {
+            @Override
+            public void onNext(SearchEvent value) {
+              events.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              errors.add(t);
+              done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              done.countDown();
+            }
+          });
+    }
+    assertThat(done.await(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(errors).isEmpty();
+    List<SearchEvent> reference = watch(created.getId(), 0);
+    assertThat(reference.get(reference.size() - 1).hasFinished()).isTrue();
+    for (List<SearchEvent> events : received) {
+      assertThat(events).isEqualTo(reference);
+    }
+  }
+
+  @Test
   void threeSearchesShareTheDeviceAndCancellingOneLeavesTheOthers() throws Exception {
     Search a = create(SearchSpec.smoke("macro", 1));
     Search b = create(SearchSpec.smoke("micro", 2));
@@ -127,15 +166,28 @@ class ServerEndToEndTest {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
           assertThat(e.getStatus().getDescription()).contains("3");
         });
-    stub.cancelSearch(CancelSearchRequest.newBuilder().setSearchId(b.getId())
-        .setReason("test cancels it").build());
+    // Cancel b mid-way: once it has trained a child on the shared weights.
+    List<SearchEvent> second = new ArrayList<>();
+    Iterator<SearchEvent> bEvents = stub.withDeadlineAfter(5, TimeUnit.MINUTES).watchSearch(
+        WatchSearchRequest.newBuilder().setSearchId(b.getId()).build());
+    boolean cancelled = false;
+    while (bEvents.hasNext()) {
+      SearchEvent e = bEvents.next();
+      second.add(e);
+      if (!cancelled && e.hasChildTrained()) {
+        stub.cancelSearch(CancelSearchRequest.newBuilder().setSearchId(b.getId())
+            .setReason("test cancels it").build());
+        cancelled = true;
+      }
+    }
     List<SearchEvent> first = watch(a.getId(), 0);
-    List<SearchEvent> second = watch(b.getId(), 0);
     List<SearchEvent> third = watch(c.getId(), 0);
     assertThat(first.get(first.size() - 1).hasFinished()).isTrue();
     assertThat(third.get(third.size() - 1).hasFinished()).isTrue();
     SearchEvent last = second.get(second.size() - 1);
     assertThat(last.hasCancelled()).isTrue();
     assertThat(last.getCancelled().getReason()).isEqualTo("test cancels it");
+    assertThat(second.stream().filter(SearchEvent::hasChildTrained).count()).isPositive();
+    assertThat(second.stream().anyMatch(SearchEvent::hasDerived)).isFalse();
   }
 }
