@@ -6,6 +6,8 @@ import dev.enas.server.api.ArchitectureOrder;
 import dev.enas.server.api.HistoryEntry;
 import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchInfo;
+import dev.enas.server.store.EventLog;
+import dev.enas.server.store.LoggedEvent;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
@@ -207,5 +209,45 @@ class SearchRecordTest {
 
     assertThat(second.items()).extracting(HistoryEntry::index).containsExactly(2L, 3L);
     assertThat(second.nextCursor()).isZero();
+  }
+
+  /**
+   * A watcher that has been shown an event and then reads the search must find that event in the
+   * summary: a client that saw Finished expects the result. A subscription delivering on the
+   * appending thread sees exactly the moment right after the append.
+   */
+  @Test
+  void aWatcherFindsEveryEventItWasShownAlreadyInTheSummary() {
+    List<String> behind = new ArrayList<>();
+    record.log().subscribe(0, 100, Runnable::run, new EventLog.Subscriber() {
+      @Override
+      public void onEvent(LoggedEvent event) {
+        SearchInfo info = record.info();
+        if (info.eventCount() <= event.sequence()) {
+          behind.add(event.sequence() + ": " + event.event() + " but eventCount "
+              + info.eventCount());
+        }
+        if (event.event() instanceof SearchEvent.Finished && info.result() == null) {
+          behind.add("Finished without a result");
+        }
+        if (event.event() instanceof SearchEvent.ArchitectureSampled
+            && record.historySize() <= 0) {
+          behind.add("a sampled architecture missing from the history");
+        }
+      }
+
+      @Override
+      public void onComplete() {}
+
+      @Override
+      public void onCut(EventLog.CutReason reason, long resumeSequence) {}
+    });
+
+    record.emit(new SearchEvent.PhaseChanged(Phase.CONTROLLER_TRAINING));
+    sampled("a", 0.5);
+    record.emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
+    record.emit(new SearchEvent.Finished("a", 0.4, 10, 1));
+
+    assertThat(behind).isEmpty();
   }
 }
