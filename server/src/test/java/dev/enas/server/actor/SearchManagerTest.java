@@ -2,6 +2,7 @@ package dev.enas.server.actor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDManager;
 import dev.enas.server.api.ArchitectureOrder;
 import dev.enas.server.api.HistoryEntry;
 import dev.enas.server.api.Page;
@@ -10,7 +11,9 @@ import dev.enas.server.api.SearchInfo;
 import dev.enas.server.store.EventLog;
 import dev.enas.server.store.LoggedEvent;
 import dev.enas.spec.DataSpec;
+import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
+import dev.enas.spec.TrainingSpec;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
 import java.time.Duration;
@@ -26,6 +29,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -52,9 +56,27 @@ class SearchManagerTest {
     blocking.shutdownNow();
   }
 
-  private static ActorRef<SearchManager.Command> spawnManager(int maxConcurrentSearches) {
-    return testKit.spawn(SearchManager.create(new ServerSettings(maxConcurrentSearches,
-        Duration.ofSeconds(60), Duration.ofSeconds(10)), blocking));
+  private final List<ActorRef<SearchManager.Command>> managers = new ArrayList<>();
+
+  /** Stops whatever a test left running, so every test starts with no search holding memory. */
+  @AfterEach
+  void stopManagers() {
+    managers.forEach(testKit::stop);
+  }
+
+  private ActorRef<SearchManager.Command> spawnManager(int maxConcurrentSearches) {
+    ActorRef<SearchManager.Command> manager = testKit.spawn(SearchManager.create(
+        new ServerSettings(maxConcurrentSearches, Duration.ofSeconds(60), Duration.ofSeconds(10)),
+        blocking));
+    managers.add(manager);
+    return manager;
+  }
+
+  /** Arrays held by every manager of the engine; see WeightStoreTest. */
+  private static int liveArrays() {
+    try (NDManager any = NDManager.newBaseManager()) {
+      return any.getParentManager().getManagedArrays().size();
+    }
   }
 
   private static <T> SearchManager.Reply<T> ask(ActorRef<SearchManager.Command> manager,
@@ -192,7 +214,6 @@ class SearchManagerTest {
     SearchManager.Reply<SearchInfo> again =
         ask(manager, r -> new SearchManager.Create(spec, "smoke-1", r));
     assertThat(again.error()).isInstanceOf(SearchBackendException.AlreadyExists.class);
-    testKit.stop(manager);
   }
 
   @Test
@@ -225,7 +246,6 @@ class SearchManagerTest {
     List<SearchEvent> nextEvents = awaitEnd(manager, next.id());
     assertThat(nextEvents.get(nextEvents.size() - 1))
         .isEqualTo(new SearchEvent.Cancelled("cancelled on request"));
-    testKit.stop(manager);
   }
 
   @Test
@@ -253,7 +273,6 @@ class SearchManagerTest {
         r -> new SearchManager.ListSearches(10, 0, Set.of(), r)));
     assertThat(none.items()).isEmpty();
     assertThat(none.nextCursor()).isZero();
-    testKit.stop(manager);
   }
 
   @Test
@@ -299,6 +318,49 @@ class SearchManagerTest {
       assertThat(awaitEnd(manager, s.id())).last()
           .isEqualTo(new SearchEvent.Cancelled("done with it"));
     }
+  }
+
+  @Test
+  void cancellingDuringFinalTrainingStopsTheRetrainingAtOnce() {
+    SearchSpec smoke = SearchSpec.smoke("macro", 25);
+    TrainingSpec t = smoke.retrain().training();
+    // Far more retraining steps than the test lets run: only cancellation can end it quickly.
+    TrainingSpec endless = new TrainingSpec(1, 100_000, t.learningRateMax(), t.learningRateMin(),
+        t.restartPeriod(), t.restartMultiplier(), t.momentum(), t.weightDecay(),
+        t.gradientClip(), t.maxNonFiniteSteps());
+    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
+        smoke.controller(), smoke.derive(),
+        new RetrainSpec(smoke.retrain().network(), endless, smoke.retrain().cutout()), smoke.seed());
+    int before = liveArrays();
+    ActorRef<SearchManager.Command> manager = spawnManager(1);
+    SearchInfo search = create(manager, spec);
+
+    awaitEvent(manager, search.id(),
+        e -> e.equals(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING)));
+    ok(cancel(manager, search.id(), "enough"));
+    List<SearchEvent> events = awaitEnd(manager, search.id());
+
+    assertThat(events).last().isEqualTo(new SearchEvent.Cancelled("enough"));
+    assertThat(events).noneMatch(e -> e instanceof SearchEvent.Finished);
+    assertThat(get(manager, search.id()).phase()).isEqualTo(Phase.CANCELLED);
     testKit.stop(manager);
+    assertThat(liveArrays()).as("the search's native memory").isEqualTo(before);
+  }
+
+  @Test
+  void stoppingTheManagerEndsRunningSearchesAsFailedAndReleasesTheirMemory() {
+    int before = liveArrays();
+    ActorRef<SearchManager.Command> manager = spawnManager(1);
+    SearchInfo search = create(manager, SearchSpec.smoke("macro", 26));
+    EventLog log = ok(ask(manager, r -> new SearchManager.GetEventLog(search.id(), r)));
+    awaitEvent(manager, search.id(), e -> e instanceof SearchEvent.ChildTrained);
+
+    testKit.stop(manager);
+
+    LoggedEvent last = log.get(log.size() - 1);
+    assertThat(log.isClosed()).isTrue();
+    assertThat(last.event())
+        .isEqualTo(new SearchEvent.Failed("the server stopped before the search ended"));
+    assertThat(liveArrays()).as("the search's native memory").isEqualTo(before);
   }
 }
