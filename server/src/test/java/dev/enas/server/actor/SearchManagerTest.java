@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * search. Waiting is done by following the search's event log, never by sleeping.
  */
 class SearchManagerTest {
-  /** A whole smoke search on a loaded machine; far above what one takes, to fail rather than hang. */
+  /** Far above what a smoke search takes on a loaded machine: there to fail, not to hang. */
   private static final Duration SEARCH = Duration.ofMinutes(3);
 
   private static ActorTestKit testKit;
@@ -190,8 +190,8 @@ class SearchManagerTest {
     long cursor = 0;
     do {
       long from = cursor;
-      Page<HistoryEntry> page = ok(ask(manager,
-          r -> new SearchManager.ListArchitectures("smoke-1", 5, from, ArchitectureOrder.SAMPLED, r)));
+      Page<HistoryEntry> page = ok(ask(manager, r -> new SearchManager.ListArchitectures(
+          "smoke-1", 5, from, ArchitectureOrder.SAMPLED, r)));
       page.items().forEach(e -> indices.add(e.index()));
       cursor = page.nextCursor();
     } while (cursor != 0 && indices.size() <= 12);
@@ -330,7 +330,8 @@ class SearchManagerTest {
         t.gradientClip(), t.maxNonFiniteSteps());
     SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
         smoke.controller(), smoke.derive(),
-        new RetrainSpec(smoke.retrain().network(), endless, smoke.retrain().cutout()), smoke.seed());
+        new RetrainSpec(smoke.retrain().network(), endless, smoke.retrain().cutout()),
+        smoke.seed());
     int before = liveArrays();
     ActorRef<SearchManager.Command> manager = spawnManager(1);
     SearchInfo search = create(manager, spec);

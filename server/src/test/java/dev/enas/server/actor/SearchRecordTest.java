@@ -205,7 +205,8 @@ class SearchRecordTest {
     }
 
     Page<HistoryEntry> first = record.historyPage(2, 0, ArchitectureOrder.SAMPLED);
-    Page<HistoryEntry> second = record.historyPage(2, first.nextCursor(), ArchitectureOrder.SAMPLED);
+    Page<HistoryEntry> second =
+        record.historyPage(2, first.nextCursor(), ArchitectureOrder.SAMPLED);
 
     assertThat(second.items()).extracting(HistoryEntry::index).containsExactly(2L, 3L);
     assertThat(second.nextCursor()).isZero();
