@@ -155,9 +155,15 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       return this;
     }
     if (m.failure() != null) {
-      Throwable cause = m.failure() instanceof java.util.concurrent.CompletionException
-          && m.failure().getCause() != null ? m.failure().getCause() : m.failure();
-      return fail("loading " + spec.data().dataset() + " failed: " + cause.getMessage());
+      // The reason is for people: peel off the future's wrapper and our own unchecked one, so it
+      // reads as the engine's does ("...: no train-images-idx3-ubyte ... in DIR"), not as a class.
+      Throwable cause = m.failure();
+      while ((cause instanceof java.util.concurrent.CompletionException
+          || cause instanceof java.io.UncheckedIOException) && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      String message = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+      return fail("loading " + spec.data().dataset() + " failed: " + message);
     }
     data = m.data();
     if (cancelReason != null) {

@@ -44,10 +44,18 @@ final class SearchRecord {
     return info.id();
   }
 
-  /** Appends an event to the log and folds it into the summary and the history. */
+  /**
+   * Appends an event to the log and folds it into the summary and the history, before the log lets
+   * any watcher see it: a client that watched up to an event and then reads the search must find
+   * that event counted.
+   */
   synchronized void emit(SearchEvent event) {
-    long sequence = log.append(event);
-    LoggedEvent logged = log.get(sequence);
+    log.append(event, this::fold);
+  }
+
+  private void fold(LoggedEvent logged) {
+    SearchEvent event = logged.event();
+    long sequence = logged.sequence();
     Instant time = logged.time();
     SearchInfo i = info;
     SearchInfo.Progress p = i.progress();

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,20 @@ public final class EventLog {
    * @throws IllegalStateException if the log is already closed
    */
   public long append(SearchEvent event) {
+    return append(event, logged -> { });
+  }
+
+  /**
+   * Appends an event and hands it to {@code beforeVisible} before any reader or subscriber can see
+   * it, so that a summary kept beside the log is never behind what watchers have been shown (a
+   * watcher that saw Finished and then reads the summary finds the result). The callback runs
+   * under the append lock: it must be quick and must not touch this log.
+   *
+   * @throws IllegalStateException if the log is already closed
+   */
+  public long append(SearchEvent event, Consumer<LoggedEvent> beforeVisible) {
     Objects.requireNonNull(event, "event");
+    Objects.requireNonNull(beforeVisible, "beforeVisible");
     long sequence;
     synchronized (appendLock) {
       if (closed) {
@@ -91,6 +105,7 @@ public final class EventLog {
       // A clock stepping back must not make the log's times run backwards.
       lastTimeNanos = Math.max(lastTimeNanos, toNanos(clock.instant()));
       segment.timeNanos[offset] = lastTimeNanos;
+      beforeVisible.accept(new LoggedEvent(sequence, fromNanos(lastTimeNanos), event));
       size = sequence + 1;
       if (isTerminal(event)) {
         closed = true;
