@@ -54,6 +54,9 @@ public final class ChildTrainer {
         .onMessage(StoreReplied.class, m -> {
           if (m.failure() != null) {
             m.replyTo().tell(new ChildTrained(null, "shared-weight step failed: " + m.failure()));
+          } else if (m.trained().failed()) {
+            m.replyTo().tell(new ChildTrained(null,
+                "shared-weight step refused: " + m.trained().error()));
           } else {
             m.replyTo().tell(new ChildTrained(
                 training.record(m.trained().result(), m.learningRate()), null));

@@ -62,7 +62,8 @@ public final class FinalTrainer {
               }
               parent.tell(new Done(retraining.test()));
             } catch (RuntimeException e) {
-              parent.tell(new RetrainingFailed(e.getMessage()));
+              parent.tell(new RetrainingFailed(e.getMessage() != null ? e.getMessage()
+                  : e.getClass().getSimpleName()));
             }
             return Behaviors.stopped();
           })

@@ -64,6 +64,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   private record SampleFailed(Throwable failure) implements Command {}
 
+  /** A child actor stopped on its own (a crash); the search cannot go on without it. */
+  private record ChildStopped(String role) implements Command {}
+
   private final ActorContext<Command> context;
   private final SearchRecord record;
   private final SearchSpec spec;
@@ -95,6 +98,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private final Set<Architecture> seen = new HashSet<>();
   private final List<SearchEvent.Candidate> candidates = new ArrayList<>();
   private Architecture finalChild;
+  private ActorRef<FinalTrainer.Command> finalTrainer;
   /** The sample whose reward is being computed. */
   private Sample pending;
   /** Encoding of the child in the shared-weight step under way. */
@@ -139,6 +143,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         .onMessage(Updated.class, this::onUpdated)
         .onMessage(FinalReport.class, this::onFinalReport)
         .onMessage(SampleFailed.class, m -> fail("sampling failed: " + m.failure()))
+        .onMessage(ChildStopped.class, m -> fail("the search's " + m.role()
+            + " stopped unexpectedly (see the server log)"))
         .onMessage(Cancel.class, this::onCancel)
         .onSignal(PostStop.class, signal -> {
           if (!record.info().phase().isTerminal()) {
@@ -185,8 +191,10 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       evaluator = context.spawn(
           Evaluator.create(new RewardEvaluator(data, spec), store, settings.stepTimeout()),
           "evaluator", DispatcherSelector.fromConfig(ServerSettings.BLOCKING_DISPATCHER));
-      context.watchWith(store, new SampleFailed(
-          new IllegalStateException("the shared weights could not be kept (see the server log)")));
+      context.watchWith(store, new ChildStopped("weight store"));
+      context.watchWith(trainer, new ChildStopped("child trainer"));
+      context.watchWith(evaluator, new ChildStopped("evaluator"));
+      context.watchWith(controller, new ChildStopped("controller"));
     } catch (RuntimeException e) {
       return fail("starting the search failed: " + e.getMessage());
     }
@@ -391,8 +399,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     record.emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
     ActorRef<FinalTrainer.Report> reports =
         context.messageAdapter(FinalTrainer.Report.class, FinalReport::new);
-    context.spawn(FinalTrainer.create(finalChild, data, spec, reports), "final",
+    finalTrainer = context.spawn(FinalTrainer.create(finalChild, data, spec, reports), "final",
         DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    context.watchWith(finalTrainer, new ChildStopped("final trainer"));
     return this;
   }
 
@@ -407,6 +416,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       }
       return this;
     }
+    // The final trainer stops by itself after its last report; that stop is not a crash.
+    context.unwatch(finalTrainer);
     if (m.report() instanceof FinalTrainer.RetrainingFailed f) {
       return fail("final training failed: " + f.reason());
     }
@@ -455,9 +466,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private void stopSearchChildren() {
     for (ActorRef<?> child : new ActorRef<?>[] {trainer, evaluator, store, controller}) {
       if (child != null) {
-        if (child == store) {
-          context.unwatch(store);
-        }
+        context.unwatch(child);
         context.stop(child);
       }
     }
@@ -469,6 +478,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   private void stopAllChildren() {
     stopSearchChildren();
+    if (finalTrainer != null) {
+      context.unwatch(finalTrainer);
+    }
     context.getChildren().forEach(context::stop);
   }
 }

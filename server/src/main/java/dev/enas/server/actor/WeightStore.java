@@ -32,8 +32,16 @@ public final class WeightStore {
   public record Evaluate(Architecture child, Batch batch, ActorRef<Evaluated> replyTo)
       implements Command {}
 
-  /** The step's result and the weights' version after it (applied steps only count). */
-  public record Trained(StepResult result, long version) {}
+  /**
+   * The step's result and the weights' version after it (applied steps only count), or the
+   * reason the step was refused (a batch or child the supernet does not take); nothing changed
+   * then.
+   */
+  public record Trained(StepResult result, long version, String error) {
+    public boolean failed() {
+      return error != null;
+    }
+  }
 
   /** A reward, or the reason evaluating failed. */
   public record Evaluated(double accuracy, String error) {
@@ -50,12 +58,18 @@ public final class WeightStore {
       long[] version = {0};
       return Behaviors.receive(Command.class)
           .onMessage(Train.class, m -> {
-            StepResult r = supernet.trainStep(
-                m.child(), m.batch().images(), m.batch().labels(), m.learningRate());
+            StepResult r;
+            try {
+              r = supernet.trainStep(
+                  m.child(), m.batch().images(), m.batch().labels(), m.learningRate());
+            } catch (RuntimeException e) {
+              m.replyTo().tell(new Trained(null, version[0], String.valueOf(e.getMessage())));
+              return Behaviors.same();
+            }
             if (r.applied()) {
               version[0]++;
             }
-            m.replyTo().tell(new Trained(r, version[0]));
+            m.replyTo().tell(new Trained(r, version[0], null));
             return Behaviors.same();
           })
           .onMessage(Evaluate.class, m -> {

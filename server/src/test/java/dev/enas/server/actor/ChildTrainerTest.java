@@ -115,7 +115,7 @@ class ChildTrainerTest {
     trainer.tell(new ChildTrainer.TrainChild(child, 1, 3, replies.ref()));
     WeightStore.Train next = store.expectMessageClass(WeightStore.Train.class);
     StepResult skipped = new StepResult(Double.NaN, 0, Double.NaN, false, 0);
-    next.replyTo().tell(new WeightStore.Trained(skipped, 0));
+    next.replyTo().tell(new WeightStore.Trained(skipped, 0, null));
     ChildTrainer.ChildTrained answered = replies.receiveMessage();
 
     assertThat(answered.failed()).as(answered.error()).isFalse();

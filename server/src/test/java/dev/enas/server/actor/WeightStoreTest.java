@@ -120,6 +120,24 @@ class WeightStoreTest {
   }
 
   @Test
+  void aRefusedTrainingBatchGetsAnErrorReplyAndChangesNothing() {
+    ActorRef<WeightStore.Command> store = spawnStore();
+    Batch good = rewards.fixedBatch();
+    Batch badSize = new Batch(new float[2 * 10 * 10], new int[2], 2, 1, 10, 10);
+
+    WeightStore.Trained refused = train(store, child(), badSize);
+
+    assertThat(refused.failed()).isTrue();
+    assertThat(refused.error()).contains("floats");
+    assertThat(refused.version()).isZero();
+    // Still serving, and the refused step did not count.
+    WeightStore.Trained next = train(store, child(), training.nextBatch());
+    assertThat(next.failed()).isFalse();
+    assertThat(next.version()).isEqualTo(1);
+    assertThat(evaluate(store, child(), good).failed()).isFalse();
+  }
+
+  @Test
   void aBadBatchOrChildGetsAnErrorReplyAndTheStoreKeepsServing() {
     ActorRef<WeightStore.Command> store = spawnStore();
     Architecture child = child();
