@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Generates the Python message classes of proto/enas/v1 into client/python/gen, with protoc 3.21.12
-# from Maven Central: the version of Debian's python3-protobuf, whose runtime rejects code from
-# newer compilers. No gRPC plugin is needed: enas_client.py calls the methods by their paths.
+# Generates the Python message classes of proto/enas/v1 and proto/inference into client/python/gen,
+# with protoc 3.21.12 from Maven Central: the version of Debian's python3-protobuf, whose runtime
+# rejects code from newer compilers. No gRPC plugin is needed: enas_client.py and
+# inference_client.py call the methods by their paths.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,6 +21,7 @@ jar="$(ls "$HOME"/.m2/repository/com/google/protobuf/protobuf-java/4.*/protobuf-
 rm -rf "$here/gen"
 mkdir -p "$here/gen"
 "$protoc" -I "$root/proto" -I "$include" --python_out="$here/gen" \
-  "$root/proto/enas/v1/architecture.proto" "$root/proto/enas/v1/search.proto"
-touch "$here/gen/enas/__init__.py" "$here/gen/enas/v1/__init__.py"
-echo "generated $(ls "$here/gen/enas/v1" | grep -c _pb2.py) modules into $here/gen" >&2
+  "$root/proto/enas/v1/architecture.proto" "$root/proto/enas/v1/search.proto" \
+  "$root/proto/inference/grpc_service.proto"
+touch "$here/gen/enas/__init__.py" "$here/gen/enas/v1/__init__.py" "$here/gen/inference/__init__.py"
+echo "generated $(find "$here/gen" -name '*_pb2.py' | wc -l) modules into $here/gen" >&2

@@ -41,4 +41,27 @@ class PackageBoundariesTest {
     }
     assertThat(offences).isEmpty();
   }
+
+  /**
+   * Only the serving package may touch ONNX Runtime, so that one package owns every native session
+   * and the rest of the server sees heap tensors.
+   */
+  @Test
+  void onlyTheServingPackageImportsOnnxRuntime() throws IOException {
+    Path serving = Path.of("dev", "enas", "server", "serving");
+    List<String> offences = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(SOURCES)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        if (SOURCES.relativize(file).startsWith(serving)) {
+          continue;
+        }
+        for (String line : Files.readAllLines(file)) {
+          if (line.strip().startsWith("import ai.onnxruntime.")) {
+            offences.add(SOURCES.relativize(file) + ": " + line.strip());
+          }
+        }
+      }
+    }
+    assertThat(offences).isEmpty();
+  }
 }

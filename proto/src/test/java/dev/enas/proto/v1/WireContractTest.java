@@ -63,8 +63,8 @@ class WireContractTest {
 
   private static Set<String> describe() {
     Set<String> out = new LinkedHashSet<>();
-    for (FileDescriptor file : List.of(
-        ArchitectureProto.getDescriptor(), SearchProto.getDescriptor())) {
+    for (FileDescriptor file : List.of(ArchitectureProto.getDescriptor(),
+        SearchProto.getDescriptor(), dev.enas.proto.inference.GrpcServiceProto.getDescriptor())) {
       for (EnumDescriptor e : file.getEnumTypes()) {
         describe(e, out);
       }

@@ -1,13 +1,17 @@
 package dev.enas.server.api;
 
 import dev.enas.proto.v1.SearchServiceGrpc;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running gRPC server: the search service, {@code grpc.health.v1} health and server
- * reflection (so grpcurl needs no .proto files), on whatever transport the given builder makes.
+ * The running gRPC server: the search service and any further services (model inference),
+ * {@code grpc.health.v1} health and server reflection (so grpcurl needs no .proto files), on
+ * whatever transport the given builder makes.
  * Production passes a Netty builder; tests pass an in-process one.
  *
  * <p>Handlers run on a fixed pool rather than gRPC's unbounded default. Its queue is unbounded
@@ -58,9 +63,23 @@ public final class GrpcServer implements AutoCloseable {
    */
   public static GrpcServer start(
       ServerBuilder<?> builder, SearchBackend backend, GrpcSettings settings) throws IOException {
+    return start(builder, backend, settings, List.of());
+  }
+
+  /**
+   * Adds the search service and the given services to the builder, starts the server and reports
+   * every service SERVING. The caller keeps owning the extra services and closes them after this
+   * server.
+   *
+   * @throws IOException if the transport cannot start (a port in use, for example)
+   */
+  public static GrpcServer start(ServerBuilder<?> builder, SearchBackend backend,
+      GrpcSettings settings, List<? extends BindableService> services) throws IOException {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(settings, "settings");
+    List<ServerServiceDefinition> extra = new ArrayList<>();
+    services.forEach(service -> extra.add(service.bindService()));
     ExecutorService handlers =
         Executors.newFixedThreadPool(settings.handlerThreads(), daemonThreads("enas-grpc-"));
     ExecutorService delivery =
@@ -68,13 +87,14 @@ public final class GrpcServer implements AutoCloseable {
     SearchServiceImpl searchService =
         new SearchServiceImpl(backend, delivery, settings.watchBufferCapacity());
     HealthStatusManager health = new HealthStatusManager();
-    Server server = builder
+    builder
         .executor(handlers)
         .addService(searchService)
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .addService(legacyReflection())
-        .build();
+        .addService(legacyReflection());
+    extra.forEach(builder::addService);
+    Server server = builder.build();
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
@@ -84,6 +104,8 @@ public final class GrpcServer implements AutoCloseable {
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     health.setStatus(SearchServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    extra.forEach(service ->
+        health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING));
     log.info("gRPC server started on {}", server.getListenSockets());
     return new GrpcServer(server, searchService, health, handlers, delivery,
         settings.shutdownGrace());

@@ -6,8 +6,14 @@ import dev.enas.server.actor.SearchManager;
 import dev.enas.server.actor.ServerSettings;
 import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.GrpcSettings;
+import dev.enas.server.api.InferenceServiceImpl;
+import dev.enas.server.serving.ModelRepository;
+import dev.enas.server.serving.ServingSettings;
 import io.grpc.ServerBuilder;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,22 +25,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running enas server: the actor system with its {@link SearchManager}, and the gRPC server in
- * front of it. {@link #close()} shuts down in order: stop accepting RPCs and drain them, stop the
- * actor system (which stops every search and frees its native memory), stop the helper threads.
+ * A running enas server: the actor system with its {@link SearchManager}, the model repository that
+ * serves exported networks, and the gRPC server in front of both (the search API and the Open
+ * Inference Protocol on one port). {@link #close()} shuts down in order: report not ready, stop
+ * accepting RPCs and drain them, stop the inference threads, stop the actor system (which stops
+ * every search and frees its native memory), close the model sessions, stop the helper threads.
  */
 public final class EnasServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EnasServer.class);
 
+  private static final String VERSION_RESOURCE = "/enas-version.properties";
+
   private final ActorSystem<SearchManager.Command> system;
   private final GrpcServer grpc;
   private final ExecutorService blocking;
+  private final ModelRepository models;
+  private final InferenceServiceImpl inference;
 
-  private EnasServer(
-      ActorSystem<SearchManager.Command> system, GrpcServer grpc, ExecutorService blocking) {
+  private EnasServer(ActorSystem<SearchManager.Command> system, GrpcServer grpc,
+      ExecutorService blocking, ModelRepository models, InferenceServiceImpl inference) {
     this.system = system;
     this.grpc = grpc;
     this.blocking = blocking;
+    this.models = models;
+    this.inference = inference;
   }
 
   /**
@@ -46,6 +60,7 @@ public final class EnasServer implements AutoCloseable {
   public static EnasServer start(Config config, ServerBuilder<?> builder) throws IOException {
     Config enas = config.getConfig("enas");
     ServerSettings settings = ServerSettings.fromConfig(enas);
+    ServingSettings serving = ServingSettings.fromConfig(enas);
     GrpcSettings grpcSettings = new GrpcSettings(enas.getInt("grpc.handler-threads"),
         enas.getInt("grpc.delivery-threads"), enas.getInt("grpc.watch-buffer"),
         enas.getDuration("grpc.shutdown-grace"));
@@ -54,16 +69,43 @@ public final class EnasServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    ModelRepository models;
+    try {
+      models = ModelRepository.open(serving);
+    } catch (IOException | RuntimeException e) {
+      blocking.shutdownNow();
+      throw e;
+    }
+    InferenceServiceImpl inference =
+        new InferenceServiceImpl(models, serving.threads(), serving.queue(), version());
     ActorSystem<SearchManager.Command> system =
         ActorSystem.create(guardian(settings, blocking), "enas", config);
     try {
       GrpcServer grpc = GrpcServer.start(builder,
-          new ActorSearchBackend(system, system, settings.askTimeout()), grpcSettings);
-      return new EnasServer(system, grpc, blocking);
+          new ActorSearchBackend(system, system, settings.askTimeout()), grpcSettings,
+          List.of(inference));
+      return new EnasServer(system, grpc, blocking, models, inference);
     } catch (IOException | RuntimeException e) {
       system.terminate();
+      inference.close();
+      models.close();
       blocking.shutdownNow();
       throw e;
+    }
+  }
+
+  /** The build version, as Maven wrote it into the jar; "unknown" outside a Maven build. */
+  public static String version() {
+    try (InputStream in = EnasServer.class.getResourceAsStream(VERSION_RESOURCE)) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      String version = properties.getProperty("version", "");
+      return version.isEmpty() || version.startsWith("${") ? "unknown" : version;
+    } catch (IOException e) {
+      return "unknown";
     }
   }
 
@@ -83,6 +125,11 @@ public final class EnasServer implements AutoCloseable {
     return system;
   }
 
+  /** The model repository: where finished searches publish their networks for serving. */
+  public ModelRepository models() {
+    return models;
+  }
+
   /** Waits until the server is shut down. */
   public void awaitTermination() throws InterruptedException {
     grpc.awaitTermination();
@@ -90,13 +137,16 @@ public final class EnasServer implements AutoCloseable {
 
   @Override
   public void close() {
+    inference.beginShutdown();
     grpc.close();
+    inference.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("actor system did not stop within 30 s", e);
     }
+    models.close();
     blocking.shutdownNow();
   }
 }

@@ -31,9 +31,9 @@ public final class Main implements Runnable {
     new CommandLine(this).usage(System.out);
   }
 
-  /** Serves the search API until interrupted. */
+  /** Serves the search API and the models until interrupted. */
   @Command(name = "serve", mixinStandardHelpOptions = true,
-      description = "Serve the search API over gRPC.")
+      description = "Serve the search API and the model repository over gRPC.")
   static final class Serve implements Callable<Integer> {
     @Option(names = "--port", description = "Port to listen on (default: enas.server.port, 8980).")
     Integer port;
@@ -50,6 +50,10 @@ public final class Main implements Runnable {
     @Option(names = "--max-concurrent-searches", description = "Searches that may run at once.")
     Integer maxConcurrent;
 
+    @Option(names = "--model-repository",
+        description = "Folder of the served ONNX models (default: <data-dir>/models).")
+    String modelRepository;
+
     @Option(names = "--config", description = "A HOCON file read over the defaults.")
     File configFile;
 
@@ -64,6 +68,7 @@ public final class Main implements Runnable {
       config = override(config, "enas.data-dir", dataDir);
       config = override(config, "enas.device", device);
       config = override(config, "enas.max-concurrent-searches", maxConcurrent);
+      config = override(config, "enas.serving.repository", modelRepository);
       String device = config.getString("enas.device");
       if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
         System.err.println("--device must be auto, cpu or gpu[:N], was '" + device + "'");

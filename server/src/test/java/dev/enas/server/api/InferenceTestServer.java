@@ -1,0 +1,91 @@
+package dev.enas.server.api;
+
+import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.server.serving.ModelRepository;
+import dev.enas.server.serving.ServingSettings;
+import dev.enas.server.serving.TestModels;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A GrpcServer on the in-process transport with the inference service over a model repository in
+ * a folder of the test's, and a blocking client stub; plus request and answer helpers.
+ */
+final class InferenceTestServer implements AutoCloseable {
+  final ModelRepository repository;
+  final InferenceServiceImpl service;
+  final GrpcServer server;
+  final ManagedChannel channel;
+  final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
+
+  private InferenceTestServer(ModelRepository repository, InferenceServiceImpl service,
+      GrpcServer server, ManagedChannel channel) {
+    this.repository = repository;
+    this.service = service;
+    this.server = server;
+    this.channel = channel;
+    this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+  }
+
+  static InferenceTestServer start(Path folder, Duration scanInterval, int maxBatch)
+      throws IOException {
+    ModelRepository repository = ModelRepository.open(
+        new ServingSettings(folder, scanInterval, maxBatch, "cpu", 1, 2, 16));
+    InferenceServiceImpl service = new InferenceServiceImpl(repository, 2, 16, "test-version");
+    String name = "enas-inference-test-" + UUID.randomUUID();
+    GrpcServer server = GrpcServer.start(InProcessServerBuilder.forName(name),
+        new InMemorySearchBackend(3), new GrpcSettings(2, 1, 64, Duration.ofSeconds(5)),
+        List.of(service));
+    return new InferenceTestServer(repository, service, server,
+        InProcessChannelBuilder.forName(name).build());
+  }
+
+  /** A request for the test classifier with the images as fp32_contents. */
+  static ModelInferRequest.Builder images(String model, float[] pixels) {
+    ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor
+        .newBuilder()
+        .setName(TestModels.IMAGE)
+        .setDatatype("FP32")
+        .addAllShape(List.of((long) pixels.length / TestModels.PIXELS, 1L, 4L, 4L));
+    for (float pixel : pixels) {
+      input.getContentsBuilder().addFp32Contents(pixel);
+    }
+    return ModelInferRequest.newBuilder().setModelName(model).addInputs(input);
+  }
+
+  /** Elements as little-endian bytes, the raw form of the protocol. */
+  static com.google.protobuf.ByteString raw(float[] values) {
+    ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    return com.google.protobuf.ByteString.copyFrom(bytes.array());
+  }
+
+  /** The elements of raw output {@code index}. */
+  static float[] output(ModelInferResponse response, int index) {
+    FloatBuffer data = response.getRawOutputContents(index).asReadOnlyByteBuffer()
+        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] values = new float[data.remaining()];
+    data.get(values);
+    return values;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    service.beginShutdown();
+    server.close();
+    service.close();
+    repository.close();
+  }
+}

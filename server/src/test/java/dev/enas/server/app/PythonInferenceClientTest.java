@@ -1,0 +1,99 @@
+package dev.enas.server.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.enas.server.serving.TestModels;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Model serving as another language sees it: client/python/inference_client.py, on Debian's
+ * python3-grpcio, asks the whole server on a loopback port whether it is live, reads a published
+ * classifier's metadata and runs it with raw and with typed contents.
+ */
+class PythonInferenceClientTest {
+  private static final Path PYTHON_CLIENT = Path.of("..", "client", "python");
+
+  @TempDir
+  Path dataDir;
+
+  private static String run(List<String> command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    if (!process.waitFor(5, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError(command + " did not finish in 5 minutes");
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as("%s exited with output:%n%s", command, output).isZero();
+    return output;
+  }
+
+  private static boolean pythonHasGrpc() {
+    try {
+      Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import grpc, google.protobuf")
+          .redirectErrorStream(true).start();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** What inference_client.py's example_pixels sends. */
+  private static float[] examplePixels(int count) {
+    float[] pixels = new float[count];
+    for (int i = 0; i < count; i++) {
+      pixels[i] = ((i * 7) % 16) / 8.0f - 1.0f;
+    }
+    return pixels;
+  }
+
+  @Test
+  void thePythonClientReadsMetadataAndRunsAPublishedModel() throws Exception {
+    Assumptions.assumeTrue(pythonHasGrpc(),
+        "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
+            + "python3-protobuf (.ci/run does) to run the cross-language check");
+    assertThat(PYTHON_CLIENT.resolve("inference_client.py")).exists();
+    run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()));
+    Config config = ConfigFactory.load()
+        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
+    TestModels.Classifier classifier = TestModels.Classifier.of(3, 41);
+    try (EnasServer server = EnasServer.start(config,
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+      assertThat(server.models().root()).isEqualTo(dataDir.resolve("models").toAbsolutePath());
+      server.models().publish("fashion", classifier.bytes(), Map.of("search_id", "s-1"));
+
+      String output = run(List.of("/usr/bin/python3",
+          PYTHON_CLIENT.resolve("inference_client.py").toString(),
+          "127.0.0.1:" + server.port(), "fashion"));
+
+      assertThat(output).contains("live True", "ready True",
+          "model fashion versions ['1'] platform onnxruntime_onnx",
+          "input image FP32 [-1, 1, 4, 4]", "output probabilities FP32 [-1, 3]",
+          "class_labels [\"c0\", \"c1\", \"c2\"]", "inferred with version 1");
+      String line = output.lines().filter(l -> l.startsWith("output probabilities [2, 3] "))
+          .findFirst().orElseThrow(() -> new AssertionError("no probabilities in:\n" + output));
+      assertThat(line).endsWith("(raw and typed contents agree)");
+      String[] numbers = line.substring("output probabilities [2, 3] ".length())
+          .replace(" (raw and typed contents agree)", "").split(" ");
+      float[] expected = classifier.probabilities(examplePixels(2 * TestModels.PIXELS));
+      assertThat(numbers).as(Arrays.toString(numbers)).hasSize(expected.length);
+      for (int i = 0; i < expected.length; i++) {
+        assertThat(Float.parseFloat(numbers[i])).isCloseTo(expected[i], within(1e-5f));
+      }
+    }
+  }
+}

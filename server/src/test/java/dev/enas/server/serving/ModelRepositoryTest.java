@@ -1,0 +1,285 @@
+package dev.enas.server.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The repository through its public interface, on a real folder and real ONNX Runtime sessions:
+ * the layout publish writes, what a scan picks up from the folder, and that sessions close when
+ * their version goes.
+ */
+class ModelRepositoryTest {
+  private static final TestModels.Classifier CLASSIFIER = TestModels.Classifier.of(3, 7);
+
+  @TempDir
+  Path folder;
+
+  private ModelRepository repository;
+
+  private ModelRepository open() throws IOException {
+    repository = ModelRepository.open(
+        new ServingSettings(folder, Duration.ZERO, 8, "cpu", 1, 1, 4));
+    return repository;
+  }
+
+  @AfterEach
+  void close() {
+    if (repository != null) {
+      repository.close();
+    }
+  }
+
+  private static Map<String, FloatTensor> images(float[] pixels) {
+    return Map.of(TestModels.IMAGE, new FloatTensor(
+        new long[] {pixels.length / TestModels.PIXELS, 1, 4, 4}, FloatBuffer.wrap(pixels)));
+  }
+
+  private static float[] run(ModelVersion version, float[] pixels) {
+    try (ModelSession session = version.acquire().orElseThrow()) {
+      FloatBuffer out = session.run(images(pixels), List.of(TestModels.PROBABILITIES))
+          .get(TestModels.PROBABILITIES).data();
+      float[] values = new float[out.remaining()];
+      out.get(values);
+      return values;
+    }
+  }
+
+  @Test
+  void publishWritesTritonsLayoutAndServesAtOnce() throws IOException {
+    open();
+    ModelVersion first = repository.publish("fashion", CLASSIFIER.bytes(),
+        Map.of("search_id", "s-1", "architecture", "macro: 0 | 3 1"));
+    ModelVersion second = repository.publish("fashion", CLASSIFIER.bytes(), Map.of());
+
+    assertThat(first.version()).isEqualTo(1);
+    assertThat(second.version()).isEqualTo(2);
+    assertThat(folder.resolve("fashion/1/model.onnx")).hasBinaryContent(CLASSIFIER.bytes());
+    assertThat(folder.resolve("fashion/2/model.onnx")).exists();
+    try (Stream<Path> files = Files.list(folder.resolve("fashion/1"))) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .as("no temporary file is left behind")
+          .containsExactlyInAnyOrder("model.onnx", ModelRepository.METADATA_FILE);
+    }
+    String config = Files.readString(folder.resolve("fashion/config.pbtxt"));
+    assertThat(config)
+        .contains("name: \"fashion\"", "platform: \"onnxruntime_onnx\"", "max_batch_size: 8",
+            "version_policy: { all: { } }", "name: \"image\"", "data_type: TYPE_FP32",
+            "dims: [ 1, 4, 4 ]", "name: \"probabilities\"", "dims: [ 3 ]");
+
+    ServedModel model = repository.model("fashion").orElseThrow();
+    assertThat(model.readyVersions()).containsExactly(1L, 2L);
+    assertThat(model.defaultVersion()).isSameAs(second);
+    assertThat(first.inputs()).containsExactly(
+        new TensorSpec("image", "FP32", List.of(-1L, 1L, 4L, 4L)));
+    assertThat(first.outputs()).extracting(TensorSpec::name)
+        .containsExactly(TestModels.LOGITS, TestModels.PROBABILITIES);
+    assertThat(first.batched()).isTrue();
+    assertThat(first.classLabels()).containsExactly("c0", "c1", "c2");
+    assertThat(first.parameters()).containsEntry("search_id", "s-1")
+        .containsEntry("architecture", "macro: 0 | 3 1")
+        .containsEntry("class_labels", "[\"c0\", \"c1\", \"c2\"]");
+
+    float[] pixels = TestModels.images(2, 1);
+    float[] expected = CLASSIFIER.probabilities(pixels);
+    float[] actual = run(first, pixels);
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
+    }
+  }
+
+  @Test
+  void aRestartFindsWhatWasPublishedWithItsMetadata() throws IOException {
+    open().publish("fashion", CLASSIFIER.bytes(), Map.of("quote \"and\" slash \\", "line\nbreak"));
+    repository.close();
+
+    ModelVersion reloaded = open().model("fashion").orElseThrow().defaultVersion();
+
+    assertThat(reloaded.ready()).isTrue();
+    assertThat(reloaded.parameters()).containsEntry("quote \"and\" slash \\", "line\nbreak");
+  }
+
+  @Test
+  void aModelThatCannotLoadIsNeverPublished() throws IOException {
+    open();
+    assertThatThrownBy(() -> repository.publish("broken", new byte[] {1, 2, 3}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("model 'broken' cannot be published");
+    assertThatThrownBy(() -> repository.publish("../escape", CLASSIFIER.bytes(), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'../escape'");
+    try (Stream<Path> files = Files.list(folder)) {
+      assertThat(files).isEmpty();
+    }
+    assertThat(repository.openSessions()).isZero();
+  }
+
+  @Test
+  void aCorruptFileMakesOnlyItsVersionNotReady() throws IOException {
+    TestModels.place(folder, "good", 1, CLASSIFIER.bytes());
+    TestModels.place(folder, "bad", 1, "not a model".getBytes(StandardCharsets.UTF_8));
+    TestModels.place(folder, "mixed", 1, CLASSIFIER.bytes());
+    TestModels.place(folder, "mixed", 2, new byte[] {0x08});
+    open();
+
+    ModelVersion bad = repository.model("bad").orElseThrow().defaultVersion();
+    assertThat(bad.ready()).isFalse();
+    assertThat(bad.reason()).contains("ONNX Runtime cannot load the model")
+        .doesNotContain(folder.toString());
+    assertThat(bad.acquire()).isEmpty();
+    assertThat(repository.model("good").orElseThrow().defaultVersion().ready()).isTrue();
+    ServedModel mixed = repository.model("mixed").orElseThrow();
+    assertThat(mixed.versions().get(2L).ready()).isFalse();
+    assertThat(mixed.defaultVersion().version())
+        .as("a broken newest version leaves the default on the newest working one").isEqualTo(1);
+    assertThat(repository.openSessions()).isEqualTo(2);
+  }
+
+  @Test
+  void scansFollowTheFolderAndCloseSessionsOfRemovedVersions() throws IOException {
+    TestModels.place(folder, "fashion", 1, CLASSIFIER.bytes());
+    open();
+    ModelVersion first = repository.model("fashion").orElseThrow().defaultVersion();
+    assertThat(repository.openSessions()).isEqualTo(1);
+
+    TestModels.place(folder, "fashion", 2, TestModels.Classifier.of(3, 8).bytes());
+    repository.scan();
+    assertThat(repository.model("fashion").orElseThrow().defaultVersion().version()).isEqualTo(2);
+    assertThat(repository.model("fashion").orElseThrow().versions().get(1L))
+        .as("an unchanged file keeps its session").isSameAs(first);
+    assertThat(repository.openSessions()).isEqualTo(2);
+
+    // A request holds version 1 while its folder goes: it finishes, then the session closes.
+    float[] pixels = TestModels.images(1, 3);
+    try (ModelSession held = first.acquire().orElseThrow()) {
+      deleteTree(folder.resolve("fashion/1"));
+      repository.scan();
+      assertThat(repository.model("fashion").orElseThrow().versions()).containsOnlyKeys(2L);
+      assertThat(first.acquire()).as("a removed version takes no new requests").isEmpty();
+      assertThat(repository.openSessions()).as("still running a request").isEqualTo(2);
+      assertThat(held.run(images(pixels), List.of(TestModels.PROBABILITIES))).isNotEmpty();
+    }
+    assertThat(repository.openSessions()).isEqualTo(1);
+
+    // A file replaced in place is loaded anew and the old session closes at once.
+    ModelVersion second = repository.model("fashion").orElseThrow().defaultVersion();
+    Path replacement = Files.write(folder.resolve("replacement.tmp"), CLASSIFIER.bytes());
+    Files.move(replacement, folder.resolve("fashion/2/model.onnx"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    repository.scan();
+    ModelVersion reloaded = repository.model("fashion").orElseThrow().defaultVersion();
+    assertThat(reloaded).isNotSameAs(second);
+    assertThat(second.acquire()).isEmpty();
+    assertThat(run(reloaded, pixels)[0])
+        .isCloseTo(CLASSIFIER.probabilities(pixels)[0], within(1e-5f));
+    assertThat(repository.openSessions()).isEqualTo(1);
+
+    deleteTree(folder.resolve("fashion"));
+    repository.scan();
+    assertThat(repository.modelNames()).isEmpty();
+    assertThat(repository.openSessions()).isZero();
+  }
+
+  @Test
+  void closingTheRepositoryClosesEverySession() throws IOException {
+    TestModels.place(folder, "a", 1, CLASSIFIER.bytes());
+    TestModels.place(folder, "b", 1, TestModels.adder());
+    open();
+    assertThat(repository.openSessions()).isEqualTo(2);
+
+    repository.close();
+
+    assertThat(repository.openSessions()).isZero();
+    assertThat(repository.ready()).isFalse();
+  }
+
+  @Test
+  void aHandWrittenConfigIsKeptAndItsBatchLimitApplies() throws IOException {
+    Files.createDirectories(folder.resolve("fashion"));
+    String handWritten = "name: \"fashion\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 4\n";
+    Files.writeString(folder.resolve("fashion/config.pbtxt"), handWritten);
+    open().publish("fashion", CLASSIFIER.bytes(), Map.of());
+
+    assertThat(folder.resolve("fashion/config.pbtxt")).hasContent(handWritten);
+    assertThat(repository.model("fashion").orElseThrow().maxBatch()).isEqualTo(4);
+  }
+
+  @Test
+  void foldersThatAreNotModelsOrVersionsAreIgnored() throws IOException {
+    TestModels.place(folder, "fashion", 1, CLASSIFIER.bytes());
+    Files.createDirectories(folder.resolve("fashion/01"));
+    Files.write(folder.resolve("fashion/01/model.onnx"), CLASSIFIER.bytes());
+    Files.createDirectories(folder.resolve("fashion/latest"));
+    Files.createDirectories(folder.resolve("fashion/3"));
+    Files.createDirectories(folder.resolve(".hidden/1"));
+    Files.write(folder.resolve("stray.onnx"), CLASSIFIER.bytes());
+    open();
+
+    assertThat(repository.modelNames()).containsExactly("fashion");
+    assertThat(repository.model("fashion").orElseThrow().versions()).containsOnlyKeys(1L);
+    assertThat(repository.ready()).isTrue();
+  }
+
+  @Test
+  void settingsComeFromTheServersConfiguration() {
+    var enas = ConfigFactory.load().getConfig("enas")
+        .withValue("data-dir", ConfigValueFactory.fromAnyRef("/srv/enas"))
+        .withValue("device", ConfigValueFactory.fromAnyRef("gpu:1"));
+    ServingSettings settings = ServingSettings.fromConfig(enas);
+    assertThat(settings.repository()).isEqualTo(Path.of("/srv/enas", "models"));
+    assertThat(settings.device()).isEqualTo("gpu:1");
+    assertThat(settings.gpuId()).isEqualTo(1);
+    assertThat(settings.scanInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(settings.maxBatch()).isEqualTo(64);
+
+    var explicit = enas.withValue("serving.repository", ConfigValueFactory.fromAnyRef("/models"))
+        .withValue("serving.device", ConfigValueFactory.fromAnyRef("cpu"));
+    assertThat(ServingSettings.fromConfig(explicit).repository()).isEqualTo(Path.of("/models"));
+    assertThat(ServingSettings.fromConfig(explicit).device()).isEqualTo("cpu");
+
+    assertThatThrownBy(() -> ServingSettings.fromConfig(
+        enas.withValue("serving.max-batch", ConfigValueFactory.fromAnyRef(0))))
+        .hasMessageContaining("enas.serving.max-batch");
+    assertThatThrownBy(() -> ServingSettings.fromConfig(
+        enas.withValue("serving.device", ConfigValueFactory.fromAnyRef("tpu"))))
+        .hasMessageContaining("enas.serving.device");
+  }
+
+  @Test
+  void aGpuThatIsNotThereFallsBackToTheCpu() throws IOException {
+    TestModels.place(folder, "fashion", 1, CLASSIFIER.bytes());
+    repository = ModelRepository.open(
+        new ServingSettings(folder, Duration.ZERO, 8, "gpu", 1, 1, 4));
+
+    ModelVersion version = repository.model("fashion").orElseThrow().defaultVersion();
+    assertThat(version.ready()).isTrue();
+    float[] pixels = TestModels.images(1, 5);
+    assertThat(run(version, pixels)[1])
+        .isCloseTo(CLASSIFIER.probabilities(pixels)[1], within(1e-5f));
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+}
