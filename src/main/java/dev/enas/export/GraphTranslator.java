@@ -144,9 +144,11 @@ final class GraphTranslator {
       }
       case "avg_pool" -> {
         checkArity(node, 1, 1, 0, 0, Set.of(), Set.of());
-        // DJL averages over the cells inside the image only, as count_include_pad=0 does.
+        // What the trained network computes, not what GraphNode's Javadoc says: DJL 0.36's
+        // PyTorch binding drops its countIncludePad argument, so PyTorch's default applies and
+        // every window divides by 9, zero padding included. ExportVerifierTest measures it.
         graph.addNode(
-            pool("AveragePool", in.get(0), out).addAttribute(intAttribute("count_include_pad", 0)));
+            pool("AveragePool", in.get(0), out).addAttribute(intAttribute("count_include_pad", 1)));
       }
       case "sum" -> {
         checkArity(node, 1, Integer.MAX_VALUE, 0, 0, Set.of(), Set.of());
