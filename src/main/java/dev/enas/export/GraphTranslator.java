@@ -123,7 +123,7 @@ final class GraphTranslator {
       in.add(resolve(node, name));
     }
     switch (node.op()) {
-      case "conv" -> conv(node, in.get(0), out);
+      case "conv" -> conv(node, in, out);
       case "batch_norm" -> {
         checkArity(node, 1, 1, 4, 4, Set.of("epsilon"), Set.of("epsilon"));
         List<String> inputs = new ArrayList<>(in);
@@ -132,7 +132,8 @@ final class GraphTranslator {
         }
         float epsilon = node.attributes().get("epsilon").floatValue();
         graph.addNode(
-            node("BatchNormalization", out, inputs, out).addAttribute(floatAttribute("epsilon", epsilon)));
+            node("BatchNormalization", out, inputs, out)
+                .addAttribute(floatAttribute("epsilon", epsilon)));
       }
       case "relu" -> {
         checkArity(node, 1, 1, 0, 0, Set.of(), Set.of());
@@ -167,7 +168,8 @@ final class GraphTranslator {
         String pooled = claim(out + ".pooled");
         graph.addNode(node("GlobalAveragePool", pooled, in, pooled));
         // GlobalAveragePool keeps 1x1 spatial dimensions; the trace's value is (N, C).
-        graph.addNode(node("Flatten", out, List.of(pooled), out).addAttribute(intAttribute("axis", 1)));
+        graph.addNode(
+            node("Flatten", out, List.of(pooled), out).addAttribute(intAttribute("axis", 1)));
       }
       case "linear" -> {
         checkArity(node, 1, 1, 2, 2, Set.of(), Set.of());
@@ -189,7 +191,7 @@ final class GraphTranslator {
     }
   }
 
-  private void conv(GraphNode node, String x, String out) {
+  private void conv(GraphNode node, List<String> in, String out) {
     checkArity(
         node,
         1,
@@ -227,7 +229,7 @@ final class GraphTranslator {
       graph.addNode(node("Concat", weight, blocks, weight).addAttribute(intAttribute("axis", 1)));
     }
     graph.addNode(
-        node("Conv", out, List.of(x, weight), out)
+        node("Conv", out, List.of(in.get(0), weight), out)
             .addAttribute(intsAttribute("kernel_shape", first[2], first[3]))
             .addAttribute(intsAttribute("strides", stride, stride))
             .addAttribute(intsAttribute("pads", padding, padding, padding, padding))
@@ -354,7 +356,8 @@ final class GraphTranslator {
   }
 
   static TensorProto floatTensor(String name, long[] dims, float[] data) {
-    ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(data);
     TensorProto.Builder tensor =
         TensorProto.newBuilder()
@@ -367,7 +370,8 @@ final class GraphTranslator {
     return tensor.build();
   }
 
-  private static NodeProto.Builder node(String op, String name, List<String> inputs, String output) {
+  private static NodeProto.Builder node(
+      String op, String name, List<String> inputs, String output) {
     return NodeProto.newBuilder()
         .setOpType(op)
         .setName(name)

@@ -116,7 +116,8 @@ public final class ExportVerifier {
       byte[] model, StandaloneNetwork network, Normalization normalization, float[] images) {
     NetworkSpec spec = network.spec();
     int batch = batchOf(spec, normalization, images);
-    float[] expected = network.logits(normalise(spec, normalization, images), BatchNormMode.RUNNING);
+    float[] normalised = normalise(spec, normalization, images);
+    float[] expected = network.logits(normalised, BatchNormMode.RUNNING);
     float[][] actual = run(model, spec, images, batch);
     double logits = compare("logit", actual[0], toDouble(expected), spec.classes(), batch);
     double probabilities =
@@ -187,7 +188,8 @@ public final class ExportVerifier {
         result
             .get(name)
             .orElseThrow(() -> new VerificationException("ONNX Runtime returned no " + name, null));
-    if (!(value instanceof OnnxTensor tensor) || !Arrays.equals(tensor.getInfo().getShape(), shape)) {
+    if (!(value instanceof OnnxTensor tensor)
+        || !Arrays.equals(tensor.getInfo().getShape(), shape)) {
       throw new VerificationException(
           "ONNX Runtime's " + name + " is " + value.getInfo() + ", expected float "
               + Arrays.toString(shape),

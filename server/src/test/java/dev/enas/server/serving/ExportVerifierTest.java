@@ -57,7 +57,7 @@ class ExportVerifierTest {
   static void report() {
     // Visible in the build log, so a drift towards the tolerance is noticed before it fails.
     System.out.printf(
-        "ExportVerifierTest: largest |logit difference| ONNX Runtime vs DJL over %d batches: %.2e%n",
+        "ExportVerifierTest: largest |logit difference| ONNX Runtime vs DJL, %d batches: %.2e%n",
         verified, largestLogitDifference);
   }
 
@@ -193,7 +193,9 @@ class ExportVerifierTest {
                   .start();
           String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
           assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
-          assertThat(check.exitValue()).as("onnx.checker on %s:%n%s", space.kind(), output).isZero();
+          assertThat(check.exitValue())
+              .as("onnx.checker on %s:%n%s", space.kind(), output)
+              .isZero();
           assertThat(output.strip()).isEqualTo("8 17");
         }
       }
