@@ -57,7 +57,7 @@ public final class EnasException extends RuntimeException {
     com.google.rpc.Status rich = StatusProto.fromThrowable(failure);
     if (rich != null) {
       for (Any any : rich.getDetailsList()) {
-        resume = Math.max(resume, decode(any, violations, details));
+        resume = Math.max(resume, decode(any, description, violations, details));
       }
     }
     Metadata trailers = Status.trailersFromThrowable(failure);
@@ -104,7 +104,8 @@ public final class EnasException extends RuntimeException {
   }
 
   // Returns the resume sequence the detail carries, or -1.
-  private static long decode(Any any, List<FieldViolation> violations, List<String> details) {
+  private static long decode(Any any, String message, List<FieldViolation> violations,
+      List<String> details) {
     try {
       if (any.is(BadRequest.class)) {
         for (BadRequest.FieldViolation v : any.unpack(BadRequest.class).getFieldViolationsList()) {
@@ -116,16 +117,16 @@ public final class EnasException extends RuntimeException {
       } else if (any.is(ResourceInfo.class)) {
         ResourceInfo info = any.unpack(ResourceInfo.class);
         details.add("resource " + info.getResourceType() + " '" + info.getResourceName() + "'"
-            + (info.getDescription().isEmpty() ? "" : ": " + info.getDescription()));
+            + unlessSaid(info.getDescription(), message));
       } else if (any.is(PreconditionFailure.class)) {
         for (PreconditionFailure.Violation v
             : any.unpack(PreconditionFailure.class).getViolationsList()) {
-          details.add("precondition " + v.getType() + " of '" + v.getSubject() + "': "
-              + v.getDescription());
+          details.add("precondition " + v.getType() + " of " + v.getSubject()
+              + unlessSaid(v.getDescription(), message));
         }
       } else if (any.is(QuotaFailure.class)) {
         for (QuotaFailure.Violation v : any.unpack(QuotaFailure.class).getViolationsList()) {
-          details.add("quota of '" + v.getSubject() + "': " + v.getDescription());
+          details.add("quota of " + v.getSubject() + unlessSaid(v.getDescription(), message));
         }
       }
     } catch (InvalidProtocolBufferException malformed) {
@@ -133,6 +134,11 @@ public final class EnasException extends RuntimeException {
       details.add("undecodable detail " + any.getTypeUrl());
     }
     return -1;
+  }
+
+  // Servers often repeat the status message in the detail: say it once.
+  private static String unlessSaid(String description, String message) {
+    return description.isEmpty() || description.equals(message) ? "" : ": " + description;
   }
 
   private static long parseSequence(String text) {
