@@ -99,6 +99,23 @@ public final class Events {
         .build();
   }
 
+  /**
+   * A running search whose spec is resolved the way the server resolves it, with the totals a
+   * log from {@link #run} with the same numbers reaches.
+   */
+  public static Search resolved(String id, int epochs, int updates, int finalEpochs) {
+    Search search = search(id, dev.enas.proto.v1.SearchState.SEARCH_STATE_RUNNING);
+    dev.enas.proto.v1.SearchSpec.Builder spec = search.getSpec().toBuilder();
+    spec.getSharedBuilder().setEpochs(epochs).setStepsPerEpoch(0);
+    spec.getControllerBuilder().setUpdatesPerEpoch(updates);
+    spec.getDeriveBuilder().setSamples(10);
+    spec.getRetrainBuilder().getTrainingBuilder().setEpochs(finalEpochs);
+    return search.toBuilder().setSpec(spec)
+        .setProgress(dev.enas.proto.v1.Progress.newBuilder().setEpochs(epochs)
+            .setFinalEpochs(finalEpochs))
+        .build();
+  }
+
   /** A sampled history entry. */
   public static SampledArchitecture sampled(long index, double reward) {
     return SampledArchitecture.newBuilder().setIndex(index).setSequence(100 + index)
