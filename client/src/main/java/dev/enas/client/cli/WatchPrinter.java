@@ -1,5 +1,6 @@
 package dev.enas.client.cli;
 
+import dev.enas.proto.v1.Phase;
 import dev.enas.proto.v1.Progress;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
@@ -32,6 +33,9 @@ final class WatchPrinter implements AutoCloseable {
   private ProgressLine line;
   private String barKind = "";
   private long lastStep;
+  // Shared steps counted since the epoch's shared phase began, when the watch saw it begin:
+  // exact whatever the server numbers steps from.
+  private long stepsInEpoch = -1;
   private double bestReward = Double.NaN;
 
   /**
@@ -89,6 +93,7 @@ final class WatchPrinter implements AutoCloseable {
 
   private void phaseChanged(SearchEvent.PhaseChanged change) {
     closeBar();
+    stepsInEpoch = change.getPhase() == Phase.PHASE_SHARED_TRAINING ? 0 : -1;
     switch (change.getPhase()) {
       case PHASE_DERIVING -> {
         report("deriving: scoring " + Text.count(deriveSamples) + " candidates");
@@ -115,10 +120,17 @@ final class WatchPrinter implements AutoCloseable {
 
   private void sharedStep(int epoch, long step) {
     lastStep = step;
+    if (stepsInEpoch >= 0) {
+      stepsInEpoch++;
+    }
     ensureBar("shared" + epoch, epochLabel(epoch) + " shared",
         stepsPerEpoch > 0 ? stepsPerEpoch : -1);
     if (bar != null) {
-      bar.stepTo(stepsPerEpoch > 0 ? step - epoch * stepsPerEpoch : step);
+      if (stepsInEpoch >= 0) {
+        bar.stepTo(stepsInEpoch);
+      } else {
+        bar.stepTo(stepsPerEpoch > 0 ? step - epoch * stepsPerEpoch : step);
+      }
     }
   }
 
@@ -155,9 +167,14 @@ final class WatchPrinter implements AutoCloseable {
 
   private void epochFinished(SearchEvent.EpochFinished done) {
     closeBar();
-    if (stepsPerEpoch == 0 && lastStep > 0) {
-      stepsPerEpoch = lastStep / (done.getEpoch() + 1);
+    if (stepsPerEpoch == 0) {
+      if (stepsInEpoch > 0) {
+        stepsPerEpoch = stepsInEpoch;
+      } else if (lastStep > 0) {
+        stepsPerEpoch = lastStep / (done.getEpoch() + 1);
+      }
     }
+    stepsInEpoch = -1;
     if (!Double.isNaN(done.getBestReward())
         && (Double.isNaN(bestReward) || done.getBestReward() > bestReward)) {
       bestReward = done.getBestReward();
