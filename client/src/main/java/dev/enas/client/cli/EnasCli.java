@@ -25,7 +25,7 @@ import picocli.CommandLine.ScopeType;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         " 0:the command succeeded; a watched search succeeded",
-        " 1:a watched search failed",
+        " 1:a watched search failed, or an unexpected error in the client",
         " 2:bad command line (unknown option, malformed value, unreadable spec file)",
         " 3:the server refused the request or could not be reached",
         "130:a watched search was cancelled"})
@@ -91,6 +91,7 @@ public final class EnasCli {
     return client;
   }
 
+  /** The {@code --server} value the client connects to. */
   String server() {
     return server;
   }
@@ -126,8 +127,8 @@ public final class EnasCli {
     if (error instanceof EnasException failure) {
       Map<String, String> flags = command.getCommand() instanceof FieldFlags fields
           ? fields.flagsByField() : Map.of();
-      printServerError(err, failure, flags, ((EnasCli) command.getCommandSpec().root()
-          .userObject()).server);
+      printServerError(err, failure, flags,
+          ((EnasCli) command.getCommandSpec().root().userObject()).server());
       return ExitCodes.SERVER_ERROR;
     }
     err.println("enas: " + error);

@@ -40,9 +40,11 @@ final class WatchPrinter implements AutoCloseable {
 
   /**
    * @param search the search as it was when the watch began; its resolved spec gives the totals
+   * @param midway whether the watch starts after the first event, so that the best reward so far
+   *     comes from the search rather than from events the watch will not see
    * @param lines a fresh line for each bar; null for no bars, only report lines
    */
-  WatchPrinter(Search search, PrintWriter out, Supplier<ProgressLine> lines) {
+  WatchPrinter(Search search, boolean midway, PrintWriter out, Supplier<ProgressLine> lines) {
     this.out = out;
     this.lines = lines;
     SearchSpec spec = search.getSpec();
@@ -55,7 +57,7 @@ final class WatchPrinter implements AutoCloseable {
     } else if (progress.getEpoch() > 0) {
       stepsPerEpoch = progress.getSteps() / progress.getEpoch();
     }
-    if (search.hasBest()) {
+    if (midway && search.hasBest()) {
       bestReward = search.getBest().getReward();
     }
   }

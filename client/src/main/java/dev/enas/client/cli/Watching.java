@@ -19,7 +19,8 @@ final class Watching {
     Search search = root.client().getSearch(searchId);
     SearchEvent.KindCase outcome = SearchEvent.KindCase.KIND_NOT_SET;
     WatchPrinter printer = json ? null
-        : new WatchPrinter(search, out, progress ? () -> root.progressLine(err) : null);
+        : new WatchPrinter(search, fromSequence > 0, out,
+            progress ? () -> root.progressLine(err) : null);
     try (SearchWatch events = root.client().watch(searchId, fromSequence)) {
       while (events.hasNext()) {
         SearchEvent event = events.next();
