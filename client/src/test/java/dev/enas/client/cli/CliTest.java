@@ -1,0 +1,460 @@
+package dev.enas.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.enas.client.Events;
+import dev.enas.client.FakeSearchService;
+import dev.enas.client.InProcessEnas;
+import dev.enas.proto.v1.ArchitectureOrder;
+import dev.enas.proto.v1.ControllerKind;
+import dev.enas.proto.v1.Phase;
+import dev.enas.proto.v1.ScoredArchitecture;
+import dev.enas.proto.v1.Search;
+import dev.enas.proto.v1.SearchEvent;
+import dev.enas.proto.v1.SearchSpace;
+import dev.enas.proto.v1.SearchSpec;
+import dev.enas.proto.v1.SearchState;
+import io.grpc.Status;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The enas command line against an in-process fake server, as a user types it. */
+class CliTest {
+  @TempDir
+  Path dir;
+
+  private InProcessEnas enas;
+  private final List<String> targets = new ArrayList<>();
+  private boolean progress;
+  private String out;
+  private String err;
+
+  @BeforeEach
+  void start() {
+    enas = new InProcessEnas();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    enas.close();
+  }
+
+  // ----- search start ----------------------------------------------------------------------
+
+  @Test
+  void startSendsEveryFlagAsItsSpecFieldAndPrintsTheId() {
+    int code = run("search", "start", "--space", "macro", "--layers", "6", "--dataset",
+        "idx:/data/mnist", "--epochs", "3", "--channels", "16", "--batch-size", "32",
+        "--controller", "random", "--seed", "7", "--final-epochs", "2", "--final-channels",
+        "24", "--id", "my-run");
+
+    assertThat(code).isZero();
+    assertThat(out).isEqualTo("my-run\n");
+    assertThat(enas.service.creates).singleElement().satisfies(request -> {
+      assertThat(request.getSearchId()).isEqualTo("my-run");
+      SearchSpec spec = request.getSpec();
+      assertThat(spec.getSpace().getKind()).isEqualTo(SearchSpace.SEARCH_SPACE_MACRO);
+      assertThat(spec.getSpace().getLayers()).isEqualTo(6);
+      assertThat(spec.getSpace().hasNodes()).isFalse();
+      assertThat(spec.getData().getDataset()).isEqualTo("idx:/data/mnist");
+      assertThat(spec.getShared().getEpochs()).isEqualTo(3);
+      assertThat(spec.getChild().getChannels()).isEqualTo(16);
+      assertThat(spec.getChild().getBatchSize()).isEqualTo(32);
+      assertThat(spec.getController().getKind()).isEqualTo(ControllerKind.CONTROLLER_KIND_RANDOM);
+      assertThat(spec.getSeed()).isEqualTo(7);
+      assertThat(spec.getRetrain().getTraining().getEpochs()).isEqualTo(2);
+      assertThat(spec.getRetrain().getNetwork().getChannels()).isEqualTo(24);
+      // Everything not on the command line is left to the server's defaults.
+      assertThat(spec.getShared().hasLearningRateMax()).isFalse();
+      assertThat(spec.hasDerive()).isFalse();
+    });
+  }
+
+  @Test
+  void startReadsAJsonSpecFileAndFlagsOverrideIt() throws IOException {
+    Path file = dir.resolve("spec.json");
+    Files.writeString(file, "{\"space\": {\"kind\": \"SEARCH_SPACE_MICRO\", \"nodes\": 4},\n"
+        + " \"shared\": {\"epochs\": 20, \"learning_rate_max\": 0.1},\n"
+        + " \"controller\": {\"updatesPerEpoch\": 5}}");
+
+    int code = run("search", "start", "--spec", file.toString(), "--epochs", "9");
+
+    assertThat(code).isZero();
+    SearchSpec spec = enas.service.creates.get(0).getSpec();
+    assertThat(spec.getSpace().getKind()).isEqualTo(SearchSpace.SEARCH_SPACE_MICRO);
+    assertThat(spec.getSpace().getNodes()).isEqualTo(4);
+    assertThat(spec.getShared().getEpochs()).isEqualTo(9);
+    assertThat(spec.getShared().getLearningRateMax()).isEqualTo(0.1);
+    assertThat(spec.getController().getUpdatesPerEpoch()).isEqualTo(5);
+  }
+
+  @Test
+  void startReadsAHoconSpecFile() throws IOException {
+    Path file = dir.resolve("spec.conf");
+    Files.writeString(file, String.join("\n",
+        "# a short macro search",
+        "space { kind = SEARCH_SPACE_MACRO, layers = 4 }",
+        "shared.epochs = 2",
+        "retrain.training.epochs = 1",
+        "controller.kind = CONTROLLER_KIND_RANDOM",
+        "seed = 42"));
+
+    int code = run("search", "start", "--spec", file.toString());
+
+    assertThat(code).as(err).isZero();
+    SearchSpec spec = enas.service.creates.get(0).getSpec();
+    assertThat(spec.getSpace().getLayers()).isEqualTo(4);
+    assertThat(spec.getShared().getEpochs()).isEqualTo(2);
+    assertThat(spec.getRetrain().getTraining().getEpochs()).isEqualTo(1);
+    assertThat(spec.getController().getKind()).isEqualTo(ControllerKind.CONTROLLER_KIND_RANDOM);
+    assertThat(spec.getSeed()).isEqualTo(42);
+  }
+
+  @Test
+  void presetsFillTheSpecAndFlagsStillApply() {
+    assertThat(run("search", "start", "--preset", "smoke", "--space", "micro", "--seed", "3"))
+        .isZero();
+    assertThat(run("search", "start", "--preset", "demo")).isZero();
+    assertThat(run("search", "start", "--preset", "paper", "--space", "micro")).isZero();
+
+    SearchSpec smoke = enas.service.creates.get(0).getSpec();
+    assertThat(smoke.getSpace().getKind()).isEqualTo(SearchSpace.SEARCH_SPACE_MICRO);
+    assertThat(smoke.getSpace().getNodes()).isEqualTo(2);
+    assertThat(smoke.getData().getTrainLimit()).isEqualTo(400);
+    assertThat(smoke.getShared().getStepsPerEpoch()).isEqualTo(4);
+    assertThat(smoke.getSeed()).isEqualTo(3);
+    SearchSpec demo = enas.service.creates.get(1).getSpec();
+    assertThat(demo.getSpace().getLayers()).isEqualTo(6);
+    assertThat(demo.getChild().getChannels()).isEqualTo(12);
+    assertThat(demo.getShared().getEpochs()).isEqualTo(6);
+    assertThat(demo.getRetrain().getTraining().getEpochs()).isEqualTo(3);
+    assertThat(demo.getRetrain().getCutout()).isZero();
+    assertThat(demo.getRetrain().hasCutout()).isTrue();
+    assertThat(enas.service.creates.get(2).getSpec()).isEqualTo(SearchSpec.newBuilder()
+        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
+            .setKind(SearchSpace.SEARCH_SPACE_MICRO)).build());
+  }
+
+  @Test
+  void dryRunOnlyValidatesAndPrintsTheResolvedSpec() throws InvalidProtocolBufferException {
+    assertThat(run("search", "start", "--space", "macro", "--epochs", "4", "--dry-run"))
+        .isZero();
+
+    assertThat(enas.service.creates).singleElement()
+        .satisfies(r -> assertThat(r.getValidateOnly()).isTrue());
+    assertThat(enas.service.searches).isEmpty();
+    SearchSpec.Builder printed = SearchSpec.newBuilder();
+    JsonFormat.parser().merge(out, printed);
+    assertThat(printed.getShared().getEpochs()).isEqualTo(4);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "search start --space foo                 | --space",
+      "search start --space macro --layers x    | --layers",
+      "search start --space micro --layers 3    | --layers",
+      "search start --space macro --nodes 3     | --nodes",
+      "search start --space macro --seed 1.5    | --seed",
+      "search start --space macro --bogus       | --bogus",
+      "search start --epochs 3                  | --space",
+      "search start --preset demo --space micro | --preset demo",
+      "search start --preset nope               | --preset",
+      "search start --space macro --json        | --json",
+      "search watch s1 --from -2                | --from",
+      "search list --state running,bogus        | --state",
+      "arch list s1 --top 0                     | --top",
+      "arch list s1 --order best                | --order",
+      "search get                               | ID",
+      "search                                   | subcommand"})
+  void badCommandLinesExitWith2AndOneLineNamingTheOption(String line, String named) {
+    int code = run(line.trim().split("\\s+"));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err).contains(named).endsWith("\n");
+    assertThat(err.strip()).doesNotContain("\n");
+    assertThat(enas.service.creates).isEmpty();
+  }
+
+  @Test
+  void aSpecFileThatDoesNotParseIsAUsageErrorNamingTheFileAndTheField() throws IOException {
+    Path file = dir.resolve("bad.json");
+    Files.writeString(file, "{\"space\": {\"kind\": \"SEARCH_SPACE_MACRO\"}, \"epochz\": 3}");
+    Path hocon = dir.resolve("bad.conf");
+    Files.writeString(hocon, "space { kind = SEARCH_SPACE_MACRO\n");
+
+    assertThat(run("search", "start", "--spec", file.toString())).isEqualTo(2);
+    assertThat(err).contains("--spec", "bad.json", "epochz");
+    assertThat(run("search", "start", "--spec", hocon.toString())).isEqualTo(2);
+    assertThat(err).contains("--spec", "bad.conf");
+    assertThat(enas.service.creates).isEmpty();
+  }
+
+  @Test
+  void serverInvalidArgumentPrintsTheCodeAndEveryFieldWithItsFlag() {
+    enas.service.nextError = FakeSearchService.badRequest(
+        "spec.shared.epochs", "must be 1 to 100000, was 0",
+        "spec.controller.learning_rate", "must be in (0, 1], was 7");
+
+    int code = run("search", "start", "--space", "macro", "--epochs", "0");
+
+    assertThat(code).isEqualTo(3);
+    assertThat(out).isEmpty();
+    assertThat(err).startsWith("enas: INVALID_ARGUMENT: invalid search spec")
+        .contains("\n  spec.shared.epochs (--epochs): must be 1 to 100000, was 0\n")
+        .contains("\n  spec.controller.learning_rate: must be in (0, 1], was 7\n");
+  }
+
+  // ----- search watch ----------------------------------------------------------------------
+
+  @ParameterizedTest
+  @CsvSource({"SUCCEEDED, 0, finished", "FAILED, 1, failed", "CANCELLED, 130, cancelled"})
+  void watchJsonPrintsOneEventPerLineAndExitsByOutcome(Events.Outcome outcome, int exitCode,
+      String lastKind) throws InvalidProtocolBufferException {
+    List<SearchEvent> log = Events.run("s1", 2, 3, 2, 2, outcome);
+    enas.service.add(Events.search("s1", SearchState.SEARCH_STATE_RUNNING), log);
+    // A cut in the middle changes nothing for the user.
+    enas.service.cutWatches(new FakeSearchService.Cut(5,
+        FakeSearchService.slowWatcherCut(5, true, true)));
+
+    int code = run("search", "watch", "s1", "--json");
+
+    assertThat(code).isEqualTo(exitCode);
+    String[] lines = out.split("\n");
+    assertThat(lines).hasSize(log.size());
+    for (int i = 0; i < lines.length; i++) {
+      SearchEvent.Builder event = SearchEvent.newBuilder();
+      JsonFormat.parser().merge(lines[i], event);
+      assertThat(event.build()).isEqualTo(log.get(i));
+    }
+    assertThat(lines[0]).contains("\"sequence\":\"0\"");
+    assertThat(lines[lines.length - 1]).contains("\"" + lastKind + "\"");
+  }
+
+  @Test
+  void watchShowsBarsPerPhaseAndAReportLinePerEpochAndTheOutcome() {
+    enas.service.add(Events.resolved("s1", 2, 2, 2),
+        Events.run("s1", 2, 3, 2, 2, Events.Outcome.SUCCEEDED));
+    progress = true;
+
+    int code = run("search", "watch", "s1");
+
+    assertThat(code).isZero();
+    assertThat(out.split("\n")).containsSubsequence(
+        "epoch 1/2  loss 1.5000  reward 0.5500  best 0.6000  macro: 3 | 5 1",
+        "epoch 2/2  loss 1.5000  reward 0.5500  best 0.6100  macro: 3 | 5 1",
+        "deriving: scoring 10 candidates",
+        "derived from 10 candidates:",
+        "   1. 0.7100  macro: 3 | 5 1",
+        "final training of the derived child",
+        "final 1/2  loss 0.9000  train acc 0.7000  val acc 0.7200",
+        "final 2/2  loss 0.9000  train acc 0.7000  val acc 0.7200",
+        "succeeded: test accuracy 0.7825, 123,456 parameters",
+        "  macro: 3 | 5 1");
+    // The bars: steps of the epoch learnt from the first, updates from the spec.
+    assertThat(err).contains("epoch 1/2 shared", "epoch 2/2 shared 100% ", "3/3",
+        "epoch 2/2 controller 100% ", "2/2", "final training 100% ", "best 0.6");
+  }
+
+  @Test
+  void watchFromPastTheEndTakesTheOutcomeFromTheSearchState() {
+    List<SearchEvent> log = Events.run("s1", 1, 2, 1, 1, Events.Outcome.CANCELLED);
+    enas.service.add(Events.search("s1", SearchState.SEARCH_STATE_CANCELLED), log);
+
+    int code = run("search", "watch", "s1", "--from", Integer.toString(log.size()), "--json");
+
+    assertThat(code).isEqualTo(130);
+    assertThat(out).isEmpty();
+  }
+
+  @Test
+  void startWithWatchFollowsTheNewSearch() {
+    enas.service.events.put("my-run", Events.run("my-run", 1, 2, 1, 1,
+        Events.Outcome.SUCCEEDED));
+
+    int code = run("search", "start", "--space", "macro", "--id", "my-run", "--watch",
+        "--json");
+
+    assertThat(code).isZero();
+    assertThat(err).isEqualTo("my-run\n");
+    String[] lines = out.split("\n");
+    assertThat(lines).allSatisfy(line -> assertThat(line).startsWith("{"));
+    assertThat(lines[lines.length - 1]).contains("finished");
+  }
+
+  @Test
+  void watchOfAnUnknownSearchIsAServerError() {
+    assertThat(run("search", "watch", "nope")).isEqualTo(3);
+    assertThat(err).startsWith("enas: NOT_FOUND: no search 'nope'")
+        .contains("resource search 'nope'");
+  }
+
+  // ----- list, get, cancel -----------------------------------------------------------------
+
+  @Test
+  void listShowsEverySearchAcrossPagesAsATable() {
+    enas.service.add(running("a", 0.61), List.of());
+    enas.service.add(Events.search("b", SearchState.SEARCH_STATE_FAILED), List.of());
+    enas.service.add(running("c", 0.7), List.of());
+
+    assertThat(run("search", "list")).isZero();
+
+    String[] lines = out.split("\n");
+    assertThat(lines).hasSize(4);
+    assertThat(lines[0]).startsWith("ID").contains("STATE", "PHASE", "PROGRESS", "BEST");
+    assertThat(lines[1]).matches("a\\s+running\\s+.*").contains("shared training", "epoch 1/6",
+        "0.6100");
+    assertThat(lines[2]).matches("b\\s+failed\\s+.*");
+    assertThat(lines[3]).matches("c\\s+running\\s+.*").contains("0.7000");
+    assertThat(enas.service.searchLists).hasSize(2);
+  }
+
+  @Test
+  void listFiltersByStateAndPrintsJsonLines() throws InvalidProtocolBufferException {
+    enas.service.add(running("a", 0.61), List.of());
+
+    assertThat(run("search", "list", "--state", "running,FAILED", "--state", "pending",
+        "--json")).isZero();
+
+    assertThat(enas.service.searchLists.get(0).getStatesList()).containsExactly(
+        SearchState.SEARCH_STATE_RUNNING, SearchState.SEARCH_STATE_FAILED,
+        SearchState.SEARCH_STATE_PENDING);
+    Search.Builder printed = Search.newBuilder();
+    JsonFormat.parser().merge(out.strip(), printed);
+    assertThat(printed.build()).isEqualTo(enas.service.searches.get("a"));
+  }
+
+  @Test
+  void getPrintsASummaryOrTheJson() throws InvalidProtocolBufferException {
+    enas.service.add(running("a", 0.61), List.of());
+
+    assertThat(run("search", "get", "a")).isZero();
+    assertThat(out).contains("id          a\n", "state       running (shared training)\n",
+        "space       macro, 2 layers\n", "best        0.6100  macro: 1 | 0 1\n");
+
+    assertThat(run("search", "get", "a", "--json")).isZero();
+    Search.Builder printed = Search.newBuilder();
+    JsonFormat.parser().merge(out, printed);
+    assertThat(printed.build()).isEqualTo(enas.service.searches.get("a"));
+  }
+
+  @Test
+  void cancelSendsTheReasonAndAnEndedSearchIsAServerError() {
+    enas.service.add(running("a", 0.5), List.of());
+    enas.service.add(Events.search("done", SearchState.SEARCH_STATE_SUCCEEDED), List.of());
+
+    assertThat(run("search", "cancel", "a", "--reason", "enough")).isZero();
+    assertThat(out).startsWith("cancelling a (was running, shared training)");
+    assertThat(enas.service.cancels.get(0).getReason()).isEqualTo("enough");
+
+    assertThat(run("search", "cancel", "done")).isEqualTo(3);
+    assertThat(err).startsWith("enas: FAILED_PRECONDITION: search done has already ended");
+  }
+
+  // ----- arch ------------------------------------------------------------------------------
+
+  @Test
+  void archListShowsTheTopByRewardAcrossPages() {
+    double[] rewards = {0.3, 0.9, 0.1, 0.7, 0.8, 0.2, 0.5};
+    List<dev.enas.proto.v1.SampledArchitecture> history = new ArrayList<>();
+    for (int i = 0; i < rewards.length; i++) {
+      history.add(Events.sampled(i, rewards[i]));
+    }
+    enas.service.histories.put("s1", history);
+
+    assertThat(run("arch", "list", "s1", "--top", "3")).isZero();
+
+    String[] lines = out.split("\n");
+    assertThat(lines).hasSize(4);
+    assertThat(lines[0]).matches("#\\s+INDEX\\s+REWARD\\s+EPOCH\\s+POLICY\\s+ARCHITECTURE");
+    assertThat(lines[1]).matches("1\\s+1\\s+0\\.9000\\s+1\\s+0\\s+macro: 1 \\| 2 1");
+    assertThat(lines[2]).matches("2\\s+4\\s+0\\.8000\\s+2\\s+2\\s+macro: 4 \\| 5 1");
+    assertThat(lines[3]).matches("3\\s+3\\s+0\\.7000\\s+1\\s+1\\s+macro: 3 \\| 4 1");
+    assertThat(enas.service.architectureLists).allSatisfy(r -> assertThat(r.getOrderBy())
+        .isEqualTo(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD));
+  }
+
+  @Test
+  void archListInSamplingOrderAndArchGet() {
+    enas.service.histories.put("s1", List.of(Events.sampled(0, 0.2), Events.sampled(1, 0.4),
+        Events.sampled(2, 0.3)));
+
+    assertThat(run("arch", "list", "s1", "--order", "sampled", "--top", "2")).isZero();
+    assertThat(out.split("\n")).hasSize(3);
+    assertThat(out.split("\n")[2]).contains("0.4000");
+
+    assertThat(run("arch", "get", "s1", "2")).isZero();
+    assertThat(out).startsWith("macro: 2 | 3 1\nindex 2, epoch 1, policy 1: reward 0.3000");
+  }
+
+  // ----- --server --------------------------------------------------------------------------
+
+  @Test
+  void serverOptionWorksBeforeOrAfterTheSubcommand() {
+    run("--server", "first:1", "search", "list");
+    run("search", "list", "--server", "second:2");
+
+    assertThat(targets).containsExactly("first:1", "second:2");
+  }
+
+  @Test
+  void serverDefaultsToLocalhost() {
+    assumeTrue(System.getenv("ENAS_SERVER") == null, "ENAS_SERVER is set");
+
+    run("search", "list");
+
+    assertThat(targets).containsExactly("localhost:8980");
+  }
+
+  @Test
+  void unreachableServerIsAServerErrorThatNamesTheTarget() {
+    EnasCli cli = new EnasCli(dev.enas.client.EnasClient::connect, false, () -> 80);
+    int code = execute(cli, "search", "list", "--server", "localhost:1");
+
+    assertThat(code).isEqualTo(3);
+    assertThat(err).startsWith("enas: UNAVAILABLE").contains("localhost:1");
+    assertThat(err).contains(Status.Code.UNAVAILABLE.name());
+  }
+
+  private static Search running(String id, double best) {
+    return Events.search(id, SearchState.SEARCH_STATE_RUNNING).toBuilder()
+        .setPhase(Phase.PHASE_SHARED_TRAINING)
+        .setProgress(dev.enas.proto.v1.Progress.newBuilder().setEpoch(1).setEpochs(6))
+        .setBest(ScoredArchitecture.newBuilder().setArchitecture(Events.arch("1 | 0 1"))
+            .setReward(best))
+        .build();
+  }
+
+  private int run(String... args) {
+    EnasCli cli = new EnasCli(target -> {
+      targets.add(target);
+      return enas.client();
+    }, progress, () -> 100);
+    return execute(cli, args);
+  }
+
+  private int execute(EnasCli cli, String... args) {
+    StringWriter stdout = new StringWriter();
+    StringWriter stderr = new StringWriter();
+    picocli.CommandLine line = EnasCli.commandLine(cli);
+    line.setOut(new PrintWriter(stdout, true));
+    line.setErr(new PrintWriter(stderr, true));
+    int code = line.execute(args);
+    out = stdout.toString();
+    err = stderr.toString();
+    return code;
+  }
+}
