@@ -1,14 +1,21 @@
 package dev.enas.client;
 
+import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelMetadataRequest;
+import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
+import dev.enas.proto.v1.ModelChunk;
 import dev.enas.proto.v1.SampledArchitecture;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchServiceGrpc;
@@ -18,6 +25,8 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +40,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A blocking client of {@code enas.v1.SearchService}: every call returns the proto message or
+ * A blocking client of {@code enas.v1.SearchService} and of the models the server serves over the
+ * Open Inference Protocol (KServe v2) on the same port: every call returns the proto message or
  * throws an {@link EnasException}, list calls come with iterators over all pages, and watches
  * reconnect on their own when the server cuts them, without a gap or a duplicate.
  *
@@ -57,6 +67,7 @@ public final class EnasClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final SearchServiceGrpc.SearchServiceBlockingStub blocking;
   private final SearchServiceGrpc.SearchServiceStub async;
+  private final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub inference;
   private final Duration callTimeout;
   private final WatchRetry watchRetry;
   private final ScheduledExecutorService scheduler;
@@ -66,6 +77,7 @@ public final class EnasClient implements AutoCloseable {
         : Grpc.newChannelBuilder(builder.target, InsecureChannelCredentials.create()).build();
     this.blocking = SearchServiceGrpc.newBlockingStub(channel);
     this.async = SearchServiceGrpc.newStub(channel);
+    this.inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     this.callTimeout = builder.callTimeout;
     this.watchRetry = builder.watchRetry;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads());
@@ -216,6 +228,58 @@ public final class EnasClient implements AutoCloseable {
         fromSequence, watchRetry, scheduler, 0, sink));
   }
 
+  /** What a model download received: the model's name and version, and the bytes written. */
+  public record DownloadedModel(String name, long version, long size) {}
+
+  /**
+   * Writes the model a search published to {@code out}, chunk by chunk as the server streams it.
+   *
+   * @param version a version of the search's model, or 0 for the one the search published
+   * @throws EnasException NOT_FOUND if the search has no such model; DATA_LOSS if the stream
+   *     ended short of the size the server announced
+   */
+  public DownloadedModel downloadModel(String searchId, long version, OutputStream out)
+      throws IOException {
+    Iterator<ModelChunk> chunks;
+    String name = "";
+    long modelVersion = 0;
+    long total = -1;
+    long written = 0;
+    try {
+      // No call deadline: a large model over a slow link may rightly take longer than a call.
+      chunks = blocking.downloadModel(DownloadModelRequest.newBuilder()
+          .setSearchId(searchId).setVersion(version).build());
+      while (chunks.hasNext()) {
+        ModelChunk chunk = chunks.next();
+        if (total < 0) {
+          name = chunk.getModelName();
+          modelVersion = chunk.getModelVersion();
+          total = chunk.getTotalSize();
+        }
+        chunk.getData().writeTo(out);
+        written += chunk.getData().size();
+      }
+    } catch (StatusRuntimeException e) {
+      throw EnasException.from(e);
+    }
+    if (written != Math.max(total, 0)) {
+      throw EnasException.from(io.grpc.Status.DATA_LOSS.withDescription("the model stream"
+          + " ended after " + written + " of " + total + " bytes").asRuntimeException());
+    }
+    return new DownloadedModel(name, modelVersion, written);
+  }
+
+  /** A served model's inputs, outputs and parameters (class_labels among them). */
+  public ModelMetadataResponse modelMetadata(String model, String version) {
+    return infer(stub -> stub.modelMetadata(ModelMetadataRequest.newBuilder()
+        .setName(model).setVersion(version).build()));
+  }
+
+  /** One inference request on a served model, exactly as the Open Inference Protocol has it. */
+  public ModelInferResponse modelInfer(ModelInferRequest request) {
+    return infer(stub -> stub.modelInfer(request));
+  }
+
   /** Stops pending watch reconnections and shuts the channel down, cancelling open calls. */
   @Override
   public void close() {
@@ -239,6 +303,15 @@ public final class EnasClient implements AutoCloseable {
           .build());
       return new PageIterator.Page<>(page.getArchitecturesList(), page.getNextPageToken());
     });
+  }
+
+  private <T> T infer(
+      Function<GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub, T> rpc) {
+    try {
+      return rpc.apply(inference.withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (StatusRuntimeException e) {
+      throw EnasException.from(e);
+    }
   }
 
   private <T> T call(Function<SearchServiceGrpc.SearchServiceBlockingStub, T> rpc) {

@@ -8,19 +8,24 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** A {@link FakeSearchService} on an in-process server, and clients of it. */
+/**
+ * A {@link FakeSearchService} and a {@link FakeInferenceService} on an in-process server, and
+ * clients of it.
+ */
 public final class InProcessEnas implements AutoCloseable {
   /** Retries fast enough for tests, and few enough that giving up is quick. */
   public static final WatchRetry FAST_RETRY =
       new WatchRetry(3, Duration.ofMillis(1), Duration.ofMillis(5));
 
   public final FakeSearchService service = new FakeSearchService();
+  public final FakeInferenceService inference = new FakeInferenceService();
   private final String name = InProcessServerBuilder.generateName();
   private final Server server;
 
   public InProcessEnas() {
     try {
-      server = InProcessServerBuilder.forName(name).addService(service).build().start();
+      server = InProcessServerBuilder.forName(name).addService(service).addService(inference)
+          .build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -16,17 +16,19 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * {@code enas}, the command line of the search API: start, watch, list, inspect and cancel
- * searches, and read their sampled architectures, on the server named by {@code --server}.
+ * searches, read their sampled architectures, download the models they published and classify
+ * images with them, on the server named by {@code --server}.
  */
 @Command(name = "enas", mixinStandardHelpOptions = true,
     versionProvider = EnasCli.Version.class,
-    subcommands = {SearchCommand.class, ArchCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {SearchCommand.class, ArchCommand.class, ModelCommand.class,
+        InferCommand.class, CommandLine.HelpCommand.class},
     description = "Drive and watch ENAS searches on an enas server.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         " 0:the command succeeded; a watched search succeeded",
         " 1:a watched search failed, or an unexpected error in the client",
-        " 2:bad command line (unknown option, malformed value, unreadable spec file)",
+        " 2:bad command line (unknown option, malformed value, unreadable spec or image file)",
         " 3:the server refused the request or could not be reached",
         "130:a watched search was cancelled"})
 public final class EnasCli {

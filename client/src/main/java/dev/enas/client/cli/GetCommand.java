@@ -59,6 +59,10 @@ final class GetCommand extends ClientCommand implements Callable<Integer> {
           + Text.count(s.getResult().getParameters()) + " parameters");
       row(out, "", s.getResult().getArchitecture().getEncoding());
     }
+    if (!s.getModelName().isEmpty()) {
+      row(out, "model", s.getModelName() + " version " + s.getModelVersion()
+          + " (enas infer --model " + s.getModelName() + ")");
+    }
     if (!s.getFailureReason().isEmpty()) {
       row(out, "reason", s.getFailureReason());
     }

@@ -438,6 +438,74 @@ class CliTest {
         .build();
   }
 
+  // ----- infer ------------------------------------------------------------------------------
+
+  @Test
+  void inferSendsAGreyImageAsItsPixelsOverTwoHundredFiftyFiveAndPrintsTheLabelledTopClasses()
+      throws IOException {
+    java.awt.image.BufferedImage image =
+        new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    for (int i = 0; i < 16; i++) {
+      image.getRaster().setSample(i % 4, i / 4, 0, i * 17);
+    }
+    Path png = dir.resolve("shirt.png");
+    javax.imageio.ImageIO.write(image, "png", png.toFile());
+
+    int code = run("infer", "--model", "fashion", "--image", png.toString(), "--top", "2");
+
+    assertThat(code).as(err).isZero();
+    assertThat(out).isEqualTo(png + ": model fashion version 1\n"
+        + " 1. Trouser              0.7000\n"
+        + " 2. Bag                  0.2000\n");
+    assertThat(enas.inference.requests).singleElement().satisfies(request -> {
+      assertThat(request.getInputs(0).getName()).isEqualTo("input");
+      assertThat(request.getInputs(0).getShapeList()).containsExactly(1L, 1L, 4L, 4L);
+      java.nio.FloatBuffer sent = request.getRawInputContents(0).asReadOnlyByteBuffer()
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      assertThat(sent.remaining()).isEqualTo(16);
+      for (int i = 0; i < 16; i++) {
+        assertThat(sent.get(i)).as("pixel %d", i).isEqualTo(i * 17 / 255f);
+      }
+    });
+  }
+
+  @Test
+  void inferResizesAColourImageToTheModelsInputAndTurnsItGrey() throws IOException {
+    java.awt.image.BufferedImage image =
+        new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 8; y++) {
+      for (int x = 0; x < 8; x++) {
+        image.setRGB(x, y, 0xff0000);
+      }
+    }
+    Path png = dir.resolve("red.png");
+    javax.imageio.ImageIO.write(image, "png", png.toFile());
+
+    assertThat(run("infer", "--model", "fashion", "--image", png.toString())).as(err).isZero();
+
+    assertThat(out).contains(" 3. T-shirt/top");
+    java.nio.FloatBuffer sent = enas.inference.requests.get(0).getRawInputContents(0)
+        .asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    assertThat(sent.remaining()).isEqualTo(16);
+    for (int i = 0; i < 16; i++) {
+      assertThat(sent.get(i)).isCloseTo(0.299f, org.assertj.core.api.Assertions.within(1e-6f));
+    }
+  }
+
+  @Test
+  void inferOnAFileThatIsNoImageExitsTwoNamingIt() throws IOException {
+    Path text = Files.writeString(dir.resolve("notes.png"), "not an image");
+
+    int code = run("infer", "--model", "fashion", "--image", text.toString());
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err).contains(text.toString()).contains("not a PNG or JPEG");
+    assertThat(enas.inference.requests).isEmpty();
+    assertThat(run("infer", "--model", "fashion", "--image", dir.resolve("absent.png").toString()))
+        .isEqualTo(2);
+    assertThat(err).contains("absent.png");
+  }
+
   private int run(String... args) {
     EnasCli cli = new EnasCli(target -> {
       targets.add(target);

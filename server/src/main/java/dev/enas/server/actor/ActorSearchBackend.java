@@ -4,14 +4,20 @@ import dev.enas.server.api.ArchitectureOrder;
 import dev.enas.server.api.HistoryEntry;
 import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchBackend;
+import dev.enas.server.api.SearchBackendException;
 import dev.enas.server.api.SearchInfo;
+import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.store.EventLog;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,18 +26,27 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 /**
  * The edge between gRPC and the actors: each API call becomes one ask to the
  * {@link SearchManager} with the configured timeout, and a refusal becomes the failed stage the
- * API maps to a status code.
+ * API maps to a status code. Model files are read from the model repository on the blocking
+ * executor, after the manager said which model the search published.
  */
 public final class ActorSearchBackend implements SearchBackend {
   private final ActorRef<SearchManager.Command> manager;
   private final ActorSystem<?> system;
   private final Duration timeout;
+  private final ModelRepository models;
+  private final Executor blocking;
 
-  public ActorSearchBackend(
-      ActorRef<SearchManager.Command> manager, ActorSystem<?> system, Duration timeout) {
+  /**
+   * @param models where searches publish their models
+   * @param blocking reads model files
+   */
+  public ActorSearchBackend(ActorRef<SearchManager.Command> manager, ActorSystem<?> system,
+      Duration timeout, ModelRepository models, Executor blocking) {
     this.manager = manager;
     this.system = system;
     this.timeout = timeout;
+    this.models = models;
+    this.blocking = blocking;
   }
 
   private <T> CompletionStage<T> ask(
@@ -77,5 +92,24 @@ public final class ActorSearchBackend implements SearchBackend {
   public CompletionStage<Page<HistoryEntry>> architectures(
       String id, int pageSize, long cursor, ArchitectureOrder order) {
     return ask(replyTo -> new SearchManager.ListArchitectures(id, pageSize, cursor, order, replyTo));
+  }
+
+  @Override
+  public CompletionStage<ModelFile> model(String id, long version) {
+    return get(id).thenApplyAsync(info -> {
+      if (info.model() == null) {
+        throw SearchBackendException.NotFound.model(id,
+            info.phase().name().toLowerCase(Locale.ROOT));
+      }
+      String name = info.model().name();
+      long wanted = version == 0 ? info.model().version() : version;
+      try {
+        byte[] bytes = models.read(name, wanted).orElseThrow(
+            () -> SearchBackendException.NotFound.modelVersion(id, name, wanted));
+        return new ModelFile(name, wanted, bytes);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, blocking);
   }
 }

@@ -1,10 +1,16 @@
 package dev.enas.server.actor;
 
+import dev.enas.data.ImageDataset;
+import dev.enas.export.ModelMetadata;
+import dev.enas.export.OnnxExporter;
+import dev.enas.server.serving.ExportVerifier;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Retraining;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -13,7 +19,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * Retrains the derived child from scratch on the device dispatcher, one minibatch per message, so
  * other searches' steps interleave with it instead of waiting for the whole retraining. Reports
- * each epoch and the final result to its parent, and closes the network when it stops.
+ * each epoch and the test accuracy to its parent, then exports the network to ONNX and checks the
+ * export in ONNX Runtime against the network itself: it owns the network on the device thread, so
+ * this is the one place both can be compared. Closes the network when it stops.
  */
 public final class FinalTrainer {
   private FinalTrainer() {}
@@ -23,20 +31,42 @@ public final class FinalTrainer {
 
   private record Step(int epoch, int stepInEpoch) implements Command {}
 
+  private record Export(Retraining.Result result) implements Command {}
+
+  /** Test images the export is verified on: enough to cover every class of the embedded data. */
+  static final int VERIFY_IMAGES = 64;
+
   /** What the final trainer tells its parent. */
   public sealed interface Report {}
 
   /** An epoch of retraining ended. */
   public record EpochDone(SearchEvent.FinalTrainingProgress progress) implements Report {}
 
-  /** Retraining ended with the child's test accuracy. */
-  public record Done(Retraining.Result result) implements Report {}
+  /** Retraining ended with the child's test accuracy; the export starts. */
+  public record Tested(Retraining.Result result) implements Report {}
+
+  /**
+   * The network is exported and ONNX Runtime computes what it computes.
+   *
+   * @param model the ONNX model's bytes
+   * @param metadata the provenance written into the model, to store beside it
+   * @param agreement how closely ONNX Runtime matched the network
+   */
+  public record Done(Retraining.Result result, byte[] model, Map<String, String> metadata,
+      ExportVerifier.Agreement agreement) implements Report {}
 
   /** Retraining failed. */
   public record RetrainingFailed(String reason) implements Report {}
 
-  public static Behavior<Command> create(
-      Architecture child, SearchData data, SearchSpec spec, ActorRef<Report> parent) {
+  /** The export could not be built, or ONNX Runtime disagrees with the network (how far, where). */
+  public record ExportFailed(String reason) implements Report {}
+
+  /**
+   * @param searchId names the search in the model's provenance
+   * @param buildVersion the server build, for the model's provenance
+   */
+  public static Behavior<Command> create(Architecture child, SearchData data, SearchSpec spec,
+      String searchId, String buildVersion, ActorRef<Report> parent) {
     return Behaviors.setup(context -> {
       Retraining retraining;
       try {
@@ -60,10 +90,21 @@ public final class FinalTrainer {
                 context.getSelf().tell(new Step(m.epoch() + 1, 0));
                 return Behaviors.same();
               }
-              parent.tell(new Done(retraining.test()));
+              Retraining.Result result = retraining.test();
+              parent.tell(new Tested(result));
+              // A message of its own, so the device thread can serve other searches in between.
+              context.getSelf().tell(new Export(result));
+              return Behaviors.same();
             } catch (RuntimeException e) {
-              parent.tell(new RetrainingFailed(e.getMessage() != null ? e.getMessage()
-                  : e.getClass().getSimpleName()));
+              parent.tell(new RetrainingFailed(message(e)));
+            }
+            return Behaviors.stopped();
+          })
+          .onMessage(Export.class, m -> {
+            try {
+              parent.tell(export(retraining, data, spec, searchId, buildVersion, m.result()));
+            } catch (RuntimeException e) {
+              parent.tell(new ExportFailed(message(e)));
             }
             return Behaviors.stopped();
           })
@@ -73,5 +114,36 @@ public final class FinalTrainer {
           })
           .build();
     });
+  }
+
+  private static Done export(Retraining retraining, SearchData data, SearchSpec spec,
+      String searchId, String buildVersion, Retraining.Result result) {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put(ModelMetadata.SEARCH_ID, searchId);
+    metadata.put(ModelMetadata.SEED, Long.toString(spec.seed()));
+    metadata.put(ModelMetadata.SPEC, spec.toString());
+    metadata.put(ModelMetadata.DATASET, spec.data().dataset());
+    metadata.put(ModelMetadata.TEST_ACCURACY, Double.toString(result.testAccuracy()));
+    metadata.put(ModelMetadata.BUILD_VERSION, buildVersion);
+    byte[] model = OnnxExporter.toBytes(OnnxExporter.export(retraining.network(),
+        data.normalization(), data.train().classNames(), metadata));
+    ExportVerifier.Agreement agreement = new ExportVerifier().verify(model, retraining.network(),
+        data.normalization(), rawImages(data.test(), VERIFY_IMAGES));
+    return new Done(result, model, java.util.Collections.unmodifiableMap(metadata), agreement);
+  }
+
+  /** The first {@code count} images as pixels scaled to [0, 1], the exported model's input. */
+  static float[] rawImages(ImageDataset images, int count) {
+    int n = Math.min(count, images.size());
+    float[] out = new float[n * images.imageSize()];
+    java.nio.ByteBuffer pixels = images.pixelBuffer();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (pixels.get(i) & 0xff) / 255f;
+    }
+    return out;
+  }
+
+  private static String message(RuntimeException e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 }

@@ -34,8 +34,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The phase machine of one search: loads its data, spawns its {@link ControllerActor},
  * {@link WeightStore}, {@link ChildTrainer} and {@link Evaluator}, and drives them through the
- * paper's epochs (shared training, then controller training), derivation and final training,
- * publishing every step as an event. It takes the same steps in the same order as the engine's
+ * paper's epochs (shared training, then controller training), derivation, final training and
+ * the export of the retrained child, publishing every step as an event. A search succeeds only once
+ * its verified model is in the model repository, so a succeeded search always has a model to serve. It takes the same steps in the same order as the engine's
  * {@code SearchLoop}, so a seed gives the same architectures either way.
  *
  * <p>Cancellation takes effect at the next step boundary; stopping the children releases the
@@ -62,6 +63,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   private record FinalReport(FinalTrainer.Report report) implements Command {}
 
+  private record Published(FinalTrainer.Done done, Long version, Throwable failure)
+      implements Command {}
+
   private record SampleFailed(Throwable failure) implements Command {}
 
   /** A child actor stopped on its own (a crash); the search cannot go on without it. */
@@ -72,6 +76,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private final SearchSpec spec;
   private final ServerSettings settings;
   private final Executor blocking;
+  private final ModelPublisher publisher;
+  private final String buildVersion;
   private final long startNanos = System.nanoTime();
 
   private SearchData data;
@@ -106,22 +112,31 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   /** The controller's baseline as of its last update, reported with each reward. */
   private double currentBaseline = Double.NaN;
 
-  private enum Stage { LOADING, SHARED, CONTROLLER, DERIVING, FINAL, DONE }
+  private enum Stage { LOADING, SHARED, CONTROLLER, DERIVING, FINAL, EXPORTING, PUBLISHING, DONE }
 
   private Stage stage = Stage.LOADING;
 
-  static Behavior<Command> create(SearchRecord record, ServerSettings settings, Executor blocking) {
-    return Behaviors.setup(context -> new SearchCoordinator(context, record, settings, blocking));
+  /**
+   * @param blocking runs the search's blocking work: loading data, publishing the model
+   * @param publisher takes the search's model when it is verified
+   * @param buildVersion the server build, written into the model's provenance
+   */
+  static Behavior<Command> create(SearchRecord record, ServerSettings settings, Executor blocking,
+      ModelPublisher publisher, String buildVersion) {
+    return Behaviors.setup(context ->
+        new SearchCoordinator(context, record, settings, blocking, publisher, buildVersion));
   }
 
   private SearchCoordinator(ActorContext<Command> context, SearchRecord record,
-      ServerSettings settings, Executor blocking) {
+      ServerSettings settings, Executor blocking, ModelPublisher publisher, String buildVersion) {
     super(context);
     this.context = context;
     this.record = record;
     this.spec = record.info().spec();
     this.settings = settings;
     this.blocking = blocking;
+    this.publisher = publisher;
+    this.buildVersion = buildVersion;
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> {
           try {
@@ -142,6 +157,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         .onMessage(Rewarded.class, this::onRewarded)
         .onMessage(Updated.class, this::onUpdated)
         .onMessage(FinalReport.class, this::onFinalReport)
+        .onMessage(Published.class, this::onPublished)
         .onMessage(SampleFailed.class, m -> fail("sampling failed: " + m.failure()))
         .onMessage(ChildStopped.class, m -> fail("the search's " + m.role()
             + " stopped unexpectedly (see the server log)"))
@@ -399,14 +415,15 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     record.emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
     ActorRef<FinalTrainer.Report> reports =
         context.messageAdapter(FinalTrainer.Report.class, FinalReport::new);
-    finalTrainer = context.spawn(FinalTrainer.create(finalChild, data, spec, reports), "final",
+    finalTrainer = context.spawn(
+        FinalTrainer.create(finalChild, data, spec, record.id(), buildVersion, reports), "final",
         DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
     context.watchWith(finalTrainer, new ChildStopped("final trainer"));
     return this;
   }
 
   private Behavior<Command> onFinalReport(FinalReport m) {
-    if (stage != Stage.FINAL) {
+    if (stage != Stage.FINAL && stage != Stage.EXPORTING) {
       return this;
     }
     if (m.report() instanceof FinalTrainer.EpochDone e) {
@@ -416,12 +433,49 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       }
       return this;
     }
+    if (m.report() instanceof FinalTrainer.Tested) {
+      stage = Stage.EXPORTING;
+      record.emit(new SearchEvent.PhaseChanged(Phase.EXPORTING));
+      return this;
+    }
     // The final trainer stops by itself after its last report; that stop is not a crash.
     context.unwatch(finalTrainer);
     if (m.report() instanceof FinalTrainer.RetrainingFailed f) {
       return fail("final training failed: " + f.reason());
     }
+    if (m.report() instanceof FinalTrainer.ExportFailed f) {
+      return fail("exporting the model failed: " + f.reason());
+    }
     FinalTrainer.Done done = (FinalTrainer.Done) m.report();
+    stage = Stage.PUBLISHING;
+    // Publishing writes the files and loads the model into ONNX Runtime: not on an actor thread.
+    String name = record.id();
+    context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+      try {
+        return publisher.publish(name, done.model(), done.metadata());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, blocking), (version, failure) -> new Published(done, version, failure));
+    return this;
+  }
+
+  private Behavior<Command> onPublished(Published m) {
+    if (stage != Stage.PUBLISHING) {
+      return this;
+    }
+    if (m.failure() != null) {
+      Throwable cause = m.failure();
+      while ((cause instanceof java.util.concurrent.CompletionException
+          || cause instanceof java.io.UncheckedIOException) && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      return fail("publishing the model failed: "
+          + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+    }
+    FinalTrainer.Done done = m.done();
+    // The model comes before the terminal events: whoever sees the search succeed finds it.
+    record.modelPublished(record.id(), m.version());
     stage = Stage.DONE;
     record.emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     record.emit(new SearchEvent.Finished(finalChild.encode(), done.result().testAccuracy(),
@@ -432,11 +486,13 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   // ----- ends ----------------------------------------------------------------------------------
 
   private Behavior<Command> onCancel(Cancel m) {
-    if (stage == Stage.DONE || cancelReason != null) {
+    // While publishing, the model is one atomic write away from served: letting it finish leaves
+    // no half-published version behind, and the search ends in a moment either way.
+    if (stage == Stage.DONE || stage == Stage.PUBLISHING || cancelReason != null) {
       return this;
     }
     cancelReason = m.reason() == null || m.reason().isBlank() ? "cancelled on request" : m.reason();
-    if (stage == Stage.FINAL) {
+    if (stage == Stage.FINAL || stage == Stage.EXPORTING) {
       // The final trainer drives itself; stopping it is the step boundary.
       return cancelled();
     }

@@ -73,22 +73,31 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
 
   private final ServerSettings settings;
   private final Executor blocking;
+  private final ModelPublisher publisher;
+  private final String buildVersion;
   private final Map<String, Entry> searches = new LinkedHashMap<>();
   private final List<String> order = new ArrayList<>();
 
   private record Entry(SearchRecord record, ActorRef<SearchCoordinator.Command> coordinator) {}
 
   /**
-   * @param blocking executor for blocking work of the searches (loading data)
+   * @param blocking executor for blocking work of the searches (loading data, publishing models)
+   * @param publisher where searches that finish put their models
+   * @param buildVersion the server build, written into every exported model
    */
-  public static Behavior<Command> create(ServerSettings settings, Executor blocking) {
-    return Behaviors.setup(context -> new SearchManager(context, settings, blocking));
+  public static Behavior<Command> create(ServerSettings settings, Executor blocking,
+      ModelPublisher publisher, String buildVersion) {
+    return Behaviors.setup(context ->
+        new SearchManager(context, settings, blocking, publisher, buildVersion));
   }
 
-  private SearchManager(ActorContext<Command> context, ServerSettings settings, Executor blocking) {
+  private SearchManager(ActorContext<Command> context, ServerSettings settings, Executor blocking,
+      ModelPublisher publisher, String buildVersion) {
     super(context);
     this.settings = settings;
     this.blocking = blocking;
+    this.publisher = publisher;
+    this.buildVersion = buildVersion;
   }
 
   @Override
@@ -148,7 +157,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     }
     SearchRecord record = new SearchRecord(id, m.spec(), Instant.now());
     ActorRef<SearchCoordinator.Command> coordinator = getContext().spawn(
-        SearchCoordinator.create(record, settings, blocking), "search-" + order.size());
+        SearchCoordinator.create(record, settings, blocking, publisher, buildVersion), "search-" + order.size());
     searches.put(id, new Entry(record, coordinator));
     order.add(id);
     m.replyTo().tell(Reply.ok(record.info()));

@@ -29,7 +29,7 @@ final class SearchRecord {
 
   SearchRecord(String id, SearchSpec spec, Instant created) {
     this.info = new SearchInfo(id, spec, Phase.PENDING, SearchInfo.Progress.start(spec), null,
-        null, "", created, created, null, null, 0);
+        null, "", created, created, null, null, 0, null);
   }
 
   SearchInfo info() {
@@ -102,7 +102,15 @@ final class SearchRecord {
       reason = c.reason();
     }
     info = new SearchInfo(i.id(), i.spec(), phase, p, best, result, reason, i.createTime(), time,
-        start, end, sequence + 1);
+        start, end, sequence + 1, i.model());
+  }
+
+  /** Records the model the search published; its coordinator calls this before it succeeds. */
+  synchronized void modelPublished(String name, long version) {
+    SearchInfo i = info;
+    info = new SearchInfo(i.id(), i.spec(), i.phase(), i.progress(), i.best(), i.result(),
+        i.failureReason(), i.createTime(), i.updateTime(), i.startTime(), i.endTime(),
+        i.eventCount(), new SearchInfo.Model(name, version));
   }
 
   synchronized long historySize() {

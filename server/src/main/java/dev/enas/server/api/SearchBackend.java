@@ -66,4 +66,16 @@ public interface SearchBackend {
    */
   CompletionStage<Page<HistoryEntry>> architectures(
       String id, int pageSize, long cursor, ArchitectureOrder order);
+
+  /**
+   * The model file a search published, read whole: an exported child is a few megabytes at most.
+   *
+   * @param version a version of the search's model, or 0 for the one the search published
+   * @return fails with {@link SearchBackendException.NotFound} for an unknown search, a search
+   *     without a model, or a version the model repository does not hold
+   */
+  CompletionStage<ModelFile> model(String id, long version);
+
+  /** A model file's bytes with the name and version it is served under. */
+  record ModelFile(String name, long version, byte[] bytes) {}
 }

@@ -72,6 +72,19 @@ public abstract sealed class SearchBackendException extends RuntimeException {
               + ": its history holds " + historySize);
     }
 
+    /** The search has published no model (yet): it is still running, failed or was cancelled. */
+    public static NotFound model(String searchId, String phase) {
+      return new NotFound("enas.v1.ModelChunk", searchId, "search " + quote(searchId)
+          + " has no model: only a search that succeeded has one, and it is " + phase);
+    }
+
+    /** The search's model has no such version in the model repository. */
+    public static NotFound modelVersion(String searchId, String model, long version) {
+      return new NotFound("enas.v1.ModelChunk", model + "/" + version, "search " + quote(searchId)
+          + " has no model version " + version + " (model " + quote(model)
+          + " in the model repository)");
+    }
+
     public String resourceType() {
       return resourceType;
     }

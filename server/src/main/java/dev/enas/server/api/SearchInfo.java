@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param startTime when it left {@link Phase#PENDING}; null before
  * @param endTime when it reached a terminal phase; null before
  * @param eventCount events in its log, which is the sequence the next event will get
+ * @param model the model it published for serving; null before it succeeded
  */
 public record SearchInfo(
     String id,
@@ -34,7 +35,8 @@ public record SearchInfo(
     Instant updateTime,
     Instant startTime,
     Instant endTime,
-    long eventCount) {
+    long eventCount,
+    Model model) {
 
   public SearchInfo {
     Objects.requireNonNull(id, "id");
@@ -83,6 +85,13 @@ public record SearchInfo(
   public record Result(String architecture, double testAccuracy, long parameters) {
     public Result {
       Objects.requireNonNull(architecture, "architecture");
+    }
+  }
+
+  /** A model in the model repository: its name and the version a search published. */
+  public record Model(String name, long version) {
+    public Model {
+      Objects.requireNonNull(name, "name");
     }
   }
 }

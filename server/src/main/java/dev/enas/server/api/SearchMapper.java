@@ -44,6 +44,9 @@ final class SearchMapper {
           .setTestAccuracy(info.result().testAccuracy())
           .setParameters(info.result().parameters()));
     }
+    if (info.model() != null) {
+      out.setModelName(info.model().name()).setModelVersion(info.model().version());
+    }
     if (info.startTime() != null) {
       out.setStartTime(timestamp(info.startTime()));
     }

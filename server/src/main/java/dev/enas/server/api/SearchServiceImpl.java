@@ -1,14 +1,17 @@
 package dev.enas.server.api;
 
+import com.google.protobuf.ByteString;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
+import dev.enas.proto.v1.ModelChunk;
 import dev.enas.proto.v1.Phase;
 import dev.enas.proto.v1.SampledArchitecture;
 import dev.enas.proto.v1.Search;
@@ -42,6 +45,8 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   static final int MAX_PAGE_SIZE = 1000;
   static final int MAX_ID_LENGTH = 128;
   static final int MAX_REASON_LENGTH = 1024;
+  /** Bytes per ModelChunk: far below the 4 MiB message limit, large enough to keep headers cheap. */
+  static final int CHUNK_SIZE = 64 * 1024;
   private static final Pattern CLIENT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
   private final SearchBackend backend;
@@ -185,6 +190,81 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
         return out.build();
       }, response);
     });
+  }
+
+  @Override
+  public void downloadModel(DownloadModelRequest request, StreamObserver<ModelChunk> response) {
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      if (request.getVersion() < 0) {
+        throw new InvalidArgument("version", "must not be negative, was " + request.getVersion());
+      }
+      ServerCallStreamObserver<ModelChunk> stream = (ServerCallStreamObserver<ModelChunk>) response;
+      ChunkedModel chunks = new ChunkedModel(stream);
+      backend.model(id, request.getVersion()).whenComplete((file, error) -> {
+        if (error != null) {
+          chunks.fail(Statuses.toStatus(error));
+        } else {
+          chunks.start(file);
+        }
+      });
+    });
+  }
+
+  /**
+   * Sends one model file as chunks while the client keeps up (isReady/onReady), so a slow client
+   * holds one chunk of buffer, not the whole file; a cancelled call stops sending.
+   */
+  private static final class ChunkedModel {
+    private final ServerCallStreamObserver<ModelChunk> stream;
+    private SearchBackend.ModelFile file;
+    private int offset;
+    private boolean done;
+
+    ChunkedModel(ServerCallStreamObserver<ModelChunk> stream) {
+      this.stream = stream;
+      // Handlers must be set before the call method returns; they wait here for the file.
+      stream.setOnReadyHandler(this::send);
+      stream.setOnCancelHandler(() -> {
+        synchronized (this) {
+          done = true;
+        }
+      });
+    }
+
+    synchronized void start(SearchBackend.ModelFile model) {
+      file = model;
+      send();
+    }
+
+    synchronized void fail(RuntimeException status) {
+      if (!done) {
+        done = true;
+        stream.onError(status);
+      }
+    }
+
+    private synchronized void send() {
+      if (done || file == null) {
+        return;
+      }
+      byte[] bytes = file.bytes();
+      while (stream.isReady() && !done) {
+        int length = Math.min(CHUNK_SIZE, bytes.length - offset);
+        ModelChunk.Builder chunk = ModelChunk.newBuilder()
+            .setData(ByteString.copyFrom(bytes, offset, length));
+        if (offset == 0) {
+          chunk.setModelName(file.name()).setModelVersion(file.version())
+              .setTotalSize(bytes.length);
+        }
+        stream.onNext(chunk.build());
+        offset += length;
+        if (offset >= bytes.length) {
+          done = true;
+          stream.onCompleted();
+        }
+      }
+    }
   }
 
   /**

@@ -79,10 +79,11 @@ public final class EnasServer implements AutoCloseable {
     InferenceServiceImpl inference =
         new InferenceServiceImpl(models, serving.threads(), serving.queue(), version());
     ActorSystem<SearchManager.Command> system =
-        ActorSystem.create(guardian(settings, blocking), "enas", config);
+        ActorSystem.create(guardian(settings, blocking, models), "enas", config);
     try {
       GrpcServer grpc = GrpcServer.start(builder,
-          new ActorSearchBackend(system, system, settings.askTimeout()), grpcSettings,
+          new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking),
+          grpcSettings,
           List.of(inference));
       return new EnasServer(system, grpc, blocking, models, inference);
     } catch (IOException | RuntimeException e) {
@@ -109,10 +110,18 @@ public final class EnasServer implements AutoCloseable {
     }
   }
 
-  /** The guardian is the search manager itself: one subsystem, nothing else to wire yet. */
+  /**
+   * The guardian is the search manager itself, wired to the model repository that finished
+   * searches publish to.
+   */
   private static Behavior<SearchManager.Command> guardian(
-      ServerSettings settings, ExecutorService blocking) {
-    return Behaviors.setup(context -> SearchManager.create(settings, blocking));
+      ServerSettings settings, ExecutorService blocking, ModelRepository models) {
+    String version = version();
+    // Outside a Maven build there is no version to trace a model back to; say so plainly.
+    String buildVersion = version.equals("unknown") ? "dev" : version;
+    return Behaviors.setup(context -> SearchManager.create(settings, blocking,
+        (name, model, metadata) -> models.publish(name, model, metadata).version(),
+        buildVersion));
   }
 
   /** The port the API listens on (-1 in process). */

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * server until it is stopped.
  */
 @Command(name = "enas-server", mixinStandardHelpOptions = true,
-    subcommands = {Main.Serve.class},
+    subcommands = {Main.Serve.class, ExportSamples.class},
     description = "The enas search server.")
 public final class Main implements Runnable {
 

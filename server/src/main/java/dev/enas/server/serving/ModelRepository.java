@@ -252,6 +252,24 @@ public final class ModelRepository implements AutoCloseable {
     }
   }
 
+  /**
+   * The bytes of a version's model file, as the folder holds them now (served or not).
+   *
+   * @return empty if the name is not a valid model name or the version has no model file
+   * @throws IOException if the file exists but cannot be read
+   */
+  public Optional<byte[]> read(String modelName, long version) throws IOException {
+    if (modelName == null || !MODEL_NAME.matcher(modelName).matches() || version < 1) {
+      return Optional.empty();
+    }
+    Path file = root.resolve(modelName).resolve(Long.toString(version)).resolve(MODEL_FILE);
+    try {
+      return Optional.of(Files.readAllBytes(file));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Stops scanning and closes every session once the requests running on it have finished. */
   @Override
   public void close() {

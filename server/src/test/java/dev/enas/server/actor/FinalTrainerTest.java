@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import dev.enas.controller.Controllers;
+import dev.enas.export.ModelMetadata;
+import dev.enas.server.serving.ExportVerifier;
 import dev.enas.space.Architecture;
 import dev.enas.spec.ChildSpec;
 import dev.enas.spec.RetrainSpec;
@@ -54,7 +56,7 @@ class FinalTrainerTest {
 
   private static ActorRef<FinalTrainer.Command> spawn(
       SearchSpec spec, TestProbe<FinalTrainer.Report> parent) {
-    return testKit.spawn(FinalTrainer.create(child, data, spec, parent.ref()),
+    return testKit.spawn(FinalTrainer.create(child, data, spec, "final-trainer-test", "test", parent.ref()),
         DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
   }
 
@@ -74,6 +76,7 @@ class FinalTrainerTest {
 
     FinalTrainer.Report first = parent.receiveMessage();
     FinalTrainer.Report second = parent.receiveMessage();
+    FinalTrainer.Report tested = parent.receiveMessage();
     FinalTrainer.Report last = parent.receiveMessage();
     parent.expectTerminated(trainer);
 
@@ -89,7 +92,18 @@ class FinalTrainerTest {
     assertThat(p0.validationAccuracy()).isBetween(0.0, 1.0);
     assertThat(last).isInstanceOf(FinalTrainer.Done.class);
     FinalTrainer.Done done = (FinalTrainer.Done) last;
+    assertThat(tested).isEqualTo(new FinalTrainer.Tested(done.result()));
     assertThat(done.result().testAccuracy()).isBetween(0.0, 1.0);
+    // The export is checked in ONNX Runtime on the first test images before it is handed over.
+    assertThat(done.model()).isNotEmpty();
+    assertThat(done.agreement().images())
+        .isEqualTo(Math.min(FinalTrainer.VERIFY_IMAGES, data.test().size()));
+    assertThat(done.agreement().largestLogitDifference())
+        .isLessThanOrEqualTo(ExportVerifier.DEFAULT_TOLERANCE);
+    assertThat(done.metadata()).containsEntry(ModelMetadata.SEARCH_ID, "final-trainer-test")
+        .containsEntry(ModelMetadata.BUILD_VERSION, "test")
+        .containsEntry(ModelMetadata.TEST_ACCURACY, Double.toString(done.result().testAccuracy()))
+        .containsKeys(ModelMetadata.REQUIRED.toArray(new String[0]));
     assertThat(done.result().validationAccuracy()).isEqualTo(p1.validationAccuracy());
     assertThat(done.result().parameters()).isPositive();
     assertThat(liveArrays()).as("the retrained network is closed").isEqualTo(before);

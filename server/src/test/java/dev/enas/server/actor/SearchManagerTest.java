@@ -3,6 +3,7 @@ package dev.enas.server.actor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import dev.enas.export.ModelMetadata;
 import dev.enas.server.api.ArchitectureOrder;
 import dev.enas.server.api.HistoryEntry;
 import dev.enas.server.api.Page;
@@ -19,7 +20,9 @@ import dev.enas.train.SearchEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -64,10 +67,21 @@ class SearchManagerTest {
     managers.forEach(testKit::stop);
   }
 
+  /** Models the managers' searches published, by name: a stand-in for the model repository. */
+  private static final Map<String, Map<String, String>> published = new ConcurrentHashMap<>();
+
   private ActorRef<SearchManager.Command> spawnManager(int maxConcurrentSearches) {
+    return spawnManager(maxConcurrentSearches, (name, model, metadata) -> {
+      published.put(name, metadata);
+      return 1;
+    });
+  }
+
+  private ActorRef<SearchManager.Command> spawnManager(
+      int maxConcurrentSearches, ModelPublisher publisher) {
     ActorRef<SearchManager.Command> manager = testKit.spawn(SearchManager.create(
         new ServerSettings(maxConcurrentSearches, Duration.ofSeconds(60), Duration.ofSeconds(10)),
-        blocking));
+        blocking, publisher, "test"));
     managers.add(manager);
     return manager;
   }
@@ -158,6 +172,24 @@ class SearchManagerTest {
   }
 
   @Test
+  void aModelThatCannotBePublishedFailsTheSearchWithTheReason() {
+    ActorRef<SearchManager.Command> manager = spawnManager(3, (name, model, metadata) -> {
+      throw new java.io.IOException("disk full");
+    });
+    SearchManager.Reply<SearchInfo> created = ask(manager,
+        r -> new SearchManager.Create(SearchSpec.smoke("macro", 5), "unpublished", r));
+    assertThat(ok(created).phase()).isEqualTo(Phase.PENDING);
+    List<SearchEvent> events = awaitEnd(manager, "unpublished");
+
+    assertThat(events.get(events.size() - 1)).isEqualTo(
+        new SearchEvent.Failed("publishing the model failed: disk full"));
+    assertThat(phases(events)).endsWith(Phase.FINAL_TRAINING, Phase.EXPORTING, Phase.FAILED);
+    SearchInfo failed = get(manager, "unpublished");
+    assertThat(failed.model()).isNull();
+    assertThat(failed.result()).isNull();
+  }
+
+  @Test
   void aSmokeSearchSucceedsAndItsRecordAnswersEveryRead() {
     ActorRef<SearchManager.Command> manager = spawnManager(3);
     SearchSpec spec = SearchSpec.smoke("macro", 21);
@@ -170,7 +202,7 @@ class SearchManagerTest {
     assertThat(created.phase()).isEqualTo(Phase.PENDING);
     assertThat(phases(events)).containsExactly(Phase.SHARED_TRAINING, Phase.CONTROLLER_TRAINING,
         Phase.SHARED_TRAINING, Phase.CONTROLLER_TRAINING, Phase.DERIVING, Phase.FINAL_TRAINING,
-        Phase.SUCCEEDED);
+        Phase.EXPORTING, Phase.SUCCEEDED);
     assertThat(count(events, SearchEvent.ChildTrained.class)).isEqualTo(2 * 4);
     assertThat(count(events, SearchEvent.ControllerUpdated.class)).isEqualTo(2 * 2);
     SearchEvent.Finished finished = (SearchEvent.Finished) events.get(events.size() - 1);
@@ -182,6 +214,11 @@ class SearchManagerTest {
     assertThat(done.result().testAccuracy()).isBetween(0.0, 1.0);
     assertThat(done.best()).isNotNull();
     assertThat(done.failureReason()).isEmpty();
+    assertThat(done.model()).isEqualTo(new SearchInfo.Model("smoke-1", 1));
+    assertThat(published.get("smoke-1"))
+        .containsEntry(ModelMetadata.SEARCH_ID, "smoke-1")
+        .containsEntry(ModelMetadata.SEED, "21")
+        .containsEntry(ModelMetadata.TEST_ACCURACY, Double.toString(finished.testAccuracy()));
     assertThat(done.eventCount()).isEqualTo(events.size());
     assertThat(done.startTime()).isNotNull();
     assertThat(done.endTime()).isAfterOrEqualTo(done.startTime());

@@ -66,6 +66,15 @@ final class InMemorySearchBackend implements SearchBackend {
     }
   }
 
+  /** Gives a search a published model, version 1 under the search's id, as a finished one has. */
+  void publishModel(String id, byte[] bytes) {
+    Entry entry = entry(id);
+    synchronized (entry) {
+      entry.model = new SearchInfo.Model(id, 1);
+      entry.modelBytes = bytes.clone();
+    }
+  }
+
   EventLog log(String id) {
     return entry(id).log;
   }
@@ -186,6 +195,22 @@ final class InMemorySearchBackend implements SearchBackend {
     });
   }
 
+  @Override
+  public CompletionStage<ModelFile> model(String id, long version) {
+    return call(() -> {
+      Entry entry = entry(id);
+      synchronized (entry) {
+        if (entry.model == null) {
+          throw NotFound.model(id, entry.phase.name());
+        }
+        if (version != 0 && version != entry.model.version()) {
+          throw NotFound.modelVersion(id, entry.model.name(), version);
+        }
+        return new ModelFile(entry.model.name(), entry.model.version(), entry.modelBytes.clone());
+      }
+    });
+  }
+
   private <T> CompletionStage<T> call(Supplier<T> body) {
     RuntimeException failure = failNext.getAndSet(null);
     if (failure != null) {
@@ -221,6 +246,8 @@ final class InMemorySearchBackend implements SearchBackend {
     Instant updateTime;
     Instant startTime;
     Instant endTime;
+    SearchInfo.Model model;
+    byte[] modelBytes;
 
     Entry(String id, SearchSpec spec, Instant now) {
       this.id = id;
@@ -232,7 +259,7 @@ final class InMemorySearchBackend implements SearchBackend {
 
     synchronized SearchInfo snapshot() {
       return new SearchInfo(id, spec, phase, progress, best, result, failureReason, createTime,
-          updateTime, startTime, endTime, log.size());
+          updateTime, startTime, endTime, log.size(), model);
     }
 
     void apply(long sequence, SearchEvent event, Instant time) {

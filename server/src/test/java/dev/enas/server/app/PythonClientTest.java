@@ -3,6 +3,7 @@ package dev.enas.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The server as another language sees it: client/python/enas_client.py, on Debian's python3-grpcio,
@@ -43,13 +45,15 @@ class PythonClientTest {
   }
 
   @Test
-  void thePythonClientRunsASearchEndToEnd() throws Exception {
+  void thePythonClientRunsASearchEndToEnd(@TempDir Path dataDir) throws Exception {
     Assumptions.assumeTrue(pythonHasGrpc(),
         "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
             + "python3-protobuf (.ci/run does) to run the cross-language check");
     assertThat(PYTHON_CLIENT.resolve("enas_client.py")).exists();
     run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
-    try (EnasServer server = EnasServer.start(ConfigFactory.load(),
+    // The search publishes its model into the data folder: a temporary one, not the working folder.
+    try (EnasServer server = EnasServer.start(ConfigFactory.load().withValue("enas.data-dir",
+            ConfigValueFactory.fromAnyRef(dataDir.toString())),
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
       String output = run(List.of("/usr/bin/python3",
           PYTHON_CLIENT.resolve("enas_client.py").toString(), "127.0.0.1:" + server.port()), 5);

@@ -40,10 +40,15 @@ class ServerEndToEndTest {
   private static ManagedChannel channel;
   private static SearchServiceGrpc.SearchServiceBlockingStub stub;
 
+  // Succeeded searches publish their models here, not into the working folder.
+  @org.junit.jupiter.api.io.TempDir
+  static java.nio.file.Path dataDir;
+
   @BeforeAll
   static void start() throws Exception {
     Config config = ConfigFactory.load()
-        .withValue("enas.max-concurrent-searches", ConfigValueFactory.fromAnyRef(3));
+        .withValue("enas.max-concurrent-searches", ConfigValueFactory.fromAnyRef(3))
+        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
     server = EnasServer.start(config,
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
