@@ -13,8 +13,10 @@ import java.util.Map;
  * <p>Conventions: {@code conv} has {@code stride}, {@code padding}, {@code groups}, no bias, and
  * with several weights uses their concatenation along input channels; {@code batch_norm} reads
  * gamma, beta, mean, variance with {@code epsilon}; pools are 3x3, stride 1, padding 1, and {@code
- * avg_pool} excludes the padding; {@code shift} moves the image up and left by one pixel, filling
- * with zeros; {@code concat} joins channels; {@code linear} is x W^T + b.
+ * avg_pool} counts the zero padding in its divisor (DJL 0.36 does not pass count_include_pad to
+ * PyTorch, whose default includes it; the released ENAS code excluded it); {@code shift} moves the
+ * image up and left by one pixel, filling with zeros; {@code concat} joins channels; {@code
+ * linear} is x W^T + b.
  */
 public record GraphNode(
     String output,
