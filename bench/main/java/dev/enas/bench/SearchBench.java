@@ -96,7 +96,10 @@ final class SearchBench {
           at500 = residentBytes();
         }
         if (step % 500 == 0) {
-          System.out.printf("step %d: resident %.1f MiB%n", step, residentBytes() / 1048576.0);
+          Runtime rt = Runtime.getRuntime();
+          System.out.printf("step %d: resident %.1f MiB (Java heap committed %.1f MiB, used %.1f)%n",
+              step, residentBytes() / 1048576.0, rt.totalMemory() / 1048576.0,
+              (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
         }
       }
       at3000 = residentBytes();
