@@ -19,8 +19,9 @@ public final class SearchSpaces {
     return switch (kind) {
       case "macro" -> MacroSpace.parseAnyDepth(trimmed);
       case "micro" -> MicroSpace.parseAnySize(trimmed);
+      case "rnn" -> RnnSpace.parseAnySize(trimmed);
       default -> throw new ArchitectureFormatException(
-          "unknown space '" + Encoding.shorten(kind) + "': the text must start with 'macro:' or 'micro:'");
+          "unknown space '" + Encoding.shorten(kind) + "': the text must start with 'macro:', 'micro:' or 'rnn:'");
     };
   }
 }
