@@ -19,7 +19,8 @@ import java.util.zip.ZipException;
 
 /**
  * Reads language-model text in the format of the Penn Treebank files of Mikolov et al.: UTF-8, one
- * sentence per line, tokens separated by whitespace, rare words already replaced by {@code <unk>}.
+ * sentence per line (lines end in LF or CR LF), tokens separated by whitespace, rare words already
+ * replaced by {@code <unk>}.
  * Blank lines are skipped and {@value Vocabulary#EOS} is appended to every other line, so a model
  * learns where sentences end. Tokens are taken as they are: no case folding, no splitting. Files may
  * be gzip-compressed; that is detected from their content.

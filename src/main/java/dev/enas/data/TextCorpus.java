@@ -67,6 +67,7 @@ public record TextCorpus(String name, Vocabulary vocabulary, int[] train, int[] 
    * @param maxVocabulary the largest training vocabulary accepted
    *     ({@value PtbTextReader#MAX_VOCABULARY_FIELD})
    * @throws NoSuchFileException if the folder does not exist or holds neither set of names
+   * @throws NotDirectoryException if {@code dir} is a file
    * @throws DataFormatException if a file is not valid text, is empty, exceeds the vocabulary bound or,
    *     for validation and test, consists of unknown words only
    */
