@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * search space is rewarded on {@code validation}; {@code test} is for the final evaluation only.
  *
  * <p>The arrays are copied in and out, so a corpus is immutable and may be shared between threads;
- * {@link TextBatcher#builder(TextCorpus, Split)} reads a part without the copy.
+ * {@link TextBatcher#builder(TextCorpus, Split, int, int)} reads a part without the copy.
  *
  * @param name for logs and error messages, e.g. the folder the files came from
  * @param vocabulary built from the training part alone
