@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,14 +20,16 @@ final class DataFiles {
   }
 
   /**
-   * Opens a file, naming it and its role when it is missing; the bare NoSuchFileException message is
-   * just the path, which says nothing about which input of which reader was wrong.
+   * Opens a file, naming it and its role when it is missing or unreadable; the bare exception messages
+   * are just the path, which says nothing about which input of which reader was wrong.
    */
   static InputStream open(Path file, String role) throws IOException {
     try {
       return Files.newInputStream(file);
     } catch (NoSuchFileException e) {
       throw new NoSuchFileException(file.toString(), null, role + " not found");
+    } catch (AccessDeniedException e) {
+      throw new AccessDeniedException(file.toString(), null, role + " not readable");
     }
   }
 

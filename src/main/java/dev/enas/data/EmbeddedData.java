@@ -7,9 +7,10 @@ import java.nio.file.NoSuchFileException;
 import java.util.List;
 
 /**
- * The Fashion-MNIST subset shipped inside enas-core (600 training and 100 test images per class), so a
- * search runs offline on a fresh machine. The split is our own, made by
- * {@code src/scripts/fashion-mnist.mjs}; the resource folder's README says how.
+ * The data shipped inside enas-core, so a search runs offline on a fresh machine: a Fashion-MNIST
+ * subset (600 training and 100 test images per class) for the CNN spaces and Shakespeare's sonnets as
+ * Penn-Treebank-style text for the recurrent space. Both were made by scripts in {@code src/scripts};
+ * the README in each resource folder says how.
  */
 public final class EmbeddedData {
 
@@ -18,7 +19,14 @@ public final class EmbeddedData {
       "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
+  /**
+   * Bound on the sonnets' vocabulary: PTB's 10,000, far above the 1,143 words the corpus has, so it
+   * only guards against a broken resource.
+   */
+  public static final int SONNETS_MAX_VOCABULARY = 10_000;
+
   private static final String FOLDER = "/dev/enas/data/fashion-mnist/";
+  private static final String SONNETS_FOLDER = "/dev/enas/data/sonnets/";
 
   private EmbeddedData() {
   }
@@ -31,6 +39,25 @@ public final class EmbeddedData {
   /** The 1,000 test images, for the final evaluation only. */
   public static ImageDataset fashionMnistTest() {
     return load("t10k", "fashion-mnist-embedded/test");
+  }
+
+  /**
+   * Shakespeare's 154 sonnets (public domain) as a language-model corpus: sonnets 1-124 for training,
+   * 125-139 for validation, 140-154 for test; about 16,000 / 2,000 / 2,000 tokens and 1,143 words.
+   * Lower case, punctuation removed, words seen once in training replaced by {@code <unk>}; see
+   * {@code src/scripts/sonnets.mjs}. Read anew on each call, which takes milliseconds.
+   */
+  public static TextCorpus sonnets() {
+    String train = SONNETS_FOLDER + "train.txt";
+    String validation = SONNETS_FOLDER + "valid.txt";
+    String test = SONNETS_FOLDER + "test.txt";
+    try (InputStream trainStream = resource(train); InputStream validationStream = resource(validation);
+        InputStream testStream = resource(test)) {
+      return TextCorpus.read("shakespeare-sonnets", trainStream, "classpath:" + train, validationStream,
+          "classpath:" + validation, testStream, "classpath:" + test, SONNETS_MAX_VOCABULARY);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the embedded sonnets corpus", e);
+    }
   }
 
   // Unchecked: these files are part of the build, so failing to read them is a packaging bug that no

@@ -2,6 +2,7 @@ package dev.enas.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedDataTest {
@@ -28,6 +29,46 @@ class EmbeddedDataTest {
     ImageDataset train = EmbeddedData.fashionMnistTrain();
 
     assertThat(train.subset(range(200)).classCounts()).doesNotContain(0);
+  }
+
+  @Test
+  void sonnetsAreASmallRealCorpus() {
+    TextCorpus sonnets = EmbeddedData.sonnets();
+    Vocabulary vocabulary = sonnets.vocabulary();
+
+    for (TextCorpus.Split split : TextCorpus.Split.values()) {
+      System.out.printf("sonnets %-10s %6d tokens, %4.1f %% <unk>%n", split.label(), sonnets.size(split),
+          100 * sonnets.unknownRate(split));
+    }
+    System.out.printf("sonnets vocabulary %d words%n", vocabulary.size());
+
+    assertThat(vocabulary.size()).isBetween(500, 10_000);
+    assertThat(sonnets.size(TextCorpus.Split.TRAIN)).isGreaterThan(10_000);
+    assertThat(sonnets.size(TextCorpus.Split.VALIDATION)).isGreaterThan(1_000);
+    assertThat(sonnets.size(TextCorpus.Split.TEST)).isGreaterThan(1_000);
+    assertThat(sonnets.unknownRate(TextCorpus.Split.VALIDATION)).isLessThan(0.20);
+    assertThat(sonnets.unknownRate(TextCorpus.Split.TEST)).isLessThan(0.25);
+  }
+
+  @Test
+  void sonnetsFollowThePtbConventions() {
+    TextCorpus sonnets = EmbeddedData.sonnets();
+    Vocabulary vocabulary = sonnets.vocabulary();
+    int[] train = sonnets.train();
+
+    // Rare words were replaced by <unk> before the files were written, so the training text has no
+    // word seen only once: the reader finds exactly the vocabulary the script kept.
+    int[] counts = new int[vocabulary.size()];
+    for (int id : train) {
+      counts[id]++;
+    }
+    assertThat(Arrays.stream(counts).min().orElseThrow()).isGreaterThanOrEqualTo(2);
+    // Lower case, punctuation gone, every line ended by <eos>.
+    assertThat(vocabulary.words()).allMatch(word -> word.startsWith("<") || word.matches("[a-z'-]+|N"));
+    assertThat(train[train.length - 1]).isEqualTo(vocabulary.eosId());
+    assertThat(vocabulary.decode(Arrays.copyOf(train, 9)))
+        .isEqualTo("from fairest <unk> we desire increase <eos> that thereby");
+    assertThat(EmbeddedData.sonnets()).isEqualTo(sonnets);
   }
 
   private static void assertShape(ImageDataset data, int size) {
