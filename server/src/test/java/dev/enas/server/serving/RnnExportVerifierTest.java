@@ -3,16 +3,10 @@ package dev.enas.server.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.enas.export.ModelMetadata;
-import dev.enas.export.RnnOnnxExporter;
 import dev.enas.space.RnnArchitecture;
 import dev.enas.space.RnnSpace;
 import dev.enas.supernet.RnnReference;
 import dev.enas.supernet.RnnWeights;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.BiFunction;
 import net.jqwik.api.Example;
@@ -46,9 +40,9 @@ class RnnExportVerifierTest {
   @Property(tries = 10, shrinking = ShrinkingMode.OFF)
   void anExportedLanguageModelAgreesWithTheReference(@ForAll long seed) {
     Random random = new Random(seed);
-    RnnArchitecture cell = randomCell(1 + random.nextInt(12), random);
+    RnnArchitecture cell = TestModels.randomCell(1 + random.nextInt(12), random);
     RnnWeights weights =
-        randomWeights(cell, 20 + random.nextInt(31), 8 + random.nextInt(9), random);
+        TestModels.randomWeights(cell, 20 + random.nextInt(31), 8 + random.nextInt(9), random);
     int batch = 2 + random.nextInt(2);
     int[][] sequences = sequences(batch, weights.vocabulary(), random);
 
@@ -67,7 +61,7 @@ class RnnExportVerifierTest {
   void aModelOfPerturbedWeightsIsRejectedWithTheLargestDifferenceAndWhere() {
     Random random = new Random(21);
     RnnArchitecture cell = RnnSpace.parseAnySize("rnn: 0 | 0 1 | 1 2 | 0 3");
-    RnnWeights weights = randomWeights(cell, 30, 12, random);
+    RnnWeights weights = TestModels.randomWeights(cell, 30, 12, random);
     RnnWeights tampered = copy(weights);
     for (int i = 0; i < tampered.nodeWeights()[2].length; i++) {
       tampered.nodeWeights()[2][i] += 0.05f;
@@ -99,7 +93,7 @@ class RnnExportVerifierTest {
     Random random = new Random(22);
     RnnArchitecture cell = RnnSpace.parseAnySize("rnn: 0 | 0 3 | 0 1");
     int hidden = 10;
-    RnnWeights weights = randomWeights(cell, 25, hidden, random);
+    RnnWeights weights = TestModels.randomWeights(cell, 25, hidden, random);
     RnnWeights tampered = copy(weights);
     // Rows H..2H-1 of node 0's matrix multiply h_{t-1}.
     for (int i = hidden * 2 * hidden; i < tampered.inputWeight().length; i++) {
@@ -119,7 +113,7 @@ class RnnExportVerifierTest {
   void aModelThatIsNoStepModelOrBadSequencesAreRefused() {
     Random random = new Random(23);
     RnnArchitecture cell = RnnSpace.parseAnySize("rnn: 1 | 0 2");
-    RnnWeights weights = randomWeights(cell, 20, 8, random);
+    RnnWeights weights = TestModels.randomWeights(cell, 20, 8, random);
     byte[] model = export(cell, weights);
     BiFunction<int[], float[], float[][]> expected = reference(cell, weights);
     ExportVerifier verifier = new ExportVerifier();
@@ -171,22 +165,11 @@ class RnnExportVerifierTest {
   }
 
   /** The exported model's bytes: the server handles models as files, never as ONNX classes. */
-  static byte[] export(RnnArchitecture cell, RnnWeights weights) {
-    List<String> words = new ArrayList<>();
-    for (int i = 0; i < weights.vocabulary(); i++) {
-      words.add("w" + i);
-    }
-    Map<String, String> metadata = new LinkedHashMap<>();
-    metadata.put(ModelMetadata.SEARCH_ID, "test");
-    metadata.put(ModelMetadata.SEED, "1");
-    metadata.put(ModelMetadata.SPEC, "space=rnn");
-    metadata.put(ModelMetadata.DATASET, "random tokens");
-    metadata.put(ModelMetadata.TEST_PERPLEXITY, "20.5");
-    metadata.put(ModelMetadata.BUILD_VERSION, "test");
-    return RnnOnnxExporter.toBytes(RnnOnnxExporter.export(cell, weights, words, metadata));
+  private static byte[] export(RnnArchitecture cell, RnnWeights weights) {
+    return new TestModels.LanguageModel(cell, weights).bytes();
   }
 
-  static int[][] sequences(int batch, int vocabulary, Random random) {
+  private static int[][] sequences(int batch, int vocabulary, Random random) {
     int[][] out = new int[batch][STEPS];
     for (int[] row : out) {
       for (int t = 0; t < STEPS; t++) {
@@ -196,26 +179,6 @@ class RnnExportVerifierTest {
     return out;
   }
 
-  static RnnArchitecture randomCell(int nodes, Random random) {
-    StringBuilder text = new StringBuilder("rnn: ").append(random.nextInt(4));
-    for (int l = 1; l < nodes; l++) {
-      text.append(" | ").append(random.nextInt(l)).append(' ').append(random.nextInt(4));
-    }
-    return new RnnSpace(nodes).parse(text.toString());
-  }
-
-  /** Pre-activations of order one, so that every activation works away from zero. */
-  static RnnWeights randomWeights(RnnArchitecture cell, int vocabulary, int hidden,
-      Random random) {
-    float[][] nodes = new float[cell.nodes()][];
-    for (int l = 1; l < cell.nodes(); l++) {
-      nodes[l] = uniform(random, hidden * 2 * hidden, 1.5 / Math.sqrt(hidden));
-    }
-    return new RnnWeights(vocabulary, hidden, uniform(random, vocabulary * hidden, 1.0),
-        uniform(random, vocabulary, 0.5),
-        uniform(random, 4 * hidden * hidden, 1.5 / Math.sqrt(2 * hidden)), nodes);
-  }
-
   private static RnnWeights copy(RnnWeights w) {
     float[][] nodes = new float[w.nodes()][];
     for (int l = 1; l < w.nodes(); l++) {
@@ -223,13 +186,5 @@ class RnnExportVerifierTest {
     }
     return new RnnWeights(w.vocabulary(), w.hidden(), w.embedding().clone(),
         w.decoderBias().clone(), w.inputWeight().clone(), nodes);
-  }
-
-  private static float[] uniform(Random random, int size, double bound) {
-    float[] out = new float[size];
-    for (int i = 0; i < size; i++) {
-      out[i] = (float) ((2 * random.nextDouble() - 1) * bound);
-    }
-    return out;
   }
 }
