@@ -345,14 +345,19 @@ final class GraphTranslator {
 
   private void int64Constant(String name, long... data) {
     claim(name);
+    graph.addInitializer(int64Tensor(name, data));
+  }
+
+  /** A one-dimensional int64 tensor, such as the shape-like operands of Slice, Pad and Split. */
+  static TensorProto int64Tensor(String name, long... data) {
     ByteBuffer bytes = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asLongBuffer().put(data);
-    graph.addInitializer(
-        TensorProto.newBuilder()
-            .setName(name)
-            .addDims(data.length)
-            .setDataType(TensorProto.DataType.INT64.getNumber())
-            .setRawData(ByteString.copyFrom(bytes.array())));
+    return TensorProto.newBuilder()
+        .setName(name)
+        .addDims(data.length)
+        .setDataType(TensorProto.DataType.INT64.getNumber())
+        .setRawData(ByteString.copyFrom(bytes.array()))
+        .build();
   }
 
   static TensorProto floatTensor(String name, long[] dims, float[] data) {
@@ -370,8 +375,7 @@ final class GraphTranslator {
     return tensor.build();
   }
 
-  private static NodeProto.Builder node(
-      String op, String name, List<String> inputs, String output) {
+  static NodeProto.Builder node(String op, String name, List<String> inputs, String output) {
     return NodeProto.newBuilder()
         .setOpType(op)
         .setName(name)
@@ -379,7 +383,7 @@ final class GraphTranslator {
         .addOutput(output);
   }
 
-  private static AttributeProto intAttribute(String name, long value) {
+  static AttributeProto intAttribute(String name, long value) {
     return AttributeProto.newBuilder()
         .setName(name)
         .setType(AttributeProto.AttributeType.INT)

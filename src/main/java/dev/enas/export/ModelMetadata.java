@@ -22,8 +22,14 @@ public final class ModelMetadata {
   /** Caller-supplied: the dataset the network was trained and tested on. */
   public static final String DATASET = "dataset";
 
-  /** Caller-supplied: accuracy on the test set as a decimal in [0, 1]. */
+  /** Caller-supplied for a classifier: accuracy on the test set as a decimal in [0, 1]. */
   public static final String TEST_ACCURACY = "test_accuracy";
+
+  /**
+   * Caller-supplied for a language model: perplexity per token on the test set, a decimal of at
+   * least 1 (a language model's counterpart of the test accuracy).
+   */
+  public static final String TEST_PERPLEXITY = "test_perplexity";
 
   /** Caller-supplied: the version of the build that trained and exported the network. */
   public static final String BUILD_VERSION = "build_version";
@@ -52,11 +58,37 @@ public final class ModelMetadata {
   /** Derived: always {@code enas}. */
   public static final String PRODUCER_NAME = "producer_name";
 
-  /** The keys every export needs from its caller; a model without them cannot be traced back. */
+  /**
+   * Derived: what the model computes and so how to call it, {@code image_classifier} or
+   * {@code language_model} (see {@link Kind}).
+   */
+  public static final String MODEL_KIND = "model_kind";
+
+  /**
+   * Derived for a language model: the vocabulary in id order, as a JSON array of strings (the
+   * form of {@link #CLASS_LABELS}), so that a client maps words to token ids and logits back to
+   * words from the model file alone. JSON rather than one word per line: a word may hold any
+   * character, and every client language parses JSON.
+   */
+  public static final String VOCABULARY = "vocabulary";
+
+  /** Derived for a language model: the width H of the hidden state, a decimal int. */
+  public static final String HIDDEN_SIZE = "hidden_size";
+
+  /** Derived for a language model: the id of {@code <eos>}, or -1 if the vocabulary lacks it. */
+  public static final String EOS_ID = "eos_id";
+
+  /** Derived for a language model: the id of {@code <unk>}, or -1 if the vocabulary lacks it. */
+  public static final String UNK_ID = "unk_id";
+
+  /**
+   * The keys every classifier export needs from its caller; a model without them cannot be traced
+   * back.
+   */
   public static final List<String> REQUIRED =
       List.of(SEARCH_ID, SEED, SPEC, DATASET, TEST_ACCURACY, BUILD_VERSION);
 
-  /** The keys the exporter writes itself; a caller may not set them. */
+  /** The keys the classifier exporter writes itself; a caller may not set them. */
   public static final Set<String> DERIVED =
       Set.of(
           ARCHITECTURE,
@@ -66,26 +98,79 @@ public final class ModelMetadata {
           NORMALIZATION,
           IR_VERSION,
           OPSET_VERSION,
-          PRODUCER_NAME);
+          PRODUCER_NAME,
+          MODEL_KIND);
+
+  /**
+   * The keys every language-model export needs from its caller: the classifier's, with the test
+   * perplexity in place of the test accuracy.
+   */
+  public static final List<String> LANGUAGE_MODEL_REQUIRED =
+      List.of(SEARCH_ID, SEED, SPEC, DATASET, TEST_PERPLEXITY, BUILD_VERSION);
+
+  /** The keys the language-model exporter writes itself; a caller may not set them. */
+  public static final Set<String> LANGUAGE_MODEL_DERIVED =
+      Set.of(
+          ARCHITECTURE,
+          SEARCH_SPACE,
+          VOCABULARY,
+          HIDDEN_SIZE,
+          EOS_ID,
+          UNK_ID,
+          IR_VERSION,
+          OPSET_VERSION,
+          PRODUCER_NAME,
+          MODEL_KIND);
+
+  /** The kinds of exported model, each with the keys its caller must give and may not give. */
+  public enum Kind {
+    /** An image classifier of the CNN spaces: {@code OnnxExporter}. */
+    IMAGE_CLASSIFIER("image_classifier"),
+    /** One step of a recurrent language model: {@code RnnOnnxExporter}. */
+    LANGUAGE_MODEL("language_model");
+
+    private final String value;
+
+    Kind(String value) {
+      this.value = value;
+    }
+
+    /** The value of {@link #MODEL_KIND} in a model of this kind. */
+    public String value() {
+      return value;
+    }
+
+    /** The keys a caller must give. */
+    public List<String> required() {
+      return this == IMAGE_CLASSIFIER ? REQUIRED : LANGUAGE_MODEL_REQUIRED;
+    }
+
+    /** The keys the exporter writes and a caller may not give. */
+    public Set<String> derived() {
+      return this == IMAGE_CLASSIFIER ? DERIVED : LANGUAGE_MODEL_DERIVED;
+    }
+  }
 
   private ModelMetadata() {}
 
   /**
-   * Checks a caller's map: every required key present and well formed, no derived key overridden.
-   * Further keys pass through unchanged.
+   * Checks a caller's map for a model of {@code kind}: every required key present and well formed,
+   * no derived key overridden. Further keys pass through unchanged; a test accuracy or perplexity
+   * among them must still be well formed.
    */
-  static void check(Map<String, String> metadata) {
-    for (String key : REQUIRED) {
+  static void check(Map<String, String> metadata, Kind kind) {
+    List<String> required = kind.required();
+    for (String key : required) {
       String value = metadata.get(key);
       if (value == null || value.isBlank()) {
         throw new IllegalArgumentException(
-            "metadata needs a non-blank '" + key + "'; required keys are " + REQUIRED);
+            "metadata needs a non-blank '" + key + "'; required keys are " + required);
       }
     }
     for (String key : metadata.keySet()) {
-      if (DERIVED.contains(key)) {
+      if (kind.derived().contains(key)) {
         throw new IllegalArgumentException(
-            "metadata key '" + key + "' is written by the exporter from the network itself");
+            "metadata key '" + key + "' is written by the exporter from the model itself");
       }
       if (key.isBlank()) {
         throw new IllegalArgumentException("metadata keys must not be blank");
@@ -97,19 +182,36 @@ public final class ModelMetadata {
       throw new IllegalArgumentException(
           "metadata '" + SEED + "' must be a decimal long, was '" + metadata.get(SEED) + "'");
     }
-    double accuracy;
-    try {
-      accuracy = Double.parseDouble(metadata.get(TEST_ACCURACY));
-    } catch (NumberFormatException e) {
-      accuracy = Double.NaN;
+    if (metadata.containsKey(TEST_ACCURACY)) {
+      double accuracy = number(metadata.get(TEST_ACCURACY));
+      if (!(accuracy >= 0 && accuracy <= 1)) {
+        throw new IllegalArgumentException(
+            "metadata '"
+                + TEST_ACCURACY
+                + "' must be a number in [0, 1], was '"
+                + metadata.get(TEST_ACCURACY)
+                + "'");
+      }
     }
-    if (!(accuracy >= 0 && accuracy <= 1)) {
-      throw new IllegalArgumentException(
-          "metadata '"
-              + TEST_ACCURACY
-              + "' must be a number in [0, 1], was '"
-              + metadata.get(TEST_ACCURACY)
-              + "'");
+    if (metadata.containsKey(TEST_PERPLEXITY)) {
+      double perplexity = number(metadata.get(TEST_PERPLEXITY));
+      // The exponential of a cross-entropy over a proper distribution is at least 1.
+      if (!(perplexity >= 1 && perplexity < Double.POSITIVE_INFINITY)) {
+        throw new IllegalArgumentException(
+            "metadata '"
+                + TEST_PERPLEXITY
+                + "' must be a finite number of at least 1, was '"
+                + metadata.get(TEST_PERPLEXITY)
+                + "'");
+      }
+    }
+  }
+
+  private static double number(String text) {
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException | NullPointerException e) {
+      return Double.NaN;
     }
   }
 

@@ -85,7 +85,7 @@ public final class OnnxExporter {
       throw new IllegalArgumentException(
           classLabels.size() + " class labels for a network of " + spec.classes() + " classes");
     }
-    ModelMetadata.check(metadata);
+    ModelMetadata.check(metadata, ModelMetadata.Kind.IMAGE_CLASSIFIER);
 
     GraphProto.Builder graph =
         GraphProto.newBuilder()
@@ -173,6 +173,7 @@ public final class OnnxExporter {
     props.put(ModelMetadata.IR_VERSION, Long.toString(IR_VERSION));
     props.put(ModelMetadata.OPSET_VERSION, Long.toString(OPSET_VERSION));
     props.put(ModelMetadata.PRODUCER_NAME, PRODUCER_NAME);
+    props.put(ModelMetadata.MODEL_KIND, ModelMetadata.Kind.IMAGE_CLASSIFIER.value());
     for (Map.Entry<String, String> e : props.entrySet()) {
       model.addMetadataProps(
           OnnxMl.StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));

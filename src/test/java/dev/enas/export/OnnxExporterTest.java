@@ -267,6 +267,7 @@ class OnnxExporterTest {
         .containsEntry(ModelMetadata.IR_VERSION, "8")
         .containsEntry(ModelMetadata.OPSET_VERSION, "17")
         .containsEntry(ModelMetadata.PRODUCER_NAME, "enas")
+        .containsEntry(ModelMetadata.MODEL_KIND, "image_classifier")
         .containsEntry(
             ModelMetadata.CLASS_LABELS, "[\"cat\",\"dog \\\"the\\\" \\\\ one\",\"bird\"]")
         .containsEntry(ModelMetadata.NORMALIZATION, "{\"mean\":[0.25,0.5],\"std\":[0.5,0.125]}");

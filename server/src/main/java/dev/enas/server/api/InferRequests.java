@@ -8,10 +8,13 @@ import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
 import dev.enas.server.serving.FloatTensor;
+import dev.enas.server.serving.LongTensor;
 import dev.enas.server.serving.ModelVersion;
+import dev.enas.server.serving.Tensor;
 import dev.enas.server.serving.TensorSpec;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,15 +25,16 @@ import java.util.Set;
 
 /**
  * Checks a ModelInferRequest against the signature of the version it runs on and turns it into
- * heap tensors. Every check fails with INVALID_ARGUMENT naming the request field at fault, before
- * the model sees anything, so that a bad request costs no native work and leaves the model as it
- * was for everyone else.
+ * heap tensors: FP32 inputs from {@code fp32_contents}, INT64 inputs (a language model's token
+ * ids) from {@code int64_contents}, or either from {@code raw_input_contents}. Every check fails
+ * with INVALID_ARGUMENT naming the request field at fault, before the model sees anything, so that
+ * a bad request costs no native work and leaves the model as it was for everyone else.
  */
 final class InferRequests {
   private InferRequests() {}
 
   /** Tensors to feed and outputs to fetch, in the order the answer lists them. */
-  record Prepared(Map<String, FloatTensor> inputs, List<String> outputs) {}
+  record Prepared(Map<String, Tensor> inputs, List<String> outputs) {}
 
   /**
    * @param maxBatch the model's batch limit, applied to the first dimension of batched models
@@ -49,7 +53,7 @@ final class InferRequests {
           + " entries for " + count + " inputs; give one entry for each entry of inputs, in the"
           + " same order");
     }
-    Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
     int batchFrom = -1;
     for (int i = 0; i < count; i++) {
       InferInputTensor input = request.getInputs(i);
@@ -67,9 +71,9 @@ final class InferRequests {
       if (tensors.containsKey(name)) {
         throw new InvalidArgument(at + ".name", "input " + quote(name) + " is given twice");
       }
-      if (!TensorSpec.FP32.equals(input.getDatatype())) {
-        throw new InvalidArgument(at + ".datatype", "must be FP32 for input " + quote(name)
-            + ", was " + quote(input.getDatatype()));
+      if (!spec.datatype().equals(input.getDatatype())) {
+        throw new InvalidArgument(at + ".datatype", "must be " + spec.datatype() + " for input "
+            + quote(name) + ", was " + quote(input.getDatatype()));
       }
       long[] shape = shape(at, input, spec, version.batched(), maxBatch, version);
       if (version.batched()) {
@@ -85,10 +89,24 @@ final class InferRequests {
       for (long dim : shape) {
         elements *= dim;
       }
-      FloatBuffer data = raw
-          ? rawData(request, i, at, input, shape, elements)
-          : typedData(at, input, shape, elements);
-      tensors.put(name, new FloatTensor(shape, data));
+      Tensor tensor;
+      if (spec.datatype().equals(TensorSpec.INT64)) {
+        LongBuffer data = raw
+            ? rawLongs(request, i, at, input, shape, elements)
+            : typedLongs(at, input, shape, elements);
+        Long bound = version.indexBounds().get(name);
+        if (bound != null) {
+          checkIndices(raw ? "raw_input_contents[" + i + "]" : at + ".contents.int64_contents",
+              name, data, bound, version);
+        }
+        tensor = new LongTensor(shape, data);
+      } else {
+        FloatBuffer data = raw
+            ? rawFloats(request, i, at, input, shape, elements)
+            : typedFloats(at, input, shape, elements);
+        tensor = new FloatTensor(shape, data);
+      }
+      tensors.put(name, tensor);
     }
     for (TensorSpec spec : specs.values()) {
       if (!tensors.containsKey(spec.name())) {
@@ -132,68 +150,108 @@ final class InferRequests {
     return shape;
   }
 
-  private static FloatBuffer rawData(ModelInferRequest request, int i, String at,
-      InferInputTensor input, long[] shape, long elements) {
+  /** The bytes of raw entry {@code i}, checked to hold {@code elements} of {@code width} bytes. */
+  private static ByteString rawBytes(ModelInferRequest request, int i, String at,
+      InferInputTensor input, long[] shape, long elements, int width) {
     if (input.hasContents()) {
       throw new InvalidArgument(at + ".contents", "must be unset when raw_input_contents is"
           + " given");
     }
     ByteString bytes = request.getRawInputContents(i);
-    if (bytes.size() != elements * Float.BYTES) {
+    if (bytes.size() != elements * width) {
       throw new InvalidArgument("raw_input_contents[" + i + "]", "has " + bytes.size()
-          + " bytes; FP32 input " + quote(input.getName()) + " of shape " + Arrays.toString(shape)
-          + " needs " + elements * Float.BYTES + " (4 little-endian bytes per element)");
+          + " bytes; " + input.getDatatype() + " input " + quote(input.getName()) + " of shape "
+          + Arrays.toString(shape) + " needs " + elements * width + " (" + width
+          + " little-endian bytes per element)");
     }
-    return bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    return bytes;
   }
 
-  private static FloatBuffer typedData(String at, InferInputTensor input, long[] shape,
+  private static FloatBuffer rawFloats(ModelInferRequest request, int i, String at,
+      InferInputTensor input, long[] shape, long elements) {
+    return rawBytes(request, i, at, input, shape, elements, Float.BYTES)
+        .asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+  }
+
+  private static LongBuffer rawLongs(ModelInferRequest request, int i, String at,
+      InferInputTensor input, long[] shape, long elements) {
+    return rawBytes(request, i, at, input, shape, elements, Long.BYTES)
+        .asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+  }
+
+  private static FloatBuffer typedFloats(String at, InferInputTensor input, long[] shape,
       long elements) {
-    InferTensorContents contents = input.getContents();
-    String misplaced = misplaced(contents);
-    if (misplaced != null) {
-      throw new InvalidArgument(at + ".contents." + misplaced, "must be empty: the elements of"
-          + " an FP32 tensor go in fp32_contents");
-    }
-    int count = contents.getFp32ContentsCount();
-    if (count == 0) {
-      throw new InvalidArgument(at + ".contents.fp32_contents", "is empty; give the elements of"
-          + " input " + quote(input.getName()) + " here, or every input's bytes in"
-          + " raw_input_contents");
-    }
-    if (count != elements) {
-      throw new InvalidArgument(at + ".contents.fp32_contents", "has " + count + " values; input "
-          + quote(input.getName()) + " of shape " + Arrays.toString(shape) + " needs " + elements);
-    }
+    int count = typedCount(at, input, shape, elements, "fp32_contents",
+        input.getContents().getFp32ContentsCount());
     FloatBuffer data = FloatBuffer.allocate(count);
     for (int j = 0; j < count; j++) {
-      data.put(contents.getFp32Contents(j));
+      data.put(input.getContents().getFp32Contents(j));
     }
     return data.flip();
   }
 
-  /** The first typed field of the contents other than fp32_contents that holds values. */
-  private static String misplaced(InferTensorContents contents) {
-    if (contents.getBoolContentsCount() > 0) {
-      return "bool_contents";
+  private static LongBuffer typedLongs(String at, InferInputTensor input, long[] shape,
+      long elements) {
+    int count = typedCount(at, input, shape, elements, "int64_contents",
+        input.getContents().getInt64ContentsCount());
+    LongBuffer data = LongBuffer.allocate(count);
+    for (int j = 0; j < count; j++) {
+      data.put(input.getContents().getInt64Contents(j));
     }
-    if (contents.getIntContentsCount() > 0) {
-      return "int_contents";
+    return data.flip();
+  }
+
+  /**
+   * Checks that the typed contents hold exactly {@code elements} values in {@code field}, the
+   * field of the input's datatype, and nothing in any other field; returns the count.
+   */
+  private static int typedCount(String at, InferInputTensor input, long[] shape, long elements,
+      String field, int count) {
+    String misplaced = misplaced(input.getContents(), field);
+    if (misplaced != null) {
+      throw new InvalidArgument(at + ".contents." + misplaced, "must be empty: the elements of"
+          + " an " + input.getDatatype() + " tensor go in " + field);
     }
-    if (contents.getInt64ContentsCount() > 0) {
-      return "int64_contents";
+    if (count == 0) {
+      throw new InvalidArgument(at + ".contents." + field, "is empty; give the elements of"
+          + " input " + quote(input.getName()) + " here, or every input's bytes in"
+          + " raw_input_contents");
     }
-    if (contents.getUintContentsCount() > 0) {
-      return "uint_contents";
+    if (count != elements) {
+      throw new InvalidArgument(at + ".contents." + field, "has " + count + " values; input "
+          + quote(input.getName()) + " of shape " + Arrays.toString(shape) + " needs " + elements);
     }
-    if (contents.getUint64ContentsCount() > 0) {
-      return "uint64_contents";
+    return count;
+  }
+
+  /** Every value must index a table of {@code bound} entries: 0..bound-1. */
+  private static void checkIndices(String field, String name, LongBuffer data, long bound,
+      ModelVersion version) {
+    for (int j = data.position(); j < data.limit(); j++) {
+      long value = data.get(j);
+      if (value < 0 || value >= bound) {
+        throw new InvalidArgument(field, "holds " + value + " at element " + (j - data.position())
+            + "; the values of input " + quote(name) + " of " + version + " are token ids, 0.."
+            + (bound - 1) + " (its vocabulary)");
+      }
     }
-    if (contents.getFp64ContentsCount() > 0) {
-      return "fp64_contents";
-    }
-    if (contents.getBytesContentsCount() > 0) {
-      return "bytes_contents";
+  }
+
+  /** The first typed field of the contents, other than {@code expected}, that holds values. */
+  private static String misplaced(InferTensorContents contents, String expected) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    counts.put("bool_contents", contents.getBoolContentsCount());
+    counts.put("int_contents", contents.getIntContentsCount());
+    counts.put("int64_contents", contents.getInt64ContentsCount());
+    counts.put("uint_contents", contents.getUintContentsCount());
+    counts.put("uint64_contents", contents.getUint64ContentsCount());
+    counts.put("fp32_contents", contents.getFp32ContentsCount());
+    counts.put("fp64_contents", contents.getFp64ContentsCount());
+    counts.put("bytes_contents", contents.getBytesContentsCount());
+    for (Map.Entry<String, Integer> field : counts.entrySet()) {
+      if (!field.getKey().equals(expected) && field.getValue() > 0) {
+        return field.getKey();
+      }
     }
     return null;
   }

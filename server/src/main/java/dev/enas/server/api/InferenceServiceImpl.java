@@ -22,10 +22,12 @@ import dev.enas.server.api.SearchBackendException.InvalidArgument;
 import dev.enas.server.api.SearchBackendException.NotFound;
 import dev.enas.server.api.SearchBackendException.ResourceExhausted;
 import dev.enas.server.serving.FloatTensor;
+import dev.enas.server.serving.LongTensor;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ModelSession;
 import dev.enas.server.serving.ModelVersion;
 import dev.enas.server.serving.ServedModel;
+import dev.enas.server.serving.Tensor;
 import dev.enas.server.serving.TensorSpec;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -33,6 +35,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -208,7 +211,7 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
         .withDescription(version + " was unloaded while the request waited; send it again")
         .asRuntimeException());
     try (session) {
-      Map<String, FloatTensor> results = session.run(prepared.inputs(), prepared.outputs());
+      Map<String, Tensor> results = session.run(prepared.inputs(), prepared.outputs());
       ModelInferResponse.Builder out = ModelInferResponse.newBuilder()
           .setModelName(version.model())
           .setModelVersion(Long.toString(version.version()))
@@ -217,12 +220,12 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
         ModelInferResponse.InferOutputTensor.Builder output =
             ModelInferResponse.InferOutputTensor.newBuilder()
                 .setName(name)
-                .setDatatype(TensorSpec.FP32);
+                .setDatatype(tensor.datatype());
         for (long dim : tensor.shape()) {
           output.addShape(dim);
         }
         out.addOutputs(output);
-        out.addRawOutputContents(UnsafeByteOperations.unsafeWrap(littleEndian(tensor.data())));
+        out.addRawOutputContents(UnsafeByteOperations.unsafeWrap(littleEndian(tensor)));
       });
       return out.build();
     }
@@ -276,9 +279,17 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
         .build();
   }
 
-  private static byte[] littleEndian(FloatBuffer data) {
-    byte[] bytes = new byte[data.remaining() * Float.BYTES];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(data);
+  /** The raw form of the protocol: the elements' little-endian bytes, row-major. */
+  private static byte[] littleEndian(Tensor tensor) {
+    if (tensor instanceof FloatTensor floats) {
+      FloatBuffer data = floats.data();
+      byte[] bytes = new byte[data.remaining() * Float.BYTES];
+      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(data);
+      return bytes;
+    }
+    LongBuffer data = ((LongTensor) tensor).data();
+    byte[] bytes = new byte[data.remaining() * Long.BYTES];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(data);
     return bytes;
   }
 

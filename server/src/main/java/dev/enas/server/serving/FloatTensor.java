@@ -4,11 +4,8 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
-/**
- * A single-precision tensor on the Java heap: the form in which inputs reach a model and outputs
- * leave it, so that callers never hold native ONNX Runtime memory.
- */
-public final class FloatTensor {
+/** A tensor of single-precision floats on the Java heap, such as a batch of images. */
+public final class FloatTensor implements Tensor {
   private final long[] shape;
   private final FloatBuffer data;
 
@@ -30,9 +27,14 @@ public final class FloatTensor {
     }
   }
 
-  /** The dimensions, outermost first (a copy). */
+  @Override
   public long[] shape() {
     return shape.clone();
+  }
+
+  @Override
+  public String datatype() {
+    return TensorSpec.FP32;
   }
 
   /** The elements, row-major: a read-only view sharing this tensor's buffer. */

@@ -1,5 +1,6 @@
 package dev.enas.server.serving;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -90,23 +91,22 @@ final class LoadedSession {
    * @param outputs names of the outputs to compute, in the order wanted
    * @return the outputs by name, in that order, copied onto the Java heap
    */
-  Map<String, FloatTensor> run(Map<String, FloatTensor> inputs, List<String> outputs) {
+  Map<String, Tensor> run(Map<String, ? extends Tensor> inputs, List<String> outputs) {
     OrtEnvironment environment = OrtEnvironment.getEnvironment();
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     try {
-      for (Map.Entry<String, FloatTensor> input : inputs.entrySet()) {
-        feeds.put(input.getKey(), OnnxTensor.createTensor(
-            environment, input.getValue().data(), input.getValue().shape()));
+      for (Map.Entry<String, ? extends Tensor> input : inputs.entrySet()) {
+        feeds.put(input.getKey(), toOnnx(environment, input.getValue()));
       }
       try (OrtSession.Result result = session.run(feeds, new LinkedHashSet<>(outputs))) {
-        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        Map<String, Tensor> out = new LinkedHashMap<>();
         for (String name : outputs) {
           OnnxValue value = result.get(name).orElseThrow(() ->
               new InferenceException(label + " produced no output '" + name + "'"));
           if (!(value instanceof OnnxTensor tensor)) {
             throw new InferenceException(label + " output '" + name + "' is not a tensor");
           }
-          out.put(name, new FloatTensor(tensor.getInfo().getShape(), tensor.getFloatBuffer()));
+          out.put(name, fromOnnx(name, tensor));
         }
         return out;
       }
@@ -116,6 +116,28 @@ final class LoadedSession {
       List<OnnxTensor> created = new ArrayList<>(feeds.values());
       created.forEach(OnnxTensor::close);
     }
+  }
+
+  private static OnnxTensor toOnnx(OrtEnvironment environment, Tensor tensor)
+      throws OrtException {
+    if (tensor instanceof FloatTensor floats) {
+      return OnnxTensor.createTensor(environment, floats.data(), floats.shape());
+    }
+    LongTensor longs = (LongTensor) tensor;
+    return OnnxTensor.createTensor(environment, longs.data(), longs.shape());
+  }
+
+  /** The output on the heap; the getters copy, so it outlives the result that owns the tensor. */
+  private Tensor fromOnnx(String name, OnnxTensor tensor) {
+    long[] shape = tensor.getInfo().getShape();
+    OnnxJavaType type = tensor.getInfo().type;
+    if (type == OnnxJavaType.FLOAT) {
+      return new FloatTensor(shape, tensor.getFloatBuffer());
+    }
+    if (type == OnnxJavaType.INT64) {
+      return new LongTensor(shape, tensor.getLongBuffer());
+    }
+    throw new InferenceException(label + " output '" + name + "' holds " + type + " elements");
   }
 
   private void closeNow() {

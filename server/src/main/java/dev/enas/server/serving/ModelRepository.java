@@ -174,7 +174,7 @@ public final class ModelRepository implements AutoCloseable {
    *
    * @param modelName the model's name: 1 to 128 characters from [A-Za-z0-9_.-], starting with a
    *     letter or digit
-   * @param onnxModel the serialized ONNX model, FP32 tensors in and out
+   * @param onnxModel the serialized ONNX model, FP32 or INT64 tensors in and out
    * @param metadata descriptive entries stored with the version, for example the search id and the
    *     architecture; reported among the version's parameters
    * @return the new version, ready

@@ -28,12 +28,12 @@ public final class ModelSession implements AutoCloseable {
    * Runs the model once. The inputs must match the version's signature, which the caller checks
    * first so that it can name the field at fault.
    *
-   * @param inputs one tensor for each input of the model, by name
+   * @param inputs one tensor for each input of the model, by name, of the input's datatype
    * @param outputs the outputs to compute, by name, in the order wanted
    * @return the outputs by name, in the order asked for
    * @throws InferenceException if ONNX Runtime fails
    */
-  public Map<String, FloatTensor> run(Map<String, FloatTensor> inputs, List<String> outputs) {
+  public Map<String, Tensor> run(Map<String, ? extends Tensor> inputs, List<String> outputs) {
     if (released.get()) {
       throw new IllegalStateException("the session of " + version + " was closed");
     }

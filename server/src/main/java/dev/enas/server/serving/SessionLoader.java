@@ -11,6 +11,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import dev.enas.export.ModelMetadata;
+import dev.enas.export.RnnOnnxExporter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,9 +49,15 @@ final class SessionLoader {
     log.info("model serving on {}", tryCuda ? "CUDA device " + settings.gpuId() : "the CPU");
   }
 
-  /** A session with what was read from it; the caller owns the session. */
+  /**
+   * A session with what was read from it; the caller owns the session.
+   *
+   * @param indexBounds inputs whose values index a table, with the table's size (see {@link
+   *     ModelVersion#indexBounds()})
+   */
   record Loaded(OrtSession session, List<TensorSpec> inputs, List<TensorSpec> outputs,
-      Map<String, String> metadata, List<String> classLabels, boolean batched) {}
+      Map<String, String> metadata, List<String> classLabels, boolean batched,
+      Map<String, Long> indexBounds) {}
 
   /** Why a model cannot be served, in words fit for a client. */
   static final class LoadFailure extends Exception {
@@ -136,7 +144,8 @@ final class SessionLoader {
       List<String> labels = classLabels(metadata.get(CLASS_LABELS));
       boolean batched = inputs.stream().allMatch(SessionLoader::dynamicFirstDimension)
           && outputs.stream().allMatch(SessionLoader::dynamicFirstDimension);
-      return new Loaded(session, inputs, outputs, Map.copyOf(metadata), labels, batched);
+      return new Loaded(session, inputs, outputs, Map.copyOf(metadata), labels, batched,
+          indexBounds(metadata, inputs));
     } catch (OrtException | RuntimeException | LoadFailure e) {
       try {
         session.close();
@@ -160,17 +169,22 @@ final class SessionLoader {
     for (NodeInfo node : nodes.values()) {
       if (!(node.getInfo() instanceof TensorInfo info)) {
         throw new LoadFailure(kind + " '" + node.getName() + "' is not a tensor ("
-            + node.getInfo() + "); enas serves FP32 tensors only");
+            + node.getInfo() + "); enas serves FP32 and INT64 tensors only");
       }
-      if (info.type != OnnxJavaType.FLOAT) {
+      String datatype;
+      if (info.type == OnnxJavaType.FLOAT) {
+        datatype = TensorSpec.FP32;
+      } else if (info.type == OnnxJavaType.INT64) {
+        datatype = TensorSpec.INT64;
+      } else {
         throw new LoadFailure(kind + " '" + node.getName() + "' holds " + info.type
-            + " elements; enas serves FP32 tensors only");
+            + " elements; enas serves FP32 and INT64 tensors only");
       }
       List<Long> shape = new ArrayList<>();
       for (long dim : info.getShape()) {
         shape.add(dim < 0 ? -1L : dim);
       }
-      out.add(new TensorSpec(node.getName(), TensorSpec.FP32, shape));
+      out.add(new TensorSpec(node.getName(), datatype, shape));
     }
     return out;
   }
@@ -180,16 +194,41 @@ final class SessionLoader {
    * not a JSON array of strings; a bad entry costs the labels, never the model.
    */
   static List<String> classLabels(String json) {
+    return strings(CLASS_LABELS, json);
+  }
+
+  /**
+   * A language model exported by enas takes token ids that index its vocabulary. ONNX Runtime's
+   * Gather fails on an id past the end, which would reach the client as a fault of the model, and
+   * quietly takes a negative id as counting from the end; knowing the bound lets a request be
+   * refused as the client's error instead. Empty for any other model, or when the vocabulary
+   * entry cannot be read.
+   */
+  static Map<String, Long> indexBounds(Map<String, String> metadata, List<TensorSpec> inputs) {
+    boolean languageModel = ModelMetadata.Kind.LANGUAGE_MODEL.value()
+        .equals(metadata.get(ModelMetadata.MODEL_KIND));
+    boolean tokenIds = inputs.stream().anyMatch(input -> input.name()
+        .equals(RnnOnnxExporter.TOKEN_IDS) && input.datatype().equals(TensorSpec.INT64));
+    if (!languageModel || !tokenIds) {
+      return Map.of();
+    }
+    List<String> vocabulary =
+        strings(ModelMetadata.VOCABULARY, metadata.get(ModelMetadata.VOCABULARY));
+    return vocabulary.isEmpty()
+        ? Map.of() : Map.of(RnnOnnxExporter.TOKEN_IDS, (long) vocabulary.size());
+  }
+
+  /** A metadata entry that is a JSON array of strings, or an empty list with a warning. */
+  private static List<String> strings(String key, String json) {
     if (json == null || json.isBlank()) {
       return List.of();
     }
     try {
-      return List.copyOf(ConfigFactory.parseString("{\"labels\":" + json + "}",
+      return List.copyOf(ConfigFactory.parseString("{\"values\":" + json + "}",
               ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON))
-          .getStringList("labels"));
+          .getStringList("values"));
     } catch (ConfigException e) {
-      log.warn("ignoring the model's {}: not a JSON array of strings ({})", CLASS_LABELS,
-          e.getMessage());
+      log.warn("ignoring the model's {}: not a JSON array of strings ({})", key, e.getMessage());
       return List.of();
     }
   }

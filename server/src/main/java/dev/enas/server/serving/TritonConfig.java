@@ -52,7 +52,7 @@ final class TritonConfig {
       List<Long> dims = batched ? tensor.shape().subList(1, tensor.shape().size()) : tensor.shape();
       out.append("  {\n")
           .append("    name: ").append(quote(tensor.name())).append('\n')
-          .append("    data_type: TYPE_FP32\n");
+          .append("    data_type: ").append(dataType(tensor.datatype())).append('\n');
       if (dims.isEmpty()) {
         // Triton wants at least one dimension: a scalar per batch item is [1] reshaped to [].
         out.append("    dims: [ 1 ]\n    reshape: { shape: [ ] }\n");
@@ -66,6 +66,15 @@ final class TritonConfig {
       out.append(i + 1 < tensors.size() ? "  },\n" : "  }\n");
     }
     out.append("]\n");
+  }
+
+  /** Triton's name of an element type: the protocol's name after TYPE_ (FP32, INT64). */
+  private static String dataType(String datatype) {
+    return switch (datatype) {
+      case TensorSpec.FP32 -> "TYPE_FP32";
+      case TensorSpec.INT64 -> "TYPE_INT64";
+      default -> throw new IllegalArgumentException("no Triton data type for " + datatype);
+    };
   }
 
   /** Whether enas may write the file: it is absent or enas wrote it. */

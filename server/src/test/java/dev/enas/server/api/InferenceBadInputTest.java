@@ -42,6 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class InferenceBadInputTest {
   private static final TestModels.Classifier CLASSIFIER = TestModels.Classifier.of(4, 31);
+  private static final TestModels.LanguageModel LANGUAGE_MODEL =
+      TestModels.LanguageModel.of("rnn: 0 | 0 1", 20, 8, 5);
   private static final int MAX_BATCH = 4;
   private static Path folder;
   private static InferenceTestServer test;
@@ -52,6 +54,7 @@ class InferenceBadInputTest {
     test = InferenceTestServer.start(folder, Duration.ZERO, MAX_BATCH);
     test.repository.publish("fashion", CLASSIFIER.bytes(), Map.of());
     test.repository.publish("adder", TestModels.adder(), Map.of());
+    test.repository.publish("sonnets", LANGUAGE_MODEL.bytes(), Map.of());
   }
 
   @AfterAll
@@ -98,6 +101,19 @@ class InferenceBadInputTest {
       request.getInputsBuilder(0).addShape(dim);
     }
     return request;
+  }
+
+  /** A step of the language model for two sequences, from a zero hidden state. */
+  private static ModelInferRequest.Builder sonnets(long... tokens) {
+    return InferenceTestServer.step("sonnets", tokens, new float[tokens.length * 8]);
+  }
+
+  /** The same with both inputs as raw bytes, the token ids as given. */
+  private static ModelInferRequest.Builder sonnetsRaw(com.google.protobuf.ByteString tokens) {
+    ModelInferRequest.Builder request = sonnets(1, 2);
+    request.getInputsBuilder(0).clearContents();
+    request.getInputsBuilder(1).clearContents();
+    return request.addRawInputContents(tokens).addRawInputContents(raw(new float[16]));
   }
 
   private static Arguments infer(String field, Status.Code code, String describe,
@@ -165,6 +181,37 @@ class InferenceBadInputTest {
             .addInputs(adderInput("a", 2)).addRawInputContents(raw(new float[8]))));
     cases.add(infer("inputs[1].shape[0]", invalid, "inputs of different batch sizes",
         () -> adder(2, 3)));
+    cases.add(infer("inputs[0].datatype", invalid, "token ids sent as FP32",
+        () -> { ModelInferRequest.Builder r = sonnets(1, 2); r.getInputsBuilder(0)
+            .setDatatype("FP32"); return r; }));
+    cases.add(infer("inputs[1].datatype", invalid, "a hidden state sent as INT64",
+        () -> { ModelInferRequest.Builder r = sonnets(1, 2); r.getInputsBuilder(1)
+            .setDatatype("INT64"); return r; }));
+    cases.add(infer("inputs[0].contents.fp32_contents", invalid,
+        "token ids in the float field",
+        () -> { ModelInferRequest.Builder r = sonnets(1, 2); r.getInputsBuilder(0)
+            .getContentsBuilder().clearInt64Contents().addFp32Contents(1).addFp32Contents(2);
+          return r; }));
+    cases.add(infer("inputs[0].contents.int64_contents", invalid,
+        "fewer token ids than the shape holds",
+        () -> { ModelInferRequest.Builder r = sonnets(1, 2); r.getInputsBuilder(0)
+            .getContentsBuilder().clearInt64Contents().addInt64Contents(1); return r; }));
+    cases.add(infer("inputs[0].contents.int64_contents", invalid,
+        "a token id past the vocabulary", () -> sonnets(3, 20)));
+    cases.add(infer("inputs[0].contents.int64_contents", invalid,
+        "a negative token id", () -> sonnets(-1, 3)));
+    cases.add(infer("raw_input_contents[0]", invalid, "raw token ids of four bytes each",
+        () -> sonnetsRaw(raw(new float[2]))));
+    cases.add(infer("raw_input_contents[0]", invalid, "a raw token id past the vocabulary",
+        () -> sonnetsRaw(raw(new long[] {0, 1L << 40}))));
+    cases.add(infer("inputs[1].shape[0]", invalid, "a hidden state for another batch size",
+        () -> InferenceTestServer.step("sonnets", new long[] {1, 2}, new float[16]).setInputs(1,
+            InferInputTensor.newBuilder().setName("hidden").setDatatype("FP32")
+                .addAllShape(List.of(1L, 8L)).setContents(
+                    dev.enas.proto.inference.InferTensorContents.newBuilder()
+                        .addAllFp32Contents(java.util.Collections.nCopies(8, 0f))))));
+    cases.add(infer("inputs[1].shape[1]", invalid, "a hidden state of the wrong width",
+        () -> InferenceTestServer.step("sonnets", new long[] {1, 2}, new float[18])));
     cases.add(infer("outputs[0].name", invalid, "an output the model does not have",
         () -> fashion().addOutputs(InferRequestedOutputTensor.newBuilder().setName("scores"))));
     cases.add(infer("outputs[1].name", invalid, "the same output twice",

@@ -166,6 +166,72 @@ class InferenceServiceTest {
     assertClose(output(both, 1), V1.logits(pixels));
   }
 
+  /**
+   * A client generates with a language model through ModelInfer alone: INT64 token ids and the
+   * FP32 hidden state in, next_hidden fed back, the most probable word as the next token. Steps
+   * alternate typed and raw contents; every step matches the reference within 1e-4.
+   */
+  @Test
+  void aLanguageModelGeneratesTokenByTokenWithInt64TokenIds() throws IOException {
+    TestModels.LanguageModel lm =
+        TestModels.LanguageModel.of("rnn: 2 | 0 0 | 0 1 | 2 3", 31, 12, 9);
+    start(Duration.ZERO).repository.publish("sonnets", lm.bytes(), Map.of());
+
+    ModelMetadataResponse metadata =
+        test.stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("sonnets").build());
+    assertThat(metadata.getInputsList()).extracting(
+            ModelMetadataResponse.TensorMetadata::getName,
+            ModelMetadataResponse.TensorMetadata::getDatatype,
+            ModelMetadataResponse.TensorMetadata::getShapeList)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("token_ids", "INT64", List.of(-1L)),
+            org.assertj.core.groups.Tuple.tuple("hidden", "FP32", List.of(-1L, 12L)));
+    assertThat(metadata.getParametersMap().get("vocabulary").getStringParam())
+        .startsWith("[\"w0\",\"w1\",");
+
+    long[] tokens = {4, 17};
+    float[] hidden = new float[2 * 12];
+    double[] expectedHidden = new double[2 * 12];
+    for (int step = 0; step < 20; step++) {
+      ModelInferRequest.Builder request = InferenceTestServer.step("sonnets", tokens, hidden);
+      if (step % 2 == 1) {
+        request.getInputsBuilder(0).clearContents();
+        request.getInputsBuilder(1).clearContents();
+        request.addRawInputContents(raw(tokens)).addRawInputContents(raw(hidden));
+      }
+      ModelInferResponse response = test.stub.modelInfer(request.build());
+
+      assertThat(response.getOutputsList()).extracting(o -> o.getName(), o -> o.getDatatype(),
+              o -> o.getShapeList())
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("logits", "FP32", List.of(2L, 31L)),
+              org.assertj.core.groups.Tuple.tuple("probabilities", "FP32", List.of(2L, 31L)),
+              org.assertj.core.groups.Tuple.tuple("next_hidden", "FP32", List.of(2L, 12L)));
+      var expected = lm.step(new int[] {(int) tokens[0], (int) tokens[1]}, expectedHidden);
+      float[] logits = output(response, 0);
+      hidden = output(response, 2);
+      for (int i = 0; i < logits.length; i++) {
+        assertThat((double) logits[i]).as("step %d logit %d", step, i)
+            .isCloseTo(expected.logits()[i], within(1e-4));
+      }
+      for (int i = 0; i < hidden.length; i++) {
+        assertThat((double) hidden[i]).as("step %d unit %d", step, i)
+            .isCloseTo(expected.hidden()[i], within(1e-4));
+      }
+      expectedHidden = expected.hidden();
+      float[] probabilities = output(response, 1);
+      for (int b = 0; b < 2; b++) {
+        int best = 0;
+        for (int v = 1; v < 31; v++) {
+          if (probabilities[b * 31 + v] > probabilities[b * 31 + best]) {
+            best = v;
+          }
+        }
+        tokens[b] = best;
+      }
+    }
+  }
+
   @Test
   void aModelWithTwoInputsTakesThemInAnyOrder() throws IOException {
     start(Duration.ZERO).repository.publish("adder", TestModels.adder(), Map.of());

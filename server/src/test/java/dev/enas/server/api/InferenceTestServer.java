@@ -71,6 +71,32 @@ final class InferenceTestServer implements AutoCloseable {
     return com.google.protobuf.ByteString.copyFrom(bytes.array());
   }
 
+  /** 64-bit integers as little-endian bytes, the raw form of an INT64 tensor. */
+  static com.google.protobuf.ByteString raw(long[] values) {
+    ByteBuffer bytes = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asLongBuffer().put(values);
+    return com.google.protobuf.ByteString.copyFrom(bytes.array());
+  }
+
+  /**
+   * A request for one step of a language model published by {@link TestModels.LanguageModel}:
+   * the token ids in int64_contents and the hidden state in fp32_contents.
+   */
+  static ModelInferRequest.Builder step(String model, long[] tokens, float[] hidden) {
+    ModelInferRequest.InferInputTensor.Builder ids = ModelInferRequest.InferInputTensor
+        .newBuilder().setName("token_ids").setDatatype("INT64").addShape(tokens.length);
+    for (long token : tokens) {
+      ids.getContentsBuilder().addInt64Contents(token);
+    }
+    ModelInferRequest.InferInputTensor.Builder state = ModelInferRequest.InferInputTensor
+        .newBuilder().setName("hidden").setDatatype("FP32")
+        .addAllShape(List.of((long) tokens.length, (long) hidden.length / tokens.length));
+    for (float value : hidden) {
+      state.getContentsBuilder().addFp32Contents(value);
+    }
+    return ModelInferRequest.newBuilder().setModelName(model).addInputs(ids).addInputs(state);
+  }
+
   /** The elements of raw output {@code index}. */
   static float[] output(ModelInferResponse response, int index) {
     FloatBuffer data = response.getRawOutputContents(index).asReadOnlyByteBuffer()

@@ -53,8 +53,8 @@ class ModelRepositoryTest {
 
   private static float[] run(ModelVersion version, float[] pixels) {
     try (ModelSession session = version.acquire().orElseThrow()) {
-      FloatBuffer out = session.run(images(pixels), List.of(TestModels.PROBABILITIES))
-          .get(TestModels.PROBABILITIES).data();
+      FloatBuffer out = ((FloatTensor) session.run(images(pixels),
+          List.of(TestModels.PROBABILITIES)).get(TestModels.PROBABILITIES)).data();
       float[] values = new float[out.remaining()];
       out.get(values);
       return values;
@@ -102,6 +102,79 @@ class ModelRepositoryTest {
     for (int i = 0; i < expected.length; i++) {
       assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
     }
+  }
+
+  /**
+   * A language model's step takes INT64 token ids beside the FP32 hidden state: both are served,
+   * the config tells Triton their types (the token ids one scalar per batch item), and the token
+   * ids are known to index the vocabulary.
+   */
+  @Test
+  void aLanguageModelWithInt64TokenIdsIsServedStepByStep() throws IOException {
+    TestModels.LanguageModel lm = TestModels.LanguageModel.of("rnn: 0 | 0 1 | 1 3", 27, 9, 4);
+    ModelVersion version = open().publish("sonnets", lm.bytes(), Map.of());
+
+    assertThat(version.inputs()).containsExactly(
+        new TensorSpec("token_ids", "INT64", List.of(-1L)),
+        new TensorSpec("hidden", "FP32", List.of(-1L, 9L)));
+    assertThat(version.outputs()).containsExactly(
+        new TensorSpec("logits", "FP32", List.of(-1L, 27L)),
+        new TensorSpec("probabilities", "FP32", List.of(-1L, 27L)),
+        new TensorSpec("next_hidden", "FP32", List.of(-1L, 9L)));
+    assertThat(version.batched()).isTrue();
+    assertThat(version.indexBounds()).containsExactly(Map.entry("token_ids", 27L));
+    assertThat(version.classLabels()).isEmpty();
+    assertThat(version.parameters()).containsEntry("model_kind", "language_model")
+        .containsEntry("hidden_size", "9");
+    String config = Files.readString(folder.resolve("sonnets/config.pbtxt"));
+    assertThat(config).contains("max_batch_size: 8");
+    assertThat(config.replaceAll("\\s+", " "))
+        .contains("name: \"token_ids\" data_type: TYPE_INT64 dims: [ 1 ] reshape: { shape: [ ] }")
+        .contains("name: \"hidden\" data_type: TYPE_FP32 dims: [ 9 ]")
+        .contains("name: \"next_hidden\" data_type: TYPE_FP32 dims: [ 9 ]");
+
+    int[][] sequences = {{3, 0, 26, 5, 5}, {1, 2, 3, 4, 25}};
+    float[] state = new float[2 * 9];
+    double[] expectedState = new double[2 * 9];
+    try (ModelSession session = version.acquire().orElseThrow()) {
+      for (int t = 0; t < sequences[0].length; t++) {
+        int[] tokens = {sequences[0][t], sequences[1][t]};
+        Map<String, Tensor> out = session.run(Map.of(
+                "token_ids", new LongTensor(new long[] {2},
+                    java.nio.LongBuffer.wrap(new long[] {tokens[0], tokens[1]})),
+                "hidden", new FloatTensor(new long[] {2, 9}, FloatBuffer.wrap(state))),
+            List.of("next_hidden", "logits"));
+        assertThat(out.keySet()).containsExactly("next_hidden", "logits");
+        var expected = lm.step(tokens, expectedState);
+        float[] logits = floats(out.get("logits"));
+        state = floats(out.get("next_hidden"));
+        for (int i = 0; i < logits.length; i++) {
+          assertThat((double) logits[i]).isCloseTo(expected.logits()[i], within(1e-4));
+        }
+        for (int i = 0; i < state.length; i++) {
+          assertThat((double) state[i]).isCloseTo(expected.hidden()[i], within(1e-4));
+        }
+        expectedState = expected.hidden();
+      }
+    }
+  }
+
+  @Test
+  void aModelOfAnotherElementTypeIsNotReadyAndSaysWhy() throws IOException {
+    TestModels.place(folder, "doubles", 1, TestModels.float64Identity());
+    open();
+
+    ModelVersion version = repository.model("doubles").orElseThrow().defaultVersion();
+    assertThat(version.ready()).isFalse();
+    assertThat(version.reason()).contains("input 'x' holds DOUBLE elements")
+        .contains("FP32 and INT64 tensors only");
+  }
+
+  private static float[] floats(Tensor tensor) {
+    FloatBuffer data = ((FloatTensor) tensor).data();
+    float[] values = new float[data.remaining()];
+    data.get(values);
+    return values;
   }
 
   @Test

@@ -10,10 +10,19 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import dev.enas.export.ModelMetadata;
+import dev.enas.export.RnnOnnxExporter;
+import dev.enas.space.RnnArchitecture;
+import dev.enas.space.RnnSpace;
+import dev.enas.supernet.RnnReference;
+import dev.enas.supernet.RnnWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
 
@@ -115,6 +124,81 @@ public final class TestModels {
     }
   }
 
+  /**
+   * One step of a recurrent language model as {@code RnnOnnxExporter} writes it: token_ids INT64
+   * [batch] and hidden FP32 [batch, H] in; logits, probabilities and next_hidden out. The words
+   * are "w0", "w1", ...; {@link #step} is the reference arithmetic.
+   */
+  public record LanguageModel(RnnArchitecture cell, RnnWeights weights) {
+    /** A model of the given cell encoding with weights drawn from the seed. */
+    public static LanguageModel of(String cell, int vocabulary, int hidden, long seed) {
+      RnnArchitecture architecture = RnnSpace.parseAnySize(cell);
+      return new LanguageModel(
+          architecture, randomWeights(architecture, vocabulary, hidden, new Random(seed)));
+    }
+
+    public int vocabulary() {
+      return weights.vocabulary();
+    }
+
+    public int hidden() {
+      return weights.hidden();
+    }
+
+    /** The serialized ONNX model, with the provenance a search would give it. */
+    public byte[] bytes() {
+      List<String> words = new ArrayList<>();
+      for (int i = 0; i < weights.vocabulary(); i++) {
+        words.add("w" + i);
+      }
+      Map<String, String> metadata = new LinkedHashMap<>();
+      metadata.put(ModelMetadata.SEARCH_ID, "test");
+      metadata.put(ModelMetadata.SEED, "1");
+      metadata.put(ModelMetadata.SPEC, "space=rnn");
+      metadata.put(ModelMetadata.DATASET, "random tokens");
+      metadata.put(ModelMetadata.TEST_PERPLEXITY, "20.5");
+      metadata.put(ModelMetadata.BUILD_VERSION, "test");
+      return RnnOnnxExporter.toBytes(RnnOnnxExporter.export(cell, weights, words, metadata));
+    }
+
+    /** One step of the reference, in double precision. */
+    public RnnReference.Step step(int[] tokens, double[] hidden) {
+      return RnnReference.step(cell, weights, tokens, hidden);
+    }
+  }
+
+  /** A random recurrent cell of {@code nodes} nodes: inputs and activations uniform. */
+  public static RnnArchitecture randomCell(int nodes, Random random) {
+    StringBuilder text = new StringBuilder("rnn: ").append(random.nextInt(4));
+    for (int l = 1; l < nodes; l++) {
+      text.append(" | ").append(random.nextInt(l)).append(' ').append(random.nextInt(4));
+    }
+    return new RnnSpace(nodes).parse(text.toString());
+  }
+
+  /**
+   * Weights of the cell with pre-activations of order one, so that every activation works away
+   * from zero and the gates neither open nor close fully.
+   */
+  public static RnnWeights randomWeights(RnnArchitecture cell, int vocabulary, int hidden,
+      Random random) {
+    float[][] nodes = new float[cell.nodes()][];
+    for (int l = 1; l < cell.nodes(); l++) {
+      nodes[l] = uniform(random, hidden * 2 * hidden, 1.5 / Math.sqrt(hidden));
+    }
+    return new RnnWeights(vocabulary, hidden, uniform(random, vocabulary * hidden, 1.0),
+        uniform(random, vocabulary, 0.5),
+        uniform(random, 4 * hidden * hidden, 1.5 / Math.sqrt(2 * hidden)), nodes);
+  }
+
+  private static float[] uniform(Random random, int size, double bound) {
+    float[] out = new float[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = (float) ((2 * random.nextDouble() - 1) * bound);
+    }
+    return out;
+  }
+
   /** Two inputs a and b of shape [batch, 4], one output sum = a + b. */
   public static byte[] adder() {
     GraphProto graph = GraphProto.newBuilder()
@@ -123,6 +207,22 @@ public final class TestModels {
         .addInput(tensor("b", -1, 4))
         .addOutput(tensor("sum", -1, 4))
         .addNode(node("Add", List.of("a", "b"), "sum", null))
+        .build();
+    return model(graph, null);
+  }
+
+  /** One input x of float64 [batch, 2] passed through to y: an element type enas does not serve. */
+  public static byte[] float64Identity() {
+    int float64 = TensorProto.DataType.DOUBLE.getNumber();
+    GraphProto graph = GraphProto.newBuilder()
+        .setName("float64")
+        .addInput(tensor("x", -1, 2).toBuilder().setType(TypeProto.newBuilder().setTensorType(
+            TypeProto.Tensor.newBuilder().setElemType(float64)
+                .setShape(tensor("x", -1, 2).getType().getTensorType().getShape()))))
+        .addOutput(tensor("y", -1, 2).toBuilder().setType(TypeProto.newBuilder().setTensorType(
+            TypeProto.Tensor.newBuilder().setElemType(float64)
+                .setShape(tensor("y", -1, 2).getType().getTensorType().getShape()))))
+        .addNode(node("Identity", List.of("x"), "y", null))
         .build();
     return model(graph, null);
   }
