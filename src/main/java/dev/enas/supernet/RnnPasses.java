@@ -230,7 +230,7 @@ final class RnnPasses {
    * Draws the window's locked masks: for each sequence, one keep-or-drop per distinct word (in
    * order of first appearance), then one per input unit, then one per output unit.
    */
-  private RnnCell.Masks drawMasks(TokenBatch batch) {
+  RnnCell.Masks drawMasks(TokenBatch batch) {
     int b = batch.batchSize();
     int steps = batch.steps();
     int h = spec.hidden();
