@@ -48,6 +48,16 @@ final class ParamStore implements AutoCloseable {
     return weight(name, shape, data);
   }
 
+  /** A trainable tensor drawn uniformly from [-range, range). */
+  Param uniform(String name, double range, long... shape) {
+    SplittableRandom random = new SplittableRandom(mix(seed, name));
+    float[] data = new float[size(shape)];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) ((2 * random.nextDouble() - 1) * range);
+    }
+    return weight(name, shape, data);
+  }
+
   /** A trainable tensor filled with one value (batch-norm scale and shift, linear bias). */
   Param constantWeight(String name, float fill, long... shape) {
     float[] data = new float[size(shape)];

@@ -18,7 +18,7 @@ final class Steps {
    * PyTorch allows one gradient collector per process; networks of different searches in one JVM
    * take turns here instead of failing (the device executor serializes them in the server anyway).
    */
-  private static final Object AUTOGRAD = new Object();
+  static final Object AUTOGRAD = new Object();
 
   private Steps() {}
 
