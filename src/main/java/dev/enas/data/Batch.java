@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param labels {@code size} class indices
  * @param size number of examples, at least 1
  */
-public record Batch(float[] images, int[] labels, int size, int channels, int height, int width) {
+public record Batch(float[] images, int[] labels, int size, int channels, int height, int width)
+    implements MiniBatch {
 
   /** Checks that the arrays match the stated shape. */
   public Batch {

@@ -31,7 +31,7 @@ import java.util.zip.ZipException;
 public final class PtbTextReader {
 
   /** The setting that bounds the vocabulary, named in the error when a training file exceeds it. */
-  public static final String MAX_VOCABULARY_FIELD = "data.maxVocabulary";
+  public static final String MAX_VOCABULARY_FIELD = "languageModel.maxVocabulary";
 
   // Leaves headroom below the largest array the JVM will allocate.
   private static final int MAX_TOKENS = Integer.MAX_VALUE - 8;

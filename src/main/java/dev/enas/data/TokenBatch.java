@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param steps tokens per row, the truncated back-propagation-through-time length, at least 1
  * @param startsPass true for the first window of each pass over the data: carried state must be reset
  */
-public record TokenBatch(int[] inputs, int[] targets, int batchSize, int steps, boolean startsPass) {
+public record TokenBatch(int[] inputs, int[] targets, int batchSize, int steps, boolean startsPass)
+    implements MiniBatch {
 
   /** Checks that the arrays match the stated shape. */
   public TokenBatch {

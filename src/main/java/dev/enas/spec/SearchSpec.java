@@ -16,6 +16,7 @@ import java.util.List;
  * @param derive choice of the final child
  * @param retrain retraining of the final child from scratch
  * @param seed seeds every random choice; the same seed on the same machine repeats the search
+ * @param languageModel settings only the rnn space reads (BPTT length, dropout, vocabulary bound)
  */
 public record SearchSpec(
     SpaceSpec space,
@@ -25,7 +26,15 @@ public record SearchSpec(
     ControllerSpec controller,
     DeriveSpec derive,
     RetrainSpec retrain,
-    long seed) {
+    long seed,
+    LanguageModelSpec languageModel) {
+
+  /** A spec with the default language-model section (which the convolutional spaces ignore). */
+  public SearchSpec(SpaceSpec space, DataSpec data, ChildSpec child, TrainingSpec shared,
+      ControllerSpec controller, DeriveSpec derive, RetrainSpec retrain, long seed) {
+    this(space, data, child, shared, controller, derive, retrain, seed,
+        LanguageModelSpec.defaults());
+  }
 
   /**
    * The paper's settings for a space ("macro" or "micro") on a CIFAR-sized task: 310 and 150
@@ -33,9 +42,12 @@ public record SearchSpec(
    */
   public static SearchSpec defaults(String kind) {
     boolean macro = "macro".equals(kind);
+    if ("rnn".equals(kind)) {
+      return rnnDefaults();
+    }
     if (!macro && !"micro".equals(kind)) {
       throw new SpecException(List.of(new FieldViolation(
-          "space.kind", "must be 'macro' or 'micro', was '" + kind + "'")));
+          "space.kind", "must be 'macro', 'micro' or 'rnn', was '" + kind + "'")));
     }
     double decay = macro ? 2.5e-4 : 1e-4;
     TrainingSpec searchTraining = new TrainingSpec(
@@ -52,6 +64,52 @@ public record SearchSpec(
         new RetrainSpec(new ChildSpec(macro ? 96 : 36, 5, macro ? 128 : 96, 0.1),
             finalTraining, 16),
         1);
+  }
+
+  /**
+   * The paper's Penn Treebank search, sized for the embedded sonnets: a 12-node cell of hidden size
+   * 200, batch 64, BPTT 35, plain SGD at learning rate 20 with gradient clipping 0.25; the
+   * controller's PTB settings; retraining at hidden size 400. The learning rate stays constant
+   * (the cosine schedule's top and bottom are equal).
+   */
+  private static SearchSpec rnnDefaults() {
+    TrainingSpec search = new TrainingSpec(150, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10);
+    TrainingSpec retrain = new TrainingSpec(40, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10);
+    return new SearchSpec(
+        SpaceSpec.rnn(12),
+        DataSpec.sonnets(),
+        new ChildSpec(200, 1, 64, 0.25),
+        search,
+        ControllerSpec.rnnDefaults(),
+        new DeriveSpec(100, 5),
+        new RetrainSpec(new ChildSpec(400, 1, 64, 0.25), retrain, 0),
+        1,
+        LanguageModelSpec.defaults());
+  }
+
+  /**
+   * A recurrent-cell search on the embedded sonnets that finishes in a few minutes on two CPU
+   * cores: an 8-node cell of hidden size 64, batch 32, BPTT 35, 6 search epochs with 10 controller
+   * updates of 5 children each, retraining at hidden size 128 for 6 epochs.
+   */
+  public static SearchSpec rnnDemo() {
+    SearchSpec d = rnnDefaults();
+    ControllerSpec c = d.controller();
+    ControllerSpec controller = new ControllerSpec(c.kind(), c.hiddenSize(), c.lstmLayers(),
+        c.learningRate(), c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
+        0.95, c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(), c.adamEpsilon(),
+        c.initRange(), 10, 5);
+    return new SearchSpec(
+        SpaceSpec.rnn(8),
+        DataSpec.sonnets(),
+        new ChildSpec(64, 1, 32, 0.25),
+        new TrainingSpec(6, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10),
+        controller,
+        new DeriveSpec(30, 5),
+        new RetrainSpec(new ChildSpec(128, 1, 32, 0.25),
+            new TrainingSpec(6, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10), 0),
+        1,
+        LanguageModelSpec.defaults());
   }
 
   /**
@@ -90,6 +148,20 @@ public record SearchSpec(
         c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(), c.baselineDecay(),
         c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(), c.adamEpsilon(),
         c.initRange(), 2, 3);
+    if ("rnn".equals(kind)) {
+      // 4-node cells of hidden size 8 on the first 2,000 tokens of the sonnets, BPTT 10.
+      TrainingSpec training = new TrainingSpec(2, 4, 20, 20, 1, 1, 0, 1e-7, 0.25, 3);
+      return new SearchSpec(
+          SpaceSpec.rnn(4),
+          new DataSpec(DataSpec.SONNETS, 0.1, 2000),
+          new ChildSpec(8, 1, 4, 0),
+          training,
+          controller,
+          new DeriveSpec(6, 3),
+          new RetrainSpec(new ChildSpec(8, 1, 4, 0), training, 0),
+          seed,
+          new LanguageModelSpec(10, 0, 0, 50_000));
+    }
     return new SearchSpec(
         "macro".equals(kind) ? SpaceSpec.macro(3) : SpaceSpec.micro(2),
         new DataSpec(DataSpec.EMBEDDED, 0.2, 400),
@@ -106,9 +178,9 @@ public record SearchSpec(
   public List<FieldViolation> violations() {
     List<FieldViolation> out = new ArrayList<>();
     if (space == null || data == null || child == null || shared == null || controller == null
-        || derive == null || retrain == null) {
+        || derive == null || retrain == null || languageModel == null) {
       out.add(new FieldViolation("spec", "every section (space, data, child, shared, controller,"
-          + " derive, retrain) must be present"));
+          + " derive, retrain, languageModel) must be present"));
       return out;
     }
     out.addAll(space.violations("space."));
@@ -118,6 +190,16 @@ public record SearchSpec(
     out.addAll(controller.violations("controller."));
     out.addAll(derive.violations("derive."));
     out.addAll(retrain.violations("retrain."));
+    out.addAll(languageModel.violations("languageModel."));
+    boolean rnn = "rnn".equals(space.kind());
+    if (rnn && !data.isText() && data.dataset() != null) {
+      out.add(new FieldViolation("data.dataset", "the rnn space models text: must be 'sonnets'"
+          + " or 'ptb:DIR', was '" + data.dataset() + "'"));
+    } else if (!rnn && data.isText()) {
+      out.add(new FieldViolation("data.dataset", "the " + space.kind() + " space classifies"
+          + " images: must be 'fashion-mnist', 'idx:DIR' or 'cifar10:DIR', was '"
+          + data.dataset() + "'"));
+    }
     return out;
   }
 

@@ -4,9 +4,11 @@ import dev.enas.space.Architecture;
 import dev.enas.space.MacroArchitecture;
 import dev.enas.space.MacroSpace;
 import dev.enas.spec.ChildSpec;
+import dev.enas.spec.LanguageModelSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.TrainingSpec;
 import dev.enas.supernet.NetworkSpec;
+import dev.enas.supernet.RnnNetworkSpec;
 import dev.enas.supernet.SgdSettings;
 
 /** Translates the search spec into the supernet package's network and optimiser settings. */
@@ -33,6 +35,17 @@ public final class Networks {
         : child.cellsPerStack();
     return new NetworkSpec(depth, child.channels(), data.classes(), data.train().channels(),
         data.train().height(), data.train().width(), (float) child.dropout(), true);
+  }
+
+  /**
+   * A recurrent language model of the corpus's vocabulary at the width of {@code network.channels},
+   * with the output dropout of {@code network.dropout} and the other two of {@code languageModel}.
+   */
+  public static RnnNetworkSpec rnnNetwork(ChildSpec network, LanguageModelSpec languageModel,
+      SearchData data) {
+    return new RnnNetworkSpec(data.corpus().vocabulary().size(), network.channels(),
+        (float) languageModel.embeddingDropout(), (float) languageModel.inputDropout(),
+        (float) network.dropout());
   }
 
   public static SgdSettings sgd(TrainingSpec training) {

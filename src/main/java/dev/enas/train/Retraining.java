@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * can interleave other searches between steps; {@link #run} drives it to the end in one call.
  * Owns the network and its batch iterator, released by {@link #close()}.
  */
-public final class Retraining implements AutoCloseable {
+public final class Retraining implements Retrainer {
   private final SearchData data;
   private final RetrainSpec retrain;
   private final CosineSchedule schedule;
@@ -36,8 +36,22 @@ public final class Retraining implements AutoCloseable {
   private int nonFiniteInARow;
   private double validationAccuracy = Double.NaN;
 
-  /** The retrained network's figures. */
-  public record Result(double testAccuracy, double validationAccuracy, long parameters) {}
+  /**
+   * The retrained network's figures: accuracies for an image classifier, perplexities for a
+   * language model; the figures that do not apply are NaN.
+   */
+  public record Result(double testAccuracy, double validationAccuracy, long parameters,
+      double testPerplexity, double validationPerplexity) {
+    /** An image classifier's figures. */
+    public Result(double testAccuracy, double validationAccuracy, long parameters) {
+      this(testAccuracy, validationAccuracy, parameters, Double.NaN, Double.NaN);
+    }
+
+    /** A language model's figures. */
+    public static Result perplexities(double test, double validation, long parameters) {
+      return new Result(Double.NaN, Double.NaN, parameters, test, validation);
+    }
+  }
 
   public Retraining(Architecture architecture, SearchData data, SearchSpec spec) {
     this.data = data;
@@ -88,10 +102,12 @@ public final class Retraining implements AutoCloseable {
     return run(architecture, data, spec, events, checkpoint, network -> { });
   }
 
+  @Override
   public int epochs() {
     return retrain.training().epochs();
   }
 
+  @Override
   public int stepsPerEpoch() {
     return stepsPerEpoch;
   }
@@ -102,6 +118,7 @@ public final class Retraining implements AutoCloseable {
    * @throws IllegalStateException after {@code retrain.training.maxNonFiniteSteps} steps in a
    *     row with a NaN or infinite loss
    */
+  @Override
   public StepResult step(int epoch, int stepInEpoch) {
     Batch batch = batches.next();
     double lr = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
@@ -120,6 +137,7 @@ public final class Retraining implements AutoCloseable {
   }
 
   /** Closes an epoch: validation accuracy, and the epoch's mean training loss and accuracy. */
+  @Override
   public SearchEvent.FinalTrainingProgress endEpoch(int epoch) {
     validationAccuracy = accuracy(data.validation());
     SearchEvent.FinalTrainingProgress progress = new SearchEvent.FinalTrainingProgress(epoch,
@@ -132,6 +150,7 @@ public final class Retraining implements AutoCloseable {
   }
 
   /** The test accuracy of the network as trained so far, with its size. */
+  @Override
   public Result test() {
     return new Result(accuracy(data.test()), validationAccuracy, network.trainableParameterCount());
   }

@@ -7,7 +7,10 @@ import dev.enas.data.IdxReader;
 import dev.enas.data.ImageDataset;
 import dev.enas.data.Normalization;
 import dev.enas.data.StratifiedSplit;
+import dev.enas.data.TextCorpus;
 import dev.enas.spec.DataSpec;
+import dev.enas.spec.LanguageModelSpec;
+import dev.enas.spec.SearchSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,18 +19,54 @@ import java.util.List;
 
 /**
  * The three disjoint parts a search uses: the training split (shared weights and retraining), the
- * validation split carved out of the training data (rewards and derivation), and the test set,
- * which only the final evaluation reads. Normalisation comes from the training split alone.
+ * validation split (rewards and derivation), and the test set, which only the final evaluation
+ * reads. For images the validation split is carved out of the training data and normalisation
+ * comes from the training split alone; a text corpus (the rnn space) brings its own three files
+ * and its vocabulary, and the image components are null.
  */
 public record SearchData(
     ImageDataset train,
     ImageDataset validation,
     ImageDataset test,
     Normalization normalization,
-    Augmentation augmentation) {
+    Augmentation augmentation,
+    TextCorpus corpus) {
 
-  /** Loads and splits the data a spec names; the split is seeded and stratified. */
+  /** Image data. */
+  public SearchData(ImageDataset train, ImageDataset validation, ImageDataset test,
+      Normalization normalization, Augmentation augmentation) {
+    this(train, validation, test, normalization, augmentation, null);
+  }
+
+  /** A text corpus for the rnn space. */
+  public static SearchData text(TextCorpus corpus) {
+    return new SearchData(null, null, null, null, null, java.util.Objects.requireNonNull(corpus));
+  }
+
+  /** Whether this is a text corpus (the rnn space) rather than images. */
+  public boolean isText() {
+    return corpus != null;
+  }
+
+  /** As {@link #load(DataSpec, long, int)} with the default vocabulary bound. */
   public static SearchData load(DataSpec spec, long seed) throws IOException {
+    return load(spec, seed, LanguageModelSpec.defaults().maxVocabulary());
+  }
+
+  /** Loads the data a search spec names: images, or a text corpus for the rnn space. */
+  public static SearchData load(SearchSpec spec) throws IOException {
+    return load(spec.data(), spec.seed(), spec.languageModel().maxVocabulary());
+  }
+
+  /**
+   * Loads the data a spec names. Images are split into training and validation, seeded and
+   * stratified; a corpus's vocabulary is built from its training file and may hold at most {@code
+   * maxVocabulary} words.
+   */
+  public static SearchData load(DataSpec spec, long seed, int maxVocabulary) throws IOException {
+    if (spec.isText()) {
+      return text(loadText(spec, maxVocabulary));
+    }
     ImageDataset fullTrain;
     ImageDataset test;
     Augmentation augmentation;
@@ -56,7 +95,8 @@ public record SearchData(
       augmentation = Augmentation.cifar10Search();
     } else {
       throw new IllegalArgumentException(
-          "data.dataset must be 'fashion-mnist', 'idx:DIR' or 'cifar10:DIR', was '" + dataset + "'");
+          "data.dataset must be 'fashion-mnist', 'idx:DIR', 'cifar10:DIR', 'sonnets' or 'ptb:DIR',"
+              + " was '" + dataset + "'");
     }
     if (spec.trainLimit() > 0 && spec.trainLimit() < fullTrain.size()) {
       // A stratified subset of the requested size: the "validation" side of a split by count.
@@ -67,6 +107,25 @@ public record SearchData(
     ImageDataset train = split.train();
     return new SearchData(train, split.validation(), test, Normalization.compute(train),
         augmentation);
+  }
+
+  private static TextCorpus loadText(DataSpec spec, int maxVocabulary) throws IOException {
+    TextCorpus corpus;
+    if (spec.dataset().equals(DataSpec.SONNETS)) {
+      corpus = EmbeddedData.sonnets();
+      if (corpus.vocabulary().size() > maxVocabulary) {
+        throw new IllegalArgumentException("languageModel.maxVocabulary: the sonnets' vocabulary has "
+            + corpus.vocabulary().size() + " words, over the bound of " + maxVocabulary);
+      }
+    } else {
+      corpus = TextCorpus.read(Path.of(spec.dataset().substring("ptb:".length())), maxVocabulary);
+    }
+    if (spec.trainLimit() > 0 && spec.trainLimit() < corpus.train().length) {
+      corpus = new TextCorpus(corpus.name() + "[" + spec.trainLimit() + " tokens]",
+          corpus.vocabulary(), java.util.Arrays.copyOf(corpus.train(), spec.trainLimit()),
+          corpus.validation(), corpus.test());
+    }
+    return corpus;
   }
 
   /** The plain or gzip file of an IDX name in a folder. */
@@ -81,7 +140,8 @@ public record SearchData(
         null, "data.dataset: no " + name + " or " + name + ".gz in " + dir);
   }
 
+  /** Classes of an image task, or the vocabulary size of a corpus (the model's outputs). */
   public int classes() {
-    return train.numClasses();
+    return isText() ? corpus.vocabulary().size() : train.numClasses();
   }
 }

@@ -11,18 +11,38 @@ public sealed interface SearchEvent {
   /** The search entered a new phase. */
   record PhaseChanged(Phase phase) implements SearchEvent {}
 
-  /** One shared-weight step trained a sampled child on one minibatch. */
-  record ChildTrained(int epoch, long step, String architecture, double loss, double learningRate)
-      implements SearchEvent {}
+  /**
+   * One shared-weight step trained a sampled child on one minibatch; {@code perplexity} is the
+   * language model's exp(loss) on it, NaN for the convolutional spaces.
+   */
+  record ChildTrained(int epoch, long step, String architecture, double loss, double learningRate,
+      double perplexity) implements SearchEvent {
+    /** A convolutional child's step, which has no perplexity. */
+    public ChildTrained(int epoch, long step, String architecture, double loss,
+        double learningRate) {
+      this(epoch, step, architecture, loss, learningRate, Double.NaN);
+    }
+  }
 
   /** A step's loss was NaN or infinite: its update was skipped and the search went on. */
   record StepSkipped(int epoch, long step, String architecture, String reason, int inARow)
       implements SearchEvent {}
 
-  /** The controller sampled a child and it was rewarded on a validation batch. */
+  /**
+   * The controller sampled a child and it was rewarded on a validation batch; {@code perplexity}
+   * is the validation perplexity the recurrent reward (80 / perplexity) encodes, NaN for the
+   * convolutional spaces.
+   */
   record ArchitectureSampled(
       int epoch, long policyVersion, String architecture, double reward, double logProbability,
-      double entropy, double baseline) implements SearchEvent {}
+      double entropy, double baseline, double perplexity) implements SearchEvent {
+    /** A convolutional child's reward, which has no perplexity. */
+    public ArchitectureSampled(int epoch, long policyVersion, String architecture, double reward,
+        double logProbability, double entropy, double baseline) {
+      this(epoch, policyVersion, architecture, reward, logProbability, entropy, baseline,
+          Double.NaN);
+    }
+  }
 
   /** The controller made one REINFORCE update from several rewarded children. */
   record ControllerUpdated(
@@ -44,14 +64,32 @@ public sealed interface SearchEvent {
     }
   }
 
-  /** An epoch of retraining the derived child from scratch ended. */
+  /**
+   * An epoch of retraining the derived child from scratch ended. A language model reports its
+   * validation perplexity, with NaN accuracies; an image classifier its accuracies, with a NaN
+   * perplexity.
+   */
   record FinalTrainingProgress(
-      int epoch, int epochs, double trainLoss, double trainAccuracy, double validationAccuracy)
-      implements SearchEvent {}
+      int epoch, int epochs, double trainLoss, double trainAccuracy, double validationAccuracy,
+      double validationPerplexity) implements SearchEvent {
+    /** An image classifier's epoch. */
+    public FinalTrainingProgress(int epoch, int epochs, double trainLoss, double trainAccuracy,
+        double validationAccuracy) {
+      this(epoch, epochs, trainLoss, trainAccuracy, validationAccuracy, Double.NaN);
+    }
+  }
 
-  /** The search succeeded: the derived child and its test accuracy. */
-  record Finished(String architecture, double testAccuracy, long parameters, double seconds)
-      implements SearchEvent {}
+  /**
+   * The search succeeded: the derived child and its test accuracy (image classifiers) or test
+   * perplexity (language models); the other figure is NaN.
+   */
+  record Finished(String architecture, double testAccuracy, long parameters, double seconds,
+      double testPerplexity) implements SearchEvent {
+    /** An image classifier's end. */
+    public Finished(String architecture, double testAccuracy, long parameters, double seconds) {
+      this(architecture, testAccuracy, parameters, seconds, Double.NaN);
+    }
+  }
 
   /** The search failed; the reason is meant for people. */
   record Failed(String reason) implements SearchEvent {}

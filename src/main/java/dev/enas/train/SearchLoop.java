@@ -9,7 +9,6 @@ import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.StepResult;
-import dev.enas.supernet.Supernet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -53,7 +52,7 @@ public final class SearchLoop {
   public SearchResult run() {
     long start = System.nanoTime();
     try {
-      SearchData data = SearchData.load(spec.data(), spec.seed());
+      SearchData data = SearchData.load(spec);
       return search(data, start);
     } catch (Cancelled c) {
       emit(new SearchEvent.PhaseChanged(Phase.CANCELLED));
@@ -73,8 +72,8 @@ public final class SearchLoop {
     Controller controller = Controllers.create(space, spec.controller(), spec.seed());
     Architecture derived;
     List<SearchEvent.Candidate> top;
-    try (Supernet supernet = Supernet.create(space, Networks.searchNetwork(spec, data),
-            Networks.sgd(spec.shared()), spec.seed());
+    boolean text = data.isText();
+    try (SharedModel model = SharedModel.create(spec, data);
         SharedTraining training = new SharedTraining(data, spec);
         RewardEvaluator evaluator = new RewardEvaluator(data, spec)) {
       int epochs = spec.shared().epochs();
@@ -88,13 +87,13 @@ public final class SearchLoop {
         for (int s = 0; s < training.stepsPerEpoch(); s++) {
           checkCancelled();
           Sample child = controller.sample();
-          SharedTraining.Outcome outcome = training.step(supernet, child.architecture(), epoch, s);
+          SharedTraining.Outcome outcome = training.step(model, child.architecture(), epoch, s);
           StepResult r = outcome.result();
           if (r.applied()) {
             lossSum += r.loss();
             lossCount++;
             emit(new SearchEvent.ChildTrained(epoch, outcome.step(), child.architecture().encode(),
-                r.loss(), outcome.learningRate()));
+                r.loss(), outcome.learningRate(), text ? Math.exp(r.loss()) : Double.NaN));
           } else {
             emit(new SearchEvent.StepSkipped(epoch, outcome.step(), child.architecture().encode(),
                 "loss or gradient is not finite (loss " + r.loss() + ")", outcome.inARow()));
@@ -114,7 +113,7 @@ public final class SearchLoop {
           for (int k = 0; k < spec.controller().childrenPerUpdate(); k++) {
             checkCancelled();
             Sample child = controller.sample();
-            double reward = evaluator.reward(supernet, child.architecture());
+            double reward = evaluator.reward(model, child.architecture());
             batch.add(new Reward(child, reward));
             rewardSum += reward;
             rewardCount++;
@@ -124,7 +123,7 @@ public final class SearchLoop {
             }
             emit(new SearchEvent.ArchitectureSampled(epoch, controller.policyVersion(),
                 child.architecture().encode(), reward, child.logProbability(), child.entropy(),
-                controller.baseline()));
+                controller.baseline(), text ? model.metricOf(reward) : Double.NaN));
           }
           UpdateResult update = controller.update(batch);
           emit(new SearchEvent.ControllerUpdated(epoch, update.policyVersion(), update.children(),
@@ -140,18 +139,28 @@ public final class SearchLoop {
       checkCancelled();
       emit(new SearchEvent.PhaseChanged(Phase.DERIVING));
       top = Derivation.derive(controller, spec.derive().samples(), spec.derive().topK(),
-          child -> evaluator.rewardOnFixedBatch(supernet, child), this::checkCancelled);
+          child -> evaluator.rewardOnFixedBatch(model, child), this::checkCancelled);
       emit(new SearchEvent.Derived(top, spec.derive().samples()));
       derived = space.parse(top.get(0).architecture());
     }
     emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
-    Retraining.Result retrained = Retraining.run(derived, data, spec, this::emit,
-        this::checkCancelled);
+    Retraining.Result retrained;
+    try (Retrainer retrainer = Retrainer.create(derived, data, spec)) {
+      for (int epoch = 0; epoch < retrainer.epochs(); epoch++) {
+        for (int s = 0; s < retrainer.stepsPerEpoch(); s++) {
+          checkCancelled();
+          retrainer.step(epoch, s);
+        }
+        emit(retrainer.endEpoch(epoch));
+      }
+      retrained = retrainer.test();
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     emit(new SearchEvent.Finished(derived.encode(), retrained.testAccuracy(),
-        retrained.parameters(), seconds));
-    return SearchResult.succeeded(derived.encode(), retrained.testAccuracy(), top, seconds);
+        retrained.parameters(), seconds, retrained.testPerplexity()));
+    return SearchResult.succeeded(derived.encode(), retrained.testAccuracy(),
+        retrained.testPerplexity(), top, seconds);
   }
 
   private void checkCancelled() {

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * How a search ended: its terminal phase, and for a successful one the derived child, its test
- * accuracy and the top candidates of the derivation.
+ * accuracy (image classifiers) or test perplexity (language models; the accuracy is then NaN) and
+ * the top candidates of the derivation.
  */
 public record SearchResult(
     Phase phase,
@@ -12,22 +13,24 @@ public record SearchResult(
     double testAccuracy,
     List<SearchEvent.Candidate> top,
     double seconds,
-    String reason) {
+    String reason,
+    double testPerplexity) {
 
   public SearchResult {
     top = List.copyOf(top);
   }
 
-  static SearchResult succeeded(
-      String architecture, double testAccuracy, List<SearchEvent.Candidate> top, double seconds) {
-    return new SearchResult(Phase.SUCCEEDED, architecture, testAccuracy, top, seconds, "");
+  static SearchResult succeeded(String architecture, double testAccuracy,
+      double testPerplexity, List<SearchEvent.Candidate> top, double seconds) {
+    return new SearchResult(
+        Phase.SUCCEEDED, architecture, testAccuracy, top, seconds, "", testPerplexity);
   }
 
   static SearchResult failed(String reason) {
-    return new SearchResult(Phase.FAILED, "", Double.NaN, List.of(), 0, reason);
+    return new SearchResult(Phase.FAILED, "", Double.NaN, List.of(), 0, reason, Double.NaN);
   }
 
   static SearchResult cancelled(String reason) {
-    return new SearchResult(Phase.CANCELLED, "", Double.NaN, List.of(), 0, reason);
+    return new SearchResult(Phase.CANCELLED, "", Double.NaN, List.of(), 0, reason, Double.NaN);
   }
 }

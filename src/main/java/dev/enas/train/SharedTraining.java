@@ -1,12 +1,11 @@
 package dev.enas.train;
 
-import dev.enas.data.Batch;
+import dev.enas.data.MiniBatch;
 import dev.enas.data.BatchIterator;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.CosineSchedule;
 import dev.enas.supernet.StepResult;
-import dev.enas.supernet.Supernet;
 
 /**
  * The schedule and the data of shared-weight training: one sampled child per minibatch of the
@@ -18,7 +17,7 @@ import dev.enas.supernet.Supernet;
  * <p>Owns its batch iterator (closed by {@link #close()}).
  */
 public final class SharedTraining implements AutoCloseable {
-  private final BatchIterator batches;
+  private final BatchSource batches;
   private final CosineSchedule schedule;
   private final int stepsPerEpoch;
   private long steps;
@@ -29,15 +28,18 @@ public final class SharedTraining implements AutoCloseable {
 
   public SharedTraining(SearchData data, SearchSpec spec) {
     this.schedule = Schedules.of(spec.shared());
-    this.batches = BatchIterator.builder(data.train(), spec.child().batchSize(), data.normalization())
-        .seed(spec.seed())
-        .endless()
-        .shuffle(true)
-        .dropLast(true)
-        .augmentation(data.augmentation())
-        .build();
+    this.batches = data.isText()
+        ? TextBatches.training(data, spec)
+        : BatchSource.of(BatchIterator.builder(data.train(), spec.child().batchSize(),
+                data.normalization())
+            .seed(spec.seed())
+            .endless()
+            .shuffle(true)
+            .dropLast(true)
+            .augmentation(data.augmentation())
+            .build());
     int perEpoch = spec.shared().stepsPerEpoch();
-    this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.batchesPerEpoch());
+    this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.perPass());
   }
 
   /** Minibatches per search epoch. */
@@ -45,8 +47,8 @@ public final class SharedTraining implements AutoCloseable {
     return stepsPerEpoch;
   }
 
-  /** The next training minibatch (normalised and augmented). */
-  public Batch nextBatch() {
+  /** The next training minibatch (images normalised and augmented, or a text window). */
+  public MiniBatch nextBatch() {
     return batches.next();
   }
 
@@ -61,12 +63,11 @@ public final class SharedTraining implements AutoCloseable {
     return new Outcome(result, learningRate, steps++, nonFiniteInARow);
   }
 
-  /** Trains {@code child} on the next minibatch of {@code supernet}. */
-  public Outcome step(Supernet supernet, Architecture child, int epoch, int stepInEpoch) {
-    Batch batch = nextBatch();
+  /** Trains {@code child} of the shared {@code model} on the next minibatch. */
+  public Outcome step(SharedModel model, Architecture child, int epoch, int stepInEpoch) {
+    MiniBatch batch = nextBatch();
     double learningRate = learningRate(epoch, stepInEpoch);
-    return record(supernet.trainStep(child, batch.images(), batch.labels(), learningRate),
-        learningRate);
+    return record(model.train(child, batch, learningRate), learningRate);
   }
 
   @Override

@@ -111,7 +111,7 @@ class PtbTextReaderTest {
     assertThatThrownBy(() -> PtbTextReader.readTraining(file, 6))
         .isInstanceOf(DataFormatException.class)
         .hasMessageContaining(file.toString())
-        .hasMessageContaining("data.maxVocabulary = 6")
+        .hasMessageContaining("languageModel.maxVocabulary = 6")
         .hasMessageContaining("vocabulary of 7 words");
   }
 
@@ -119,7 +119,7 @@ class PtbTextReaderTest {
   void rejectsABoundTooSmallForTheSpecialWords() {
     assertThatThrownBy(() -> PtbTextReader.readTraining(stream("a\n"), "train", 1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("data.maxVocabulary must be >= 2");
+        .hasMessageContaining("languageModel.maxVocabulary must be >= 2");
   }
 
   @Test

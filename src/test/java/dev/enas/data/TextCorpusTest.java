@@ -106,7 +106,7 @@ class TextCorpusTest {
     assertThatThrownBy(() -> TextCorpus.read(dir, 5))
         .isInstanceOf(DataFormatException.class)
         .hasMessageContaining(dir.resolve("train.txt").toString())
-        .hasMessageContaining("data.maxVocabulary = 5");
+        .hasMessageContaining("languageModel.maxVocabulary = 5");
   }
 
   @Test

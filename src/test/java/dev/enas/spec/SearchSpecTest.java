@@ -42,7 +42,8 @@ class SearchSpecTest {
     assertThat(bad.violations()).extracting(Object::toString).contains(
         "space.layers: must be in 1..64, was 0",
         "child.channels: must be even, was 7",
-        "data.dataset: must be 'fashion-mnist', 'idx:DIR' or 'cifar10:DIR', was 'imagenet'",
+        "data.dataset: must be 'fashion-mnist', 'idx:DIR', 'cifar10:DIR' (images), 'sonnets'"
+            + " or 'ptb:DIR' (text), was 'imagenet'",
         "derive.topK: must not exceed samples (3), was 5",
         "shared.learningRateMax: must be positive, finite and at most 100, was NaN");
     assertThatThrownBy(bad::validate)
@@ -51,11 +52,26 @@ class SearchSpecTest {
   }
 
   @Test
-  void unknownAndUnimplementedSpacesAreRejected() {
+  void unknownSpacesAreRejectedAndTheRnnSpaceChecksItsNodes() {
     assertThat(new SpaceSpec("cnn", 3, 3).violations("space.")).extracting(Object::toString)
-        .containsExactly("space.kind: must be 'macro' or 'micro', was 'cnn'");
-    assertThat(new SpaceSpec("rnn", 3, 3).violations("space.")).extracting(FieldViolation::field)
-        .containsExactly("space.kind");
-    assertThatThrownBy(() -> SearchSpec.defaults("rnn")).isInstanceOf(SpecException.class);
+        .containsExactly("space.kind: must be 'macro', 'micro' or 'rnn', was 'cnn'");
+    assertThat(new SpaceSpec("rnn", 3, 33).violations("space.")).extracting(Object::toString)
+        .containsExactly("space.nodes: must be in 1..32, was 33");
+    assertThatThrownBy(() -> SearchSpec.defaults("cnn")).isInstanceOf(SpecException.class);
+    assertThat(SearchSpec.defaults("rnn").violations()).isEmpty();
+    assertThat(SearchSpec.rnnDemo().violations()).isEmpty();
+    assertThat(SearchSpec.smoke("rnn", 1).violations()).isEmpty();
+  }
+
+  @Test
+  void languageModelSettingsOutOfRangeAreNamed() {
+    SearchSpec d = SearchSpec.defaults("rnn");
+    SearchSpec bad = new SearchSpec(d.space(), d.data(), d.child(), d.shared(), d.controller(),
+        d.derive(), d.retrain(), 1, new LanguageModelSpec(0, 1.0, -0.1, 1));
+    assertThat(bad.violations()).extracting(Object::toString).containsExactlyInAnyOrder(
+        "languageModel.bpttSteps: must be in 1..1000, was 0",
+        "languageModel.embeddingDropout: must be in [0, 1), was 1.0",
+        "languageModel.inputDropout: must be in [0, 1), was -0.1",
+        "languageModel.maxVocabulary: must be in 2..1000000, was 1");
   }
 }

@@ -73,7 +73,8 @@ final class Choices {
 
   /** Values of {@code --space}. */
   enum Space {
-    MACRO(SearchSpace.SEARCH_SPACE_MACRO), MICRO(SearchSpace.SEARCH_SPACE_MICRO);
+    MACRO(SearchSpace.SEARCH_SPACE_MACRO), MICRO(SearchSpace.SEARCH_SPACE_MICRO),
+    RNN(SearchSpace.SEARCH_SPACE_RNN);
 
     final SearchSpace proto;
 

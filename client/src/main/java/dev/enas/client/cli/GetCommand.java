@@ -55,8 +55,11 @@ final class GetCommand extends ClientCommand implements Callable<Integer> {
           + s.getBest().getArchitecture().getEncoding());
     }
     if (s.hasResult()) {
-      row(out, "result", "test accuracy " + Text.decimal(s.getResult().getTestAccuracy()) + ", "
-          + Text.count(s.getResult().getParameters()) + " parameters");
+      String figure = s.getResult().hasTestPerplexity()
+          ? "test perplexity " + Text.decimal(s.getResult().getTestPerplexity())
+          : "test accuracy " + Text.decimal(s.getResult().getTestAccuracy());
+      row(out, "result", figure + ", " + Text.count(s.getResult().getParameters())
+          + " parameters");
       row(out, "", s.getResult().getArchitecture().getEncoding());
     }
     if (!s.getModelName().isEmpty()) {

@@ -158,17 +158,17 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
     }
     SearchSpace kind = spec.getSpace().getKind();
     if (kind == SearchSpace.SEARCH_SPACE_UNSPECIFIED) {
-      throw usage("--space is required (macro or micro) unless --preset or --spec sets it");
+      throw usage("--space is required (macro, micro or rnn) unless --preset or --spec sets it");
     }
     if (layers != null) {
       if (kind != SearchSpace.SEARCH_SPACE_MACRO) {
-        throw usage("--layers applies to the macro space; the micro space takes --nodes");
+        throw usage("--layers applies to the macro space; the micro and rnn spaces take --nodes");
       }
       spec.getSpaceBuilder().setLayers(layers);
     }
     if (nodes != null) {
-      if (kind != SearchSpace.SEARCH_SPACE_MICRO) {
-        throw usage("--nodes applies to the micro space; the macro space takes --layers");
+      if (kind == SearchSpace.SEARCH_SPACE_MACRO) {
+        throw usage("--nodes applies to the micro and rnn spaces; the macro space takes --layers");
       }
       spec.getSpaceBuilder().setNodes(nodes);
     }
@@ -202,9 +202,12 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
   private SearchSpec.Builder preset(Choices.Preset name, Choices.Space kind) {
     switch (name) {
       case DEMO:
+        if (kind == Choices.Space.RNN) {
+          return SpecFiles.resource("demo-rnn.json");
+        }
         if (kind != Choices.Space.MACRO) {
-          throw usage("--preset demo is a macro search; drop --space " + kind
-              + " or use --preset smoke or paper");
+          throw usage("--preset demo is a macro or rnn search; use --space macro or rnn, or"
+              + " --preset smoke or paper");
         }
         return SpecFiles.resource("demo.json");
       case SMOKE:

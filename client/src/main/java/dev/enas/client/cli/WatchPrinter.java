@@ -111,7 +111,9 @@ final class WatchPrinter implements AutoCloseable {
 
   private void childTrained(SearchEvent.ChildTrained trained) {
     sharedStep(trained.getEpoch(), trained.getStep());
-    setMessage("loss " + Text.decimal(trained.getLoss()) + " best " + Text.decimal(bestReward));
+    setMessage("loss " + Text.decimal(trained.getLoss())
+        + (trained.hasPerplexity() ? " ppl " + Text.decimal(trained.getPerplexity()) : "")
+        + " best " + Text.decimal(bestReward));
   }
 
   private void stepSkipped(SearchEvent.StepSkipped skipped) {
@@ -144,8 +146,9 @@ final class WatchPrinter implements AutoCloseable {
       return;
     }
     controllerBar(sample.getEpoch(), sample.getPolicyVersion());
-    setMessage("reward " + Text.decimal(sample.getReward()) + " baseline "
-        + Text.decimal(sample.getBaseline()) + " best " + Text.decimal(bestReward));
+    setMessage("reward " + Text.decimal(sample.getReward())
+        + (sample.hasPerplexity() ? " val ppl " + Text.decimal(sample.getPerplexity()) : "")
+        + " baseline " + Text.decimal(sample.getBaseline()) + " best " + Text.decimal(bestReward));
   }
 
   private void updated(SearchEvent.ControllerUpdated update) {
@@ -205,6 +208,18 @@ final class WatchPrinter implements AutoCloseable {
   }
 
   private void finalProgress(SearchEvent.FinalTrainingProgress p) {
+    if (p.hasValidationPerplexity()) {
+      ensureBar("final", "final training", p.getEpochs());
+      if (bar != null) {
+        bar.stepTo(p.getEpoch() + 1L);
+        setMessage("loss " + Text.decimal(p.getTrainLoss()) + " val ppl "
+            + Text.decimal(p.getValidationPerplexity()));
+      }
+      report(String.format(Locale.ROOT, "final %s  loss %s  val ppl %s",
+          fraction(p.getEpoch() + 1, p.getEpochs()), Text.decimal(p.getTrainLoss()),
+          Text.decimal(p.getValidationPerplexity())));
+      return;
+    }
     ensureBar("final", "final training", p.getEpochs());
     if (bar != null) {
       bar.stepTo(p.getEpoch() + 1L);
@@ -219,8 +234,11 @@ final class WatchPrinter implements AutoCloseable {
   private void finished(SearchEvent.Finished done) {
     closeBar();
     String took = done.hasDuration() ? ", took " + Text.duration(done.getDuration()) : "";
-    report("succeeded: test accuracy " + Text.decimal(done.getTestAccuracy()) + ", "
-        + Text.count(done.getParameters()) + " parameters" + took);
+    String figure = done.hasTestPerplexity()
+        ? "test perplexity " + Text.decimal(done.getTestPerplexity())
+        : "test accuracy " + Text.decimal(done.getTestAccuracy());
+    report("succeeded: " + figure + ", " + Text.count(done.getParameters()) + " parameters"
+        + took);
     report("  " + done.getArchitecture().getEncoding());
   }
 

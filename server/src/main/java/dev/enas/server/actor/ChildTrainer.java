@@ -1,6 +1,6 @@
 package dev.enas.server.actor;
 
-import dev.enas.data.Batch;
+import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.train.SharedTraining;
 import java.time.Duration;
@@ -44,7 +44,7 @@ public final class ChildTrainer {
       ActorRef<WeightStore.Command> store, Duration askTimeout) {
     return Behaviors.setup(context -> Behaviors.receive(Command.class)
         .onMessage(TrainChild.class, m -> {
-          Batch batch = training.nextBatch();
+          MiniBatch batch = training.nextBatch();
           double lr = training.learningRate(m.epoch(), m.stepInEpoch());
           context.ask(WeightStore.Trained.class, store, askTimeout,
               replyTo -> new WeightStore.Train(m.child(), batch, lr, replyTo),

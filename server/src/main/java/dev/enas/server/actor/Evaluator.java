@@ -1,6 +1,6 @@
 package dev.enas.server.actor;
 
-import dev.enas.data.Batch;
+import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.train.RewardEvaluator;
 import java.time.Duration;
@@ -45,20 +45,20 @@ public final class Evaluator {
       RewardEvaluator rewards, ActorRef<WeightStore.Command> store, Duration askTimeout) {
     return Behaviors.setup(context -> {
       class Asker {
-        void ask(Architecture child, Batch batch, ActorRef<Rewarded> replyTo) {
+        void ask(Architecture child, MiniBatch batch, boolean fixed, ActorRef<Rewarded> replyTo) {
           context.ask(WeightStore.Evaluated.class, store, askTimeout,
-              ref -> new WeightStore.Evaluate(child, batch, ref),
+              ref -> new WeightStore.Evaluate(child, batch, fixed, ref),
               (evaluated, failure) -> new StoreReplied(evaluated, failure, child, replyTo));
         }
       }
       Asker asker = new Asker();
       return Behaviors.receive(Command.class)
           .onMessage(Reward.class, m -> {
-            asker.ask(m.child(), rewards.nextBatch(), m.replyTo());
+            asker.ask(m.child(), rewards.nextBatch(), false, m.replyTo());
             return Behaviors.same();
           })
           .onMessage(RewardOnFixedBatch.class, m -> {
-            asker.ask(m.child(), rewards.fixedBatch(), m.replyTo());
+            asker.ask(m.child(), rewards.fixedBatch(), true, m.replyTo());
             return Behaviors.same();
           })
           .onMessage(StoreReplied.class, m -> {
@@ -67,7 +67,7 @@ public final class Evaluator {
             } else if (m.evaluated().failed()) {
               m.replyTo().tell(new Rewarded(m.child(), Double.NaN, m.evaluated().error()));
             } else {
-              m.replyTo().tell(new Rewarded(m.child(), m.evaluated().accuracy(), null));
+              m.replyTo().tell(new Rewarded(m.child(), m.evaluated().reward(), null));
             }
             return Behaviors.same();
           })

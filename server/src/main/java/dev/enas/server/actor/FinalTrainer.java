@@ -3,10 +3,14 @@ package dev.enas.server.actor;
 import dev.enas.data.ImageDataset;
 import dev.enas.export.ModelMetadata;
 import dev.enas.export.OnnxExporter;
+import dev.enas.export.RnnOnnxExporter;
+import dev.enas.supernet.RnnLanguageModel;
 import dev.enas.server.serving.ExportVerifier;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
+import dev.enas.train.Retrainer;
 import dev.enas.train.Retraining;
+import dev.enas.train.RnnRetraining;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
 import java.util.LinkedHashMap;
@@ -35,6 +39,9 @@ public final class FinalTrainer {
 
   /** Test images the export is verified on: enough to cover every class of the embedded data. */
   static final int VERIFY_IMAGES = 64;
+  /** Sequences, and tokens in each, the one-step language model is verified on. */
+  static final int VERIFY_SEQUENCES = 3;
+  static final int VERIFY_STEPS = 20;
 
   /** What the final trainer tells its parent. */
   public sealed interface Report {}
@@ -50,10 +57,14 @@ public final class FinalTrainer {
    *
    * @param model the ONNX model's bytes
    * @param metadata the provenance written into the model, to store beside it
-   * @param agreement how closely ONNX Runtime matched the network
+   * @param agreement how closely ONNX Runtime matched an image classifier; null for a language
+   *     model
+   * @param stepAgreement how closely ONNX Runtime's one-step model matched a language model step
+   *     by step over whole sequences; null for an image classifier
    */
   public record Done(Retraining.Result result, byte[] model, Map<String, String> metadata,
-      ExportVerifier.Agreement agreement) implements Report {}
+      ExportVerifier.Agreement agreement, ExportVerifier.StepAgreement stepAgreement)
+      implements Report {}
 
   /** Retraining failed. */
   public record RetrainingFailed(String reason) implements Report {}
@@ -68,9 +79,9 @@ public final class FinalTrainer {
   public static Behavior<Command> create(Architecture child, SearchData data, SearchSpec spec,
       String searchId, String buildVersion, ActorRef<Report> parent) {
     return Behaviors.setup(context -> {
-      Retraining retraining;
+      Retrainer retraining;
       try {
-        retraining = new Retraining(child, data, spec);
+        retraining = Retrainer.create(child, data, spec);
       } catch (RuntimeException e) {
         parent.tell(new RetrainingFailed("building the final network failed: " + e.getMessage()));
         return Behaviors.stopped();
@@ -116,20 +127,48 @@ public final class FinalTrainer {
     });
   }
 
-  private static Done export(Retraining retraining, SearchData data, SearchSpec spec,
+  private static Done export(Retrainer retrainer, SearchData data, SearchSpec spec,
       String searchId, String buildVersion, Retraining.Result result) {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(ModelMetadata.SEARCH_ID, searchId);
     metadata.put(ModelMetadata.SEED, Long.toString(spec.seed()));
     metadata.put(ModelMetadata.SPEC, spec.toString());
     metadata.put(ModelMetadata.DATASET, spec.data().dataset());
-    metadata.put(ModelMetadata.TEST_ACCURACY, Double.toString(result.testAccuracy()));
     metadata.put(ModelMetadata.BUILD_VERSION, buildVersion);
+    if (retrainer instanceof RnnRetraining rnn) {
+      return exportLanguageModel(rnn, data, metadata, result);
+    }
+    Retraining retraining = (Retraining) retrainer;
+    metadata.put(ModelMetadata.TEST_ACCURACY, Double.toString(result.testAccuracy()));
     byte[] model = OnnxExporter.toBytes(OnnxExporter.export(retraining.network(),
         data.normalization(), data.train().classNames(), metadata));
     ExportVerifier.Agreement agreement = new ExportVerifier().verify(model, retraining.network(),
         data.normalization(), rawImages(data.test(), VERIFY_IMAGES));
-    return new Done(result, model, java.util.Collections.unmodifiableMap(metadata), agreement);
+    return new Done(result, model, java.util.Collections.unmodifiableMap(metadata), agreement,
+        null);
+  }
+
+  /**
+   * The retrained language model as a one-step ONNX graph, verified in ONNX Runtime over {@link
+   * #VERIFY_SEQUENCES} sequences of {@link #VERIFY_STEPS} tokens of the validation file, each side
+   * carrying its own hidden state from step to step.
+   */
+  private static Done exportLanguageModel(RnnRetraining retraining, SearchData data,
+      Map<String, String> metadata, Retraining.Result result) {
+    metadata.put(ModelMetadata.TEST_PERPLEXITY, Double.toString(result.testPerplexity()));
+    RnnLanguageModel network = retraining.model();
+    byte[] model = RnnOnnxExporter.toBytes(RnnOnnxExporter.export(network.cell(),
+        network.weights(), data.corpus().vocabulary().words(), metadata));
+    int[] tokens = data.corpus().validation();
+    int length = Math.min(VERIFY_STEPS, tokens.length / VERIFY_SEQUENCES);
+    int[][] sequences = new int[VERIFY_SEQUENCES][length];
+    for (int b = 0; b < VERIFY_SEQUENCES; b++) {
+      System.arraycopy(tokens, b * length, sequences[b], 0, length);
+    }
+    ExportVerifier.StepAgreement agreement =
+        new ExportVerifier().verifyLanguageModel(model, sequences, network::step);
+    return new Done(result, model, java.util.Collections.unmodifiableMap(metadata), null,
+        agreement);
   }
 
   /** The first {@code count} images as pixels scaled to [0, 1], the exported model's input. */

@@ -7,15 +7,13 @@ import dev.enas.controller.UpdateResult;
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
-import dev.enas.supernet.NetworkSpec;
-import dev.enas.supernet.SgdSettings;
 import dev.enas.train.Derivation;
 import dev.enas.train.Phase;
 import dev.enas.train.RewardEvaluator;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
+import dev.enas.train.SharedModel;
 import dev.enas.train.SharedTraining;
-import dev.enas.train.Networks;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -140,7 +138,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> {
           try {
-            return SearchData.load(spec.data(), spec.seed());
+            return SearchData.load(spec);
           } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
           }
@@ -193,12 +191,11 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     }
     try {
       space = spec.space().toSearchSpace();
-      NetworkSpec network = Networks.searchNetwork(spec, data);
-      SgdSettings sgd = Networks.sgd(spec.shared());
+      SearchData loaded = data;
       controller = context.spawn(
           ControllerActor.create(Controllers.create(space, spec.controller(), spec.seed())),
           "controller");
-      store = context.spawn(WeightStore.create(space, network, sgd, spec.seed()), "weights",
+      store = context.spawn(WeightStore.create(() -> SharedModel.create(spec, loaded)), "weights",
           DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
       SharedTraining training = new SharedTraining(data, spec);
       stepsPerEpoch = training.stepsPerEpoch();
@@ -336,7 +333,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     }
     if (outcome.result().applied()) {
       record.emit(new SearchEvent.ChildTrained(epoch, outcome.step(), child,
-          outcome.result().loss(), outcome.learningRate()));
+          outcome.result().loss(), outcome.learningRate(),
+          data.isText() ? Math.exp(outcome.result().loss()) : Double.NaN));
     } else {
       record.emit(new SearchEvent.StepSkipped(epoch, outcome.step(), child,
           "loss or gradient is not finite (loss " + outcome.result().loss() + ")",
@@ -375,7 +373,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     }
     record.emit(new SearchEvent.ArchitectureSampled(epoch, sample.policyVersion(),
         sample.architecture().encode(), reward, sample.logProbability(), sample.entropy(),
-        currentBaseline));
+        currentBaseline, data.isText() ? SharedModel.perplexityOf(reward) : Double.NaN));
     if (batch.size() < spec.controller().childrenPerUpdate()) {
       return next();
     }
@@ -479,7 +477,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     stage = Stage.DONE;
     record.emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     record.emit(new SearchEvent.Finished(finalChild.encode(), done.result().testAccuracy(),
-        done.result().parameters(), (System.nanoTime() - startNanos) / 1e9));
+        done.result().parameters(), (System.nanoTime() - startNanos) / 1e9,
+        done.result().testPerplexity()));
     return this;
   }
 

@@ -1,20 +1,22 @@
 package dev.enas.server.actor;
 
-import dev.enas.data.Batch;
+import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StepResult;
 import dev.enas.supernet.Supernet;
+import dev.enas.train.SharedModel;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Owns one search's shared weights (the {@link Supernet}) and their version: the only place they
- * change. Runs on the device dispatcher, whose single thread does all DJL work of the device, one
+ * Owns one search's shared weights (a {@link SharedModel}: the convolutional {@link Supernet} or
+ * the recurrent one) and their version: the only place they change. Runs on the device dispatcher, whose single thread does all DJL work of the device, one
  * message at a time and in turn with every other search's actors there. Closes the supernet's
  * native memory when it stops.
  */
@@ -25,12 +27,20 @@ public final class WeightStore {
   public sealed interface Command {}
 
   /** Train {@code child} on one minibatch at {@code learningRate}. */
-  public record Train(Architecture child, Batch batch, double learningRate,
+  public record Train(Architecture child, MiniBatch batch, double learningRate,
       ActorRef<Trained> replyTo) implements Command {}
 
-  /** The child's accuracy on one minibatch, changing nothing. */
-  public record Evaluate(Architecture child, Batch batch, ActorRef<Evaluated> replyTo)
-      implements Command {}
+  /**
+   * The child's reward on one minibatch, changing no weight; {@code fixed} scores it from a clean
+   * state so that children scored on the same batch compare on equal footing (derivation).
+   */
+  public record Evaluate(Architecture child, MiniBatch batch, boolean fixed,
+      ActorRef<Evaluated> replyTo) implements Command {
+    /** A reward in the search's running order. */
+    public Evaluate(Architecture child, MiniBatch batch, ActorRef<Evaluated> replyTo) {
+      this(child, batch, false, replyTo);
+    }
+  }
 
   /**
    * The step's result and the weights' version after it (applied steps only count), or the
@@ -43,25 +53,29 @@ public final class WeightStore {
     }
   }
 
-  /** A reward, or the reason evaluating failed. */
-  public record Evaluated(double accuracy, String error) {
+  /** A reward (accuracy, or 80 / perplexity), or the reason evaluating failed. */
+  public record Evaluated(double reward, String error) {
     public boolean failed() {
       return error != null;
     }
   }
 
-  /** Builds the supernet when the actor starts, on the device thread. */
+  /** A convolutional supernet built when the actor starts, on the device thread. */
   public static Behavior<Command> create(
       SearchSpace space, NetworkSpec network, SgdSettings sgd, long seed) {
+    return create(() -> SharedModel.of(Supernet.create(space, network, sgd, seed)));
+  }
+
+  /** Builds the shared model when the actor starts, on the device thread. */
+  public static Behavior<Command> create(Supplier<SharedModel> factory) {
     return Behaviors.setup(context -> {
-      Supernet supernet = Supernet.create(space, network, sgd, seed);
+      SharedModel supernet = factory.get();
       long[] version = {0};
       return Behaviors.receive(Command.class)
           .onMessage(Train.class, m -> {
             StepResult r;
             try {
-              r = supernet.trainStep(
-                  m.child(), m.batch().images(), m.batch().labels(), m.learningRate());
+              r = supernet.train(m.child(), m.batch(), m.learningRate());
             } catch (RuntimeException e) {
               m.replyTo().tell(new Trained(null, version[0], String.valueOf(e.getMessage())));
               return Behaviors.same();
@@ -74,8 +88,9 @@ public final class WeightStore {
           })
           .onMessage(Evaluate.class, m -> {
             try {
-              m.replyTo().tell(new Evaluated(
-                  supernet.evaluate(m.child(), m.batch().images(), m.batch().labels()), null));
+              m.replyTo().tell(new Evaluated(m.fixed()
+                  ? supernet.fixedReward(m.child(), m.batch())
+                  : supernet.reward(m.child(), m.batch()), null));
             } catch (RuntimeException e) {
               m.replyTo().tell(new Evaluated(Double.NaN, e.toString()));
             }

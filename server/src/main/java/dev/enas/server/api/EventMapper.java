@@ -20,12 +20,16 @@ final class EventMapper {
       out.setPhaseChanged(SearchEvent.PhaseChanged.newBuilder()
           .setPhase(SearchMapper.phase(e.phase())));
     } else if (event instanceof dev.enas.train.SearchEvent.ChildTrained e) {
-      out.setChildTrained(SearchEvent.ChildTrained.newBuilder()
+      SearchEvent.ChildTrained.Builder trained = SearchEvent.ChildTrained.newBuilder()
           .setEpoch(e.epoch())
           .setStep(e.step())
           .setArchitecture(SearchMapper.architecture(e.architecture()))
           .setLoss(e.loss())
-          .setLearningRate(e.learningRate()));
+          .setLearningRate(e.learningRate());
+      if (!Double.isNaN(e.perplexity())) {
+        trained.setPerplexity(e.perplexity());
+      }
+      out.setChildTrained(trained);
     } else if (event instanceof dev.enas.train.SearchEvent.StepSkipped e) {
       out.setStepSkipped(SearchEvent.StepSkipped.newBuilder()
           .setEpoch(e.epoch())
@@ -34,14 +38,18 @@ final class EventMapper {
           .setReason(text(e.reason()))
           .setInARow(e.inARow()));
     } else if (event instanceof dev.enas.train.SearchEvent.ArchitectureSampled e) {
-      out.setArchitectureSampled(SearchEvent.ArchitectureSampled.newBuilder()
+      SearchEvent.ArchitectureSampled.Builder sampled = SearchEvent.ArchitectureSampled.newBuilder()
           .setEpoch(e.epoch())
           .setPolicyVersion(e.policyVersion())
           .setArchitecture(SearchMapper.architecture(e.architecture()))
           .setReward(e.reward())
           .setLogProbability(e.logProbability())
           .setEntropy(e.entropy())
-          .setBaseline(e.baseline()));
+          .setBaseline(e.baseline());
+      if (!Double.isNaN(e.perplexity())) {
+        sampled.setPerplexity(e.perplexity());
+      }
+      out.setArchitectureSampled(sampled);
     } else if (event instanceof dev.enas.train.SearchEvent.ControllerUpdated e) {
       out.setControllerUpdated(SearchEvent.ControllerUpdated.newBuilder()
           .setEpoch(e.epoch())
@@ -74,18 +82,27 @@ final class EventMapper {
       }
       out.setDerived(derived);
     } else if (event instanceof dev.enas.train.SearchEvent.FinalTrainingProgress e) {
-      out.setFinalTrainingProgress(SearchEvent.FinalTrainingProgress.newBuilder()
-          .setEpoch(e.epoch())
-          .setEpochs(e.epochs())
-          .setTrainLoss(e.trainLoss())
-          .setTrainAccuracy(e.trainAccuracy())
-          .setValidationAccuracy(e.validationAccuracy()));
+      SearchEvent.FinalTrainingProgress.Builder progress =
+          SearchEvent.FinalTrainingProgress.newBuilder()
+              .setEpoch(e.epoch())
+              .setEpochs(e.epochs())
+              .setTrainLoss(e.trainLoss())
+              .setTrainAccuracy(e.trainAccuracy())
+              .setValidationAccuracy(e.validationAccuracy());
+      if (!Double.isNaN(e.validationPerplexity())) {
+        progress.setValidationPerplexity(e.validationPerplexity());
+      }
+      out.setFinalTrainingProgress(progress);
     } else if (event instanceof dev.enas.train.SearchEvent.Finished e) {
-      out.setFinished(SearchEvent.Finished.newBuilder()
+      SearchEvent.Finished.Builder finished = SearchEvent.Finished.newBuilder()
           .setArchitecture(SearchMapper.architecture(e.architecture()))
           .setTestAccuracy(e.testAccuracy())
           .setParameters(e.parameters())
-          .setDuration(SearchMapper.duration(e.seconds())));
+          .setDuration(SearchMapper.duration(e.seconds()));
+      if (!Double.isNaN(e.testPerplexity())) {
+        finished.setTestPerplexity(e.testPerplexity());
+      }
+      out.setFinished(finished);
     } else if (event instanceof dev.enas.train.SearchEvent.Failed e) {
       out.setFailed(SearchEvent.Failed.newBuilder().setReason(text(e.reason())));
     } else if (event instanceof dev.enas.train.SearchEvent.Cancelled e) {

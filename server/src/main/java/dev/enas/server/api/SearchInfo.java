@@ -81,10 +81,19 @@ public record SearchInfo(
     }
   }
 
-  /** The outcome of a search that succeeded: the retrained child and its test accuracy. */
-  public record Result(String architecture, double testAccuracy, long parameters) {
+  /**
+   * The outcome of a search that succeeded: the retrained child and its test accuracy (image
+   * classifiers) or test perplexity (language models); the other figure is NaN.
+   */
+  public record Result(String architecture, double testAccuracy, long parameters,
+      double testPerplexity) {
     public Result {
       Objects.requireNonNull(architecture, "architecture");
+    }
+
+    /** An image classifier's outcome. */
+    public Result(String architecture, double testAccuracy, long parameters) {
+      this(architecture, testAccuracy, parameters, Double.NaN);
     }
   }
 

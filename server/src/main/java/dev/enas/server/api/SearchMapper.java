@@ -39,10 +39,14 @@ final class SearchMapper {
           .setReward(info.best().reward()));
     }
     if (info.result() != null) {
-      out.setResult(SearchResult.newBuilder()
+      SearchResult.Builder result = SearchResult.newBuilder()
           .setArchitecture(architecture(info.result().architecture()))
           .setTestAccuracy(info.result().testAccuracy())
-          .setParameters(info.result().parameters()));
+          .setParameters(info.result().parameters());
+      if (!Double.isNaN(info.result().testPerplexity())) {
+        result.setTestPerplexity(info.result().testPerplexity());
+      }
+      out.setResult(result);
     }
     if (info.model() != null) {
       out.setModelName(info.model().name()).setModelVersion(info.model().version());

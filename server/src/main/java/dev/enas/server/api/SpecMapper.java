@@ -10,6 +10,7 @@ import dev.enas.spec.ControllerSpec;
 import dev.enas.spec.DataSpec;
 import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.FieldViolation;
+import dev.enas.spec.LanguageModelSpec;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.SpaceSpec;
@@ -39,7 +40,7 @@ public final class SpecMapper {
 
   private static final List<Class<? extends Record>> SPEC_RECORDS = List.of(
       SearchSpec.class, SpaceSpec.class, DataSpec.class, ChildSpec.class, TrainingSpec.class,
-      ControllerSpec.class, DeriveSpec.class, RetrainSpec.class);
+      ControllerSpec.class, DeriveSpec.class, RetrainSpec.class, LanguageModelSpec.class);
   /** Core field names whose wire name differs, longest first so none shadows a longer one. */
   private static final Pattern CORE_NAMES;
   private static final Map<String, String> SNAKE_NAMES;
@@ -84,7 +85,8 @@ public final class SpecMapper {
         controller(wire.getController(), d.controller(), violations),
         derive(wire.getDerive(), d.derive()),
         retrain(wire.getRetrain(), d.retrain()),
-        wire.hasSeed() ? wire.getSeed() : d.seed());
+        wire.hasSeed() ? wire.getSeed() : d.seed(),
+        languageModel(wire.getLanguageModel(), d.languageModel()));
     violations.addAll(spec.violations());
     if (!violations.isEmpty()) {
       throw new InvalidSpec(violations);
@@ -133,7 +135,21 @@ public final class SpecMapper {
             .setTraining(toWire(spec.retrain().training()))
             .setCutout(spec.retrain().cutout()))
         .setSeed(spec.seed())
+        .setLanguageModel(dev.enas.proto.v1.LanguageModelSpec.newBuilder()
+            .setBpttSteps(spec.languageModel().bpttSteps())
+            .setEmbeddingDropout(spec.languageModel().embeddingDropout())
+            .setInputDropout(spec.languageModel().inputDropout())
+            .setMaxVocabulary(spec.languageModel().maxVocabulary()))
         .build();
+  }
+
+  private static LanguageModelSpec languageModel(
+      dev.enas.proto.v1.LanguageModelSpec wire, LanguageModelSpec d) {
+    return new LanguageModelSpec(
+        wire.hasBpttSteps() ? wire.getBpttSteps() : d.bpttSteps(),
+        wire.hasEmbeddingDropout() ? wire.getEmbeddingDropout() : d.embeddingDropout(),
+        wire.hasInputDropout() ? wire.getInputDropout() : d.inputDropout(),
+        wire.hasMaxVocabulary() ? wire.getMaxVocabulary() : d.maxVocabulary());
   }
 
   /**
@@ -183,18 +199,16 @@ public final class SpecMapper {
         return "macro";
       case SearchSpace.SEARCH_SPACE_MICRO_VALUE:
         return "micro";
-      case SearchSpace.SEARCH_SPACE_UNSPECIFIED_VALUE:
-        violations.add(new FieldViolation("space.kind",
-            "is required: SEARCH_SPACE_MACRO or SEARCH_SPACE_MICRO (it picks every default)"));
-        return null;
       case SearchSpace.SEARCH_SPACE_RNN_VALUE:
-        violations.add(new FieldViolation("space.kind", "SEARCH_SPACE_RNN (the recurrent-cell"
-            + " space) is declared but not implemented yet; use SEARCH_SPACE_MACRO or"
-            + " SEARCH_SPACE_MICRO"));
+        return "rnn";
+      case SearchSpace.SEARCH_SPACE_UNSPECIFIED_VALUE:
+        violations.add(new FieldViolation("space.kind", "is required: SEARCH_SPACE_MACRO,"
+            + " SEARCH_SPACE_MICRO or SEARCH_SPACE_RNN (it picks every default)"));
         return null;
       default:
         violations.add(new FieldViolation("space.kind", "unknown search space " + value
-            + "; this server knows SEARCH_SPACE_MACRO (1) and SEARCH_SPACE_MICRO (2)"));
+            + "; this server knows SEARCH_SPACE_MACRO (1), SEARCH_SPACE_MICRO (2) and"
+            + " SEARCH_SPACE_RNN (3)"));
         return null;
     }
   }
@@ -218,11 +232,11 @@ public final class SpecMapper {
     int nodes = wire.hasNodes() ? wire.getNodes() : d.nodes();
     // The core checks only the size its space uses; the other one is still stored and reported,
     // so it must not hold an absurd value either.
-    if ("micro".equals(kind) && (layers < 1 || layers > MacroSpace.MAX_LAYERS)) {
+    if (!"macro".equals(kind) && (layers < 1 || layers > MacroSpace.MAX_LAYERS)) {
       violations.add(new FieldViolation("space.layers",
           "must be in 1.." + MacroSpace.MAX_LAYERS + ", was " + layers));
     }
-    if ("macro".equals(kind) && (nodes < 1 || nodes > MicroSpace.MAX_NODES)) {
+    if (!"micro".equals(kind) && (nodes < 1 || nodes > MicroSpace.MAX_NODES)) {
       violations.add(new FieldViolation("space.nodes",
           "must be in 1.." + MicroSpace.MAX_NODES + ", was " + nodes));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.enas.controller.Controller;
 import dev.enas.controller.Controllers;
+import dev.enas.data.Batch;
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
@@ -103,8 +104,9 @@ class ChildTrainerTest {
     ChildTrainer.ChildTrained timedOut = replies.receiveMessage();
 
     assertThat(asked.child()).isEqualTo(child);
-    assertThat(asked.batch().size()).isEqualTo(SPEC.child().batchSize());
-    assertThat(asked.batch().height()).isEqualTo(data.train().height());
+    Batch batch = (Batch) asked.batch();
+    assertThat(batch.size()).isEqualTo(SPEC.child().batchSize());
+    assertThat(batch.height()).isEqualTo(data.train().height());
     assertThat(asked.learningRate()).isBetween(
         SPEC.shared().learningRateMin(), SPEC.shared().learningRateMax());
     assertThat(timedOut.failed()).isTrue();

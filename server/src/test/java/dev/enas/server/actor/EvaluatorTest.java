@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.enas.controller.Controller;
 import dev.enas.controller.Controllers;
+import dev.enas.data.Batch;
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
@@ -81,7 +82,7 @@ class EvaluatorTest {
     try (RewardEvaluator same = new RewardEvaluator(data, SPEC)) {
       store.tell(new WeightStore.Evaluate(child, same.fixedBatch(), direct.ref()));
     }
-    assertThat(direct.receiveMessage().accuracy()).isEqualTo(fixed.reward());
+    assertThat(direct.receiveMessage().reward()).isEqualTo(fixed.reward());
   }
 
   @Test
@@ -115,7 +116,7 @@ class EvaluatorTest {
     Evaluator.Rewarded timedOut = replies.receiveMessage();
 
     assertThat(asked.child()).isEqualTo(child);
-    assertThat(asked.batch().size()).isEqualTo(SPEC.child().batchSize());
+    assertThat(((Batch) asked.batch()).size()).isEqualTo(SPEC.child().batchSize());
     assertThat(timedOut.failed()).isTrue();
     assertThat(timedOut.child()).isEqualTo(child);
     assertThat(timedOut.reward()).isNaN();

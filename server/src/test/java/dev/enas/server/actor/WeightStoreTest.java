@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.enas.controller.Controller;
 import dev.enas.controller.Controllers;
 import dev.enas.data.Batch;
+import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
@@ -63,14 +64,14 @@ class WeightStoreTest {
   }
 
   private static WeightStore.Trained train(
-      ActorRef<WeightStore.Command> store, Architecture child, Batch batch) {
+      ActorRef<WeightStore.Command> store, Architecture child, MiniBatch batch) {
     TestProbe<WeightStore.Trained> probe = testKit.createTestProbe();
     store.tell(new WeightStore.Train(child, batch, 0.05, probe.ref()));
     return probe.receiveMessage();
   }
 
   private static WeightStore.Evaluated evaluate(
-      ActorRef<WeightStore.Command> store, Architecture child, Batch batch) {
+      ActorRef<WeightStore.Command> store, Architecture child, MiniBatch batch) {
     TestProbe<WeightStore.Evaluated> probe = testKit.createTestProbe();
     store.tell(new WeightStore.Evaluate(child, batch, probe.ref()));
     return probe.receiveMessage();
@@ -106,14 +107,14 @@ class WeightStoreTest {
     ActorRef<WeightStore.Command> store = spawnStore();
     Architecture child = child();
     Architecture other = child();
-    Batch batch = rewards.fixedBatch();
+    Batch batch = (Batch) rewards.fixedBatch();
 
     WeightStore.Evaluated first = evaluate(store, child, batch);
     evaluate(store, other, batch);
     WeightStore.Evaluated again = evaluate(store, child, batch);
 
     assertThat(first.failed()).as(first.error()).isFalse();
-    assertThat(first.accuracy()).isBetween(0.0, 1.0);
+    assertThat(first.reward()).isBetween(0.0, 1.0);
     assertThat(again).isEqualTo(first);
     // Evaluations are not steps: the first training step still makes version 1.
     assertThat(train(store, child, training.nextBatch()).version()).isEqualTo(1);
@@ -122,7 +123,7 @@ class WeightStoreTest {
   @Test
   void aRefusedTrainingBatchGetsAnErrorReplyAndChangesNothing() {
     ActorRef<WeightStore.Command> store = spawnStore();
-    Batch good = rewards.fixedBatch();
+    Batch good = (Batch) rewards.fixedBatch();
     Batch badSize = new Batch(new float[2 * 10 * 10], new int[2], 2, 1, 10, 10);
 
     WeightStore.Trained refused = train(store, child(), badSize);
@@ -141,7 +142,7 @@ class WeightStoreTest {
   void aBadBatchOrChildGetsAnErrorReplyAndTheStoreKeepsServing() {
     ActorRef<WeightStore.Command> store = spawnStore();
     Architecture child = child();
-    Batch good = rewards.fixedBatch();
+    Batch good = (Batch) rewards.fixedBatch();
     int[] outOfRange = good.labels().clone();
     outOfRange[3] = network.classes();
     Batch badLabels = new Batch(good.images(), outOfRange, good.size(), good.channels(),
@@ -156,7 +157,7 @@ class WeightStoreTest {
 
     assertThat(labels.failed()).isTrue();
     assertThat(labels.error()).contains("label 3 is " + network.classes());
-    assertThat(labels.accuracy()).isNaN();
+    assertThat(labels.reward()).isNaN();
     assertThat(size.failed()).isTrue();
     assertThat(size.error()).contains("images must hold");
     assertThat(space.failed()).isTrue();
@@ -188,7 +189,7 @@ class WeightStoreTest {
   void aStepWithANonFiniteLossIsReportedAndDoesNotCount() {
     ActorRef<WeightStore.Command> store = spawnStore();
     Architecture child = child();
-    Batch batch = training.nextBatch();
+    Batch batch = (Batch) training.nextBatch();
     // A learning rate near float's limit blows the child's weights up to infinity in one step, so
     // the next forward pass cannot give a finite loss.
     TestProbe<WeightStore.Trained> probe = testKit.createTestProbe();

@@ -117,12 +117,21 @@ class BadInputTest {
   }
 
   @Test
-  void unknownAndUnimplementedSpacesAreNamed() {
+  void unknownSpacesAndMismatchedDataAreNamed() {
     assertInvalid(() -> create(SearchSpec.getDefaultInstance()), "spec.space.kind");
-    StatusRuntimeException rnn = assertInvalidStatus(() -> create(SearchSpec.newBuilder()
-        .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_RNN)).build()));
-    assertThat(rnn.getStatus().getDescription())
-        .contains("spec.space.kind").contains("not implemented yet");
+    StatusRuntimeException rnnOnImages = assertInvalidStatus(() -> create(SearchSpec.newBuilder()
+        .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_RNN))
+        .setData(DataSpec.newBuilder().setDataset("fashion-mnist")).build()));
+    assertThat(violations(rnnOnImages)).extracting(BadRequest.FieldViolation::getField)
+        .containsExactly("spec.data.dataset");
+    StatusRuntimeException zeroBptt = assertInvalidStatus(() -> create(SearchSpec.newBuilder()
+        .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_RNN))
+        .setLanguageModel(dev.enas.proto.v1.LanguageModelSpec.newBuilder().setBpttSteps(0))
+        .build()));
+    assertThat(violations(zeroBptt)).extracting(BadRequest.FieldViolation::getField,
+            BadRequest.FieldViolation::getDescription)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(
+            "spec.language_model.bptt_steps", "must be in 1..1000, was 0"));
     assertInvalid(() -> create(SearchSpec.newBuilder()
         .setSpace(SpaceSpec.newBuilder().setKindValue(99)).build()), "spec.space.kind");
     assertInvalid(() -> create(SearchServiceTest.macro().toBuilder()

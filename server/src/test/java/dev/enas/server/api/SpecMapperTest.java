@@ -23,15 +23,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SpecMapperTest {
 
   /** Core record type to the wire message that mirrors it. */
-  private static final Map<Class<?>, Descriptor> MIRRORS = Map.of(
-      dev.enas.spec.SearchSpec.class, dev.enas.proto.v1.SearchSpec.getDescriptor(),
-      dev.enas.spec.SpaceSpec.class, dev.enas.proto.v1.SpaceSpec.getDescriptor(),
-      dev.enas.spec.DataSpec.class, dev.enas.proto.v1.DataSpec.getDescriptor(),
-      dev.enas.spec.ChildSpec.class, dev.enas.proto.v1.ChildSpec.getDescriptor(),
-      dev.enas.spec.TrainingSpec.class, dev.enas.proto.v1.TrainingSpec.getDescriptor(),
-      dev.enas.spec.ControllerSpec.class, dev.enas.proto.v1.ControllerSpec.getDescriptor(),
-      dev.enas.spec.DeriveSpec.class, dev.enas.proto.v1.DeriveSpec.getDescriptor(),
-      dev.enas.spec.RetrainSpec.class, dev.enas.proto.v1.RetrainSpec.getDescriptor());
+  private static final Map<Class<?>, Descriptor> MIRRORS = Map.ofEntries(
+      Map.entry(dev.enas.spec.SearchSpec.class, dev.enas.proto.v1.SearchSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.SpaceSpec.class, dev.enas.proto.v1.SpaceSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.DataSpec.class, dev.enas.proto.v1.DataSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.ChildSpec.class, dev.enas.proto.v1.ChildSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.TrainingSpec.class, dev.enas.proto.v1.TrainingSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.ControllerSpec.class,
+          dev.enas.proto.v1.ControllerSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.DeriveSpec.class, dev.enas.proto.v1.DeriveSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.RetrainSpec.class, dev.enas.proto.v1.RetrainSpec.getDescriptor()),
+      Map.entry(dev.enas.spec.LanguageModelSpec.class,
+          dev.enas.proto.v1.LanguageModelSpec.getDescriptor()));
 
   @Test
   void theWireSpecMirrorsEveryComponentOfTheCoreSpec() {
@@ -47,11 +50,14 @@ class SpecMapperTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"macro", "micro"})
+  @ValueSource(strings = {"macro", "micro", "rnn"})
   void onlyTheSpaceGivesThePapersDefaults(String kind) {
     dev.enas.proto.v1.SearchSpec wire = dev.enas.proto.v1.SearchSpec.newBuilder()
-        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder().setKind(
-            kind.equals("macro") ? SearchSpace.SEARCH_SPACE_MACRO : SearchSpace.SEARCH_SPACE_MICRO))
+        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder().setKind(switch (kind) {
+          case "macro" -> SearchSpace.SEARCH_SPACE_MACRO;
+          case "micro" -> SearchSpace.SEARCH_SPACE_MICRO;
+          default -> SearchSpace.SEARCH_SPACE_RNN;
+        }))
         .build();
 
     assertThat(SpecMapper.toCore(wire)).isEqualTo(SearchSpec.defaults(kind));
@@ -63,7 +69,8 @@ class SpecMapperTest {
     SearchSpec random = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
         d.controller().withKind("random"), d.derive(), d.retrain(), -42);
     for (SearchSpec spec : List.of(
-        SearchSpec.defaults("macro"), SearchSpec.defaults("micro"), d, random)) {
+        SearchSpec.defaults("macro"), SearchSpec.defaults("micro"), SearchSpec.defaults("rnn"),
+        SearchSpec.rnnDemo(), SearchSpec.smoke("rnn", 3), d, random)) {
       dev.enas.proto.v1.SearchSpec wire = SpecMapper.toWire(spec);
       assertThat(unsetFields(wire, "spec")).isEmpty();
       assertThat(SpecMapper.toCore(wire)).isEqualTo(spec);
@@ -121,8 +128,8 @@ class SpecMapperTest {
   }
 
   @Test
-  void theSpaceDecidesEverythingSoAMissingOrUnbuiltOneStopsAtOnce() {
-    for (int kind : new int[] {0, 3, 42}) {
+  void theSpaceDecidesEverythingSoAMissingOrUnknownOneStopsAtOnce() {
+    for (int kind : new int[] {0, 42}) {
       dev.enas.proto.v1.SearchSpec wire = dev.enas.proto.v1.SearchSpec.newBuilder()
           .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder().setKindValue(kind))
           .setDerive(dev.enas.proto.v1.DeriveSpec.newBuilder().setSamples(-1))

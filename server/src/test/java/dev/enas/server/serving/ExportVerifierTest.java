@@ -92,8 +92,10 @@ class ExportVerifierTest {
       for (int batch : new int[] {1, 3}) {
         ExportVerifier.Agreement agreement =
             verifier.verify(model, network, normalization, pixels(spec, batch, random));
+        // verify() has already held every logit to 1e-4 plus 1e-6 of its size: a random trained
+        // network can reach logits above 1,000, where one float32 step is 1.2e-4, so an absolute
+        // 1e-4 on logits would test float rounding, not the export. Probabilities are bounded.
         assertThat(agreement.images()).isEqualTo(batch);
-        assertThat(agreement.largestLogitDifference()).isLessThanOrEqualTo(1e-4);
         assertThat(agreement.largestProbabilityDifference()).isLessThanOrEqualTo(1e-4);
         record(agreement);
       }

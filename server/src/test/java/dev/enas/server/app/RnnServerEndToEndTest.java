@@ -1,0 +1,171 @@
+package dev.enas.server.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.enas.data.EmbeddedData;
+import dev.enas.data.TextCorpus;
+import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
+import dev.enas.proto.inference.InferTensorContents;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelMetadataRequest;
+import dev.enas.proto.inference.ModelMetadataResponse;
+import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.GetSearchRequest;
+import dev.enas.proto.v1.Phase;
+import dev.enas.proto.v1.Search;
+import dev.enas.proto.v1.SearchEvent;
+import dev.enas.proto.v1.SearchServiceGrpc;
+import dev.enas.proto.v1.SearchSpace;
+import dev.enas.proto.v1.SearchState;
+import dev.enas.proto.v1.WatchSearchRequest;
+import dev.enas.server.api.SpecMapper;
+import dev.enas.spec.SearchSpec;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A recurrent-cell search on the embedded sonnets, end to end through the real server on a
+ * loopback port: the spec goes over the wire as SEARCH_SPACE_RNN, the events carry perplexities,
+ * the search reports the retrained cell's test perplexity, and its one-step model is served
+ * through ModelInfer, where a client scores a sentence token by token.
+ */
+class RnnServerEndToEndTest {
+  private static final String ID = "sonnet-search";
+
+  @TempDir
+  static Path dataDir;
+
+  private static EnasServer server;
+  private static ManagedChannel channel;
+  private static SearchServiceGrpc.SearchServiceBlockingStub searches;
+  private static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub inference;
+  private static List<SearchEvent> events;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Config config = ConfigFactory.load()
+        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
+    server = EnasServer.start(config,
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    searches = SearchServiceGrpc.newBlockingStub(channel);
+    inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(ID)
+        .setSpec(SpecMapper.toWire(SearchSpec.smoke("rnn", 21))).build());
+    events = new ArrayList<>();
+    searches.withDeadlineAfter(5, TimeUnit.MINUTES).watchSearch(
+        WatchSearchRequest.newBuilder().setSearchId(ID).build()).forEachRemaining(events::add);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    server.close();
+  }
+
+  @Test
+  void theSearchReportsPerplexitiesAndTheRetrainedCellsTestPerplexity() {
+    SearchEvent last = events.get(events.size() - 1);
+    assertThat(last.hasFinished()).as("last event %s", last).isTrue();
+    List<SearchEvent.ChildTrained> trained = events.stream()
+        .filter(SearchEvent::hasChildTrained).map(SearchEvent::getChildTrained).toList();
+    assertThat(trained).isNotEmpty().allSatisfy(t -> {
+      assertThat(t.getArchitecture().getSpace()).isEqualTo(SearchSpace.SEARCH_SPACE_RNN);
+      assertThat(t.hasPerplexity()).isTrue();
+      assertThat(t.getPerplexity()).isCloseTo(Math.exp(t.getLoss()),
+          org.assertj.core.data.Offset.offset(1e-6 * t.getPerplexity()));
+    });
+    List<SearchEvent.ArchitectureSampled> sampled = events.stream()
+        .filter(SearchEvent::hasArchitectureSampled).map(SearchEvent::getArchitectureSampled)
+        .toList();
+    assertThat(sampled).isNotEmpty().allSatisfy(s ->
+        assertThat(s.getReward() * s.getPerplexity()).isCloseTo(80.0,
+            org.assertj.core.data.Offset.offset(1e-6)));
+    assertThat(events.stream().filter(SearchEvent::hasFinalTrainingProgress)
+        .map(SearchEvent::getFinalTrainingProgress))
+        .isNotEmpty().allSatisfy(p -> assertThat(p.hasValidationPerplexity()).isTrue());
+
+    SearchEvent.Finished finished = last.getFinished();
+    assertThat(finished.hasTestPerplexity()).isTrue();
+    assertThat(finished.getTestPerplexity()).isFinite().isGreaterThan(1);
+    assertThat(finished.getArchitecture().getEncoding()).startsWith("rnn:");
+
+    Search done = searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build());
+    assertThat(done.getState()).isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
+    assertThat(done.getPhase()).isEqualTo(Phase.PHASE_SUCCEEDED);
+    assertThat(done.getResult().getTestPerplexity()).isEqualTo(finished.getTestPerplexity());
+    assertThat(done.getSpec().getSpace().getKind()).isEqualTo(SearchSpace.SEARCH_SPACE_RNN);
+    assertThat(done.getSpec().getLanguageModel().getBpttSteps()).isEqualTo(10);
+    assertThat(done.getModelName()).isEqualTo(ID);
+  }
+
+  @Test
+  void theServedStepModelScoresASentenceTokenByToken() {
+    ModelMetadataResponse metadata =
+        inference.modelMetadata(ModelMetadataRequest.newBuilder().setName(ID).build());
+    assertThat(metadata.getInputsList()).extracting(ModelMetadataResponse.TensorMetadata::getName)
+        .containsExactly("token_ids", "hidden");
+    int hiddenSize = (int) metadata.getInputs(1).getShape(1);
+    TextCorpus corpus = EmbeddedData.sonnets();
+    int vocabulary = corpus.vocabulary().size();
+
+    // Score the first 20 tokens of the test file: the mean negative log-likelihood must be that
+    // of a model that learned something (below a uniform guess over the vocabulary).
+    int[] sentence = java.util.Arrays.copyOf(corpus.test(), 21);
+    float[] hidden = new float[hiddenSize];
+    double nll = 0;
+    for (int t = 0; t < 20; t++) {
+      ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
+          .setModelName(ID)
+          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("token_ids")
+              .setDatatype("INT64").addShape(1)
+              .setContents(InferTensorContents.newBuilder().addInt64Contents(sentence[t])))
+          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("hidden")
+              .setDatatype("FP32").addShape(1).addShape(hiddenSize)
+              .setContents(floats(hidden)))
+          .build());
+      float[] probabilities = output(response, "probabilities");
+      assertThat(probabilities).hasSize(vocabulary);
+      nll -= Math.log(probabilities[sentence[t + 1]]);
+      hidden = output(response, "next_hidden");
+    }
+    assertThat(nll / 20).isFinite().isLessThan(Math.log(vocabulary));
+  }
+
+  private static InferTensorContents floats(float[] values) {
+    InferTensorContents.Builder out = InferTensorContents.newBuilder();
+    for (float v : values) {
+      out.addFp32Contents(v);
+    }
+    return out.build();
+  }
+
+  private static float[] output(ModelInferResponse response, String name) {
+    for (int i = 0; i < response.getOutputsCount(); i++) {
+      if (response.getOutputs(i).getName().equals(name)) {
+        FloatBuffer data = response.getRawOutputContents(i).asReadOnlyByteBuffer()
+            .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] values = new float[data.remaining()];
+        data.get(values);
+        return values;
+      }
+    }
+    throw new AssertionError("no output " + name + " in " + response.getOutputsList());
+  }
+}

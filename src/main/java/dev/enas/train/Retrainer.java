@@ -1,0 +1,42 @@
+package dev.enas.train;
+
+import dev.enas.space.Architecture;
+import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.StepResult;
+
+/**
+ * Retraining the derived child from scratch, a step at a time so that a scheduler can interleave
+ * other work between steps: {@link Retraining} for the convolutional spaces, {@link
+ * RnnRetraining} for the recurrent-cell space. Owns its network and data readers until {@link
+ * #close()}.
+ */
+public interface Retrainer extends AutoCloseable {
+
+  /** The retrainer a spec's space calls for. */
+  static Retrainer create(Architecture architecture, SearchData data, SearchSpec spec) {
+    return data.isText()
+        ? new RnnRetraining(architecture, data, spec)
+        : new Retraining(architecture, data, spec);
+  }
+
+  int epochs();
+
+  int stepsPerEpoch();
+
+  /**
+   * Trains one minibatch.
+   *
+   * @throws IllegalStateException after {@code retrain.training.maxNonFiniteSteps} steps in a
+   *     row with a NaN or infinite loss
+   */
+  StepResult step(int epoch, int stepInEpoch);
+
+  /** Closes an epoch with its validation figure and its mean training figures. */
+  SearchEvent.FinalTrainingProgress endEpoch(int epoch);
+
+  /** The test figure of the network as trained so far, with its size. */
+  Retraining.Result test();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,115 @@
+package dev.enas.train;
+
+import dev.enas.data.TextBatcher;
+import dev.enas.data.TextCorpus;
+import dev.enas.data.TokenBatch;
+import dev.enas.space.Architecture;
+import dev.enas.space.RnnArchitecture;
+import dev.enas.spec.RetrainSpec;
+import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.CosineSchedule;
+import dev.enas.supernet.RnnLanguageModel;
+import dev.enas.supernet.StepResult;
+
+/**
+ * Retraining the derived recurrent cell from scratch as a language model of its own, at the hidden
+ * size of {@code retrain.network.channels}: consecutive BPTT windows of the training file with the
+ * hidden state carried, validation perplexity after every epoch and test perplexity once at the
+ * end, each over the whole file one sequence at a time as language-model papers report it. The
+ * test file is read here and nowhere else.
+ *
+ * <p>Owns the model, released by {@link #close()}.
+ */
+public final class RnnRetraining implements Retrainer {
+  /** Sequences per window when a whole file is scored: one, so that no token is left out. */
+  private static final int EVALUATION_BATCH = 1;
+
+  private final TextCorpus corpus;
+  private final RetrainSpec retrain;
+  private final int bpttSteps;
+  private final CosineSchedule schedule;
+  private final RnnLanguageModel model;
+  private final TextBatcher batches;
+  private final int stepsPerEpoch;
+  private double lossSum;
+  private int counted;
+  private int nonFiniteInARow;
+  private double validationPerplexity = Double.NaN;
+
+  public RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec) {
+    if (!(architecture instanceof RnnArchitecture cell)) {
+      throw new IllegalArgumentException("a language model is built from an rnn cell, got "
+          + architecture.encode());
+    }
+    this.corpus = data.corpus();
+    this.retrain = spec.retrain();
+    this.bpttSteps = spec.languageModel().bpttSteps();
+    this.schedule = Schedules.of(retrain.training());
+    this.batches = TextBatcher.builder(corpus, TextCorpus.Split.TRAIN,
+            retrain.network().batchSize(), bpttSteps)
+        .fieldNames("retrain.network.batchSize", "languageModel.bpttSteps")
+        .endless()
+        .build();
+    this.model = RnnLanguageModel.create(cell,
+        Networks.rnnNetwork(retrain.network(), spec.languageModel(), data),
+        Networks.sgd(retrain.training()), spec.seed() + 17);
+    int perEpoch = retrain.training().stepsPerEpoch();
+    this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.windowsPerPass());
+  }
+
+  @Override
+  public int epochs() {
+    return retrain.training().epochs();
+  }
+
+  @Override
+  public int stepsPerEpoch() {
+    return stepsPerEpoch;
+  }
+
+  @Override
+  public StepResult step(int epoch, int stepInEpoch) {
+    TokenBatch batch = batches.next();
+    double lr = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
+    StepResult r = model.trainStep(batch, lr);
+    if (r.applied()) {
+      nonFiniteInARow = 0;
+      lossSum += r.loss();
+      counted++;
+    } else if (++nonFiniteInARow >= retrain.training().maxNonFiniteSteps()) {
+      throw new IllegalStateException(nonFiniteInARow
+          + " retraining steps in a row had a NaN or infinite loss (retrain.training."
+          + "maxNonFiniteSteps is " + retrain.training().maxNonFiniteSteps()
+          + "); lower retrain.training.learningRateMax or retrain.training.gradientClip");
+    }
+    return r;
+  }
+
+  @Override
+  public SearchEvent.FinalTrainingProgress endEpoch(int epoch) {
+    validationPerplexity = model.perplexity(corpus.validation(), EVALUATION_BATCH, bpttSteps);
+    SearchEvent.FinalTrainingProgress progress = new SearchEvent.FinalTrainingProgress(epoch,
+        epochs(), counted == 0 ? Double.NaN : lossSum / counted, Double.NaN, Double.NaN,
+        validationPerplexity);
+    lossSum = 0;
+    counted = 0;
+    return progress;
+  }
+
+  @Override
+  public Retraining.Result test() {
+    return Retraining.Result.perplexities(
+        model.perplexity(corpus.test(), EVALUATION_BATCH, bpttSteps), validationPerplexity,
+        model.parameterCount());
+  }
+
+  /** The language model being retrained; owned by this object. */
+  public RnnLanguageModel model() {
+    return model;
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+}

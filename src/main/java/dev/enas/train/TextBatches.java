@@ -1,0 +1,69 @@
+package dev.enas.train;
+
+import dev.enas.data.MiniBatch;
+import dev.enas.data.TextBatcher;
+import dev.enas.data.TextCorpus;
+import dev.enas.data.TokenBatch;
+import dev.enas.spec.SearchSpec;
+
+/**
+ * The text windows of the rnn space: consecutive BPTT windows of {@code child.batchSize} streams
+ * for shared training, and of a validation batch size that leaves at least four windows per pass
+ * of the (usually small) validation file for rewards.
+ */
+final class TextBatches {
+  private TextBatches() {}
+
+  /** Windows of the training file, without end. */
+  static BatchSource training(SearchData data, SearchSpec spec) {
+    return source(TextBatcher.builder(data.corpus(), TextCorpus.Split.TRAIN,
+            spec.child().batchSize(), spec.languageModel().bpttSteps())
+        .fieldNames("child.batchSize", "languageModel.bpttSteps")
+        .endless()
+        .build());
+  }
+
+  /** Windows of the validation file, without end, in order. */
+  static BatchSource validation(SearchData data, SearchSpec spec) {
+    return source(validationBuilder(data, spec).endless().build());
+  }
+
+  /** The first validation window, which derivation scores every candidate on. */
+  static MiniBatch fixedValidation(SearchData data, SearchSpec spec) {
+    return validationBuilder(data, spec).build().next();
+  }
+
+  /**
+   * Sequences per validation window: {@code child.batchSize}, lowered so that the validation file
+   * gives at least four windows (the paper evaluates rewards on small validation batches).
+   */
+  static int validationBatchSize(SearchData data, SearchSpec spec) {
+    int steps = spec.languageModel().bpttSteps();
+    int tokens = data.corpus().validation().length;
+    int fits = tokens / (4 * (steps + 1));
+    return Math.max(1, Math.min(spec.child().batchSize(), fits));
+  }
+
+  private static TextBatcher.Builder validationBuilder(SearchData data, SearchSpec spec) {
+    return TextBatcher.builder(data.corpus(), TextCorpus.Split.VALIDATION,
+            validationBatchSize(data, spec), spec.languageModel().bpttSteps())
+        .fieldNames("child.batchSize", "languageModel.bpttSteps");
+  }
+
+  private static BatchSource source(TextBatcher batcher) {
+    return new BatchSource() {
+      @Override
+      public TokenBatch next() {
+        return batcher.next();
+      }
+
+      @Override
+      public int perPass() {
+        return batcher.windowsPerPass();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+}
