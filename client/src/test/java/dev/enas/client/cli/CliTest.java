@@ -270,6 +270,57 @@ class CliTest {
   }
 
   @Test
+  void watchShowsPerplexitiesForALanguageModelSearch() {
+    List<SearchEvent> log = new ArrayList<>();
+    for (SearchEvent e : Events.run("s1", 2, 3, 2, 2, Events.Outcome.SUCCEEDED)) {
+      SearchEvent.Builder b = e.toBuilder();
+      if (e.hasFinalTrainingProgress()) {
+        b.getFinalTrainingProgressBuilder().setValidationPerplexity(123.4)
+            .setTrainAccuracy(Double.NaN).setValidationAccuracy(Double.NaN);
+      } else if (e.hasFinished()) {
+        b.getFinishedBuilder().setTestPerplexity(98.76).setTestAccuracy(Double.NaN);
+      } else if (e.hasChildTrained()) {
+        b.getChildTrainedBuilder().setPerplexity(Math.exp(e.getChildTrained().getLoss()));
+      } else if (e.hasArchitectureSampled()) {
+        b.getArchitectureSampledBuilder()
+            .setPerplexity(80 / e.getArchitectureSampled().getReward());
+      }
+      log.add(b.build());
+    }
+    enas.service.add(Events.resolved("s1", 2, 2, 2), log);
+    progress = true;
+
+    int code = run("search", "watch", "s1");
+
+    assertThat(code).isZero();
+    assertThat(out.split("\n")).containsSubsequence(
+        "final 1/2  loss 0.9000  val ppl 123.4000",
+        "final 2/2  loss 0.9000  val ppl 123.4000",
+        "succeeded: test perplexity 98.7600, 123,456 parameters");
+    assertThat(err).contains(" ppl ", "val ppl ");
+  }
+
+  @Test
+  void rnnPresetsAndTheNodesFlag() {
+    assertThat(run("search", "start", "--preset", "demo", "--space", "rnn")).isZero();
+    assertThat(run("search", "start", "--preset", "smoke", "--space", "rnn", "--nodes", "5"))
+        .isZero();
+    assertThat(run("search", "start", "--space", "rnn", "--layers", "3")).isEqualTo(2);
+    assertThat(err).contains("--layers");
+
+    SearchSpec demo = enas.service.creates.get(0).getSpec();
+    assertThat(demo.getSpace().getKind()).isEqualTo(SearchSpace.SEARCH_SPACE_RNN);
+    assertThat(demo.getSpace().getNodes()).isEqualTo(8);
+    assertThat(demo.getData().getDataset()).isEqualTo("sonnets");
+    assertThat(demo.getLanguageModel().getBpttSteps()).isEqualTo(35);
+    assertThat(demo.getRetrain().getNetwork().getChannels()).isEqualTo(128);
+    SearchSpec smoke = enas.service.creates.get(1).getSpec();
+    assertThat(smoke.getSpace().getNodes()).isEqualTo(5);
+    assertThat(smoke.getData().getTrainLimit()).isEqualTo(2000);
+    assertThat(smoke.getLanguageModel().getBpttSteps()).isEqualTo(10);
+  }
+
+  @Test
   void watchFromPastTheEndTakesTheOutcomeFromTheSearchState() {
     List<SearchEvent> log = Events.run("s1", 1, 2, 1, 1, Events.Outcome.CANCELLED);
     enas.service.add(Events.search("s1", SearchState.SEARCH_STATE_CANCELLED), log);
