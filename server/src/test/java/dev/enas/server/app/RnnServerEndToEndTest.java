@@ -148,6 +148,38 @@ class RnnServerEndToEndTest {
     assertThat(nll / 20).isFinite().isLessThan(Math.log(vocabulary));
   }
 
+  @Test
+  void aBadCorpusFailsItsSearchNamingTheFileAndTheServerServesOn() throws Exception {
+    Path corpus = java.nio.file.Files.createDirectories(dataDir.resolve("bad-corpus"));
+    java.nio.file.Files.writeString(corpus.resolve("train.txt"), "\n\n");
+    java.nio.file.Files.writeString(corpus.resolve("valid.txt"), "a b\n");
+    java.nio.file.Files.writeString(corpus.resolve("test.txt"), "a b\n");
+    dev.enas.proto.v1.SearchSpec.Builder spec = SpecMapper.toWire(SearchSpec.smoke("rnn", 2))
+        .toBuilder();
+    spec.getDataBuilder().setDataset("ptb:" + corpus).setTrainLimit(0);
+    assertThat(failureOf("empty-corpus", spec.build())).contains("train.txt").contains("no tokens");
+
+    dev.enas.proto.v1.SearchSpec.Builder tiny = SpecMapper.toWire(SearchSpec.smoke("rnn", 2))
+        .toBuilder();
+    tiny.getLanguageModelBuilder().setMaxVocabulary(10);
+    assertThat(failureOf("tiny-vocabulary", tiny.build()))
+        .contains("languageModel.maxVocabulary");
+
+    // The server answers everyone else as before.
+    assertThat(searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build())
+        .getState()).isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
+  }
+
+  private static String failureOf(String id, dev.enas.proto.v1.SearchSpec spec) {
+    searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(id).setSpec(spec).build());
+    List<SearchEvent> log = new ArrayList<>();
+    searches.withDeadlineAfter(2, TimeUnit.MINUTES).watchSearch(
+        WatchSearchRequest.newBuilder().setSearchId(id).build()).forEachRemaining(log::add);
+    SearchEvent last = log.get(log.size() - 1);
+    assertThat(last.hasFailed()).as("last event of %s: %s", id, last).isTrue();
+    return last.getFailed().getReason();
+  }
+
   private static InferTensorContents floats(float[] values) {
     InferTensorContents.Builder out = InferTensorContents.newBuilder();
     for (float v : values) {
