@@ -80,9 +80,12 @@ final class InferBench {
   /**
    * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms. The two
    * calls alternate (and swap order every iteration) so that the machine's load hits both alike.
+   * The warm-up is long enough for the JIT to have compiled gRPC's and Netty's paths (C2 compiles
+   * after about 10,000 calls of a method, and each RPC calls the hot ones several times), so the
+   * compiler threads are not competing for the cores during the measured calls.
    */
   static Bench.Result overhead() throws Exception {
-    int warmup = 300;
+    int warmup = 3000;
     int runs = 2000;
     try (Setup setup = Setup.create()) {
       float[][] images = new float[16][];
