@@ -20,6 +20,7 @@ import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
+import dev.enas.proto.inference.ServerLiveRequest;
 import dev.enas.server.app.EnasServer;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
@@ -78,11 +79,13 @@ final class InferBench {
   private static final int TRAINING_STEPS = 40;
 
   /**
-   * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms. The two
-   * calls alternate (and swap order every iteration) so that the machine's load hits both alike.
-   * The warm-up is long enough for the JIT to have compiled gRPC's and Netty's paths (C2 compiles
-   * after about 10,000 calls of a method, and each RPC calls the hot ones several times), so the
-   * compiler threads are not competing for the cores during the measured calls.
+   * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms. The calls
+   * take turns, in an order that rotates every iteration, so that the machine's load hits each
+   * alike. A ServerLive call takes its turn too: it has no body and does no work, so its round
+   * trip is the floor any RPC over this port pays, and shows how much of the difference is the
+   * transport and how much the serving path. The warm-up is long enough for the JIT to have
+   * compiled gRPC's and Netty's paths (C2 compiles a method after about 10,000 calls), so that
+   * the compiler threads do not compete for the cores during the measured calls.
    */
   static Bench.Result overhead() throws Exception {
     int warmup = 3000;
@@ -93,39 +96,35 @@ final class InferBench {
         images[i] = setup.images(i, 1);
       }
       GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = setup.stub(setup.channel);
-      double[] direct = new double[runs];
-      double[] served = new double[runs];
+      ServerLiveRequest live = ServerLiveRequest.getDefaultInstance();
+      List<Call> calls = new ArrayList<>();
+      float[][] image = new float[1][];
+      calls.add(() -> setup.direct(image[0], 1));
+      calls.add(() -> setup.served(stub, image[0], 1));
+      calls.add(() -> stub.serverLive(live));
+      double[][] millis = new double[calls.size()][runs];
       for (int i = 0; i < warmup + runs; i++) {
-        float[] image = images[i % images.length];
-        long a;
-        long b;
-        if (i % 2 == 0) {
+        image[0] = images[i % images.length];
+        for (int turn = 0; turn < calls.size(); turn++) {
+          int which = (i + turn) % calls.size();
           long t0 = System.nanoTime();
-          setup.direct(image, 1);
+          calls.get(which).run();
           long t1 = System.nanoTime();
-          setup.served(stub, image, 1);
-          long t2 = System.nanoTime();
-          a = t1 - t0;
-          b = t2 - t1;
-        } else {
-          long t0 = System.nanoTime();
-          setup.served(stub, image, 1);
-          long t1 = System.nanoTime();
-          setup.direct(image, 1);
-          long t2 = System.nanoTime();
-          b = t1 - t0;
-          a = t2 - t1;
-        }
-        if (i >= warmup) {
-          direct[i - warmup] = a / 1e6;
-          served[i - warmup] = b / 1e6;
+          if (i >= warmup) {
+            millis[which][i - warmup] = (t1 - t0) / 1e6;
+          }
         }
       }
+      double[] direct = millis[0];
+      double[] served = millis[1];
       System.out.println("direct ONNX Runtime: " + Timing.summary(direct));
       System.out.println("ModelInfer (gRPC):   " + Timing.summary(served));
+      System.out.println("ServerLive (gRPC):   " + Timing.summary(millis[2]));
       double difference = Timing.percentile(served, 50) - Timing.percentile(direct, 50);
-      System.out.printf("median difference %.4f ms, p90 difference %.4f ms%n", difference,
-          Timing.percentile(served, 90) - Timing.percentile(direct, 90));
+      System.out.printf("median difference %.4f ms, p90 difference %.4f ms; ServerLive's median"
+          + " round trip %.4f ms of it is the transport's%n", difference,
+          Timing.percentile(served, 90) - Timing.percentile(direct, 90),
+          Timing.percentile(millis[2], 50));
       return new Bench.Result(difference, "ms (median ModelInfer - median direct, batch 1)");
     }
   }
