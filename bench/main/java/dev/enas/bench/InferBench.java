@@ -34,6 +34,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -133,6 +134,13 @@ final class InferBench {
    * Images per second through ModelInfer with 8 clients (one channel each, blocking calls of 32
    * images) divided by images per second of 8 threads calling the session directly with the
    * same batches. Windows of each alternate, after a warm-up window of each.
+   *
+   * <p>Each window also reports the CPU time this process spent per image (every thread: clients,
+   * transport, server, ONNX Runtime). On a machine shared with other work the two sides get
+   * different shares of the cores: 8 direct threads outweigh the server's few inference threads
+   * (enas.serving.threads) in the kernel's scheduler. The CPU per image is what the serving path
+   * costs whatever the share, so the printed efficiency ratio is the figure to compare across
+   * machines and loads.
    */
   static Bench.Result throughput() throws Exception {
     int clients = 8;
@@ -155,25 +163,25 @@ final class InferBench {
         }
         imagesPerSecond(direct, batch, Duration.ofSeconds(2));
         imagesPerSecond(served, batch, Duration.ofSeconds(2));
-        double directImages = 0;
-        double servedImages = 0;
-        double directSeconds = 0;
-        double servedSeconds = 0;
+        Window directTotal = new Window(0, 0, 0);
+        Window servedTotal = new Window(0, 0, 0);
         for (int round = 0; round < rounds; round++) {
           Window d = imagesPerSecond(direct, batch, window);
           Window s = imagesPerSecond(served, batch, window);
-          System.out.printf("round %d: direct %.1f images/s, ModelInfer %.1f images/s, ratio %.3f%n",
-              round, d.rate(), s.rate(), s.rate() / d.rate());
-          directImages += d.images();
-          directSeconds += d.seconds();
-          servedImages += s.images();
-          servedSeconds += s.seconds();
+          System.out.printf("round %d: direct %s; ModelInfer %s; ratio %.3f%n", round, d, s,
+              s.rate() / d.rate());
+          directTotal = directTotal.plus(d);
+          servedTotal = servedTotal.plus(s);
         }
-        double directRate = directImages / directSeconds;
-        double servedRate = servedImages / servedSeconds;
-        System.out.printf("total: direct %.1f images/s, ModelInfer %.1f images/s (%d clients,"
-            + " batch %d, %d windows of %d s each)%n", directRate, servedRate, clients, batch,
-            rounds, window.toSeconds());
+        double directRate = directTotal.rate();
+        double servedRate = servedTotal.rate();
+        System.out.printf("total: direct %s; ModelInfer %s (%d clients, batch %d, %d windows of"
+            + " %d s each)%n", directTotal, servedTotal, clients, batch, rounds,
+            window.toSeconds());
+        System.out.printf("CPU per image: ModelInfer / direct = %.3f, so with the cores to"
+            + " itself the server would reach about %.3f of direct's images/s%n",
+            servedTotal.cpuPerImage() / directTotal.cpuPerImage(),
+            directTotal.cpuPerImage() / servedTotal.cpuPerImage());
         return new Bench.Result(servedRate / directRate,
             "x (ModelInfer images/s / direct images/s, 8 clients, batch 32)");
       } finally {
@@ -190,10 +198,28 @@ final class InferBench {
     void run() throws Exception;
   }
 
-  /** Images finished in a window and the seconds it took until the last call returned. */
-  private record Window(long images, double seconds) {
+  /**
+   * Images finished in a window, the seconds it took until the last call returned, and the CPU
+   * seconds the whole process used meanwhile.
+   */
+  private record Window(long images, double seconds, double cpuSeconds) {
     double rate() {
       return images / seconds;
+    }
+
+    double cpuPerImage() {
+      return cpuSeconds / images;
+    }
+
+    Window plus(Window other) {
+      return new Window(images + other.images, seconds + other.seconds,
+          cpuSeconds + other.cpuSeconds);
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%.1f images/s, %.2f cores busy, %.3f ms CPU per image", rate(),
+          cpuSeconds / seconds, 1000 * cpuPerImage());
     }
   }
 
@@ -226,12 +252,14 @@ final class InferBench {
       threads.add(thread);
       thread.start();
     }
+    long cpuBefore = processCpuNanos();
     startedAt[0] = System.nanoTime();
     start.countDown();
     for (Thread thread : threads) {
       thread.join();
     }
     double seconds = (System.nanoTime() - startedAt[0]) / 1e9;
+    double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
     if (failure.get() != null) {
       throw new IllegalStateException("a benchmark call failed", failure.get());
     }
@@ -239,7 +267,13 @@ final class InferBench {
     for (long d : done) {
       finished += d;
     }
-    return new Window(finished * batch, seconds);
+    return new Window(finished * batch, seconds, cpuSeconds);
+  }
+
+  /** CPU time of every thread of this process so far, as the kernel counts it. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /**
