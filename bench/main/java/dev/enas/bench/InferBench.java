@@ -136,11 +136,11 @@ final class InferBench {
    * same batches. Windows of each alternate, after a warm-up window of each.
    *
    * <p>Each window also reports the CPU time this process spent per image (every thread: clients,
-   * transport, server, ONNX Runtime). On a machine shared with other work the two sides get
-   * different shares of the cores: 8 direct threads outweigh the server's few inference threads
-   * (enas.serving.threads) in the kernel's scheduler. The CPU per image is what the serving path
-   * costs whatever the share, so the printed efficiency ratio is the figure to compare across
-   * machines and loads.
+   * transport, server, ONNX Runtime) and how many cores it kept busy. On a machine shared with
+   * other work the two sides need not get the same share of the cores (8 direct threads can
+   * outweigh the server's few inference threads, enas.serving.threads, in the kernel's
+   * scheduler), so the images/s ratio can move with the load; the CPU per image is what each path
+   * costs whatever the share, and its ratio is the figure to compare across machines and loads.
    */
   static Bench.Result throughput() throws Exception {
     int clients = 8;
