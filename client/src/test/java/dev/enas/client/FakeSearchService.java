@@ -9,12 +9,14 @@ import com.google.rpc.ResourceInfo;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
+import dev.enas.proto.v1.ModelChunk;
 import dev.enas.proto.v1.Phase;
 import dev.enas.proto.v1.SampledArchitecture;
 import dev.enas.proto.v1.Search;
@@ -39,8 +41,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A search service that keeps everything in memory and does what the test scripts: the searches,
- * event logs and histories it is given, a small page size to force paging, errors to answer, and
- * watch streams cut after a set number of events, the way the real server cuts slow watchers.
+ * event logs, histories and model files it is given, a small page size to force paging, errors to
+ * answer, and watch streams cut after a set number of events, the way the real server cuts slow
+ * watchers.
  */
 public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImplBase {
   /** How one watch call ends early: after {@code events} events, with this status. */
@@ -56,6 +59,15 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   public final List<CancelSearchRequest> cancels = new CopyOnWriteArrayList<>();
   /** Counts down when a watch call that {@link #holdOpen} kept open is cancelled by the client. */
   public final CountDownLatch watchCancelled = new CountDownLatch(1);
+
+  /**
+   * Model files by search id, then version: what DownloadModel streams. Version 0 of a request
+   * means the search's own version, {@code model_version} of its Search.
+   */
+  public final Map<String, Map<Long, byte[]>> models = new LinkedHashMap<>();
+  public final List<DownloadModelRequest> downloads = new CopyOnWriteArrayList<>();
+  /** Largest chunk DownloadModel sends, small so that tests see several. */
+  public volatile int chunkSize = 1000;
 
   /** Most items a list page holds, whatever the request asks. */
   public volatile int maxPageSize = 2;
@@ -276,6 +288,43 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
       return;
     }
     response.onNext(history.get((int) request.getIndex()));
+    response.onCompleted();
+  }
+
+  @Override
+  public void downloadModel(DownloadModelRequest request, StreamObserver<ModelChunk> response) {
+    downloads.add(request);
+    if (failed(response)) {
+      return;
+    }
+    Search search = find(request.getSearchId(), response);
+    if (search == null) {
+      return;
+    }
+    long version = request.getVersion() == 0 ? search.getModelVersion() : request.getVersion();
+    byte[] file;
+    synchronized (this) {
+      file = models.getOrDefault(search.getId(), Map.of()).get(version);
+    }
+    if (search.getModelName().isEmpty() || file == null) {
+      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+          .setCode(Code.NOT_FOUND_VALUE)
+          .setMessage("search '" + search.getId() + "' has no model version " + version)
+          .build()));
+      return;
+    }
+    int from = 0;
+    do {
+      int to = Math.min(file.length, from + chunkSize);
+      ModelChunk.Builder chunk = ModelChunk.newBuilder()
+          .setData(com.google.protobuf.ByteString.copyFrom(file, from, to - from));
+      if (from == 0) {
+        chunk.setModelName(search.getModelName()).setModelVersion(version)
+            .setTotalSize(file.length);
+      }
+      response.onNext(chunk.build());
+      from = to;
+    } while (from < file.length);
     response.onCompleted();
   }
 

@@ -489,6 +489,113 @@ class CliTest {
         .build();
   }
 
+  // ----- model list, model download -------------------------------------------------------
+
+  @Test
+  void modelListShowsTheModelOfEverySucceededSearchAcrossPages() {
+    enas.service.add(published("shirts", "shirts", 1, 0.8123), List.of());
+    enas.service.add(Events.search("broken", SearchState.SEARCH_STATE_FAILED), List.of());
+    enas.service.add(Events.search("unpublished", SearchState.SEARCH_STATE_SUCCEEDED),
+        List.of());
+    enas.service.add(published("shoes", "footwear", 3, 0.7), List.of());
+
+    assertThat(run("model", "list")).as(err).isZero();
+
+    String[] lines = out.split("\n");
+    assertThat(lines).hasSize(3);
+    assertThat(lines[0]).matches("MODEL\\s+VERSION\\s+TEST ACCURACY\\s+SEARCH");
+    assertThat(lines[1]).matches("shirts\\s+1\\s+0\\.8123\\s+shirts");
+    assertThat(lines[2]).matches("footwear\\s+3\\s+0\\.7000\\s+shoes");
+    assertThat(enas.service.searchLists).isNotEmpty().allSatisfy(request ->
+        assertThat(request.getStatesList()).containsExactly(SearchState.SEARCH_STATE_SUCCEEDED));
+    assertThat(enas.service.searchLists).hasSize(2);
+  }
+
+  @Test
+  void modelListWithoutModelsSaysSo() {
+    enas.service.add(Events.search("running", SearchState.SEARCH_STATE_RUNNING), List.of());
+
+    assertThat(run("model", "list")).isZero();
+
+    assertThat(out).isEqualTo("no models\n");
+  }
+
+  @Test
+  void modelDownloadWritesTheSearchsModelFileAndNamesWhatItWrote() throws IOException {
+    byte[] first = bytes(2500, 1);
+    byte[] second = bytes(10, 2);
+    enas.service.add(published("shirts", "shirts", 1, 0.8), List.of());
+    enas.service.models.put("shirts", java.util.Map.of(1L, first, 2L, second));
+    Path file = dir.resolve("shirts.onnx");
+    Files.writeString(file, "an older file, replaced");
+
+    assertThat(run("model", "download", "shirts", "-o", file.toString())).as(err).isZero();
+
+    assertThat(Files.readAllBytes(file)).isEqualTo(first);
+    assertThat(out).isEqualTo("wrote " + file + ": model shirts version 1, 2,500 bytes\n");
+    assertThat(enas.service.downloads).singleElement().satisfies(request -> {
+      assertThat(request.getSearchId()).isEqualTo("shirts");
+      assertThat(request.getVersion()).isZero();
+    });
+
+    assertThat(run("model", "download", "shirts", "--version", "2", "--output",
+        file.toString())).as(err).isZero();
+
+    assertThat(Files.readAllBytes(file)).isEqualTo(second);
+    assertThat(out).contains("version 2, 10 bytes");
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      assertThat(files).containsExactly(file);
+    }
+  }
+
+  @Test
+  void modelDownloadOfAMissingModelIsAServerErrorAndLeavesNoFile() throws IOException {
+    enas.service.add(published("shirts", "shirts", 1, 0.8), List.of());
+    enas.service.models.put("shirts", java.util.Map.of(1L, bytes(10, 1)));
+    Path file = dir.resolve("model.onnx");
+
+    assertThat(run("model", "download", "shirts", "--version", "7", "-o", file.toString()))
+        .isEqualTo(3);
+    assertThat(err).startsWith("enas: NOT_FOUND").contains("version 7");
+    assertThat(run("model", "download", "nope", "-o", file.toString())).isEqualTo(3);
+    assertThat(err).startsWith("enas: NOT_FOUND").contains("nope");
+
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      assertThat(files).as("no model and no partial download").isEmpty();
+    }
+  }
+
+  @Test
+  void modelDownloadWithABadCommandLineExitsTwoBeforeCallingTheServer() {
+    assertThat(run("model", "download", "shirts")).isEqualTo(2);
+    assertThat(err).contains("--output");
+    assertThat(run("model", "download", "shirts", "-o",
+        dir.resolve("no-such-folder").resolve("m.onnx").toString())).isEqualTo(2);
+    assertThat(err).contains("no folder");
+    assertThat(run("model", "download", "shirts", "--version", "-1", "-o",
+        dir.resolve("m.onnx").toString())).isEqualTo(2);
+    assertThat(err).contains("--version");
+
+    assertThat(enas.service.downloads).isEmpty();
+  }
+
+  /** A succeeded search that published model {@code model} at {@code version}. */
+  private static Search published(String id, String model, long version, double accuracy) {
+    return Events.search(id, SearchState.SEARCH_STATE_SUCCEEDED).toBuilder()
+        .setPhase(Phase.PHASE_SUCCEEDED)
+        .setModelName(model)
+        .setModelVersion(version)
+        .setResult(dev.enas.proto.v1.SearchResult.newBuilder().setTestAccuracy(accuracy)
+            .setParameters(1000).setArchitecture(Events.arch("1 | 0 1")))
+        .build();
+  }
+
+  private static byte[] bytes(int count, long seed) {
+    byte[] out = new byte[count];
+    new java.util.Random(seed).nextBytes(out);
+    return out;
+  }
+
   // ----- infer ------------------------------------------------------------------------------
 
   @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -13,6 +15,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.ImageDataset;
+import dev.enas.data.Normalization;
+import dev.enas.export.ModelMetadata;
+import dev.enas.export.OnnxExporter;
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
@@ -27,8 +32,15 @@ import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SpecMapper;
+import dev.enas.server.serving.ExportVerifier;
 import dev.enas.server.serving.ModelRepository;
+import dev.enas.space.Architecture;
+import dev.enas.space.SearchSpaces;
 import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.BatchNormMode;
+import dev.enas.supernet.StandaloneNetwork;
+import dev.enas.train.Retraining;
+import dev.enas.train.SearchData;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -43,6 +55,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -53,12 +66,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A finished search's model, end to end on a loopback port: the search publishes it before it
- * succeeds, the inference service serves it under the search id, and DownloadModel returns the
- * repository's file byte for byte.
+ * succeeds, the inference service serves it under the search id and classifies the whole embedded
+ * test set as the retrained DJL network does, and DownloadModel returns the repository's file byte
+ * for byte.
  */
 class ModelServingEndToEndTest {
   private static final String ID = "served-search";
+  private static final SearchSpec SPEC = SearchSpec.smoke("macro", 17);
   private static final int IMAGES = 8;
+  /** Images per ModelInfer request over the whole test set: within the default batch limit. */
+  private static final int BATCH = 50;
+  /** Logits closer than this are a tie: see {@link #everyTestImageGetsDjlsTopClassThroughModelInfer}. */
+  private static final double TIE = 1e-5;
 
   @TempDir
   static Path dataDir;
@@ -79,7 +98,7 @@ class ModelServingEndToEndTest {
     searches = SearchServiceGrpc.newBlockingStub(channel);
     inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(ID)
-        .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 17))).build());
+        .setSpec(SpecMapper.toWire(SPEC)).build());
     events = new ArrayList<>();
     searches.withDeadlineAfter(5, TimeUnit.MINUTES).watchSearch(
         WatchSearchRequest.newBuilder().setSearchId(ID).build()).forEachRemaining(events::add);
@@ -144,6 +163,135 @@ class ModelServingEndToEndTest {
       assertThat(argmax(probabilities, image, classes)).as("image %d", image)
           .isEqualTo(argmax(logits, image, classes));
     }
+  }
+
+  /**
+   * Every image of the embedded test set (1,000), sent as a client sends it (pixels scaled to
+   * [0, 1], batches of {@value #BATCH} as raw_input_contents) through ModelInfer on the real port,
+   * gets the top class that DJL's evaluation-mode forward pass of the retrained network gives.
+   *
+   * <p>The reference network. The server's retrained network lives inside its final-training actor
+   * and is closed when the search ends, and the API rightly has no way to reach it. The test
+   * rebuilds it instead: retraining is a function of the derived architecture, the data split and
+   * the spec, every random choice in it seeded from the spec (initial weights, batch order,
+   * augmentation; the smoke spec has no dropout), and the engine computes it bit for bit alike on
+   * one machine (see SearchLoop). The test does not take that on trust: the rebuilt network must
+   * report the search's test accuracy exactly, and exported, it must give exactly the graph the
+   * server published, every weight and batch-norm statistic included. Only then is it the
+   * reference.
+   *
+   * <p>Ties. A class counts as a match also when DJL's own logits for the two classes differ by at
+   * most {@value #TIE}: two engines sum in different orders, float32 rounding moves logits by about
+   * 1e-6 here, and a near-tie can then fall either way without either engine being wrong. All
+   * served logits must still be within the export verifier's tolerance of DJL's, so a tie cannot
+   * hide a real disagreement.
+   */
+  @Test
+  void everyTestImageGetsDjlsTopClassThroughModelInfer() throws Exception {
+    Search done = searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build());
+    assertThat(BATCH).isLessThanOrEqualTo(server.models().maxBatch());
+    SearchData data = SearchData.load(SPEC.data(), SPEC.seed());
+    ImageDataset test = data.test();
+    assertThat(test.size()).isEqualTo(EmbeddedData.fashionMnistTest().size()).isEqualTo(1000);
+    Architecture child = SearchSpaces.parse(done.getResult().getArchitecture().getEncoding());
+    int classes = test.numClasses();
+    float[] pixels = scaled(test);
+
+    float[] reference;
+    try (Retraining retraining = new Retraining(child, data, SPEC)) {
+      for (int epoch = 0; epoch < retraining.epochs(); epoch++) {
+        for (int step = 0; step < retraining.stepsPerEpoch(); step++) {
+          retraining.step(epoch, step);
+        }
+        retraining.endEpoch(epoch);
+      }
+      assertThat(retraining.test().testAccuracy()).as("the rebuilt network's test accuracy")
+          .isEqualTo(done.getResult().getTestAccuracy());
+      ModelProto served = ModelProto.parseFrom(download(0));
+      Map<String, String> provenance = new LinkedHashMap<>();
+      served.getMetadataPropsList().stream()
+          .filter(entry -> !ModelMetadata.DERIVED.contains(entry.getKey()))
+          .forEach(entry -> provenance.put(entry.getKey(), entry.getValue()));
+      GraphProto rebuilt = OnnxExporter.export(retraining.network(), data.normalization(),
+          test.classNames(), provenance).getGraph();
+      assertThat(rebuilt.equals(served.getGraph()))
+          .as("the rebuilt network exports to the published graph, weights included").isTrue();
+      reference = djlLogits(retraining.network(), data.normalization(), pixels, test);
+    }
+
+    float[] logits = new float[test.size() * classes];
+    for (int first = 0; first < test.size(); first += BATCH) {
+      int count = Math.min(BATCH, test.size() - first);
+      ByteBuffer input = ByteBuffer.allocate(count * test.imageSize() * Float.BYTES)
+          .order(ByteOrder.LITTLE_ENDIAN);
+      input.asFloatBuffer().put(pixels, first * test.imageSize(), count * test.imageSize());
+      ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
+          .setModelName(ID)
+          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
+              .setDatatype("FP32")
+              .addAllShape(List.of((long) count, (long) test.channels(), (long) test.height(),
+                  (long) test.width())))
+          .addRawInputContents(ByteString.copyFrom(input.array()))
+          .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
+          .build());
+      assertThat(response.getOutputs(0).getShapeList()).containsExactly((long) count,
+          (long) classes);
+      float[] batch = floats(response.getRawOutputContents(0));
+      System.arraycopy(batch, 0, logits, first * classes, batch.length);
+    }
+
+    int ties = 0;
+    for (int image = 0; image < test.size(); image++) {
+      for (int k = 0; k < classes; k++) {
+        int at = image * classes + k;
+        assertThat((double) logits[at]).as("image %d, logit %d", image, k).isCloseTo(
+            reference[at], within(ExportVerifier.DEFAULT_TOLERANCE
+                + ExportVerifier.RELATIVE_TOLERANCE * Math.abs(reference[at])));
+      }
+      int djl = argmax(reference, image, classes);
+      int servedTop = argmax(logits, image, classes);
+      if (servedTop != djl) {
+        assertThat(reference[image * classes + djl] - reference[image * classes + servedTop])
+            .as("image %d: ModelInfer's top class %d, DJL's %d", image, servedTop, djl)
+            .isLessThanOrEqualTo((float) TIE);
+        ties++;
+      }
+    }
+    assertThat(ties).as("images whose top class was a tie within %s", TIE).isLessThan(10);
+  }
+
+  /** Every image's pixels scaled to [0, 1], as a client sends them; N x C x H x W. */
+  private static float[] scaled(ImageDataset images) {
+    float[] out = new float[images.size() * images.imageSize()];
+    ByteBuffer raw = images.pixelBuffer();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (raw.get(i) & 0xff) / 255f;
+    }
+    return out;
+  }
+
+  /** DJL's evaluation-mode logits, fed the pixels normalised as the exported graph does it. */
+  private static float[] djlLogits(StandaloneNetwork network, Normalization normalization,
+      float[] pixels, ImageDataset images) {
+    float[] mean = normalization.mean();
+    float[] std = normalization.std();
+    int plane = images.height() * images.width();
+    float[] normalised = new float[pixels.length];
+    for (int i = 0; i < pixels.length; i++) {
+      int channel = (i / plane) % images.channels();
+      normalised[i] = (pixels[i] - mean[channel]) / std[channel];
+    }
+    int size = images.imageSize();
+    int classes = images.numClasses();
+    float[] out = new float[images.size() * classes];
+    for (int first = 0; first < images.size(); first += BATCH) {
+      int count = Math.min(BATCH, images.size() - first);
+      float[] batch = java.util.Arrays.copyOfRange(normalised, first * size,
+          (first + count) * size);
+      float[] logits = network.logits(batch, BatchNormMode.RUNNING);
+      System.arraycopy(logits, 0, out, first * classes, logits.length);
+    }
+    return out;
   }
 
   @Test

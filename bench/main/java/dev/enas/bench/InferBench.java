@@ -1,0 +1,502 @@
+package dev.enas.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.enas.data.Batch;
+import dev.enas.data.BatchIterator;
+import dev.enas.data.EmbeddedData;
+import dev.enas.data.ImageDataset;
+import dev.enas.data.Normalization;
+import dev.enas.export.ModelMetadata;
+import dev.enas.export.OnnxExporter;
+import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelReadyRequest;
+import dev.enas.proto.inference.ServerLiveRequest;
+import dev.enas.server.app.EnasServer;
+import dev.enas.server.serving.ModelRepository;
+import dev.enas.server.serving.ServingSettings;
+import dev.enas.space.Architecture;
+import dev.enas.space.SearchSpaces;
+import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.NetworkSpec;
+import dev.enas.supernet.SgdSettings;
+import dev.enas.supernet.StandaloneNetwork;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * Benchmarks of model serving: what ModelInfer over a loopback port costs compared with calling
+ * ONNX Runtime directly on the same model, for one image at a time and for a busy server.
+ *
+ * <p>Both sides start from the same float pixels and end with the same float probabilities, so
+ * the difference is what the protocol adds: packing the request, gRPC and HTTP/2 over loopback,
+ * the server's checks, its thread hand-offs and copies, and unpacking the answer. The direct
+ * session gets the server's own session options (intra-op threads from {@code
+ * enas.serving.intra-op-threads}, one inter-op thread, sequential execution), so the model runs
+ * the same way on both sides.
+ */
+final class InferBench {
+  private InferBench() {}
+
+  /** The served model's name in the benchmark's repository. */
+  private static final String MODEL = "bench-child";
+
+  /**
+   * A 6-layer macro child using every operation, with a few skips: the size of the Quick start
+   * demo's retrained child (6 layers, 24 channels, 28 x 28 grey images).
+   */
+  static final String ARCHITECTURE = "macro: 1 | 2 1 | 4 0 1 | 3 1 0 0 | 0 0 1 1 0 | 5 1 0 0 1 0";
+
+  /** Training steps before export, so batch norm's running statistics are a trained network's. */
+  private static final int TRAINING_STEPS = 40;
+
+  /**
+   * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms. The calls
+   * take turns, in an order that rotates every iteration, so that the machine's load hits each
+   * alike. A ServerLive call takes its turn too: it has no body and does no work, so its round
+   * trip is the floor any RPC over this port pays, and shows how much of the difference is the
+   * transport and how much the serving path. The warm-up is long enough for the JIT to have
+   * compiled gRPC's and Netty's paths (C2 compiles a method after about 10,000 calls), so that
+   * the compiler threads do not compete for the cores during the measured calls.
+   */
+  static Bench.Result overhead() throws Exception {
+    int warmup = 3000;
+    int runs = 2000;
+    try (Setup setup = Setup.create()) {
+      float[][] images = new float[16][];
+      for (int i = 0; i < images.length; i++) {
+        images[i] = setup.images(i, 1);
+      }
+      GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = setup.stub(setup.channel);
+      ServerLiveRequest live = ServerLiveRequest.getDefaultInstance();
+      List<Call> calls = new ArrayList<>();
+      float[][] image = new float[1][];
+      calls.add(() -> setup.direct(image[0], 1));
+      calls.add(() -> setup.served(stub, image[0], 1));
+      calls.add(() -> stub.serverLive(live));
+      double[][] millis = new double[calls.size()][runs];
+      for (int i = 0; i < warmup + runs; i++) {
+        image[0] = images[i % images.length];
+        for (int turn = 0; turn < calls.size(); turn++) {
+          int which = (i + turn) % calls.size();
+          long t0 = System.nanoTime();
+          calls.get(which).run();
+          long t1 = System.nanoTime();
+          if (i >= warmup) {
+            millis[which][i - warmup] = (t1 - t0) / 1e6;
+          }
+        }
+      }
+      double[] direct = millis[0];
+      double[] served = millis[1];
+      System.out.println("direct ONNX Runtime: " + Timing.summary(direct));
+      System.out.println("ModelInfer (gRPC):   " + Timing.summary(served));
+      System.out.println("ServerLive (gRPC):   " + Timing.summary(millis[2]));
+      double difference = Timing.percentile(served, 50) - Timing.percentile(direct, 50);
+      System.out.printf("median difference %.4f ms, p90 difference %.4f ms; ServerLive's median"
+          + " round trip %.4f ms of it is the transport's%n", difference,
+          Timing.percentile(served, 90) - Timing.percentile(direct, 90),
+          Timing.percentile(millis[2], 50));
+      return new Bench.Result(difference, "ms (median ModelInfer - median direct, batch 1)");
+    }
+  }
+
+  /**
+   * Images per second through ModelInfer with 8 clients (one channel each, blocking calls of 32
+   * images) divided by images per second of 8 threads calling the session directly with the
+   * same batches. Windows of each alternate, after a warm-up window of each.
+   *
+   * <p>Each window also reports the CPU time this process spent per image (every thread: clients,
+   * transport, server, ONNX Runtime) and how many cores it kept busy. On a machine shared with
+   * other work the two sides need not get the same share of the cores (8 direct threads can
+   * outweigh the server's few inference threads, enas.serving.threads, in the kernel's
+   * scheduler), so the images/s ratio can move with the load; the CPU per image is what each path
+   * costs whatever the share, and its ratio is the figure to compare across machines and loads.
+   */
+  static Bench.Result throughput() throws Exception {
+    int clients = 8;
+    int batch = 32;
+    int rounds = 3;
+    Duration window = Duration.ofSeconds(6);
+    try (Setup setup = Setup.create()) {
+      float[] images = setup.images(0, batch);
+      List<ManagedChannel> channels = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        channels.add(setup.newChannel());
+      }
+      try {
+        List<Call> direct = new ArrayList<>();
+        List<Call> served = new ArrayList<>();
+        for (ManagedChannel channel : channels) {
+          GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = setup.stub(channel);
+          direct.add(() -> setup.direct(images, batch));
+          served.add(() -> setup.served(stub, images, batch));
+        }
+        imagesPerSecond(direct, batch, Duration.ofSeconds(2));
+        imagesPerSecond(served, batch, Duration.ofSeconds(2));
+        Window directTotal = new Window(0, 0, 0);
+        Window servedTotal = new Window(0, 0, 0);
+        for (int round = 0; round < rounds; round++) {
+          Window d = imagesPerSecond(direct, batch, window);
+          Window s = imagesPerSecond(served, batch, window);
+          System.out.printf("round %d: direct %s; ModelInfer %s; ratio %.3f%n", round, d, s,
+              s.rate() / d.rate());
+          directTotal = directTotal.plus(d);
+          servedTotal = servedTotal.plus(s);
+        }
+        double directRate = directTotal.rate();
+        double servedRate = servedTotal.rate();
+        System.out.printf("total: direct %s; ModelInfer %s (%d clients, batch %d, %d windows of"
+            + " %d s each)%n", directTotal, servedTotal, clients, batch, rounds,
+            window.toSeconds());
+        System.out.printf("CPU per image: ModelInfer / direct = %.3f, so with the cores to"
+            + " itself the server would reach about %.3f of direct's images/s%n",
+            servedTotal.cpuPerImage() / directTotal.cpuPerImage(),
+            directTotal.cpuPerImage() / servedTotal.cpuPerImage());
+        return new Bench.Result(servedRate / directRate,
+            "x (ModelInfer images/s / direct images/s, 8 clients, batch 32)");
+      } finally {
+        for (ManagedChannel channel : channels) {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  /** One blocking call of a batch. */
+  @FunctionalInterface
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  /**
+   * Images finished in a window, the seconds it took until the last call returned, and the CPU
+   * seconds the whole process used meanwhile.
+   */
+  private record Window(long images, double seconds, double cpuSeconds) {
+    double rate() {
+      return images / seconds;
+    }
+
+    double cpuPerImage() {
+      return cpuSeconds / images;
+    }
+
+    Window plus(Window other) {
+      return new Window(images + other.images, seconds + other.seconds,
+          cpuSeconds + other.cpuSeconds);
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%.1f images/s, %.2f cores busy, %.3f ms CPU per image", rate(),
+          cpuSeconds / seconds, 1000 * cpuPerImage());
+    }
+  }
+
+  /**
+   * Runs each call on a thread of its own, repeatedly, until {@code window} has passed; every
+   * thread finishes the call it is in, and the window ends when the last one returns.
+   */
+  private static Window imagesPerSecond(List<Call> calls, int batch, Duration window)
+      throws InterruptedException {
+    CountDownLatch start = new CountDownLatch(1);
+    long[] done = new long[calls.size()];
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    long[] startedAt = new long[1];
+    for (int t = 0; t < calls.size(); t++) {
+      int index = t;
+      Call call = calls.get(t);
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+          long deadline = startedAt[0] + window.toNanos();
+          while (System.nanoTime() < deadline) {
+            call.run();
+            done[index]++;
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }, "bench-client-" + t);
+      threads.add(thread);
+      thread.start();
+    }
+    long cpuBefore = processCpuNanos();
+    startedAt[0] = System.nanoTime();
+    start.countDown();
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    double seconds = (System.nanoTime() - startedAt[0]) / 1e9;
+    double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
+    if (failure.get() != null) {
+      throw new IllegalStateException("a benchmark call failed", failure.get());
+    }
+    long finished = 0;
+    for (long d : done) {
+      finished += d;
+    }
+    return new Window(finished * batch, seconds, cpuSeconds);
+  }
+
+  /** CPU time of every thread of this process so far, as the kernel counts it. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /**
+   * A trained, exported child in a temporary model repository, an enas server on a loopback port
+   * serving it, and an ONNX Runtime session of the same file. Owns all of them (and the session's
+   * native memory); {@link #close()} releases them and deletes the folder.
+   */
+  private static final class Setup implements AutoCloseable {
+    private final Path folder;
+    private final EnasServer server;
+    private final ManagedChannel channel;
+    private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    private final OrtSession session;
+    private final ImageDataset test;
+
+    private Setup(Path folder, EnasServer server, ManagedChannel channel, OrtSession session,
+        ImageDataset test) {
+      this.folder = folder;
+      this.server = server;
+      this.channel = channel;
+      this.session = session;
+      this.test = test;
+    }
+
+    static Setup create() throws Exception {
+      Path folder = Files.createTempDirectory("enas-infer-bench");
+      ImageDataset test = EmbeddedData.fashionMnistTest();
+      byte[] model = trainedChild();
+      Path version = Files.createDirectories(folder.resolve("models").resolve(MODEL).resolve("1"));
+      Files.write(version.resolve(ModelRepository.MODEL_FILE), model);
+      System.out.printf("model: %s, %,d bytes of ONNX%n", ARCHITECTURE, model.length);
+
+      Config config = ConfigFactory.load()
+          .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(folder.toString()))
+          .withValue("enas.serving.repository",
+              ConfigValueFactory.fromAnyRef(folder.resolve("models").toString()))
+          .withValue("enas.serving.scan-interval", ConfigValueFactory.fromAnyRef("0s"));
+      ServingSettings serving = ServingSettings.fromConfig(config.getConfig("enas"));
+      System.out.printf("serving: %d inference threads, %d intra-op thread(s) each, queue %d%n",
+          serving.threads(), serving.intraOpThreads(), serving.queue());
+      EnasServer server = EnasServer.start(config,
+          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+      ManagedChannel channel = null;
+      OrtSession session = null;
+      try {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+            .build();
+        if (!GRPCInferenceServiceGrpc.newBlockingStub(channel)
+            .modelReady(ModelReadyRequest.newBuilder().setName(MODEL).build()).getReady()) {
+          throw new IllegalStateException("the server does not serve " + MODEL);
+        }
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+          // The server's options (SessionLoader), so both sides run the graph alike.
+          if (serving.intraOpThreads() > 0) {
+            options.setIntraOpNumThreads(serving.intraOpThreads());
+          }
+          options.setInterOpNumThreads(1);
+          options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+          session = OrtEnvironment.getEnvironment().createSession(model, options);
+        }
+        Setup setup = new Setup(folder, server, channel, session, test);
+        setup.checkBothAgree();
+        return setup;
+      } catch (Exception | Error e) {
+        if (session != null) {
+          session.close();
+        }
+        if (channel != null) {
+          channel.shutdownNow();
+        }
+        server.close();
+        throw e;
+      }
+    }
+
+    /** A new plaintext channel to the server; the caller shuts it down. */
+    ManagedChannel newChannel() {
+      return ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    }
+
+    GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub(ManagedChannel on) {
+      return GRPCInferenceServiceGrpc.newBlockingStub(on);
+    }
+
+    /** {@code count} test images from {@code first} on, pixels scaled to [0, 1]. */
+    float[] images(int first, int count) {
+      int size = test.imageSize();
+      float[] out = new float[count * size];
+      ByteBuffer pixels = test.pixelBuffer();
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (pixels.get(first * size + i) & 0xff) / 255f;
+      }
+      return out;
+    }
+
+    private long[] shape(int batch) {
+      return new long[] {batch, test.channels(), test.height(), test.width()};
+    }
+
+    /** The probabilities from the session itself. */
+    float[] direct(float[] images, int batch) throws OrtException {
+      try (OnnxTensor input =
+              OnnxTensor.createTensor(environment, FloatBuffer.wrap(images), shape(batch));
+          OrtSession.Result result = session.run(Map.of(OnnxExporter.INPUT, input),
+              Set.of(OnnxExporter.PROBABILITIES))) {
+        FloatBuffer probabilities = ((OnnxTensor) result.get(0)).getFloatBuffer();
+        float[] out = new float[probabilities.remaining()];
+        probabilities.get(out);
+        return out;
+      }
+    }
+
+    /** The probabilities through ModelInfer, the pixels sent as raw_input_contents. */
+    float[] served(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, float[] images,
+        int batch) {
+      ByteBuffer raw = ByteBuffer.allocate(images.length * Float.BYTES)
+          .order(ByteOrder.LITTLE_ENDIAN);
+      raw.asFloatBuffer().put(images);
+      ModelInferRequest.InferInputTensor.Builder input =
+          ModelInferRequest.InferInputTensor.newBuilder()
+              .setName(OnnxExporter.INPUT)
+              .setDatatype("FP32");
+      for (long dim : shape(batch)) {
+        input.addShape(dim);
+      }
+      ModelInferResponse response = stub.modelInfer(ModelInferRequest.newBuilder()
+          .setModelName(MODEL)
+          .addInputs(input)
+          .addRawInputContents(UnsafeByteOperations.unsafeWrap(raw.array()))
+          .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+              .setName(OnnxExporter.PROBABILITIES))
+          .build());
+      return floats(response.getRawOutputContents(0));
+    }
+
+    /** Both paths must compute the same thing, or the comparison means nothing. */
+    private void checkBothAgree() throws OrtException {
+      float[] images = images(0, 32);
+      float[] a = direct(images, 32);
+      float[] b = served(stub(channel), images, 32);
+      if (a.length != b.length) {
+        throw new IllegalStateException("direct gave " + a.length + " values, ModelInfer "
+            + b.length);
+      }
+      for (int i = 0; i < a.length; i++) {
+        if (Math.abs(a[i] - b[i]) > 1e-6) {
+          throw new IllegalStateException("direct and ModelInfer differ at " + i + ": " + a[i]
+              + " vs " + b[i]);
+        }
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.close();
+        session.close();
+      } finally {
+        try (Stream<Path> paths = Files.walk(folder)) {
+          for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(path);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The benchmark's child as an ONNX model: built at the demo's retraining size, trained for a
+   * few steps on the embedded data (so batch norm holds real running statistics) and exported as
+   * a search exports.
+   */
+  private static byte[] trainedChild() throws IOException {
+    ImageDataset train = EmbeddedData.fashionMnistTrain();
+    ImageDataset test = EmbeddedData.fashionMnistTest();
+    Normalization normalization = Normalization.compute(train);
+    Architecture child = SearchSpaces.parse(ARCHITECTURE);
+    NetworkSpec spec = new NetworkSpec(6, 24, train.numClasses(), train.channels(),
+        train.height(), train.width(), 0f, true);
+    try (StandaloneNetwork network =
+            StandaloneNetwork.create(child, spec, SgdSettings.macroDefaults(), 1);
+        BatchIterator batches = BatchIterator.builder(train, 64, normalization)
+            .seed(1).endless().dropLast(true).build()) {
+      long t0 = System.nanoTime();
+      for (int step = 0; step < TRAINING_STEPS; step++) {
+        Batch b = batches.next();
+        network.trainStep(b.images(), b.labels(), 0.05);
+      }
+      double accuracy = accuracy(network, test, normalization);
+      System.out.printf("trained %d steps in %.1f s: test accuracy %.4f, %,d parameters%n",
+          TRAINING_STEPS, (System.nanoTime() - t0) / 1e9, accuracy,
+          network.trainableParameterCount());
+      Map<String, String> metadata = new LinkedHashMap<>();
+      metadata.put(ModelMetadata.SEARCH_ID, MODEL);
+      metadata.put(ModelMetadata.SEED, "1");
+      metadata.put(ModelMetadata.SPEC, SearchSpec.demo().toString());
+      metadata.put(ModelMetadata.DATASET, "fashion-mnist");
+      metadata.put(ModelMetadata.TEST_ACCURACY, Double.toString(accuracy));
+      metadata.put(ModelMetadata.BUILD_VERSION, "bench");
+      return OnnxExporter.toBytes(
+          OnnxExporter.export(network, normalization, train.classNames(), metadata));
+    }
+  }
+
+  private static double accuracy(StandaloneNetwork network, ImageDataset data,
+      Normalization normalization) {
+    long correct = 0;
+    try (BatchIterator it = BatchIterator.builder(data, 100, normalization).shuffle(false)
+        .build()) {
+      while (it.hasNext()) {
+        Batch b = it.next();
+        correct += Math.round(network.evaluate(b.images(), b.labels()) * b.size());
+      }
+    }
+    return (double) correct / data.size();
+  }
+
+  private static float[] floats(ByteString bytes) {
+    FloatBuffer buffer = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer();
+    float[] out = new float[buffer.remaining()];
+    buffer.get(out);
+    return out;
+  }
+}
