@@ -29,6 +29,8 @@ public final class Bench {
     benchmarks.put("enas-vs-random-embedded", () -> SearchBench::enasVsRandom);
     benchmarks.put("actor-overhead", () -> ServerBench::actorOverhead);
     benchmarks.put("watch-fanout", () -> ServerBench::watchFanout);
+    benchmarks.put("rnn-step", () -> RnnBench::step);
+    benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
     return benchmarks;
   }
 
