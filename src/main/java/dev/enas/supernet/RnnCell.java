@@ -140,7 +140,7 @@ final class RnnCell {
         NDArray from = s[cell.input(l)];
         s[l] = highway(from.matMul(w.nodeWeights()[l].value()), from, cell.activation(l));
       }
-      state = average(s, ends);
+      state = average(pass, s, ends);
       outputs.add(state);
     }
     NDArray out = NDArrays.stack(outputs, 0);
@@ -173,12 +173,18 @@ final class RnnCell {
     };
   }
 
-  private static NDArray average(NDArray[] s, List<Integer> ends) {
+  /**
+   * The mean of the loose ends. The divisor is a tensor of the pass, not a Java number: DJL's
+   * number overloads (x.div(2)) wrap the number in a tensor over a direct buffer and close it at
+   * once, while autograd reads it again in backward, after the garbage collector may have freed
+   * the buffer; gradients then came out scaled by whatever lay there.
+   */
+  private static NDArray average(NDManager pass, NDArray[] s, List<Integer> ends) {
     NDArray sum = s[ends.get(0)];
     for (int i = 1; i < ends.size(); i++) {
       sum = sum.add(s[ends.get(i)]);
     }
-    return ends.size() == 1 ? sum : sum.div(ends.size());
+    return ends.size() == 1 ? sum : sum.div(pass.create((float) ends.size()));
   }
 
   /**
