@@ -9,9 +9,7 @@ import ai.djl.training.GradientCollector;
 import dev.enas.data.TokenBatch;
 import dev.enas.space.RnnArchitecture;
 import dev.enas.space.RnnSpace;
-import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
-import java.lang.ref.ReferenceQueue;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +68,7 @@ class RnnGradientLifetimeTest {
               hidden, RnnCell.Masks.NONE);
           NDArray loss = RnnCell.negativeLogLikelihood(window.logits(),
               pass.create(targets).reshape(-1, 1)).mean();
-          List<ByteBuffer> fillers = collectBeforeBackward ? collectGarbage() : List.of();
+          List<ByteBuffer> fillers = collectBeforeBackward ? Fixtures.collectGarbage() : List.of();
           collector.backward(loss);
           Reference.reachabilityFence(fillers);
         }
@@ -84,30 +82,5 @@ class RnnGradientLifetimeTest {
       }
     }
     return gradients;
-  }
-
-  /**
-   * Runs a full collection, waits until the collector has processed references, and then takes
-   * small direct buffers, so that freed native memory is likely handed out again and overwritten;
-   * the caller keeps them until backward has run.
-   */
-  private static List<ByteBuffer> collectGarbage() throws InterruptedException {
-    ReferenceQueue<Object> queue = new ReferenceQueue<>();
-    Object canary = new Object();
-    PhantomReference<Object> reference = new PhantomReference<>(canary, queue);
-    canary = null;
-    while (queue.remove(50) == null) {
-      System.gc();
-    }
-    reference.clear();
-    // The buffers' own cleaner runs on another thread; give it a moment before reusing memory.
-    Thread.sleep(50);
-    List<ByteBuffer> fillers = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      ByteBuffer filler = ByteBuffer.allocateDirect(4);
-      filler.putFloat(0, 1e-30f);
-      fillers.add(filler);
-    }
-    return fillers;
   }
 }
