@@ -31,6 +31,8 @@ public final class Bench {
     benchmarks.put("watch-fanout", () -> ServerBench::watchFanout);
     benchmarks.put("infer-overhead", () -> InferBench::overhead);
     benchmarks.put("infer-throughput", () -> InferBench::throughput);
+    benchmarks.put("rnn-step", () -> RnnBench::step);
+    benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
     return benchmarks;
   }
 

@@ -42,8 +42,17 @@ final class RnnCell {
   /**
    * The tensors one child reads: {@code nodeWeights[l]} is W_{l,input(l)} for l &gt;= 1, and
    * {@code nodeWeights[0]} is null (node 0 reads {@code inputWeight}).
+   *
+   * <p>{@code gatedInput} is true for every ENAS cell: node 0 is a highway node and {@code
+   * inputWeight} is 2H x 2H. False only for the plain recurrent baseline, whose node 0 has no
+   * gate: {@code inputWeight} is 2H x H and s_0 = f_0([x_t, h_{t-1}] . inputWeight).
    */
-  record Weights(Param embedding, Param decoderBias, Param inputWeight, Param[] nodeWeights) {
+  record Weights(
+      Param embedding,
+      Param decoderBias,
+      Param inputWeight,
+      Param[] nodeWeights,
+      boolean gatedInput) {
     /** Every tensor, each once, in a fixed order: the set a training step updates. */
     List<Param> all() {
       List<Param> all = new ArrayList<>(nodeWeights.length + 2);
@@ -56,14 +65,19 @@ final class RnnCell {
       return all;
     }
 
-    /** The child's tensors among {@code store}'s, found by name. */
+    /** The child's tensors among {@code store}'s, found by name; node 0 is a highway node. */
     static Weights of(ParamStore store, RnnArchitecture cell) {
+      return of(store, cell, true);
+    }
+
+    /** As {@link #of(ParamStore, RnnArchitecture)}, with or without node 0's gate. */
+    static Weights of(ParamStore store, RnnArchitecture cell, boolean gatedInput) {
       Param[] nodes = new Param[cell.nodes()];
       for (int l = 1; l < cell.nodes(); l++) {
         nodes[l] = store.get(edge(l, cell.input(l)));
       }
-      return new Weights(
-          store.get(EMBEDDING), store.get(DECODER_BIAS), store.get(INPUT_WEIGHT), nodes);
+      return new Weights(store.get(EMBEDDING), store.get(DECODER_BIAS), store.get(INPUT_WEIGHT),
+          nodes, gatedInput);
     }
   }
 
@@ -119,12 +133,14 @@ final class RnnCell {
     NDArray state = hidden;
     for (int t = 0; t < steps; t++) {
       NDArray pre = inputTerms.get(t).add(state.matMul(fromHidden));
-      s[0] = highway(pre, state, cell.activation(0));
+      s[0] = w.gatedInput()
+          ? highway(pre, state, cell.activation(0))
+          : activate(pre, cell.activation(0));
       for (int l = 1; l < cell.nodes(); l++) {
         NDArray from = s[cell.input(l)];
         s[l] = highway(from.matMul(w.nodeWeights()[l].value()), from, cell.activation(l));
       }
-      state = average(s, ends);
+      state = average(pass, s, ends);
       outputs.add(state);
     }
     NDArray out = NDArrays.stack(outputs, 0);
@@ -157,12 +173,18 @@ final class RnnCell {
     };
   }
 
-  private static NDArray average(NDArray[] s, List<Integer> ends) {
+  /**
+   * The mean of the loose ends. The divisor is a tensor of the pass, not a Java number: DJL's
+   * number overloads (x.div(2)) wrap the number in a tensor over a direct buffer and close it at
+   * once, while autograd reads it again in backward, after the garbage collector may have freed
+   * the buffer; gradients then came out scaled by whatever lay there.
+   */
+  private static NDArray average(NDManager pass, NDArray[] s, List<Integer> ends) {
     NDArray sum = s[ends.get(0)];
     for (int i = 1; i < ends.size(); i++) {
       sum = sum.add(s[ends.get(i)]);
     }
-    return ends.size() == 1 ? sum : sum.div(ends.size());
+    return ends.size() == 1 ? sum : sum.div(pass.create((float) ends.size()));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.enas.supernet;
 
 import dev.enas.data.TokenBatch;
 import dev.enas.space.RnnArchitecture;
+import dev.enas.space.RnnSpace;
 import java.util.List;
 
 /**
@@ -10,11 +11,15 @@ import java.util.List;
  * width its {@link RnnNetworkSpec} sets, which may exceed the search's. This is what the final
  * retraining trains and the exporter writes. It runs the same cell code as {@link RnnSupernet},
  * and its tensors carry the supernet's names, so the same seed and spec start it from exactly the
- * supernet child's values.
+ * supernet child's values. {@link #plainTanh} builds the fixed baseline those cells are compared
+ * with: the same language model around a plain tanh recurrent layer.
  *
  * <p>Owns one NDManager for its tensors, released by {@link #close()}; not thread-safe.
  */
 public final class RnnLanguageModel implements AutoCloseable {
+  /** A single tanh node: with node 0's gate removed, the plain recurrent layer. */
+  private static final RnnArchitecture PLAIN_TANH_CELL = new RnnSpace(1).parse("rnn: 0");
+
   private final RnnArchitecture cell;
   private final RnnNetworkSpec spec;
   private final ParamStore store;
@@ -22,13 +27,14 @@ public final class RnnLanguageModel implements AutoCloseable {
   private final RnnPasses passes;
 
   private RnnLanguageModel(
-      RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed, RnnWeights from) {
+      RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed, RnnWeights from,
+      boolean gatedInput) {
     this.cell = cell;
     this.spec = spec;
     this.store = new ParamStore(seed);
     try {
       if (from == null) {
-        RnnSupernet.addSharedTensors(store, spec);
+        RnnSupernet.addSharedTensors(store, spec, gatedInput);
         long h = spec.hidden();
         for (int l = 1; l < cell.nodes(); l++) {
           store.uniform(RnnCell.edge(l, cell.input(l)), RnnSupernet.cellRange(spec), h, 2 * h);
@@ -36,7 +42,7 @@ public final class RnnLanguageModel implements AutoCloseable {
       } else {
         load(from);
       }
-      this.weights = RnnCell.Weights.of(store, cell);
+      this.weights = RnnCell.Weights.of(store, cell, gatedInput);
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -50,7 +56,23 @@ public final class RnnLanguageModel implements AutoCloseable {
    */
   public static RnnLanguageModel create(
       RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed) {
-    return new RnnLanguageModel(cell, spec, sgd, seed, null);
+    return new RnnLanguageModel(cell, spec, sgd, seed, null, true);
+  }
+
+  /**
+   * The baseline a searched cell is measured against: a plain tanh recurrent layer of the same
+   * hidden size, h_t = tanh(x_t W_x + h_{t-1} W_h), in a language model that is otherwise this
+   * class's in every respect: the same tied embedding and decoder bias, the same locked dropouts,
+   * the same truncated back-propagation through time, optimiser and gradient clipping, and the same
+   * initialisation ranges from {@code seed}. [W_x; W_h] is node 0's input matrix without the
+   * highway gate's half (2 hidden x hidden); the layer has no bias, as no ENAS cell has one, so the
+   * two models differ only in the cell. Its {@link #cell()} is the one-node cell {@code rnn: 0}.
+   *
+   * <p>The plain model has no {@link RnnWeights} form, so {@link #weights()} refuses it and it is
+   * not exported; {@link #state()} and {@link #restore} work as for any model.
+   */
+  public static RnnLanguageModel plainTanh(RnnNetworkSpec spec, SgdSettings sgd, long seed) {
+    return new RnnLanguageModel(PLAIN_TANH_CELL, spec, sgd, seed, null, false);
   }
 
   /**
@@ -86,7 +108,7 @@ public final class RnnLanguageModel implements AutoCloseable {
       throw new IllegalArgumentException(
           "weights are for " + weights.nodes() + " nodes, the cell has " + cell.nodes());
     }
-    return new RnnLanguageModel(cell, spec, sgd, seed, weights);
+    return new RnnLanguageModel(cell, spec, sgd, seed, weights, true);
   }
 
   private void load(RnnWeights from) {
@@ -140,9 +162,23 @@ public final class RnnLanguageModel implements AutoCloseable {
     return passes.step(cell, weights, tokens, hidden);
   }
 
-  /** Copies of the current weights. */
+  /**
+   * Copies of the current weights.
+   *
+   * @throws UnsupportedOperationException for the {@link #plainTanh} baseline, whose input matrix
+   *     has no gate columns and so no {@link RnnWeights} layout
+   */
   public RnnWeights weights() {
+    if (!weights.gatedInput()) {
+      throw new UnsupportedOperationException(
+          "the plain tanh baseline has no RnnWeights layout; read its state() instead");
+    }
     return copy(spec, weights);
+  }
+
+  /** Whether this is the {@link #plainTanh} baseline rather than a model of an ENAS cell. */
+  public boolean isPlainTanh() {
+    return !weights.gatedInput();
   }
 
   /** Number of trained values: embedding, bias, input matrix and one matrix per later node. */

@@ -70,11 +70,19 @@ public final class RnnSupernet implements AutoCloseable {
 
   /** The embedding, decoder bias and input matrix, which every child reads. */
   static void addSharedTensors(ParamStore store, RnnNetworkSpec spec) {
+    addSharedTensors(store, spec, true);
+  }
+
+  /**
+   * As {@link #addSharedTensors(ParamStore, RnnNetworkSpec)}; without a gate on node 0 the input
+   * matrix has only the candidate's H columns (2H x H), drawn from the same range.
+   */
+  static void addSharedTensors(ParamStore store, RnnNetworkSpec spec, boolean gatedInput) {
     long v = spec.vocabulary();
     long h = spec.hidden();
     store.uniform(RnnCell.EMBEDDING, EMBEDDING_RANGE, v, h);
     store.constantWeight(RnnCell.DECODER_BIAS, 0f, v);
-    store.uniform(RnnCell.INPUT_WEIGHT, cellRange(spec), 2 * h, 2 * h);
+    store.uniform(RnnCell.INPUT_WEIGHT, cellRange(spec), 2 * h, gatedInput ? 2 * h : h);
   }
 
   static double cellRange(RnnNetworkSpec spec) {

@@ -157,10 +157,14 @@ final class Steps {
     }
   }
 
-  /** Mean cross-entropy of softmax(logits) against the labels. */
-  private static NDArray crossEntropy(NDManager step, NDArray logits, int[] labels) {
+  /**
+   * Mean cross-entropy of softmax(logits) against the labels. The batch size is divided by as a
+   * tensor of {@code step}: DJL wraps a Java number in a scalar it closes at once, and backward
+   * reads that scalar again, possibly after the garbage collector freed its memory.
+   */
+  static NDArray crossEntropy(NDManager step, NDArray logits, int[] labels) {
     NDArray oneHot = step.create(labels).oneHot((int) logits.getShape().get(1));
-    return logits.logSoftmax(1).mul(oneHot).sum().neg().div(labels.length);
+    return logits.logSoftmax(1).mul(oneHot).sum().neg().div(step.create((float) labels.length));
   }
 
   static double accuracy(float[] logits, int[] labels, int classes) {

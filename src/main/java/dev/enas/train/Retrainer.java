@@ -3,6 +3,7 @@ package dev.enas.train;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.StepResult;
+import java.util.function.Consumer;
 
 /**
  * Retraining the derived child from scratch, a step at a time so that a scheduler can interleave
@@ -36,6 +37,26 @@ public interface Retrainer extends AutoCloseable {
 
   /** The test figure of the network as trained so far, with its size. */
   Retraining.Result test();
+
+  /**
+   * Runs every epoch's steps, then the test: the retraining loop that the search loop and the
+   * benchmarks share, so a baseline trained through it gets exactly a derived child's budget.
+   *
+   * @param beforeEachStep runs before every step, for instance to check for cancellation; it may
+   *     throw to stop
+   * @param afterEachEpoch receives each epoch's progress
+   */
+  default Retraining.Result runToEnd(Runnable beforeEachStep,
+      Consumer<SearchEvent.FinalTrainingProgress> afterEachEpoch) {
+    for (int epoch = 0; epoch < epochs(); epoch++) {
+      for (int s = 0; s < stepsPerEpoch(); s++) {
+        beforeEachStep.run();
+        step(epoch, s);
+      }
+      afterEachEpoch.accept(endEpoch(epoch));
+    }
+    return test();
+  }
 
   @Override
   void close();

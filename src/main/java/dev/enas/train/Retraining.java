@@ -83,14 +83,7 @@ public final class Retraining implements Retrainer {
   public static Result run(Architecture architecture, SearchData data, SearchSpec spec,
       Consumer<SearchEvent> events, Runnable checkpoint, Consumer<StandaloneNetwork> onTrained) {
     try (Retraining r = new Retraining(architecture, data, spec)) {
-      for (int epoch = 0; epoch < r.epochs(); epoch++) {
-        for (int s = 0; s < r.stepsPerEpoch(); s++) {
-          checkpoint.run();
-          r.step(epoch, s);
-        }
-        events.accept(r.endEpoch(epoch));
-      }
-      Result result = r.test();
+      Result result = r.runToEnd(checkpoint, events::accept);
       onTrained.accept(r.network());
       return result;
     }

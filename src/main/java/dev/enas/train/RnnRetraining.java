@@ -9,6 +9,8 @@ import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.CosineSchedule;
 import dev.enas.supernet.RnnLanguageModel;
+import dev.enas.supernet.RnnNetworkSpec;
+import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StepResult;
 
 /**
@@ -16,7 +18,8 @@ import dev.enas.supernet.StepResult;
  * size of {@code retrain.network.channels}: consecutive BPTT windows of the training file with the
  * hidden state carried, validation perplexity after every epoch and test perplexity once at the
  * end, each over the whole file one sequence at a time as language-model papers report it. The
- * test file is read here and nowhere else.
+ * test file is read here and nowhere else. {@link #plainTanh} retrains the fixed plain tanh
+ * baseline through the same steps, so the two can be compared at one budget.
  *
  * <p>Owns the model, released by {@link #close()}.
  */
@@ -36,11 +39,17 @@ public final class RnnRetraining implements Retrainer {
   private int nonFiniteInARow;
   private double validationPerplexity = Double.NaN;
 
+  /** Builds the model a retraining trains, from the spec's network, optimiser and seed. */
+  @FunctionalInterface
+  private interface ModelFactory {
+    RnnLanguageModel create(RnnNetworkSpec network, SgdSettings sgd, long seed);
+  }
+
   public RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec) {
-    if (!(architecture instanceof RnnArchitecture cell)) {
-      throw new IllegalArgumentException("a language model is built from an rnn cell, got "
-          + architecture.encode());
-    }
+    this(modelOf(architecture), data, spec);
+  }
+
+  private RnnRetraining(ModelFactory factory, SearchData data, SearchSpec spec) {
     this.corpus = data.corpus();
     this.retrain = spec.retrain();
     this.bpttSteps = spec.languageModel().bpttSteps();
@@ -50,11 +59,28 @@ public final class RnnRetraining implements Retrainer {
         .fieldNames("retrain.network.batchSize", "languageModel.bpttSteps")
         .endless()
         .build();
-    this.model = RnnLanguageModel.create(cell,
+    this.model = factory.create(
         Networks.rnnNetwork(retrain.network(), spec.languageModel(), data),
         Networks.sgd(retrain.training()), spec.seed() + 17);
     int perEpoch = retrain.training().stepsPerEpoch();
     this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.windowsPerPass());
+  }
+
+  /**
+   * The fixed baseline a derived cell is compared with: {@link RnnLanguageModel#plainTanh}
+   * retrained by this class exactly as a derived cell is, with the same windows, hidden size,
+   * dropouts, optimiser, learning-rate schedule, epochs, steps and seed.
+   */
+  public static RnnRetraining plainTanh(SearchData data, SearchSpec spec) {
+    return new RnnRetraining(RnnLanguageModel::plainTanh, data, spec);
+  }
+
+  private static ModelFactory modelOf(Architecture architecture) {
+    if (!(architecture instanceof RnnArchitecture cell)) {
+      throw new IllegalArgumentException("a language model is built from an rnn cell, got "
+          + architecture.encode());
+    }
+    return (network, sgd, seed) -> RnnLanguageModel.create(cell, network, sgd, seed);
   }
 
   @Override

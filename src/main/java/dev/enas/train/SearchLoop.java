@@ -146,14 +146,7 @@ public final class SearchLoop {
     emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
     Retraining.Result retrained;
     try (Retrainer retrainer = Retrainer.create(derived, data, spec)) {
-      for (int epoch = 0; epoch < retrainer.epochs(); epoch++) {
-        for (int s = 0; s < retrainer.stepsPerEpoch(); s++) {
-          checkCancelled();
-          retrainer.step(epoch, s);
-        }
-        emit(retrainer.endEpoch(epoch));
-      }
-      retrained = retrainer.test();
+      retrained = retrainer.runToEnd(this::checkCancelled, this::emit);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));

@@ -3,11 +3,16 @@ package dev.enas.supernet;
 import dev.enas.space.Architecture;
 import dev.enas.space.Decision;
 import dev.enas.space.SearchSpace;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.ReferenceQueue;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** Random architectures, batches and parameter snapshots for the supernet tests. */
+/** Random architectures, batches, parameter snapshots and a forced collection for the supernet tests. */
 final class Fixtures {
   private Fixtures() {}
 
@@ -60,5 +65,30 @@ final class Fixtures {
   static String paramName(String key) {
     int hash = key.indexOf('#');
     return hash < 0 ? key : key.substring(0, hash);
+  }
+
+  /**
+   * Runs a full collection, waits until the collector has processed references, and then takes
+   * small direct buffers, so that freed native memory is likely handed out again and overwritten;
+   * the caller keeps them until backward has run.
+   */
+  static List<ByteBuffer> collectGarbage() throws InterruptedException {
+    ReferenceQueue<Object> queue = new ReferenceQueue<>();
+    Object canary = new Object();
+    PhantomReference<Object> reference = new PhantomReference<>(canary, queue);
+    canary = null;
+    while (queue.remove(50) == null) {
+      System.gc();
+    }
+    reference.clear();
+    // The buffers' own cleaner runs on another thread; give it a moment before reusing memory.
+    Thread.sleep(50);
+    List<ByteBuffer> fillers = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      ByteBuffer filler = ByteBuffer.allocateDirect(4);
+      filler.putFloat(0, 1e-30f);
+      fillers.add(filler);
+    }
+    return fillers;
   }
 }
