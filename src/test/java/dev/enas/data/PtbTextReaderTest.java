@@ -2,17 +2,14 @@ package dev.enas.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -142,23 +139,6 @@ class PtbTextReaderTest {
         .isInstanceOf(DataFormatException.class)
         .hasMessageContaining(folder.toString())
         .hasMessageContaining("found a folder");
-  }
-
-  @Test
-  void unreadableFileIsNamed() throws IOException {
-    Path file = write("train.txt", "a b\n");
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
-    } catch (UnsupportedOperationException e) {
-      assumeFalse(true, "no POSIX permissions on this file system");
-    }
-    // Root reads any file, so the check only means something for ordinary users.
-    assumeFalse(Files.isReadable(file), "permissions are not enforced for this user");
-
-    assertThatThrownBy(() -> PtbTextReader.readTraining(file, 100))
-        .isInstanceOf(AccessDeniedException.class)
-        .hasMessageContaining(file.toString())
-        .hasMessageContaining("not readable");
   }
 
   @Test
