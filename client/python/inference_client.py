@@ -21,9 +21,17 @@ from inference import grpc_service_pb2 as pb  # noqa: E402  (generated, see gene
 SERVICE = "/inference.GRPCInferenceService/"
 
 
-def pack(values):
-    """Float values as the protocol's raw form: little-endian float32, no padding."""
-    return struct.pack("<%df" % len(values), *values)
+def pack(values, datatype="FP32"):
+    """Values as the protocol's raw form: little-endian float32 or int64, no padding."""
+    code = "q" if datatype == "INT64" else "f"
+    return struct.pack("<%d%s" % (len(values), code), *values)
+
+
+def unpack_as(data, datatype):
+    """The raw form of an output back to numbers: int64 for INT64, float32 otherwise."""
+    if datatype == "INT64":
+        return list(struct.unpack("<%dq" % (len(data) // 8), data))
+    return unpack(data)
 
 
 def unpack(data):
@@ -60,15 +68,21 @@ class InferenceClient:
     def infer(self, name, inputs, outputs=(), version="", raw=True):
         """Runs the model once.
 
-        inputs maps each input name to (shape, flat list of floats, row-major); outputs names the
-        outputs wanted (all when empty). raw=False sends the elements as fp32_contents instead of
-        raw bytes. Returns (version that ran, {output name: (shape, flat list of floats)}).
+        inputs maps each input name to (shape, flat list of values, row-major) for FP32, or to
+        (shape, values, datatype) with datatype "FP32" or "INT64" (a language model's token ids);
+        outputs names the outputs wanted (all when empty). raw=False sends the elements as
+        fp32_contents / int64_contents instead of raw bytes. Returns (version that ran,
+        {output name: (shape, flat list of values)}).
         """
         request = pb.ModelInferRequest(model_name=name, model_version=version)
-        for input_name, (shape, values) in inputs.items():
-            tensor = request.inputs.add(name=input_name, datatype="FP32", shape=shape)
+        for input_name, spec in inputs.items():
+            shape, values = spec[0], spec[1]
+            datatype = spec[2] if len(spec) > 2 else "FP32"
+            tensor = request.inputs.add(name=input_name, datatype=datatype, shape=shape)
             if raw:
-                request.raw_input_contents.append(pack(values))
+                request.raw_input_contents.append(pack(values, datatype))
+            elif datatype == "INT64":
+                tensor.contents.int64_contents.extend(values)
             else:
                 tensor.contents.fp32_contents.extend(values)
         for output_name in outputs:
@@ -76,7 +90,7 @@ class InferenceClient:
         answer = self._unary("ModelInfer", request, pb.ModelInferResponse)
         results = {}
         for tensor, data in zip(answer.outputs, answer.raw_output_contents):
-            results[tensor.name] = (list(tensor.shape), unpack(data))
+            results[tensor.name] = (list(tensor.shape), unpack_as(data, tensor.datatype))
         return answer.model_version, results
 
     def close(self):
@@ -86,6 +100,11 @@ class InferenceClient:
 def example_pixels(count):
     """A fixed, varied input pattern, so that another program can recompute the answer."""
     return [((i * 7) % 16) / 8.0 - 1.0 for i in range(count)]
+
+
+def example_tokens(count):
+    """Fixed token ids for an INT64 input (a language model's token_ids), all below 5."""
+    return [(i * 3) % 5 for i in range(count)]
 
 
 def main(argv):
@@ -113,7 +132,10 @@ def main(argv):
         count = 1
         for d in shape:
             count *= d
-        inputs[tensor.name] = (shape, example_pixels(count))
+        if tensor.datatype == "INT64":
+            inputs[tensor.name] = (shape, example_tokens(count), "INT64")
+        else:
+            inputs[tensor.name] = (shape, example_pixels(count))
     version, raw_results = client.infer(model, inputs)
     _, typed_results = client.infer(model, inputs, raw=False)
     print("inferred with version", version)

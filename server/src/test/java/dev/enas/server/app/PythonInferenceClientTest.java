@@ -96,4 +96,53 @@ class PythonInferenceClientTest {
       }
     }
   }
+
+  /**
+   * A one-step language model as a Python client sees it: INT64 token ids and an FP32 hidden
+   * state in, logits and next_hidden out, through raw and typed contents alike, matching the
+   * reference computation of the cell.
+   */
+  @Test
+  void thePythonClientRunsALanguageModelStepWithInt64TokenIds() throws Exception {
+    Assumptions.assumeTrue(pythonHasGrpc(),
+        "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
+            + "python3-protobuf (.ci/run does) to run the cross-language check");
+    run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()));
+    Config config = ConfigFactory.load()
+        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
+    TestModels.LanguageModel lm = TestModels.LanguageModel.of("rnn: 1 | 0 0 | 0 3", 7, 4, 5);
+    try (EnasServer server = EnasServer.start(config,
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+      server.models().publish("words", lm.bytes(), Map.of("search_id", "s-2"));
+
+      String output = run(List.of("/usr/bin/python3",
+          PYTHON_CLIENT.resolve("inference_client.py").toString(),
+          "127.0.0.1:" + server.port(), "words"));
+
+      assertThat(output).contains("input token_ids INT64 [-1]", "input hidden FP32 [-1, 4]",
+          "output next_hidden FP32 [-1, 4]", "inferred with version 1");
+      // The client sends tokens (i * 3) % 5 and its example pattern as the hidden state.
+      int[] tokens = {0, 3};
+      float[] pixels = examplePixels(2 * 4);
+      double[] hidden = new double[pixels.length];
+      for (int i = 0; i < pixels.length; i++) {
+        hidden[i] = pixels[i];
+      }
+      dev.enas.supernet.RnnReference.Step expected = lm.step(tokens, hidden);
+      assertOutput(output, "logits [2, 7] ", expected.logits());
+      assertOutput(output, "next_hidden [2, 4] ", expected.hidden());
+    }
+  }
+
+  private static void assertOutput(String output, String prefix, double[] expected) {
+    String line = output.lines().filter(l -> l.startsWith("output " + prefix)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + prefix + "in:\n" + output));
+    assertThat(line).endsWith("(raw and typed contents agree)");
+    String[] numbers = line.substring(("output " + prefix).length())
+        .replace(" (raw and typed contents agree)", "").split(" ");
+    assertThat(numbers).hasSize(expected.length);
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(Double.parseDouble(numbers[i])).isCloseTo(expected[i], within(1e-5));
+    }
+  }
 }
