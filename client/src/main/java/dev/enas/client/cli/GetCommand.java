@@ -64,7 +64,9 @@ final class GetCommand extends ClientCommand implements Callable<Integer> {
     }
     if (!s.getModelName().isEmpty()) {
       row(out, "model", s.getModelName() + " version " + s.getModelVersion()
-          + " (enas infer --model " + s.getModelName() + ")");
+          + (s.getResult().hasTestPerplexity()
+              ? " (a one-step language model, served through ModelInfer)"
+              : " (enas infer --model " + s.getModelName() + ")"));
     }
     if (!s.getFailureReason().isEmpty()) {
       row(out, "reason", s.getFailureReason());

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  * of its own; every succeeded search published exactly one model, so its searches are the list.
  */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List the models finished searches published: name, version, test accuracy.")
+    description = "List the models finished searches published: name, version, test accuracy"
+        + " (image classifiers) or test perplexity (language models).")
 final class ModelListCommand extends ClientCommand implements Callable<Integer> {
 
   @Override
@@ -24,14 +25,17 @@ final class ModelListCommand extends ClientCommand implements Callable<Integer> 
       Search search = searches.next();
       if (!search.getModelName().isEmpty()) {
         rows.add(List.of(search.getModelName(), Long.toString(search.getModelVersion()),
-            Text.decimal(search.getResult().getTestAccuracy()), search.getId()));
+            Text.decimal(search.getResult().getTestAccuracy()),
+            search.getResult().hasTestPerplexity()
+                ? Text.decimal(search.getResult().getTestPerplexity()) : "-",
+            search.getId()));
       }
     }
     if (rows.isEmpty()) {
       out().println("no models");
     } else {
-      Text.table(List.of("MODEL", "VERSION", "TEST ACCURACY", "SEARCH"), rows,
-          new boolean[] {false, true, true, false}).forEach(out()::println);
+      Text.table(List.of("MODEL", "VERSION", "TEST ACCURACY", "TEST PERPLEXITY", "SEARCH"), rows,
+          new boolean[] {false, true, true, true, false}).forEach(out()::println);
     }
     out().flush();
     return ExitCodes.OK;

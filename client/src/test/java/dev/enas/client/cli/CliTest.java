@@ -498,14 +498,19 @@ class CliTest {
     enas.service.add(Events.search("unpublished", SearchState.SEARCH_STATE_SUCCEEDED),
         List.of());
     enas.service.add(published("shoes", "footwear", 3, 0.7), List.of());
+    Search words = published("words", "words", 1, Double.NaN);
+    enas.service.add(words.toBuilder().setResult(words.getResult().toBuilder()
+        .setTestPerplexity(122.18)).build(), List.of());
 
     assertThat(run("model", "list")).as(err).isZero();
 
     String[] lines = out.split("\n");
-    assertThat(lines).hasSize(3);
-    assertThat(lines[0]).matches("MODEL\\s+VERSION\\s+TEST ACCURACY\\s+SEARCH");
-    assertThat(lines[1]).matches("shirts\\s+1\\s+0\\.8123\\s+shirts");
-    assertThat(lines[2]).matches("footwear\\s+3\\s+0\\.7000\\s+shoes");
+    assertThat(lines).hasSize(4);
+    assertThat(lines[0])
+        .matches("MODEL\\s+VERSION\\s+TEST ACCURACY\\s+TEST PERPLEXITY\\s+SEARCH");
+    assertThat(lines[1]).matches("shirts\\s+1\\s+0\\.8123\\s+-\\s+shirts");
+    assertThat(lines[2]).matches("footwear\\s+3\\s+0\\.7000\\s+-\\s+shoes");
+    assertThat(lines[3]).matches("words\\s+1\\s+-\\s+122\\.1800\\s+words");
     assertThat(enas.service.searchLists).isNotEmpty().allSatisfy(request ->
         assertThat(request.getStatesList()).containsExactly(SearchState.SEARCH_STATE_SUCCEEDED));
     assertThat(enas.service.searchLists).hasSize(2);
