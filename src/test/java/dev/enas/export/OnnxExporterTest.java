@@ -1,15 +1,18 @@
 package dev.enas.export;
 
+import static dev.enas.export.GraphQueries.attribute;
+import static dev.enas.export.GraphQueries.floats;
+import static dev.enas.export.GraphQueries.initializer;
+import static dev.enas.export.GraphQueries.longs;
+import static dev.enas.export.GraphQueries.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import dev.enas.data.Normalization;
 import dev.enas.space.Architecture;
@@ -21,8 +24,6 @@ import dev.enas.supernet.GraphNode;
 import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StandaloneNetwork;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -355,36 +356,7 @@ class OnnxExporterTest {
   }
 
   private static void assertShape(ValueInfoProto info, long... dims) {
-    assertThat(info.getType().getTensorType().getElemType())
-        .isEqualTo(TensorProto.DataType.FLOAT.getNumber());
-    List<TensorShapeProto.Dimension> shape = info.getType().getTensorType().getShape().getDimList();
-    assertThat(shape).hasSize(dims.length + 1);
-    assertThat(shape.get(0).getDimParam()).isEqualTo("batch");
-    assertThat(shape.get(0).hasDimValue()).isFalse();
-    for (int i = 0; i < dims.length; i++) {
-      assertThat(shape.get(i + 1).getDimValue()).isEqualTo(dims[i]);
-    }
-  }
-
-  private static NodeProto producer(GraphProto graph, String value) {
-    return graph.getNodeList().stream()
-        .filter(n -> n.getOutputList().contains(value))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no node produces " + value));
-  }
-
-  private static TensorProto initializer(GraphProto graph, String name) {
-    return graph.getInitializerList().stream()
-        .filter(t -> t.getName().equals(name))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no initializer " + name));
-  }
-
-  private static AttributeProto attribute(NodeProto node, String name) {
-    return node.getAttributeList().stream()
-        .filter(a -> a.getName().equals(name))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError(node.getName() + " has no attribute " + name));
+    GraphQueries.assertShape(info, TensorProto.DataType.FLOAT, dims);
   }
 
   private static long intAttribute(NodeProto node, String name) {
@@ -395,17 +367,4 @@ class OnnxExporterTest {
     return attribute(node, name).getIntsList();
   }
 
-  private static float[] floats(TensorProto tensor) {
-    ByteBuffer bytes = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[bytes.remaining() / Float.BYTES];
-    bytes.asFloatBuffer().get(values);
-    return values;
-  }
-
-  private static long[] longs(TensorProto tensor) {
-    ByteBuffer bytes = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    long[] values = new long[bytes.remaining() / Long.BYTES];
-    bytes.asLongBuffer().get(values);
-    return values;
-  }
 }

@@ -1,15 +1,18 @@
 package dev.enas.export;
 
+import static dev.enas.export.GraphQueries.assertShape;
+import static dev.enas.export.GraphQueries.attribute;
+import static dev.enas.export.GraphQueries.floats;
+import static dev.enas.export.GraphQueries.initializer;
+import static dev.enas.export.GraphQueries.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -23,8 +26,6 @@ import dev.enas.space.RnnSpace;
 import dev.enas.supernet.RnnReference;
 import dev.enas.supernet.RnnWeights;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
@@ -562,44 +563,5 @@ class RnnOnnxExporterTest {
     }
     assertThat(i).isEqualTo(json.length() - 1);
     return out;
-  }
-
-  private static void assertShape(ValueInfoProto info, TensorProto.DataType type, long... dims) {
-    assertThat(info.getType().getTensorType().getElemType()).isEqualTo(type.getNumber());
-    List<TensorShapeProto.Dimension> shape = info.getType().getTensorType().getShape().getDimList();
-    assertThat(shape).hasSize(dims.length + 1);
-    assertThat(shape.get(0).getDimParam()).isEqualTo(OnnxExporter.BATCH);
-    assertThat(shape.get(0).hasDimValue()).isFalse();
-    for (int i = 0; i < dims.length; i++) {
-      assertThat(shape.get(i + 1).getDimValue()).isEqualTo(dims[i]);
-    }
-  }
-
-  private static NodeProto producer(GraphProto graph, String value) {
-    return graph.getNodeList().stream()
-        .filter(n -> n.getOutputList().contains(value))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no node produces " + value));
-  }
-
-  private static TensorProto initializer(GraphProto graph, String name) {
-    return graph.getInitializerList().stream()
-        .filter(t -> t.getName().equals(name))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no initializer " + name));
-  }
-
-  private static AttributeProto attribute(NodeProto node, String name) {
-    return node.getAttributeList().stream()
-        .filter(a -> a.getName().equals(name))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError(node.getName() + " has no attribute " + name));
-  }
-
-  private static float[] floats(TensorProto tensor) {
-    ByteBuffer bytes = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[bytes.remaining() / Float.BYTES];
-    bytes.asFloatBuffer().get(values);
-    return values;
   }
 }
