@@ -1,7 +1,6 @@
 package dev.enas.server.serving;
 
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.Objects;
 
 /** A tensor of single-precision floats on the Java heap, such as a batch of images. */
@@ -15,16 +14,8 @@ public final class FloatTensor implements Tensor {
    *     read, not copied, so the caller leaves it alone until the tensor has been used
    */
   public FloatTensor(long[] shape, FloatBuffer data) {
-    this.shape = shape.clone();
     this.data = Objects.requireNonNull(data, "data");
-    long elements = 1;
-    for (long dim : shape) {
-      elements *= dim;
-    }
-    if (elements != data.remaining()) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + elements
-          + " elements but the data has " + data.remaining());
-    }
+    this.shape = Tensor.checkedShape(shape, data.remaining());
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.enas.server.serving;
 
 import java.nio.LongBuffer;
-import java.util.Arrays;
 import java.util.Objects;
 
 /** A tensor of 64-bit integers on the Java heap, such as a batch of token ids. */
@@ -15,16 +14,8 @@ public final class LongTensor implements Tensor {
    *     read, not copied, so the caller leaves it alone until the tensor has been used
    */
   public LongTensor(long[] shape, LongBuffer data) {
-    this.shape = shape.clone();
     this.data = Objects.requireNonNull(data, "data");
-    long elements = 1;
-    for (long dim : shape) {
-      elements *= dim;
-    }
-    if (elements != data.remaining()) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + elements
-          + " elements but the data has " + data.remaining());
-    }
+    this.shape = Tensor.checkedShape(shape, data.remaining());
   }
 
   @Override

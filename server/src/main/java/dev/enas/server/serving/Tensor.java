@@ -11,4 +11,23 @@ public sealed interface Tensor permits FloatTensor, LongTensor {
 
   /** The element type in the inference protocol's spelling: {@code FP32} or {@code INT64}. */
   String datatype();
+
+  /**
+   * A copy of {@code shape}, checked to hold exactly {@code elements} elements: what every tensor
+   * checks of its data when it is made.
+   *
+   * @throws IllegalArgumentException naming the shape and both counts when they differ
+   */
+  static long[] checkedShape(long[] shape, int elements) {
+    long[] copy = shape.clone();
+    long holds = 1;
+    for (long dim : copy) {
+      holds *= dim;
+    }
+    if (holds != elements) {
+      throw new IllegalArgumentException("shape " + java.util.Arrays.toString(copy) + " holds "
+          + holds + " elements but the data has " + elements);
+    }
+    return copy;
+  }
 }
