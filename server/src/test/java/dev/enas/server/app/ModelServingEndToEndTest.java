@@ -10,9 +10,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.ImageDataset;
 import dev.enas.data.Normalization;
@@ -42,12 +39,9 @@ import dev.enas.supernet.StandaloneNetwork;
 import dev.enas.train.Retraining;
 import dev.enas.train.SearchData;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -90,11 +84,8 @@ class ModelServingEndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Config config = ConfigFactory.load()
-        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
-    server = EnasServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    server = LoopbackServers.start(LoopbackServers.config(dataDir));
+    channel = LoopbackServers.channel(server);
     searches = SearchServiceGrpc.newBlockingStub(channel);
     inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(ID)

@@ -2,11 +2,7 @@ package dev.enas.server.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,9 +48,7 @@ class PythonClientTest {
     assertThat(PYTHON_CLIENT.resolve("enas_client.py")).exists();
     run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
     // The search publishes its model into the data folder: a temporary one, not the working folder.
-    try (EnasServer server = EnasServer.start(ConfigFactory.load().withValue("enas.data-dir",
-            ConfigValueFactory.fromAnyRef(dataDir.toString())),
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       String output = run(List.of("/usr/bin/python3",
           PYTHON_CLIENT.resolve("enas_client.py").toString(), "127.0.0.1:" + server.port()), 5);
       assertThat(output).contains("created ").contains(" finished ").contains("derived macro: ");

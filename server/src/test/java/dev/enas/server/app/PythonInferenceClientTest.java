@@ -3,13 +3,8 @@ package dev.enas.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import dev.enas.server.serving.TestModels;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -68,11 +63,8 @@ class PythonInferenceClientTest {
             + "python3-protobuf (.ci/run does) to run the cross-language check");
     assertThat(PYTHON_CLIENT.resolve("inference_client.py")).exists();
     run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()));
-    Config config = ConfigFactory.load()
-        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
     TestModels.Classifier classifier = TestModels.Classifier.of(3, 41);
-    try (EnasServer server = EnasServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       assertThat(server.models().root()).isEqualTo(dataDir.resolve("models").toAbsolutePath());
       server.models().publish("fashion", classifier.bytes(), Map.of("search_id", "s-1"));
 
@@ -108,11 +100,8 @@ class PythonInferenceClientTest {
         "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
             + "python3-protobuf (.ci/run does) to run the cross-language check");
     run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()));
-    Config config = ConfigFactory.load()
-        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
     TestModels.LanguageModel lm = TestModels.LanguageModel.of("rnn: 1 | 0 0 | 0 3", 7, 4, 5);
-    try (EnasServer server = EnasServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       server.models().publish("words", lm.bytes(), Map.of("search_id", "s-2"));
 
       String output = run(List.of("/usr/bin/python3",

@@ -2,9 +2,6 @@ package dev.enas.server.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.TextCorpus;
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
@@ -25,9 +22,6 @@ import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.spec.SearchSpec;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -59,11 +53,8 @@ class RnnServerEndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Config config = ConfigFactory.load()
-        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
-    server = EnasServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    server = LoopbackServers.start(LoopbackServers.config(dataDir));
+    channel = LoopbackServers.channel(server);
     searches = SearchServiceGrpc.newBlockingStub(channel);
     inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(ID)

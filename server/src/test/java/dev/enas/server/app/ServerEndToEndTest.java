@@ -3,8 +3,6 @@ package dev.enas.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.enas.proto.v1.CancelSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
@@ -18,11 +16,8 @@ import dev.enas.spec.SearchSpec;
 import dev.enas.train.SearchLoop;
 import dev.enas.train.SearchResult;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -46,12 +41,9 @@ class ServerEndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Config config = ConfigFactory.load()
-        .withValue("enas.max-concurrent-searches", ConfigValueFactory.fromAnyRef(3))
-        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
-    server = EnasServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    server = LoopbackServers.start(LoopbackServers.config(dataDir)
+        .withValue("enas.max-concurrent-searches", ConfigValueFactory.fromAnyRef(3)));
+    channel = LoopbackServers.channel(server);
     stub = SearchServiceGrpc.newBlockingStub(channel);
   }
 

@@ -1,0 +1,33 @@
+package dev.enas.server.app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/** The real server on a free loopback port, as the end-to-end tests start it. */
+final class LoopbackServers {
+  private LoopbackServers() {}
+
+  /** The default configuration with its data (and model repository) under {@code dataDir}. */
+  static Config config(Path dataDir) {
+    return ConfigFactory.load()
+        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
+  }
+
+  /** A server of {@code config} listening on 127.0.0.1 at a port of the system's choosing. */
+  static EnasServer start(Config config) throws IOException {
+    return EnasServer.start(config,
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+  }
+
+  /** A plaintext channel to the server. */
+  static ManagedChannel channel(EnasServer server) {
+    return ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+  }
+}
