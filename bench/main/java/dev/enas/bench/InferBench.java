@@ -80,16 +80,26 @@ final class InferBench {
   private static final int TRAINING_STEPS = 40;
 
   /**
-   * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms. The calls
-   * take turns, in an order that rotates every iteration, so that the machine's load hits each
-   * alike. A ServerLive call takes its turn too: it has no body and does no work, so its round
-   * trip is the floor any RPC over this port pays, and shows how much of the difference is the
-   * transport and how much the serving path. The warm-up is long enough for the JIT to have
-   * compiled gRPC's and Netty's paths (C2 compiles a method after about 10,000 calls), so that
-   * the compiler threads do not compete for the cores during the measured calls.
+   * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms.
+   *
+   * <p>The kinds of call take turns in blocks of {@value #BLOCK} calls, in an order that rotates
+   * every round, so that the machine's load hits each alike while each runs the way a busy server
+   * and a busy client run it: back to back. (Alternating single calls made every ModelInfer run on
+   * caches just filled by the other session's weights and the other path's code, a cost that no
+   * deployment pays; it added about 0.1 ms.) Besides ModelInfer and the direct call:
+   * <ul>
+   *   <li>ServerLive, which has no body and does no work: the round trip any call over this port
+   *       pays, with the caches warm from the call before;
+   *   <li>ServerLive right after an unmeasured direct inference: the same round trip with the
+   *       caches as an inference leaves them, which is what a ModelInfer's answer travels on.
+   * </ul>
+   * The warm-up gives every kind {@value #WARMUP_CALLS} calls: the JIT compiles gRPC's, Netty's
+   * and protobuf's paths over tens of thousands of calls (with 3,000, the round trip was still
+   * twice its settled time), and a serving process has long passed that point. The CPU time the
+   * whole process spent per call of each kind is printed too: on a machine where it is close to
+   * the call's latency, the calls are bound by CPU, not by waiting.
    */
   static Bench.Result overhead() throws Exception {
-    int warmup = 3000;
     int runs = 2000;
     try (Setup setup = Setup.create()) {
       float[][] images = new float[16][];
@@ -98,37 +108,59 @@ final class InferBench {
       }
       GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = setup.stub(setup.channel);
       ServerLiveRequest live = ServerLiveRequest.getDefaultInstance();
-      List<Call> calls = new ArrayList<>();
       float[][] image = new float[1][];
-      calls.add(() -> setup.direct(image[0], 1));
-      calls.add(() -> setup.served(stub, image[0], 1));
-      calls.add(() -> stub.serverLive(live));
-      double[][] millis = new double[calls.size()][runs];
-      for (int i = 0; i < warmup + runs; i++) {
-        image[0] = images[i % images.length];
-        for (int turn = 0; turn < calls.size(); turn++) {
-          int which = (i + turn) % calls.size();
-          long t0 = System.nanoTime();
-          calls.get(which).run();
-          long t1 = System.nanoTime();
-          if (i >= warmup) {
-            millis[which][i - warmup] = (t1 - t0) / 1e6;
+      List<String> names = List.of("direct ONNX Runtime", "ModelInfer (gRPC)",
+          "ServerLive (gRPC)", "ServerLive after an inference");
+      List<Call> untimed = List.of(() -> { }, () -> { }, () -> { },
+          () -> setup.direct(image[0], 1));
+      List<Call> timed = List.of(() -> setup.direct(image[0], 1),
+          () -> setup.served(stub, image[0], 1), () -> stub.serverLive(live),
+          () -> stub.serverLive(live));
+      int kinds = timed.size();
+      double[][] millis = new double[kinds][runs];
+      long[] cpu = new long[kinds];
+      int[] done = new int[kinds];
+      int rounds = (WARMUP_CALLS + runs) / BLOCK;
+      for (int round = 0; round < rounds; round++) {
+        for (int turn = 0; turn < kinds; turn++) {
+          int kind = (round + turn) % kinds;
+          long cpuBefore = processCpuNanos();
+          for (int k = 0; k < BLOCK; k++) {
+            int index = done[kind]++;
+            image[0] = images[index % images.length];
+            untimed.get(kind).run();
+            long t0 = System.nanoTime();
+            timed.get(kind).run();
+            long t1 = System.nanoTime();
+            if (index >= WARMUP_CALLS) {
+              millis[kind][index - WARMUP_CALLS] = (t1 - t0) / 1e6;
+            }
+          }
+          if (done[kind] > WARMUP_CALLS) {
+            cpu[kind] += processCpuNanos() - cpuBefore;
           }
         }
       }
+      for (int kind = 0; kind < kinds; kind++) {
+        System.out.printf("%-30s %s; process CPU %.4f ms per call%n", names.get(kind) + ":",
+            Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
+      }
       double[] direct = millis[0];
       double[] served = millis[1];
-      System.out.println("direct ONNX Runtime: " + Timing.summary(direct));
-      System.out.println("ModelInfer (gRPC):   " + Timing.summary(served));
-      System.out.println("ServerLive (gRPC):   " + Timing.summary(millis[2]));
       double difference = Timing.percentile(served, 50) - Timing.percentile(direct, 50);
-      System.out.printf("median difference %.4f ms, p90 difference %.4f ms; ServerLive's median"
-          + " round trip %.4f ms of it is the transport's%n", difference,
+      System.out.printf("median difference %.4f ms, p90 difference %.4f ms; the bare round trip"
+          + " takes %.4f ms warm and %.4f ms after an inference%n", difference,
           Timing.percentile(served, 90) - Timing.percentile(direct, 90),
-          Timing.percentile(millis[2], 50));
+          Timing.percentile(millis[2], 50), Timing.percentile(millis[3], 50));
       return new Bench.Result(difference, "ms (median ModelInfer - median direct, batch 1)");
     }
   }
+
+  /** Calls of one kind in a row, in {@link #overhead()}. */
+  private static final int BLOCK = 100;
+
+  /** Unmeasured calls of each kind before {@link #overhead()} measures. */
+  private static final int WARMUP_CALLS = 12_000;
 
   /**
    * Images per second through ModelInfer with 8 clients (one channel each, blocking calls of 32

@@ -43,24 +43,31 @@ import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 
 /**
  * {@code inference.GRPCInferenceService}, the Open Inference Protocol (KServe v2), over the models
- * of a {@link ModelRepository}. Health and metadata answer on the gRPC handler thread; inference
- * runs on a pool of its own with a bounded queue, so that heavy inference neither starves the search
- * API of handler threads nor queues without bound: a full queue is RESOURCE_EXHAUSTED at once.
+ * of a {@link ModelRepository}. Every handler runs on the transport thread that read the request
+ * ({@link GrpcServer.OnTransportThread}): health and metadata are lookups, and ModelInfer either
+ * runs a small request there at once or hands it on. At most {@code threads} inferences run at a
+ * time. A request of at most {@code inlineMaxBytes} that finds one of those slots free runs on the
+ * transport thread, which spares a batch of one the two thread hand-offs (there and back) that
+ * cost as much as a small model's inference; any other waits for a thread of the inference pool
+ * in a bounded queue, so that heavy inference neither holds up the transport nor queues without
+ * bound: a full queue is RESOURCE_EXHAUSTED at once.
  *
  * <p>Errors follow {@link Statuses}: INVALID_ARGUMENT naming the request field, NOT_FOUND for an
  * unknown model or version, FAILED_PRECONDITION for a version whose file could not be loaded.
  * Owns the inference threads; {@link #close()} stops them.
  */
 public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase
-    implements AutoCloseable {
+    implements GrpcServer.OnTransportThread, AutoCloseable {
   /** The server name that ServerMetadata reports. */
   public static final String SERVER_NAME = "enas";
   /** The platform of every model: Triton's name for ONNX models run by ONNX Runtime. */
@@ -75,19 +82,27 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
   private final ModelRepository repository;
   private final String serverVersion;
   private final int queue;
+  private final int inlineMaxBytes;
+  private final Semaphore slots;
+  private final LongAdder onTransport = new LongAdder();
+  private final LongAdder onPool = new LongAdder();
   private final ThreadPoolExecutor inference;
   private volatile boolean stopping;
 
   /**
    * @param threads inference requests that run at once
    * @param queue inference requests that may wait for a thread
+   * @param inlineMaxBytes the largest request (serialized size) that may run on the transport
+   *     thread; 0 for none
    * @param serverVersion the build version that ServerMetadata reports
    */
-  public InferenceServiceImpl(
-      ModelRepository repository, int threads, int queue, String serverVersion) {
+  public InferenceServiceImpl(ModelRepository repository, int threads, int queue,
+      int inlineMaxBytes, String serverVersion) {
     this.repository = Objects.requireNonNull(repository, "repository");
     this.serverVersion = Objects.requireNonNull(serverVersion, "serverVersion");
     this.queue = queue;
+    this.inlineMaxBytes = inlineMaxBytes;
+    this.slots = new Semaphore(threads);
     BlockingQueue<Runnable> waiting =
         queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     AtomicInteger count = new AtomicInteger();
@@ -158,6 +173,15 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
+    if (request.getSerializedSize() <= inlineMaxBytes && !stopping && slots.tryAcquire()) {
+      try {
+        onTransport.increment();
+        answer(request, response);
+      } finally {
+        slots.release();
+      }
+      return;
+    }
     ServerCallStreamObserver<ModelInferResponse> call =
         (ServerCallStreamObserver<ModelInferResponse>) response;
     try {
@@ -165,10 +189,13 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
         if (call.isCancelled()) {
           return;
         }
-        guard(response, () -> {
-          response.onNext(infer(request));
-          response.onCompleted();
-        });
+        slots.acquireUninterruptibly();
+        try {
+          onPool.increment();
+          answer(request, response);
+        } finally {
+          slots.release();
+        }
       });
     } catch (RejectedExecutionException e) {
       response.onError(stopping
@@ -176,6 +203,23 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
           : Statuses.toStatus(
               new ResourceExhausted("queued inference requests", queue, "enas.serving.queue")));
     }
+  }
+
+  private void answer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
+    guard(response, () -> {
+      response.onNext(infer(request));
+      response.onCompleted();
+    });
+  }
+
+  /** ModelInfer requests run so far on the transport thread that read them. */
+  public long inferencesOnTransportThread() {
+    return onTransport.sum();
+  }
+
+  /** ModelInfer requests run so far on the inference pool. */
+  public long inferencesOnPool() {
+    return onPool.sum();
   }
 
   /**

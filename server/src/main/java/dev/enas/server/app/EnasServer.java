@@ -77,7 +77,8 @@ public final class EnasServer implements AutoCloseable {
       throw e;
     }
     InferenceServiceImpl inference =
-        new InferenceServiceImpl(models, serving.threads(), serving.queue(), version());
+        new InferenceServiceImpl(models, serving.threads(), serving.queue(),
+            serving.inlineMaxBytes(), version());
     ActorSystem<SearchManager.Command> system =
         ActorSystem.create(guardian(settings, blocking, models), "enas", config);
     try {

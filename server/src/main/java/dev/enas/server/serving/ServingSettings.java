@@ -22,9 +22,17 @@ import java.util.regex.Pattern;
  * @param threads inference requests that run at once
  * @param queue inference requests that may wait for a thread; the next one is refused with
  *     RESOURCE_EXHAUSTED rather than queued without bound
+ * @param inlineMaxBytes requests whose serialized size is at most this many bytes run on the
+ *     transport thread that read them, when one of the {@code threads} inference slots is free,
+ *     instead of being handed to an inference thread: one thread hand-off less for a small batch.
+ *     The transport thread serves other calls of the same connections meanwhile, so this bounds
+ *     how long they may wait; 0 hands every request to the inference threads
  */
 public record ServingSettings(Path repository, Duration scanInterval, int maxBatch, String device,
-    int intraOpThreads, int threads, int queue) {
+    int intraOpThreads, int threads, int queue, int inlineMaxBytes) {
+  /** The default of {@code enas.serving.inline-max-bytes}: one 64 x 64 RGB image in FP32. */
+  public static final int DEFAULT_INLINE_MAX_BYTES = 64 * 1024;
+
   private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu(:\\d{1,3})?");
 
   public ServingSettings {
@@ -53,6 +61,17 @@ public record ServingSettings(Path repository, Duration scanInterval, int maxBat
     if (queue < 0 || queue > 1_000_000) {
       throw new IllegalArgumentException("enas.serving.queue must be in 0..1000000, was " + queue);
     }
+    if (inlineMaxBytes < 0 || inlineMaxBytes > 64 * 1024 * 1024) {
+      throw new IllegalArgumentException(
+          "enas.serving.inline-max-bytes must be in 0..67108864, was " + inlineMaxBytes);
+    }
+  }
+
+  /** Settings with the default {@code inline-max-bytes}. */
+  public ServingSettings(Path repository, Duration scanInterval, int maxBatch, String device,
+      int intraOpThreads, int threads, int queue) {
+    this(repository, scanInterval, maxBatch, device, intraOpThreads, threads, queue,
+        DEFAULT_INLINE_MAX_BYTES);
   }
 
   /**
@@ -72,7 +91,8 @@ public record ServingSettings(Path repository, Duration scanInterval, int maxBat
         device.isEmpty() ? enas.getString("device") : device,
         serving.getInt("intra-op-threads"),
         serving.getInt("threads"),
-        serving.getInt("queue"));
+        serving.getInt("queue"),
+        (int) Math.min(Integer.MAX_VALUE, serving.getBytes("inline-max-bytes")));
   }
 
   /** Whether a GPU is asked for outright (not {@code auto}). */

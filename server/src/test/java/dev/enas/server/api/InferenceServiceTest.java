@@ -91,6 +91,39 @@ class InferenceServiceTest {
   }
 
   @Test
+  void smallRequestsRunOnTheTransportThreadAndLargerOnesOnTheInferencePool() throws IOException {
+    float[] one = new float[TestModels.PIXELS];
+    float[] eight = new float[8 * TestModels.PIXELS];
+    int limit = images("fashion", one).build().getSerializedSize();
+    assertThat(images("fashion", eight).build().getSerializedSize()).isGreaterThan(limit);
+    test = InferenceTestServer.start(folder, Duration.ZERO, 8, limit);
+    test.repository.publish("fashion", V1.bytes(), Map.of());
+
+    ModelInferResponse small = test.stub.modelInfer(images("fashion", one).build());
+    ModelInferResponse large = test.stub.modelInfer(images("fashion", eight).build());
+
+    assertClose(output(small, 1), V1.probabilities(one));
+    assertClose(output(large, 1), V1.probabilities(eight));
+    assertThat(test.service.inferencesOnTransportThread()).isEqualTo(1);
+    assertThat(test.service.inferencesOnPool()).isEqualTo(1);
+  }
+
+  @Test
+  void aZeroInlineLimitSendsEveryRequestToTheInferencePool() throws IOException {
+    test = InferenceTestServer.start(folder, Duration.ZERO, 8, 0);
+    test.repository.publish("fashion", V1.bytes(), Map.of());
+    float[] one = new float[TestModels.PIXELS];
+
+    for (int i = 0; i < 3; i++) {
+      assertClose(output(test.stub.modelInfer(images("fashion", one).build()), 1),
+          V1.probabilities(one));
+    }
+
+    assertThat(test.service.inferencesOnTransportThread()).isZero();
+    assertThat(test.service.inferencesOnPool()).isEqualTo(3);
+  }
+
+  @Test
   void modelMetadataDescribesTheTensorsWithADynamicBatchAndTheClassLabels() throws IOException {
     start(Duration.ZERO).repository.publish("fashion", V1.bytes(), Map.of("search_id", "s-9"));
 

@@ -40,9 +40,16 @@ final class InferenceTestServer implements AutoCloseable {
 
   static InferenceTestServer start(Path folder, Duration scanInterval, int maxBatch)
       throws IOException {
+    return start(folder, scanInterval, maxBatch, ServingSettings.DEFAULT_INLINE_MAX_BYTES);
+  }
+
+  /** @param inlineMaxBytes the largest request that runs on the transport thread */
+  static InferenceTestServer start(Path folder, Duration scanInterval, int maxBatch,
+      int inlineMaxBytes) throws IOException {
     ModelRepository repository = ModelRepository.open(
-        new ServingSettings(folder, scanInterval, maxBatch, "cpu", 1, 2, 16));
-    InferenceServiceImpl service = new InferenceServiceImpl(repository, 2, 16, "test-version");
+        new ServingSettings(folder, scanInterval, maxBatch, "cpu", 1, 2, 16, inlineMaxBytes));
+    InferenceServiceImpl service =
+        new InferenceServiceImpl(repository, 2, 16, inlineMaxBytes, "test-version");
     String name = "enas-inference-test-" + UUID.randomUUID();
     GrpcServer server = GrpcServer.start(InProcessServerBuilder.forName(name),
         new InMemorySearchBackend(3), new GrpcSettings(2, 1, 64, Duration.ofSeconds(5)),
