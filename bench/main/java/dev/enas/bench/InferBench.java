@@ -344,8 +344,12 @@ final class InferBench {
               ConfigValueFactory.fromAnyRef(folder.resolve("models").toString()))
           .withValue("enas.serving.scan-interval", ConfigValueFactory.fromAnyRef("0s"));
       ServingSettings serving = ServingSettings.fromConfig(config.getConfig("enas"));
-      System.out.printf("serving: %d inference threads, %d intra-op thread(s) each, queue %d%n",
-          serving.threads(), serving.intraOpThreads(), serving.queue());
+      System.out.printf("serving: %d inference threads, %d intra-op thread(s) each, queue %d,"
+          + " requests up to %,d bytes on the transport thread%n", serving.threads(),
+          serving.intraOpThreads(), serving.queue(), serving.inlineMaxBytes());
+      System.out.printf("JVM: collectors %s, max heap %,d MiB%n",
+          ManagementFactory.getGarbageCollectorMXBeans().stream().map(bean -> bean.getName())
+              .toList(), Runtime.getRuntime().maxMemory() >> 20);
       EnasServer server = EnasServer.start(config,
           NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
       ManagedChannel channel = null;
