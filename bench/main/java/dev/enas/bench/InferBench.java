@@ -43,6 +43,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +85,11 @@ final class InferBench {
    *
    * <p>The kinds of call take turns in blocks of {@value #BLOCK} calls, in an order that rotates
    * every round, so that the machine's load hits each alike while each runs the way a busy server
-   * and a busy client run it: back to back. (Alternating single calls made every ModelInfer run on
+   * and a busy client run it: back to back. (On a shared machine the speed of the same call
+   * swings by a third from one tenth of a second to the next; short blocks keep both sides of
+   * the difference in the same stretches of time. The median over rounds of each round's
+   * difference of block medians is printed as a check: it does not depend on how the slow
+   * stretches fall.) (Alternating single calls made every ModelInfer run on
    * caches just filled by the other session's weights and the other path's code, a cost that no
    * deployment pays; it added about 0.1 ms.) Besides ModelInfer and the direct call:
    * <ul>
@@ -100,7 +105,7 @@ final class InferBench {
    * the call's latency, the calls are bound by CPU, not by waiting.
    */
   static Bench.Result overhead() throws Exception {
-    int runs = 2000;
+    int runs = 5000;
     try (Setup setup = Setup.create()) {
       float[][] images = new float[16][];
       for (int i = 0; i < images.length; i++) {
@@ -147,6 +152,13 @@ final class InferBench {
       }
       double[] direct = millis[0];
       double[] served = millis[1];
+      double[] paired = new double[runs / BLOCK];
+      for (int b = 0; b < paired.length; b++) {
+        paired[b] = Timing.percentile(Arrays.copyOfRange(served, b * BLOCK, (b + 1) * BLOCK), 50)
+            - Timing.percentile(Arrays.copyOfRange(direct, b * BLOCK, (b + 1) * BLOCK), 50);
+      }
+      System.out.printf("round by round: median of the %d differences of block medians %.4f ms%n",
+          paired.length, Timing.percentile(paired, 50));
       double difference = Timing.percentile(served, 50) - Timing.percentile(direct, 50);
       System.out.printf("median difference %.4f ms, p90 difference %.4f ms; the bare round trip"
           + " takes %.4f ms warm and %.4f ms after an inference%n", difference,
@@ -157,7 +169,7 @@ final class InferBench {
   }
 
   /** Calls of one kind in a row, in {@link #overhead()}. */
-  private static final int BLOCK = 100;
+  private static final int BLOCK = 20;
 
   /** Unmeasured calls of each kind before {@link #overhead()} measures. */
   private static final int WARMUP_CALLS = 12_000;
