@@ -22,6 +22,16 @@ public sealed interface SearchEvent {
         double learningRate) {
       this(epoch, step, architecture, loss, learningRate, Double.NaN);
     }
+
+    /**
+     * A step of either kind of child: a language model's perplexity is e to its mean
+     * cross-entropy loss, the other spaces have none.
+     */
+    public static ChildTrained of(int epoch, long step, String architecture, double loss,
+        double learningRate, boolean languageModel) {
+      return new ChildTrained(epoch, step, architecture, loss, learningRate,
+          languageModel ? Math.exp(loss) : Double.NaN);
+    }
   }
 
   /** A step's loss was NaN or infinite: its update was skipped and the search went on. */

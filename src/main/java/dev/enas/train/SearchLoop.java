@@ -92,8 +92,8 @@ public final class SearchLoop {
           if (r.applied()) {
             lossSum += r.loss();
             lossCount++;
-            emit(new SearchEvent.ChildTrained(epoch, outcome.step(), child.architecture().encode(),
-                r.loss(), outcome.learningRate(), text ? Math.exp(r.loss()) : Double.NaN));
+            emit(SearchEvent.ChildTrained.of(epoch, outcome.step(), child.architecture().encode(),
+                r.loss(), outcome.learningRate(), text));
           } else {
             emit(new SearchEvent.StepSkipped(epoch, outcome.step(), child.architecture().encode(),
                 "loss or gradient is not finite (loss " + r.loss() + ")", outcome.inARow()));

@@ -332,9 +332,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       lossCount++;
     }
     if (outcome.result().applied()) {
-      record.emit(new SearchEvent.ChildTrained(epoch, outcome.step(), child,
-          outcome.result().loss(), outcome.learningRate(),
-          data.isText() ? Math.exp(outcome.result().loss()) : Double.NaN));
+      record.emit(SearchEvent.ChildTrained.of(epoch, outcome.step(), child,
+          outcome.result().loss(), outcome.learningRate(), data.isText()));
     } else {
       record.emit(new SearchEvent.StepSkipped(epoch, outcome.step(), child,
           "loss or gradient is not finite (loss " + outcome.result().loss() + ")",
