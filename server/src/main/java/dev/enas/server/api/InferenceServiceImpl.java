@@ -56,11 +56,12 @@ import java.util.regex.Pattern;
  * of a {@link ModelRepository}. Every handler runs on the transport thread that read the request
  * ({@link GrpcServer.OnTransportThread}): health and metadata are lookups, and ModelInfer either
  * runs a small request there at once or hands it on. At most {@code threads} inferences run at a
- * time. A request of at most {@code inlineMaxBytes} that finds one of those slots free runs on the
- * transport thread, which spares a batch of one the two thread hand-offs (there and back) that
- * cost as much as a small model's inference; any other waits for a thread of the inference pool
- * in a bounded queue, so that heavy inference neither holds up the transport nor queues without
- * bound: a full queue is RESOURCE_EXHAUSTED at once.
+ * time. A request of at most {@code inlineMaxBytes} that finds one of those slots free (and no
+ * request of the pool waiting for one) runs on the transport thread, which spares a batch of one
+ * the two thread hand-offs (there and back) that cost as much as a small model's inference; any
+ * other waits for a thread of the inference pool in a bounded queue, so that heavy inference
+ * neither holds up the transport nor queues without bound: a full queue is RESOURCE_EXHAUSTED at
+ * once.
  *
  * <p>Errors follow {@link Statuses}: INVALID_ARGUMENT naming the request field, NOT_FOUND for an
  * unknown model or version, FAILED_PRECONDITION for a version whose file could not be loaded.
@@ -102,7 +103,9 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
     this.serverVersion = Objects.requireNonNull(serverVersion, "serverVersion");
     this.queue = queue;
     this.inlineMaxBytes = inlineMaxBytes;
-    this.slots = new Semaphore(threads);
+    // Fair, and taken without barging below: a stream of small requests never starves the
+    // requests that wait on the pool for a slot.
+    this.slots = new Semaphore(threads, true);
     BlockingQueue<Runnable> waiting =
         queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     AtomicInteger count = new AtomicInteger();
@@ -173,7 +176,7 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
-    if (request.getSerializedSize() <= inlineMaxBytes && !stopping && slots.tryAcquire()) {
+    if (request.getSerializedSize() <= inlineMaxBytes && !stopping && freeSlot()) {
       try {
         onTransport.increment();
         answer(request, response);
@@ -202,6 +205,17 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
           ? Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException()
           : Statuses.toStatus(
               new ResourceExhausted("queued inference requests", queue, "enas.serving.queue")));
+    }
+  }
+
+  /** Takes a slot if one is free and no pooled request is waiting for one. */
+  private boolean freeSlot() {
+    try {
+      // Unlike tryAcquire(), a zero timeout honours the semaphore's fairness.
+      return slots.tryAcquire(0, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -30,8 +30,11 @@ import java.util.regex.Pattern;
  */
 public record ServingSettings(Path repository, Duration scanInterval, int maxBatch, String device,
     int intraOpThreads, int threads, int queue, int inlineMaxBytes) {
-  /** The default of {@code enas.serving.inline-max-bytes}: one 64 x 64 RGB image in FP32. */
-  public static final int DEFAULT_INLINE_MAX_BYTES = 64 * 1024;
+  /**
+   * The default of {@code enas.serving.inline-max-bytes}: a request with one 32 x 32 RGB image in
+   * FP32 (12 KiB of pixels), or a few grey 28 x 28 ones.
+   */
+  public static final int DEFAULT_INLINE_MAX_BYTES = 16 * 1024;
 
   private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu(:\\d{1,3})?");
 

@@ -30,8 +30,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +111,46 @@ class InferenceServiceTest {
     assertClose(output(large, 1), V1.probabilities(eight));
     assertThat(test.service.inferencesOnTransportThread()).isEqualTo(1);
     assertThat(test.service.inferencesOnPool()).isEqualTo(1);
+  }
+
+  @Test
+  void smallAndLargeRequestsFromManyClientsAtOnceAllGetTheirOwnAnswers() throws Exception {
+    float[] one = new float[TestModels.PIXELS];
+    float[] eight = new float[8 * TestModels.PIXELS];
+    for (int i = 0; i < eight.length; i++) {
+      eight[i] = (i % 7) / 7f;
+    }
+    test = InferenceTestServer.start(folder, Duration.ZERO, 8,
+        images("fashion", one).build().getSerializedSize());
+    test.repository.publish("fashion", V1.bytes(), Map.of());
+    int clients = 6;
+    int calls = 20;
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        int client = c;
+        done.add(pool.submit(() -> {
+          for (int k = 0; k < calls; k++) {
+            float[] pixels = (client + k) % 2 == 0 ? one : eight;
+            assertClose(output(test.stub.modelInfer(images("fashion", pixels).build()), 1),
+                V1.probabilities(pixels));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(test.service.inferencesOnTransportThread() + test.service.inferencesOnPool())
+        .isEqualTo((long) clients * calls);
+    assertThat(test.service.inferencesOnPool())
+        .as("every large request, and small ones that found no free slot")
+        .isGreaterThanOrEqualTo((long) clients * calls / 2);
   }
 
   @Test
