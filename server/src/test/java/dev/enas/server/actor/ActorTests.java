@@ -3,9 +3,13 @@ package dev.enas.server.actor;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.enas.spec.SearchSpec;
+import dev.enas.train.Networks;
 import dev.enas.train.SearchData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 
 /** What the actor tests share: the server's configuration and the smoke search's data. */
 final class ActorTests {
@@ -43,5 +47,16 @@ final class ActorTests {
       }
     }
     return data;
+  }
+
+  /**
+   * A weight store holding a fresh shared network of the smoke spec, on the device dispatcher as
+   * the server runs it.
+   */
+  static ActorRef<WeightStore.Command> spawnWeightStore(ActorTestKit testKit) {
+    return testKit.spawn(
+        WeightStore.create(SPEC.space().toSearchSpace(), Networks.searchNetwork(SPEC, data()),
+            Networks.sgd(SPEC.shared()), SPEC.seed()),
+        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
   }
 }

@@ -9,7 +9,6 @@ import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.StepResult;
-import dev.enas.train.Networks;
 import dev.enas.train.SearchData;
 import dev.enas.train.SharedTraining;
 import java.time.Duration;
@@ -59,10 +58,7 @@ class ChildTrainerTest {
 
   @Test
   void trainsChildrenOnTheStoresWeightsAlongTheSchedule() {
-    ActorRef<WeightStore.Command> store = testKit.spawn(
-        WeightStore.create(SPACE, Networks.searchNetwork(SPEC, data),
-            Networks.sgd(SPEC.shared()), SPEC.seed()),
-        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    ActorRef<WeightStore.Command> store = ActorTests.spawnWeightStore(testKit);
     ActorRef<ChildTrainer.Command> trainer = spawnTrainer(store, Duration.ofSeconds(60));
 
     double previousRate = Double.POSITIVE_INFINITY;

@@ -9,7 +9,6 @@ import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.SpaceSpec;
-import dev.enas.train.Networks;
 import dev.enas.train.RewardEvaluator;
 import dev.enas.train.SearchData;
 import java.time.Duration;
@@ -60,10 +59,7 @@ class EvaluatorTest {
 
   @Test
   void rewardsChildrenThroughTheStoreAndScoresDerivationOnOneFixedBatch() {
-    ActorRef<WeightStore.Command> store = testKit.spawn(
-        WeightStore.create(SPACE, Networks.searchNetwork(SPEC, data),
-            Networks.sgd(SPEC.shared()), SPEC.seed()),
-        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    ActorRef<WeightStore.Command> store = ActorTests.spawnWeightStore(testKit);
     ActorRef<Evaluator.Command> evaluator = spawnEvaluator(store, Duration.ofSeconds(60));
     Architecture child = controller.sample().architecture();
 
@@ -87,10 +83,7 @@ class EvaluatorTest {
 
   @Test
   void theStoresRefusalBecomesAFailedReward() {
-    ActorRef<WeightStore.Command> store = testKit.spawn(
-        WeightStore.create(SPACE, Networks.searchNetwork(SPEC, data),
-            Networks.sgd(SPEC.shared()), SPEC.seed()),
-        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    ActorRef<WeightStore.Command> store = ActorTests.spawnWeightStore(testKit);
     ActorRef<Evaluator.Command> evaluator = spawnEvaluator(store, Duration.ofSeconds(60));
     Architecture foreign = Controllers.create(SpaceSpec.macro(4).toSearchSpace(),
         SPEC.controller(), 1).sample().architecture();
