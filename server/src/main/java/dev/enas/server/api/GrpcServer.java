@@ -3,10 +3,10 @@ package dev.enas.server.api;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * because grpc-java has no defined behaviour for a rejected task, and handlers never block, so
  * the queue drains as fast as the backend answers. Services marked {@link OnTransportThread} skip
  * the pool: their calls run on the transport thread that read them, which saves a thread hand-off
- * per call (on a small machine a large part of a short call's latency). {@link #close()} shuts down in order: health
- * turns NOT_SERVING, no new calls are accepted, watch streams end with their resume point,
- * running calls get the grace period, then whatever is left is cancelled.
+ * per call (on a small machine a large part of a short call's latency). {@link #close()} shuts
+ * down in order: health turns NOT_SERVING, no new calls are accepted, watch streams end with
+ * their resume point, running calls get the grace period, then whatever is left is cancelled.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
