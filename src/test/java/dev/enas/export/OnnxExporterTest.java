@@ -355,6 +355,22 @@ class OnnxExporterTest {
     }
   }
 
+  /**
+   * The reference ONNX checker (Debian's python3-onnx, ONNX 1.12) accepts the exported models of
+   * both spaces, every operation in them, with full shape inference: the IR 8 / opset 17 contract
+   * holds for other tools too.
+   */
+  @Test
+  void theOnnxCheckerAcceptsExportedModelsOfBothSpaces(@TempDir Path dir) throws Exception {
+    OnnxChecker.assumeAvailable("OnnxExporterTest's ONNX checker test");
+    for (StandaloneNetwork network : List.of(macro, micro)) {
+      String kind = network == macro ? "macro" : "micro";
+      Path file = dir.resolve(kind + ".onnx");
+      OnnxExporter.write(export(network), file);
+      assertThat(OnnxChecker.check(file, kind)).isEqualTo("8 17");
+    }
+  }
+
   private static void assertShape(ValueInfoProto info, long... dims) {
     GraphQueries.assertShape(info, TensorProto.DataType.FLOAT, dims);
   }

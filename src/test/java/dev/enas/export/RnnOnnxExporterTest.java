@@ -25,10 +25,8 @@ import dev.enas.space.RnnArchitecture;
 import dev.enas.space.RnnSpace;
 import dev.enas.supernet.RnnReference;
 import dev.enas.supernet.RnnWeights;
-import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,13 +37,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AfterContainer;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The one-step language model runs in ONNX Runtime and computes what {@link RnnReference} defines,
@@ -59,11 +55,6 @@ class RnnOnnxExporterTest {
   private static final List<String> OPS =
       List.of("Gather", "Concat", "MatMul", "Split", "Sigmoid", "Tanh", "Relu", "Identity", "Mul",
           "Sub", "Add", "Mean", "Gemm", "Softmax");
-  private static final String CHECK =
-      "import onnx, sys\n"
-          + "m = onnx.load(sys.argv[1])\n"
-          + "onnx.checker.check_model(m, full_check=True)\n"
-          + "print(m.ir_version, m.opset_import[0].version)\n";
 
   private static double largestDifference;
   private static double largestMagnitude;
@@ -322,15 +313,7 @@ class RnnOnnxExporterTest {
    */
   @Example
   void theOnnxCheckerAcceptsTheStepModel() throws Exception {
-    boolean available = pythonOnnxAvailable();
-    String skipped =
-        "SKIPPED: python3-onnx is not installed (apt-get install -y python3-onnx); the ONNX"
-            + " checker test of the language model did not run";
-    if (!available) {
-      // Quiet builds hide skipped tests; a missing checker should not pass unnoticed.
-      System.err.println("RnnOnnxExporterTest: " + skipped);
-    }
-    Assumptions.assumeTrue(available, skipped);
+    OnnxChecker.assumeAvailable("RnnOnnxExporterTest's ONNX checker test of the language model");
     Path dir = Files.createTempDirectory("enas-rnn-check");
     try {
       Random random = new Random(11);
@@ -341,14 +324,7 @@ class RnnOnnxExporterTest {
         Path file = dir.resolve("step" + index++ + ".onnx");
         RnnOnnxExporter.write(
             export(cell, randomWeights(cell, 25, 8, random), vocabulary(25)), file);
-        Process check =
-            new ProcessBuilder("/usr/bin/python3", "-c", CHECK, file.toString())
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(check.exitValue()).as("onnx.checker on %s:%n%s", encoding, output).isZero();
-        assertThat(output.strip()).isEqualTo("8 17");
+        assertThat(OnnxChecker.check(file, encoding)).isEqualTo("8 17");
       }
     } finally {
       try (var files = Files.list(dir)) {
@@ -512,22 +488,6 @@ class RnnOnnxExporterTest {
 
   private static ModelProto export(RnnArchitecture cell, RnnWeights weights, List<String> words) {
     return RnnOnnxExporter.export(cell, weights, words, provenance());
-  }
-
-  private static boolean pythonOnnxAvailable() {
-    try {
-      Process probe =
-          new ProcessBuilder("/usr/bin/python3", "-c", "import onnx")
-              .redirectErrorStream(true)
-              .start();
-      probe.getInputStream().readAllBytes();
-      return probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   /**

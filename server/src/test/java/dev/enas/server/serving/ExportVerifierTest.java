@@ -14,22 +14,17 @@ import dev.enas.space.SearchSpace;
 import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StandaloneNetwork;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AfterContainer;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * An exported network computes in ONNX Runtime what it computes in DJL, for every architecture of
@@ -44,12 +39,6 @@ class ExportVerifierTest {
   private static final NetworkSpec MICRO_SPEC = new NetworkSpec(1, 4, 5, 3, 9, 7, 0.2f, true);
   private static final int TRAINING_STEPS = 4;
   private static final int TRAINING_BATCH = 6;
-  private static final String CHECK =
-      "import onnx, sys\n"
-          + "m = onnx.load(sys.argv[1])\n"
-          + "onnx.checker.check_model(m, full_check=True)\n"
-          + "print(m.ir_version, m.opset_import[0].version)\n";
-
   private static double largestLogitDifference;
   private static int verified;
 
@@ -160,70 +149,6 @@ class ExportVerifierTest {
       assertThatThrownBy(() -> new ExportVerifier().verify(model, network, normalization, images))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("[0, 1]");
-    }
-  }
-
-  /**
-   * The reference ONNX checker (Debian's python3-onnx, ONNX 1.12) accepts the exported models of
-   * both spaces with full shape inference: the IR 8 / opset 17 contract holds for other tools too.
-   */
-  @Example
-  void theOnnxCheckerAcceptsExportedModels() throws Exception {
-    boolean available = pythonOnnxAvailable();
-    String skipped =
-        "SKIPPED: python3-onnx is not installed (apt-get install -y python3-onnx); the ONNX"
-            + " checker test did not run";
-    if (!available) {
-      // Quiet builds hide skipped tests; a missing checker should not pass unnoticed.
-      System.err.println("ExportVerifierTest: " + skipped);
-    }
-    Assumptions.assumeTrue(available, skipped);
-    Path dir = Files.createTempDirectory("enas-export-check");
-    try {
-      Random random = new Random(8);
-      for (SearchSpace space : List.<SearchSpace>of(MACRO, MICRO)) {
-        NetworkSpec spec = space == MACRO ? MACRO_SPEC : MICRO_SPEC;
-        Normalization normalization = randomNormalization(spec, random);
-        try (StandaloneNetwork network =
-            StandaloneNetwork.create(
-                randomArchitecture(space, random), spec, SgdSettings.macroDefaults(), 8)) {
-          Path file = dir.resolve(space.kind() + ".onnx");
-          Files.write(file, export(network, normalization));
-          Process check =
-              new ProcessBuilder("/usr/bin/python3", "-c", CHECK, file.toString())
-                  .redirectErrorStream(true)
-                  .start();
-          String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-          assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
-          assertThat(check.exitValue())
-              .as("onnx.checker on %s:%n%s", space.kind(), output)
-              .isZero();
-          assertThat(output.strip()).isEqualTo("8 17");
-        }
-      }
-    } finally {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.delete(f);
-        }
-      }
-      Files.delete(dir);
-    }
-  }
-
-  private static boolean pythonOnnxAvailable() {
-    try {
-      Process probe =
-          new ProcessBuilder("/usr/bin/python3", "-c", "import onnx")
-              .redirectErrorStream(true)
-              .start();
-      probe.getInputStream().readAllBytes();
-      return probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 
