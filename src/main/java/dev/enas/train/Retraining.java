@@ -33,7 +33,7 @@ public final class Retraining implements Retrainer {
   private double lossSum;
   private double accuracySum;
   private int counted;
-  private int nonFiniteInARow;
+  private final NonFiniteStreak nonFinite;
   private double validationAccuracy = Double.NaN;
 
   /**
@@ -57,6 +57,7 @@ public final class Retraining implements Retrainer {
     this.data = data;
     this.retrain = spec.retrain();
     this.schedule = Schedules.of(retrain.training());
+    this.nonFinite = new NonFiniteStreak(retrain.training());
     Augmentation base = data.augmentation();
     ImageTransform augmentation =
         new Augmentation(base.padding(), base.horizontalFlip(), retrain.cutout());
@@ -116,15 +117,11 @@ public final class Retraining implements Retrainer {
     Batch batch = batches.next();
     double lr = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
     StepResult r = network.trainStep(batch.images(), batch.labels(), lr);
+    nonFinite.record(r);
     if (r.applied()) {
-      nonFiniteInARow = 0;
       lossSum += r.loss();
       accuracySum += r.accuracy();
       counted++;
-    } else if (++nonFiniteInARow >= retrain.training().maxNonFiniteSteps()) {
-      throw new IllegalStateException(nonFiniteInARow
-          + " retraining steps in a row had a NaN or infinite loss (retrain.training."
-          + "maxNonFiniteSteps is " + retrain.training().maxNonFiniteSteps() + ")");
     }
     return r;
   }

@@ -36,7 +36,7 @@ public final class RnnRetraining implements Retrainer {
   private final int stepsPerEpoch;
   private double lossSum;
   private int counted;
-  private int nonFiniteInARow;
+  private final NonFiniteStreak nonFinite;
   private double validationPerplexity = Double.NaN;
 
   /** Builds the model a retraining trains, from the spec's network, optimiser and seed. */
@@ -54,6 +54,7 @@ public final class RnnRetraining implements Retrainer {
     this.retrain = spec.retrain();
     this.bpttSteps = spec.languageModel().bpttSteps();
     this.schedule = Schedules.of(retrain.training());
+    this.nonFinite = new NonFiniteStreak(retrain.training());
     this.batches = TextBatcher.builder(corpus, TextCorpus.Split.TRAIN,
             retrain.network().batchSize(), bpttSteps)
         .fieldNames("retrain.network.batchSize", "languageModel.bpttSteps")
@@ -98,15 +99,10 @@ public final class RnnRetraining implements Retrainer {
     TokenBatch batch = batches.next();
     double lr = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
     StepResult r = model.trainStep(batch, lr);
+    nonFinite.record(r);
     if (r.applied()) {
-      nonFiniteInARow = 0;
       lossSum += r.loss();
       counted++;
-    } else if (++nonFiniteInARow >= retrain.training().maxNonFiniteSteps()) {
-      throw new IllegalStateException(nonFiniteInARow
-          + " retraining steps in a row had a NaN or infinite loss (retrain.training."
-          + "maxNonFiniteSteps is " + retrain.training().maxNonFiniteSteps()
-          + "); lower retrain.training.learningRateMax or retrain.training.gradientClip");
     }
     return r;
   }
