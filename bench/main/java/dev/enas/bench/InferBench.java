@@ -31,8 +31,18 @@ import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StandaloneNetwork;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -50,6 +60,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -83,6 +94,14 @@ final class InferBench {
   /**
    * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms.
    *
+   * <p>The headline client is the one that adds nothing of its own to either side: an
+   * asynchronous stub on a channel with a direct executor, each call made from the callback that
+   * received the previous answer. Its calls start and finish on gRPC's event-loop thread, the way
+   * the direct calls start and finish on the benchmark's thread, so neither side pays a thread
+   * hand-off inside the client. A blocking stub pays two (its caller wakes the event loop to
+   * send, and the event loop wakes the caller with the answer); its figure is printed beside the
+   * headline, as the latency a simple synchronous Java client sees.
+   *
    * <p>The kinds of call take turns in blocks of {@value #BLOCK} calls, in an order that rotates
    * every round, so that the machine's load hits each alike while each runs the way a busy server
    * and a busy client run it: back to back. (On a shared machine the speed of the same call
@@ -91,7 +110,8 @@ final class InferBench {
    * difference of block medians is printed as a check: it does not depend on how the slow
    * stretches fall.) (Alternating single calls made every ModelInfer run on
    * caches just filled by the other session's weights and the other path's code, a cost that no
-   * deployment pays; it added about 0.1 ms.) Besides ModelInfer and the direct call:
+   * deployment pays; it added about 0.1 ms.) Besides the two ModelInfer clients and the direct
+   * call:
    * <ul>
    *   <li>ServerLive, which has no body and does no work: the round trip any call over this port
    *       pays, with the caches warm from the call before;
@@ -111,61 +131,100 @@ final class InferBench {
       for (int i = 0; i < images.length; i++) {
         images[i] = setup.images(i, 1);
       }
-      GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = setup.stub(setup.channel);
-      ServerLiveRequest live = ServerLiveRequest.getDefaultInstance();
-      float[][] image = new float[1][];
-      List<String> names = List.of("direct ONNX Runtime", "ModelInfer (gRPC)",
-          "ServerLive (gRPC)", "ServerLive after an inference");
-      List<Call> untimed = List.of(() -> { }, () -> { }, () -> { },
-          () -> setup.direct(image[0], 1));
-      List<Call> timed = List.of(() -> setup.direct(image[0], 1),
-          () -> setup.served(stub, image[0], 1), () -> stub.serverLive(live),
-          () -> stub.serverLive(live));
-      int kinds = timed.size();
-      double[][] millis = new double[kinds][runs];
-      long[] cpu = new long[kinds];
-      int[] done = new int[kinds];
-      int rounds = (WARMUP_CALLS + runs) / BLOCK;
-      for (int round = 0; round < rounds; round++) {
-        for (int turn = 0; turn < kinds; turn++) {
-          int kind = (round + turn) % kinds;
-          long cpuBefore = processCpuNanos();
-          for (int k = 0; k < BLOCK; k++) {
-            int index = done[kind]++;
-            image[0] = images[index % images.length];
-            untimed.get(kind).run();
-            long t0 = System.nanoTime();
-            timed.get(kind).run();
-            long t1 = System.nanoTime();
-            if (index >= WARMUP_CALLS) {
-              millis[kind][index - WARMUP_CALLS] = (t1 - t0) / 1e6;
+      ManagedChannel eventLoopChannel = setup.eventLoopChannel();
+      try {
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = setup.stub(setup.channel);
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async =
+            GRPCInferenceServiceGrpc.newStub(eventLoopChannel);
+        ServerLiveRequest live = ServerLiveRequest.getDefaultInstance();
+        List<String> names = List.of("direct ONNX Runtime", "ModelInfer (async client)",
+            "ModelInfer (blocking stub)", "ServerLive (blocking stub)",
+            "ServerLive after an inference");
+        List<Block> blocks = List.of(
+            Block.of(image -> { }, image -> setup.direct(image, 1)),
+            (all, first, times) -> setup.servedChain(async, all, first, times),
+            Block.of(image -> { }, image -> setup.served(stub, image, 1)),
+            Block.of(image -> { }, image -> stub.serverLive(live)),
+            Block.of(image -> setup.direct(image, 1), image -> stub.serverLive(live)));
+        int kinds = blocks.size();
+        double[][] millis = new double[kinds][runs];
+        long[] cpu = new long[kinds];
+        int[] done = new int[kinds];
+        long[] nanos = new long[BLOCK];
+        int rounds = (WARMUP_CALLS + runs) / BLOCK;
+        for (int round = 0; round < rounds; round++) {
+          for (int turn = 0; turn < kinds; turn++) {
+            int kind = (round + turn) % kinds;
+            long cpuBefore = processCpuNanos();
+            blocks.get(kind).run(images, done[kind], nanos);
+            for (int k = 0; k < BLOCK; k++) {
+              int index = done[kind]++;
+              if (index >= WARMUP_CALLS) {
+                millis[kind][index - WARMUP_CALLS] = nanos[k] / 1e6;
+              }
+            }
+            if (done[kind] > WARMUP_CALLS) {
+              cpu[kind] += processCpuNanos() - cpuBefore;
             }
           }
-          if (done[kind] > WARMUP_CALLS) {
-            cpu[kind] += processCpuNanos() - cpuBefore;
-          }
         }
+        for (int kind = 0; kind < kinds; kind++) {
+          System.out.printf("%-30s %s; process CPU %.4f ms per call%n", names.get(kind) + ":",
+              Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
+        }
+        double[] direct = millis[0];
+        double[] served = millis[1];
+        double[] paired = new double[runs / BLOCK];
+        for (int b = 0; b < paired.length; b++) {
+          paired[b] = Timing.percentile(Arrays.copyOfRange(served, b * BLOCK, (b + 1) * BLOCK), 50)
+              - Timing.percentile(Arrays.copyOfRange(direct, b * BLOCK, (b + 1) * BLOCK), 50);
+        }
+        System.out.printf("round by round: median of the %d differences of block medians %.4f"
+            + " ms%n", paired.length, Timing.percentile(paired, 50));
+        System.out.printf("blocking stub: median difference %.4f ms, the async client's plus"
+            + " %.4f ms of hand-offs inside the client%n",
+            Timing.percentile(millis[2], 50) - Timing.percentile(direct, 50),
+            Timing.percentile(millis[2], 50) - Timing.percentile(served, 50));
+        double difference = Timing.percentile(served, 50) - Timing.percentile(direct, 50);
+        System.out.printf("median difference %.4f ms, p90 difference %.4f ms; the bare round trip"
+            + " takes %.4f ms warm and %.4f ms after an inference%n", difference,
+            Timing.percentile(served, 90) - Timing.percentile(direct, 90),
+            Timing.percentile(millis[3], 50), Timing.percentile(millis[4], 50));
+        return new Bench.Result(difference,
+            "ms (median ModelInfer - median direct, batch 1, async client)");
+      } finally {
+        eventLoopChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
-      for (int kind = 0; kind < kinds; kind++) {
-        System.out.printf("%-30s %s; process CPU %.4f ms per call%n", names.get(kind) + ":",
-            Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
-      }
-      double[] direct = millis[0];
-      double[] served = millis[1];
-      double[] paired = new double[runs / BLOCK];
-      for (int b = 0; b < paired.length; b++) {
-        paired[b] = Timing.percentile(Arrays.copyOfRange(served, b * BLOCK, (b + 1) * BLOCK), 50)
-            - Timing.percentile(Arrays.copyOfRange(direct, b * BLOCK, (b + 1) * BLOCK), 50);
-      }
-      System.out.printf("round by round: median of the %d differences of block medians %.4f ms%n",
-          paired.length, Timing.percentile(paired, 50));
-      double difference = Timing.percentile(served, 50) - Timing.percentile(direct, 50);
-      System.out.printf("median difference %.4f ms, p90 difference %.4f ms; the bare round trip"
-          + " takes %.4f ms warm and %.4f ms after an inference%n", difference,
-          Timing.percentile(served, 90) - Timing.percentile(direct, 90),
-          Timing.percentile(millis[2], 50), Timing.percentile(millis[3], 50));
-      return new Bench.Result(difference, "ms (median ModelInfer - median direct, batch 1)");
     }
+  }
+
+  /** {@value #BLOCK} calls of one kind in a row, in {@link #overhead()}. */
+  @FunctionalInterface
+  private interface Block {
+    /**
+     * Makes the calls numbered {@code first} on, each on {@code images[number % length]}, and
+     * stores how long each took in {@code nanos}.
+     */
+    void run(float[][] images, int first, long[] nanos) throws Exception;
+
+    /** Calls made one after the other on this thread, each after an unmeasured {@code before}. */
+    static Block of(ImageCall before, ImageCall timed) {
+      return (images, first, nanos) -> {
+        for (int k = 0; k < nanos.length; k++) {
+          float[] image = images[(first + k) % images.length];
+          before.run(image);
+          long t0 = System.nanoTime();
+          timed.run(image);
+          nanos[k] = System.nanoTime() - t0;
+        }
+      };
+    }
+  }
+
+  /** One call on one image. */
+  @FunctionalInterface
+  private interface ImageCall {
+    void run(float[] image) throws Exception;
   }
 
   /** Calls of one kind in a row, in {@link #overhead()}. */
@@ -328,15 +387,17 @@ final class InferBench {
   private static final class Setup implements AutoCloseable {
     private final Path folder;
     private final EnasServer server;
+    private final ClientLoops clientLoops;
     private final ManagedChannel channel;
     private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
     private final OrtSession session;
     private final ImageDataset test;
 
-    private Setup(Path folder, EnasServer server, ManagedChannel channel, OrtSession session,
-        ImageDataset test) {
+    private Setup(Path folder, EnasServer server, ClientLoops clientLoops, ManagedChannel channel,
+        OrtSession session, ImageDataset test) {
       this.folder = folder;
       this.server = server;
+      this.clientLoops = clientLoops;
       this.channel = channel;
       this.session = session;
       this.test = test;
@@ -364,11 +425,11 @@ final class InferBench {
               .toList(), Runtime.getRuntime().maxMemory() >> 20);
       EnasServer server = EnasServer.start(config,
           NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+      ClientLoops clientLoops = new ClientLoops();
       ManagedChannel channel = null;
       OrtSession session = null;
       try {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-            .build();
+        channel = clientLoops.channelTo(server.port()).build();
         if (!GRPCInferenceServiceGrpc.newBlockingStub(channel)
             .modelReady(ModelReadyRequest.newBuilder().setName(MODEL).build()).getReady()) {
           throw new IllegalStateException("the server does not serve " + MODEL);
@@ -382,7 +443,7 @@ final class InferBench {
           options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
           session = OrtEnvironment.getEnvironment().createSession(model, options);
         }
-        Setup setup = new Setup(folder, server, channel, session, test);
+        Setup setup = new Setup(folder, server, clientLoops, channel, session, test);
         setup.checkBothAgree();
         return setup;
       } catch (Exception | Error e) {
@@ -392,6 +453,7 @@ final class InferBench {
         if (channel != null) {
           channel.shutdownNow();
         }
+        clientLoops.close();
         server.close();
         throw e;
       }
@@ -399,7 +461,15 @@ final class InferBench {
 
     /** A new plaintext channel to the server; the caller shuts it down. */
     ManagedChannel newChannel() {
-      return ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      return clientLoops.channelTo(server.port()).build();
+    }
+
+    /**
+     * A new plaintext channel whose callbacks run on gRPC's event-loop thread, for clients that
+     * never block; the caller shuts it down.
+     */
+    ManagedChannel eventLoopChannel() {
+      return clientLoops.channelTo(server.port()).directExecutor().build();
     }
 
     GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub(ManagedChannel on) {
@@ -437,6 +507,62 @@ final class InferBench {
     /** The probabilities through ModelInfer, the pixels sent as raw_input_contents. */
     float[] served(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, float[] images,
         int batch) {
+      return floats(stub.modelInfer(request(images, batch)).getRawOutputContents(0));
+    }
+
+    /**
+     * {@code nanos.length} ModelInfer calls of one image each, numbered from {@code first}, each
+     * made from the callback that received the answer before (so on the channel's event loop when
+     * the channel has a direct executor); returns when the last answer is in.
+     */
+    void servedChain(GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async, float[][] images,
+        int first, long[] nanos) throws InterruptedException {
+      CountDownLatch finished = new CountDownLatch(1);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      final class Chain implements StreamObserver<ModelInferResponse> {
+        private int call;
+        private long start;
+        private float[] answer;
+
+        void next() {
+          start = System.nanoTime();
+          async.modelInfer(request(images[(first + call) % images.length], 1), this);
+        }
+
+        @Override
+        public void onNext(ModelInferResponse response) {
+          answer = floats(response.getRawOutputContents(0));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          failure.set(t);
+          finished.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+          nanos[call] = System.nanoTime() - start;
+          if (answer == null || answer.length == 0) {
+            onError(new IllegalStateException("ModelInfer answered no probabilities"));
+          } else if (++call < nanos.length) {
+            next();
+          } else {
+            finished.countDown();
+          }
+        }
+      }
+      new Chain().next();
+      if (!finished.await(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("a chain of ModelInfer calls did not finish in 60 s");
+      }
+      if (failure.get() != null) {
+        throw new IllegalStateException("a ModelInfer call failed", failure.get());
+      }
+    }
+
+    /** A ModelInfer request for the probabilities of {@code batch} images as raw contents. */
+    private ModelInferRequest request(float[] images, int batch) {
       ByteBuffer raw = ByteBuffer.allocate(images.length * Float.BYTES)
           .order(ByteOrder.LITTLE_ENDIAN);
       raw.asFloatBuffer().put(images);
@@ -447,14 +573,13 @@ final class InferBench {
       for (long dim : shape(batch)) {
         input.addShape(dim);
       }
-      ModelInferResponse response = stub.modelInfer(ModelInferRequest.newBuilder()
+      return ModelInferRequest.newBuilder()
           .setModelName(MODEL)
           .addInputs(input)
           .addRawInputContents(UnsafeByteOperations.unsafeWrap(raw.array()))
           .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
               .setName(OnnxExporter.PROBABILITIES))
-          .build());
-      return floats(response.getRawOutputContents(0));
+          .build();
     }
 
     /** Both paths must compute the same thing, or the comparison means nothing. */
@@ -478,6 +603,7 @@ final class InferBench {
     public void close() throws Exception {
       try {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        clientLoops.close();
         server.close();
         session.close();
       } finally {
@@ -487,6 +613,42 @@ final class InferBench {
           }
         }
       }
+    }
+  }
+
+  /**
+   * The clients' own event-loop threads. A client in another process has its own, but in one
+   * process gRPC's channels and servers share a default group of event loops, so a client's
+   * connection and the server's end of it could land on the same thread and take turns on it: a
+   * cost of the benchmark's setup, not of serving. (On dev-2c the change was within the spread
+   * between runs; it keeps the setup what a separate client would be.)
+   */
+  private static final class ClientLoops implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Class<? extends Channel> channelType;
+
+    ClientLoops() {
+      // gRPC's default size for a client's group: two threads per core.
+      int threads = 2 * Runtime.getRuntime().availableProcessors();
+      ThreadFactory daemons = new DefaultThreadFactory("bench-client-loop", true);
+      if (Epoll.isAvailable()) {
+        group = new MultiThreadIoEventLoopGroup(threads, daemons, EpollIoHandler.newFactory());
+        channelType = EpollSocketChannel.class;
+      } else {
+        group = new MultiThreadIoEventLoopGroup(threads, daemons, NioIoHandler.newFactory());
+        channelType = NioSocketChannel.class;
+      }
+    }
+
+    /** A plaintext channel to the loopback port on these loops. */
+    NettyChannelBuilder channelTo(int port) {
+      return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+          .eventLoopGroup(group).channelType(channelType);
+    }
+
+    @Override
+    public void close() {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
   }
 
