@@ -1,0 +1,189 @@
+package dev.enas.server.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.enas.server.serving.ModelRepository;
+import dev.enas.server.serving.TestModels;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server as a JavaScript dashboard sees it: client/node/enas_client.js, on @grpc/grpc-js with
+ * the project's .proto files loaded at run time, follows a search's events over a loopback port,
+ * downloads its model, and runs a published model through the Open Inference Protocol.
+ */
+class NodeClientTest {
+  private static final Path NODE_CLIENT = Path.of("..", "client", "node");
+
+  @TempDir
+  Path dataDir;
+
+  @BeforeEach
+  void needsNodeAndItsPackages() {
+    Assumptions.assumeTrue(nodeRuns() && Files.isDirectory(
+            NODE_CLIENT.resolve("node_modules").resolve("@grpc").resolve("grpc-js")),
+        "SKIPPED: the Node.js client needs node and its packages: install Debian's nodejs and npm,"
+            + " then run `npm ci --prefix client/node` (.ci/run does both)");
+  }
+
+  private static boolean nodeRuns() {
+    try {
+      Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** What the client printed, and its exit status. */
+  private record Run(int exit, String output) {}
+
+  private static Run run(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("node",
+        NODE_CLIENT.resolve("enas_client.js").toString()));
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
+  private static Run run(List<String> command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    if (!process.waitFor(5, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError(command + " did not finish in 5 minutes");
+    }
+    return new Run(process.exitValue(),
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+  }
+
+  /** Runs the client; returns the JSON lines it printed, and fails on a non-zero exit. */
+  private static List<JsonObject> node(String... args) throws Exception {
+    Run run = run(args);
+    String output = run.output();
+    assertThat(run.exit()).as("%s exited with output:%n%s", List.of(args), output).isZero();
+    List<JsonObject> lines = new ArrayList<>();
+    for (String line : output.split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(JsonParser.parseString(line).getAsJsonObject());
+      }
+    }
+    return lines;
+  }
+
+  private static List<Long> sequences(List<JsonObject> lines) {
+    return lines.stream().filter(l -> l.has("sequence")).map(l -> l.get("sequence").getAsLong())
+        .toList();
+  }
+
+  @Test
+  void theNodeClientFollowsASearchToItsEndAndDownloadsItsModel() throws Exception {
+    Path downloaded = dataDir.resolve("downloaded.onnx");
+    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
+      String target = "127.0.0.1:" + server.port();
+      List<JsonObject> feed = node("feed", target, "--download", downloaded.toString());
+
+      String searchId = feed.get(0).get("created").getAsString();
+      JsonObject summary = feed.stream().filter(l -> l.has("ended")).findFirst().orElseThrow();
+      assertThat(summary.get("ended").getAsString()).isEqualTo("finished");
+      assertThat(summary.get("state").getAsString()).isEqualTo("SEARCH_STATE_SUCCEEDED");
+      long count = summary.get("event_count").getAsLong();
+      assertThat(summary.get("events_received").getAsLong()).isEqualTo(count);
+      // Every event once, in order, from the first to the terminal one.
+      List<Long> expected = new ArrayList<>();
+      for (long s = 0; s < count; s++) {
+        expected.add(s);
+      }
+      assertThat(sequences(feed)).isEqualTo(expected);
+      JsonObject finished = feed.stream()
+          .filter(l -> l.has("kind") && l.get("kind").getAsString().equals("finished"))
+          .findFirst().orElseThrow();
+      assertThat(finished.get("architecture").getAsString()).startsWith("macro: ");
+      assertThat(feed).anySatisfy(l -> assertThat(l.has("reward")).isTrue());
+
+      JsonObject model = feed.get(feed.size() - 1);
+      String name = model.get("model").getAsString();
+      Path published = server.models().root().resolve(name)
+          .resolve(Long.toString(model.get("version").getAsLong()))
+          .resolve(ModelRepository.MODEL_FILE);
+      assertThat(Files.readAllBytes(downloaded)).isEqualTo(Files.readAllBytes(published));
+
+      // A dashboard opened later replays the finished search from any point.
+      long from = count / 2;
+      List<JsonObject> replay = node("feed", target, "--search", searchId, "--from",
+          Long.toString(from));
+      assertThat(sequences(replay)).isEqualTo(expected.subList((int) from, (int) count));
+    }
+  }
+
+  @Test
+  void theNodeClientRunsAPublishedModelWithRawContents() throws Exception {
+    TestModels.Classifier classifier = TestModels.Classifier.of(3, 43);
+    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
+      server.models().publish("fashion", classifier.bytes(), Map.of("search_id", "s-1"));
+
+      List<JsonObject> lines = node("infer", "127.0.0.1:" + server.port(), "fashion");
+
+      assertThat(lines.get(0).get("live").getAsBoolean()).isTrue();
+      JsonObject metadata = lines.get(1);
+      assertThat(metadata.get("platform").getAsString()).isEqualTo("onnxruntime_onnx");
+      assertThat(metadata.get("inputs").toString())
+          .isEqualTo("[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,4,4]}]");
+      JsonObject probabilities = lines.stream()
+          .filter(l -> l.has("output") && l.get("output").getAsString().equals("probabilities"))
+          .findFirst().orElseThrow();
+      assertThat(probabilities.get("shape").toString()).isEqualTo("[2,3]");
+      float[] pixels = new float[2 * TestModels.PIXELS];
+      for (int i = 0; i < pixels.length; i++) {
+        pixels[i] = ((i * 7) % 16) / 8.0f - 1.0f;
+      }
+      float[] expected = classifier.probabilities(pixels);
+      JsonArray values = probabilities.getAsJsonArray("values");
+      assertThat(values).hasSize(expected.length);
+      for (int i = 0; i < expected.length; i++) {
+        assertThat(values.get(i).getAsFloat()).isCloseTo(expected[i], within(1e-6f));
+      }
+    }
+  }
+
+  /**
+   * The client's own tests (client/node/test): resuming a watch that a stand-in server cuts with
+   * the resume trailer, as the enas server cuts a watcher too slow to keep up.
+   */
+  @Test
+  void theNodeClientsOwnTestsPass() throws Exception {
+    Run run = run(List.of("node", "--test",
+        NODE_CLIENT.resolve("test").resolve("follow.test.js").toString()));
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output()).contains("# pass 3", "# fail 0");
+  }
+
+  @Test
+  void theNodeClientNamesAnUnknownSearchAndABadSequence() throws Exception {
+    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
+      String target = "127.0.0.1:" + server.port();
+      assertThat(nodeFails("feed", target, "--search", "no-such-search"))
+          .contains("no-such-search");
+      assertThat(nodeFails("feed", target, "--from", "-3")).contains("--from", "0 or more");
+    }
+  }
+
+  /** Runs the client expecting it to fail; returns what it printed. */
+  private static String nodeFails(String... args) throws Exception {
+    Run run = run(args);
+    assertThat(run.exit()).as(run.output()).isEqualTo(1);
+    return run.output();
+  }
+}
