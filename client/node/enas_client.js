@@ -69,6 +69,7 @@ function smokeSpec(seed) {
 }
 
 const TERMINAL = new Set(['finished', 'failed', 'cancelled']);
+const MAX_IDLE_CUTS = 5;
 
 /**
  * Follows a search's events from `fromSequence` on, calling onEvent for each, until its terminal
@@ -80,7 +81,10 @@ function follow(client, searchId, fromSequence, onEvent, onResume) {
   return new Promise((resolve, reject) => {
     let next = BigInt(fromSequence);
     let terminal = null;
+    // Cuts in a row that delivered nothing: a client that cannot keep up at all gives up.
+    let idleCuts = 0;
     const watch = () => {
+      const startedAt = next;
       const stream = client.WatchSearch({search_id: searchId, from_sequence: next.toString()});
       stream.on('data', (event) => {
         next = BigInt(event.sequence) + 1n;
@@ -95,6 +99,13 @@ function follow(client, searchId, fromSequence, onEvent, onResume) {
             error.code === grpc.status.UNAVAILABLE;
         if (retriable && resume !== undefined) {
           next = BigInt(resume.toString());
+          idleCuts = next > startedAt ? 0 : idleCuts + 1;
+          if (idleCuts >= MAX_IDLE_CUTS) {
+            reject(new Error('the watch of ' + searchId + ' was cut ' + idleCuts +
+                ' times in a row at sequence ' + next + ' without receiving an event: ' +
+                error.details));
+            return;
+          }
           if (onResume) {
             onResume(next, error);
           }

@@ -103,3 +103,16 @@ test('a stream that ends without a terminal event is an error', async () => {
     server.forceShutdown();
   }
 });
+
+test('a watch cut again and again without progress gives up with the reason', async () => {
+  const cutAtZero = cutAt(0, 0, grpc.status.RESOURCE_EXHAUSTED);
+  const {server, client, requests} = await standIn(Array(10).fill(cutAtZero));
+  try {
+    await assert.rejects(follow(client, 's', 0, () => {}),
+        /cut 5 times in a row at sequence 0 without receiving an event: cut for the test/);
+    assert.strictEqual(requests.length, 5);
+  } finally {
+    client.close();
+    server.forceShutdown();
+  }
+});

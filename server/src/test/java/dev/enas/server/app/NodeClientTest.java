@@ -141,20 +141,57 @@ class NodeClientTest {
       assertThat(metadata.get("platform").getAsString()).isEqualTo("onnxruntime_onnx");
       assertThat(metadata.get("inputs").toString())
           .isEqualTo("[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,4,4]}]");
-      JsonObject probabilities = lines.stream()
-          .filter(l -> l.has("output") && l.get("output").getAsString().equals("probabilities"))
-          .findFirst().orElseThrow();
-      assertThat(probabilities.get("shape").toString()).isEqualTo("[2,3]");
       float[] pixels = new float[2 * TestModels.PIXELS];
       for (int i = 0; i < pixels.length; i++) {
         pixels[i] = ((i * 7) % 16) / 8.0f - 1.0f;
       }
-      float[] expected = classifier.probabilities(pixels);
-      JsonArray values = probabilities.getAsJsonArray("values");
-      assertThat(values).hasSize(expected.length);
+      float[] probabilities = classifier.probabilities(pixels);
+      double[] expected = new double[probabilities.length];
       for (int i = 0; i < expected.length; i++) {
-        assertThat(values.get(i).getAsFloat()).isCloseTo(expected[i], within(1e-6f));
+        expected[i] = probabilities[i];
       }
+      assertOutput(lines, "probabilities", "[2,3]", expected);
+    }
+  }
+
+  /**
+   * A one-step language model through the Node client: INT64 token ids packed as raw little-endian
+   * contents beside an FP32 hidden state, the answer matching the reference computation.
+   */
+  @Test
+  void theNodeClientRunsALanguageModelStepWithInt64TokenIds() throws Exception {
+    TestModels.LanguageModel lm = TestModels.LanguageModel.of("rnn: 1 | 0 0 | 0 3", 7, 4, 5);
+    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
+      server.models().publish("words", lm.bytes(), Map.of("search_id", "s-2"));
+
+      List<JsonObject> lines = node("infer", "127.0.0.1:" + server.port(), "words");
+
+      assertThat(lines.get(1).get("inputs").toString()).contains(
+          "{\"name\":\"token_ids\",\"datatype\":\"INT64\",\"shape\":[-1]}",
+          "{\"name\":\"hidden\",\"datatype\":\"FP32\",\"shape\":[-1,4]}");
+      // The client sends tokens (i * 3) % 5 and its example pattern as the hidden state.
+      int[] tokens = {0, 3};
+      double[] hidden = new double[2 * 4];
+      for (int i = 0; i < hidden.length; i++) {
+        hidden[i] = ((i * 7) % 16) / 8.0 - 1.0;
+      }
+      dev.enas.supernet.RnnReference.Step expected = lm.step(tokens, hidden);
+      assertOutput(lines, "logits", "[2,7]", expected.logits());
+      assertOutput(lines, "next_hidden", "[2,4]", expected.hidden());
+    }
+  }
+
+  private static void assertOutput(List<JsonObject> lines, String name, String shape,
+      double[] expected) {
+    JsonObject output = lines.stream()
+        .filter(l -> l.has("output") && l.get("output").getAsString().equals(name))
+        .findFirst().orElseThrow(() -> new AssertionError("no output " + name + " in " + lines));
+    assertThat(output.get("shape").toString()).isEqualTo(shape);
+    JsonArray values = output.getAsJsonArray("values");
+    assertThat(values).hasSize(expected.length);
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(values.get(i).getAsDouble()).as("%s[%d]", name, i)
+          .isCloseTo(expected[i], within(1e-5));
     }
   }
 
@@ -167,7 +204,7 @@ class NodeClientTest {
     Run run = run(List.of("node", "--test",
         NODE_CLIENT.resolve("test").resolve("follow.test.js").toString()));
     assertThat(run.exit()).as(run.output()).isZero();
-    assertThat(run.output()).contains("# pass 3", "# fail 0");
+    assertThat(run.output()).contains("# pass 4", "# fail 0");
   }
 
   @Test
