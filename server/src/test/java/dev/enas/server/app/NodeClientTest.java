@@ -8,14 +8,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.TestModels;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,44 +31,22 @@ class NodeClientTest {
 
   @BeforeEach
   void needsNodeAndItsPackages() {
-    Assumptions.assumeTrue(nodeRuns() && Files.isDirectory(
+    Assumptions.assumeTrue(ExternalClients.available("node", "--version") && Files.isDirectory(
             NODE_CLIENT.resolve("node_modules").resolve("@grpc").resolve("grpc-js")),
         "SKIPPED: the Node.js client needs node and its packages: install Debian's nodejs and npm,"
             + " then run `npm ci --prefix client/node` (.ci/run does both)");
   }
 
-  private static boolean nodeRuns() {
-    try {
-      Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
-  /** What the client printed, and its exit status. */
-  private record Run(int exit, String output) {}
-
-  private static Run run(String... args) throws Exception {
+  private static ExternalClients.Run run(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("node",
         NODE_CLIENT.resolve("enas_client.js").toString()));
     command.addAll(List.of(args));
-    return run(command);
-  }
-
-  private static Run run(List<String> command) throws Exception {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new AssertionError(command + " did not finish in 5 minutes");
-    }
-    return new Run(process.exitValue(),
-        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    return ExternalClients.run(command, 5);
   }
 
   /** Runs the client; returns the JSON lines it printed, and fails on a non-zero exit. */
   private static List<JsonObject> node(String... args) throws Exception {
-    Run run = run(args);
+    ExternalClients.Run run = run(args);
     String output = run.output();
     assertThat(run.exit()).as("%s exited with output:%n%s", List.of(args), output).isZero();
     List<JsonObject> lines = new ArrayList<>();
@@ -141,11 +116,8 @@ class NodeClientTest {
       assertThat(metadata.get("platform").getAsString()).isEqualTo("onnxruntime_onnx");
       assertThat(metadata.get("inputs").toString())
           .isEqualTo("[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,4,4]}]");
-      float[] pixels = new float[2 * TestModels.PIXELS];
-      for (int i = 0; i < pixels.length; i++) {
-        pixels[i] = ((i * 7) % 16) / 8.0f - 1.0f;
-      }
-      float[] probabilities = classifier.probabilities(pixels);
+      float[] probabilities =
+          classifier.probabilities(ExternalClients.examplePixels(2 * TestModels.PIXELS));
       double[] expected = new double[probabilities.length];
       for (int i = 0; i < expected.length; i++) {
         expected[i] = probabilities[i];
@@ -171,9 +143,10 @@ class NodeClientTest {
           "{\"name\":\"hidden\",\"datatype\":\"FP32\",\"shape\":[-1,4]}");
       // The client sends tokens (i * 3) % 5 and its example pattern as the hidden state.
       int[] tokens = {0, 3};
-      double[] hidden = new double[2 * 4];
-      for (int i = 0; i < hidden.length; i++) {
-        hidden[i] = ((i * 7) % 16) / 8.0 - 1.0;
+      float[] pixels = ExternalClients.examplePixels(2 * 4);
+      double[] hidden = new double[pixels.length];
+      for (int i = 0; i < pixels.length; i++) {
+        hidden[i] = pixels[i];
       }
       dev.enas.supernet.RnnReference.Step expected = lm.step(tokens, hidden);
       assertOutput(lines, "logits", "[2,7]", expected.logits());
@@ -201,8 +174,8 @@ class NodeClientTest {
    */
   @Test
   void theNodeClientsOwnTestsPass() throws Exception {
-    Run run = run(List.of("node", "--test",
-        NODE_CLIENT.resolve("test").resolve("follow.test.js").toString()));
+    ExternalClients.Run run = ExternalClients.run(List.of("node", "--test",
+        NODE_CLIENT.resolve("test").resolve("follow.test.js").toString()), 5);
     assertThat(run.exit()).as(run.output()).isZero();
     assertThat(run.output()).contains("# pass 4", "# fail 0");
   }
@@ -219,7 +192,7 @@ class NodeClientTest {
 
   /** Runs the client expecting it to fail; returns what it printed. */
   private static String nodeFails(String... args) throws Exception {
-    Run run = run(args);
+    ExternalClients.Run run = run(args);
     assertThat(run.exit()).as(run.output()).isEqualTo(1);
     return run.output();
   }

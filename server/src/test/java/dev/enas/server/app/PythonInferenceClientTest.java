@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.enas.server.serving.TestModels;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,55 +19,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PythonInferenceClientTest {
   private static final Path PYTHON_CLIENT = Path.of("..", "client", "python");
+  private static final boolean PYTHON_HAS_GRPC =
+      ExternalClients.available("/usr/bin/python3", "-c", "import grpc, google.protobuf");
 
   @TempDir
   Path dataDir;
 
-  private static String run(List<String> command) throws Exception {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new AssertionError(command + " did not finish in 5 minutes");
-    }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.exitValue()).as("%s exited with output:%n%s", command, output).isZero();
-    return output;
-  }
-
-  private static boolean pythonHasGrpc() {
-    try {
-      Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import grpc, google.protobuf")
-          .redirectErrorStream(true).start();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
-  /** What inference_client.py's example_pixels sends. */
-  private static float[] examplePixels(int count) {
-    float[] pixels = new float[count];
-    for (int i = 0; i < count; i++) {
-      pixels[i] = ((i * 7) % 16) / 8.0f - 1.0f;
-    }
-    return pixels;
-  }
-
   @Test
   void thePythonClientReadsMetadataAndRunsAPublishedModel() throws Exception {
-    Assumptions.assumeTrue(pythonHasGrpc(),
+    Assumptions.assumeTrue(PYTHON_HAS_GRPC,
         "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
             + "python3-protobuf (.ci/run does) to run the cross-language check");
     assertThat(PYTHON_CLIENT.resolve("inference_client.py")).exists();
-    run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()));
+    ExternalClients.succeed(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
     TestModels.Classifier classifier = TestModels.Classifier.of(3, 41);
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       assertThat(server.models().root()).isEqualTo(dataDir.resolve("models").toAbsolutePath());
       server.models().publish("fashion", classifier.bytes(), Map.of("search_id", "s-1"));
 
-      String output = run(List.of("/usr/bin/python3",
+      String output = ExternalClients.succeed(List.of("/usr/bin/python3",
           PYTHON_CLIENT.resolve("inference_client.py").toString(),
-          "127.0.0.1:" + server.port(), "fashion"));
+          "127.0.0.1:" + server.port(), "fashion"), 5);
 
       assertThat(output).contains("live True", "ready True",
           "model fashion versions ['1'] platform onnxruntime_onnx",
@@ -81,7 +50,8 @@ class PythonInferenceClientTest {
       assertThat(line).endsWith("(raw and typed contents agree)");
       String[] numbers = line.substring("output probabilities [2, 3] ".length())
           .replace(" (raw and typed contents agree)", "").split(" ");
-      float[] expected = classifier.probabilities(examplePixels(2 * TestModels.PIXELS));
+      float[] expected =
+          classifier.probabilities(ExternalClients.examplePixels(2 * TestModels.PIXELS));
       assertThat(numbers).as(Arrays.toString(numbers)).hasSize(expected.length);
       for (int i = 0; i < expected.length; i++) {
         assertThat(Float.parseFloat(numbers[i])).isCloseTo(expected[i], within(1e-5f));
@@ -96,23 +66,23 @@ class PythonInferenceClientTest {
    */
   @Test
   void thePythonClientRunsALanguageModelStepWithInt64TokenIds() throws Exception {
-    Assumptions.assumeTrue(pythonHasGrpc(),
+    Assumptions.assumeTrue(PYTHON_HAS_GRPC,
         "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
             + "python3-protobuf (.ci/run does) to run the cross-language check");
-    run(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()));
+    ExternalClients.succeed(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
     TestModels.LanguageModel lm = TestModels.LanguageModel.of("rnn: 1 | 0 0 | 0 3", 7, 4, 5);
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       server.models().publish("words", lm.bytes(), Map.of("search_id", "s-2"));
 
-      String output = run(List.of("/usr/bin/python3",
+      String output = ExternalClients.succeed(List.of("/usr/bin/python3",
           PYTHON_CLIENT.resolve("inference_client.py").toString(),
-          "127.0.0.1:" + server.port(), "words"));
+          "127.0.0.1:" + server.port(), "words"), 5);
 
       assertThat(output).contains("input token_ids INT64 [-1]", "input hidden FP32 [-1, 4]",
           "output next_hidden FP32 [-1, 4]", "inferred with version 1");
       // The client sends tokens (i * 3) % 5 and its example pattern as the hidden state.
       int[] tokens = {0, 3};
-      float[] pixels = examplePixels(2 * 4);
+      float[] pixels = ExternalClients.examplePixels(2 * 4);
       double[] hidden = new double[pixels.length];
       for (int i = 0; i < pixels.length; i++) {
         hidden[i] = pixels[i];
