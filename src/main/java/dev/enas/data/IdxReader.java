@@ -53,6 +53,17 @@ public final class IdxReader {
     }
   }
 
+  /**
+   * The header of an IDX images file, plain or gzip: {count, rows, columns}. Reads the 16 header
+   * bytes only, so a caller can learn a data set's shape without loading it.
+   */
+  public static int[] imagesHeader(Path images) throws IOException {
+    try (InputStream in = DataFiles.open(images, "IDX images file");
+        InputStream data = DataFiles.decompressed(in, images.toString())) {
+      return readHeader(data, images.toString(), IMAGES_MAGIC, "an images file", 3);
+    }
+  }
+
   private static ImageDataset readDecompressed(InputStream imageData, String imagesName,
       InputStream labelData, String labelsName, List<String> classNames) throws IOException {
     int[] imageHeader = readHeader(imageData, imagesName, IMAGES_MAGIC, "an images file", 3);

@@ -93,6 +93,15 @@ public final class MacroSpace implements SearchSpace {
   }
 
   @Override
+  public MacroArchitecture plain() {
+    StringBuilder text = new StringBuilder("macro: ");
+    for (int i = 0; i < layers; i++) {
+      text.append(i == 0 ? "0" : " | 0").append(" 0".repeat(i));
+    }
+    return parse(text.toString());
+  }
+
+  @Override
   public MacroArchitecture parse(String text) {
     List<String> groups = Encoding.split(Encoding.body(text, kind()), '|');
     if (groups.size() != layers) {

@@ -100,6 +100,15 @@ public final class MicroSpace implements SearchSpace {
   }
 
   @Override
+  public MicroArchitecture plain() {
+    StringBuilder cell = new StringBuilder("1 0 0 0");
+    for (int k = 1; k < nodes; k++) {
+      cell.append(" | ").append(k + 1).append(" 0 ").append(k + 1).append(" 0");
+    }
+    return parse("micro: " + cell + " ; " + cell);
+  }
+
+  @Override
   public MicroArchitecture parse(String text) {
     List<String> cells = Encoding.split(Encoding.body(text, kind()), ';');
     if (cells.size() != 2) {

@@ -94,6 +94,15 @@ public final class RnnSpace implements SearchSpace {
   }
 
   @Override
+  public RnnArchitecture plain() {
+    StringBuilder text = new StringBuilder("rnn: 0");
+    for (int l = 1; l < nodes; l++) {
+      text.append(" | ").append(l - 1).append(" 0");
+    }
+    return parse(text.toString());
+  }
+
+  @Override
   public RnnArchitecture parse(String text) {
     List<String> groups = Encoding.split(Encoding.body(text, kind()), '|');
     if (groups.size() != nodes) {

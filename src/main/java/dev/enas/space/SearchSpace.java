@@ -46,6 +46,16 @@ public interface SearchSpace {
    */
   Architecture parse(String text);
 
+  /**
+   * The plainest child of the space, the baseline a search has to beat: every operation the first
+   * one of the table (a 3x3 convolution, a 3x3 separable convolution, tanh) and the nodes or layers
+   * in one chain, without skips. Macro: {@code 0 | 0 0 | 0 0 0 ...}. Micro, both cells: node 0
+   * applies the separable 3x3 convolution to each cell input, every later node applies it twice to
+   * the node before it, so the cell is a chain ending in one loose end. Rnn: every node tanh of the
+   * node before it.
+   */
+  Architecture plain();
+
   /** Number of distinct architectures in the space. */
   BigInteger size();
 

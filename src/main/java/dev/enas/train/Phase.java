@@ -8,6 +8,8 @@ public enum Phase {
   DERIVING,
   FINAL_TRAINING,
   EXPORTING,
+  /** Retraining the space's plain child with the derived child's budget, when the spec asks. */
+  BASELINE_TRAINING,
   SUCCEEDED,
   FAILED,
   CANCELLED;

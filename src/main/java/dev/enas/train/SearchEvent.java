@@ -75,27 +75,55 @@ public sealed interface SearchEvent {
   }
 
   /**
-   * An epoch of retraining the derived child from scratch ended. A language model reports its
-   * validation perplexity, with NaN accuracies; an image classifier its accuracies, with a NaN
-   * perplexity.
+   * An epoch of retraining ended: of the derived child, or of the plain baseline when {@code
+   * plainBaseline} is set. A language model reports its validation perplexity, with NaN
+   * accuracies; an image classifier its accuracies, with a NaN perplexity.
    */
   record FinalTrainingProgress(
       int epoch, int epochs, double trainLoss, double trainAccuracy, double validationAccuracy,
-      double validationPerplexity) implements SearchEvent {
+      double validationPerplexity, boolean plainBaseline) implements SearchEvent {
+    /** An epoch of the derived child's retraining. */
+    public FinalTrainingProgress(int epoch, int epochs, double trainLoss, double trainAccuracy,
+        double validationAccuracy, double validationPerplexity) {
+      this(epoch, epochs, trainLoss, trainAccuracy, validationAccuracy, validationPerplexity,
+          false);
+    }
+
     /** An image classifier's epoch. */
     public FinalTrainingProgress(int epoch, int epochs, double trainLoss, double trainAccuracy,
         double validationAccuracy) {
       this(epoch, epochs, trainLoss, trainAccuracy, validationAccuracy, Double.NaN);
     }
+
+    /** The same figures, as an epoch of the plain baseline's retraining. */
+    public FinalTrainingProgress ofPlainBaseline() {
+      return new FinalTrainingProgress(epoch, epochs, trainLoss, trainAccuracy,
+          validationAccuracy, validationPerplexity, true);
+    }
   }
 
   /**
+   * The plain child of the space retrained with the derived child's width, depth and budget: the
+   * result a user gets without searching. Accuracy for image classifiers, perplexity for language
+   * models; the other figure is NaN.
+   */
+  record PlainBaseline(String architecture, double testAccuracy, long parameters,
+      double testPerplexity) {}
+
+  /**
    * The search succeeded: the derived child and its test accuracy (image classifiers) or test
-   * perplexity (language models); the other figure is NaN.
+   * perplexity (language models); the other figure is NaN. {@code plainBaseline} is the plain
+   * child's result when the spec asked for it, else null.
    */
   record Finished(String architecture, double testAccuracy, long parameters, double seconds,
-      double testPerplexity) implements SearchEvent {
-    /** An image classifier's end. */
+      double testPerplexity, PlainBaseline plainBaseline) implements SearchEvent {
+    /** Without a plain baseline. */
+    public Finished(String architecture, double testAccuracy, long parameters, double seconds,
+        double testPerplexity) {
+      this(architecture, testAccuracy, parameters, seconds, testPerplexity, null);
+    }
+
+    /** An image classifier's end, without a plain baseline. */
     public Finished(String architecture, double testAccuracy, long parameters, double seconds) {
       this(architecture, testAccuracy, parameters, seconds, Double.NaN);
     }

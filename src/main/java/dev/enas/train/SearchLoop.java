@@ -148,12 +148,31 @@ public final class SearchLoop {
     try (Retrainer retrainer = Retrainer.create(derived, data, spec)) {
       retrained = retrainer.runToEnd(this::checkCancelled, this::emit);
     }
+    SearchEvent.PlainBaseline baseline = null;
+    if (spec.retrain().plainBaseline()) {
+      emit(new SearchEvent.PhaseChanged(Phase.BASELINE_TRAINING));
+      baseline = plainBaseline(space.plain(), data, spec, this::checkCancelled, this::emit);
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     emit(new SearchEvent.Finished(derived.encode(), retrained.testAccuracy(),
-        retrained.parameters(), seconds, retrained.testPerplexity()));
+        retrained.parameters(), seconds, retrained.testPerplexity(), baseline));
     return SearchResult.succeeded(derived.encode(), retrained.testAccuracy(),
-        retrained.testPerplexity(), top, seconds);
+        retrained.testPerplexity(), top, seconds, baseline);
+  }
+
+  /**
+   * Retrains {@code plain} exactly as the derived child was retrained (same network settings,
+   * schedule, data order and seed), reporting its epochs as the plain baseline's.
+   */
+  static SearchEvent.PlainBaseline plainBaseline(Architecture plain, SearchData data,
+      SearchSpec spec, Runnable beforeEachStep, Consumer<SearchEvent> events) {
+    Retraining.Result r;
+    try (Retrainer retrainer = Retrainer.create(plain, data, spec)) {
+      r = retrainer.runToEnd(beforeEachStep, progress -> events.accept(progress.ofPlainBaseline()));
+    }
+    return new SearchEvent.PlainBaseline(plain.encode(), r.testAccuracy(), r.parameters(),
+        r.testPerplexity());
   }
 
   private void checkCancelled() {

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * How a search ended: its terminal phase, and for a successful one the derived child, its test
  * accuracy (image classifiers) or test perplexity (language models; the accuracy is then NaN) and
- * the top candidates of the derivation.
+ * the top candidates of the derivation, and the plain baseline's result when the spec asked for it
+ * (else null).
  */
 public record SearchResult(
     Phase phase,
@@ -14,23 +15,27 @@ public record SearchResult(
     List<SearchEvent.Candidate> top,
     double seconds,
     String reason,
-    double testPerplexity) {
+    double testPerplexity,
+    SearchEvent.PlainBaseline plainBaseline) {
 
   public SearchResult {
     top = List.copyOf(top);
   }
 
   static SearchResult succeeded(String architecture, double testAccuracy,
-      double testPerplexity, List<SearchEvent.Candidate> top, double seconds) {
-    return new SearchResult(
-        Phase.SUCCEEDED, architecture, testAccuracy, top, seconds, "", testPerplexity);
+      double testPerplexity, List<SearchEvent.Candidate> top, double seconds,
+      SearchEvent.PlainBaseline plainBaseline) {
+    return new SearchResult(Phase.SUCCEEDED, architecture, testAccuracy, top, seconds, "",
+        testPerplexity, plainBaseline);
   }
 
   static SearchResult failed(String reason) {
-    return new SearchResult(Phase.FAILED, "", Double.NaN, List.of(), 0, reason, Double.NaN);
+    return new SearchResult(
+        Phase.FAILED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null);
   }
 
   static SearchResult cancelled(String reason) {
-    return new SearchResult(Phase.CANCELLED, "", Double.NaN, List.of(), 0, reason, Double.NaN);
+    return new SearchResult(
+        Phase.CANCELLED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null);
   }
 }

@@ -61,6 +61,12 @@ final class GetCommand extends ClientCommand implements Callable<Integer> {
       row(out, "result", figure + ", " + Text.count(s.getResult().getParameters())
           + " parameters");
       row(out, "", s.getResult().getArchitecture().getEncoding());
+      if (s.getResult().hasPlainBaseline()) {
+        row(out, "plain", Text.plainBaseline(s.getResult().getPlainBaseline(),
+            s.getResult().getTestAccuracy(), s.getResult().getTestPerplexity(),
+            s.getResult().hasTestPerplexity()));
+        row(out, "", s.getResult().getPlainBaseline().getArchitecture().getEncoding());
+      }
     }
     if (!s.getModelName().isEmpty()) {
       row(out, "model", s.getModelName() + " version " + s.getModelVersion()

@@ -6,6 +6,7 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.proto.v1.Phase;
+import dev.enas.proto.v1.PlainBaseline;
 import dev.enas.proto.v1.SearchState;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -79,6 +80,26 @@ final class Text {
   }
 
   /** "shared training" for PHASE_SHARED_TRAINING. */
+  /**
+   * The plain baseline beside the derived child: its figure and size, then how the two compare
+   * (test error ratio for a classifier, perplexity ratio for a language model; below 1 means the
+   * search won).
+   */
+  static String plainBaseline(PlainBaseline plain, double derivedAccuracy,
+      double derivedPerplexity, boolean languageModel) {
+    if (languageModel) {
+      return "test perplexity " + decimal(plain.getTestPerplexity()) + ", "
+          + count(plain.getParameters()) + " parameters; derived / plain perplexity "
+          + decimal(derivedPerplexity / plain.getTestPerplexity());
+    }
+    double derivedError = 1 - derivedAccuracy;
+    double plainError = 1 - plain.getTestAccuracy();
+    return "test accuracy " + decimal(plain.getTestAccuracy()) + ", "
+        + count(plain.getParameters()) + " parameters; derived / plain test error "
+        + (plainError > 0 ? decimal(derivedError / plainError) : "-")
+        + (derivedError < plainError ? " (the search won)" : " (the search did not win)");
+  }
+
   static String phase(Phase phase) {
     return words(phase.name(), "PHASE_");
   }

@@ -103,6 +103,7 @@ final class WatchPrinter implements AutoCloseable {
       }
       case PHASE_FINAL_TRAINING -> report("final training of the derived child");
       case PHASE_EXPORTING -> report("exporting");
+      case PHASE_BASELINE_TRAINING -> report("retraining the plain child with the same budget");
       default -> {
         // Search phases open their bars on their first event, which carries the epoch.
       }
@@ -208,25 +209,27 @@ final class WatchPrinter implements AutoCloseable {
   }
 
   private void finalProgress(SearchEvent.FinalTrainingProgress p) {
+    String kind = p.getPlainBaseline() ? "baseline" : "final";
+    String task = p.getPlainBaseline() ? "plain baseline" : "final training";
     if (p.hasValidationPerplexity()) {
-      ensureBar("final", "final training", p.getEpochs());
+      ensureBar(kind, task, p.getEpochs());
       if (bar != null) {
         bar.stepTo(p.getEpoch() + 1L);
         setMessage("loss " + Text.decimal(p.getTrainLoss()) + " val ppl "
             + Text.decimal(p.getValidationPerplexity()));
       }
-      report(String.format(Locale.ROOT, "final %s  loss %s  val ppl %s",
+      report(String.format(Locale.ROOT, "%s %s  loss %s  val ppl %s", kind,
           fraction(p.getEpoch() + 1, p.getEpochs()), Text.decimal(p.getTrainLoss()),
           Text.decimal(p.getValidationPerplexity())));
       return;
     }
-    ensureBar("final", "final training", p.getEpochs());
+    ensureBar(kind, task, p.getEpochs());
     if (bar != null) {
       bar.stepTo(p.getEpoch() + 1L);
       setMessage("loss " + Text.decimal(p.getTrainLoss()) + " val acc "
           + Text.decimal(p.getValidationAccuracy()));
     }
-    report(String.format(Locale.ROOT, "final %s  loss %s  train acc %s  val acc %s",
+    report(String.format(Locale.ROOT, "%s %s  loss %s  train acc %s  val acc %s", kind,
         fraction(p.getEpoch() + 1, p.getEpochs()), Text.decimal(p.getTrainLoss()),
         Text.decimal(p.getTrainAccuracy()), Text.decimal(p.getValidationAccuracy())));
   }
@@ -240,6 +243,11 @@ final class WatchPrinter implements AutoCloseable {
     report("succeeded: " + figure + ", " + Text.count(done.getParameters()) + " parameters"
         + took);
     report("  " + done.getArchitecture().getEncoding());
+    if (done.hasPlainBaseline()) {
+      report("plain baseline: " + Text.plainBaseline(done.getPlainBaseline(),
+          done.getTestAccuracy(), done.getTestPerplexity(), done.hasTestPerplexity()));
+      report("  " + done.getPlainBaseline().getArchitecture().getEncoding());
+    }
   }
 
   private static String fraction(int done, int total) {

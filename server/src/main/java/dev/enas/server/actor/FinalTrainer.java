@@ -78,6 +78,20 @@ public final class FinalTrainer {
    */
   public static Behavior<Command> create(Architecture child, SearchData data, SearchSpec spec,
       String searchId, String buildVersion, ActorRef<Report> parent) {
+    return create(child, data, spec, searchId, buildVersion, parent, true);
+  }
+
+  /**
+   * Retrains the plain baseline: the same retraining as the derived child's, ending with {@link
+   * Tested}; nothing is exported.
+   */
+  public static Behavior<Command> baseline(Architecture plain, SearchData data, SearchSpec spec,
+      ActorRef<Report> parent) {
+    return create(plain, data, spec, "", "", parent, false);
+  }
+
+  private static Behavior<Command> create(Architecture child, SearchData data, SearchSpec spec,
+      String searchId, String buildVersion, ActorRef<Report> parent, boolean exportModel) {
     return Behaviors.setup(context -> {
       Retrainer retraining;
       try {
@@ -103,6 +117,9 @@ public final class FinalTrainer {
               }
               Retraining.Result result = retraining.test();
               parent.tell(new Tested(result));
+              if (!exportModel) {
+                return Behaviors.stopped();
+              }
               // A message of its own, so the device thread can serve other searches in between.
               context.getSelf().tell(new Export(result));
               return Behaviors.same();

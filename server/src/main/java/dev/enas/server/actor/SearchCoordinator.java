@@ -9,6 +9,7 @@ import dev.enas.space.SearchSpace;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Derivation;
 import dev.enas.train.Phase;
+import dev.enas.train.Retraining;
 import dev.enas.train.RewardEvaluator;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
@@ -61,6 +62,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   private record FinalReport(FinalTrainer.Report report) implements Command {}
 
+  private record BaselineReport(FinalTrainer.Report report) implements Command {}
+
   private record Published(FinalTrainer.Done done, Long version, Throwable failure)
       implements Command {}
 
@@ -103,6 +106,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private final List<SearchEvent.Candidate> candidates = new ArrayList<>();
   private Architecture finalChild;
   private ActorRef<FinalTrainer.Command> finalTrainer;
+  private ActorRef<FinalTrainer.Command> baselineTrainer;
+  /** The derived child's retraining result, kept while the plain baseline trains. */
+  private FinalTrainer.Done finalDone;
   /** The sample whose reward is being computed. */
   private Sample pending;
   /** Encoding of the child in the shared-weight step under way. */
@@ -110,7 +116,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   /** The controller's baseline as of its last update, reported with each reward. */
   private double currentBaseline = Double.NaN;
 
-  private enum Stage { LOADING, SHARED, CONTROLLER, DERIVING, FINAL, EXPORTING, PUBLISHING, DONE }
+  private enum Stage {
+    LOADING, SHARED, CONTROLLER, DERIVING, FINAL, EXPORTING, PUBLISHING, BASELINE, DONE
+  }
 
   private Stage stage = Stage.LOADING;
 
@@ -155,6 +163,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         .onMessage(Rewarded.class, this::onRewarded)
         .onMessage(Updated.class, this::onUpdated)
         .onMessage(FinalReport.class, this::onFinalReport)
+        .onMessage(BaselineReport.class, this::onBaselineReport)
         .onMessage(Published.class, this::onPublished)
         .onMessage(SampleFailed.class, m -> fail("sampling failed: " + m.failure()))
         .onMessage(ChildStopped.class, m -> fail("the search's " + m.role()
@@ -470,14 +479,59 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       return fail("publishing the model failed: "
           + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
     }
-    FinalTrainer.Done done = m.done();
+    finalDone = m.done();
     // The model comes before the terminal events: whoever sees the search succeed finds it.
     record.modelPublished(record.id(), m.version());
+    if (cancelReason != null) {
+      return cancelled();
+    }
+    if (spec.retrain().plainBaseline()) {
+      return startBaselineTraining();
+    }
+    return succeed(null);
+  }
+
+  /** Retrains the space's plain child with the derived child's budget (retrain.plainBaseline). */
+  private Behavior<Command> startBaselineTraining() {
+    stage = Stage.BASELINE;
+    record.emit(new SearchEvent.PhaseChanged(Phase.BASELINE_TRAINING));
+    ActorRef<FinalTrainer.Report> reports =
+        context.messageAdapter(FinalTrainer.Report.class, BaselineReport::new);
+    baselineTrainer = context.spawn(
+        FinalTrainer.baseline(space.plain(), data, spec, reports), "baseline",
+        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    context.watchWith(baselineTrainer, new ChildStopped("baseline trainer"));
+    return this;
+  }
+
+  private Behavior<Command> onBaselineReport(BaselineReport m) {
+    if (stage != Stage.BASELINE) {
+      return this;
+    }
+    if (m.report() instanceof FinalTrainer.EpochDone e) {
+      record.emit(e.progress().ofPlainBaseline());
+      if (cancelReason != null) {
+        return cancelled();
+      }
+      return this;
+    }
+    // The trainer stops by itself after its last report; that stop is not a crash.
+    context.unwatch(baselineTrainer);
+    if (m.report() instanceof FinalTrainer.RetrainingFailed f) {
+      return fail("retraining the plain baseline failed: " + f.reason());
+    }
+    Retraining.Result r = ((FinalTrainer.Tested) m.report()).result();
+    return succeed(new SearchEvent.PlainBaseline(space.plain().encode(), r.testAccuracy(),
+        r.parameters(), r.testPerplexity()));
+  }
+
+  private Behavior<Command> succeed(SearchEvent.PlainBaseline baseline) {
+    FinalTrainer.Done done = finalDone;
     stage = Stage.DONE;
     record.emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     record.emit(new SearchEvent.Finished(finalChild.encode(), done.result().testAccuracy(),
         done.result().parameters(), (System.nanoTime() - startNanos) / 1e9,
-        done.result().testPerplexity()));
+        done.result().testPerplexity(), baseline));
     return this;
   }
 
@@ -490,8 +544,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       return this;
     }
     cancelReason = m.reason() == null || m.reason().isBlank() ? "cancelled on request" : m.reason();
-    if (stage == Stage.FINAL || stage == Stage.EXPORTING) {
-      // The final trainer drives itself; stopping it is the step boundary.
+    if (stage == Stage.FINAL || stage == Stage.EXPORTING || stage == Stage.BASELINE) {
+      // The final and baseline trainers drive themselves; stopping them is the step boundary.
       return cancelled();
     }
     // Otherwise the next step boundary (the reply in flight) notices the flag.
@@ -534,6 +588,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     stopSearchChildren();
     if (finalTrainer != null) {
       context.unwatch(finalTrainer);
+    }
+    if (baselineTrainer != null) {
+      context.unwatch(baselineTrainer);
     }
     context.getChildren().forEach(context::stop);
   }

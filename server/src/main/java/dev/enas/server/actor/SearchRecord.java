@@ -95,8 +95,8 @@ final class SearchRecord {
       p = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps(), p.controllerUpdates(),
           p.architecturesSampled(), f.epoch() + 1, p.finalEpochs());
     } else if (event instanceof SearchEvent.Finished f) {
-      result = new SearchInfo.Result(
-          f.architecture(), f.testAccuracy(), f.parameters(), f.testPerplexity());
+      result = new SearchInfo.Result(f.architecture(), f.testAccuracy(), f.parameters(),
+          f.testPerplexity(), f.plainBaseline());
     } else if (event instanceof SearchEvent.Failed f) {
       reason = f.reason();
     } else if (event instanceof SearchEvent.Cancelled c) {

@@ -92,6 +92,7 @@ final class EventMapper {
       if (!Double.isNaN(e.validationPerplexity())) {
         progress.setValidationPerplexity(e.validationPerplexity());
       }
+      progress.setPlainBaseline(e.plainBaseline());
       out.setFinalTrainingProgress(progress);
     } else if (event instanceof dev.enas.train.SearchEvent.Finished e) {
       SearchEvent.Finished.Builder finished = SearchEvent.Finished.newBuilder()
@@ -102,6 +103,9 @@ final class EventMapper {
       if (!Double.isNaN(e.testPerplexity())) {
         finished.setTestPerplexity(e.testPerplexity());
       }
+      if (e.plainBaseline() != null) {
+        finished.setPlainBaseline(plainBaseline(e.plainBaseline()));
+      }
       out.setFinished(finished);
     } else if (event instanceof dev.enas.train.SearchEvent.Failed e) {
       out.setFailed(SearchEvent.Failed.newBuilder().setReason(text(e.reason())));
@@ -109,6 +113,19 @@ final class EventMapper {
       out.setCancelled(SearchEvent.Cancelled.newBuilder().setReason(text(e.reason())));
     } else {
       throw new IllegalStateException("no wire form for event " + event.getClass().getName());
+    }
+    return out.build();
+  }
+
+  /** The wire form of a plain baseline's result. */
+  static dev.enas.proto.v1.PlainBaseline plainBaseline(
+      dev.enas.train.SearchEvent.PlainBaseline b) {
+    dev.enas.proto.v1.PlainBaseline.Builder out = dev.enas.proto.v1.PlainBaseline.newBuilder()
+        .setArchitecture(SearchMapper.architecture(b.architecture()))
+        .setTestAccuracy(b.testAccuracy())
+        .setParameters(b.parameters());
+    if (!Double.isNaN(b.testPerplexity())) {
+      out.setTestPerplexity(b.testPerplexity());
     }
     return out.build();
   }

@@ -2,6 +2,7 @@ package dev.enas.server.api;
 
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
+import dev.enas.train.SearchEvent;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -86,9 +87,15 @@ public record SearchInfo(
    * classifiers) or test perplexity (language models); the other figure is NaN.
    */
   public record Result(String architecture, double testAccuracy, long parameters,
-      double testPerplexity) {
+      double testPerplexity, SearchEvent.PlainBaseline plainBaseline) {
     public Result {
       Objects.requireNonNull(architecture, "architecture");
+    }
+
+    /** Without a plain baseline. */
+    public Result(String architecture, double testAccuracy, long parameters,
+        double testPerplexity) {
+      this(architecture, testAccuracy, parameters, testPerplexity, null);
     }
 
     /** An image classifier's outcome. */

@@ -46,6 +46,9 @@ final class SearchMapper {
       if (!Double.isNaN(info.result().testPerplexity())) {
         result.setTestPerplexity(info.result().testPerplexity());
       }
+      if (info.result().plainBaseline() != null) {
+        result.setPlainBaseline(EventMapper.plainBaseline(info.result().plainBaseline()));
+      }
       out.setResult(result);
     }
     if (info.model() != null) {
@@ -115,7 +118,7 @@ final class SearchMapper {
       case SEARCH_STATE_CANCELLED:
         return EnumSet.of(Phase.CANCELLED);
       case SEARCH_STATE_RUNNING:
-        return EnumSet.range(Phase.SHARED_TRAINING, Phase.EXPORTING);
+        return EnumSet.range(Phase.SHARED_TRAINING, Phase.BASELINE_TRAINING);
       default:
         throw new IllegalArgumentException("no phases for " + state);
     }
@@ -135,6 +138,8 @@ final class SearchMapper {
         return dev.enas.proto.v1.Phase.PHASE_FINAL_TRAINING;
       case EXPORTING:
         return dev.enas.proto.v1.Phase.PHASE_EXPORTING;
+      case BASELINE_TRAINING:
+        return dev.enas.proto.v1.Phase.PHASE_BASELINE_TRAINING;
       case SUCCEEDED:
         return dev.enas.proto.v1.Phase.PHASE_SUCCEEDED;
       case FAILED:

@@ -15,11 +15,13 @@ import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.SpaceSpec;
 import dev.enas.spec.TrainingSpec;
+import dev.enas.train.DataShape;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -91,7 +93,45 @@ public final class SpecMapper {
     if (!violations.isEmpty()) {
       throw new InvalidSpec(violations);
     }
-    return spec;
+    return fitToData(spec, wire);
+  }
+
+  /**
+   * The paper's defaults were made for CIFAR-10 and Penn Treebank; unset fields that depend on the
+   * data take values fitted to the data set actually named ({@link DataShape}): cutout scaled to
+   * the image (none for grey images), a text batch that gives a small corpus a useful number of
+   * steps per epoch, and a cosine schedule that anneals within the epochs a training has. A field
+   * the request sets is never changed.
+   */
+  private static SearchSpec fitToData(SearchSpec spec, dev.enas.proto.v1.SearchSpec wire) {
+    dev.enas.proto.v1.TrainingSpec sharedWire = wire.getShared();
+    dev.enas.proto.v1.RetrainSpec retrainWire = wire.getRetrain();
+    TrainingSpec shared = DataShape.annealWithin(spec.shared(), sharedWire.hasRestartPeriod(),
+        sharedWire.hasRestartMultiplier());
+    TrainingSpec retraining = DataShape.annealWithin(spec.retrain().training(),
+        retrainWire.getTraining().hasRestartPeriod(),
+        retrainWire.getTraining().hasRestartMultiplier());
+    ChildSpec child = spec.child();
+    ChildSpec network = spec.retrain().network();
+    int cutout = spec.retrain().cutout();
+    Optional<DataShape> shape = DataShape.peek(spec.data());
+    if (shape.isPresent() && shape.get().text()) {
+      int bptt = spec.languageModel().bpttSteps();
+      if (!wire.getChild().hasBatchSize()) {
+        child = new ChildSpec(child.channels(), child.cellsPerStack(),
+            shape.get().textBatchSize(child.batchSize(), bptt), child.dropout());
+      }
+      if (!retrainWire.getNetwork().hasBatchSize()) {
+        network = new ChildSpec(network.channels(), network.cellsPerStack(),
+            shape.get().textBatchSize(network.batchSize(), bptt), network.dropout());
+      }
+    } else if (shape.isPresent() && !retrainWire.hasCutout()) {
+      cutout = shape.get().cutout();
+    }
+    return new SearchSpec(spec.space(), spec.data(), child, shared, spec.controller(),
+        spec.derive(), new RetrainSpec(network, retraining, cutout,
+            spec.retrain().plainBaseline()),
+        spec.seed(), spec.languageModel());
   }
 
   /** The wire form of a core spec with every field set, as a resolved spec is reported. */
@@ -133,7 +173,8 @@ public final class SpecMapper {
         .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
             .setNetwork(toWire(spec.retrain().network()))
             .setTraining(toWire(spec.retrain().training()))
-            .setCutout(spec.retrain().cutout()))
+            .setCutout(spec.retrain().cutout())
+            .setPlainBaseline(spec.retrain().plainBaseline()))
         .setSeed(spec.seed())
         .setLanguageModel(dev.enas.proto.v1.LanguageModelSpec.newBuilder()
             .setBpttSteps(spec.languageModel().bpttSteps())
@@ -330,7 +371,8 @@ public final class SpecMapper {
     return new RetrainSpec(
         child(wire.getNetwork(), d.network()),
         training(wire.getTraining(), d.training()),
-        wire.hasCutout() ? wire.getCutout() : d.cutout());
+        wire.hasCutout() ? wire.getCutout() : d.cutout(),
+        wire.hasPlainBaseline() ? wire.getPlainBaseline() : d.plainBaseline());
   }
 
   private static dev.enas.proto.v1.ChildSpec toWire(ChildSpec c) {

@@ -16,6 +16,7 @@ import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchSpace;
 import dev.enas.proto.v1.SearchState;
 import dev.enas.proto.v1.SpaceSpec;
+import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
@@ -39,7 +40,7 @@ class SearchServiceTest {
 
     assertThat(created.getId()).isEqualTo("run-1");
     assertThat(created.getState()).isEqualTo(SearchState.SEARCH_STATE_PENDING);
-    assertThat(created.getSpec()).isEqualTo(SpecMapper.toWire(SearchSpec.defaults("macro")));
+    assertThat(created.getSpec()).isEqualTo(SpecMapper.toWire(onGreyImages("macro")));
     assertThat(created.getProgress().getEpochs()).isEqualTo(310);
     assertThat(created.hasCreateTime()).isTrue();
     assertThat(created.hasStartTime()).isFalse();
@@ -74,7 +75,8 @@ class SearchServiceTest {
         .setSpec(micro()).setValidateOnly(true).build());
 
     assertThat(preview.getId()).isEmpty();
-    assertThat(preview.getSpec()).isEqualTo(SpecMapper.toWire(SearchSpec.defaults("micro")));
+    assertThat(preview.getSpec()).isEqualTo(SpecMapper.toWire(onGreyImages("micro")));
+    assertThat(preview.getSpec().getRetrain().getCutout()).isZero();
     assertThat(ids(ListSearchesRequest.getDefaultInstance())).isEmpty();
   }
 
@@ -196,5 +198,13 @@ class SearchServiceTest {
   static dev.enas.proto.v1.SearchSpec micro() {
     return dev.enas.proto.v1.SearchSpec.newBuilder()
         .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_MICRO)).build();
+  }
+
+  /** The paper's defaults as fitted to the embedded grey images: no cutout. */
+  private static SearchSpec onGreyImages(String kind) {
+    SearchSpec d = SearchSpec.defaults(kind);
+    return new SearchSpec(d.space(), d.data(), d.child(), d.shared(), d.controller(), d.derive(),
+        new RetrainSpec(d.retrain().network(), d.retrain().training(), 0), d.seed(),
+        d.languageModel());
   }
 }

@@ -9,14 +9,20 @@ import com.google.protobuf.Message;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.SearchSpace;
 import dev.enas.server.api.SearchBackendException.InvalidSpec;
+import dev.enas.spec.ChildSpec;
 import dev.enas.spec.FieldViolation;
+import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
+import java.io.IOException;
 import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -60,7 +66,103 @@ class SpecMapperTest {
         }))
         .build();
 
-    assertThat(SpecMapper.toCore(wire)).isEqualTo(SearchSpec.defaults(kind));
+    // The paper's values, except where the embedded data set calls for others: no cutout on the
+    // grey Fashion-MNIST images, and a text batch that gives the small sonnets corpus fifty or
+    // more steps an epoch instead of about seven.
+    SearchSpec paper = SearchSpec.defaults(kind);
+    SearchSpec expected;
+    if (kind.equals("rnn")) {
+      int tokens = dev.enas.data.EmbeddedData.sonnets().train().length;
+      int batch = tokens / (35 * 50);
+      expected = new SearchSpec(paper.space(), paper.data(),
+          new ChildSpec(paper.child().channels(), 1, batch, paper.child().dropout()),
+          paper.shared(), paper.controller(), paper.derive(),
+          new RetrainSpec(new ChildSpec(paper.retrain().network().channels(), 1, batch,
+              paper.retrain().network().dropout()), paper.retrain().training(), 0),
+          paper.seed(), paper.languageModel());
+      assertThat(batch).isBetween(2, 63);
+    } else {
+      expected = new SearchSpec(paper.space(), paper.data(), paper.child(), paper.shared(),
+          paper.controller(), paper.derive(),
+          new RetrainSpec(paper.retrain().network(), paper.retrain().training(), 0),
+          paper.seed(), paper.languageModel());
+    }
+    assertThat(SpecMapper.toCore(wire)).isEqualTo(expected);
+  }
+
+  @Test
+  void cutoutFitsTheImagesUnlessTheSpecSetsIt(@TempDir Path dir) throws IOException {
+    Path cifar = Files.createDirectories(dir.resolve("cifar"));
+    for (int i = 1; i <= 5; i++) {
+      Files.write(cifar.resolve("data_batch_" + i + ".bin"), new byte[3073 * 2]);
+    }
+    SearchSpec colour = SpecMapper.toCore(macro().setData(
+        dev.enas.proto.v1.DataSpec.newBuilder().setDataset("cifar10:" + cifar)).build());
+    assertThat(colour.retrain().cutout()).isEqualTo(16);
+
+    SearchSpec grey = SpecMapper.toCore(macro().build());
+    assertThat(grey.retrain().cutout()).isZero();
+
+    SearchSpec asked = SpecMapper.toCore(macro().setRetrain(
+        dev.enas.proto.v1.RetrainSpec.newBuilder().setCutout(8)).build());
+    assertThat(asked.retrain().cutout()).isEqualTo(8);
+  }
+
+  @Test
+  void aShortTrainingAnnealsWithinItsEpochsUnlessThePeriodIsSet() {
+    SearchSpec shortOnes = SpecMapper.toCore(macro()
+        .setShared(dev.enas.proto.v1.TrainingSpec.newBuilder().setEpochs(4))
+        .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
+            .setTraining(dev.enas.proto.v1.TrainingSpec.newBuilder().setEpochs(2)))
+        .build());
+    assertThat(shortOnes.shared().restartPeriod()).isEqualTo(4);
+    assertThat(shortOnes.shared().restartMultiplier()).isEqualTo(1);
+    assertThat(shortOnes.retrain().training().restartPeriod()).isEqualTo(2);
+    assertThat(shortOnes.retrain().training().restartMultiplier()).isEqualTo(1);
+
+    SearchSpec periodSet = SpecMapper.toCore(macro()
+        .setShared(dev.enas.proto.v1.TrainingSpec.newBuilder().setEpochs(4).setRestartPeriod(10))
+        .build());
+    assertThat(periodSet.shared().restartPeriod()).isEqualTo(10);
+    assertThat(periodSet.shared().restartMultiplier())
+        .isEqualTo(SearchSpec.defaults("macro").shared().restartMultiplier());
+
+    SearchSpec longOne = SpecMapper.toCore(macro()
+        .setShared(dev.enas.proto.v1.TrainingSpec.newBuilder().setEpochs(30)).build());
+    assertThat(longOne.shared().restartPeriod())
+        .isEqualTo(SearchSpec.defaults("macro").shared().restartPeriod());
+  }
+
+  @Test
+  void aSmallCorpusGetsABatchThatGivesUsefulStepsUnlessTheSpecSetsIt(@TempDir Path dir)
+      throws IOException {
+    // About 13,000 training tokens, as in the licence-text corpus that showed the problem: the
+    // paper's 64 x 35 gave it six steps an epoch.
+    StringBuilder text = new StringBuilder();
+    for (int line = 0; line < 1000; line++) {
+      text.append("the licence grants each user a right to copy\n");
+    }
+    Files.writeString(dir.resolve("train.txt"), text);
+    Files.writeString(dir.resolve("valid.txt"), "the licence grants a right\n");
+    Files.writeString(dir.resolve("test.txt"), "each user may copy\n");
+    dev.enas.proto.v1.SearchSpec.Builder rnn = dev.enas.proto.v1.SearchSpec.newBuilder()
+        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_RNN))
+        .setData(dev.enas.proto.v1.DataSpec.newBuilder().setDataset("ptb:" + dir));
+
+    SearchSpec fitted = SpecMapper.toCore(rnn.build());
+    int tokens = 1000 * 10;
+    assertThat(fitted.child().batchSize()).isEqualTo(tokens / (35 * 50));
+    assertThat(tokens / (fitted.child().batchSize() * 35)).isGreaterThanOrEqualTo(50);
+    assertThat(fitted.retrain().network().batchSize()).isEqualTo(tokens / (35 * 50));
+
+    SearchSpec asked = SpecMapper.toCore(rnn
+        .setChild(dev.enas.proto.v1.ChildSpec.newBuilder().setBatchSize(64)).build());
+    assertThat(asked.child().batchSize()).isEqualTo(64);
+  }
+
+  private static dev.enas.proto.v1.SearchSpec.Builder macro() {
+    return dev.enas.proto.v1.SearchSpec.newBuilder()
+        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_MACRO));
   }
 
   @Test
