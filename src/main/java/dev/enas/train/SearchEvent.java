@@ -64,15 +64,50 @@ public sealed interface SearchEvent {
       int epoch, int epochs, double meanTrainLoss, double meanReward, String bestArchitecture,
       double bestReward, double seconds) implements SearchEvent {}
 
-  /** One derived candidate and its reward on the common validation batch. */
-  record Candidate(String architecture, double reward, double logProbability) {}
+  /**
+   * One derived candidate: its reward on the common validation batches, and for a screened one its
+   * validation accuracy (image classifiers) or perplexity (language models) after the short
+   * standalone training; NaN where they do not apply.
+   */
+  record Candidate(String architecture, double reward, double logProbability,
+      double screenAccuracy, double screenPerplexity) {
+    /** A candidate that was not screened. */
+    public Candidate(String architecture, double reward, double logProbability) {
+      this(architecture, reward, logProbability, Double.NaN, Double.NaN);
+    }
 
-  /** Derivation scored the sampled candidates; the first of {@code top} is the chosen child. */
-  record Derived(List<Candidate> top, int sampled) implements SearchEvent {
+    /** Whether the candidate was screened. */
+    public boolean screened() {
+      return !Double.isNaN(screenAccuracy) || !Double.isNaN(screenPerplexity);
+    }
+
+    /** The same candidate with its screening figures. */
+    public Candidate withScreening(double accuracy, double perplexity) {
+      return new Candidate(architecture, reward, logProbability, accuracy, perplexity);
+    }
+  }
+
+  /**
+   * Derivation scored the sampled candidates; the first of {@code top} is the chosen child. With
+   * screening, the screened candidates come first by their screening figure.
+   */
+  record Derived(List<Candidate> top, int sampled, int screenSteps) implements SearchEvent {
     public Derived {
       top = List.copyOf(top);
     }
+
+    /** A derivation without screening. */
+    public Derived(List<Candidate> top, int sampled) {
+      this(top, sampled, 0);
+    }
   }
+
+  /**
+   * Candidate {@code index} of {@code count} was screened: trained from scratch for {@code steps}
+   * minibatches as the retraining network and scored on the validation split.
+   */
+  record CandidateScreened(int index, int count, Candidate candidate, int steps)
+      implements SearchEvent {}
 
   /**
    * An epoch of retraining ended: of the derived child, or of the plain baseline when {@code

@@ -140,9 +140,14 @@ public final class SearchLoop {
       emit(new SearchEvent.PhaseChanged(Phase.DERIVING));
       top = Derivation.derive(controller, spec.derive().samples(), spec.derive().topK(),
           child -> evaluator.rewardOnFixedBatch(model, child), this::checkCancelled);
-      emit(new SearchEvent.Derived(top, spec.derive().samples()));
-      derived = space.parse(top.get(0).architecture());
     }
+    // The shared weights are closed by now: screening trains standalone networks only.
+    if (spec.derive().screens()) {
+      top = screen(top, data);
+    }
+    emit(new SearchEvent.Derived(top, spec.derive().samples(),
+        spec.derive().screens() ? spec.derive().screenSteps() : 0));
+    derived = space.parse(top.get(0).architecture());
     emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
     Retraining.Result retrained;
     try (Retrainer retrainer = Retrainer.create(derived, data, spec)) {
@@ -173,6 +178,19 @@ public final class SearchLoop {
     }
     return new SearchEvent.PlainBaseline(plain.encode(), r.testAccuracy(), r.parameters(),
         r.testPerplexity());
+  }
+
+  /** Screens the best candidates (derive.screenCandidates), reporting each, and re-ranks. */
+  private List<SearchEvent.Candidate> screen(List<SearchEvent.Candidate> top, SearchData data) {
+    int count = Math.min(spec.derive().screenCandidates(), top.size());
+    List<SearchEvent.Candidate> out = new ArrayList<>(top);
+    for (int i = 0; i < count; i++) {
+      SearchEvent.Candidate screened =
+          Screening.screen(top.get(i), data, spec, this::checkCancelled);
+      out.set(i, screened);
+      emit(new SearchEvent.CandidateScreened(i, count, screened, spec.derive().screenSteps()));
+    }
+    return Screening.rank(out);
   }
 
   private void checkCancelled() {

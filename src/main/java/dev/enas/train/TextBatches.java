@@ -5,6 +5,8 @@ import dev.enas.data.TextBatcher;
 import dev.enas.data.TextCorpus;
 import dev.enas.data.TokenBatch;
 import dev.enas.spec.SearchSpec;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The text windows of the rnn space: consecutive BPTT windows of {@code child.batchSize} streams
@@ -28,9 +30,15 @@ final class TextBatches {
     return source(validationBuilder(data, spec).endless().build());
   }
 
-  /** The first validation window, which derivation scores every candidate on. */
-  static MiniBatch fixedValidation(SearchData data, SearchSpec spec) {
-    return validationBuilder(data, spec).build().next();
+  /** The first {@code count} validation windows (fewer if the file is short), for derivation. */
+  static List<MiniBatch> fixedValidation(SearchData data, SearchSpec spec, int count) {
+    TextBatcher batcher = validationBuilder(data, spec).build();
+    int windows = Math.max(1, Math.min(count, batcher.windowsPerPass()));
+    List<MiniBatch> out = new ArrayList<>(windows);
+    for (int i = 0; i < windows; i++) {
+      out.add(batcher.next());
+    }
+    return List.copyOf(out);
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.enas.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.enas.space.MacroSpace;
+import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.TrainingSpec;
 import java.util.ArrayList;
@@ -50,6 +52,63 @@ class SearchLoopTest {
       assertThat(c.loss()).isFinite().isPositive();
       assertThat(c.learningRate()).isBetween(0.001, 0.05);
     }
+  }
+
+  @Test
+  void screeningPicksTheDerivedChildAndThePlainBaselineTrainsWithTheSameBudget() {
+    SearchSpec smoke = tiny("macro", 3);
+    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
+        smoke.controller(), new DeriveSpec(6, 3, 2, 2, 3), smoke.retrain().withPlainBaseline(true),
+        smoke.seed());
+    List<SearchEvent> events = run(spec);
+
+    List<SearchEvent.CandidateScreened> screened =
+        of(events, SearchEvent.CandidateScreened.class);
+    assertThat(screened).hasSize(2);
+    assertThat(screened).extracting(SearchEvent.CandidateScreened::steps).containsOnly(3);
+    SearchEvent.Derived derived = of(events, SearchEvent.Derived.class).get(0);
+    assertThat(events.indexOf(derived)).isGreaterThan(events.indexOf(screened.get(1)));
+    assertThat(derived.screenSteps()).isEqualTo(3);
+    // The two screened candidates lead, best screening figure first, then the unscreened one.
+    assertThat(derived.top().get(0).screened()).isTrue();
+    assertThat(derived.top().get(1).screened()).isTrue();
+    assertThat(derived.top().get(0).screenAccuracy())
+        .isGreaterThanOrEqualTo(derived.top().get(1).screenAccuracy());
+    assertThat(derived.top().subList(0, 2)).containsExactlyInAnyOrderElementsOf(
+        screened.stream().map(SearchEvent.CandidateScreened::candidate).toList());
+    if (derived.top().size() > 2) {
+      assertThat(derived.top().get(2).screened()).isFalse();
+    }
+
+    SearchEvent.Finished finished = of(events, SearchEvent.Finished.class).get(0);
+    assertThat(finished.architecture()).isEqualTo(derived.top().get(0).architecture());
+    SearchEvent.PlainBaseline plain = finished.plainBaseline();
+    assertThat(plain).isNotNull();
+    assertThat(plain.architecture()).isEqualTo(new MacroSpace(3).plain().encode());
+    assertThat(plain.parameters()).isPositive();
+    assertThat(plain.testAccuracy()).isFinite();
+
+    List<SearchEvent.FinalTrainingProgress> epochs =
+        of(events, SearchEvent.FinalTrainingProgress.class);
+    assertThat(epochs).extracting(SearchEvent.FinalTrainingProgress::plainBaseline)
+        .containsExactly(false, true);
+    List<Phase> phases = of(events, SearchEvent.PhaseChanged.class).stream()
+        .map(SearchEvent.PhaseChanged::phase).toList();
+    assertThat(phases.subList(phases.size() - 4, phases.size())).containsExactly(
+        Phase.DERIVING, Phase.FINAL_TRAINING, Phase.BASELINE_TRAINING, Phase.SUCCEEDED);
+  }
+
+  @Test
+  void screeningRanksScreenedCandidatesFirstByTheirFigure() {
+    SearchEvent.Candidate a = new SearchEvent.Candidate("a", 0.9, -1);
+    SearchEvent.Candidate b = new SearchEvent.Candidate("b", 0.8, -1);
+    SearchEvent.Candidate c = new SearchEvent.Candidate("c", 0.7, -1);
+    assertThat(Screening.rank(List.of(a.withScreening(0.5, Double.NaN),
+        b.withScreening(0.6, Double.NaN), c)))
+        .extracting(SearchEvent.Candidate::architecture).containsExactly("b", "a", "c");
+    assertThat(Screening.rank(List.of(a.withScreening(Double.NaN, 120),
+        b.withScreening(Double.NaN, 110), c.withScreening(Double.NaN, Double.POSITIVE_INFINITY))))
+        .extracting(SearchEvent.Candidate::architecture).containsExactly("b", "a", "c");
   }
 
   @Test

@@ -71,6 +71,7 @@ final class WatchPrinter implements AutoCloseable {
       case CONTROLLER_UPDATED -> updated(event.getControllerUpdated());
       case EPOCH_FINISHED -> epochFinished(event.getEpochFinished());
       case DERIVED -> derived(event.getDerived());
+      case CANDIDATE_SCREENED -> screened(event.getCandidateScreened());
       case FINAL_TRAINING_PROGRESS -> finalProgress(event.getFinalTrainingProgress());
       case FINISHED -> finished(event.getFinished());
       case FAILED -> {
@@ -200,12 +201,33 @@ final class WatchPrinter implements AutoCloseable {
 
   private void derived(SearchEvent.Derived derived) {
     closeBar();
-    report("derived from " + Text.count(derived.getSampled()) + " candidates:");
+    report("derived from " + Text.count(derived.getSampled()) + " candidates"
+        + (derived.getScreenSteps() > 0
+            ? ", the best screened by " + derived.getScreenSteps() + " steps of training each:"
+            : ":"));
     int rank = 1;
     for (SearchEvent.Candidate c : derived.getTopList()) {
-      report(String.format(Locale.ROOT, "%4d. %s  %s", rank++, Text.decimal(c.getReward()),
-          c.getArchitecture().getEncoding()));
+      report(String.format(Locale.ROOT, "%4d. %s%s  %s", rank++, Text.decimal(c.getReward()),
+          screening(c), c.getArchitecture().getEncoding()));
     }
+  }
+
+  private void screened(SearchEvent.CandidateScreened s) {
+    ensureBar("screen", "screening", s.getCount());
+    if (bar != null) {
+      bar.stepTo(s.getIndex() + 1L);
+    }
+    report(String.format(Locale.ROOT, "screened %s  reward %s%s  %s",
+        fraction(s.getIndex() + 1, s.getCount()), Text.decimal(s.getCandidate().getReward()),
+        screening(s.getCandidate()), s.getCandidate().getArchitecture().getEncoding()));
+  }
+
+  /** A candidate's screening figure, or nothing for one that was not screened. */
+  private static String screening(SearchEvent.Candidate c) {
+    if (c.hasScreenPerplexity()) {
+      return "  screened val ppl " + Text.decimal(c.getScreenPerplexity());
+    }
+    return c.hasScreenAccuracy() ? "  screened val acc " + Text.decimal(c.getScreenAccuracy()) : "";
   }
 
   private void finalProgress(SearchEvent.FinalTrainingProgress p) {

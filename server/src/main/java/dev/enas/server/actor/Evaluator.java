@@ -23,7 +23,7 @@ public final class Evaluator {
   /** Reward {@code child} on the next validation minibatch. */
   public record Reward(Architecture child, ActorRef<Rewarded> replyTo) implements Command {}
 
-  /** Reward {@code child} on the fixed minibatch all derivation candidates share. */
+  /** Reward {@code child} on the fixed minibatches all derivation candidates share. */
   public record RewardOnFixedBatch(Architecture child, ActorRef<Rewarded> replyTo)
       implements Command {}
 
@@ -58,7 +58,10 @@ public final class Evaluator {
             return Behaviors.same();
           })
           .onMessage(RewardOnFixedBatch.class, m -> {
-            asker.ask(m.child(), rewards.fixedBatch(), true, m.replyTo());
+            Architecture child = m.child();
+            context.ask(WeightStore.Evaluated.class, store, askTimeout,
+                ref -> new WeightStore.EvaluateFixed(child, rewards.fixedBatches(), ref),
+                (evaluated, failure) -> new StoreReplied(evaluated, failure, child, m.replyTo()));
             return Behaviors.same();
           })
           .onMessage(StoreReplied.class, m -> {

@@ -10,6 +10,7 @@ import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Retrainer;
 import dev.enas.train.Retraining;
+import dev.enas.train.Screening;
 import dev.enas.train.RnnRetraining;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
@@ -78,7 +79,7 @@ public final class FinalTrainer {
    */
   public static Behavior<Command> create(Architecture child, SearchData data, SearchSpec spec,
       String searchId, String buildVersion, ActorRef<Report> parent) {
-    return create(child, data, spec, searchId, buildVersion, parent, true);
+    return create(child, data, spec, searchId, buildVersion, parent, Mode.FINAL);
   }
 
   /**
@@ -87,11 +88,23 @@ public final class FinalTrainer {
    */
   public static Behavior<Command> baseline(Architecture plain, SearchData data, SearchSpec spec,
       ActorRef<Report> parent) {
-    return create(plain, data, spec, "", "", parent, false);
+    return create(plain, data, spec, "", "", parent, Mode.BASELINE);
   }
 
+  /**
+   * Screens a derivation candidate ({@code dev.enas.train.Screening}): the one epoch of {@code
+   * Screening.spec(spec)}, ending with its {@link EpochDone}; the test set is not read.
+   */
+  public static Behavior<Command> screen(Architecture candidate, SearchData data, SearchSpec spec,
+      ActorRef<Report> parent) {
+    return create(candidate, data, Screening.spec(spec), "", "", parent, Mode.SCREEN);
+  }
+
+  /** What a final trainer is for: how far it goes after the last epoch. */
+  private enum Mode { FINAL, BASELINE, SCREEN }
+
   private static Behavior<Command> create(Architecture child, SearchData data, SearchSpec spec,
-      String searchId, String buildVersion, ActorRef<Report> parent, boolean exportModel) {
+      String searchId, String buildVersion, ActorRef<Report> parent, Mode mode) {
     return Behaviors.setup(context -> {
       Retrainer retraining;
       try {
@@ -111,13 +124,16 @@ public final class FinalTrainer {
                 return Behaviors.same();
               }
               parent.tell(new EpochDone(retraining.endEpoch(m.epoch())));
+              if (mode == Mode.SCREEN) {
+                return Behaviors.stopped();
+              }
               if (m.epoch() + 1 < retraining.epochs()) {
                 context.getSelf().tell(new Step(m.epoch() + 1, 0));
                 return Behaviors.same();
               }
               Retraining.Result result = retraining.test();
               parent.tell(new Tested(result));
-              if (!exportModel) {
+              if (mode == Mode.BASELINE) {
                 return Behaviors.stopped();
               }
               // A message of its own, so the device thread can serve other searches in between.

@@ -10,6 +10,7 @@ import dev.enas.spec.SearchSpec;
 import dev.enas.train.Derivation;
 import dev.enas.train.Phase;
 import dev.enas.train.Retraining;
+import dev.enas.train.Screening;
 import dev.enas.train.RewardEvaluator;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
@@ -64,6 +65,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   private record BaselineReport(FinalTrainer.Report report) implements Command {}
 
+  private record ScreenReport(FinalTrainer.Report report) implements Command {}
+
   private record Published(FinalTrainer.Done done, Long version, Throwable failure)
       implements Command {}
 
@@ -107,6 +110,10 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private Architecture finalChild;
   private ActorRef<FinalTrainer.Command> finalTrainer;
   private ActorRef<FinalTrainer.Command> baselineTrainer;
+  /** Derivation's ranked candidates, screened in place one after another. */
+  private List<SearchEvent.Candidate> ranked;
+  private int screening;
+  private ActorRef<FinalTrainer.Command> screener;
   /** The derived child's retraining result, kept while the plain baseline trains. */
   private FinalTrainer.Done finalDone;
   /** The sample whose reward is being computed. */
@@ -117,7 +124,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private double currentBaseline = Double.NaN;
 
   private enum Stage {
-    LOADING, SHARED, CONTROLLER, DERIVING, FINAL, EXPORTING, PUBLISHING, BASELINE, DONE
+    LOADING, SHARED, CONTROLLER, DERIVING, SCREENING, FINAL, EXPORTING, PUBLISHING, BASELINE, DONE
   }
 
   private Stage stage = Stage.LOADING;
@@ -164,6 +171,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         .onMessage(Updated.class, this::onUpdated)
         .onMessage(FinalReport.class, this::onFinalReport)
         .onMessage(BaselineReport.class, this::onBaselineReport)
+        .onMessage(ScreenReport.class, this::onScreenReport)
         .onMessage(Published.class, this::onPublished)
         .onMessage(SampleFailed.class, m -> fail("sampling failed: " + m.failure()))
         .onMessage(ChildStopped.class, m -> fail("the search's " + m.role()
@@ -278,7 +286,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
           sample();
           return this;
         }
-        return startFinalTraining();
+        return endDerivation();
       }
       default -> {
         return this;
@@ -412,11 +420,69 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   // ----- derivation and final training -----------------------------------------------------------
 
-  private Behavior<Command> startFinalTraining() {
-    List<SearchEvent.Candidate> top = Derivation.rank(candidates, spec.derive().topK());
-    record.emit(new SearchEvent.Derived(top, spec.derive().samples()));
-    finalChild = space.parse(top.get(0).architecture());
+  /** Ranks the scored candidates; screens the best of them when the spec asks, else trains. */
+  private Behavior<Command> endDerivation() {
+    ranked = new ArrayList<>(Derivation.rank(candidates, spec.derive().topK()));
+    // The shared weights are not needed any more: screening trains standalone networks only.
     stopSearchChildren();
+    if (!spec.derive().screens()) {
+      return startFinalTraining();
+    }
+    stage = Stage.SCREENING;
+    screening = 0;
+    return screenNext();
+  }
+
+  private Behavior<Command> screenNext() {
+    if (cancelReason != null) {
+      return cancelled();
+    }
+    int count = Math.min(spec.derive().screenCandidates(), ranked.size());
+    if (screening >= count) {
+      ranked = new ArrayList<>(Screening.rank(ranked));
+      return startFinalTraining();
+    }
+    ActorRef<FinalTrainer.Report> reports =
+        context.messageAdapter(FinalTrainer.Report.class, ScreenReport::new);
+    screener = context.spawn(
+        FinalTrainer.screen(space.parse(ranked.get(screening).architecture()), data, spec,
+            reports),
+        "screen-" + screening, DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    context.watchWith(screener, new ChildStopped("candidate screener"));
+    return this;
+  }
+
+  private Behavior<Command> onScreenReport(ScreenReport m) {
+    if (stage != Stage.SCREENING) {
+      return this;
+    }
+    // The screener stops by itself after its report; that stop is not a crash.
+    context.unwatch(screener);
+    SearchEvent.Candidate candidate = ranked.get(screening);
+    SearchEvent.Candidate screened;
+    if (m.report() instanceof FinalTrainer.EpochDone e) {
+      screened = Screening.withFigures(candidate, e.progress(), data.isText());
+    } else if (m.report() instanceof FinalTrainer.RetrainingFailed) {
+      // A candidate whose short training diverged ranks last, as in the engine's screening.
+      screened = data.isText()
+          ? candidate.withScreening(Double.NaN, Double.POSITIVE_INFINITY)
+          : candidate.withScreening(0, Double.NaN);
+    } else {
+      return fail("unexpected report from a candidate screener: " + m.report());
+    }
+    ranked.set(screening, screened);
+    int count = Math.min(spec.derive().screenCandidates(), ranked.size());
+    record.emit(new SearchEvent.CandidateScreened(screening, count, screened,
+        spec.derive().screenSteps()));
+    screening++;
+    return screenNext();
+  }
+
+  private Behavior<Command> startFinalTraining() {
+    List<SearchEvent.Candidate> top = List.copyOf(ranked);
+    record.emit(new SearchEvent.Derived(top, spec.derive().samples(),
+        spec.derive().screens() ? spec.derive().screenSteps() : 0));
+    finalChild = space.parse(top.get(0).architecture());
     stage = Stage.FINAL;
     record.emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
     ActorRef<FinalTrainer.Report> reports =
@@ -544,7 +610,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       return this;
     }
     cancelReason = m.reason() == null || m.reason().isBlank() ? "cancelled on request" : m.reason();
-    if (stage == Stage.FINAL || stage == Stage.EXPORTING || stage == Stage.BASELINE) {
+    if (stage == Stage.FINAL || stage == Stage.EXPORTING || stage == Stage.BASELINE
+        || stage == Stage.SCREENING) {
       // The final and baseline trainers drive themselves; stopping them is the step boundary.
       return cancelled();
     }
@@ -591,6 +658,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     }
     if (baselineTrainer != null) {
       context.unwatch(baselineTrainer);
+    }
+    if (screener != null) {
+      context.unwatch(screener);
     }
     context.getChildren().forEach(context::stop);
   }

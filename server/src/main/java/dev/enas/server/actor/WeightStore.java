@@ -7,7 +7,9 @@ import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StepResult;
 import dev.enas.supernet.Supernet;
+import dev.enas.train.RewardEvaluator;
 import dev.enas.train.SharedModel;
+import java.util.List;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -39,6 +41,17 @@ public final class WeightStore {
     /** A reward in the search's running order. */
     public Evaluate(Architecture child, MiniBatch batch, ActorRef<Evaluated> replyTo) {
       this(child, batch, false, replyTo);
+    }
+  }
+
+  /**
+   * The child's mean reward over the minibatches every derivation candidate is scored on, each from
+   * a clean state, changing no weight.
+   */
+  public record EvaluateFixed(Architecture child, List<MiniBatch> batches,
+      ActorRef<Evaluated> replyTo) implements Command {
+    public EvaluateFixed {
+      batches = List.copyOf(batches);
     }
   }
 
@@ -91,6 +104,15 @@ public final class WeightStore {
               m.replyTo().tell(new Evaluated(m.fixed()
                   ? supernet.fixedReward(m.child(), m.batch())
                   : supernet.reward(m.child(), m.batch()), null));
+            } catch (RuntimeException e) {
+              m.replyTo().tell(new Evaluated(Double.NaN, e.toString()));
+            }
+            return Behaviors.same();
+          })
+          .onMessage(EvaluateFixed.class, m -> {
+            try {
+              m.replyTo().tell(new Evaluated(
+                  RewardEvaluator.meanFixedReward(supernet, m.child(), m.batches()), null));
             } catch (RuntimeException e) {
               m.replyTo().tell(new Evaluated(Double.NaN, e.toString()));
             }

@@ -73,14 +73,19 @@ final class EventMapper {
       }
       out.setEpochFinished(epoch);
     } else if (event instanceof dev.enas.train.SearchEvent.Derived e) {
-      SearchEvent.Derived.Builder derived = SearchEvent.Derived.newBuilder().setSampled(e.sampled());
+      SearchEvent.Derived.Builder derived = SearchEvent.Derived.newBuilder()
+          .setSampled(e.sampled())
+          .setScreenSteps(e.screenSteps());
       for (dev.enas.train.SearchEvent.Candidate c : e.top()) {
-        derived.addTop(SearchEvent.Candidate.newBuilder()
-            .setArchitecture(SearchMapper.architecture(c.architecture()))
-            .setReward(c.reward())
-            .setLogProbability(c.logProbability()));
+        derived.addTop(candidate(c));
       }
       out.setDerived(derived);
+    } else if (event instanceof dev.enas.train.SearchEvent.CandidateScreened e) {
+      out.setCandidateScreened(SearchEvent.CandidateScreened.newBuilder()
+          .setIndex(e.index())
+          .setCount(e.count())
+          .setCandidate(candidate(e.candidate()))
+          .setSteps(e.steps()));
     } else if (event instanceof dev.enas.train.SearchEvent.FinalTrainingProgress e) {
       SearchEvent.FinalTrainingProgress.Builder progress =
           SearchEvent.FinalTrainingProgress.newBuilder()
@@ -113,6 +118,20 @@ final class EventMapper {
       out.setCancelled(SearchEvent.Cancelled.newBuilder().setReason(text(e.reason())));
     } else {
       throw new IllegalStateException("no wire form for event " + event.getClass().getName());
+    }
+    return out.build();
+  }
+
+  private static SearchEvent.Candidate candidate(dev.enas.train.SearchEvent.Candidate c) {
+    SearchEvent.Candidate.Builder out = SearchEvent.Candidate.newBuilder()
+        .setArchitecture(SearchMapper.architecture(c.architecture()))
+        .setReward(c.reward())
+        .setLogProbability(c.logProbability());
+    if (!Double.isNaN(c.screenAccuracy())) {
+      out.setScreenAccuracy(c.screenAccuracy());
+    }
+    if (!Double.isNaN(c.screenPerplexity())) {
+      out.setScreenPerplexity(c.screenPerplexity());
     }
     return out.build();
   }

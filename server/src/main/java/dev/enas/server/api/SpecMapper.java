@@ -169,7 +169,10 @@ public final class SpecMapper {
             .setChildrenPerUpdate(c.childrenPerUpdate()))
         .setDerive(dev.enas.proto.v1.DeriveSpec.newBuilder()
             .setSamples(spec.derive().samples())
-            .setTopK(spec.derive().topK()))
+            .setTopK(spec.derive().topK())
+            .setValidationBatches(spec.derive().validationBatches())
+            .setScreenCandidates(spec.derive().screenCandidates())
+            .setScreenSteps(spec.derive().screenSteps()))
         .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
             .setNetwork(toWire(spec.retrain().network()))
             .setTraining(toWire(spec.retrain().training()))
@@ -364,7 +367,10 @@ public final class SpecMapper {
   private static DeriveSpec derive(dev.enas.proto.v1.DeriveSpec wire, DeriveSpec d) {
     return new DeriveSpec(
         wire.hasSamples() ? wire.getSamples() : d.samples(),
-        wire.hasTopK() ? wire.getTopK() : d.topK());
+        wire.hasTopK() ? wire.getTopK() : d.topK(),
+        wire.hasValidationBatches() ? wire.getValidationBatches() : d.validationBatches(),
+        wire.hasScreenCandidates() ? wire.getScreenCandidates() : d.screenCandidates(),
+        wire.hasScreenSteps() ? wire.getScreenSteps() : d.screenSteps());
   }
 
   private static RetrainSpec retrain(dev.enas.proto.v1.RetrainSpec wire, RetrainSpec d) {

@@ -76,7 +76,7 @@ class EvaluatorTest {
     // The fixed batch is the validation split's first, as the engine's derivation uses.
     TestProbe<WeightStore.Evaluated> direct = testKit.createTestProbe();
     try (RewardEvaluator same = new RewardEvaluator(data, SPEC)) {
-      store.tell(new WeightStore.Evaluate(child, same.fixedBatch(), direct.ref()));
+      store.tell(new WeightStore.Evaluate(child, same.fixedBatches().get(0), direct.ref()));
     }
     assertThat(direct.receiveMessage().reward()).isEqualTo(fixed.reward());
   }

@@ -107,7 +107,7 @@ class WeightStoreTest {
     ActorRef<WeightStore.Command> store = spawnStore();
     Architecture child = child();
     Architecture other = child();
-    Batch batch = (Batch) rewards.fixedBatch();
+    Batch batch = (Batch) rewards.fixedBatches().get(0);
 
     WeightStore.Evaluated first = evaluate(store, child, batch);
     evaluate(store, other, batch);
@@ -123,7 +123,7 @@ class WeightStoreTest {
   @Test
   void aRefusedTrainingBatchGetsAnErrorReplyAndChangesNothing() {
     ActorRef<WeightStore.Command> store = spawnStore();
-    Batch good = (Batch) rewards.fixedBatch();
+    Batch good = (Batch) rewards.fixedBatches().get(0);
     Batch badSize = new Batch(new float[2 * 10 * 10], new int[2], 2, 1, 10, 10);
 
     WeightStore.Trained refused = train(store, child(), badSize);
@@ -142,7 +142,7 @@ class WeightStoreTest {
   void aBadBatchOrChildGetsAnErrorReplyAndTheStoreKeepsServing() {
     ActorRef<WeightStore.Command> store = spawnStore();
     Architecture child = child();
-    Batch good = (Batch) rewards.fixedBatch();
+    Batch good = (Batch) rewards.fixedBatches().get(0);
     int[] outOfRange = good.labels().clone();
     outOfRange[3] = network.classes();
     Batch badLabels = new Batch(good.images(), outOfRange, good.size(), good.channels(),
@@ -180,7 +180,7 @@ class WeightStoreTest {
     assertThat(liveArrays()).isEqualTo(before);
     TestProbe<DeadLetter> deadLetters = testKit.createDeadLetterProbe();
     TestProbe<WeightStore.Evaluated> probe = testKit.createTestProbe();
-    WeightStore.Evaluate late = new WeightStore.Evaluate(child, rewards.fixedBatch(), probe.ref());
+    WeightStore.Evaluate late = new WeightStore.Evaluate(child, rewards.fixedBatches().get(0), probe.ref());
     store.tell(late);
     assertThat(deadLetters.receiveMessage().message()).isEqualTo(late);
   }
