@@ -12,11 +12,13 @@ import dev.enas.server.api.SearchInfo;
 import dev.enas.server.store.EventLog;
 import dev.enas.server.store.LoggedEvent;
 import dev.enas.spec.DataSpec;
+import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.TrainingSpec;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
+import dev.enas.train.SearchLoop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -187,6 +189,45 @@ class SearchManagerTest {
     SearchInfo failed = get(manager, "unpublished");
     assertThat(failed.model()).isNull();
     assertThat(failed.result()).isNull();
+  }
+
+  @Test
+  void screeningAndThePlainBaselineRunThroughTheActorsAsInTheEngine() {
+    ActorRef<SearchManager.Command> manager = spawnManager(3);
+    SearchSpec smoke = SearchSpec.smoke("macro", 8);
+    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
+        smoke.controller(), new DeriveSpec(6, 3, 2, 2, 3), smoke.retrain().withPlainBaseline(true),
+        smoke.seed());
+
+    SearchInfo created = ok(ask(manager, r -> new SearchManager.Create(spec, "screened", r)));
+    assertThat(created.phase()).isEqualTo(Phase.PENDING);
+    List<SearchEvent> events = awaitEnd(manager, "screened");
+    List<SearchEvent> engine = new ArrayList<>();
+    new SearchLoop(spec, engine::add, () -> false).run();
+
+    assertThat(phases(events)).endsWith(Phase.DERIVING, Phase.FINAL_TRAINING, Phase.EXPORTING,
+        Phase.BASELINE_TRAINING, Phase.SUCCEEDED);
+    // The same steps in the same order give the same screening, choice and baseline.
+    assertThat(only(events, SearchEvent.CandidateScreened.class)).hasSize(2)
+        .isEqualTo(only(engine, SearchEvent.CandidateScreened.class));
+    assertThat(only(events, SearchEvent.Derived.class))
+        .isEqualTo(only(engine, SearchEvent.Derived.class));
+    assertThat(only(events, SearchEvent.FinalTrainingProgress.class))
+        .isEqualTo(only(engine, SearchEvent.FinalTrainingProgress.class));
+    SearchEvent.Finished finished = (SearchEvent.Finished) events.get(events.size() - 1);
+    SearchEvent.Finished inProcess = only(engine, SearchEvent.Finished.class).get(0);
+    assertThat(finished.architecture()).isEqualTo(inProcess.architecture());
+    assertThat(finished.testAccuracy()).isEqualTo(inProcess.testAccuracy());
+    assertThat(finished.plainBaseline()).isEqualTo(inProcess.plainBaseline());
+    assertThat(finished.plainBaseline().architecture())
+        .isEqualTo(spec.space().toSearchSpace().plain().encode());
+    SearchInfo done = get(manager, "screened");
+    assertThat(done.result().plainBaseline()).isEqualTo(finished.plainBaseline());
+    assertThat(done.model()).isEqualTo(new SearchInfo.Model("screened", 1));
+  }
+
+  private static <T extends SearchEvent> List<T> only(List<SearchEvent> events, Class<T> type) {
+    return events.stream().filter(type::isInstance).map(type::cast).toList();
   }
 
   @Test
