@@ -9,6 +9,7 @@ import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.spec.ChildSpec;
+import dev.enas.spec.LanguageModelSpec;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * The README's promise, checked where a user met it broken: the same spec and seed give the same
  * sampled architectures and rewards, the same derived child and the same retrained test accuracy,
  * bit for bit, in a server that has just run the same search, and in-process through {@link
- * SearchLoop} too. The spec has dropout and cutout, so every random draw of every phase counts.
+ * SearchLoop} too. The specs have dropout (and cutout, for images), so every random draw of every
+ * phase counts.
  */
 class DeterminismEndToEndTest {
   private static EnasServer server;
@@ -49,17 +51,22 @@ class DeterminismEndToEndTest {
     server.close();
   }
 
-  /** The smoke search with dropout in search and retraining, and its cutout of 4 pixels. */
-  static SearchSpec spec() {
-    SearchSpec s = SearchSpec.smoke("macro", 31);
+  /**
+   * The smoke search of {@code kind} with dropout in search and retraining (the recurrent cell's
+   * embedding and input dropout too); the image spaces' smoke search has a cutout of 4 pixels.
+   */
+  static SearchSpec spec(String kind) {
+    SearchSpec s = SearchSpec.smoke(kind, 31);
     ChildSpec c = s.child();
     ChildSpec r = s.retrain().network();
+    LanguageModelSpec lm = s.languageModel();
     return new SearchSpec(s.space(), s.data(),
         new ChildSpec(c.channels(), c.cellsPerStack(), c.batchSize(), 0.3),
         s.shared(), s.controller(), s.derive(),
         new RetrainSpec(new ChildSpec(r.channels(), r.cellsPerStack(), r.batchSize(), 0.3),
             s.retrain().training(), s.retrain().cutout()),
-        s.seed());
+        s.seed(),
+        new LanguageModelSpec(lm.bpttSteps(), 0.1, 0.2, lm.maxVocabulary()));
   }
 
   private static List<SearchEvent> runOnServer(SearchSpec spec) {
@@ -92,11 +99,16 @@ class DeterminismEndToEndTest {
             + " baseline " + bits(e.getControllerUpdated().getBaseline()));
         case DERIVED -> e.getDerived().getTopList().forEach(c -> out.add("derived "
             + c.getArchitecture().getEncoding() + " reward " + bits(c.getReward())));
-        case FINAL_TRAINING_PROGRESS -> out.add("retrained loss "
-            + bits(e.getFinalTrainingProgress().getTrainLoss()) + " validation "
-            + bits(e.getFinalTrainingProgress().getValidationAccuracy()));
+        case FINAL_TRAINING_PROGRESS -> {
+          SearchEvent.FinalTrainingProgress p = e.getFinalTrainingProgress();
+          out.add("retrained loss " + bits(p.getTrainLoss()) + " validation "
+              + bits(p.getValidationAccuracy()) + " / " + bits(p.hasValidationPerplexity()
+                  ? p.getValidationPerplexity() : Double.NaN));
+        }
         case FINISHED -> out.add("finished " + e.getFinished().getArchitecture().getEncoding()
-            + " test " + bits(e.getFinished().getTestAccuracy()));
+            + " test " + bits(e.getFinished().getTestAccuracy()) + " / "
+            + bits(e.getFinished().hasTestPerplexity()
+                ? e.getFinished().getTestPerplexity() : Double.NaN));
         case STEP_SKIPPED -> out.add("skipped " + e.getStepSkipped().getArchitecture().getEncoding());
         case FAILED -> out.add("failed " + e.getFailed().getReason());
         default -> { }
@@ -120,9 +132,10 @@ class DeterminismEndToEndTest {
         d.top().forEach(c -> out.add("derived " + c.architecture() + " reward " + bits(c.reward())));
       } else if (e instanceof dev.enas.train.SearchEvent.FinalTrainingProgress p) {
         out.add("retrained loss " + bits(p.trainLoss()) + " validation "
-            + bits(p.validationAccuracy()));
+            + bits(p.validationAccuracy()) + " / " + bits(p.validationPerplexity()));
       } else if (e instanceof dev.enas.train.SearchEvent.Finished f) {
-        out.add("finished " + f.architecture() + " test " + bits(f.testAccuracy()));
+        out.add("finished " + f.architecture() + " test " + bits(f.testAccuracy()) + " / "
+            + bits(f.testPerplexity()));
       } else if (e instanceof dev.enas.train.SearchEvent.StepSkipped s) {
         out.add("skipped " + s.architecture());
       } else if (e instanceof dev.enas.train.SearchEvent.Failed f) {
@@ -133,8 +146,20 @@ class DeterminismEndToEndTest {
   }
 
   @Test
-  void theSameSpecAndSeedRepeatTheSearchBitForBitInOneServerAndInProcess() {
-    SearchSpec spec = spec();
+  void anImageSearchRepeatsBitForBitInOneServerAndInProcess() {
+    assertRepeats(spec("macro"), 1);
+  }
+
+  @Test
+  void aLanguageModelSearchRepeatsBitForBitInOneServerAndInProcess() {
+    assertRepeats(spec("rnn"), 2);
+  }
+
+  /**
+   * Runs {@code spec} twice through the server, then in-process, and compares what the seed must
+   * repeat; the smoke searches take 2 epochs of 4 steps and 2 updates of 3 children.
+   */
+  private static void assertRepeats(SearchSpec spec, int retrainingEpochs) {
     List<SearchEvent> firstEvents = runOnServer(spec);
     List<SearchEvent> secondEvents = runOnServer(spec);
     List<String> first = outcomes(firstEvents);
@@ -145,7 +170,7 @@ class DeterminismEndToEndTest {
     assertThat(first).filteredOn(s -> s.startsWith("sampled ")).hasSize(2 * 2 * 3);
     assertThat(first).filteredOn(s -> s.startsWith("updated ")).hasSize(2 * 2);
     assertThat(first).filteredOn(s -> s.startsWith("derived ")).isNotEmpty();
-    assertThat(first).filteredOn(s -> s.startsWith("retrained ")).hasSize(1);
+    assertThat(first).filteredOn(s -> s.startsWith("retrained ")).hasSize(retrainingEpochs);
 
     assertThat(outcomes(secondEvents)).isEqualTo(first);
 
