@@ -4,13 +4,15 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * PyTorch's intra-op thread count: part of what a seed reproduces. Kernels split their sums by
- * the thread count, so another count gives other bits; and on the machine this was measured on
- * (2-core AMD EPYC with AVX-512, libtorch 2.7.1) two threads gave the same training step from the
- * same weights a different gradient from run to run, now and then a NaN one (oneDNN's vectorised
- * convolution backward; capped at SSE4.1 by {@code ONEDNN_MAX_CPU_ISA} it repeated), while one
- * thread gave the same bits every time. The server sets a configured count before any search
+ * PyTorch's intra-op thread count: part of what a seed reproduces, since kernels split their sums
+ * by it and another count gives other bits. The server sets a configured count before any search
  * runs; an in-process caller of the engine sets it the same way.
+ *
+ * <p>Measured on the 2-core AMD EPYC (AVX-512, libtorch 2.7.1) this was built on: with oneDNN's
+ * default kernels, two threads gave the same training step from the same weights a different
+ * gradient from run to run and often a NaN one, and even one thread did so now and then; with
+ * oneDNN capped at AVX ({@code ONEDNN_MAX_CPU_ISA}, see {@code server/enas-server}) both counts
+ * repeated their own bits.
  *
  * <p>PyTorch keeps the count per native thread and reads the process-wide value once, at a
  * thread's first parallel operation: a thread that already ran one keeps the count it had, so set

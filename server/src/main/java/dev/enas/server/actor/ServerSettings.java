@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param stepTimeout how long one step may take inside a search, queueing on the device included
  * @param askTimeout how long an API call waits for the actors
  * @param intraOpThreads PyTorch's intra-op threads for every search; the same seed repeats a
- *     search bit for bit only at the same count, and on a CPU only at one thread
+ *     search bit for bit only at the same count
  */
 public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
     int intraOpThreads) {
