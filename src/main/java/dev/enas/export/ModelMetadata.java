@@ -40,6 +40,12 @@ public final class ModelMetadata {
    */
   public static final String INTRA_OP_THREADS = "intra_op_threads";
 
+  /**
+   * Caller-supplied, optional: the {@code ONEDNN_MAX_CPU_ISA} the search trained under, or
+   * "default"; oneDNN's kernels, and so the bits a seed gives, depend on it.
+   */
+  public static final String ONEDNN_MAX_CPU_ISA = "onednn_max_cpu_isa";
+
   /** Derived: the architecture's canonical encoding, which its search space parses back. */
   public static final String ARCHITECTURE = "architecture";
 

@@ -138,6 +138,8 @@ public final class FinalTrainer {
     metadata.put(ModelMetadata.BUILD_VERSION, buildVersion);
     // The count this device thread trained with: part of what the seed reproduces.
     metadata.put(ModelMetadata.INTRA_OP_THREADS, Integer.toString(TorchThreads.current()));
+    String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
+    metadata.put(ModelMetadata.ONEDNN_MAX_CPU_ISA, isa == null || isa.isBlank() ? "default" : isa);
     if (retrainer instanceof RnnRetraining rnn) {
       return exportLanguageModel(rnn, data, metadata, result);
     }
