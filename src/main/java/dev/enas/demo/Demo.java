@@ -1,6 +1,7 @@
 package dev.enas.demo;
 
 import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.TorchThreads;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchLoop;
 import dev.enas.train.SearchResult;
@@ -19,6 +20,8 @@ public final class Demo {
     SearchSpec d = SearchSpec.demo();
     SearchSpec spec = new SearchSpec(d.space(), d.data(), d.child(), d.shared(), d.controller(),
         d.derive(), d.retrain(), seed);
+    // The server's default count, so that this run and the server's give the same search.
+    TorchThreads.use(1);
     SearchData data = SearchData.load(spec.data(), spec.seed());
     System.out.printf("enas demo: ENAS on %s (%d train, %d validation, %d test images), seed %d%n",
         spec.data().dataset(), data.train().size(), data.validation().size(), data.test().size(),

@@ -34,6 +34,18 @@ public final class ModelMetadata {
   /** Caller-supplied: the version of the build that trained and exported the network. */
   public static final String BUILD_VERSION = "build_version";
 
+  /**
+   * Caller-supplied, optional: PyTorch's intra-op thread count the search trained with, a decimal
+   * int. The seed reproduces the network only at the same count.
+   */
+  public static final String INTRA_OP_THREADS = "intra_op_threads";
+
+  /**
+   * Caller-supplied, optional: the {@code ONEDNN_MAX_CPU_ISA} the search trained under, or
+   * "default"; oneDNN's kernels, and so the bits a seed gives, depend on it.
+   */
+  public static final String ONEDNN_MAX_CPU_ISA = "onednn_max_cpu_isa";
+
   /** Derived: the architecture's canonical encoding, which its search space parses back. */
   public static final String ARCHITECTURE = "architecture";
 

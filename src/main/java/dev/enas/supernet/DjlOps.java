@@ -10,7 +10,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * Computes one forward pass on NDArrays and records every parameter it reads, so a training step
@@ -28,6 +28,10 @@ import java.util.Set;
  * therefore starts from an activation, which lives in the step manager; the few results that start
  * from a stored parameter are moved to the step manager at once, so nothing a pass creates lands in
  * the store's manager.
+ *
+ * <p>Dropout masks come from the network's own Java generator, never from PyTorch's: PyTorch has
+ * one generator per process, which no search seeds and every search in a server draws from, so
+ * its masks depended on what the process had run before.
  */
 final class DjlOps implements Ops<NDArray> {
   /** DJL's convention: the share of the old running value kept (PyTorch's 0.1 update). */
@@ -42,10 +46,24 @@ final class DjlOps implements Ops<NDArray> {
   private final BatchNormMode mode;
   private final Set<Param> used = new LinkedHashSet<>();
   private final Map<Param, NDArray> scratch = new LinkedHashMap<>();
+  private final SplittableRandom masks;
 
+  /** A pass that draws no dropout mask: evaluation and inference. */
   DjlOps(NDManager step, BatchNormMode mode) {
+    this(step, mode, null);
+  }
+
+  /**
+   * @param masks the network's dropout generator; required in {@link BatchNormMode#TRAIN}, the
+   *     only mode that drops anything
+   */
+  DjlOps(NDManager step, BatchNormMode mode, SplittableRandom masks) {
+    if (mode == BatchNormMode.TRAIN && masks == null) {
+      throw new IllegalArgumentException("a training pass needs the network's dropout generator");
+    }
     this.step = step;
     this.mode = mode;
+    this.masks = masks;
   }
 
   /** The parameters and statistics this pass has read, in first-use order. */
@@ -163,7 +181,15 @@ final class DjlOps implements Ops<NDArray> {
     if (rate <= 0f || mode != BatchNormMode.TRAIN) {
       return x;
     }
-    return Dropout.dropout(x, rate, true).singletonOrThrow();
+    // Inverted dropout as PyTorch computes it: keep with probability 1 - rate, scale kept values
+    // by 1 / (1 - rate). The mask is a tensor of the step, alive until backward has read it.
+    Shape shape = x.getShape();
+    float[] mask = new float[Math.toIntExact(shape.size())];
+    float scale = 1f / (1f - rate);
+    for (int i = 0; i < mask.length; i++) {
+      mask[i] = masks.nextDouble() < rate ? 0f : scale;
+    }
+    return x.mul(step.create(mask, shape));
   }
 
   @Override

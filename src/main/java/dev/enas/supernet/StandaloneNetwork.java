@@ -5,6 +5,7 @@ import dev.enas.space.Architecture;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * One architecture built on its own: only its operations and connections, at a depth and width set
@@ -24,6 +25,8 @@ public final class StandaloneNetwork implements AutoCloseable {
   private final ParamStore store;
   private final Body body;
   private final NesterovSgd optimizer;
+  /** Dropout masks of training steps, drawn in step order from the network's seed. */
+  private final SplittableRandom dropoutMasks;
 
   private StandaloneNetwork(
       Architecture architecture, NetworkSpec spec, SgdSettings sgd, long seed) {
@@ -37,6 +40,7 @@ public final class StandaloneNetwork implements AutoCloseable {
       throw e;
     }
     this.optimizer = new NesterovSgd(sgd);
+    this.dropoutMasks = new SplittableRandom(Steps.dropoutSeed(seed));
   }
 
   /** Builds the network of {@code architecture} with weights drawn from {@code seed}. */
@@ -55,7 +59,8 @@ public final class StandaloneNetwork implements AutoCloseable {
 
   /** One Nesterov SGD step on a minibatch, updating running statistics (see {@link Supernet}). */
   public StepResult trainStep(float[] images, int[] labels, double learningRate) {
-    return Steps.train(store, body, spec, optimizer, architecture, images, labels, learningRate);
+    return Steps.train(store, body, spec, optimizer, dropoutMasks, architecture, images, labels,
+        learningRate);
   }
 
   /**

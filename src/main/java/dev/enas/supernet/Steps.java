@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.enas.space.Architecture;
+import java.util.SplittableRandom;
 
 /**
  * The forward, training and evaluation passes shared by the supernet and standalone networks. Each
@@ -34,11 +35,20 @@ final class Steps {
     JniUtils.setGradMode(false);
   }
 
+  /**
+   * The seed of a network's dropout generator, apart from its weights' seeds (which mix the seed
+   * with each weight's name).
+   */
+  static long dropoutSeed(long seed) {
+    return seed ^ 0x6A09E667F3BCC909L;
+  }
+
   static StepResult train(
       ParamStore store,
       Body body,
       NetworkSpec spec,
       NesterovSgd optimizer,
+      SplittableRandom dropoutMasks,
       Architecture arch,
       float[] images,
       int[] labels,
@@ -51,7 +61,7 @@ final class Steps {
       gradientsOff();
       try (NDManager step = store.manager().newSubManager()) {
         NDArray x = input(step, spec, images, labels);
-        DjlOps ops = new DjlOps(step, BatchNormMode.TRAIN);
+        DjlOps ops = new DjlOps(step, BatchNormMode.TRAIN, dropoutMasks);
         double loss;
         float[] logits;
         try {

@@ -4,6 +4,7 @@ import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
@@ -22,6 +23,8 @@ public final class Supernet implements AutoCloseable {
   private final ParamStore store;
   private final Body body;
   private final NesterovSgd optimizer;
+  /** Dropout masks of training steps, drawn in step order from the network's seed. */
+  private final SplittableRandom dropoutMasks;
 
   private Supernet(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed) {
     this.space = space;
@@ -34,6 +37,7 @@ public final class Supernet implements AutoCloseable {
       throw e;
     }
     this.optimizer = new NesterovSgd(sgd);
+    this.dropoutMasks = new SplittableRandom(Steps.dropoutSeed(seed));
   }
 
   /**
@@ -62,7 +66,8 @@ public final class Supernet implements AutoCloseable {
   public StepResult trainStep(
       Architecture child, float[] images, int[] labels, double learningRate) {
     check(child);
-    return Steps.train(store, body, spec, optimizer, child, images, labels, learningRate);
+    return Steps.train(store, body, spec, optimizer, dropoutMasks, child, images, labels,
+        learningRate);
   }
 
   /**

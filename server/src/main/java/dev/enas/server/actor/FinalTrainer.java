@@ -5,6 +5,7 @@ import dev.enas.export.ModelMetadata;
 import dev.enas.export.OnnxExporter;
 import dev.enas.export.RnnOnnxExporter;
 import dev.enas.supernet.RnnLanguageModel;
+import dev.enas.supernet.TorchThreads;
 import dev.enas.server.serving.ExportVerifier;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
@@ -168,6 +169,10 @@ public final class FinalTrainer {
     metadata.put(ModelMetadata.SPEC, spec.toString());
     metadata.put(ModelMetadata.DATASET, spec.data().dataset());
     metadata.put(ModelMetadata.BUILD_VERSION, buildVersion);
+    // The count this device thread trained with: part of what the seed reproduces.
+    metadata.put(ModelMetadata.INTRA_OP_THREADS, Integer.toString(TorchThreads.current()));
+    String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
+    metadata.put(ModelMetadata.ONEDNN_MAX_CPU_ISA, isa == null || isa.isBlank() ? "default" : isa);
     if (retrainer instanceof RnnRetraining rnn) {
       return exportLanguageModel(rnn, data, metadata, result);
     }

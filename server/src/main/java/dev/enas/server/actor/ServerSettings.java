@@ -10,8 +10,11 @@ import java.time.Duration;
  *     create is refused with RESOURCE_EXHAUSTED
  * @param stepTimeout how long one step may take inside a search, queueing on the device included
  * @param askTimeout how long an API call waits for the actors
+ * @param intraOpThreads PyTorch's intra-op threads for every search; the same seed repeats a
+ *     search bit for bit only at the same count
  */
-public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout) {
+public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
+    int intraOpThreads) {
   /** Dispatcher of the single thread that runs all DJL work of the device. */
   public static final String DEVICE_DISPATCHER = "enas.device-dispatcher";
   /** Dispatcher for actors that may block (data loading, waiting for prepared batches). */
@@ -28,11 +31,24 @@ public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Du
     if (askTimeout.isNegative() || askTimeout.isZero()) {
       throw new IllegalArgumentException("enas.ask-timeout must be positive, was " + askTimeout);
     }
+    if (intraOpThreads < 1 || intraOpThreads > 1024) {
+      throw new IllegalArgumentException(
+          "enas.intra-op-threads must be in 1..1024, was " + intraOpThreads);
+    }
   }
 
-  /** Reads {@code max-concurrent-searches}, {@code step-timeout} and {@code ask-timeout}. */
+  /** Settings with one intra-op thread, the count searches reproduce at. */
+  public ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout) {
+    this(maxConcurrentSearches, stepTimeout, askTimeout, 1);
+  }
+
+  /**
+   * Reads {@code max-concurrent-searches}, {@code step-timeout}, {@code ask-timeout} and {@code
+   * intra-op-threads}.
+   */
   public static ServerSettings fromConfig(Config enas) {
     return new ServerSettings(enas.getInt("max-concurrent-searches"),
-        enas.getDuration("step-timeout"), enas.getDuration("ask-timeout"));
+        enas.getDuration("step-timeout"), enas.getDuration("ask-timeout"),
+        enas.getInt("intra-op-threads"));
   }
 }

@@ -9,6 +9,7 @@ import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
+import dev.enas.supernet.TorchThreads;
 import io.grpc.ServerBuilder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +61,9 @@ public final class EnasServer implements AutoCloseable {
   public static EnasServer start(Config config, ServerBuilder<?> builder) throws IOException {
     Config enas = config.getConfig("enas");
     ServerSettings settings = ServerSettings.fromConfig(enas);
+    // Before any search touches PyTorch: every device thread takes the count at its first
+    // operation, and a seed repeats a search only at the same count.
+    TorchThreads.use(settings.intraOpThreads());
     ServingSettings serving = ServingSettings.fromConfig(enas);
     GrpcSettings grpcSettings = new GrpcSettings(enas.getInt("grpc.handler-threads"),
         enas.getInt("grpc.delivery-threads"), enas.getInt("grpc.watch-buffer"),
