@@ -66,10 +66,11 @@ import org.junit.jupiter.api.io.TempDir;
  * weight decay, batch norm's momentum as 0.9 instead of 0.1 or a biased running variance each fail
  * every test they touch (checked by planting each in the script).
  *
- * <p><b>Environment.</b> libtorch 2.7.1's oneDNN computes wrong input gradients of convolutions
- * whose channel count is not a multiple of 16 on AVX-512 processors (found by this test); the
- * macro and micro cases fail there unless the process runs with {@code ONEDNN_MAX_CPU_ISA=AVX2}.
- * {@link ConvolutionGradientTest} isolates it.
+ * <p><b>Environment.</b> On AVX-512 processors libtorch 2.7.1's oneDNN gets padded convolutions
+ * wrong when their channel count is not a multiple of 16 (input gradients at 8 and 24 channels,
+ * the forward pass too at 24; found by this test): the macro cases fail there unless the JVM runs
+ * with {@code ONEDNN_MAX_CPU_ISA=AVX2}. The micro cases (depthwise and 1x1 convolutions) and the
+ * rnn cases pass either way. {@link ConvolutionGradientTest} isolates it without python.
  */
 class PyTorchParityTest {
   static final int STEPS = 20;
