@@ -39,6 +39,10 @@ import java.util.stream.Stream;
  * batches of 64 with the same Nesterov recipe, once by {@link StandaloneNetwork#trainStep} and once
  * by PyTorch 1.13 ({@code bench/python/retrain_vs_pytorch.py}, the parity tests' networks with
  * PyTorch's batch-norm kernel), then scored on the embedded test set with running statistics.
+ *
+ * <p>One run is one sample: at this size and learning rate float32 rounding alone carries two
+ * trajectories apart within a few steps (PyTorch in float32 and in float64 part by step 3), so the
+ * two accuracies differ by run-to-run noise as well (on 1000 test images about one point).
  */
 final class RetrainBench {
   private static final String CHILD =

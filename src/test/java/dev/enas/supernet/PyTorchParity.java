@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 
@@ -32,6 +33,21 @@ final class PyTorchParity {
   static final String SCRIPT = "enas_parity.py";
   private static final long TIMEOUT_SECONDS = 300;
 
+  /** Importing torch takes a second: probed once per test run. */
+  private static final Supplier<String> PROBE = new Supplier<>() {
+    private String result;
+    private boolean done;
+
+    @Override
+    public synchronized String get() {
+      if (!done) {
+        result = probe();
+        done = true;
+      }
+      return result;
+    }
+  };
+
   private PyTorchParity() {}
 
   /**
@@ -40,7 +56,7 @@ final class PyTorchParity {
    * instead, since the guard must not silently stop guarding there.
    */
   static void assumeTorch(String test) {
-    String missing = probe();
+    String missing = PROBE.get();
     if (missing == null) {
       return;
     }
