@@ -33,6 +33,7 @@ public final class Bench {
     benchmarks.put("infer-throughput", () -> InferBench::throughput);
     benchmarks.put("rnn-step", () -> RnnBench::step);
     benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
+    benchmarks.put("retrain-vs-pytorch", () -> RetrainBench::retrainVsPytorch);
     return benchmarks;
   }
 
