@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,10 +30,12 @@ class NodeClientTest {
 
   @BeforeEach
   void needsNodeAndItsPackages() {
-    Assumptions.assumeTrue(ExternalClients.available("node", "--version") && Files.isDirectory(
+    ExternalClients.require(ExternalClients.available("node", "--version"), "node",
+        "apt-get install -y nodejs");
+    ExternalClients.require(Files.isDirectory(
             NODE_CLIENT.resolve("node_modules").resolve("@grpc").resolve("grpc-js")),
-        "SKIPPED: the Node.js client needs node and its packages: install Debian's nodejs and npm,"
-            + " then run `npm ci --prefix client/node` (.ci/run does both)");
+        "client/node/node_modules (the Node.js client's packages)",
+        "npm ci --prefix client/node");
   }
 
   private static ExternalClients.Run run(String... args) throws Exception {
