@@ -1,7 +1,6 @@
 package dev.enas.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
@@ -462,12 +461,13 @@ class CliTest {
   }
 
   @Test
-  void serverDefaultsToLocalhost() {
-    assumeTrue(System.getenv("ENAS_SERVER") == null, "ENAS_SERVER is set");
+  void serverDefaultsToEnasServerElseLocalhost() {
+    String fromEnvironment = System.getenv("ENAS_SERVER");
 
     run("search", "list");
 
-    assertThat(targets).containsExactly("localhost:8980");
+    assertThat(targets).containsExactly(fromEnvironment != null && !fromEnvironment.isEmpty()
+        ? fromEnvironment : "localhost:8980");
   }
 
   @Test
