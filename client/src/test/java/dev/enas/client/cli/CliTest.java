@@ -7,6 +7,8 @@ import com.google.protobuf.util.JsonFormat;
 import dev.enas.client.Events;
 import dev.enas.client.FakeSearchService;
 import dev.enas.client.InProcessEnas;
+import dev.enas.proto.inference.InferParameter;
+import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.Phase;
@@ -602,6 +604,22 @@ class CliTest {
   }
 
   // ----- infer ------------------------------------------------------------------------------
+
+  @Test
+  void classLabelsAreReadAsAJsonArrayOfStringsOrNotAtAll() {
+    String json = "[\"T-shirt/top\",\"a \\\"b\\\"\",\"caf\\u00e9\"]";
+    assertThat(InferCommand.labels(metadataWithLabels(json)))
+        .containsExactly("T-shirt/top", "a \"b\"", "caf\u00e9");
+    assertThat(InferCommand.labels(metadataWithLabels("[\"a\", 3]"))).isEmpty();
+    assertThat(InferCommand.labels(metadataWithLabels("labels = [a, b]"))).isEmpty();
+    assertThat(InferCommand.labels(metadataWithLabels("{\"a\": \"b\"}"))).isEmpty();
+    assertThat(InferCommand.labels(ModelMetadataResponse.getDefaultInstance())).isEmpty();
+  }
+
+  private static ModelMetadataResponse metadataWithLabels(String json) {
+    return ModelMetadataResponse.newBuilder().putParameters(InferCommand.CLASS_LABELS,
+        InferParameter.newBuilder().setStringParam(json).build()).build();
+  }
 
   @Test
   void inferSendsAGreyImageAsItsPixelsOverTwoHundredFiftyFiveAndPrintsTheLabelledTopClasses()
