@@ -1,5 +1,11 @@
 package dev.enas.export;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -227,42 +233,64 @@ public final class ModelMetadata {
     }
   }
 
-  /** A JSON array of strings. */
+  /** Every JSON value of the metadata goes through Jackson; a configured mapper is thread-safe. */
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A JSON array of strings, such as {@link #CLASS_LABELS} and {@link #VOCABULARY} hold. */
   static String jsonStrings(List<String> values) {
-    StringBuilder out = new StringBuilder("[");
-    for (int i = 0; i < values.size(); i++) {
-      if (i > 0) {
-        out.append(',');
-      }
-      quote(values.get(i), out);
-    }
-    return out.append(']').toString();
+    return write(values);
   }
 
-  /** A JSON array of finite floats; Java's float text is valid JSON and round-trips exactly. */
-  static String jsonFloats(float[] values) {
-    StringBuilder out = new StringBuilder("[");
-    for (int i = 0; i < values.length; i++) {
-      if (i > 0) {
-        out.append(',');
-      }
-      out.append(values[i]);
+  /**
+   * The {@link #NORMALIZATION} object: {@code {"mean":[...],"std":[...]}}, per channel. Floats are
+   * written as Java prints them, which is valid JSON and reads back to the same float.
+   */
+  static String jsonNormalization(float[] mean, float[] std) {
+    ObjectNode object = JSON.createObjectNode();
+    ArrayNode means = object.putArray("mean");
+    for (float value : mean) {
+      means.add(value);
     }
-    return out.append(']').toString();
+    ArrayNode stds = object.putArray("std");
+    for (float value : std) {
+      stds.add(value);
+    }
+    return write(object);
   }
 
-  private static void quote(String value, StringBuilder out) {
-    out.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
+  /**
+   * The strings of a JSON array of strings, as {@link #CLASS_LABELS} and {@link #VOCABULARY} hold
+   * them.
+   *
+   * @throws IllegalArgumentException if {@code json} is not a JSON array whose every element is a
+   *     string
+   */
+  public static List<String> parseStrings(String json) {
+    JsonNode array;
+    try {
+      array = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
     }
-    out.append('"');
+    if (array == null || !array.isArray()) {
+      throw new IllegalArgumentException("not a JSON array");
+    }
+    List<String> out = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      if (!array.get(i).isTextual()) {
+        throw new IllegalArgumentException("element " + i + " is not a string: " + array.get(i));
+      }
+      out.add(array.get(i).textValue());
+    }
+    return List.copyOf(out);
+  }
+
+  private static String write(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      // Lists of strings and trees of numbers always serialise.
+      throw new IllegalStateException(e);
+    }
   }
 }

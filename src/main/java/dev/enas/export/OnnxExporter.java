@@ -165,11 +165,7 @@ public final class OnnxExporter {
     props.put(ModelMetadata.CLASS_LABELS, ModelMetadata.jsonStrings(classLabels));
     props.put(
         ModelMetadata.NORMALIZATION,
-        "{\"mean\":"
-            + ModelMetadata.jsonFloats(normalization.mean())
-            + ",\"std\":"
-            + ModelMetadata.jsonFloats(normalization.std())
-            + "}");
+        ModelMetadata.jsonNormalization(normalization.mean(), normalization.std()));
     props.put(ModelMetadata.IR_VERSION, Long.toString(IR_VERSION));
     props.put(ModelMetadata.OPSET_VERSION, Long.toString(OPSET_VERSION));
     props.put(ModelMetadata.PRODUCER_NAME, PRODUCER_NAME);

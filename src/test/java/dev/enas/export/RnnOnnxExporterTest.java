@@ -237,7 +237,7 @@ class RnnOnnxExporterTest {
         .containsEntry(ModelMetadata.OPSET_VERSION, "17")
         .containsEntry(ModelMetadata.PRODUCER_NAME, "enas");
     assertThat(RnnSpace.parseAnySize(props.get(ModelMetadata.ARCHITECTURE))).isEqualTo(cell);
-    assertThat(jsonStrings(props.get(ModelMetadata.VOCABULARY))).isEqualTo(words);
+    assertThat(ModelMetadata.parseStrings(props.get(ModelMetadata.VOCABULARY))).isEqualTo(words);
 
     // ONNX Runtime reads the same entries back from the file.
     try (OrtSession session = session(RnnOnnxExporter.toBytes(model))) {
@@ -313,7 +313,7 @@ class RnnOnnxExporterTest {
    */
   @Example
   void theOnnxCheckerAcceptsTheStepModel() throws Exception {
-    OnnxChecker.assumeAvailable("RnnOnnxExporterTest's ONNX checker test of the language model");
+    OnnxChecker.requireAvailable("RnnOnnxExporterTest's ONNX checker test of the language model");
     Path dir = Files.createTempDirectory("enas-rnn-check");
     try {
       Random random = new Random(11);
@@ -488,40 +488,5 @@ class RnnOnnxExporterTest {
 
   private static ModelProto export(RnnArchitecture cell, RnnWeights weights, List<String> words) {
     return RnnOnnxExporter.export(cell, weights, words, provenance());
-  }
-
-  /**
-   * Decodes a JSON array of strings: enough JSON to show that a client gets the words back, kept
-   * here so that the core needs no JSON library.
-   */
-  private static List<String> jsonStrings(String json) {
-    List<String> out = new ArrayList<>();
-    int i = 0;
-    assertThat(json.charAt(i++)).isEqualTo('[');
-    while (json.charAt(i) != ']') {
-      assertThat(json.charAt(i++)).isEqualTo('"');
-      StringBuilder word = new StringBuilder();
-      while (json.charAt(i) != '"') {
-        char c = json.charAt(i++);
-        if (c == '\\') {
-          char escaped = json.charAt(i++);
-          if (escaped == 'u') {
-            word.append((char) Integer.parseInt(json.substring(i, i + 4), 16));
-            i += 4;
-          } else {
-            word.append(escaped);
-          }
-        } else {
-          word.append(c);
-        }
-      }
-      out.add(word.toString());
-      i++;
-      if (json.charAt(i) == ',') {
-        i++;
-      }
-    }
-    assertThat(i).isEqualTo(json.length() - 1);
-    return out;
   }
 }

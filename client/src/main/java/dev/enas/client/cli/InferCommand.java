@@ -1,8 +1,9 @@
 package dev.enas.client.cli;
 
 import com.google.protobuf.ByteString;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enas.proto.inference.InferParameter;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
@@ -37,6 +38,7 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
   static final String PROBABILITIES = "probabilities";
   /** The model parameter holding the class labels in output order, a JSON array. */
   static final String CLASS_LABELS = "class_labels";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Option(names = "--model", paramLabel = "NAME", required = true,
       description = "The served model: a search id for the models searches publish.")
@@ -188,10 +190,16 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
       return List.of();
     }
     try {
-      // A JSON array is a HOCON value: the config parser the client already has reads it.
-      return ConfigFactory.parseString("labels = " + parameter.getStringParam())
-          .getStringList("labels");
-    } catch (ConfigException e) {
+      JsonNode array = JSON.readTree(parameter.getStringParam());
+      List<String> labels = new ArrayList<>();
+      for (int i = 0; array != null && array.isArray() && i < array.size(); i++) {
+        if (!array.get(i).isTextual()) {
+          return List.of();
+        }
+        labels.add(array.get(i).textValue());
+      }
+      return List.copyOf(labels);
+    } catch (JsonProcessingException e) {
       return List.of();
     }
   }

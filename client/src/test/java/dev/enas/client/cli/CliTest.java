@@ -1,13 +1,14 @@
 package dev.enas.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.client.Events;
 import dev.enas.client.FakeSearchService;
 import dev.enas.client.InProcessEnas;
+import dev.enas.proto.inference.InferParameter;
+import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.Phase;
@@ -462,12 +463,13 @@ class CliTest {
   }
 
   @Test
-  void serverDefaultsToLocalhost() {
-    assumeTrue(System.getenv("ENAS_SERVER") == null, "ENAS_SERVER is set");
+  void serverDefaultsToEnasServerElseLocalhost() {
+    String fromEnvironment = System.getenv("ENAS_SERVER");
 
     run("search", "list");
 
-    assertThat(targets).containsExactly("localhost:8980");
+    assertThat(targets).containsExactly(fromEnvironment != null && !fromEnvironment.isEmpty()
+        ? fromEnvironment : "localhost:8980");
   }
 
   @Test
@@ -602,6 +604,22 @@ class CliTest {
   }
 
   // ----- infer ------------------------------------------------------------------------------
+
+  @Test
+  void classLabelsAreReadAsAJsonArrayOfStringsOrNotAtAll() {
+    String json = "[\"T-shirt/top\",\"a \\\"b\\\"\",\"caf\\u00e9\"]";
+    assertThat(InferCommand.labels(metadataWithLabels(json)))
+        .containsExactly("T-shirt/top", "a \"b\"", "caf\u00e9");
+    assertThat(InferCommand.labels(metadataWithLabels("[\"a\", 3]"))).isEmpty();
+    assertThat(InferCommand.labels(metadataWithLabels("labels = [a, b]"))).isEmpty();
+    assertThat(InferCommand.labels(metadataWithLabels("{\"a\": \"b\"}"))).isEmpty();
+    assertThat(InferCommand.labels(ModelMetadataResponse.getDefaultInstance())).isEmpty();
+  }
+
+  private static ModelMetadataResponse metadataWithLabels(String json) {
+    return ModelMetadataResponse.newBuilder().putParameters(InferCommand.CLASS_LABELS,
+        InferParameter.newBuilder().setStringParam(json).build()).build();
+  }
 
   @Test
   void inferSendsAGreyImageAsItsPixelsOverTwoHundredFiftyFiveAndPrintsTheLabelledTopClasses()

@@ -1,10 +1,9 @@
 package dev.enas.server.serving;
 
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigSyntax;
-import com.typesafe.config.ConfigValue;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -60,6 +59,7 @@ public final class ModelRepository implements AutoCloseable {
   public static final String METADATA_FILE = "enas-metadata.json";
 
   private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
 
@@ -401,58 +401,45 @@ public final class ModelRepository implements AutoCloseable {
     }
   }
 
-  private static Map<String, String> readMetadata(Path file) {
+  /**
+   * The entries of a version's metadata file: a JSON object whose values are strings (a value of
+   * another kind, as a hand-written file may hold, is kept as its JSON text). A file that is not
+   * a JSON object costs the metadata, with a warning, never the model.
+   */
+  static Map<String, String> readMetadata(Path file) {
     if (!Files.isRegularFile(file)) {
       return Map.of();
     }
     try {
+      JsonNode root = JSON.readTree(file.toFile());
+      if (root == null || !root.isObject()) {
+        log.warn("ignoring {}: not a JSON object", file);
+        return Map.of();
+      }
       Map<String, String> entries = new LinkedHashMap<>();
-      for (Map.Entry<String, ConfigValue> entry : ConfigFactory.parseFile(file.toFile(),
-          ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON).setAllowMissing(false))
-          .root().entrySet()) {
-        entries.put(entry.getKey(), String.valueOf(entry.getValue().unwrapped()));
+      for (Map.Entry<String, JsonNode> entry : root.properties()) {
+        JsonNode value = entry.getValue();
+        entries.put(entry.getKey(), value.isTextual() ? value.textValue() : value.toString());
       }
       return entries;
-    } catch (ConfigException e) {
+    } catch (IOException e) {
       log.warn("ignoring {}: not a JSON object ({})", file, e.getMessage());
       return Map.of();
     }
   }
 
-  /** A JSON object of strings; written here since the metadata is flat text. */
+  /** The metadata file's text: a JSON object of strings, one entry a line, in the map's order. */
   static String json(Map<String, String> entries) {
-    StringBuilder out = new StringBuilder("{\n");
-    int i = 0;
+    ObjectNode object = JSON.createObjectNode();
     for (Map.Entry<String, String> entry : entries.entrySet()) {
-      out.append("  ").append(jsonString(entry.getKey())).append(": ")
-          .append(jsonString(Objects.requireNonNull(entry.getValue(), entry.getKey())))
-          .append(++i < entries.size() ? ",\n" : "\n");
+      object.put(entry.getKey(), Objects.requireNonNull(entry.getValue(), entry.getKey()));
     }
-    return out.append("}\n").toString();
-  }
-
-  private static String jsonString(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '"':
-          out.append("\\\"");
-          break;
-        case '\\':
-          out.append("\\\\");
-          break;
-        case '\n':
-          out.append("\\n");
-          break;
-        default:
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-      }
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(object) + "\n";
+    } catch (JsonProcessingException e) {
+      // An object of strings always serialises.
+      throw new IllegalStateException(e);
     }
-    return out.append('"').toString();
   }
 
   private static List<Path> list(Path folder) throws IOException {

@@ -7,10 +7,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigSyntax;
 import dev.enas.export.ModelMetadata;
 import dev.enas.export.RnnOnnxExporter;
 import java.nio.file.Path;
@@ -224,12 +220,11 @@ final class SessionLoader {
       return List.of();
     }
     try {
-      return List.copyOf(ConfigFactory.parseString("{\"values\":" + json + "}",
-              ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON))
-          .getStringList("values"));
-    } catch (ConfigException e) {
+      return ModelMetadata.parseStrings(json);
+    } catch (IllegalArgumentException e) {
       log.warn("ignoring the model's {}: not a JSON array of strings ({})", key, e.getMessage());
       return List.of();
     }
   }
+
 }

@@ -1,5 +1,7 @@
 package dev.enas.server.serving;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.TextFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -107,14 +109,9 @@ final class TritonConfig {
     return OptionalInt.empty();
   }
 
+  /** A string literal of the protobuf text format, escaped by protobuf itself. */
   private static String quote(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        out.append('\\');
-      }
-      out.append(c);
-    }
-    return out.append('"').toString();
+    return '"' + TextFormat.escapeBytes(ByteString.copyFromUtf8(text)) + '"';
   }
+
 }

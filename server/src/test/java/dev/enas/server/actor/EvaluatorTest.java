@@ -69,9 +69,9 @@ class EvaluatorTest {
 
     assertThat(next.failed()).as(next.error()).isFalse();
     assertThat(next.child()).isEqualTo(child);
-    assertThat(next.reward()).isBetween(0.0, 1.0);
+    WeightStoreTest.assertRightAnswersOf(next.reward(), SPEC.child().batchSize());
     assertThat(fixed.failed()).as(fixed.error()).isFalse();
-    assertThat(fixed.reward()).isBetween(0.0, 1.0);
+    WeightStoreTest.assertRightAnswersOf(fixed.reward(), SPEC.child().batchSize());
     assertThat(fixedAgain).isEqualTo(fixed);
     // The fixed batch is the validation split's first, as the engine's derivation uses.
     TestProbe<WeightStore.Evaluated> direct = testKit.createTestProbe();

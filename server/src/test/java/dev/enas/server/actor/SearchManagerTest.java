@@ -1,6 +1,7 @@
 package dev.enas.server.actor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import dev.enas.export.ModelMetadata;
@@ -19,6 +20,7 @@ import dev.enas.spec.TrainingSpec;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
 import dev.enas.train.SearchLoop;
+import dev.enas.train.SearchResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -252,7 +254,15 @@ class SearchManagerTest {
     assertThat(done.progress()).isEqualTo(new SearchInfo.Progress(2, 2, 8, 4, 12, 1, 1));
     assertThat(done.result()).isEqualTo(new SearchInfo.Result(
         finished.architecture(), finished.testAccuracy(), finished.parameters()));
-    assertThat(done.result().testAccuracy()).isBetween(0.0, 1.0);
+    // The actors take the engine's steps: the engine's search of the same spec ends alike.
+    SearchResult engine = new SearchLoop(spec, e -> { }, () -> false).run();
+    assertThat(finished.architecture()).isEqualTo(engine.architecture());
+    // The same retraining: the same test accuracy, up to the float rounding of PyTorch's
+    // intra-op threads, which moved a few of the 1,000 test images across a near-tie in a full
+    // run on a busy machine (0.076 against 0.084); a retraining that went another way differs more.
+    assertThat(finished.testAccuracy()).isCloseTo(engine.testAccuracy(), within(0.03));
+    assertThat(finished.parameters()).isPositive();
+    assertThat(finished.seconds()).isPositive();
     assertThat(done.best()).isNotNull();
     assertThat(done.failureReason()).isEmpty();
     assertThat(done.model()).isEqualTo(new SearchInfo.Model("smoke-1", 1));

@@ -3,7 +3,6 @@ package dev.enas.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +32,8 @@ class JavaOptionsScriptTest {
   private record Result(int exit, String output) {}
 
   private static Result run(ProcessBuilder builder) throws IOException, InterruptedException {
-    Process process = builder.redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(process.exitValue(), output);
+    ExternalClients.Run run = ExternalClients.run(builder, 60, TimeUnit.SECONDS);
+    return new Result(run.exit(), run.output());
   }
 
   /** Starts a JVM with the options and asks for its version: fails on clashing options. */

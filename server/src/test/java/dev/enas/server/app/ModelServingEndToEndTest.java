@@ -108,11 +108,13 @@ class ModelServingEndToEndTest {
         .forEach(e -> phases.add(e.getPhaseChanged().getPhase()));
     assertThat(phases).endsWith(Phase.PHASE_FINAL_TRAINING, Phase.PHASE_EXPORTING,
         Phase.PHASE_SUCCEEDED);
-    assertThat(events.get(events.size() - 1).hasFinished()).isTrue();
+    SearchEvent.Finished finished =
+        ServerEndToEndTest.assertFinishedWithTheDerivedChild(events, SPEC);
 
     Search done = searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build());
     assertThat(done.getModelName()).isEqualTo(ID);
     assertThat(done.getModelVersion()).isEqualTo(1);
+    assertThat(done.getResult().getTestAccuracy()).isEqualTo(finished.getTestAccuracy());
     assertThat(inference.modelReady(ModelReadyRequest.newBuilder().setName(ID).build())
         .getReady()).isTrue();
   }

@@ -3,9 +3,8 @@ package dev.enas.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.TestModels;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,16 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NodeClientTest {
   private static final Path NODE_CLIENT = Path.of("..", "client", "node");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path dataDir;
 
   @BeforeEach
   void needsNodeAndItsPackages() {
-    Assumptions.assumeTrue(ExternalClients.available("node", "--version") && Files.isDirectory(
+    ExternalClients.require(ExternalClients.available("node", "--version"), "node",
+        "apt-get install -y nodejs");
+    ExternalClients.require(Files.isDirectory(
             NODE_CLIENT.resolve("node_modules").resolve("@grpc").resolve("grpc-js")),
-        "SKIPPED: the Node.js client needs node and its packages: install Debian's nodejs and npm,"
-            + " then run `npm ci --prefix client/node` (.ci/run does both)");
+        "client/node/node_modules (the Node.js client's packages)",
+        "npm ci --prefix client/node");
   }
 
   private static ExternalClients.Run run(String... args) throws Exception {
@@ -45,21 +46,21 @@ class NodeClientTest {
   }
 
   /** Runs the client; returns the JSON lines it printed, and fails on a non-zero exit. */
-  private static List<JsonObject> node(String... args) throws Exception {
+  private static List<JsonNode> node(String... args) throws Exception {
     ExternalClients.Run run = run(args);
     String output = run.output();
     assertThat(run.exit()).as("%s exited with output:%n%s", List.of(args), output).isZero();
-    List<JsonObject> lines = new ArrayList<>();
+    List<JsonNode> lines = new ArrayList<>();
     for (String line : output.split("\n")) {
       if (!line.isBlank()) {
-        lines.add(JsonParser.parseString(line).getAsJsonObject());
+        lines.add(JSON.readTree(line));
       }
     }
     return lines;
   }
 
-  private static List<Long> sequences(List<JsonObject> lines) {
-    return lines.stream().filter(l -> l.has("sequence")).map(l -> l.get("sequence").getAsLong())
+  private static List<Long> sequences(List<JsonNode> lines) {
+    return lines.stream().filter(l -> l.has("sequence")).map(l -> l.get("sequence").asLong())
         .toList();
   }
 
@@ -68,36 +69,36 @@ class NodeClientTest {
     Path downloaded = dataDir.resolve("downloaded.onnx");
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       String target = "127.0.0.1:" + server.port();
-      List<JsonObject> feed = node("feed", target, "--download", downloaded.toString());
+      List<JsonNode> feed = node("feed", target, "--download", downloaded.toString());
 
-      String searchId = feed.get(0).get("created").getAsString();
-      JsonObject summary = feed.stream().filter(l -> l.has("ended")).findFirst().orElseThrow();
-      assertThat(summary.get("ended").getAsString()).isEqualTo("finished");
-      assertThat(summary.get("state").getAsString()).isEqualTo("SEARCH_STATE_SUCCEEDED");
-      long count = summary.get("event_count").getAsLong();
-      assertThat(summary.get("events_received").getAsLong()).isEqualTo(count);
+      String searchId = feed.get(0).get("created").asText();
+      JsonNode summary = feed.stream().filter(l -> l.has("ended")).findFirst().orElseThrow();
+      assertThat(summary.get("ended").asText()).isEqualTo("finished");
+      assertThat(summary.get("state").asText()).isEqualTo("SEARCH_STATE_SUCCEEDED");
+      long count = summary.get("event_count").asLong();
+      assertThat(summary.get("events_received").asLong()).isEqualTo(count);
       // Every event once, in order, from the first to the terminal one.
       List<Long> expected = new ArrayList<>();
       for (long s = 0; s < count; s++) {
         expected.add(s);
       }
       assertThat(sequences(feed)).isEqualTo(expected);
-      JsonObject finished = feed.stream()
-          .filter(l -> l.has("kind") && l.get("kind").getAsString().equals("finished"))
+      JsonNode finished = feed.stream()
+          .filter(l -> l.has("kind") && l.get("kind").asText().equals("finished"))
           .findFirst().orElseThrow();
-      assertThat(finished.get("architecture").getAsString()).startsWith("macro: ");
+      assertThat(finished.get("architecture").asText()).startsWith("macro: ");
       assertThat(feed).anySatisfy(l -> assertThat(l.has("reward")).isTrue());
 
-      JsonObject model = feed.get(feed.size() - 1);
-      String name = model.get("model").getAsString();
+      JsonNode model = feed.get(feed.size() - 1);
+      String name = model.get("model").asText();
       Path published = server.models().root().resolve(name)
-          .resolve(Long.toString(model.get("version").getAsLong()))
+          .resolve(Long.toString(model.get("version").asLong()))
           .resolve(ModelRepository.MODEL_FILE);
       assertThat(Files.readAllBytes(downloaded)).isEqualTo(Files.readAllBytes(published));
 
       // A dashboard opened later replays the finished search from any point.
       long from = count / 2;
-      List<JsonObject> replay = node("feed", target, "--search", searchId, "--from",
+      List<JsonNode> replay = node("feed", target, "--search", searchId, "--from",
           Long.toString(from));
       assertThat(sequences(replay)).isEqualTo(expected.subList((int) from, (int) count));
     }
@@ -109,11 +110,11 @@ class NodeClientTest {
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       server.models().publish("fashion", classifier.bytes(), Map.of("search_id", "s-1"));
 
-      List<JsonObject> lines = node("infer", "127.0.0.1:" + server.port(), "fashion");
+      List<JsonNode> lines = node("infer", "127.0.0.1:" + server.port(), "fashion");
 
-      assertThat(lines.get(0).get("live").getAsBoolean()).isTrue();
-      JsonObject metadata = lines.get(1);
-      assertThat(metadata.get("platform").getAsString()).isEqualTo("onnxruntime_onnx");
+      assertThat(lines.get(0).get("live").asBoolean()).isTrue();
+      JsonNode metadata = lines.get(1);
+      assertThat(metadata.get("platform").asText()).isEqualTo("onnxruntime_onnx");
       assertThat(metadata.get("inputs").toString())
           .isEqualTo("[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,4,4]}]");
       float[] probabilities =
@@ -136,7 +137,7 @@ class NodeClientTest {
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       server.models().publish("words", lm.bytes(), Map.of("search_id", "s-2"));
 
-      List<JsonObject> lines = node("infer", "127.0.0.1:" + server.port(), "words");
+      List<JsonNode> lines = node("infer", "127.0.0.1:" + server.port(), "words");
 
       assertThat(lines.get(1).get("inputs").toString()).contains(
           "{\"name\":\"token_ids\",\"datatype\":\"INT64\",\"shape\":[-1]}",
@@ -154,16 +155,16 @@ class NodeClientTest {
     }
   }
 
-  private static void assertOutput(List<JsonObject> lines, String name, String shape,
+  private static void assertOutput(List<JsonNode> lines, String name, String shape,
       double[] expected) {
-    JsonObject output = lines.stream()
-        .filter(l -> l.has("output") && l.get("output").getAsString().equals(name))
+    JsonNode output = lines.stream()
+        .filter(l -> l.has("output") && l.get("output").asText().equals(name))
         .findFirst().orElseThrow(() -> new AssertionError("no output " + name + " in " + lines));
     assertThat(output.get("shape").toString()).isEqualTo(shape);
-    JsonArray values = output.getAsJsonArray("values");
+    JsonNode values = output.get("values");
     assertThat(values).hasSize(expected.length);
     for (int i = 0; i < expected.length; i++) {
-      assertThat(values.get(i).getAsDouble()).as("%s[%d]", name, i)
+      assertThat(values.get(i).asDouble()).as("%s[%d]", name, i)
           .isCloseTo(expected[i], within(1e-5));
     }
   }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,14 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PythonClientTest {
   private static final Path PYTHON_CLIENT = Path.of("..", "client", "python");
-  private static final boolean PYTHON_HAS_GRPC =
-      ExternalClients.available("/usr/bin/python3", "-c", "import grpc, google.protobuf");
 
   @Test
   void thePythonClientRunsASearchEndToEnd(@TempDir Path dataDir) throws Exception {
-    Assumptions.assumeTrue(PYTHON_HAS_GRPC,
-        "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
-            + "python3-protobuf (.ci/run does) to run the cross-language check");
+    ExternalClients.requirePythonGrpc();
     assertThat(PYTHON_CLIENT.resolve("enas_client.py")).exists();
     ExternalClients.succeed(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
     // The search publishes its model into the data folder: a temporary one, not the working folder.

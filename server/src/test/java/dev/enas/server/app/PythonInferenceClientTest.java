@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,17 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PythonInferenceClientTest {
   private static final Path PYTHON_CLIENT = Path.of("..", "client", "python");
-  private static final boolean PYTHON_HAS_GRPC =
-      ExternalClients.available("/usr/bin/python3", "-c", "import grpc, google.protobuf");
 
   @TempDir
   Path dataDir;
 
   @Test
   void thePythonClientReadsMetadataAndRunsAPublishedModel() throws Exception {
-    Assumptions.assumeTrue(PYTHON_HAS_GRPC,
-        "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
-            + "python3-protobuf (.ci/run does) to run the cross-language check");
+    ExternalClients.requirePythonGrpc();
     assertThat(PYTHON_CLIENT.resolve("inference_client.py")).exists();
     ExternalClients.succeed(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
     TestModels.Classifier classifier = TestModels.Classifier.of(3, 41);
@@ -66,9 +61,7 @@ class PythonInferenceClientTest {
    */
   @Test
   void thePythonClientRunsALanguageModelStepWithInt64TokenIds() throws Exception {
-    Assumptions.assumeTrue(PYTHON_HAS_GRPC,
-        "SKIPPED: /usr/bin/python3 lacks grpc or protobuf; install Debian's python3-grpcio and "
-            + "python3-protobuf (.ci/run does) to run the cross-language check");
+    ExternalClients.requirePythonGrpc();
     ExternalClients.succeed(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
     TestModels.LanguageModel lm = TestModels.LanguageModel.of("rnn: 1 | 0 0 | 0 3", 7, 4, 5);
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {

@@ -2,6 +2,7 @@ package dev.enas.server.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.typesafe.config.ConfigValueFactory;
 import dev.enas.proto.v1.CancelSearchRequest;
@@ -78,6 +79,33 @@ class ServerEndToEndTest {
     return out;
   }
 
+  /**
+   * A search's stream ends with a Finished event for the child derivation chose: the best of its
+   * candidates by reward on the derive batch, of the spec's space, with parameters.
+   */
+  static SearchEvent.Finished assertFinishedWithTheDerivedChild(
+      List<SearchEvent> events, SearchSpec spec) {
+    assertThat(events).isNotEmpty();
+    SearchEvent last = events.get(events.size() - 1);
+    assertThat(last.hasFinished()).as(last.toString()).isTrue();
+    List<SearchEvent.Derived> derived =
+        events.stream().filter(SearchEvent::hasDerived).map(SearchEvent::getDerived).toList();
+    assertThat(derived).hasSize(1);
+    List<SearchEvent.Candidate> top = derived.get(0).getTopList();
+    assertThat(derived.get(0).getSampled()).isEqualTo(spec.derive().samples());
+    assertThat(top).hasSize(Math.min(spec.derive().topK(), spec.derive().samples()));
+    for (int i = 1; i < top.size(); i++) {
+      assertThat(top.get(i).getReward()).as("reward of candidate %d", i)
+          .isLessThanOrEqualTo(top.get(i - 1).getReward());
+    }
+    SearchEvent.Finished finished = last.getFinished();
+    assertThat(finished.getArchitecture()).isEqualTo(top.get(0).getArchitecture());
+    assertThat(finished.getArchitecture().getEncoding()).startsWith(spec.space().kind() + ":");
+    assertThat(finished.getParameters()).isPositive();
+    assertThat(finished.hasTestPerplexity()).isFalse();
+    return finished;
+  }
+
   @Test
   void aSearchStreamsEveryEventInOrderAndReplaysIdentically() {
     SearchSpec spec = SearchSpec.smoke("macro", 11);
@@ -88,10 +116,14 @@ class ServerEndToEndTest {
     for (int i = 0; i < live.size(); i++) {
       assertThat(live.get(i).getSequence()).isEqualTo(i);
     }
-    assertThat(live.get(live.size() - 1).hasFinished()).isTrue();
+    SearchEvent.Finished finished = assertFinishedWithTheDerivedChild(live, spec);
     Search done = stub.getSearch(
         GetSearchRequest.newBuilder().setSearchId(created.getId()).build());
-    assertThat(done.getResult().getTestAccuracy()).isBetween(0.0, 1.0);
+    assertThat(done.getResult().getArchitecture()).isEqualTo(finished.getArchitecture());
+    assertThat(done.getResult().getTestAccuracy()).isEqualTo(finished.getTestAccuracy());
+    assertThat(done.getResult().getParameters()).isEqualTo(finished.getParameters()).isPositive();
+    assertThat(finished.getDuration().getSeconds() + finished.getDuration().getNanos())
+        .isPositive();
     assertThat(done.getEventCount()).isEqualTo(live.size());
 
     List<SearchEvent> replay = watch(created.getId(), 0);
@@ -111,11 +143,15 @@ class ServerEndToEndTest {
     assertThat(result.phase()).as(result.reason()).isEqualTo(dev.enas.train.Phase.SUCCEEDED);
     assertThat(architectures(live)).isEqualTo(engine);
     assertThat(done.getResult().getArchitecture().getEncoding()).isEqualTo(result.architecture());
+    // ... and the same retraining: the same test accuracy, up to the float rounding of PyTorch's
+    // intra-op threads, which can move a few of the 1,000 test images across a near-tie.
+    assertThat(done.getResult().getTestAccuracy()).isCloseTo(result.testAccuracy(), within(0.03));
   }
 
   @Test
   void aHundredWatchersEachGetTheWholeStreamOfARunningSearch() throws Exception {
-    Search created = create(SearchSpec.smoke("macro", 21));
+    SearchSpec spec = SearchSpec.smoke("macro", 21);
+    Search created = create(spec);
     int watchers = 100;
     List<List<SearchEvent>> received = new ArrayList<>();
     java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(watchers);
@@ -146,7 +182,7 @@ class ServerEndToEndTest {
     assertThat(done.await(5, TimeUnit.MINUTES)).isTrue();
     assertThat(errors).isEmpty();
     List<SearchEvent> reference = watch(created.getId(), 0);
-    assertThat(reference.get(reference.size() - 1).hasFinished()).isTrue();
+    assertFinishedWithTheDerivedChild(reference, spec);
     for (List<SearchEvent> events : received) {
       assertThat(events).isEqualTo(reference);
     }
@@ -179,8 +215,8 @@ class ServerEndToEndTest {
     }
     List<SearchEvent> first = watch(a.getId(), 0);
     List<SearchEvent> third = watch(c.getId(), 0);
-    assertThat(first.get(first.size() - 1).hasFinished()).isTrue();
-    assertThat(third.get(third.size() - 1).hasFinished()).isTrue();
+    assertFinishedWithTheDerivedChild(first, SearchSpec.smoke("macro", 1));
+    assertFinishedWithTheDerivedChild(third, SearchSpec.smoke("macro", 3));
     SearchEvent last = second.get(second.size() - 1);
     assertThat(last.hasCancelled()).isTrue();
     assertThat(last.getCancelled().getReason()).isEqualTo("test cancels it");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.protobuf.TextFormat;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
@@ -102,6 +103,59 @@ class ModelRepositoryTest {
     for (int i = 0; i < expected.length; i++) {
       assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
     }
+  }
+
+  /** A metadata file as the hand-written JSON writer of earlier versions left it still reads. */
+  @Test
+  void metadataFilesWrittenByEarlierVersionsStillRead() throws IOException {
+    Path version = Files.createDirectories(folder.resolve("fashion/1"));
+    Files.write(version.resolve(ModelRepository.MODEL_FILE), CLASSIFIER.bytes());
+    Files.writeString(version.resolve(ModelRepository.METADATA_FILE), """
+        {
+          "search_id": "s-1",
+          "spec": "a \\"quoted\\" \\\\ value\\nline two \\u0001 caf\u00e9"
+        }
+        """, StandardCharsets.UTF_8);
+
+    ModelVersion loaded = open().model("fashion").orElseThrow().defaultVersion();
+
+    assertThat(loaded.parameters()).containsEntry("search_id", "s-1")
+        .containsEntry("spec", "a \"quoted\" \\ value\nline two \u0001 caf\u00e9");
+  }
+
+  /** Any text survives the metadata file, and a file that is not JSON costs only the metadata. */
+  @Test
+  void metadataOfAnyCharacterRoundTripsThroughItsFile() throws IOException {
+    Map<String, String> metadata = Map.of("search_id", "s-2",
+        "spec", "{\"a\": \"b\\\\c\"}\n\ttab caf\u00e9 \u4e2d \ud83d\ude00 \u0007");
+    open().publish("fashion", CLASSIFIER.bytes(), metadata);
+    repository.close();
+
+    assertThat(open().model("fashion").orElseThrow().defaultVersion().parameters())
+        .containsAllEntriesOf(metadata);
+    repository.close();
+
+    Files.writeString(folder.resolve("fashion/1").resolve(ModelRepository.METADATA_FILE),
+        "search_id = s-2");
+    ModelVersion reread = open().model("fashion").orElseThrow().defaultVersion();
+    assertThat(reread.ready()).isTrue();
+    assertThat(reread.parameters()).doesNotContainKey("spec");
+  }
+
+  /** Tensor names are the model's own: quoted as the protobuf text format wants them. */
+  @Test
+  void tritonConfigQuotesTensorNamesAsProtobufTextFormat() throws Exception {
+    String awkward = "in \"x\" \\ caf\u00e9";
+    String config = TritonConfig.render("m", 1,
+        List.of(new TensorSpec(awkward, "FP32", List.of(-1L, 3L))),
+        List.of(new TensorSpec("out", "FP32", List.of(-1L, 2L))), true, 8);
+
+    assertThat(config).contains("name: \"in \\\"x\\\" \\\\ caf\\303\\251\"\n");
+    // protobuf reads the literal back to the name.
+    String literal = config.lines().filter(l -> l.startsWith("    name: \"in")).findFirst()
+        .orElseThrow().substring("    name: \"".length());
+    assertThat(TextFormat.unescapeBytes(literal.substring(0, literal.length() - 1))
+        .toStringUtf8()).isEqualTo(awkward);
   }
 
   /**

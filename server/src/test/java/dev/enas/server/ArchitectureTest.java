@@ -1,0 +1,25 @@
+package dev.enas.server;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The server's main classes keep its layering (see {@link ServerArchitecture}). */
+@AnalyzeClasses(packages = "dev.enas.server", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+  @ArchTest
+  static final ArchRule onlyApiAndAppTouchGrpc = ServerArchitecture.ONLY_API_AND_APP_TOUCH_GRPC;
+
+  @ArchTest
+  static final ArchRule onlyTheSharedDomainTypesOfApiAreUsedOutsideIt =
+      ServerArchitecture.ONLY_THE_SHARED_DOMAIN_TYPES_OF_API_ARE_USED_OUTSIDE_IT;
+
+  @ArchTest
+  static final ArchRule theSharedDomainTypesNameNoGrpc =
+      ServerArchitecture.THE_SHARED_DOMAIN_TYPES_NAME_NO_GRPC;
+
+  @ArchTest
+  static final ArchRule onlyServingTouchesOnnxRuntime =
+      ServerArchitecture.ONLY_SERVING_TOUCHES_ONNX_RUNTIME;
+}

@@ -1,0 +1,64 @@
+package dev.enas.server;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.lang.ArchRule;
+import dev.enas.server.api.ArchitectureOrder;
+import dev.enas.server.api.HistoryEntry;
+import dev.enas.server.api.Page;
+import dev.enas.server.api.SearchBackend;
+import dev.enas.server.api.SearchBackendException;
+import dev.enas.server.api.SearchInfo;
+
+/**
+ * The server's layering (STYLE.md, "Shape") as ArchUnit rules on bytecode. ArchitectureTest
+ * checks them on the main classes; ArchitectureRulesTest shows that each catches a class that
+ * breaks it.
+ */
+final class ServerArchitecture {
+  private ServerArchitecture() {}
+
+  /**
+   * Only the api package (the gRPC adapters) and app (the composition root that picks the
+   * transport) touch gRPC or the wire messages, so that the actors and the store can change
+   * transport or contract version without noticing.
+   */
+  static final ArchRule ONLY_API_AND_APP_TOUCH_GRPC = noClasses()
+      .that().resideInAPackage("dev.enas.server..")
+      .and().resideOutsideOfPackages("dev.enas.server.api..", "dev.enas.server.app..")
+      .should().dependOnClassesThat()
+      .resideInAnyPackage("io.grpc..", "com.google.rpc..", "dev.enas.proto..")
+      .because("only api adapts the domain to gRPC");
+
+  /**
+   * The types of the api package that the actors share with it: plain domain types that name no
+   * gRPC class. They belong in a package of their own (api would then hold the gRPC adapters
+   * only); until they move, nothing outside api and app may use any other class of api.
+   */
+  static final ArchRule ONLY_THE_SHARED_DOMAIN_TYPES_OF_API_ARE_USED_OUTSIDE_IT = noClasses()
+      .that().resideInAPackage("dev.enas.server..")
+      .and().resideOutsideOfPackages("dev.enas.server.api..", "dev.enas.server.app..")
+      .should().dependOnClassesThat(resideInAPackage("dev.enas.server.api..")
+          .and(not(belongToAnyOf(ArchitectureOrder.class, HistoryEntry.class, Page.class,
+              SearchBackend.class, SearchBackendException.class, SearchInfo.class)))
+          .as("gRPC adapters of the api package"))
+      .because("the actors must not reach into the gRPC adapters");
+
+  /** The shared domain types themselves name no gRPC class or wire message. */
+  static final ArchRule THE_SHARED_DOMAIN_TYPES_NAME_NO_GRPC = noClasses()
+      .that().belongToAnyOf(ArchitectureOrder.class, HistoryEntry.class, Page.class,
+          SearchBackend.class, SearchBackendException.class, SearchInfo.class)
+      .should().dependOnClassesThat()
+      .resideInAnyPackage("io.grpc..", "com.google.rpc..", "dev.enas.proto..")
+      .because("the actors use them, and the actors know nothing of gRPC");
+
+  /** Only the serving package touches ONNX Runtime: one package owns every native session. */
+  static final ArchRule ONLY_SERVING_TOUCHES_ONNX_RUNTIME = noClasses()
+      .that().resideInAPackage("dev.enas.server..")
+      .and().resideOutsideOfPackage("dev.enas.server.serving..")
+      .should().dependOnClassesThat().resideInAPackage("ai.onnxruntime..")
+      .because("the rest of the server sees heap tensors");
+}
