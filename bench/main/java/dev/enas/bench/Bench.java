@@ -27,6 +27,7 @@ public final class Bench {
     benchmarks.put("native-memory-growth", () -> SearchBench::nativeMemoryGrowth);
     benchmarks.put("embedded-search", () -> SearchBench::embeddedSearch);
     benchmarks.put("enas-vs-random-embedded", () -> SearchBench::enasVsRandom);
+    benchmarks.put("search-vs-plain", () -> SearchBench::searchVsPlain);
     benchmarks.put("actor-overhead", () -> ServerBench::actorOverhead);
     benchmarks.put("watch-fanout", () -> ServerBench::watchFanout);
     benchmarks.put("infer-overhead", () -> InferBench::overhead);

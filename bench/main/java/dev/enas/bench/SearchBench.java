@@ -11,10 +11,12 @@ import dev.enas.space.Architecture;
 import dev.enas.space.MacroSpace;
 import dev.enas.spec.ControllerSpec;
 import dev.enas.spec.SearchSpec;
+import dev.enas.spec.TrainingSpec;
 import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StandaloneNetwork;
 import dev.enas.supernet.Supernet;
+import dev.enas.supernet.TorchThreads;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchLoop;
 import dev.enas.train.SearchResult;
@@ -145,6 +147,58 @@ final class SearchBench {
     }
     System.out.printf("mean: enas %.4f  random %.4f%n", enasSum / 3, randomSum / 3);
     return new Bench.Result((enasSum - randomSum) / 3, "test accuracy, mean enas - mean random");
+  }
+
+  /**
+   * Whether the search earns its cost: the demo's search for seeds 1 to 3, each ending with its
+   * derived child and the plain child of the space retrained by the same retraining (width, depth,
+   * budget, data order); prints each seed's test errors and their ratio. The headline is the mean
+   * test error of the derived children divided by the plain children's (below 1: the search
+   * wins). {@code -Denas.bench.scales=1,2,4} repeats it with the search epochs multiplied (the
+   * retraining unchanged), to show where the search starts to pay; the headline is the first
+   * scale's.
+   */
+  static Bench.Result searchVsPlain() {
+    // One intra-op thread, as the server and the demo train: part of what a seed reproduces.
+    TorchThreads.use(1);
+    String[] scales = System.getProperty("enas.bench.scales", "1").split(",");
+    double headline = Double.NaN;
+    for (String text : scales) {
+      int scale = Integer.parseInt(text.strip());
+      double derivedErrors = 0;
+      double plainErrors = 0;
+      int wins = 0;
+      for (long seed = 1; seed <= 3; seed++) {
+        SearchSpec d = SearchSpec.demo();
+        TrainingSpec t = d.shared();
+        TrainingSpec shared = new TrainingSpec(t.epochs() * scale, t.stepsPerEpoch(),
+            t.learningRateMax(), t.learningRateMin(), t.restartPeriod() * scale,
+            t.restartMultiplier(), t.momentum(), t.weightDecay(), t.gradientClip(),
+            t.maxNonFiniteSteps());
+        SearchSpec spec = new SearchSpec(d.space(), d.data(), d.child(), shared, d.controller(),
+            d.derive(), d.retrain().withPlainBaseline(true), seed);
+        SearchResult r = new SearchLoop(spec, e -> { }, () -> false).run();
+        if (r.phase() != Phase.SUCCEEDED) {
+          throw new IllegalStateException("search failed: " + r.reason());
+        }
+        double derived = 1 - r.testAccuracy();
+        double plain = 1 - r.plainBaseline().testAccuracy();
+        derivedErrors += derived;
+        plainErrors += plain;
+        wins += derived < plain ? 1 : 0;
+        System.out.printf("search epochs x%d, seed %d: derived %.4f (%s), plain %.4f, test error"
+            + " ratio %.3f, %.0f s%n", scale, seed, r.testAccuracy(), r.architecture(),
+            r.plainBaseline().testAccuracy(), derived / plain, r.seconds());
+      }
+      double ratio = derivedErrors / plainErrors;
+      System.out.printf("search epochs x%d: mean test error derived %.4f / plain %.4f = %.3f;"
+          + " the search won %d of 3 seeds%n", scale, derivedErrors / 3, plainErrors / 3, ratio,
+          wins);
+      if (Double.isNaN(headline)) {
+        headline = ratio;
+      }
+    }
+    return new Bench.Result(headline, "x (mean test error, derived / plain, demo search budget)");
   }
 
   private static SearchResult runDemo(String kind, long seed) {
