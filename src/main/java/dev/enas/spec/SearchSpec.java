@@ -116,7 +116,7 @@ public record SearchSpec(
    * A search small enough to finish in a few minutes on two CPU cores: a 6-layer macro space of 12
    * channels on the embedded Fashion-MNIST subset, 6 search epochs (one cosine period) with 10
    * controller updates of 10 children each (baseline decay 0.95, since there are few updates),
-   * retraining at 24 channels for 3 epochs.
+   * retraining at 24 channels for 3 epochs, and the plain child retrained the same way beside it.
    */
   public static SearchSpec demo() {
     SearchSpec d = defaults("macro");
@@ -133,7 +133,7 @@ public record SearchSpec(
             controller.adamBeta2(), controller.adamEpsilon(), controller.initRange(), 10, 10),
         new DeriveSpec(50, 5),
         new RetrainSpec(new ChildSpec(24, 1, 64, 0.0),
-            new TrainingSpec(3, 0, 0.05, 0.0005, 3, 1, 0.9, 2.5e-4, 5.0, 10), 0),
+            new TrainingSpec(3, 0, 0.05, 0.0005, 3, 1, 0.9, 2.5e-4, 5.0, 10), 0, true),
         1);
   }
 

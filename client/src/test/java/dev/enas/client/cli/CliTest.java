@@ -145,6 +145,7 @@ class CliTest {
     assertThat(demo.getRetrain().getTraining().getEpochs()).isEqualTo(3);
     assertThat(demo.getRetrain().getCutout()).isZero();
     assertThat(demo.getRetrain().hasCutout()).isTrue();
+    assertThat(demo.getRetrain().getPlainBaseline()).isTrue();
     assertThat(enas.service.creates.get(2).getSpec()).isEqualTo(SearchSpec.newBuilder()
         .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
             .setKind(SearchSpace.SEARCH_SPACE_MICRO)).build());
