@@ -272,6 +272,63 @@ class CliTest {
   }
 
   @Test
+  void watchShowsTheScreeningAndThePlainBaselineBesideTheDerivedChild() {
+    List<SearchEvent> log = new ArrayList<>();
+    for (SearchEvent e : Events.run("s1", 1, 1, 1, 1, Events.Outcome.SUCCEEDED)) {
+      if (e.hasPhaseChanged() && e.getPhaseChanged().getPhase() == Phase.PHASE_DERIVING) {
+        break;
+      }
+      log.add(e);
+    }
+    SearchEvent.Candidate wide = SearchEvent.Candidate.newBuilder()
+        .setArchitecture(Events.arch("1 | 1 0")).setReward(0.62).setScreenAccuracy(0.81).build();
+    SearchEvent.Candidate pools = SearchEvent.Candidate.newBuilder()
+        .setArchitecture(Events.arch("4 | 5 1")).setReward(0.70).setScreenAccuracy(0.74).build();
+    List<SearchEvent.Builder> tail = List.of(
+        SearchEvent.newBuilder().setPhaseChanged(
+            SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_DERIVING)),
+        SearchEvent.newBuilder().setCandidateScreened(SearchEvent.CandidateScreened.newBuilder()
+            .setIndex(0).setCount(2).setCandidate(pools).setSteps(84)),
+        SearchEvent.newBuilder().setCandidateScreened(SearchEvent.CandidateScreened.newBuilder()
+            .setIndex(1).setCount(2).setCandidate(wide).setSteps(84)),
+        SearchEvent.newBuilder().setDerived(SearchEvent.Derived.newBuilder().setSampled(10)
+            .setScreenSteps(84).addTop(wide).addTop(pools)),
+        SearchEvent.newBuilder().setPhaseChanged(
+            SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_BASELINE_TRAINING)),
+        SearchEvent.newBuilder().setFinalTrainingProgress(
+            SearchEvent.FinalTrainingProgress.newBuilder().setEpoch(0).setEpochs(1)
+                .setTrainLoss(0.8).setTrainAccuracy(0.7).setValidationAccuracy(0.75)
+                .setPlainBaseline(true)),
+        SearchEvent.newBuilder().setPhaseChanged(
+            SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_SUCCEEDED)),
+        SearchEvent.newBuilder().setFinished(SearchEvent.Finished.newBuilder()
+            .setArchitecture(Events.arch("1 | 1 0")).setTestAccuracy(0.84).setParameters(1000)
+            .setPlainBaseline(dev.enas.proto.v1.PlainBaseline.newBuilder()
+                .setArchitecture(Events.arch("0 | 0 0")).setTestAccuracy(0.80)
+                .setParameters(800))));
+    for (SearchEvent.Builder e : tail) {
+      log.add(e.setSearchId("s1").setSequence(log.size()).build());
+    }
+    enas.service.add(Events.resolved("s1", 1, 1, 1), log);
+
+    assertThat(run("search", "watch", "s1")).isZero();
+
+    assertThat(out.split("\n")).containsSubsequence(
+        "screened 1/2  reward 0.7000  screened val acc 0.7400  macro: 4 | 5 1",
+        "screened 2/2  reward 0.6200  screened val acc 0.8100  macro: 1 | 1 0",
+        "derived from 10 candidates, the best screened by 84 steps of training each:",
+        "   1. 0.6200  screened val acc 0.8100  macro: 1 | 1 0",
+        "   2. 0.7000  screened val acc 0.7400  macro: 4 | 5 1",
+        "retraining the plain child with the same budget",
+        "baseline 1/1  loss 0.8000  train acc 0.7000  val acc 0.7500",
+        "succeeded: test accuracy 0.8400, 1,000 parameters",
+        "  macro: 1 | 1 0",
+        "plain baseline: test accuracy 0.8000, 800 parameters; derived / plain test error 0.8000"
+            + " (the search won)",
+        "  macro: 0 | 0 0");
+  }
+
+  @Test
   void watchShowsPerplexitiesForALanguageModelSearch() {
     List<SearchEvent> log = new ArrayList<>();
     for (SearchEvent e : Events.run("s1", 2, 3, 2, 2, Events.Outcome.SUCCEEDED)) {
