@@ -39,6 +39,9 @@ final class DjlOps implements Ops<NDArray> {
 
   static final float BN_EPSILON = 1e-5f;
 
+  /** oneDNN's widest channel block on x86 (AVX-512); a multiple of the AVX2 block of 8. */
+  private static final long CHANNEL_BLOCK = 16;
+
   private static final Shape ONE = new Shape(1, 1);
   private static final NDIndex ALL = new NDIndex("...");
 
@@ -84,9 +87,46 @@ final class DjlOps implements Ops<NDArray> {
       weight = NDArrays.concat(blocks, 1);
       weight.attach(step);
     }
-    return Conv2d.conv2d(
-            x, weight, null, new Shape(stride, stride), new Shape(padding, padding), ONE, groups)
-        .singletonOrThrow();
+    long in = x.getShape().get(1);
+    long out = weight.getShape().get(0);
+    boolean depthwise = groups > 1 && groups == in && groups == out;
+    if (groups > 1 && !depthwise) {
+      throw new IllegalArgumentException(
+          "only plain and depthwise convolutions are supported, groups was " + groups);
+    }
+    // libtorch 2.7.1 convolves on CPU with oneDNN 3.7.1, which stores channels in blocks of 16
+    // (AVX-512; 8 with AVX2). When a channel count is not a multiple of the block, forward and
+    // backward multiply the block's padding, which nobody initialized, by zero: whatever the
+    // allocator last left there leaks in, and leftover NaN or infinity bit patterns (freed
+    // direct buffers, earlier tensors) turn whole feature maps or gradients NaN at random, so one
+    // seed trained cleanly in one run and went NaN in the next. Zero channels up to a multiple of
+    // 16 leave oneDNN no padding to read and change no real output; the extra channels get zero
+    // weights and are cut off again, so parameters, gradients and the traced graph are unchanged.
+    long inPadded = roundUp(in, CHANNEL_BLOCK);
+    long outPadded = depthwise ? inPadded : roundUp(out, CHANNEL_BLOCK);
+    if (inPadded != in) {
+      x = x.pad(new Shape(0, 0, 0, 0, 0, inPadded - in), 0);
+    }
+    if (inPadded != in || outPadded != out) {
+      long weightIn = depthwise ? 0 : inPadded - in;
+      weight = weight.pad(new Shape(0, 0, 0, 0, 0, weightIn, 0, outPadded - out), 0);
+      weight.attach(step);
+    }
+    NDArray y =
+        Conv2d.conv2d(
+                x,
+                weight,
+                null,
+                new Shape(stride, stride),
+                new Shape(padding, padding),
+                ONE,
+                depthwise ? (int) inPadded : groups)
+            .singletonOrThrow();
+    return outPadded == out ? y : y.get(new NDIndex(":, :{}", out));
+  }
+
+  private static long roundUp(long channels, long block) {
+    return (channels + block - 1) / block * block;
   }
 
   @Override
