@@ -116,8 +116,10 @@ class EvaluatorTest {
     assertThat(timedOut.error()).startsWith("evaluation failed").contains("Timeout");
 
     evaluator.tell(new Evaluator.RewardOnFixedBatch(child, replies.ref()));
-    store.expectMessageClass(WeightStore.Evaluate.class).replyTo()
-        .tell(new WeightStore.Evaluated(0.625, null));
+    WeightStore.EvaluateFixed fixed = store.expectMessageClass(WeightStore.EvaluateFixed.class);
+    assertThat(fixed.child()).isEqualTo(child);
+    assertThat(fixed.batches()).hasSize(SPEC.derive().validationBatches());
+    fixed.replyTo().tell(new WeightStore.Evaluated(0.625, null));
     assertThat(replies.receiveMessage()).isEqualTo(new Evaluator.Rewarded(child, 0.625, null));
 
     evaluator.tell(new Evaluator.Reward(child, replies.ref()));

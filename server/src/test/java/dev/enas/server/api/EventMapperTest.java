@@ -86,8 +86,14 @@ class EventMapperTest {
       return "macro: 0";
     } else if (type == Phase.class) {
       return Phase.SHARED_TRAINING;
+    } else if (type == boolean.class) {
+      return true;
     } else if (type == List.class) {
       return List.of(new SearchEvent.Candidate("macro: 0", 0.5, -1));
+    } else if (type == SearchEvent.Candidate.class) {
+      return new SearchEvent.Candidate("macro: 0", 0.5, -1, 0.75, Double.NaN);
+    } else if (type == SearchEvent.PlainBaseline.class) {
+      return new SearchEvent.PlainBaseline("macro: 0", 0.5, 7, Double.NaN);
     }
     throw new IllegalArgumentException("no sample value for " + type + "; extend the test");
   }
