@@ -50,10 +50,15 @@ public final class Screening {
       }
       return withFigures(candidate, retrainer.endEpoch(0), data.isText());
     } catch (IllegalStateException diverged) {
-      return data.isText()
-          ? candidate.withScreening(Double.NaN, Double.POSITIVE_INFINITY)
-          : candidate.withScreening(0, Double.NaN);
+      return diverged(candidate, data.isText());
     }
+  }
+
+  /** A candidate whose screening diverged, ranked last: accuracy 0, perplexity infinite. */
+  public static SearchEvent.Candidate diverged(SearchEvent.Candidate candidate, boolean text) {
+    return text
+        ? candidate.withScreening(Double.NaN, Double.POSITIVE_INFINITY)
+        : candidate.withScreening(0, Double.NaN);
   }
 
   /** The candidate with the validation figure of a screening that ended with {@code progress}. */

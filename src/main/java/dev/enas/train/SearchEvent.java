@@ -143,7 +143,13 @@ public sealed interface SearchEvent {
    * models; the other figure is NaN.
    */
   record PlainBaseline(String architecture, double testAccuracy, long parameters,
-      double testPerplexity) {}
+      double testPerplexity) {
+    /** The plain child's figures from its retraining's result. */
+    public static PlainBaseline of(String architecture, Retraining.Result result) {
+      return new PlainBaseline(architecture, result.testAccuracy(), result.parameters(),
+          result.testPerplexity());
+    }
+  }
 
   /**
    * The search succeeded: the derived child and its test accuracy (image classifiers) or test

@@ -176,8 +176,7 @@ public final class SearchLoop {
     try (Retrainer retrainer = Retrainer.create(plain, data, spec)) {
       r = retrainer.runToEnd(beforeEachStep, progress -> events.accept(progress.ofPlainBaseline()));
     }
-    return new SearchEvent.PlainBaseline(plain.encode(), r.testAccuracy(), r.parameters(),
-        r.testPerplexity());
+    return SearchEvent.PlainBaseline.of(plain.encode(), r);
   }
 
   /** Screens the best candidates (derive.screenCandidates), reporting each, and re-ranks. */

@@ -464,9 +464,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       screened = Screening.withFigures(candidate, e.progress(), data.isText());
     } else if (m.report() instanceof FinalTrainer.RetrainingFailed) {
       // A candidate whose short training diverged ranks last, as in the engine's screening.
-      screened = data.isText()
-          ? candidate.withScreening(Double.NaN, Double.POSITIVE_INFINITY)
-          : candidate.withScreening(0, Double.NaN);
+      screened = Screening.diverged(candidate, data.isText());
     } else {
       return fail("unexpected report from a candidate screener: " + m.report());
     }
@@ -587,8 +585,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       return fail("retraining the plain baseline failed: " + f.reason());
     }
     Retraining.Result r = ((FinalTrainer.Tested) m.report()).result();
-    return succeed(new SearchEvent.PlainBaseline(space.plain().encode(), r.testAccuracy(),
-        r.parameters(), r.testPerplexity()));
+    return succeed(SearchEvent.PlainBaseline.of(space.plain().encode(), r));
   }
 
   private Behavior<Command> succeed(SearchEvent.PlainBaseline baseline) {

@@ -207,6 +207,26 @@ class SpecMapperTest {
   }
 
   @Test
+  void badDerivationSettingsAreNamedWithTheirRanges() {
+    dev.enas.proto.v1.SearchSpec wire = macro()
+        .setDerive(dev.enas.proto.v1.DeriveSpec.newBuilder()
+            .setTopK(3).setValidationBatches(0).setScreenCandidates(4).setScreenSteps(0))
+        .build();
+
+    assertThatThrownBy(() -> SpecMapper.toCore(wire))
+        .isInstanceOfSatisfying(InvalidSpec.class, e -> {
+          List<FieldViolation> renamed =
+              e.violations().stream().map(SpecMapper::toRequest).toList();
+          assertThat(renamed).extracting(FieldViolation::field).containsExactlyInAnyOrder(
+              "spec.derive.validation_batches", "spec.derive.screen_candidates",
+              "spec.derive.screen_steps");
+          assertThat(renamed).extracting(FieldViolation::description)
+              .anySatisfy(d -> assertThat(d).contains("1").contains("1000"))
+              .anySatisfy(d -> assertThat(d).contains("top_k (3)"));
+        });
+  }
+
+  @Test
   void violationsAreRenamedToRequestPathsIncludingNamesInTheirText() {
     dev.enas.proto.v1.SearchSpec wire = dev.enas.proto.v1.SearchSpec.newBuilder()
         .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_MACRO))
