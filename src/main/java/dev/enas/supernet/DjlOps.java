@@ -87,6 +87,16 @@ final class DjlOps implements Ops<NDArray> {
       weight = NDArrays.concat(blocks, 1);
       weight.attach(step);
     }
+    return paddedConv2d(x, weight, stride, padding, groups, step);
+  }
+
+  /**
+   * A plain or depthwise 2-D convolution without bias whose channel counts oneDNN sees as
+   * multiples of its widest block; results that start from {@code weight} are attached to
+   * {@code manager}.
+   */
+  static NDArray paddedConv2d(
+      NDArray x, NDArray weight, int stride, int padding, int groups, NDManager manager) {
     long in = x.getShape().get(1);
     long out = weight.getShape().get(0);
     boolean depthwise = groups > 1 && groups == in && groups == out;
@@ -110,7 +120,7 @@ final class DjlOps implements Ops<NDArray> {
     if (inPadded != in || outPadded != out) {
       long weightIn = depthwise ? 0 : inPadded - in;
       weight = weight.pad(new Shape(0, 0, 0, 0, 0, weightIn, 0, outPadded - out), 0);
-      weight.attach(step);
+      weight.attach(manager);
     }
     NDArray y =
         Conv2d.conv2d(

@@ -8,11 +8,10 @@ import ai.djl.pytorch.jni.JniUtils;
  * by it and another count gives other bits. The server sets a configured count before any search
  * runs; an in-process caller of the engine sets it the same way.
  *
- * <p>Measured on the 2-core AMD EPYC (AVX-512, libtorch 2.7.1) this was built on: with oneDNN's
- * default kernels, two threads gave the same training step from the same weights a different
- * gradient from run to run and often a NaN one, and even one thread did so now and then. Capped at
- * AVX ({@code ONEDNN_MAX_CPU_ISA}, see {@code server/enas-server}) a 6-layer 12-channel network
- * still went NaN at its first step in one run of two; capped at SSE4.1 repeated runs agreed.
+ * <p>Before the engine padded convolution channels to oneDNN's block ({@code
+ * DjlOps.paddedConv2d}), two threads on the 2-core AMD EPYC (AVX-512, libtorch 2.7.1) this was
+ * built on gave the same training step a different, often NaN, gradient from run to run: oneDNN
+ * read uninitialised block padding. With the padding, repeated runs agree at one and two threads.
  *
  * <p>PyTorch keeps the count per native thread and reads the process-wide value once, at a
  * thread's first parallel operation: a thread that already ran one keeps the count it had, so set

@@ -66,11 +66,11 @@ import org.junit.jupiter.api.io.TempDir;
  * weight decay, batch norm's momentum as 0.9 instead of 0.1 or a biased running variance each fail
  * every test they touch (checked by planting each in the script).
  *
- * <p><b>Environment.</b> On AVX-512 processors libtorch 2.7.1's oneDNN gets padded convolutions
- * wrong when their channel count is not a multiple of 16 (input gradients at 8 and 24 channels,
- * the forward pass too at 24; found by this test): the macro cases fail there unless the JVM runs
- * with {@code ONEDNN_MAX_CPU_ISA=AVX2}. The micro cases (depthwise and 1x1 convolutions) and the
- * rnn cases pass either way. {@link ConvolutionGradientTest} isolates it without python.
+ * <p><b>Environment.</b> On AVX-512 processors libtorch 2.7.1's oneDNN gets convolutions wrong
+ * when their channel count is not a multiple of 16 (input gradients at 8 and 24 channels, the
+ * forward pass too at 24; found by this test), reading the uninitialised tail of its channel
+ * blocks. The engine pads channels to a multiple of 16 ({@code DjlOps.paddedConv2d}), so these
+ * cases pass with oneDNN uncapped; {@link ConvolutionGradientTest} isolates it without python.
  */
 class PyTorchParityTest {
   static final int STEPS = 20;

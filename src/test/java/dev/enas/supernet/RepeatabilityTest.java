@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
 import dev.enas.space.MacroSpace;
 import dev.enas.space.SearchSpace;
@@ -18,10 +17,11 @@ import org.junit.jupiter.api.Test;
 /**
  * What a seed can only repeat if the native kernels compute the same correct numbers every time.
  * On the 2-core AMD EPYC (AVX-512) this project is built on, oneDNN's AVX2 and AVX-512 convolution
- * kernels gave wrong input gradients (border terms included as if the padding were data) and, now
- * and then, gradients that changed from run to run or were NaN, at one intra-op thread too. The
- * build caps oneDNN at AVX ({@code ONEDNN_MAX_CPU_ISA}, set for the tests in the parent pom and
- * by {@code server/enas-server}); these tests fail without the cap on such a machine.
+ * kernels, called bare, gave wrong input gradients (border terms included as if the padding were
+ * data) and, now and then, gradients that changed from run to run or were NaN, at one intra-op
+ * thread too: they read the uninitialised tail of a channel block. The engine's convolutions pad
+ * channels to a multiple of the block ({@link DjlOps#paddedConv2d}); these tests run with oneDNN
+ * uncapped and fail on such a machine if that padding goes.
  */
 class RepeatabilityTest {
 
@@ -73,8 +73,7 @@ class RepeatabilityTest {
       x.setRequiresGradient(true);
       w.setRequiresGradient(true);
       try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-        NDArray y = Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(pad, pad),
-            new Shape(1, 1), 1).singletonOrThrow();
+        NDArray y = DjlOps.paddedConv2d(x, w, 1, pad, 1, manager);
         collector.backward(y.sum());
       }
       gradient = x.getGradient().toFloatArray();
