@@ -37,10 +37,12 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
   private final long epochs;
   private final boolean shuffle;
   private final boolean dropLast;
+  private final long start;
   private final BlockingQueue<Item> queue;
   private final Thread producer;
   private volatile boolean closed;
   private Item pending;
+  private long position;
 
   private record Item(Batch batch, Throwable failure) {
   }
@@ -54,6 +56,8 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     this.epochs = builder.epochs;
     this.shuffle = builder.shuffle;
     this.dropLast = builder.dropLast;
+    this.start = builder.start;
+    this.position = builder.start;
     this.queue = new ArrayBlockingQueue<>(builder.prefetch);
     this.producer = new Thread(this::produce, "enas-batches-" + data.name());
     this.producer.setDaemon(true);
@@ -70,6 +74,15 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
   /** Batches in one pass over the data: the last, smaller batch counts unless dropped. */
   public int batchesPerEpoch() {
     return dropLast ? data.size() / batchSize : (data.size() + batchSize - 1) / batchSize;
+  }
+
+  /**
+   * Batches of the whole sequence before the next one: those this iterator delivered, plus the ones
+   * it started after ({@link Builder#startAt}). An iterator built alike and started at this
+   * position continues with the same batches.
+   */
+  public long position() {
+    return position;
   }
 
   @Override
@@ -104,6 +117,7 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
           item.failure);
     }
     pending = null;
+    position++;
     return item.batch;
   }
 
@@ -158,6 +172,12 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
       int[] order = new int[n];
       int perEpoch = batchesPerEpoch();
       for (long epoch = 0; epochs == Builder.ENDLESS || epoch < epochs; epoch++) {
+        long first = epoch * perEpoch;
+        if (first + perEpoch <= start) {
+          // A whole epoch before the start: its generator is split off, as if it had been served.
+          root.split();
+          continue;
+        }
         SplittableRandom epochRandom = root.split();
         SplittableRandom orderRandom = epochRandom.split();
         SplittableRandom augmentRandom = epochRandom.split();
@@ -176,9 +196,12 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
           if (closed) {
             return;
           }
-          int start = b * batchSize;
-          Batch batch = build(order, start, Math.min(batchSize, n - start), augmentRandom);
-          queue.put(new Item(batch, null));
+          int from = b * batchSize;
+          Batch batch = build(order, from, Math.min(batchSize, n - from), augmentRandom);
+          // Batches before the start are built all the same, for their augmentation draws.
+          if (first + b >= start) {
+            queue.put(new Item(batch, null));
+          }
         }
       }
       queue.put(END);
@@ -222,6 +245,7 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     private boolean shuffle = true;
     private boolean dropLast;
     private int prefetch = DEFAULT_PREFETCH;
+    private long start;
 
     private Builder(ImageDataset data, int batchSize, Normalization normalization) {
       this.data = Objects.requireNonNull(data, "data");
@@ -284,6 +308,18 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
         throw new IllegalArgumentException("prefetch must be >= 1, got " + depth);
       }
       this.prefetch = depth;
+      return this;
+    }
+
+    /**
+     * Starts after the first {@code batches} batches of the sequence these settings give, so that
+     * a resumed search reads on where it stopped (see {@link BatchIterator#position()}); default 0.
+     */
+    public Builder startAt(long batches) {
+      if (batches < 0) {
+        throw new IllegalArgumentException("start must be >= 0, got " + batches);
+      }
+      this.start = batches;
       return this;
     }
 

@@ -40,6 +40,15 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     this.streamLength = tokens.length / batchSize;
     // The last input of a window needs its successor as target, hence the - 1.
     this.windowsPerPass = (streamLength - 1) / steps;
+    long start = builder.start;
+    if (start > 0) {
+      if (!endless && start > windowsPerPass) {
+        throw new IllegalArgumentException("cannot start after window " + start + " of " + name
+            + ", a single pass has " + windowsPerPass);
+      }
+      this.passesStarted = (start - 1) / windowsPerPass + 1;
+      this.window = (int) ((start - 1) % windowsPerPass) + 1;
+    }
   }
 
   /**
@@ -87,6 +96,14 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     return passesStarted;
   }
 
+  /**
+   * Windows served so far, counting whole passes: a batcher built alike and started at this
+   * position ({@link Builder#startAt}) serves the same windows from here on.
+   */
+  public long position() {
+    return passesStarted == 0 ? 0 : (passesStarted - 1) * windowsPerPass + window;
+  }
+
   @Override
   public boolean hasNext() {
     return endless || passesStarted == 0 || window < windowsPerPass;
@@ -129,6 +146,7 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     private String batchSizeField = "batchSize";
     private String stepsField = "steps";
     private boolean endless;
+    private long start;
 
     private Builder(int[] tokens, String name, int batchSize, int steps) {
       this.tokens = tokens;
@@ -151,6 +169,15 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     /** Start over at the first window after the last, without end, as the search's training does. */
     public Builder endless() {
       this.endless = true;
+      return this;
+    }
+
+    /** Starts after the first {@code windows} windows, as a resumed search reads on; default 0. */
+    public Builder startAt(long windows) {
+      if (windows < 0) {
+        throw new IllegalArgumentException("start must be >= 0, got " + windows);
+      }
+      this.start = windows;
       return this;
     }
 

@@ -18,7 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Computes one forward pass on NDArrays and records every parameter it reads, so a training step
@@ -49,7 +49,7 @@ final class DjlOps implements Ops<NDArray> {
   private final BatchNormMode mode;
   private final Set<Param> used = new LinkedHashSet<>();
   private final Map<Param, NDArray> scratch = new LinkedHashMap<>();
-  private final SplittableRandom masks;
+  private final RandomGenerator masks;
 
   /** A pass that draws no dropout mask: evaluation and inference. */
   DjlOps(NDManager step, BatchNormMode mode) {
@@ -60,7 +60,7 @@ final class DjlOps implements Ops<NDArray> {
    * @param masks the network's dropout generator; required in {@link BatchNormMode#TRAIN}, the
    *     only mode that drops anything
    */
-  DjlOps(NDManager step, BatchNormMode mode, SplittableRandom masks) {
+  DjlOps(NDManager step, BatchNormMode mode, RandomGenerator masks) {
     if (mode == BatchNormMode.TRAIN && masks == null) {
       throw new IllegalArgumentException("a training pass needs the network's dropout generator");
     }

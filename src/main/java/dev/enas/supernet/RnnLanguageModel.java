@@ -209,6 +209,22 @@ public final class RnnLanguageModel implements AutoCloseable {
     passes.resetCarried();
   }
 
+  /**
+   * The tensors, the dropout generator's state and both carried hidden states: what continues
+   * training and rewards exactly.
+   */
+  public NetworkState snapshot() {
+    return passes.snapshot();
+  }
+
+  /**
+   * Continues from a {@link #snapshot()} of a model built like this one: tensors (nothing is
+   * written on a mismatch), dropout generator, carried hidden states.
+   */
+  public void restore(NetworkState state) {
+    passes.restore(state);
+  }
+
   ParamStore store() {
     return store;
   }

@@ -7,7 +7,6 @@ import ai.djl.training.GradientCollector;
 import dev.enas.data.TokenBatch;
 import dev.enas.space.RnnArchitecture;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The training and evaluation passes of a recurrent language model, with the state that lives
@@ -24,7 +23,7 @@ final class RnnPasses {
   private final ParamStore store;
   private final RnnNetworkSpec spec;
   private final NesterovSgd optimizer;
-  private final SplittableRandom masks;
+  private final MaskRandom masks;
   private final Carried training = new Carried();
   private final Carried evaluation = new Carried();
 
@@ -32,7 +31,7 @@ final class RnnPasses {
     this.store = store;
     this.spec = spec;
     this.optimizer = new NesterovSgd(sgd);
-    this.masks = new SplittableRandom(maskSeed);
+    this.masks = new MaskRandom(maskSeed);
   }
 
   /** What an evaluation of one window gives: summed loss, positions, and the final state. */
@@ -199,6 +198,20 @@ final class RnnPasses {
     evaluation.reset();
   }
 
+  /** The tensors of {@code store}, the mask generator and both carried states. */
+  NetworkState snapshot() {
+    return new NetworkState(store.state(), masks.state(), training.saved(), evaluation.saved());
+  }
+
+  /** Continues from a {@link #snapshot()}: tensors (nothing on a mismatch), masks, states. */
+  void restore(NetworkState state) {
+    Steps.gradientsOff();
+    store.restore(state.tensors());
+    masks.restore(state.maskRandom());
+    training.restore(state.trainingHidden());
+    evaluation.restore(state.evaluationHidden());
+  }
+
   /** The carried training state, or null when the next step starts from zeros; for tests. */
   float[] carriedTrainingState() {
     return training.hidden == null ? null : training.hidden.clone();
@@ -328,6 +341,19 @@ final class RnnPasses {
 
     void reset() {
       hidden = null;
+    }
+
+    NetworkState.Hidden saved() {
+      return hidden == null ? null : new NetworkState.Hidden(hidden.clone(), batch);
+    }
+
+    void restore(NetworkState.Hidden saved) {
+      if (saved == null) {
+        hidden = null;
+      } else {
+        hidden = saved.values().clone();
+        batch = saved.batch();
+      }
     }
   }
 }

@@ -170,6 +170,22 @@ public final class RnnSupernet implements AutoCloseable {
   }
 
   /**
+   * The tensors, the dropout generator's state and both carried hidden states: what continues
+   * training and rewards exactly.
+   */
+  public NetworkState snapshot() {
+    return passes.snapshot();
+  }
+
+  /**
+   * Continues from a {@link #snapshot()} of a model built like this one: tensors (nothing is
+   * written on a mismatch), dropout generator, carried hidden states.
+   */
+  public void restore(NetworkState state) {
+    passes.restore(state);
+  }
+
+  /**
    * One evaluation-mode step of the child for a batch of tokens: {logits (batch x vocabulary),
    * next hidden state (batch x hidden)}; for checking the engine against {@link RnnReference}.
    */

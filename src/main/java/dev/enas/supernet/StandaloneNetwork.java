@@ -5,7 +5,6 @@ import dev.enas.space.Architecture;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * One architecture built on its own: only its operations and connections, at a depth and width set
@@ -26,7 +25,7 @@ public final class StandaloneNetwork implements AutoCloseable {
   private final Body body;
   private final NesterovSgd optimizer;
   /** Dropout masks of training steps, drawn in step order from the network's seed. */
-  private final SplittableRandom dropoutMasks;
+  private final MaskRandom dropoutMasks;
 
   private StandaloneNetwork(
       Architecture architecture, NetworkSpec spec, SgdSettings sgd, long seed) {
@@ -40,7 +39,7 @@ public final class StandaloneNetwork implements AutoCloseable {
       throw e;
     }
     this.optimizer = new NesterovSgd(sgd);
-    this.dropoutMasks = new SplittableRandom(Steps.dropoutSeed(seed));
+    this.dropoutMasks = new MaskRandom(Steps.dropoutSeed(seed));
   }
 
   /** Builds the network of {@code architecture} with weights drawn from {@code seed}. */
@@ -177,6 +176,20 @@ public final class StandaloneNetwork implements AutoCloseable {
   public void restore(List<TensorState> state) {
     Steps.gradientsOff();
     store.restore(state);
+  }
+
+  /** The tensors and the dropout generator's state: what continues training exactly. */
+  public NetworkState snapshot() {
+    return new NetworkState(store.state(), dropoutMasks.state());
+  }
+
+  /**
+   * Continues from a {@link #snapshot()} of a network built like this one: tensors as {@link
+   * #restore(List)} writes them (nothing on a mismatch), then the dropout generator.
+   */
+  public void restore(NetworkState state) {
+    restore(state.tensors());
+    dropoutMasks.restore(state.maskRandom());
   }
 
   ParamStore store() {

@@ -7,7 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.enas.space.Architecture;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * The forward, training and evaluation passes shared by the supernet and standalone networks. Each
@@ -48,7 +48,7 @@ final class Steps {
       Body body,
       NetworkSpec spec,
       NesterovSgd optimizer,
-      SplittableRandom dropoutMasks,
+      RandomGenerator dropoutMasks,
       Architecture arch,
       float[] images,
       int[] labels,

@@ -4,7 +4,6 @@ import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
@@ -24,7 +23,7 @@ public final class Supernet implements AutoCloseable {
   private final Body body;
   private final NesterovSgd optimizer;
   /** Dropout masks of training steps, drawn in step order from the network's seed. */
-  private final SplittableRandom dropoutMasks;
+  private final MaskRandom dropoutMasks;
 
   private Supernet(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed) {
     this.space = space;
@@ -37,7 +36,7 @@ public final class Supernet implements AutoCloseable {
       throw e;
     }
     this.optimizer = new NesterovSgd(sgd);
-    this.dropoutMasks = new SplittableRandom(Steps.dropoutSeed(seed));
+    this.dropoutMasks = new MaskRandom(Steps.dropoutSeed(seed));
   }
 
   /**
@@ -116,6 +115,20 @@ public final class Supernet implements AutoCloseable {
   public void restore(List<TensorState> state) {
     Steps.gradientsOff();
     store.restore(state);
+  }
+
+  /** The tensors and the dropout generator's state: what continues training exactly. */
+  public NetworkState snapshot() {
+    return new NetworkState(store.state(), dropoutMasks.state());
+  }
+
+  /**
+   * Continues from a {@link #snapshot()} of a network built like this one: tensors as {@link
+   * #restore(List)} writes them (nothing on a mismatch), then the dropout generator.
+   */
+  public void restore(NetworkState state) {
+    restore(state.tensors());
+    dropoutMasks.restore(state.maskRandom());
   }
 
   ParamStore store() {

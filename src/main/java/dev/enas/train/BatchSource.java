@@ -15,6 +15,9 @@ interface BatchSource extends AutoCloseable {
   /** Minibatches in one pass over the split. */
   int perPass();
 
+  /** Minibatches of the sequence before the next one; a source started there continues alike. */
+  long position();
+
   @Override
   void close();
 
@@ -28,6 +31,11 @@ interface BatchSource extends AutoCloseable {
       @Override
       public int perPass() {
         return iterator.batchesPerEpoch();
+      }
+
+      @Override
+      public long position() {
+        return iterator.position();
       }
 
       @Override

@@ -4,6 +4,7 @@ import dev.enas.data.Batch;
 import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.NetworkState;
 import dev.enas.supernet.StepResult;
 import dev.enas.supernet.Supernet;
 
@@ -48,6 +49,16 @@ final class ImageSharedModel implements SharedModel {
     }
     throw new IllegalArgumentException("the convolutional supernet trains on image batches, got "
         + (batch == null ? "null" : batch.getClass().getSimpleName()));
+  }
+
+  @Override
+  public NetworkState snapshot() {
+    return supernet.snapshot();
+  }
+
+  @Override
+  public void restore(NetworkState state) {
+    supernet.restore(state);
   }
 
   @Override

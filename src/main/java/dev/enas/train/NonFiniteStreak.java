@@ -20,6 +20,16 @@ final class NonFiniteStreak {
    *
    * @throws IllegalStateException once {@code maxNonFiniteSteps} steps in a row were skipped
    */
+  /** Steps in a row skipped so far. */
+  int inARow() {
+    return inARow;
+  }
+
+  /** Continues a streak of {@code skipped} steps, as a restored retraining does. */
+  void restore(int skipped) {
+    inARow = skipped;
+  }
+
   void record(StepResult result) {
     if (result.applied()) {
       inARow = 0;

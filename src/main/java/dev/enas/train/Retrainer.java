@@ -2,6 +2,7 @@ package dev.enas.train;
 
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.NetworkState;
 import dev.enas.supernet.StepResult;
 import java.util.function.Consumer;
 
@@ -19,6 +20,38 @@ public interface Retrainer extends AutoCloseable {
         ? new RnnRetraining(architecture, data, spec)
         : new Retraining(architecture, data, spec);
   }
+
+  /**
+   * A retrainer that continues exactly from {@code state}, a {@link #state()} of one created with
+   * the same architecture, data and spec.
+   */
+  static Retrainer resume(Architecture architecture, SearchData data, SearchSpec spec,
+      State state) {
+    Retrainer r = data.isText()
+        ? new RnnRetraining(architecture, data, spec, state.batches())
+        : new Retraining(architecture, data, spec, state.batches());
+    try {
+      r.restore(state);
+      return r;
+    } catch (RuntimeException e) {
+      r.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Where a retraining stands between two steps, as plain values: the network, minibatches read,
+   * the current epoch's sums, the run of non-finite steps, and the last validation figure
+   * (accuracy, or perplexity for a language model; NaN before the first epoch ended).
+   */
+  record State(NetworkState network, long batches, double lossSum, double accuracySum,
+      int counted, int nonFiniteInARow, double validationFigure) {}
+
+  /** Where this retraining stands; valid between steps. */
+  State state();
+
+  /** Sets the network and the counters from a {@link #state()}; the data position is built in. */
+  void restore(State state);
 
   int epochs();
 

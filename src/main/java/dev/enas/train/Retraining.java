@@ -54,6 +54,11 @@ public final class Retraining implements Retrainer {
   }
 
   public Retraining(Architecture architecture, SearchData data, SearchSpec spec) {
+    this(architecture, data, spec, 0);
+  }
+
+  /** A retraining whose training minibatches start after the first {@code startBatch}. */
+  Retraining(Architecture architecture, SearchData data, SearchSpec spec, long startBatch) {
     this.data = data;
     this.retrain = spec.retrain();
     this.schedule = Schedules.of(retrain.training());
@@ -71,6 +76,7 @@ public final class Retraining implements Retrainer {
           .endless()
           .dropLast(true)
           .augmentation(augmentation)
+          .startAt(startBatch)
           .build();
     } catch (RuntimeException e) {
       network.close();
@@ -143,6 +149,26 @@ public final class Retraining implements Retrainer {
   @Override
   public Result test() {
     return new Result(accuracy(data.test()), validationAccuracy, network.trainableParameterCount());
+  }
+
+  @Override
+  public Retrainer.State state() {
+    return new Retrainer.State(network.snapshot(), batches.position(), lossSum, accuracySum,
+        counted, nonFinite.inARow(), validationAccuracy);
+  }
+
+  @Override
+  public void restore(Retrainer.State state) {
+    if (state.batches() != batches.position()) {
+      throw new IllegalArgumentException("the state read " + state.batches()
+          + " minibatches, this retraining starts after " + batches.position());
+    }
+    network.restore(state.network());
+    lossSum = state.lossSum();
+    accuracySum = state.accuracySum();
+    counted = state.counted();
+    nonFinite.restore(state.nonFiniteInARow());
+    validationAccuracy = state.validationFigure();
   }
 
   /** The network being retrained; owned by this object. */

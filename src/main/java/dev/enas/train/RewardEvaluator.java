@@ -21,10 +21,18 @@ public final class RewardEvaluator implements AutoCloseable {
   private final List<MiniBatch> fixed;
 
   public RewardEvaluator(SearchData data, SearchSpec spec) {
+    this(data, spec, 0);
+  }
+
+  /**
+   * An evaluator whose rewards continue after the first {@code validationBatches} validation
+   * minibatches, a {@link #position()} of one with this spec.
+   */
+  public RewardEvaluator(SearchData data, SearchSpec spec, long validationBatches) {
     int count = spec.derive().validationBatches();
     if (data.isText()) {
       this.fixed = TextBatches.fixedValidation(data, spec, count);
-      this.batches = TextBatches.validation(data, spec);
+      this.batches = TextBatches.validation(data, spec, validationBatches);
       return;
     }
     int batchSize = Math.min(spec.child().batchSize(), data.validation().size());
@@ -42,7 +50,13 @@ public final class RewardEvaluator implements AutoCloseable {
             .endless()
             .shuffle(true)
             .dropLast(true)
+            .startAt(validationBatches)
             .build());
+  }
+
+  /** Validation minibatches the rewards have read so far (the fixed ones do not count). */
+  public long position() {
+    return batches.position();
   }
 
   /** The next validation minibatch, in the order rewards consume them. */

@@ -46,10 +46,16 @@ public final class RnnRetraining implements Retrainer {
   }
 
   public RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec) {
-    this(modelOf(architecture), data, spec);
+    this(modelOf(architecture), data, spec, 0);
   }
 
-  private RnnRetraining(ModelFactory factory, SearchData data, SearchSpec spec) {
+  /** A retraining whose training windows start after the first {@code startWindow}. */
+  RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec, long startWindow) {
+    this(modelOf(architecture), data, spec, startWindow);
+  }
+
+  private RnnRetraining(ModelFactory factory, SearchData data, SearchSpec spec,
+      long startWindow) {
     this.corpus = data.corpus();
     this.retrain = spec.retrain();
     this.bpttSteps = spec.languageModel().bpttSteps();
@@ -59,6 +65,7 @@ public final class RnnRetraining implements Retrainer {
             retrain.network().batchSize(), bpttSteps)
         .fieldNames("retrain.network.batchSize", "languageModel.bpttSteps")
         .endless()
+        .startAt(startWindow)
         .build();
     this.model = factory.create(
         Networks.rnnNetwork(retrain.network(), spec.languageModel(), data),
@@ -73,7 +80,7 @@ public final class RnnRetraining implements Retrainer {
    * dropouts, optimiser, learning-rate schedule, epochs, steps and seed.
    */
   public static RnnRetraining plainTanh(SearchData data, SearchSpec spec) {
-    return new RnnRetraining(RnnLanguageModel::plainTanh, data, spec);
+    return new RnnRetraining(RnnLanguageModel::plainTanh, data, spec, 0);
   }
 
   private static ModelFactory modelOf(Architecture architecture) {
@@ -123,6 +130,25 @@ public final class RnnRetraining implements Retrainer {
     return Retraining.Result.perplexities(
         model.perplexity(corpus.test(), EVALUATION_BATCH, bpttSteps), validationPerplexity,
         model.parameterCount());
+  }
+
+  @Override
+  public Retrainer.State state() {
+    return new Retrainer.State(model.snapshot(), batches.position(), lossSum, Double.NaN,
+        counted, nonFinite.inARow(), validationPerplexity);
+  }
+
+  @Override
+  public void restore(Retrainer.State state) {
+    if (state.batches() != batches.position()) {
+      throw new IllegalArgumentException("the state read " + state.batches()
+          + " windows, this retraining starts after " + batches.position());
+    }
+    model.restore(state.network());
+    lossSum = state.lossSum();
+    counted = state.counted();
+    nonFinite.restore(state.nonFiniteInARow());
+    validationPerplexity = state.validationFigure();
   }
 
   /** The language model being retrained; owned by this object. */

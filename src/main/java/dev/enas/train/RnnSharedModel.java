@@ -7,6 +7,7 @@ import dev.enas.space.RnnArchitecture;
 import dev.enas.space.RnnSpace;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.RnnSupernet;
+import dev.enas.supernet.NetworkState;
 import dev.enas.supernet.StepResult;
 
 /**
@@ -63,6 +64,16 @@ final class RnnSharedModel implements SharedModel {
     }
     throw new IllegalArgumentException("the recurrent supernet trains on text windows, got "
         + (batch == null ? "null" : batch.getClass().getSimpleName()));
+  }
+
+  @Override
+  public NetworkState snapshot() {
+    return supernet.snapshot();
+  }
+
+  @Override
+  public void restore(NetworkState state) {
+    supernet.restore(state);
   }
 
   @Override

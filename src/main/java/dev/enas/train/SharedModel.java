@@ -3,6 +3,7 @@ package dev.enas.train;
 import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
+import dev.enas.supernet.NetworkState;
 import dev.enas.supernet.StepResult;
 
 /**
@@ -31,6 +32,15 @@ public interface SharedModel extends AutoCloseable {
 
   /** The figure a reward stands for: accuracy, or the perplexity the recurrent reward encodes. */
   double metricOf(double reward);
+
+  /**
+   * The shared weights with their momentum and statistics, the dropout generator and any carried
+   * hidden states: what continues the search exactly. Taken between steps.
+   */
+  NetworkState snapshot();
+
+  /** Continues from a {@link #snapshot()} of a model built from the same spec and data. */
+  void restore(NetworkState state);
 
   @Override
   void close();

@@ -26,10 +26,24 @@ public final class SharedTraining implements AutoCloseable {
   /** What one step did, with the learning rate it used and the global step number. */
   public record Outcome(StepResult result, double learningRate, long step, int inARow) {}
 
+  /**
+   * Where shared training stands between two steps: minibatches read, steps counted, and the
+   * current run of non-finite steps. A training built from it continues exactly.
+   */
+  public record Position(long batches, long steps, int nonFiniteInARow) {
+    /** Before the first step. */
+    public static final Position START = new Position(0, 0, 0);
+  }
+
   public SharedTraining(SearchData data, SearchSpec spec) {
+    this(data, spec, Position.START);
+  }
+
+  /** A training that continues from {@code at}, a {@link #position()} of one with this spec. */
+  public SharedTraining(SearchData data, SearchSpec spec, Position at) {
     this.schedule = Schedules.of(spec.shared());
     this.batches = data.isText()
-        ? TextBatches.training(data, spec)
+        ? TextBatches.training(data, spec, at.batches())
         : BatchSource.of(BatchIterator.builder(data.train(), spec.child().batchSize(),
                 data.normalization())
             .seed(spec.seed())
@@ -37,9 +51,17 @@ public final class SharedTraining implements AutoCloseable {
             .shuffle(true)
             .dropLast(true)
             .augmentation(data.augmentation())
+            .startAt(at.batches())
             .build());
+    this.steps = at.steps();
+    this.nonFiniteInARow = at.nonFiniteInARow();
     int perEpoch = spec.shared().stepsPerEpoch();
     this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.perPass());
+  }
+
+  /** Where this training stands; valid between steps. */
+  public Position position() {
+    return new Position(batches.position(), steps, nonFiniteInARow);
   }
 
   /** Minibatches per search epoch. */

@@ -17,17 +17,18 @@ final class TextBatches {
   private TextBatches() {}
 
   /** Windows of the training file, without end. */
-  static BatchSource training(SearchData data, SearchSpec spec) {
+  static BatchSource training(SearchData data, SearchSpec spec, long start) {
     return source(TextBatcher.builder(data.corpus(), TextCorpus.Split.TRAIN,
             spec.child().batchSize(), spec.languageModel().bpttSteps())
         .fieldNames("child.batchSize", "languageModel.bpttSteps")
         .endless()
+        .startAt(start)
         .build());
   }
 
-  /** Windows of the validation file, without end, in order. */
-  static BatchSource validation(SearchData data, SearchSpec spec) {
-    return source(validationBuilder(data, spec).endless().build());
+  /** Windows of the validation file, without end, in order, after the first {@code start}. */
+  static BatchSource validation(SearchData data, SearchSpec spec, long start) {
+    return source(validationBuilder(data, spec).endless().startAt(start).build());
   }
 
   /** The first {@code count} validation windows (fewer if the file is short), for derivation. */
@@ -68,6 +69,11 @@ final class TextBatches {
       @Override
       public int perPass() {
         return batcher.windowsPerPass();
+      }
+
+      @Override
+      public long position() {
+        return batcher.position();
       }
 
       @Override
