@@ -185,6 +185,14 @@ public final class SearchRun implements AutoCloseable {
     derived = s.derived() == null ? null : space.parse(s.derived());
     retrained = s.retrained();
     plainBaseline = s.plainBaseline();
+    if (stage == Stage.FINISHED) {
+      if (derived == null || retrained == null) {
+        throw new IllegalArgumentException("a finished search's snapshot lacks its derived child"
+            + " or its retraining result");
+      }
+      result = SearchResult.succeeded(derived.encode(), retrained.testAccuracy(),
+          retrained.testPerplexity(), top, s.elapsedSeconds(), plainBaseline);
+    }
     if (s.retrainer() != null) {
       retrainer = switch (stage) {
         case SCREENING -> Retrainer.resume(space.parse(top.get(index).architecture()), data,

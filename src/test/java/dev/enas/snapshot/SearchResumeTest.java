@@ -77,6 +77,8 @@ class SearchResumeTest {
 
     List<SearchSnapshot.Cursor> at = straight.cursors();
     TreeSet<Integer> stops = new TreeSet<>();
+    stops.add(0);
+    stops.add(at.size());
     stops.add(first(at, c -> c.stage() == SearchRun.Stage.SHARED_TRAINING && c.step() == 2));
     stops.add(first(at, c -> c.stage() == SearchRun.Stage.SHARED_TRAINING && c.epoch() == 1
         && c.step() == 0));
@@ -116,8 +118,9 @@ class SearchResumeTest {
   }
 
   /**
-   * Runs the search to its end; before each step in {@code stops} it writes the search to bytes,
-   * closes everything, and continues from the bytes with freshly loaded data.
+   * Runs the search to its end; before each step in {@code stops} (and after the last, if its
+   * count is in {@code stops}) it writes the search to bytes, closes everything, and continues
+   * from the bytes with freshly loaded data.
    */
   static Run run(SearchSpec spec, TreeSet<Integer> stops) throws IOException {
     List<SearchEvent> events = new ArrayList<>();
@@ -134,6 +137,13 @@ class SearchResumeTest {
         }
         cursors.add(search.position());
         search.step(e -> events.add(withoutClock(e)), () -> { });
+      }
+      if (stops.contains(cursors.size())) {
+        // A finished search resumes finished, with its result.
+        byte[] bytes = SnapshotCodec.encode(search.snapshot());
+        search.close();
+        search = SearchRun.resume(spec, SearchData.load(spec), SnapshotCodec.decode(bytes));
+        assertThat(search.finished()).isTrue();
       }
       return new Run(events, withoutClock(search.result()), cursors);
     } finally {
