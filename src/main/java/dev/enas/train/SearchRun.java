@@ -470,8 +470,10 @@ public final class SearchRun implements AutoCloseable {
   }
 
   /**
-   * The whole search as plain values, taken between two steps; {@link #resume} continues it. The
-   * arrays are copies: the run may go on while the snapshot is written.
+   * The whole search as plain values, taken between two steps on the thread that runs the steps
+   * (it reads the networks' native tensors); {@link #resume} continues it. Taking one changes
+   * nothing in the run, and the arrays are copies: the run may go on while the snapshot is
+   * written elsewhere.
    */
   public SearchSnapshot snapshot() {
     long now = System.nanoTime();

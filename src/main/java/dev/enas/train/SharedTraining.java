@@ -59,7 +59,11 @@ public final class SharedTraining implements AutoCloseable {
     this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.perPass());
   }
 
-  /** Where this training stands; valid between steps. */
+  /**
+   * Where this training stands; valid between steps. It counts the minibatches {@link #nextBatch}
+   * handed out, so a scheduler that takes batches ahead of its steps must take its position where
+   * none is outstanding.
+   */
   public Position position() {
     return new Position(batches.position(), steps, nonFiniteInARow);
   }

@@ -58,6 +58,27 @@ class SearchResumeTest {
     checkResumes(spec, true);
   }
 
+  /**
+   * Taking a snapshot changes nothing: a search that writes one before every step and goes on
+   * (as a scheduler does at its snapshot interval) reports what one that never does reports.
+   */
+  @Test
+  void takingASnapshotAndGoingOnChangesNothing() throws IOException {
+    for (SearchSpec spec : List.of(withDropout(SearchSpec.smoke("macro", 2)),
+        SearchSpec.smoke("rnn", 2))) {
+      Run straight = run(spec, new TreeSet<>());
+      List<SearchEvent> events = new ArrayList<>();
+      try (SearchRun search = SearchRun.start(spec, SearchData.load(spec), System.nanoTime())) {
+        while (!search.finished()) {
+          assertThat(SnapshotCodec.encode(search.snapshot())).isNotEmpty();
+          search.step(e -> events.add(withoutClock(e)), () -> { });
+        }
+        assertThat(withoutClock(search.result())).isEqualTo(straight.result());
+      }
+      assertThat(events).isEqualTo(straight.events());
+    }
+  }
+
   /** The smoke spec with dropout in the search and the retraining, so masks are drawn. */
   static SearchSpec withDropout(SearchSpec s) {
     ChildSpec c = s.child();
