@@ -205,6 +205,8 @@ public final class SnapshotCodec {
       out.writeString(s.space());
       out.writeLong(s.seed());
       kryo.writeObject(out, s.cursor());
+      out.writeLong(s.steps(), true);
+      out.writeLong(s.events(), true);
       out.writeDouble(s.elapsedSeconds());
       out.writeDouble(s.epochSeconds());
       kryo.writeObject(out, s.controller());
@@ -228,6 +230,8 @@ public final class SnapshotCodec {
           in.readString(),
           in.readLong(),
           kryo.readObject(in, SearchSnapshot.Cursor.class),
+          in.readLong(true),
+          in.readLong(true),
           in.readDouble(),
           in.readDouble(),
           kryo.readObject(in, ControllerState.class),

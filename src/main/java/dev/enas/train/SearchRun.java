@@ -59,6 +59,8 @@ public final class SearchRun implements AutoCloseable {
   private RewardEvaluator evaluator;
 
   private Stage stage;
+  private long steps;
+  private long events;
   private int epoch;
   private int step;
   private int update;
@@ -152,6 +154,8 @@ public final class SearchRun implements AutoCloseable {
 
   private void restore(SearchSnapshot s) {
     SearchSnapshot.Cursor c = s.cursor();
+    steps = s.steps();
+    events = s.events();
     stage = c.stage();
     epoch = c.epoch();
     step = c.step();
@@ -220,6 +224,23 @@ public final class SearchRun implements AutoCloseable {
     return new SearchSnapshot.Cursor(stage, epoch, step, update, child, index);
   }
 
+  /**
+   * Steps taken since the search started, in every process that ran it: the step a snapshot was
+   * taken before, and so a name for it.
+   */
+  public long steps() {
+    return steps;
+  }
+
+  /**
+   * Events reported since the search started, in every process that ran it. The events of a
+   * resumed run continue this count, so a caller whose log already holds later events (steps
+   * redone after a crash) knows which to skip.
+   */
+  public long events() {
+    return events;
+  }
+
   /** The result of a finished search. */
   public SearchResult result() {
     if (result == null) {
@@ -237,7 +258,19 @@ public final class SearchRun implements AutoCloseable {
    * @throws IllegalStateException if the search has finished, or when too many steps in a row had
    *     a NaN or infinite loss
    */
-  public void step(Consumer<SearchEvent> events, Runnable checkpoint) {
+  public void step(Consumer<SearchEvent> listener, Runnable checkpoint) {
+    if (stage == Stage.FINISHED) {
+      throw new IllegalStateException("the search has finished");
+    }
+    Consumer<SearchEvent> events = e -> {
+      this.events++;
+      listener.accept(e);
+    };
+    unit(events, checkpoint);
+    steps++;
+  }
+
+  private void unit(Consumer<SearchEvent> events, Runnable checkpoint) {
     switch (stage) {
       case SHARED_TRAINING -> sharedStep(events, checkpoint);
       case CONTROLLER_TRAINING -> controllerStep(events, checkpoint);
@@ -489,6 +522,8 @@ public final class SearchRun implements AutoCloseable {
         spec.space().kind(),
         spec.seed(),
         position(),
+        steps,
+        events,
         secondsBefore + (now - startNanos) / 1e9,
         stage.compareTo(Stage.DERIVING) <= 0 ? epochSeconds : 0,
         controller.snapshot(),

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param space the space kind the search runs in, checked on resume
  * @param seed the search's seed, checked on resume
  * @param cursor where the search stands
+ * @param steps steps the search had taken (see {@link SearchRun#steps()})
+ * @param events events the search had reported (see {@link SearchRun#events()})
  * @param elapsedSeconds wall time the search ran before this snapshot (reported, not replayed)
  * @param epochSeconds wall time of the current search epoch before this snapshot
  * @param controller the policy with its optimizer, baseline and sampling stream
@@ -35,6 +37,8 @@ public record SearchSnapshot(
     String space,
     long seed,
     Cursor cursor,
+    long steps,
+    long events,
     double elapsedSeconds,
     double epochSeconds,
     ControllerState controller,

@@ -65,9 +65,11 @@ class GoldenSnapshotTest {
       SearchResumeTest.Run straight = SearchResumeTest.run(g.spec(), new TreeSet<>());
       assertThat(resumed.phase()).isEqualTo(Phase.SUCCEEDED);
       assertThat(resumed).as(g.file()).isEqualTo(straight.result());
-      List<SearchEvent> tail =
-          straight.events().subList(straight.events().size() - events.size(), straight.events().size());
-      assertThat(events).as(g.file()).isEqualTo(tail);
+      // The resumed events are exactly those the uninterrupted run reported after the snapshot.
+      List<SearchEvent> after =
+          straight.events().subList((int) snapshot.events(), straight.events().size());
+      assertThat(events).as(g.file()).isEqualTo(after);
+      assertThat(straight.cursors().get((int) snapshot.steps())).isEqualTo(snapshot.cursor());
     }
   }
 

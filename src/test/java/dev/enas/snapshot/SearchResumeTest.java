@@ -155,6 +155,8 @@ class SearchResumeTest {
           search.close();
           search = SearchRun.resume(spec, SearchData.load(spec), SnapshotCodec.decode(bytes));
           assertThat(search.position()).isEqualTo(before);
+          assertThat(search.steps()).isEqualTo(i);
+          assertThat(search.events()).isEqualTo(events.size());
         }
         cursors.add(search.position());
         search.step(e -> events.add(withoutClock(e)), () -> { });
@@ -165,6 +167,8 @@ class SearchResumeTest {
         search.close();
         search = SearchRun.resume(spec, SearchData.load(spec), SnapshotCodec.decode(bytes));
         assertThat(search.finished()).isTrue();
+        assertThat(search.steps()).isEqualTo(cursors.size());
+        assertThat(search.events()).isEqualTo(events.size());
       }
       return new Run(events, withoutClock(search.result()), cursors);
     } finally {

@@ -33,7 +33,8 @@ class SnapshotStoreTest {
   /** The golden snapshot with {@code seconds} as its elapsed time, to tell the writes apart. */
   private static SearchSnapshot numbered(double seconds) {
     SearchSnapshot s = golden;
-    return new SearchSnapshot(s.space(), s.seed(), s.cursor(), seconds, s.epochSeconds(),
+    return new SearchSnapshot(s.space(), s.seed(), s.cursor(), s.steps(), s.events(), seconds,
+        s.epochSeconds(),
         s.controller(), s.sharedModel(), s.training(), s.validationBatches(), s.figures(),
         s.pendingRewards(), s.scored(), s.top(), s.screening(), s.retrainer(), s.derived(),
         s.retrained(), s.plainBaseline());
