@@ -197,6 +197,7 @@ public final class SearchRun implements AutoCloseable {
       result = SearchResult.succeeded(derived.encode(), retrained.testAccuracy(),
           retrained.testPerplexity(), top, s.elapsedSeconds(), plainBaseline);
     }
+    checkFits(s.cursor());
     if (s.retrainer() != null) {
       retrainer = switch (stage) {
         case SCREENING -> Retrainer.resume(space.parse(top.get(index).architecture()), data,
@@ -206,6 +207,54 @@ public final class SearchRun implements AutoCloseable {
         default -> throw new IllegalArgumentException(
             "a snapshot at " + stage + " cannot hold a retraining");
       };
+    }
+  }
+
+  /**
+   * Rejects a cursor this spec's budgets could not have produced: a snapshot of a search with
+   * another spec would otherwise go on as a mixture of the two.
+   */
+  private void checkFits(SearchSnapshot.Cursor c) {
+    boolean searching = stage == Stage.SHARED_TRAINING || stage == Stage.CONTROLLER_TRAINING;
+    require(!searching || epoch < spec.shared().epochs(), c, "shared.epochs",
+        spec.shared().epochs());
+    if (stage == Stage.SHARED_TRAINING) {
+      require(step < training.stepsPerEpoch(), c, "shared.stepsPerEpoch",
+          training.stepsPerEpoch());
+    }
+    if (stage == Stage.CONTROLLER_TRAINING) {
+      require(update < spec.controller().updatesPerEpoch(), c, "controller.updatesPerEpoch",
+          spec.controller().updatesPerEpoch());
+      require(child < spec.controller().childrenPerUpdate(), c, "controller.childrenPerUpdate",
+          spec.controller().childrenPerUpdate());
+      require(pending.size() == child, c, "controller.childrenPerUpdate",
+          spec.controller().childrenPerUpdate());
+    }
+    if (stage == Stage.DERIVING) {
+      require(step < spec.derive().samples() && scored.size() <= step, c, "derive.samples",
+          spec.derive().samples());
+    }
+    if (stage == Stage.SCREENING) {
+      require(spec.derive().screens() && index < screenCount()
+          && screening.size() == top.size(), c, "derive.screenCandidates",
+          spec.derive().screenCandidates());
+    }
+    if (stage.compareTo(Stage.FINAL_TRAINING) >= 0) {
+      require(derived != null && !top.isEmpty(), c, "derive.topK", spec.derive().topK());
+      require(epoch <= spec.retrain().training().epochs(), c, "retrain.training.epochs",
+          spec.retrain().training().epochs());
+    }
+    if (stage == Stage.BASELINE_TRAINING) {
+      require(spec.retrain().plainBaseline() && retrained != null, c, "retrain.plainBaseline",
+          spec.retrain().plainBaseline());
+    }
+  }
+
+  private static void require(boolean holds, SearchSnapshot.Cursor c, String field,
+      Object value) {
+    if (!holds) {
+      throw new IllegalArgumentException("the snapshot stands at " + c + ", which " + field
+          + " = " + value + " does not allow: it was taken of a search with another spec");
     }
   }
 

@@ -1,7 +1,10 @@
 package dev.enas.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.enas.spec.ChildSpec;
+import dev.enas.spec.ControllerSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchData;
@@ -71,6 +74,40 @@ class GoldenSnapshotTest {
       assertThat(events).as(g.file()).isEqualTo(after);
       assertThat(straight.cursors().get((int) snapshot.steps())).isEqualTo(snapshot.cursor());
     }
+  }
+
+  /**
+   * A snapshot resumed with a spec other than its search's is refused with the reason, and
+   * nothing of it is left open.
+   */
+  @Test
+  void aSnapshotIsRefusedUnderAnotherSpec() throws IOException {
+    SearchSnapshot snapshot = SnapshotCodec.decode(read("macro-controller-training-v1.snap"));
+    SearchSpec spec = SearchSpec.smoke("macro", 1);
+
+    SearchSpec otherSeed = SearchSpec.smoke("macro", 2);
+    assertThatThrownBy(() -> SearchRun.resume(otherSeed, SearchData.load(otherSeed), snapshot))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("seed 1").hasMessageContaining("seed 2");
+
+    ControllerSpec c = spec.controller();
+    SearchSpec fewerChildren = new SearchSpec(spec.space(), spec.data(), spec.child(),
+        spec.shared(), new ControllerSpec(c.kind(), c.hiddenSize(), c.lstmLayers(), c.learningRate(),
+            c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
+            c.baselineDecay(), c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(),
+            c.adamEpsilon(), c.initRange(), c.updatesPerEpoch(), 2),
+        spec.derive(), spec.retrain(), spec.seed());
+    assertThatThrownBy(() -> SearchRun.resume(fewerChildren, SearchData.load(fewerChildren),
+            snapshot))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("controller.childrenPerUpdate = 2");
+
+    ChildSpec wider = new ChildSpec(8, 1, 16, 0);
+    SearchSpec otherWidth = new SearchSpec(spec.space(), spec.data(), wider, spec.shared(),
+        spec.controller(), spec.derive(), spec.retrain(), spec.seed());
+    assertThatThrownBy(() -> SearchRun.resume(otherWidth, SearchData.load(otherWidth), snapshot))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected WEIGHT");
   }
 
   /** Writes the golden files; run by hand, see the class comment. */
