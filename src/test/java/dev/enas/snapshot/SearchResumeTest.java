@@ -3,6 +3,7 @@ package dev.enas.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.enas.spec.ChildSpec;
+import dev.enas.spec.ControllerSpec;
 import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.LanguageModelSpec;
 import dev.enas.spec.RetrainSpec;
@@ -56,6 +57,18 @@ class SearchResumeTest {
         new RetrainSpec(child, r.training(), r.cutout(), true), smoke.seed(),
         new LanguageModelSpec(10, 0.1, 0.2, 50_000));
     checkResumes(spec, true);
+  }
+
+  @Test
+  void aRandomSearchWithWeightSharingResumesExactly() throws IOException {
+    SearchSpec s = SearchSpec.smoke("rnn", 13);
+    ControllerSpec c = s.controller();
+    ControllerSpec random = new ControllerSpec("random", c.hiddenSize(), c.lstmLayers(),
+        c.learningRate(), c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
+        c.baselineDecay(), c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(),
+        c.adamEpsilon(), c.initRange(), c.updatesPerEpoch(), c.childrenPerUpdate());
+    checkResumes(new SearchSpec(s.space(), s.data(), s.child(), s.shared(), random, s.derive(),
+        s.retrain(), s.seed(), s.languageModel()), false);
   }
 
   /**
