@@ -1,6 +1,5 @@
 package dev.enas.train;
 
-import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -65,19 +64,6 @@ public final class SearchLoop {
       }
       return search.result();
     }
-  }
-
-  /**
-   * Retrains {@code plain} exactly as the derived child was retrained (same network settings,
-   * schedule, data order and seed), reporting its epochs as the plain baseline's.
-   */
-  static SearchEvent.PlainBaseline plainBaseline(Architecture plain, SearchData data,
-      SearchSpec spec, Runnable beforeEachStep, Consumer<SearchEvent> events) {
-    Retraining.Result r;
-    try (Retrainer retrainer = Retrainer.create(plain, data, spec)) {
-      r = retrainer.runToEnd(beforeEachStep, progress -> events.accept(progress.ofPlainBaseline()));
-    }
-    return SearchEvent.PlainBaseline.of(plain.encode(), r);
   }
 
   private void checkCancelled() {
