@@ -16,6 +16,18 @@ public final class Controllers {
     };
   }
 
+  /**
+   * The uniform sampler of a search's warm-up epochs ({@code controller.warmupEpochs}): a random
+   * controller on a stream of its own, so the learning controller's draws are the same with or
+   * without warm-up.
+   */
+  public static Controller warmup(SearchSpace space, ControllerSpec spec, long seed) {
+    return new RandomController(space, spec.withKind("random"), seed ^ WARMUP_STREAM);
+  }
+
+  /** Separates the warm-up sampler's stream from the controller's ("WARMUP" in ASCII). */
+  private static final long WARMUP_STREAM = 0x5741524D5550L;
+
   /** A controller that continues exactly from a snapshot. */
   public static Controller restore(SearchSpace space, ControllerSpec spec, ControllerState state) {
     return switch (state.kind()) {

@@ -25,6 +25,9 @@ import java.util.List;
  * @param initRange parameters start uniform in [-initRange, initRange]
  * @param updatesPerEpoch controller updates after each pass of shared-weight training
  * @param childrenPerUpdate sampled children whose rewards one update aggregates
+ * @param warmupEpochs the first epochs of shared training, in which children are drawn uniformly
+ *     at random and the controller does not learn, so every operation's shared weights train
+ *     before the rewards rank them (not in the paper; 0 turns it off)
  */
 public record ControllerSpec(
     String kind,
@@ -43,7 +46,19 @@ public record ControllerSpec(
     double adamEpsilon,
     double initRange,
     int updatesPerEpoch,
-    int childrenPerUpdate) {
+    int childrenPerUpdate,
+    int warmupEpochs) {
+
+  /** A spec without warm-up epochs: the paper's schedule. */
+  public ControllerSpec(String kind, int hiddenSize, int lstmLayers, double learningRate,
+      double tanhConstant, double temperature, double opTanhReduce, double entropyWeight,
+      double baselineDecay, double skipTarget, double skipWeight, double gradientClip,
+      double adamBeta2, double adamEpsilon, double initRange, int updatesPerEpoch,
+      int childrenPerUpdate) {
+    this(kind, hiddenSize, lstmLayers, learningRate, tanhConstant, temperature, opTanhReduce,
+        entropyWeight, baselineDecay, skipTarget, skipWeight, gradientClip, adamBeta2, adamEpsilon,
+        initRange, updatesPerEpoch, childrenPerUpdate, 0);
+  }
 
   /** Largest hidden size accepted: far above the paper's 64-100, low enough to stay fast. */
   public static final int MAX_HIDDEN = 1024;
@@ -81,14 +96,16 @@ public record ControllerSpec(
   public ControllerSpec withKind(String newKind) {
     return new ControllerSpec(newKind, hiddenSize, lstmLayers, learningRate, tanhConstant,
         temperature, opTanhReduce, entropyWeight, baselineDecay, skipTarget, skipWeight,
-        gradientClip, adamBeta2, adamEpsilon, initRange, updatesPerEpoch, childrenPerUpdate);
+        gradientClip, adamBeta2, adamEpsilon, initRange, updatesPerEpoch, childrenPerUpdate,
+        warmupEpochs);
   }
 
   /** The same spec with another learning rate. */
   public ControllerSpec withLearningRate(double rate) {
     return new ControllerSpec(kind, hiddenSize, lstmLayers, rate, tanhConstant,
         temperature, opTanhReduce, entropyWeight, baselineDecay, skipTarget, skipWeight,
-        gradientClip, adamBeta2, adamEpsilon, initRange, updatesPerEpoch, childrenPerUpdate);
+        gradientClip, adamBeta2, adamEpsilon, initRange, updatesPerEpoch, childrenPerUpdate,
+        warmupEpochs);
   }
 
   /**
@@ -116,6 +133,7 @@ public record ControllerSpec(
     Checks.positive(out, prefix + "initRange", initRange, 10);
     Checks.intRange(out, prefix + "updatesPerEpoch", updatesPerEpoch, 0, 1_000_000);
     Checks.intRange(out, prefix + "childrenPerUpdate", childrenPerUpdate, 1, 10_000);
+    Checks.intRange(out, prefix + "warmupEpochs", warmupEpochs, 0, 1_000_000);
     return out;
   }
 

@@ -191,6 +191,11 @@ public record SearchSpec(
     out.addAll(derive.violations("derive."));
     out.addAll(retrain.violations("retrain."));
     out.addAll(languageModel.violations("languageModel."));
+    if (controller.warmupEpochs() > 0 && controller.warmupEpochs() >= shared.epochs()) {
+      out.add(new FieldViolation("controller.warmupEpochs", "must be below shared.epochs ("
+          + shared.epochs() + ") so that the controller learns at all, was "
+          + controller.warmupEpochs()));
+    }
     boolean rnn = "rnn".equals(space.kind());
     if (rnn && !data.isText() && data.dataset() != null) {
       out.add(new FieldViolation("data.dataset", "the rnn space models text: must be 'sonnets'"

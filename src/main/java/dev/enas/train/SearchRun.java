@@ -54,6 +54,12 @@ public final class SearchRun implements AutoCloseable {
   private final double secondsBefore;
   private final Controller controller;
 
+  /**
+   * The uniform sampler of the warm-up epochs ({@code controller.warmupEpochs}). A snapshot does
+   * not hold it: it is rebuilt from the seed and fast-forwarded by the draws made before.
+   */
+  private final Controller warmup;
+
   private SharedModel model;
   private SharedTraining training;
   private RewardEvaluator evaluator;
@@ -97,7 +103,13 @@ public final class SearchRun implements AutoCloseable {
     this.startNanos = startNanos;
     this.secondsBefore = secondsBefore;
     this.controller = controller;
+    this.warmup = Controllers.warmup(space, spec.controller(), spec.seed());
     this.epochStartNanos = startNanos;
+  }
+
+  /** Whether the current epoch is a warm-up epoch: uniform children, no controller updates. */
+  private boolean warming() {
+    return epoch < spec.controller().warmupEpochs();
   }
 
   /**
@@ -198,6 +210,14 @@ public final class SearchRun implements AutoCloseable {
           retrained.testPerplexity(), top, s.elapsedSeconds(), plainBaseline);
     }
     checkFits(s.cursor());
+    if (stage == Stage.SHARED_TRAINING || stage == Stage.CONTROLLER_TRAINING) {
+      // Every warm-up step drew one child, so the sampler resumes after that many draws.
+      long drawn = (long) Math.min(epoch, spec.controller().warmupEpochs())
+          * training.stepsPerEpoch() + (stage == Stage.SHARED_TRAINING && warming() ? step : 0);
+      for (long i = 0; i < drawn; i++) {
+        warmup.sample();
+      }
+    }
     if (s.retrainer() != null) {
       retrainer = switch (stage) {
         case SCREENING -> Retrainer.resume(space.parse(top.get(index).architecture()), data,
@@ -337,7 +357,7 @@ public final class SearchRun implements AutoCloseable {
       events.accept(new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
     }
     checkpoint.run();
-    Sample sample = controller.sample();
+    Sample sample = warming() ? warmup.sample() : controller.sample();
     SharedTraining.Outcome outcome = training.step(model, sample.architecture(), epoch, step);
     StepResult r = outcome.result();
     if (r.applied()) {
@@ -363,7 +383,7 @@ public final class SearchRun implements AutoCloseable {
       child = 0;
       stage = Stage.CONTROLLER_TRAINING;
       events.accept(new SearchEvent.PhaseChanged(Phase.CONTROLLER_TRAINING));
-      if (spec.controller().updatesPerEpoch() == 0) {
+      if (spec.controller().updatesPerEpoch() == 0 || warming()) {
         endEpoch(events);
       }
     }

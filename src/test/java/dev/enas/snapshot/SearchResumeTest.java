@@ -43,6 +43,20 @@ class SearchResumeTest {
   }
 
   @Test
+  void aSearchWithAWarmUpEpochResumesExactlyInsideAndAfterIt() throws IOException {
+    // Two epochs, the first a warm-up: the stops mid epoch 0 resume the uniform sampler's stream.
+    SearchSpec smoke = withDropout(SearchSpec.smoke("macro", 9));
+    ControllerSpec k = smoke.controller();
+    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
+        new ControllerSpec(k.kind(), k.hiddenSize(), k.lstmLayers(), k.learningRate(),
+            k.tanhConstant(), k.temperature(), k.opTanhReduce(), k.entropyWeight(),
+            k.baselineDecay(), k.skipTarget(), k.skipWeight(), k.gradientClip(), k.adamBeta2(),
+            k.adamEpsilon(), k.initRange(), k.updatesPerEpoch(), k.childrenPerUpdate(), 1),
+        smoke.derive(), smoke.retrain(), smoke.seed());
+    checkResumes(spec, false);
+  }
+
+  @Test
   void aMicroSearchResumesExactly() throws IOException {
     checkResumes(withDropout(SearchSpec.smoke("micro", 7)), false);
   }

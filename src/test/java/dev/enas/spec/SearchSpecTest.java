@@ -74,4 +74,22 @@ class SearchSpecTest {
         "languageModel.inputDropout: must be in [0, 1), was -0.1",
         "languageModel.maxVocabulary: must be in 2..1000000, was 1");
   }
+
+  @Test
+  void warmUpEpochsMustLeaveTheControllerEpochsToLearnIn() {
+    SearchSpec d = SearchSpec.demo();
+    for (int warmup : new int[] {-1, d.shared().epochs(), d.shared().epochs() + 1}) {
+      ControllerSpec c = d.controller();
+      SearchSpec bad = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
+          new ControllerSpec(c.kind(), c.hiddenSize(), c.lstmLayers(), c.learningRate(),
+              c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
+              c.baselineDecay(), c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(),
+              c.adamEpsilon(), c.initRange(), c.updatesPerEpoch(), c.childrenPerUpdate(), warmup),
+          d.derive(), d.retrain(), 1);
+      assertThat(bad.violations()).extracting(Object::toString).containsExactly(warmup < 0
+          ? "controller.warmupEpochs: must be in 0..1000000, was -1"
+          : "controller.warmupEpochs: must be below shared.epochs (" + d.shared().epochs()
+              + ") so that the controller learns at all, was " + warmup);
+    }
+  }
 }

@@ -23,6 +23,9 @@ public final class ControllerActor {
   /** Draw one child from the current policy. */
   public record SampleChild(ActorRef<Sampled> replyTo) implements Command {}
 
+  /** Draw one child uniformly at random, for a warm-up epoch; the policy does not change. */
+  public record SampleUniform(ActorRef<Sampled> replyTo) implements Command {}
+
   /** One REINFORCE update from rewarded children. */
   public record Update(List<Reward> rewards, ActorRef<UpdateReply> replyTo) implements Command {}
 
@@ -38,10 +41,18 @@ public final class ControllerActor {
   /** The update was refused (an empty batch or a child of another space). */
   public record UpdateRejected(String reason) implements UpdateReply {}
 
-  public static Behavior<Command> create(Controller controller) {
+  /**
+   * @param controller the learning policy
+   * @param warmup the uniform sampler of the warm-up epochs ({@code Controllers.warmup})
+   */
+  public static Behavior<Command> create(Controller controller, Controller warmup) {
     return Behaviors.receive(Command.class)
         .onMessage(SampleChild.class, m -> {
           m.replyTo().tell(new Sampled(controller.sample()));
+          return Behaviors.same();
+        })
+        .onMessage(SampleUniform.class, m -> {
+          m.replyTo().tell(new Sampled(warmup.sample()));
           return Behaviors.same();
         })
         .onMessage(Update.class, m -> {

@@ -210,7 +210,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       space = spec.space().toSearchSpace();
       SearchData loaded = data;
       controller = context.spawn(
-          ControllerActor.create(Controllers.create(space, spec.controller(), spec.seed())),
+          ControllerActor.create(Controllers.create(space, spec.controller(), spec.seed()),
+              Controllers.warmup(space, spec.controller(), spec.seed())),
           "controller");
       store = context.spawn(WeightStore.create(() -> SharedModel.create(spec, loaded)), "weights",
           DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
@@ -264,7 +265,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         return next();
       }
       case CONTROLLER -> {
-        if (update < spec.controller().updatesPerEpoch()) {
+        // Warm-up epochs train children drawn uniformly and leave the controller untouched.
+        boolean warming = epoch < spec.controller().warmupEpochs();
+        if (!warming && update < spec.controller().updatesPerEpoch()) {
           sample();
           return this;
         }
@@ -295,8 +298,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   }
 
   private void sample() {
+    boolean uniform = stage == Stage.SHARED && epoch < spec.controller().warmupEpochs();
     context.ask(ControllerActor.Sampled.class, controller, settings.stepTimeout(),
-        ControllerActor.SampleChild::new,
+        uniform ? ControllerActor.SampleUniform::new : ControllerActor.SampleChild::new,
         (sampled, failure) -> failure != null
             ? new SampleFailed(failure)
             : new Sampled(sampled.sample()));

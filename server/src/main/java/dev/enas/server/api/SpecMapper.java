@@ -166,7 +166,8 @@ public final class SpecMapper {
             .setAdamEpsilon(c.adamEpsilon())
             .setInitRange(c.initRange())
             .setUpdatesPerEpoch(c.updatesPerEpoch())
-            .setChildrenPerUpdate(c.childrenPerUpdate()))
+            .setChildrenPerUpdate(c.childrenPerUpdate())
+            .setWarmupEpochs(c.warmupEpochs()))
         .setDerive(dev.enas.proto.v1.DeriveSpec.newBuilder()
             .setSamples(spec.derive().samples())
             .setTopK(spec.derive().topK())
@@ -361,7 +362,8 @@ public final class SpecMapper {
         wire.hasAdamEpsilon() ? wire.getAdamEpsilon() : d.adamEpsilon(),
         wire.hasInitRange() ? wire.getInitRange() : d.initRange(),
         wire.hasUpdatesPerEpoch() ? wire.getUpdatesPerEpoch() : d.updatesPerEpoch(),
-        wire.hasChildrenPerUpdate() ? wire.getChildrenPerUpdate() : d.childrenPerUpdate());
+        wire.hasChildrenPerUpdate() ? wire.getChildrenPerUpdate() : d.childrenPerUpdate(),
+        wire.hasWarmupEpochs() ? wire.getWarmupEpochs() : d.warmupEpochs());
   }
 
   private static DeriveSpec derive(dev.enas.proto.v1.DeriveSpec wire, DeriveSpec d) {

@@ -3,6 +3,7 @@ package dev.enas.server.actor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.enas.controller.Controller;
 import dev.enas.controller.Controllers;
 import dev.enas.controller.Reward;
 import dev.enas.controller.Sample;
@@ -39,7 +40,8 @@ class ControllerActorTest {
 
   private static ActorRef<ControllerActor.Command> spawn(SearchSpace space, long seed) {
     return testKit.spawn(
-        ControllerActor.create(Controllers.create(space, SPEC.controller(), seed)));
+        ControllerActor.create(Controllers.create(space, SPEC.controller(), seed),
+            Controllers.warmup(space, SPEC.controller(), seed)));
   }
 
   private static Sample sample(ActorRef<ControllerActor.Command> controller) {
@@ -88,6 +90,24 @@ class ControllerActorTest {
     for (int i = 0; i < 3; i++) {
       assertThat(sample(second).architecture()).isEqualTo(sample(first).architecture());
     }
+  }
+
+  @Test
+  void warmUpDrawsComeFromTheUniformStreamAndLeaveThePolicyAlone() {
+    ActorRef<ControllerActor.Command> controller = spawn(SPACE, 5);
+    Controller uniform = Controllers.warmup(SPACE, SPEC.controller(), 5);
+    Controller policy = Controllers.create(SPACE, SPEC.controller(), 5);
+    TestProbe<ControllerActor.Sampled> probe = testKit.createTestProbe();
+    for (int i = 0; i < 4; i++) {
+      controller.tell(new ControllerActor.SampleUniform(probe.ref()));
+      Sample drawn = probe.receiveMessage().sample();
+      assertThat(drawn.architecture().encode()).isEqualTo(uniform.sample().architecture().encode());
+    }
+    // The policy's own stream is untouched by the warm-up draws.
+    Sample next = sample(controller);
+    Sample expected = policy.sample();
+    assertThat(next.architecture().encode()).isEqualTo(expected.architecture().encode());
+    assertThat(next.policyVersion()).isZero();
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.spec.ChildSpec;
+import dev.enas.spec.ControllerSpec;
 import dev.enas.spec.LanguageModelSpec;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
@@ -56,13 +57,25 @@ class DeterminismEndToEndTest {
    * embedding and input dropout too); the image spaces' smoke search has a cutout of 4 pixels.
    */
   static SearchSpec spec(String kind) {
+    return spec(kind, 0);
+  }
+
+  /** The same, with the first {@code warmupEpochs} epochs sampling uniformly. */
+  static SearchSpec spec(String kind, int warmupEpochs) {
     SearchSpec s = SearchSpec.smoke(kind, 31);
+    ControllerSpec k = s.controller();
     ChildSpec c = s.child();
     ChildSpec r = s.retrain().network();
     LanguageModelSpec lm = s.languageModel();
     return new SearchSpec(s.space(), s.data(),
         new ChildSpec(c.channels(), c.cellsPerStack(), c.batchSize(), 0.3),
-        s.shared(), s.controller(), s.derive(),
+        s.shared(),
+        new ControllerSpec(k.kind(), k.hiddenSize(), k.lstmLayers(), k.learningRate(),
+            k.tanhConstant(), k.temperature(), k.opTanhReduce(), k.entropyWeight(),
+            k.baselineDecay(), k.skipTarget(), k.skipWeight(), k.gradientClip(), k.adamBeta2(),
+            k.adamEpsilon(), k.initRange(), k.updatesPerEpoch(), k.childrenPerUpdate(),
+            warmupEpochs),
+        s.derive(),
         new RetrainSpec(new ChildSpec(r.channels(), r.cellsPerStack(), r.batchSize(), 0.3),
             s.retrain().training(), s.retrain().cutout()),
         s.seed(),
@@ -147,19 +160,26 @@ class DeterminismEndToEndTest {
 
   @Test
   void anImageSearchRepeatsBitForBitInOneServerAndInProcess() {
-    assertRepeats(spec("macro"), 1);
+    assertRepeats(spec("macro"), 1, 2);
+  }
+
+  @Test
+  void aSearchWithAWarmUpEpochRepeatsBitForBitInOneServerAndInProcess() {
+    // One of the two epochs trains uniformly drawn children: half the rewards and updates.
+    assertRepeats(spec("macro", 1), 1, 1);
   }
 
   @Test
   void aLanguageModelSearchRepeatsBitForBitInOneServerAndInProcess() {
-    assertRepeats(spec("rnn"), 2);
+    assertRepeats(spec("rnn"), 2, 2);
   }
 
   /**
    * Runs {@code spec} twice through the server, then in-process, and compares what the seed must
-   * repeat; the smoke searches take 2 epochs of 4 steps and 2 updates of 3 children.
+   * repeat; the smoke searches take 2 epochs of 4 steps and 2 updates of 3 children, the latter
+   * in each of {@code controllerEpochs} epochs (the others are warm-up epochs).
    */
-  private static void assertRepeats(SearchSpec spec, int retrainingEpochs) {
+  private static void assertRepeats(SearchSpec spec, int retrainingEpochs, int controllerEpochs) {
     List<SearchEvent> firstEvents = runOnServer(spec);
     List<SearchEvent> secondEvents = runOnServer(spec);
     List<String> first = outcomes(firstEvents);
@@ -167,8 +187,8 @@ class DeterminismEndToEndTest {
     // Every phase ran, so every phase's randomness was compared.
     assertThat(first).last().asString().startsWith("finished ");
     assertThat(first).filteredOn(s -> s.startsWith("trained ")).hasSize(2 * 4);
-    assertThat(first).filteredOn(s -> s.startsWith("sampled ")).hasSize(2 * 2 * 3);
-    assertThat(first).filteredOn(s -> s.startsWith("updated ")).hasSize(2 * 2);
+    assertThat(first).filteredOn(s -> s.startsWith("sampled ")).hasSize(controllerEpochs * 2 * 3);
+    assertThat(first).filteredOn(s -> s.startsWith("updated ")).hasSize(controllerEpochs * 2);
     assertThat(first).filteredOn(s -> s.startsWith("derived ")).isNotEmpty();
     assertThat(first).filteredOn(s -> s.startsWith("retrained ")).hasSize(retrainingEpochs);
 
