@@ -16,15 +16,18 @@ public final class Networks {
   private Networks() {}
 
   /**
-   * The network the shared weights form: macro at a constant width (as the released code
-   * searches), micro widening at each reduction.
+   * The network the shared weights form, widening at each reduction in both image spaces: the
+   * shape every child is retrained in. (The released code searches macro at a constant width;
+   * on the embedded Fashion-MNIST a widening 12-channel supernet reached a loss of 0.99 after 60
+   * steps where the constant-width one was at 1.43, and the rewards that rank children come from
+   * these weights.)
    */
   public static NetworkSpec searchNetwork(SearchSpec spec, SearchData data) {
     boolean macro = "macro".equals(spec.space().kind());
     ChildSpec child = spec.child();
     int depth = macro ? spec.space().layers() : child.cellsPerStack();
     return new NetworkSpec(depth, child.channels(), data.classes(), data.train().channels(),
-        data.train().height(), data.train().width(), (float) child.dropout(), !macro);
+        data.train().height(), data.train().width(), (float) child.dropout(), true);
   }
 
   /** The standalone network the derived child is retrained in: wider, and widening. */

@@ -146,6 +146,10 @@ class CliTest {
     assertThat(demo.getRetrain().getCutout()).isZero();
     assertThat(demo.getRetrain().hasCutout()).isTrue();
     assertThat(demo.getRetrain().getPlainBaseline()).isTrue();
+    // The server's SearchSpec.demo(): two warm-up epochs, then a faster-learning controller.
+    assertThat(demo.getController().getWarmupEpochs()).isEqualTo(2);
+    assertThat(demo.getController().getLearningRate()).isEqualTo(0.005);
+    assertThat(demo.getController().getSkipTarget()).isEqualTo(0.2);
     assertThat(enas.service.creates.get(2).getSpec()).isEqualTo(SearchSpec.newBuilder()
         .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
             .setKind(SearchSpace.SEARCH_SPACE_MICRO)).build());
