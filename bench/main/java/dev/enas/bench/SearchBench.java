@@ -204,7 +204,7 @@ final class SearchBench {
   private static SearchResult runDemo(String kind, long seed) {
     SearchSpec d = SearchSpec.demo();
     SearchSpec spec = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind(kind), d.derive(), d.retrain(), seed);
+        d.controller().withKind(kind), d.derive(), d.retrain().withPlainBaseline(false), seed);
     SearchResult r = new SearchLoop(spec, e -> { }, () -> false).run();
     if (r.phase() != Phase.SUCCEEDED) {
       throw new IllegalStateException("search failed: " + r.reason());
