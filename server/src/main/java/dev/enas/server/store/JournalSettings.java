@@ -54,7 +54,9 @@ public record JournalSettings(String url, String driver, String profile, String 
       Path base = Path.of(enas.getString("data-dir")).toAbsolutePath().normalize()
           .resolve("journal").resolve("enas");
       file = base.resolveSibling("enas.mv.db");
-      url = "jdbc:h2:file:" + base + ";DATABASE_TO_UPPER=false";
+      // WRITE_DELAY=0: a commit is on disk when it returns, so a SIGKILL loses no written entry
+      // (H2 otherwise writes committed changes up to a second later).
+      url = "jdbc:h2:file:" + base + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0";
       setting = DATA_DIR_KEY + " (" + URL_KEY + " is empty)";
     } else if (url.startsWith("jdbc:h2:file:")) {
       String path = url.substring("jdbc:h2:file:".length()).split(";", 2)[0];
