@@ -244,7 +244,8 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       }
       ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
       AtomicReference<ActorRef<SearchCoordinator.Command>> coordinator = new AtomicReference<>();
-      record.resume(entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {
+      // No snapshots yet: the search runs again from its start, from sequence 0.
+      record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {
         ActorRef<SearchCoordinator.Command> c = coordinator.get();
         if (c != null) {
           c.tell(new SearchCoordinator.Diverged(reason));

@@ -96,18 +96,26 @@ final class SearchRecord {
   }
 
   /**
-   * Makes a rebuilt, unfinished search ready to run again from its start: its next emits are
-   * checked against the journaled events, and those past the journal's end are appended and
-   * journaled.
+   * Makes a rebuilt, unfinished search ready to run again: its next emits are checked against the
+   * journaled events from {@code fromSequence} on, and those past the journal's end are appended
+   * and journaled.
    *
+   * @param fromSequence the sequence number of the first event the run will emit: 0 for a run from
+   *     the search's start (all there is today), the sequence after a snapshot for a run resumed
+   *     from it
    * @param onDivergence told the reason when a recomputed event differs from the journaled one;
    *     the record has then already failed the search
    */
-  synchronized void resume(Consumer<JournalEvent> journal, Consumer<String> onDivergence) {
+  synchronized void resume(long fromSequence, Consumer<JournalEvent> journal,
+      Consumer<String> onDivergence) {
+    if (fromSequence < 0 || fromSequence > log.size()) {
+      throw new IllegalArgumentException(
+          "fromSequence must be in 0.." + log.size() + ", was " + fromSequence);
+    }
     this.journal = journal;
     this.onDivergence = onDivergence;
     this.replayEnd = log.size();
-    this.replayCursor = 0;
+    this.replayCursor = fromSequence;
   }
 
   /** Whether the search's entries go to a journal. */

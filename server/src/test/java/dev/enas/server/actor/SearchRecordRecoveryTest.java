@@ -69,7 +69,7 @@ class SearchRecordRecoveryTest {
     SearchRecord rebuilt = SearchRecord.fromJournal(journal);
     List<JournalEvent> written = new ArrayList<>();
     List<String> divergences = new ArrayList<>();
-    rebuilt.resume(written::add, divergences::add);
+    rebuilt.resume(0, written::add, divergences::add);
     long before = rebuilt.log().size();
 
     // The same events, with another wall-clock duration, as a run on the next start gives them.
@@ -87,12 +87,26 @@ class SearchRecordRecoveryTest {
   }
 
   @Test
+  void aRunResumedPastTheStartIsComparedFromThere() {
+    original();
+    SearchRecord rebuilt = SearchRecord.fromJournal(journal);
+    List<String> divergences = new ArrayList<>();
+    rebuilt.resume(3, entry -> { }, divergences::add);
+    long before = rebuilt.log().size();
+
+    firstEvents(0.5).subList(3, 7).forEach(rebuilt::emit);
+    assertThat(rebuilt.recomputing()).isFalse();
+    assertThat(rebuilt.log().size()).isEqualTo(before);
+    assertThat(divergences).isEmpty();
+  }
+
+  @Test
   void anEventThatDiffersFailsTheSearchAfterTheJournaledOnes() {
     original();
     SearchRecord rebuilt = SearchRecord.fromJournal(journal);
     List<JournalEvent> written = new ArrayList<>();
     List<String> divergences = new ArrayList<>();
-    rebuilt.resume(written::add, divergences::add);
+    rebuilt.resume(0, written::add, divergences::add);
     long before = rebuilt.log().size();
 
     rebuilt.emit(new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
@@ -116,7 +130,7 @@ class SearchRecordRecoveryTest {
     original();
     SearchRecord rebuilt = SearchRecord.fromJournal(journal);
     List<JournalEvent> written = new ArrayList<>();
-    rebuilt.resume(written::add, reason -> { });
+    rebuilt.resume(0, written::add, reason -> { });
     long before = rebuilt.log().size();
 
     rebuilt.emit(new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
