@@ -25,10 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A server killed with SIGKILL in the middle of a search, with nothing to say about it, and
- * started again on the same data directory: the search continues and finishes, its event log
- * has every sequence number once, the events a watcher saw before the kill are the ones it
- * sees after, and the derived child and its test accuracy are those of an uninterrupted run with
- * the same seed. The servers are separate processes, as in production.
+ * started again on the same data directory, twice (during shared training, then during the
+ * retraining of the derived child by the restarted server): the search continues and finishes,
+ * its event log has every sequence number once, the events a watcher saw before each kill are
+ * the ones it sees after, and the derived child and its test accuracy are those of an
+ * uninterrupted run with the same seed. The servers are separate processes, as in production.
  */
 class KillAndResumeEndToEndTest {
   private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
@@ -118,8 +119,33 @@ class KillAndResumeEndToEndTest {
     return events.stream().map(KillAndResumeEndToEndTest::withoutClock).toList();
   }
 
+  /**
+   * Watches the search from 0 until {@code last} matches an event, then kills the server with
+   * SIGKILL; answers the events seen.
+   */
+  private static List<SearchEvent> watchThenKill(ServerProcess server,
+      java.util.function.Predicate<SearchEvent> last) throws InterruptedException {
+    List<SearchEvent> seen = new ArrayList<>();
+    try {
+      Iterator<SearchEvent> stream = server.stub().watchSearch(
+          WatchSearchRequest.newBuilder().setSearchId("kill-me").build());
+      while (stream.hasNext()) {
+        SearchEvent e = stream.next();
+        seen.add(e);
+        if (last.test(e)) {
+          break;
+        }
+      }
+    } finally {
+      server.kill();
+    }
+    assertThat(server.process().exitValue()).isEqualTo(137);
+    assertThat(seen).isNotEmpty().last().matches(last::test, "the event to kill at");
+    return seen;
+  }
+
   @Test
-  void aSearchKilledDuringSharedTrainingFinishesAsAnUninterruptedOne() throws Exception {
+  void aSearchKilledDuringSharedTrainingAndAgainDuringRetrainingFinishesAsAnUninterruptedOne() throws Exception {
     List<SearchEvent> reference;
     try (ServerProcess server = ServerProcess.start(
         Files.createDirectories(dir.resolve("uninterrupted")), dir.resolve("uninterrupted.log"))) {
@@ -128,40 +154,36 @@ class KillAndResumeEndToEndTest {
     assertThat(reference).last().matches(SearchEvent::hasFinished, "finished");
 
     Path data = Files.createDirectories(dir.resolve("killed"));
-    List<SearchEvent> seenBeforeKill = new ArrayList<>();
     ServerProcess first = ServerProcess.start(data, dir.resolve("first.log"));
-    try {
-      create(first, "kill-me");
-      Iterator<SearchEvent> stream = first.stub().watchSearch(
-          WatchSearchRequest.newBuilder().setSearchId("kill-me").build());
-      // Kill in the middle of the first epoch's shared-weight steps.
-      while (stream.hasNext()) {
-        SearchEvent e = stream.next();
-        seenBeforeKill.add(e);
-        if (e.hasChildTrained() && e.getChildTrained().getStep() == 1) {
-          break;
-        }
-      }
-    } finally {
-      first.kill();
-    }
-    assertThat(first.process().exitValue()).isEqualTo(137);
-    assertThat(seenBeforeKill).last().matches(SearchEvent::hasChildTrained, "a shared step");
+    create(first, "kill-me");
+    // In the middle of the first epoch's shared-weight steps.
+    List<SearchEvent> seenBeforeFirstKill = watchThenKill(first,
+        e -> e.hasChildTrained() && e.getChildTrained().getStep() == 1);
+    assertThat(seenBeforeFirstKill).last().matches(SearchEvent::hasChildTrained, "a shared step");
+
+    // The restarted server runs the search again; killed once more while it retrains the
+    // derived child, past what the first server had journaled.
+    ServerProcess second = ServerProcess.start(data, dir.resolve("second.log"));
+    List<SearchEvent> seenBeforeSecondKill = watchThenKill(second,
+        e -> e.hasFinalTrainingProgress());
+    assertThat(seenBeforeSecondKill.size()).isGreaterThan(seenBeforeFirstKill.size());
 
     List<SearchEvent> after;
-    try (ServerProcess second = ServerProcess.start(data, dir.resolve("second.log"))) {
-      after = watchAll(second, "kill-me");
+    try (ServerProcess third = ServerProcess.start(data, dir.resolve("third.log"))) {
+      after = watchAll(third, "kill-me");
     } catch (StatusRuntimeException e) {
-      throw new AssertionError(Files.readString(dir.resolve("second.log")), e);
+      throw new AssertionError(Files.readString(dir.resolve("third.log")), e);
     }
 
+    // What watchers saw before each kill is what the log holds after it.
+    assertThat(withoutClock(after.subList(0, seenBeforeFirstKill.size())))
+        .isEqualTo(withoutClock(seenBeforeFirstKill));
+    assertThat(withoutClock(after.subList(0, seenBeforeSecondKill.size())))
+        .isEqualTo(withoutClock(seenBeforeSecondKill));
     // Every sequence number once, in order, from 0.
     for (int i = 0; i < after.size(); i++) {
       assertThat(after.get(i).getSequence()).isEqualTo(i);
     }
-    // What the watcher saw before the kill is what the log holds after it.
-    assertThat(withoutClock(after.subList(0, seenBeforeKill.size())))
-        .isEqualTo(withoutClock(seenBeforeKill));
     // And the whole search is the uninterrupted one's.
     assertThat(withoutClock(after)).isEqualTo(withoutClock(reference));
     SearchEvent.Finished finished = after.get(after.size() - 1).getFinished();
