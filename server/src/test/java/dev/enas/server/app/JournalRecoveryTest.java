@@ -165,6 +165,52 @@ class JournalRecoveryTest {
     }
   }
 
+  /** An event without what another run of the same search cannot repeat. */
+  private static SearchEvent comparable(SearchEvent e) {
+    SearchEvent.Builder b = e.toBuilder().clearTime().clearSearchId();
+    if (e.hasEpochFinished()) {
+      b.setEpochFinished(e.getEpochFinished().toBuilder().clearDuration());
+    }
+    if (e.hasFinished()) {
+      b.setFinished(e.getFinished().toBuilder().clearDuration());
+    }
+    return b.build();
+  }
+
+  @Test
+  void aSearchRunningWhenTheServerStopsFinishesAfterTheNextStartAsIfUninterrupted()
+      throws Exception {
+    Config config = LoopbackServers.config(dataDir);
+    SearchSpec spec = SearchSpec.smoke("macro", 12);
+    List<SearchEvent> reference;
+    int seen = 0;
+    try (Server s = Server.start(config)) {
+      reference = watch(s.stub(), create(s, spec, "reference"));
+      create(s, spec, "stopped");
+      Iterator<SearchEvent> stream = s.stub().watchSearch(
+          WatchSearchRequest.newBuilder().setSearchId("stopped").build());
+      while (stream.hasNext()) {
+        seen++;
+        SearchEvent e = stream.next();
+        if (e.hasChildTrained() && e.getChildTrained().getStep() == 2) {
+          break;
+        }
+      }
+    }
+    try (Server s = Server.start(config)) {
+      // Stopping the server did not end the search: it runs again, from its start.
+      assertThat(s.stub().getSearch(GetSearchRequest.newBuilder().setSearchId("stopped").build())
+          .getState()).isEqualTo(dev.enas.proto.v1.SearchState.SEARCH_STATE_RUNNING);
+      List<SearchEvent> after = watch(s.stub(), "stopped");
+      assertThat(after.size()).isGreaterThan(seen);
+      for (int i = 0; i < after.size(); i++) {
+        assertThat(after.get(i).getSequence()).isEqualTo(i);
+      }
+      assertThat(after.stream().map(JournalRecoveryTest::comparable).toList())
+          .isEqualTo(reference.stream().map(JournalRecoveryTest::comparable).toList());
+    }
+  }
+
   @Test
   void aDeletedSearchStaysDeletedAndItsModelStays() throws Exception {
     Config config = LoopbackServers.config(dataDir);
