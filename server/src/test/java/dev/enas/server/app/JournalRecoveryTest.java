@@ -252,6 +252,28 @@ class JournalRecoveryTest {
   }
 
   @Test
+  void aJournalWhoseEntriesCannotBeReadBackFailsTheStartNamingIt() throws Exception {
+    Config config = LoopbackServers.config(dataDir);
+    try (Server s = Server.start(config)) {
+      create(s, SearchSpec.smoke("macro", 13), "damaged");
+      s.stub().cancelSearch(CancelSearchRequest.newBuilder().setSearchId("damaged").build());
+      watch(s.stub(), "damaged");
+    }
+    // Take the search's first entry (its creation) away behind the server's back.
+    Path file = dataDir.resolve("journal").resolve("enas");
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection(
+            "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false", "", "");
+        java.sql.Statement sql = db.createStatement()) {
+      assertThat(sql.executeUpdate("DELETE FROM \"event_journal\" WHERE \"sequence_number\" = 1"))
+          .isEqualTo(1);
+    }
+    assertThatThrownBy(() -> LoopbackServers.start(config))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(file + ".mv.db")
+        .hasMessageContaining("must start with its creation");
+  }
+
+  @Test
   void aJournalThatCannotBeOpenedFailsTheStartNamingTheFileAndTheSetting() throws Exception {
     Path file = dataDir.resolve("journal").resolve("enas.mv.db");
     Files.createDirectories(file.getParent());
