@@ -17,11 +17,11 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
  * {@link SearchRecord} hands it, one after another in the order they come, so the journal is
  * always a prefix of what the search emitted. The coordinator never waits for it; a crash loses
  * at most the entries not yet written, and those are computed again on the next start. Once the
- * search's terminal event is written it tells the manager, which may then drop the search's log
- * from the heap, and stops.
+ * search's terminal event is written it tells the manager, which then drops the search's log from
+ * the heap and stops the writer.
  *
  * <p>A write that fails stops the writer (Pekko's rule for journal failures): the journal then
- * keeps the prefix written so far, which recovery continues from.
+ * keeps the prefix written so far, which recovery continues from; the manager notices the stop.
  */
 final class SearchJournal
     extends EventSourcedBehavior<SearchJournal.Command, JournalEvent, SearchJournal.State> {
@@ -63,8 +63,7 @@ final class SearchJournal
         .onCommand(Write.class, (state, write) -> {
           if (write.entry() instanceof JournalEvent.Logged logged && isTerminal(logged)) {
             return Effect().persist(write.entry())
-                .thenRun(after -> manager.tell(new SearchManager.JournalSettled(searchId)))
-                .thenStop();
+                .thenRun(after -> manager.tell(new SearchManager.JournalSettled(searchId)));
           }
           return Effect().persist(write.entry());
         })

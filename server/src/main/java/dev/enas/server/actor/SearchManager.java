@@ -102,6 +102,10 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   /** From a search's journal writer: every entry of the ended search is written. */
   public record JournalSettled(String id) implements Command {}
 
+  /** A search's journal writer stopped without being told to: a write failed. */
+  private record WriterStopped(String id, ActorRef<SearchJournal.Command> writer)
+      implements Command {}
+
   private record Recovered(List<SearchRecord> records, Throwable failure,
       ActorRef<Reply<Integer>> replyTo) implements Command {}
 
@@ -259,8 +263,10 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   }
 
   private ActorRef<SearchJournal.Command> spawnWriter(String id, long ordinal) {
-    return getContext().spawn(SearchJournal.create(id, getContext().getSelf()),
-        "journal-" + ordinal);
+    ActorRef<SearchJournal.Command> writer = getContext().spawn(
+        SearchJournal.create(id, getContext().getSelf()), "journal-" + ordinal);
+    getContext().watchWith(writer, new WriterStopped(id, writer));
+    return writer;
   }
 
   private ActorRef<SearchCoordinator.Command> spawnCoordinator(SearchRecord record) {
@@ -303,6 +309,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         .onMessage(Delete.class, this::onDelete)
         .onMessage(Drain.class, this::onDrain)
         .onMessage(JournalSettled.class, this::onSettled)
+        .onMessage(WriterStopped.class, this::onWriterStopped)
         .onMessage(Recover.class, m -> {
           m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition("journal",
               journal == null ? "this server keeps no journal" : "the searches are recovered")));
@@ -507,7 +514,27 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     if (e.coordinator() != null) {
       getContext().stop(e.coordinator());
     }
+    if (e.writer() != null) {
+      getContext().unwatch(e.writer());
+      getContext().stop(e.writer());
+    }
     searches.put(m.id(), new Entry(e.record(), null, null));
+    return this;
+  }
+
+  /**
+   * A journal write failed and its writer stopped: the journal keeps what was written before,
+   * the search goes on in memory, and the next start computes the rest again. The search's log
+   * stays in the heap, since the journal does not hold all of it.
+   */
+  private Behavior<Command> onWriterStopped(WriterStopped m) {
+    Entry e = searches.get(m.id());
+    if (e == null || e.writer() != m.writer()) {
+      return this;
+    }
+    log.error("the journal writer of search {} stopped after a failed write (see above); its "
+        + "newer events are not in the journal and are computed again on the next start", m.id());
+    searches.put(m.id(), new Entry(e.record(), e.coordinator(), null));
     return this;
   }
 }
