@@ -7,6 +7,7 @@ import dev.enas.proto.inference.ModelMetadataRequest;
 import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
+import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
@@ -169,6 +170,15 @@ public final class EnasClient implements AutoCloseable {
       request.setReason(reason);
     }
     return call(stub -> stub.cancelSearch(request.build()));
+  }
+
+  /**
+   * Deletes an ended search and its journaled events from the server; its published model stays.
+   * Returns the search as it was before.
+   */
+  public Search deleteSearch(String searchId) {
+    DeleteSearchRequest request = DeleteSearchRequest.newBuilder().setSearchId(searchId).build();
+    return call(stub -> stub.deleteSearch(request));
   }
 
   /** One page of a search's sampled history, exactly as the RPC answers it. */

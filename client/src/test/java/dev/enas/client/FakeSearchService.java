@@ -8,6 +8,7 @@ import com.google.rpc.PreconditionFailure;
 import com.google.rpc.ResourceInfo;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
+import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
@@ -188,6 +189,30 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
         .addAllSearches(matching.subList(from, to))
         .setNextPageToken(to < matching.size() ? Integer.toString(to) : "")
         .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void deleteSearch(DeleteSearchRequest request, StreamObserver<Search> response) {
+    if (failed(response)) {
+      return;
+    }
+    Search search = find(request.getSearchId(), response);
+    if (search == null) {
+      return;
+    }
+    if (search.getState() == SearchState.SEARCH_STATE_RUNNING
+        || search.getState() == SearchState.SEARCH_STATE_PENDING) {
+      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+          .setCode(Code.FAILED_PRECONDITION_VALUE)
+          .setMessage("search " + search.getId() + " is running; cancel it first")
+          .build()));
+      return;
+    }
+    synchronized (this) {
+      searches.remove(search.getId());
+    }
+    response.onNext(search);
     response.onCompleted();
   }
 

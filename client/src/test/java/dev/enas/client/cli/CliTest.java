@@ -478,6 +478,23 @@ class CliTest {
     assertThat(err).startsWith("enas: FAILED_PRECONDITION: search done has already ended");
   }
 
+  @Test
+  void deleteForgetsAnEndedSearchAndARunningOneIsAServerError() {
+    enas.service.add(running("a", 0.5), List.of());
+    enas.service.add(Events.search("done", SearchState.SEARCH_STATE_SUCCEEDED), List.of());
+
+    assertThat(run("search", "delete", "done")).isZero();
+    assertThat(out).startsWith("deleted done (succeeded");
+    assertThat(enas.service.searches).doesNotContainKey("done");
+
+    assertThat(run("search", "delete", "a")).isEqualTo(3);
+    assertThat(err).startsWith("enas: FAILED_PRECONDITION: search a is running");
+    assertThat(enas.service.searches).containsKey("a");
+
+    assertThat(run("search", "delete", "done")).isNotZero();
+    assertThat(err).contains("NOT_FOUND");
+  }
+
   // ----- arch ------------------------------------------------------------------------------
 
   @Test

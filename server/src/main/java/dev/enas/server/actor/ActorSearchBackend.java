@@ -79,6 +79,11 @@ public final class ActorSearchBackend implements SearchBackend {
   }
 
   @Override
+  public CompletionStage<SearchInfo> delete(String id) {
+    return ask(replyTo -> new SearchManager.Delete(id, replyTo));
+  }
+
+  @Override
   public CompletionStage<EventLog> eventLog(String id) {
     return ask(replyTo -> new SearchManager.GetEventLog(id, replyTo));
   }

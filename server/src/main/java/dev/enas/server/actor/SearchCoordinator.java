@@ -40,8 +40,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@code SearchLoop}, so a seed gives the same architectures either way.
  *
  * <p>Cancellation takes effect at the next step boundary; stopping the children releases the
- * search's native memory. After a terminal phase the coordinator stays up with no children, so
- * the search can still be read; its record keeps the log and the history.
+ * search's native memory. After a terminal phase the coordinator stays up with no children until
+ * the manager stops it; the search is read from its record, not from the coordinator.
+ *
+ * <p>A search recovered from the journal runs again from its start with the same spec and seed;
+ * its record compares what it emits with the journaled events (see {@link SearchRecord}). Only
+ * where that start is taken from would change once searches resume from snapshots. A failure or a
+ * cancellation is not compared: it ends the search after the journaled events.
  */
 public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.Command> {
 
@@ -50,6 +55,12 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   /** Stop at the next step boundary. */
   public record Cancel(String reason) implements Command {}
+
+  /**
+   * Running the search again after a restart gave an event other than the journaled one; the
+   * record has already failed the search with the reason, and this stops its work.
+   */
+  record Diverged(String reason) implements Command {}
 
   private record DataLoaded(SearchData data, Throwable failure) implements Command {}
 
@@ -177,8 +188,10 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         .onMessage(ChildStopped.class, m -> fail("the search's " + m.role()
             + " stopped unexpectedly (see the server log)"))
         .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Diverged.class, m -> fail(m.reason()))
         .onSignal(PostStop.class, signal -> {
-          if (!record.info().phase().isTerminal()) {
+          // A journaled search is not over when its server stops: the next start runs it again.
+          if (!record.isJournaled() && !record.info().phase().isTerminal()) {
             record.emit(new SearchEvent.PhaseChanged(Phase.FAILED));
             record.emit(new SearchEvent.Failed("the server stopped before the search ended"));
           }
@@ -623,8 +636,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private Behavior<Command> cancelled() {
     stopAllChildren();
     stage = Stage.DONE;
-    record.emit(new SearchEvent.PhaseChanged(Phase.CANCELLED));
-    record.emit(new SearchEvent.Cancelled(cancelReason));
+    record.emitEnd(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+    record.emitEnd(new SearchEvent.Cancelled(cancelReason));
     return this;
   }
 
@@ -634,8 +647,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     }
     stopAllChildren();
     stage = Stage.DONE;
-    record.emit(new SearchEvent.PhaseChanged(Phase.FAILED));
-    record.emit(new SearchEvent.Failed(reason));
+    record.emitEnd(new SearchEvent.PhaseChanged(Phase.FAILED));
+    record.emitEnd(new SearchEvent.Failed(reason));
     return this;
   }
 

@@ -6,30 +6,51 @@ import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchBackendException;
 import dev.enas.server.api.SearchInfo;
 import dev.enas.server.store.EventLog;
+import dev.enas.server.store.Journal;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one actor that knows every search: creates them (with admission control: at most
  * {@code maxConcurrentSearches} running), lists, reads and cancels them. Each search is a
  * {@link SearchCoordinator} child with a {@link SearchRecord} the manager reads without asking it.
  * Replies carry either the answer or the {@link SearchBackendException} the API maps to a status.
+ *
+ * <p>With a {@link Journal}, every search's entries are written by its {@link SearchJournal}, and
+ * the manager starts by reading them all back ({@link Recover}): ended searches keep only their
+ * summary, and their log and history are read from the journal when asked; unfinished ones run
+ * again from their start, reproducing the journaled events before they add new ones.
  */
 public final class SearchManager extends AbstractBehavior<SearchManager.Command> {
+  private static final Logger log = LoggerFactory.getLogger(SearchManager.class);
 
   /** What the manager accepts. */
   public sealed interface Command {}
@@ -60,6 +81,34 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   public record ListArchitectures(String id, int pageSize, long cursor, ArchitectureOrder order,
       ActorRef<Reply<Page<HistoryEntry>>> replyTo) implements Command {}
 
+  /**
+   * Removes an ended search and its journal entries; its published model stays. A running search
+   * is refused with FAILED_PRECONDITION.
+   */
+  public record Delete(String id, ActorRef<Reply<SearchInfo>> replyTo) implements Command {}
+
+  /**
+   * Reads every search from the journal and runs the unfinished ones again; answers with the
+   * number of searches recovered. A manager with a journal answers nothing else before this.
+   */
+  public record Recover(ActorRef<Reply<Integer>> replyTo) implements Command {}
+
+  /**
+   * Before the server stops: stops every search's work and answers once everything the searches
+   * emitted is in the journal, so the next start continues exactly where this one ended.
+   */
+  public record Drain(Duration timeout, ActorRef<Reply<Integer>> replyTo) implements Command {}
+
+  /** From a search's journal writer: every entry of the ended search is written. */
+  public record JournalSettled(String id) implements Command {}
+
+  /** A search's journal writer stopped without being told to: a write failed. */
+  private record WriterStopped(String id, ActorRef<SearchJournal.Command> writer)
+      implements Command {}
+
+  private record Recovered(List<SearchRecord> records, Throwable failure,
+      ActorRef<Reply<Integer>> replyTo) implements Command {}
+
   /** An answer or a refusal. */
   public record Reply<T>(T value, SearchBackendException error) {
     static <T> Reply<T> ok(T value) {
@@ -75,10 +124,28 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   private final Executor blocking;
   private final ModelPublisher publisher;
   private final String buildVersion;
+  private final Journal journal;
   private final Map<String, Entry> searches = new LinkedHashMap<>();
   private final List<String> order = new ArrayList<>();
+  /** Ended searches rebuilt from the journal lately, so paging through one reads it once. */
+  private final Map<String, SearchRecord> rebuilt = Collections.synchronizedMap(
+      new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SearchRecord> eldest) {
+          return size() > REBUILT_KEPT;
+        }
+      });
+  private long nextOrdinal;
 
-  private record Entry(SearchRecord record, ActorRef<SearchCoordinator.Command> coordinator) {}
+  private static final int REBUILT_KEPT = 4;
+  private static final int STASH_CAPACITY = 10_000;
+
+  /**
+   * One search: its record, its coordinator while it has one, and its journal writer until the
+   * search's end is written (then the record drops its log and the coordinator stops).
+   */
+  private record Entry(SearchRecord record, ActorRef<SearchCoordinator.Command> coordinator,
+      ActorRef<SearchJournal.Command> writer) {}
 
   /**
    * @param blocking executor for blocking work of the searches (loading data, publishing models)
@@ -88,16 +155,123 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   public static Behavior<Command> create(ServerSettings settings, Executor blocking,
       ModelPublisher publisher, String buildVersion) {
     return Behaviors.setup(context ->
-        new SearchManager(context, settings, blocking, publisher, buildVersion));
+        new SearchManager(context, settings, blocking, publisher, buildVersion, null));
+  }
+
+  /**
+   * A manager whose searches live in {@code journal}. It waits for {@link Recover} and keeps
+   * every other request until the searches are read back.
+   */
+  public static Behavior<Command> create(ServerSettings settings, Executor blocking,
+      ModelPublisher publisher, String buildVersion, Journal journal) {
+    return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(context ->
+        recovering(context, stash, settings, blocking, publisher, buildVersion, journal)));
+  }
+
+  private static Behavior<Command> recovering(ActorContext<Command> context,
+      StashBuffer<Command> stash, ServerSettings settings, Executor blocking,
+      ModelPublisher publisher, String buildVersion, Journal journal) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Recover.class, m -> {
+          context.pipeToSelf(readAll(journal, blocking),
+              (records, failure) -> new Recovered(records, failure, m.replyTo()));
+          return Behaviors.same();
+        })
+        .onMessage(Recovered.class, m -> {
+          if (m.failure() != null) {
+            Throwable cause = m.failure() instanceof CompletionException && m.failure()
+                .getCause() != null ? m.failure().getCause() : m.failure();
+            m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(
+                "journal", "reading " + journal.settings().describe() + " failed: " + cause)));
+            return Behaviors.same();
+          }
+          SearchManager manager = new SearchManager(
+              context, settings, blocking, publisher, buildVersion, journal);
+          manager.restore(m.records());
+          m.replyTo().tell(Reply.ok(m.records().size()));
+          return stash.unstashAll(manager);
+        })
+        .onAnyMessage(m -> {
+          stash.stash(m);
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  /**
+   * Every search in the journal, in creation order; ended ones keep only their summary. Searches
+   * are read one at a time, so only one search's events are in the heap at once.
+   */
+  private static CompletionStage<List<SearchRecord>> readAll(Journal journal, Executor blocking) {
+    return journal.searchIds().thenCompose(ids -> {
+      CompletionStage<List<SearchRecord>> all =
+          CompletableFuture.completedFuture(new ArrayList<>());
+      for (String id : ids) {
+        all = all.thenCompose(records -> journal.entries(id).thenApplyAsync(entries -> {
+          // A deleted search leaves no entries behind.
+          if (!entries.isEmpty()) {
+            SearchRecord record = SearchRecord.fromJournal(entries);
+            if (record.info().phase().isTerminal()) {
+              record.release();
+            }
+            records.add(record);
+          }
+          return records;
+        }, blocking));
+      }
+      return all.thenApply(records -> {
+        records.sort(Comparator.comparingLong(SearchRecord::ordinal));
+        return records;
+      });
+    });
   }
 
   private SearchManager(ActorContext<Command> context, ServerSettings settings, Executor blocking,
-      ModelPublisher publisher, String buildVersion) {
+      ModelPublisher publisher, String buildVersion, Journal journal) {
     super(context);
     this.settings = settings;
     this.blocking = blocking;
     this.publisher = publisher;
     this.buildVersion = buildVersion;
+    this.journal = journal;
+  }
+
+  /** Takes over the recovered searches and runs each unfinished one again from its start. */
+  private void restore(List<SearchRecord> records) {
+    for (SearchRecord record : records) {
+      String id = record.id();
+      nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
+      order.add(id);
+      if (record.info().phase().isTerminal()) {
+        searches.put(id, new Entry(record, null, null));
+        continue;
+      }
+      ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
+      AtomicReference<ActorRef<SearchCoordinator.Command>> coordinator = new AtomicReference<>();
+      // No snapshots yet: the search runs again from its start, from sequence 0.
+      record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {
+        ActorRef<SearchCoordinator.Command> c = coordinator.get();
+        if (c != null) {
+          c.tell(new SearchCoordinator.Diverged(reason));
+        }
+      });
+      coordinator.set(spawnCoordinator(record));
+      searches.put(id, new Entry(record, coordinator.get(), writer));
+      getContext().getLog().info("search {} was running when the server stopped; running it "
+          + "again from its start over its {} journaled events", id, record.info().eventCount());
+    }
+  }
+
+  private ActorRef<SearchJournal.Command> spawnWriter(String id, long ordinal) {
+    ActorRef<SearchJournal.Command> writer = getContext().spawn(
+        SearchJournal.create(id, getContext().getSelf()), "journal-" + ordinal);
+    getContext().watchWith(writer, new WriterStopped(id, writer));
+    return writer;
+  }
+
+  private ActorRef<SearchCoordinator.Command> spawnCoordinator(SearchRecord record) {
+    return getContext().spawn(SearchCoordinator.create(record, settings, blocking, publisher,
+        buildVersion), "search-" + record.ordinal());
   }
 
   @Override
@@ -113,30 +287,79 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         .onMessage(ListSearches.class, this::onList)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(GetEventLog.class, m -> {
-          Entry e = searches.get(m.id());
-          m.replyTo().tell(e == null ? Reply.error(SearchBackendException.NotFound.search(m.id()))
-              : Reply.ok(e.record().log()));
+          withRecord(m.id(), m.replyTo(), SearchRecord::log);
           return this;
         })
         .onMessage(GetArchitecture.class, m -> {
-          Entry e = searches.get(m.id());
-          if (e == null) {
-            m.replyTo().tell(Reply.error(SearchBackendException.NotFound.search(m.id())));
-            return this;
-          }
-          HistoryEntry entry = e.record().historyAt(m.index());
-          m.replyTo().tell(entry != null ? Reply.ok(entry) : Reply.error(
-              SearchBackendException.NotFound.architecture(m.id(), m.index(),
-                  e.record().historySize())));
+          withRecord(m.id(), m.replyTo(), record -> {
+            HistoryEntry entry = record.historyAt(m.index());
+            if (entry == null) {
+              throw SearchBackendException.NotFound.architecture(m.id(), m.index(),
+                  record.historySize());
+            }
+            return entry;
+          });
           return this;
         })
         .onMessage(ListArchitectures.class, m -> {
-          Entry e = searches.get(m.id());
-          m.replyTo().tell(e == null ? Reply.error(SearchBackendException.NotFound.search(m.id()))
-              : Reply.ok(e.record().historyPage(m.pageSize(), m.cursor(), m.order())));
+          withRecord(m.id(), m.replyTo(),
+              record -> record.historyPage(m.pageSize(), m.cursor(), m.order()));
+          return this;
+        })
+        .onMessage(Delete.class, this::onDelete)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(JournalSettled.class, this::onSettled)
+        .onMessage(WriterStopped.class, this::onWriterStopped)
+        .onMessage(Recover.class, m -> {
+          m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition("journal",
+              journal == null ? "this server keeps no journal" : "the searches are recovered")));
           return this;
         })
         .build();
+  }
+
+  /**
+   * Answers from a search's full record: the one in the heap, or for an ended search whose log
+   * was released, the one rebuilt from its journal entries (read off the actor's thread).
+   */
+  private <T> void withRecord(String id, ActorRef<Reply<T>> replyTo,
+      Function<SearchRecord, T> answer) {
+    Entry e = searches.get(id);
+    if (e == null) {
+      replyTo.tell(Reply.error(SearchBackendException.NotFound.search(id)));
+      return;
+    }
+    SearchRecord record = e.record();
+    if (!record.isReleased()) {
+      replyTo.tell(answer(record, answer));
+      return;
+    }
+    SearchRecord cached = rebuilt.get(id);
+    if (cached != null) {
+      replyTo.tell(answer(cached, answer));
+      return;
+    }
+    journal.entries(id).thenApplyAsync(SearchRecord::fromJournal, blocking)
+        .whenComplete((full, failure) -> {
+          if (failure != null) {
+            log.error("reading search {} from the journal failed", id,
+                failure);
+            replyTo.tell(Reply.error(new SearchBackendException.FailedPrecondition(
+                "search " + SearchBackendException.quote(id),
+                "its events could not be read from the journal (see the server log)")));
+            return;
+          }
+          rebuilt.put(id, full);
+          replyTo.tell(answer(full, answer));
+        });
+  }
+
+  private static <T> Reply<T> answer(SearchRecord record, Function<SearchRecord, T> answer) {
+    try {
+      return Reply.ok(answer.apply(record));
+    } catch (SearchBackendException refusal) {
+      return Reply.error(refusal);
+    }
   }
 
   private Behavior<Command> onCreate(Create m) {
@@ -155,10 +378,20 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
           "running searches", settings.maxConcurrentSearches(), "enas.max-concurrent-searches")));
       return this;
     }
-    SearchRecord record = new SearchRecord(id, m.spec(), Instant.now());
-    ActorRef<SearchCoordinator.Command> coordinator = getContext().spawn(
-        SearchCoordinator.create(record, settings, blocking, publisher, buildVersion), "search-" + order.size());
-    searches.put(id, new Entry(record, coordinator));
+    long ordinal = nextOrdinal++;
+    SearchRecord record;
+    ActorRef<SearchJournal.Command> writer = null;
+    if (journal == null) {
+      record = new SearchRecord(id, m.spec(), Instant.now());
+      record.setOrdinal(ordinal);
+    } else {
+      ActorRef<SearchJournal.Command> w = spawnWriter(id, ordinal);
+      writer = w;
+      record = SearchRecord.journaled(id, ordinal, m.spec(), Instant.now(),
+          entry -> w.tell(new SearchJournal.Write(entry)));
+    }
+    ActorRef<SearchCoordinator.Command> coordinator = spawnCoordinator(record);
+    searches.put(id, new Entry(record, coordinator, writer));
     order.add(id);
     m.replyTo().tell(Reply.ok(record.info()));
     return this;
@@ -194,8 +427,114 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
               + "; only a running search can be cancelled")));
       return this;
     }
-    e.coordinator().tell(new SearchCoordinator.Cancel(m.reason()));
+    if (e.coordinator() != null) {
+      e.coordinator().tell(new SearchCoordinator.Cancel(m.reason()));
+    }
     m.replyTo().tell(Reply.ok(info));
+    return this;
+  }
+
+  private Behavior<Command> onDelete(Delete m) {
+    Entry e = searches.get(m.id());
+    if (e == null) {
+      m.replyTo().tell(Reply.error(SearchBackendException.NotFound.search(m.id())));
+      return this;
+    }
+    SearchInfo info = e.record().info();
+    String search = "search " + SearchBackendException.quote(m.id());
+    if (!info.phase().isTerminal()) {
+      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
+          search + " is " + info.phase().name().toLowerCase(java.util.Locale.ROOT)
+              + "; only an ended search can be deleted (cancel it first)")));
+      return this;
+    }
+    if (e.writer() != null) {
+      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
+          search + " has just ended and its last events are still being written to the "
+              + "journal; delete it again in a moment")));
+      return this;
+    }
+    searches.remove(m.id());
+    order.remove(m.id());
+    rebuilt.remove(m.id());
+    if (e.coordinator() != null) {
+      getContext().stop(e.coordinator());
+    }
+    if (journal == null) {
+      m.replyTo().tell(Reply.ok(info));
+      return this;
+    }
+    String id = m.id();
+    CompletableFuture.runAsync(() -> {
+      try {
+        journal.delete(id);
+      } catch (SQLException ex) {
+        throw new IllegalStateException(ex);
+      }
+    }, blocking).whenComplete((done, failure) -> {
+      if (failure != null) {
+        log.error("deleting search {} from the journal failed", id,
+            failure);
+        m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
+            "its events could not be deleted from the journal (see the server log); it is "
+                + "back after the next start")));
+      } else {
+        m.replyTo().tell(Reply.ok(info));
+      }
+    });
+    return this;
+  }
+
+  private Behavior<Command> onDrain(Drain m) {
+    List<CompletableFuture<Done>> flushed = new ArrayList<>();
+    for (Entry e : searches.values()) {
+      if (e.coordinator() != null && e.record().isJournaled()) {
+        getContext().stop(e.coordinator());
+      }
+      if (e.writer() != null) {
+        // A writer that has just written its search's end stops by itself: no answer, and none
+        // needed, so a timeout counts as written.
+        flushed.add(AskPattern.<SearchJournal.Command, Done>ask(e.writer(),
+                SearchJournal.Flush::new, m.timeout(), getContext().getSystem().scheduler())
+            .toCompletableFuture().exceptionally(failure -> Done.getInstance()));
+      }
+    }
+    CompletableFuture.allOf(flushed.toArray(CompletableFuture[]::new))
+        .thenRun(() -> m.replyTo().tell(Reply.ok(flushed.size())));
+    return this;
+  }
+
+  /** The search's end is in the journal: keep only its summary in the heap. */
+  private Behavior<Command> onSettled(JournalSettled m) {
+    Entry e = searches.get(m.id());
+    if (e == null) {
+      return this;
+    }
+    e.record().release();
+    if (e.coordinator() != null) {
+      getContext().stop(e.coordinator());
+    }
+    if (e.writer() != null) {
+      getContext().unwatch(e.writer());
+      getContext().stop(e.writer());
+    }
+    searches.put(m.id(), new Entry(e.record(), null, null));
+    return this;
+  }
+
+  /**
+   * A journal write failed and its writer stopped: the journal keeps what was written before,
+   * the search goes on in memory, and the next start computes the rest again. The search's log
+   * stays in the heap, since the journal does not hold all of it.
+   */
+  private Behavior<Command> onWriterStopped(WriterStopped m) {
+    Entry e = searches.get(m.id());
+    if (e == null || e.writer() != m.writer()) {
+      return this;
+    }
+    log.error("the journal writer of search {} stopped after a failed write (see above); its "
+        + "newer events are not in the journal and are computed again on the next start", m.id());
+    searches.put(m.id(), new Entry(e.record(), e.coordinator(), null));
     return this;
   }
 }

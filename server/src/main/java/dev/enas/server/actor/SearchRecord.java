@@ -5,6 +5,7 @@ import dev.enas.server.api.HistoryEntry;
 import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchInfo;
 import dev.enas.server.store.EventLog;
+import dev.enas.server.store.JournalEvent;
 import dev.enas.server.store.LoggedEvent;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
@@ -13,23 +14,143 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Everything known about one search, kept as it happens: its event log, the sampled history and
  * the {@link SearchInfo} both are summarised into. Only the search's coordinator writes (through
  * {@link #emit}); readers (the manager answering the API) get immutable snapshots, so no ask to a
  * busy coordinator is needed to read a search.
+ *
+ * <p>A journaled record also hands every entry to its search's journal, in the order the log
+ * gives them. A record rebuilt from the journal for a search that was still running holds the
+ * journaled events; the search then runs again from its start, and each event it emits for a
+ * sequence number the log already has is compared with the journaled one instead of appended, so
+ * watchers see neither a gap nor a duplicate. An event that differs fails the search. Once a
+ * finished search's entries are all in the journal, {@link #release} drops the log and the history
+ * and only the summary stays in the heap.
  */
 final class SearchRecord {
-  private final EventLog log = new EventLog();
-  private final List<HistoryEntry> history = new ArrayList<>();
+  private volatile EventLog log = new EventLog();
+  private List<HistoryEntry> history = new ArrayList<>();
   private volatile SearchInfo info;
   // Sorted view of the history by reward, rebuilt lazily for reward-ordered pages.
   private List<HistoryEntry> byReward;
+  private Consumer<JournalEvent> journal = entry -> { };
+  private boolean journaled;
+  private long ordinal;
+  /** Sequence numbers below this came from the journal and are recomputed, not appended. */
+  private long replayEnd;
+  /** The next journaled sequence number recomputation has to reproduce. */
+  private long replayCursor;
+  private boolean diverged;
+  private Consumer<String> onDivergence = reason -> { };
+  private volatile boolean released;
 
   SearchRecord(String id, SearchSpec spec, Instant created) {
     this.info = new SearchInfo(id, spec, Phase.PENDING, SearchInfo.Progress.start(spec), null,
         null, "", created, created, null, null, 0, null);
+  }
+
+  /**
+   * A new search whose entries go to {@code journal}, starting with its creation.
+   *
+   * @param ordinal the search's place in creation order, kept across restarts
+   */
+  static SearchRecord journaled(String id, long ordinal, SearchSpec spec, Instant created,
+      Consumer<JournalEvent> journal) {
+    SearchRecord record = new SearchRecord(id, spec, created);
+    record.ordinal = ordinal;
+    record.journaled = true;
+    record.journal = journal;
+    journal.accept(new JournalEvent.Created(id, ordinal, spec, created));
+    return record;
+  }
+
+  /**
+   * A search as its journal entries describe it: the same summary, log (with the same times) and
+   * history as before the restart. It writes nothing until {@link #resume} attaches a journal.
+   *
+   * @throws IllegalArgumentException if the entries do not start with the search's creation or
+   *     their sequence numbers have a gap
+   */
+  static SearchRecord fromJournal(List<JournalEvent> entries) {
+    if (entries.isEmpty() || !(entries.get(0) instanceof JournalEvent.Created created)) {
+      throw new IllegalArgumentException("a search's journal must start with its creation");
+    }
+    SearchRecord record = new SearchRecord(created.id(), created.spec(), created.time());
+    record.ordinal = created.ordinal();
+    record.journaled = true;
+    for (JournalEvent entry : entries.subList(1, entries.size())) {
+      if (entry instanceof JournalEvent.Logged logged) {
+        if (logged.sequence() != record.log.size()) {
+          throw new IllegalArgumentException("search " + created.id() + ": the journal has event "
+              + logged.sequence() + " where event " + record.log.size() + " was due");
+        }
+        record.log.appendAt(logged.event(), logged.time(), record::fold);
+      } else if (entry instanceof JournalEvent.ModelPublished model) {
+        record.setModel(model.name(), model.version());
+      }
+    }
+    return record;
+  }
+
+  /**
+   * Makes a rebuilt, unfinished search ready to run again: its next emits are checked against the
+   * journaled events from {@code fromSequence} on, and those past the journal's end are appended
+   * and journaled.
+   *
+   * @param fromSequence the sequence number of the first event the run will emit: 0 for a run from
+   *     the search's start (all there is today), the sequence after a snapshot for a run resumed
+   *     from it
+   * @param onDivergence told the reason when a recomputed event differs from the journaled one;
+   *     the record has then already failed the search
+   */
+  synchronized void resume(long fromSequence, Consumer<JournalEvent> journal,
+      Consumer<String> onDivergence) {
+    if (fromSequence < 0 || fromSequence > log.size()) {
+      throw new IllegalArgumentException(
+          "fromSequence must be in 0.." + log.size() + ", was " + fromSequence);
+    }
+    this.journal = journal;
+    this.onDivergence = onDivergence;
+    this.replayEnd = log.size();
+    this.replayCursor = fromSequence;
+  }
+
+  /** Whether the search's entries go to a journal. */
+  boolean isJournaled() {
+    return journaled;
+  }
+
+  long ordinal() {
+    return ordinal;
+  }
+
+  /** Sets the creation-order place of a search that is not journaled. */
+  void setOrdinal(long ordinal) {
+    this.ordinal = ordinal;
+  }
+
+  /** Whether the record is still reproducing events its journal already holds. */
+  synchronized boolean recomputing() {
+    return replayCursor < replayEnd;
+  }
+
+  /**
+   * Drops the log and the history; the summary stays. For a finished search whose entries are all
+   * in the journal, where the rest is read from when asked.
+   */
+  synchronized void release() {
+    released = true;
+    log = null;
+    history = null;
+    byReward = null;
+  }
+
+  /** Whether {@link #release} dropped the log and the history. */
+  boolean isReleased() {
+    return released;
   }
 
   SearchInfo info() {
@@ -50,7 +171,63 @@ final class SearchRecord {
    * that event counted.
    */
   synchronized void emit(SearchEvent event) {
-    log.append(event, this::fold);
+    if (diverged || released) {
+      return;
+    }
+    if (replayCursor < replayEnd) {
+      SearchEvent journaled = log.get(replayCursor).event();
+      if (withoutClock(journaled).equals(withoutClock(event))) {
+        replayCursor++;
+        return;
+      }
+      diverged = true;
+      String reason = "running the search again after a restart gave a different event at "
+          + "sequence " + replayCursor + " than the journal holds (journal: " + journaled
+          + "; now: " + event + "); the same spec and seed repeat a search only on the same "
+          + "machine, build and enas.intra-op-threads";
+      replayEnd = replayCursor;
+      append(new SearchEvent.PhaseChanged(Phase.FAILED));
+      append(new SearchEvent.Failed(reason));
+      onDivergence.accept(reason);
+      return;
+    }
+    append(event);
+  }
+
+  /**
+   * Emits an event that ends the search early (a failure, a cancellation): it follows whatever
+   * the log already holds, even while journaled events are still being recomputed, since the
+   * journal cannot hold a reason to stop that this run has not seen yet.
+   */
+  synchronized void emitEnd(SearchEvent event) {
+    if (diverged || released) {
+      return;
+    }
+    replayEnd = replayCursor;
+    append(event);
+  }
+
+  private void append(SearchEvent event) {
+    log.append(event, logged -> {
+      fold(logged);
+      journal.accept(new JournalEvent.Logged(logged.sequence(), logged.time(), event));
+    });
+  }
+
+  /**
+   * The event with its wall-clock figures zeroed: a recomputed search takes other times but must
+   * otherwise repeat every event.
+   */
+  static SearchEvent withoutClock(SearchEvent event) {
+    if (event instanceof SearchEvent.EpochFinished e) {
+      return new SearchEvent.EpochFinished(e.epoch(), e.epochs(), e.meanTrainLoss(),
+          e.meanReward(), e.bestArchitecture(), e.bestReward(), 0);
+    }
+    if (event instanceof SearchEvent.Finished f) {
+      return new SearchEvent.Finished(f.architecture(), f.testAccuracy(), f.parameters(), 0,
+          f.testPerplexity(), f.plainBaseline());
+    }
+    return event;
   }
 
   private void fold(LoggedEvent logged) {
@@ -108,6 +285,11 @@ final class SearchRecord {
 
   /** Records the model the search published; its coordinator calls this before it succeeds. */
   synchronized void modelPublished(String name, long version) {
+    setModel(name, version);
+    journal.accept(new JournalEvent.ModelPublished(name, version));
+  }
+
+  private void setModel(String name, long version) {
     SearchInfo i = info;
     info = new SearchInfo(i.id(), i.spec(), i.phase(), i.progress(), i.best(), i.result(),
         i.failureReason(), i.createTime(), i.updateTime(), i.startTime(), i.endTime(),

@@ -49,6 +49,14 @@ public interface SearchBackend {
    */
   CompletionStage<SearchInfo> cancel(String id, String reason);
 
+  /**
+   * Forgets an ended search and its journaled events; its published model stays. Answers with the
+   * search as it was. A search that has not ended fails with {@link
+   * SearchBackendException.FailedPrecondition}, an unknown one with {@link
+   * SearchBackendException.NotFound}.
+   */
+  CompletionStage<SearchInfo> delete(String id);
+
   /** The search's event log, which WatchSearch subscribes to. */
   CompletionStage<EventLog> eventLog(String id);
 

@@ -3,6 +3,7 @@ package dev.enas.server.api;
 import com.google.protobuf.ByteString;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
+import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
@@ -131,6 +132,12 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       }
       answer(backend.cancel(id, request.getReason()), SearchMapper::toWire, response);
     });
+  }
+
+  @Override
+  public void deleteSearch(DeleteSearchRequest request, StreamObserver<Search> response) {
+    guard(response, () ->
+        answer(backend.delete(searchId(request.getSearchId())), SearchMapper::toWire, response));
   }
 
   @Override

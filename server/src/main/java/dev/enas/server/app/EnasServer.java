@@ -9,18 +9,23 @@ import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
+import dev.enas.server.store.Journal;
+import dev.enas.server.store.JournalSettings;
 import dev.enas.supernet.TorchThreads;
 import io.grpc.ServerBuilder;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,9 +88,22 @@ public final class EnasServer implements AutoCloseable {
     InferenceServiceImpl inference =
         new InferenceServiceImpl(models, serving.threads(), serving.queue(),
             serving.inlineMaxBytes(), version());
-    ActorSystem<SearchManager.Command> system =
-        ActorSystem.create(guardian(settings, blocking, models), "enas", config);
+    JournalSettings journalSettings = JournalSettings.fromConfig(enas);
+    ActorSystem<SearchManager.Command> system;
     try {
+      // A journal that does not open fails the start here, naming its file and setting, before
+      // anything could make it look like a server without searches.
+      Journal.check(journalSettings);
+      system = ActorSystem.create(guardian(settings, blocking, models, journalSettings), "enas",
+          journalSettings.applyTo(config));
+    } catch (IOException | RuntimeException e) {
+      inference.close();
+      models.close();
+      blocking.shutdownNow();
+      throw e;
+    }
+    try {
+      recover(system, journalSettings);
       GrpcServer grpc = GrpcServer.start(builder,
           new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking),
           grpcSettings,
@@ -98,6 +116,31 @@ public final class EnasServer implements AutoCloseable {
       blocking.shutdownNow();
       throw e;
     }
+  }
+
+  /**
+   * Makes the journal's tables and reads every search back into the manager; the API starts only
+   * after this, so no client sees a server whose searches are still missing.
+   */
+  private static void recover(ActorSystem<SearchManager.Command> system,
+      JournalSettings journalSettings) throws IOException {
+    Journal.of(journalSettings, system).createTables();
+    SearchManager.Reply<Integer> reply;
+    try {
+      reply = AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
+              SearchManager.Recover::new, journalSettings.recoveryTimeout(), system.scheduler())
+          .toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while reading " + journalSettings.describe(), e);
+    } catch (ExecutionException e) {
+      throw new IOException("reading " + journalSettings.describe() + " did not finish within "
+          + "enas.journal.recovery-timeout (" + journalSettings.recoveryTimeout() + ")", e);
+    }
+    if (reply.error() != null) {
+      throw new IOException(reply.error().getMessage(), reply.error());
+    }
+    log.info("recovered {} searches from {}", reply.value(), journalSettings.describe());
   }
 
   /** The build version, as Maven wrote it into the jar; "unknown" outside a Maven build. */
@@ -119,14 +162,14 @@ public final class EnasServer implements AutoCloseable {
    * The guardian is the search manager itself, wired to the model repository that finished
    * searches publish to.
    */
-  private static Behavior<SearchManager.Command> guardian(
-      ServerSettings settings, ExecutorService blocking, ModelRepository models) {
+  private static Behavior<SearchManager.Command> guardian(ServerSettings settings,
+      ExecutorService blocking, ModelRepository models, JournalSettings journal) {
     String version = version();
     // Outside a Maven build there is no version to trace a model back to; say so plainly.
     String buildVersion = version.equals("unknown") ? "dev" : version;
     return Behaviors.setup(context -> SearchManager.create(settings, blocking,
         (name, model, metadata) -> models.publish(name, model, metadata).version(),
-        buildVersion));
+        buildVersion, Journal.of(journal, context.getSystem())));
   }
 
   /** The port the API listens on (-1 in process). */
@@ -149,11 +192,27 @@ public final class EnasServer implements AutoCloseable {
     grpc.awaitTermination();
   }
 
+  /** Lets the journal take everything the searches emitted before the actors stop. */
+  private void drain() {
+    Duration timeout = Duration.ofSeconds(10);
+    try {
+      AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
+              replyTo -> new SearchManager.Drain(timeout, replyTo), timeout.plusSeconds(5),
+              system.scheduler())
+          .toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.warn("the searches' last events may not all be in the journal", e);
+    }
+  }
+
   @Override
   public void close() {
     inference.beginShutdown();
     grpc.close();
     inference.close();
+    drain();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -80,6 +80,21 @@ public final class EventLog {
    * @throws IllegalStateException if the log is already closed
    */
   public long append(SearchEvent event, Consumer<LoggedEvent> beforeVisible) {
+    return append(event, null, beforeVisible);
+  }
+
+  /**
+   * Appends an event that was logged before, at the time it was logged then: a log rebuilt from
+   * the journal gives every event the time watchers saw before the restart. Times still never run
+   * backwards.
+   *
+   * @throws IllegalStateException if the log is already closed
+   */
+  public long appendAt(SearchEvent event, Instant time, Consumer<LoggedEvent> beforeVisible) {
+    return append(event, Objects.requireNonNull(time, "time"), beforeVisible);
+  }
+
+  private long append(SearchEvent event, Instant time, Consumer<LoggedEvent> beforeVisible) {
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(beforeVisible, "beforeVisible");
     long sequence;
@@ -103,7 +118,7 @@ public final class EventLog {
       int offset = (int) (sequence & SEGMENT_MASK);
       segment.events[offset] = event;
       // A clock stepping back must not make the log's times run backwards.
-      lastTimeNanos = Math.max(lastTimeNanos, toNanos(clock.instant()));
+      lastTimeNanos = Math.max(lastTimeNanos, toNanos(time != null ? time : clock.instant()));
       segment.timeNanos[offset] = lastTimeNanos;
       beforeVisible.accept(new LoggedEvent(sequence, fromNanos(lastTimeNanos), event));
       size = sequence + 1;

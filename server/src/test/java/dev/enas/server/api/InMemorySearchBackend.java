@@ -150,6 +150,23 @@ final class InMemorySearchBackend implements SearchBackend {
   }
 
   @Override
+  public CompletionStage<SearchInfo> delete(String id) {
+    return call(() -> {
+      Entry entry = entry(id);
+      SearchInfo info = entry.snapshot();
+      if (!info.phase().isTerminal()) {
+        throw new FailedPrecondition("searches/" + id, "search " + SearchBackendException.quote(id)
+            + " has not ended; only an ended search can be deleted");
+      }
+      synchronized (this) {
+        searches.remove(entry);
+        byId.remove(id);
+      }
+      return info;
+    });
+  }
+
+  @Override
   public CompletionStage<EventLog> eventLog(String id) {
     return call(() -> entry(id).log);
   }
