@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -99,7 +100,22 @@ public final class ServerMetrics implements AutoCloseable {
       public Meter.Id map(Meter.Id id) {
         return id.getName().startsWith("grpc.") ? id.withName("enas." + id.getName()) : id;
       }
+
+      @Override
+      public DistributionStatisticConfig configure(
+          Meter.Id id, DistributionStatisticConfig config) {
+        // gRPC call durations as histograms, so that quantiles aggregate across servers.
+        return id.getName().equals("enas.grpc.server.processing.duration")
+            ? DistributionStatisticConfig.builder().percentilesHistogram(true)
+                .minimumExpectedValue((double) Duration.ofMillis(1).dividedBy(10).toNanos())
+                .maximumExpectedValue((double) Duration.ofMinutes(10).toNanos())
+                .build().merge(config)
+            : config;
+      }
     });
+    // Micrometer's process CPU time is in nanoseconds: not a base unit, and process_cpu_usage
+    // says the same.
+    registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
     new JvmMemoryMetrics().bindTo(registry);
     gcMetrics = new JvmGcMetrics();
     gcMetrics.bindTo(registry);
@@ -171,7 +187,9 @@ public final class ServerMetrics implements AutoCloseable {
 
   /** Open watch streams, by transport ({@code grpc}, {@code sse}). */
   public void watchers(String transport, IntSupplier open) {
+    // Micrometer holds a gauge's object weakly: a method reference would be collected.
     Gauge.builder("enas.watchers.connected", open, s -> s.getAsInt())
+        .strongReference(true)
         .tag("transport", transport)
         .description("Clients following a search's events now")
         .register(registry);
@@ -180,6 +198,7 @@ public final class ServerMetrics implements AutoCloseable {
   /** ONNX Runtime sessions the model repository holds open. */
   public void servingSessions(IntSupplier open) {
     Gauge.builder("enas.serving.sessions", open, s -> s.getAsInt())
+        .strongReference(true)
         .description("ONNX Runtime sessions loaded for serving")
         .register(registry);
   }
