@@ -221,6 +221,31 @@ class DashboardEndToEndTest {
     assertError("/api/v2/searches", 404, "NOT_FOUND", null, "/api/v2/searches");
   }
 
+  @Test
+  @Order(4)
+  void theDashboardsPagesAndEveryFileTheyLoadAreServedFromTheJar() throws Exception {
+    java.util.regex.Pattern reference =
+        java.util.regex.Pattern.compile("(?:src|href)=\"(/[^\"]*)\"");
+    for (String page : List.of("/", "/search?id=" + id)) {
+      HttpResponse<String> html = get(page);
+      assertThat(html.statusCode()).as(page).isEqualTo(200);
+      assertThat(html.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+      java.util.regex.Matcher m = reference.matcher(html.body());
+      int references = 0;
+      while (m.find()) {
+        references++;
+        HttpResponse<String> file = get(m.group(1));
+        assertThat(file.statusCode()).as("%s, loaded by %s", m.group(1), page).isEqualTo(200);
+        assertThat(file.body()).as(m.group(1)).isNotEmpty();
+      }
+      assertThat(references).as("files %s loads", page).isGreaterThan(1);
+    }
+    assertThat(get("/search").body()).contains("chart.js/4.4.1", "d3/7.9.0");
+    assertThat(get("/webjars/d3/7.9.0/dist/d3.min.js").headers().firstValue("Content-Type")
+        .orElse("")).contains("javascript");
+    assertThat(get("/ui/../../../../application.conf").statusCode()).isEqualTo(404);
+  }
+
   private static void assertError(String path, int code, String status, String field,
       String inMessage) throws Exception {
     HttpResponse<String> response = get(path);
