@@ -92,10 +92,11 @@ public final class Main implements Runnable {
       InetSocketAddress address =
           new InetSocketAddress(config.getString("enas.server.host"), listenPort);
       EnasServer server = EnasServer.start(config, NettyServerBuilder.forAddress(address));
-      System.err.printf("enas server listening on %s:%d%n", address.getHostString(), server.port());
+      // The dashboard's line first: scripts wait for the listening line, then find both.
       String httpHost = config.getString("enas.http.host");
       System.err.printf("enas dashboard on http://%s:%d/%n",
           httpHost.isBlank() ? address.getHostString() : httpHost, server.httpPort());
+      System.err.printf("enas server listening on %s:%d%n", address.getHostString(), server.port());
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "enas-shutdown"));
       server.awaitTermination();
       return 0;
