@@ -77,7 +77,7 @@ class ArchitectureDrawingTest {
     }
   }
 
-  private static String macro(Random random, int layers) {
+  static String macro(Random random, int layers) {
     StringBuilder text = new StringBuilder("macro:");
     for (int i = 0; i < layers; i++) {
       text.append(i == 0 ? " " : " | ").append(random.nextInt(6));
@@ -88,7 +88,7 @@ class ArchitectureDrawingTest {
     return text.toString();
   }
 
-  private static String micro(Random random, int nodes) {
+  static String micro(Random random, int nodes) {
     StringBuilder text = new StringBuilder("micro:");
     for (int cell = 0; cell < 2; cell++) {
       text.append(cell == 0 ? " " : " ; ");
@@ -101,7 +101,7 @@ class ArchitectureDrawingTest {
     return text.toString();
   }
 
-  private static String rnn(Random random, int nodes) {
+  static String rnn(Random random, int nodes) {
     StringBuilder text = new StringBuilder("rnn: ").append(random.nextInt(4));
     for (int l = 1; l < nodes; l++) {
       text.append(" | ").append(random.nextInt(l)).append(' ').append(random.nextInt(4));
@@ -137,7 +137,8 @@ class ArchitectureDrawingTest {
     return out;
   }
 
-  private static List<String> expectedEdges(Architecture architecture) {
+  /** The engine's edges in the form {@link #edges} gives the dashboard's. */
+  static List<String> expectedEdges(Architecture architecture) {
     List<String> out = new ArrayList<>();
     if (architecture instanceof MacroArchitecture a) {
       for (int i = 0; i < a.layers(); i++) {
@@ -175,7 +176,8 @@ class ArchitectureDrawingTest {
     return out;
   }
 
-  private static Set<String> expectedNodes(Architecture architecture) {
+  /** The engine's nodes in the form {@link #nodes} gives the dashboard's. */
+  static Set<String> expectedNodes(Architecture architecture) {
     Set<String> out = new TreeSet<>();
     if (architecture instanceof MacroArchitecture a) {
       out.add("0/stem");

@@ -1,7 +1,8 @@
 // Architectures drawn from their canonical encoding (the README's "Architecture encoding"), the
 // same text SearchSpaces.parse reads: parse() turns it into cells of nodes and edges, draw()
-// renders them with d3 as SVG. Every node is a <g class="node" data-id>, every edge a
-// <path class="edge" data-from data-to data-kind>, so the drawing can be checked against the text.
+// renders them with d3 as SVG. Every node is a <g class="node" data-id data-choice> (its operation
+// or activation id), every edge a <path class="edge" data-from data-to data-kind data-op>, so the
+// drawing can be checked against the text.
 'use strict';
 
 const archGraph = (() => {
@@ -175,6 +176,8 @@ const archGraph = (() => {
     const node = g.selectAll('g.node').data(cell.nodes).enter().append('g')
         .attr('class', n => 'node' + (n.io ? ' io' : ''))
         .attr('data-id', n => n.id)
+        .attr('data-choice', n => n.op !== undefined ? n.op
+            : n.activation !== undefined ? n.activation : null)
         .attr('transform', n => `translate(${at.get(n.id).x},${at.get(n.id).y})`);
     node.append('rect').attr('width', W).attr('height', H).attr('rx', 5);
     node.append('text').attr('x', W / 2).attr('y', H / 2).text(n => n.label);
