@@ -412,6 +412,7 @@ final class InferBench {
       System.out.printf("model: %s, %,d bytes of ONNX%n", ARCHITECTURE, model.length);
 
       Config config = ConfigFactory.load()
+          .withValue("enas.http.port", ConfigValueFactory.fromAnyRef(0))
           .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(folder.toString()))
           .withValue("enas.serving.repository",
               ConfigValueFactory.fromAnyRef(folder.resolve("models").toString()))

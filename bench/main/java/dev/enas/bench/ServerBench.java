@@ -53,7 +53,7 @@ final class ServerBench {
     SearchSpec spec = shortDemo();
     double loopSum = 0;
     double serverSum = 0;
-    try (EnasServer server = EnasServer.start(ConfigFactory.load(),
+    try (EnasServer server = EnasServer.start(freeHttpPort(ConfigFactory.load()),
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
       ManagedChannel channel =
           ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
@@ -95,7 +95,7 @@ final class ServerBench {
   static Bench.Result watchFanout() throws Exception {
     int watchers = 100;
     List<Double> delays = java.util.Collections.synchronizedList(new ArrayList<>());
-    try (EnasServer server = EnasServer.start(ConfigFactory.load(),
+    try (EnasServer server = EnasServer.start(freeHttpPort(ConfigFactory.load()),
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
       ManagedChannel channel =
           ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
@@ -147,5 +147,11 @@ final class ServerBench {
     double[] values = delays.stream().mapToDouble(Double::doubleValue).toArray();
     System.out.println("delivery delay: " + Timing.summary(values));
     return new Bench.Result(Timing.percentile(values, 99), "ms (p99 delay, 100 watchers)");
+  }
+
+  /** The server's HTTP port on a free one, so a benchmark never collides with a running server. */
+  private static com.typesafe.config.Config freeHttpPort(com.typesafe.config.Config config) {
+    return config.withValue("enas.http.port",
+        com.typesafe.config.ConfigValueFactory.fromAnyRef(0));
   }
 }

@@ -25,7 +25,9 @@ import dev.enas.proto.v1.SearchState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -34,10 +36,12 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -60,6 +64,9 @@ import java.util.function.Function;
 public final class EnasClient implements AutoCloseable {
   /** Where the server listens unless told otherwise. */
   public static final String DEFAULT_TARGET = "localhost:8980";
+  /** The response header in which an enas server names its HTTP (dashboard) port. */
+  static final Metadata.Key<String> HTTP_PORT =
+      Metadata.Key.of("enas-http-port", Metadata.ASCII_STRING_MARSHALLER);
 
   // The list RPCs' own upper bound; larger values are capped by the server anyway.
   private static final int MAX_PAGE_SIZE = 1000;
@@ -134,6 +141,25 @@ public final class EnasClient implements AutoCloseable {
   public Search getSearch(String searchId) {
     return call(stub -> stub.getSearch(GetSearchRequest.newBuilder()
         .setSearchId(searchId).build()));
+  }
+
+  /**
+   * The port of the server's HTTP dashboard (beside the gRPC port, on the same host), as every
+   * response of an enas server names it in its {@code enas-http-port} header; empty for a
+   * server that names none.
+   */
+  public OptionalInt dashboardPort() {
+    AtomicReference<Metadata> headers = new AtomicReference<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    call(stub -> stub.withInterceptors(
+            MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+        .listSearches(ListSearchesRequest.newBuilder().setPageSize(1).build()));
+    Metadata received = headers.get();
+    String value = received == null ? null : received.get(HTTP_PORT);
+    if (value == null || !value.matches("\\d{1,5}")) {
+      return OptionalInt.empty();
+    }
+    return OptionalInt.of(Integer.parseInt(value));
   }
 
   /** One page of searches, exactly as the RPC answers it. */

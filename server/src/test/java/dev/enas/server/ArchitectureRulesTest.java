@@ -21,6 +21,13 @@ class ArchitectureRulesTest {
   }
 
   @Test
+  void aWireMessageOutsideTheAdaptersIsCaught() {
+    assertThatThrownBy(() -> ServerArchitecture.ONLY_THE_ADAPTERS_TOUCH_WIRE_MESSAGES.check(FIXTURE))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("dev.enas.proto.v1.Search");
+  }
+
+  @Test
   void aGrpcAdapterOfApiUsedOutsideItIsCaught() {
     assertThatThrownBy(() -> ServerArchitecture
         .ONLY_THE_SHARED_DOMAIN_TYPES_OF_API_ARE_USED_OUTSIDE_IT.check(FIXTURE))

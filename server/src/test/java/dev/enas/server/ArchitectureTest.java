@@ -12,6 +12,10 @@ class ArchitectureTest {
   static final ArchRule onlyApiAndAppTouchGrpc = ServerArchitecture.ONLY_API_AND_APP_TOUCH_GRPC;
 
   @ArchTest
+  static final ArchRule onlyTheAdaptersTouchWireMessages =
+      ServerArchitecture.ONLY_THE_ADAPTERS_TOUCH_WIRE_MESSAGES;
+
+  @ArchTest
   static final ArchRule onlyTheSharedDomainTypesOfApiAreUsedOutsideIt =
       ServerArchitecture.ONLY_THE_SHARED_DOMAIN_TYPES_OF_API_ARE_USED_OUTSIDE_IT;
 

@@ -12,6 +12,7 @@ import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchBackend;
 import dev.enas.server.api.SearchBackendException;
 import dev.enas.server.api.SearchInfo;
+import dev.enas.server.api.WireViews;
 
 /**
  * The server's layering (STYLE.md, "Shape") as ArchUnit rules on bytecode. ArchitectureTest
@@ -30,8 +31,19 @@ final class ServerArchitecture {
       .that().resideInAPackage("dev.enas.server..")
       .and().resideOutsideOfPackages("dev.enas.server.api..", "dev.enas.server.app..")
       .should().dependOnClassesThat()
-      .resideInAnyPackage("io.grpc..", "com.google.rpc..", "dev.enas.proto..")
+      .resideInAnyPackage("io.grpc..", "com.google.rpc..")
       .because("only api adapts the domain to gRPC");
+
+  /**
+   * The wire messages: api builds them, app picks the transport, and http serves the same
+   * messages as JSON (it builds none itself: it asks api's {@code WireViews}).
+   */
+  static final ArchRule ONLY_THE_ADAPTERS_TOUCH_WIRE_MESSAGES = noClasses()
+      .that().resideInAPackage("dev.enas.server..")
+      .and().resideOutsideOfPackages(
+          "dev.enas.server.api..", "dev.enas.server.app..", "dev.enas.server.http..")
+      .should().dependOnClassesThat().resideInAnyPackage("dev.enas.proto..")
+      .because("only the API's adapters speak the contract");
 
   /**
    * The types of the api package that the actors share with it: plain domain types that name no
@@ -43,7 +55,9 @@ final class ServerArchitecture {
       .and().resideOutsideOfPackages("dev.enas.server.api..", "dev.enas.server.app..")
       .should().dependOnClassesThat(resideInAPackage("dev.enas.server.api..")
           .and(not(belongToAnyOf(ArchitectureOrder.class, HistoryEntry.class, Page.class,
-              SearchBackend.class, SearchBackendException.class, SearchInfo.class)))
+              SearchBackend.class, SearchBackendException.class, SearchInfo.class,
+              // The HTTP adapter's one way to the wire messages, which names no gRPC class.
+              WireViews.class)))
           .as("gRPC adapters of the api package"))
       .because("the actors must not reach into the gRPC adapters");
 

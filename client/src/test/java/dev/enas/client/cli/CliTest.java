@@ -54,6 +54,23 @@ class CliTest {
     enas.close();
   }
 
+  // ----- dashboard ---------------------------------------------------------------------------
+
+  @Test
+  void dashboardPrintsTheAddressTheServerNamesOnTheServersHost() {
+    enas.httpPort = "8981";
+    assertThat(run("--server", "enas.example:9000", "dashboard")).isZero();
+    assertThat(out.strip()).isEqualTo("http://enas.example:8981/");
+    assertThat(run("--server", "[::1]:9000", "dashboard", "run 1")).isZero();
+    assertThat(out.strip()).isEqualTo("http://[::1]:8981/search?id=run+1");
+  }
+
+  @Test
+  void dashboardOfAServerThatNamesNoPortExitsWith3() {
+    assertThat(run("dashboard")).isEqualTo(3);
+    assertThat(err).contains("names no dashboard port");
+  }
+
   // ----- search start ----------------------------------------------------------------------
 
   @Test

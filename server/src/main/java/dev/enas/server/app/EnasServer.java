@@ -7,12 +7,18 @@ import dev.enas.server.actor.ServerSettings;
 import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
+import dev.enas.server.api.ModelInferTimer;
+import dev.enas.server.api.SearchBackend;
+import dev.enas.server.http.HttpServer;
+import dev.enas.server.http.HttpSettings;
+import dev.enas.server.metrics.ServerMetrics;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
 import dev.enas.server.store.Journal;
 import dev.enas.server.store.JournalSettings;
 import dev.enas.supernet.TorchThreads;
 import io.grpc.ServerBuilder;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -33,8 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A running enas server: the actor system with its {@link SearchManager}, the model repository that
  * serves exported networks, and the gRPC server in front of both (the search API and the Open
- * Inference Protocol on one port). {@link #close()} shuts down in order: report not ready, stop
- * accepting RPCs and drain them, stop the inference threads, stop the actor system (which stops
+ * Inference Protocol on one port), with an HTTP port beside it for the dashboard, the JSON API,
+ * event streams and Prometheus metrics. {@link #close()} shuts down in order: end the HTTP event
+ * streams with their resume points and unbind HTTP, report not ready, stop accepting RPCs and drain them, stop the inference threads, stop the actor system (which stops
  * every search and frees its native memory), close the model sessions, stop the helper threads.
  */
 public final class EnasServer implements AutoCloseable {
@@ -47,14 +54,19 @@ public final class EnasServer implements AutoCloseable {
   private final ExecutorService blocking;
   private final ModelRepository models;
   private final InferenceServiceImpl inference;
+  private final HttpServer http;
+  private final ServerMetrics metrics;
 
   private EnasServer(ActorSystem<SearchManager.Command> system, GrpcServer grpc,
-      ExecutorService blocking, ModelRepository models, InferenceServiceImpl inference) {
+      ExecutorService blocking, ModelRepository models, InferenceServiceImpl inference,
+      HttpServer http, ServerMetrics metrics) {
     this.system = system;
     this.grpc = grpc;
     this.blocking = blocking;
     this.models = models;
     this.inference = inference;
+    this.http = http;
+    this.metrics = metrics;
   }
 
   /**
@@ -89,6 +101,8 @@ public final class EnasServer implements AutoCloseable {
         new InferenceServiceImpl(models, serving.threads(), serving.queue(),
             serving.inlineMaxBytes(), version());
     JournalSettings journalSettings = JournalSettings.fromConfig(enas);
+    HttpSettings httpSettings = HttpSettings.fromConfig(enas);
+    Duration metricsPoll = enas.getDuration("metrics.poll-interval");
     ActorSystem<SearchManager.Command> system;
     try {
       // A journal that does not open fails the start here, naming its file and setting, before
@@ -102,14 +116,28 @@ public final class EnasServer implements AutoCloseable {
       blocking.shutdownNow();
       throw e;
     }
+    ServerMetrics metrics = new ServerMetrics();
+    HttpServer http = null;
     try {
       recover(system, journalSettings);
-      GrpcServer grpc = GrpcServer.start(builder,
-          new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking),
-          grpcSettings,
-          List.of(inference));
-      return new EnasServer(system, grpc, blocking, models, inference);
+      SearchBackend backend =
+          new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking);
+      // HTTP first: every gRPC response names its port (enas dashboard reads it).
+      http = HttpServer.start(system, httpSettings, backend, metrics::scrape);
+      builder.intercept(new DashboardHeader(http.port()));
+      builder.intercept(new ModelInferTimer(metrics::recordInfer));
+      builder.intercept(new MetricCollectingServerInterceptor(metrics.registry()));
+      GrpcServer grpc = GrpcServer.start(builder, backend, grpcSettings, List.of(inference));
+      metrics.watchers("grpc", grpc.searchService()::openWatches);
+      metrics.watchers("sse", http::openStreams);
+      metrics.servingSessions(models::openSessions);
+      metrics.follow(backend, metricsPoll);
+      return new EnasServer(system, grpc, blocking, models, inference, http, metrics);
     } catch (IOException | RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
+      metrics.close();
       system.terminate();
       inference.close();
       models.close();
@@ -177,6 +205,11 @@ public final class EnasServer implements AutoCloseable {
     return grpc.port();
   }
 
+  /** The port of the HTTP server: the dashboard, the JSON API and event streams, /metrics. */
+  public int httpPort() {
+    return http.port();
+  }
+
   /** The actor system's root, the search manager. */
   public ActorRef<SearchManager.Command> manager() {
     return system;
@@ -209,10 +242,13 @@ public final class EnasServer implements AutoCloseable {
 
   @Override
   public void close() {
+    // Event streams end first, with their resume points, as the gRPC watches do below.
+    http.close();
     inference.beginShutdown();
     grpc.close();
     inference.close();
     drain();
+    metrics.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -38,6 +38,10 @@ public final class Main implements Runnable {
     @Option(names = "--port", description = "Port to listen on (default: enas.server.port, 8980).")
     Integer port;
 
+    @Option(names = "--http-port", description = "HTTP port for the dashboard, the JSON API and"
+        + " /metrics (default: enas.http.port, 8981; 0 takes a free port).")
+    Integer httpPort;
+
     @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).")
     String host;
 
@@ -65,6 +69,7 @@ public final class Main implements Runnable {
       }
       config = override(config, "enas.server.port", port);
       config = override(config, "enas.server.host", host);
+      config = override(config, "enas.http.port", httpPort);
       config = override(config, "enas.data-dir", dataDir);
       config = override(config, "enas.device", device);
       config = override(config, "enas.max-concurrent-searches", maxConcurrent);
@@ -79,9 +84,18 @@ public final class Main implements Runnable {
         System.err.println("--port must be in 0..65535, was " + listenPort);
         return 2;
       }
+      int dashboardPort = config.getInt("enas.http.port");
+      if (dashboardPort < 0 || dashboardPort > 65535) {
+        System.err.println("--http-port must be in 0..65535, was " + dashboardPort);
+        return 2;
+      }
       InetSocketAddress address =
           new InetSocketAddress(config.getString("enas.server.host"), listenPort);
       EnasServer server = EnasServer.start(config, NettyServerBuilder.forAddress(address));
+      // The dashboard's line first: scripts wait for the listening line, then find both.
+      String httpHost = config.getString("enas.http.host");
+      System.err.printf("enas dashboard on http://%s:%d/%n",
+          httpHost.isBlank() ? address.getHostString() : httpHost, server.httpPort());
       System.err.printf("enas server listening on %s:%d%n", address.getHostString(), server.port());
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "enas-shutdown"));
       server.awaitTermination();

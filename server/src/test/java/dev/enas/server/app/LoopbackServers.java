@@ -14,10 +14,14 @@ import java.nio.file.Path;
 final class LoopbackServers {
   private LoopbackServers() {}
 
-  /** The default configuration with its data (and model repository) under {@code dataDir}. */
+  /**
+   * The default configuration with its data (and model repository) under {@code dataDir}, and
+   * the HTTP port on a free port, so that tests never collide with a server on 8981.
+   */
   static Config config(Path dataDir) {
     return ConfigFactory.load()
-        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
+        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
+        .withValue("enas.http.port", ConfigValueFactory.fromAnyRef(0));
   }
 
   /** A server of {@code config} listening on 127.0.0.1 at a port of the system's choosing. */

@@ -4,8 +4,8 @@ import io.grpc.Status;
 
 /**
  * Deliberately wrong, and only in the test sources: a server class outside api and app that
- * answers with a gRPC status, names a gRPC adapter of the api package and opens an ONNX Runtime
- * session, the last two by their fully qualified names.
+ * answers with a gRPC status, names a gRPC adapter of the api package, builds a wire message and
+ * opens an ONNX Runtime session, the last three by their fully qualified names.
  * ArchitectureRulesTest shows that the rules catch it.
  */
 public final class ActorThatSpeaksGrpc {
@@ -17,6 +17,10 @@ public final class ActorThatSpeaksGrpc {
 
   static Class<?> adapter() {
     return dev.enas.server.api.GrpcServer.class;
+  }
+
+  static Object wireMessage() {
+    return dev.enas.proto.v1.Search.getDefaultInstance();
   }
 
   static Object session(byte[] model) throws Exception {

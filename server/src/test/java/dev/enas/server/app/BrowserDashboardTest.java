@@ -1,0 +1,198 @@
+package dev.enas.server.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.GetSearchRequest;
+import dev.enas.proto.v1.Search;
+import dev.enas.proto.v1.SearchServiceGrpc;
+import dev.enas.server.api.SpecMapper;
+import dev.enas.space.SearchSpaces;
+import dev.enas.spec.SearchSpec;
+import io.grpc.ManagedChannel;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The dashboard in a real browser (Debian's chromium, driven through its chromium-driver by
+ * Selenium, which downloads nothing) against the real server running a real small search: the
+ * search appears in the list, its curves gain points while it runs, and the architectures the
+ * page draws have exactly the nodes and edges the engine parses from their text, in all three
+ * spaces. Without chromium this skips locally and fails under CI=true.
+ */
+class BrowserDashboardTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+  private static EnasServer server;
+  private static ManagedChannel channel;
+  private static ChromeDriver browser;
+
+  @TempDir
+  static Path dataDir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ExternalClients.require(Files.isExecutable(CHROMIUM), "chromium",
+        "apt-get install -y chromium");
+    ExternalClients.require(Files.isExecutable(DRIVER), "chromedriver",
+        "apt-get install -y chromium-driver");
+    long started = System.nanoTime();
+    server = LoopbackServers.start(LoopbackServers.config(dataDir));
+    channel = LoopbackServers.channel(server);
+    // With the driver named, Selenium has nothing to look up or download.
+    System.setProperty("webdriver.chrome.driver", DRIVER.toString());
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+        "--disable-gpu", "--window-size=1400,1000");
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(DRIVER.toString()))
+        .usingAnyFreePort()
+        .build();
+    long browserStart = System.nanoTime();
+    browser = new ChromeDriver(service, options);
+    System.err.printf("BrowserDashboardTest: server %.1f s, browser %.1f s%n",
+        (browserStart - started) / 1e9, (System.nanoTime() - browserStart) / 1e9);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static String url(String path) {
+    return "http://127.0.0.1:" + server.httpPort() + path;
+  }
+
+  private static Object script(String code, Object... args) {
+    return ((JavascriptExecutor) browser).executeScript(code, args);
+  }
+
+  /** Polls until the condition holds; fails naming it after the timeout. */
+  private static void await(String what, Duration timeout, Supplier<Boolean> condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Boolean.TRUE.equals(condition.get())) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("timed out waiting for " + what);
+  }
+
+  @Test
+  void aRunningSearchIsListedAndItsCurvesGainPointsUntilItEnds() throws Exception {
+    SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
+    String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("browser-1")
+        .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 13))).build()).getId();
+
+    browser.get(url("/"));
+    await("the search in the list", Duration.ofSeconds(30), () ->
+        !browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).isEmpty());
+
+    browser.get(url("/search?id=" + id));
+    String points = "return Chart.getChart('loss-chart').data.datasets[0].data.length";
+    await("the first loss points", Duration.ofMinutes(2),
+        () -> ((Number) script(points)).intValue() > 0);
+    long early = ((Number) script(points)).longValue();
+    boolean runningThen = !stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build())
+        .hasEndTime();
+    await("the search's end on the page", Duration.ofMinutes(5), () ->
+        browser.findElement(By.id("connection")).getText().contains("ended"));
+    long late = ((Number) script(points)).longValue();
+    Search done = stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build());
+    assertThat(late).as("loss points, one per shared step").isEqualTo(done.getProgress().getSteps());
+    if (runningThen) {
+      assertThat(late).as("points gained while the search ran").isGreaterThan(early);
+    }
+    assertThat(browser.findElement(By.id("event-count")).getText())
+        .isEqualTo(Long.toString(done.getEventCount()));
+    assertThat(browser.findElement(By.id("result")).getText()).startsWith("test accuracy");
+    // The derived architecture is drawn once the search has finished.
+    assertThat(browser.findElement(By.id("arch-text")).getText())
+        .isEqualTo(done.getResult().getArchitecture().getEncoding());
+    assertDrawn(done.getResult().getArchitecture().getEncoding());
+
+    browser.get(url("/"));
+    // The list fills in after the page's first fetch: find the row only once it is there.
+    await("the finished search's state in the list", Duration.ofSeconds(30), () ->
+        browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).stream()
+            .anyMatch(row -> row.getText().contains("SUCCEEDED")));
+  }
+
+  @Test
+  void theDrawnGraphHasExactlyTheEnginesNodesAndEdgesInEverySpace() throws Exception {
+    browser.get(url("/search?id=nothing"));
+    await("the drawing code", Duration.ofSeconds(30),
+        () -> (Boolean) script("return typeof archGraph === 'object' && typeof d3 === 'object'"));
+    Random random = new Random(151);
+    List<String> encodings = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      encodings.add(ArchitectureDrawingTest.macro(random, 2 + random.nextInt(11)));
+      encodings.add(ArchitectureDrawingTest.micro(random, 1 + random.nextInt(5)));
+      encodings.add(ArchitectureDrawingTest.rnn(random, 2 + random.nextInt(11)));
+    }
+    for (String encoding : encodings) {
+      script("archGraph.draw(document.getElementById('arch-graph'), arguments[0])", encoding);
+      assertDrawn(encoding);
+    }
+  }
+
+  /** The SVG in #arch-graph has exactly the engine's nodes and edges of {@code encoding}. */
+  @SuppressWarnings("unchecked")
+  private static void assertDrawn(String encoding) {
+    List<Map<String, Object>> drawn = (List<Map<String, Object>>) script(
+        "return Array.from(document.querySelectorAll('#arch-graph g.cell')).map(cell => ({"
+            + " nodes: Array.from(cell.querySelectorAll('g.node')).map(n =>"
+            + "   n.dataset.id + (n.dataset.choice !== undefined ? ':' + n.dataset.choice : '')),"
+            + " edges: Array.from(cell.querySelectorAll('path.edge')).map(e =>"
+            + "   e.dataset.from + '>' + e.dataset.to + ':' + e.dataset.kind"
+            + "   + (e.dataset.op !== undefined ? ':' + e.dataset.op : ''))}))");
+    Set<String> nodes = new TreeSet<>();
+    List<String> edges = new ArrayList<>();
+    for (int c = 0; c < drawn.size(); c++) {
+      for (Object node : (List<Object>) drawn.get(c).get("nodes")) {
+        nodes.add(c + "/" + node);
+      }
+      for (Object edge : (List<Object>) drawn.get(c).get("edges")) {
+        edges.add(c + "/" + edge);
+      }
+    }
+    edges.sort(null);
+    assertThat(nodes).as(encoding)
+        .isEqualTo(ArchitectureDrawingTest.expectedNodes(SearchSpaces.parse(encoding)));
+    assertThat(edges).as(encoding)
+        .isEqualTo(ArchitectureDrawingTest.expectedEdges(SearchSpaces.parse(encoding)));
+    List<WebElement> shapes = browser.findElements(By.cssSelector("#arch-graph g.node rect"));
+    assertThat(shapes).hasSize(nodes.size());
+  }
+}
