@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Snapshots written by the build that introduced format version 1, committed under
@@ -29,8 +28,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * the same bytes (while this build writes version 1), and resumes to the result the same search
  * gets when run without a stop in this build.
  *
- * <p>To write them again (only with a new format version, keeping the old files for its reader):
- * run this class with {@code -Denas.writeGolden=true}.
+ * <p>To write them again (with a new format version, keeping the old files for its reader, or when
+ * a spec's meaning changes, as when the macro search network began to widen at reductions and the
+ * macro file was rewritten): run this class's {@code main} with the working directory {@code src}
+ * (a method, not a test, so that no test of the suite is ever skipped).
  */
 class GoldenSnapshotTest {
   private static final Path RESOURCES = Path.of("test/resources/dev/enas/snapshot");
@@ -111,9 +112,7 @@ class GoldenSnapshotTest {
   }
 
   /** Writes the golden files; run by hand, see the class comment. */
-  @Test
-  @EnabledIfSystemProperty(named = "enas.writeGolden", matches = "true")
-  void writeGoldenFiles() throws IOException {
+  public static void main(String[] args) throws IOException {
     for (Golden g : GOLDEN) {
       try (SearchRun run = SearchRun.start(g.spec(), SearchData.load(g.spec()), System.nanoTime())) {
         while (!g.at().test(run.position())) {
