@@ -10,6 +10,7 @@ import dev.enas.data.Normalization;
 import dev.enas.space.Architecture;
 import dev.enas.space.MacroSpace;
 import dev.enas.spec.ControllerSpec;
+import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.TrainingSpec;
 import dev.enas.supernet.NetworkSpec;
@@ -203,8 +204,12 @@ final class SearchBench {
 
   private static SearchResult runDemo(String kind, long seed) {
     SearchSpec d = SearchSpec.demo();
+    // A uniform policy has no most probable child: the random controller keeps the paper's
+    // selection, the best-scored of its samples (random search with shared weights).
+    DeriveSpec derive = "random".equals(kind)
+        ? d.derive().withSelection(DeriveSpec.BEST_REWARD) : d.derive();
     SearchSpec spec = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind(kind), d.derive(), d.retrain().withPlainBaseline(false), seed);
+        d.controller().withKind(kind), derive, d.retrain().withPlainBaseline(false), seed);
     SearchResult r = new SearchLoop(spec, e -> { }, () -> false).run();
     if (r.phase() != Phase.SUCCEEDED) {
       throw new IllegalStateException("search failed: " + r.reason());

@@ -18,6 +18,14 @@ public interface Controller {
   Sample sample();
 
   /**
+   * The policy's most probable child by greedy decoding, drawing nothing from the sampling
+   * stream; a policy without a mode (the uniform one) has none.
+   */
+  default Sample mostProbable() {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no mode");
+  }
+
+  /**
    * The policy's log-probability, entropy and skip penalty for a given child, without drawing
    * randomness (so scoring never changes the sample sequence).
    */

@@ -120,6 +120,18 @@ public final class LstmController implements Controller {
         policyVersion);
   }
 
+  /**
+   * The policy's most probable child by greedy decoding: each decision takes its most probable
+   * value given the decisions before it (a skip is taken when its probability exceeds one half).
+   * Draws nothing from the sampling stream.
+   */
+  @Override
+  public Sample mostProbable() {
+    Rollout r = run(null, null, false);
+    return new Sample(space.fromDecisions(r.values), r.logProb, r.entropy, r.skipPenalty,
+        policyVersion);
+  }
+
   @Override
   public Sample score(Architecture architecture) {
     checkSpace(architecture);
@@ -355,6 +367,16 @@ public final class LstmController implements Controller {
     return out;
   }
 
+  private static int argmax(double[] values) {
+    int best = 0;
+    for (int i = 1; i < values.length; i++) {
+      if (values[i] > values[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
   private AnchorRef anchorOf(int stepIndex, double[] top) {
     double[] keyed = new double[hidden];
     matVec(attention1, hidden, hidden, top, keyed);
@@ -486,7 +508,7 @@ public final class LstmController implements Controller {
     }
     int chosen;
     if (forced == null) {
-      chosen = random.categorical(probs);
+      chosen = random == null ? argmax(probs) : random.categorical(probs);
     } else {
       chosen = forced[cursor];
       if (chosen < 0 || chosen >= k) {
@@ -519,7 +541,7 @@ public final class LstmController implements Controller {
       double logP = -softplus(-s);
       double logNotP = -softplus(s);
       if (forced == null) {
-        bits[j] = random.nextDouble() < p ? 1 : 0;
+        bits[j] = (random == null ? 0.5 : random.nextDouble()) < p ? 1 : 0;
       } else {
         bits[j] = forced[cursor + j];
         if (bits[j] != 0 && bits[j] != 1) {

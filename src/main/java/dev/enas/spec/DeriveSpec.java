@@ -5,11 +5,17 @@ import java.util.List;
 
 /**
  * How the final child is chosen: sample children from the trained policy, score each on the same
- * validation minibatches with the shared weights, rank them and report the top k. Optionally the
+ * validation minibatches with the shared weights, rank them and report the top k. The derived
+ * child is the best-scored one (the paper's {@value #BEST_REWARD}) or the policy's most probable
+ * child ({@value #MOST_PROBABLE}), which is then ranked first with its own score. Optionally the
  * best few are then screened: each is trained from scratch as the retraining network for a few
  * steps and scored on the whole validation split, and the best screened child is the derived one.
- * Shared-weight scores at small budgets rank children largely by noise and favour operations that
- * need little training; a short standalone training measures what the retraining will reward.
+ *
+ * <p>Shared-weight scores at small budgets rank children largely by noise and favour what needs
+ * little training: skip connections that bypass undertrained layers, operations without weights.
+ * The best of a few dozen one-batch scores is mostly the luckiest. The policy's mode pools every
+ * reward the controller has learned from, and on the embedded Fashion-MNIST it is the child that
+ * retrains best (see bench/README.md, search-vs-plain).
  *
  * @param samples children to draw from the policy (duplicates are scored once)
  * @param topK best candidates to report, at most {@code samples}
@@ -19,13 +25,37 @@ import java.util.List;
  *     0 turns screening off (the paper's derivation)
  * @param screenSteps minibatches each screened candidate trains for, at the retraining's width,
  *     batch size and learning rates, the rate annealed over those steps
+ * @param selection which child is derived: {@value #BEST_REWARD} or {@value #MOST_PROBABLE}
  */
 public record DeriveSpec(int samples, int topK, int validationBatches, int screenCandidates,
-    int screenSteps) {
+    int screenSteps, String selection) {
+  /** The paper's selection: the sampled child with the best shared-weight score. */
+  public static final String BEST_REWARD = "best-reward";
+  /** The policy's most probable child, decoded greedily. */
+  public static final String MOST_PROBABLE = "most-probable";
+  /** The accepted values of {@code selection}. */
+  public static final List<String> SELECTIONS = List.of(BEST_REWARD, MOST_PROBABLE);
 
-  /** The paper's derivation: one validation batch, no screening. */
+  /** The paper's derivation: one validation batch, no screening, the best-scored child. */
   public DeriveSpec(int samples, int topK) {
-    this(samples, topK, 1, 0, 0);
+    this(samples, topK, 1, 0, 0, BEST_REWARD);
+  }
+
+  /** A derivation that keeps the best-scored child (or the best screened one). */
+  public DeriveSpec(int samples, int topK, int validationBatches, int screenCandidates,
+      int screenSteps) {
+    this(samples, topK, validationBatches, screenCandidates, screenSteps, BEST_REWARD);
+  }
+
+  /** Whether the derived child is the policy's most probable one. */
+  public boolean mostProbable() {
+    return MOST_PROBABLE.equals(selection);
+  }
+
+  /** This derivation with another selection. */
+  public DeriveSpec withSelection(String selection) {
+    return new DeriveSpec(samples, topK, validationBatches, screenCandidates, screenSteps,
+        selection);
   }
 
   /** Whether the best candidates are screened by a short standalone training. */
@@ -51,6 +81,11 @@ public record DeriveSpec(int samples, int topK, int validationBatches, int scree
       Checks.intRange(out, prefix + "screenSteps", screenSteps, 1, 1_000_000);
     } else {
       Checks.intRange(out, prefix + "screenSteps", screenSteps, 0, 1_000_000);
+    }
+    if (!SELECTIONS.contains(selection)) {
+      out.add(new FieldViolation(prefix + "selection",
+          "must be one of " + String.join(", ", SELECTIONS) + ", was "
+              + (selection == null ? "null" : "'" + selection + "'")));
     }
     return out;
   }

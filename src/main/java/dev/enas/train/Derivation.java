@@ -45,6 +45,24 @@ public final class Derivation {
     return rank(scored, topK);
   }
 
+  /**
+   * The policy's most probable child first, then the best of the other scored candidates: the
+   * ranking of the most-probable selection, {@code topK} long in all.
+   */
+  public static List<SearchEvent.Candidate> rankAfter(SearchEvent.Candidate mode,
+      Collection<SearchEvent.Candidate> candidates, int topK) {
+    List<SearchEvent.Candidate> others = new ArrayList<>();
+    for (SearchEvent.Candidate c : candidates) {
+      if (!c.architecture().equals(mode.architecture())) {
+        others.add(c);
+      }
+    }
+    List<SearchEvent.Candidate> ranked = new ArrayList<>();
+    ranked.add(mode);
+    ranked.addAll(rank(others, topK - 1));
+    return List.copyOf(ranked);
+  }
+
   /** The best {@code topK} of scored candidates, best first. */
   public static List<SearchEvent.Candidate> rank(
       Collection<SearchEvent.Candidate> candidates, int topK) {

@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import dev.enas.spec.DeriveSpec;
 import java.util.List;
 
 /**
@@ -89,11 +90,19 @@ public sealed interface SearchEvent {
 
   /**
    * Derivation scored the sampled candidates; the first of {@code top} is the chosen child. With
-   * screening, the screened candidates come first by their screening figure.
+   * screening, the screened candidates come first by their screening figure. {@code selection} is
+   * the spec's {@code derive.selection}: with {@code most-probable} the first candidate is the
+   * policy's most probable child, whatever its score.
    */
-  record Derived(List<Candidate> top, int sampled, int screenSteps) implements SearchEvent {
+  record Derived(List<Candidate> top, int sampled, int screenSteps, String selection)
+      implements SearchEvent {
     public Derived {
       top = List.copyOf(top);
+    }
+
+    /** A derivation that kept the best-scored (or best screened) candidate. */
+    public Derived(List<Candidate> top, int sampled, int screenSteps) {
+      this(top, sampled, screenSteps, DeriveSpec.BEST_REWARD);
     }
 
     /** A derivation without screening. */

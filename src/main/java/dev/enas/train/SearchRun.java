@@ -451,7 +451,14 @@ public final class SearchRun implements AutoCloseable {
       step++;
     }
     if (step >= samples) {
-      top = Derivation.rank(scored, spec.derive().topK());
+      if (spec.derive().mostProbable()) {
+        Sample mode = controller.mostProbable();
+        SearchEvent.Candidate scoredMode = new SearchEvent.Candidate(mode.architecture().encode(),
+            evaluator.rewardOnFixedBatch(model, mode.architecture()), mode.logProbability());
+        top = Derivation.rankAfter(scoredMode, scored, spec.derive().topK());
+      } else {
+        top = Derivation.rank(scored, spec.derive().topK());
+      }
       // Screening and retraining train standalone networks only.
       closeShared();
       step = 0;
@@ -516,7 +523,7 @@ public final class SearchRun implements AutoCloseable {
   private void select(Consumer<SearchEvent> events, List<SearchEvent.Candidate> ranked) {
     top = List.copyOf(ranked);
     events.accept(new SearchEvent.Derived(top, spec.derive().samples(),
-        spec.derive().screens() ? spec.derive().screenSteps() : 0));
+        spec.derive().screens() ? spec.derive().screenSteps() : 0, spec.derive().selection()));
     derived = space.parse(top.get(0).architecture());
     events.accept(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
     stage = Stage.FINAL_TRAINING;

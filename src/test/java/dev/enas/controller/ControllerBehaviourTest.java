@@ -64,6 +64,39 @@ class ControllerBehaviourTest {
     assertThat(random).isLessThan(0.3);
   }
 
+  /**
+   * derive.selection most-probable: after the policy has learned the synthetic reward, its greedy
+   * child runs op 2 in every layer; asking for it draws nothing from the sampling stream and
+   * reports the log-probability the policy gives that child.
+   */
+  @Test
+  void mostProbableIsTheLearnedChildAndDrawsNothing() {
+    MacroSpace space = new MacroSpace(6);
+    ControllerSpec base = ControllerSpec.macroDefaults();
+    ControllerSpec spec = new ControllerSpec("enas", 32, 1, 0.02, 2.5, 1.0, 1.0, 1e-4, 0.9, 0.4,
+        0.8, 5.0, 0.999, 1e-3, 0.1, base.updatesPerEpoch(), base.childrenPerUpdate());
+    Controller untrained = Controllers.create(space, spec, 3);
+    Sample before = untrained.mostProbable();
+    assertThat(fractionOfOpTwo(before.architecture())).isLessThan(1.0);
+
+    Controller controller = Controllers.create(space, spec, 3);
+    train(controller, 200);
+    Sample mode = controller.mostProbable();
+    assertThat(fractionOfOpTwo(mode.architecture())).isEqualTo(1.0);
+    assertThat(controller.mostProbable().architecture()).isEqualTo(mode.architecture());
+    assertThat(mode.logProbability())
+        .isCloseTo(controller.score(mode.architecture()).logProbability(), within(1e-9));
+
+    Controller twin = Controllers.create(space, spec, 3);
+    train(twin, 200);
+    for (int i = 0; i < 20; i++) {
+      controller.mostProbable();
+      assertThat(controller.sample().architecture()).isEqualTo(twin.sample().architecture());
+    }
+    assertThatThrownBy(() -> Controllers.create(space, spec.withKind("random"), 3).mostProbable())
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
   @Test
   void sameSeedSameHundredArchitectures() {
     for (SearchSpace space : List.of(new MacroSpace(12), new MicroSpace(5))) {

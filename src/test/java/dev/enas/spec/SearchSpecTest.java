@@ -92,4 +92,22 @@ class SearchSpecTest {
               + ") so that the controller learns at all, was " + warmup);
     }
   }
+
+  @Test
+  void selectionIsOneOfTwoAndTheModeNeedsALearningController() {
+    SearchSpec d = SearchSpec.demo();
+    SearchSpec unknown = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
+        d.controller(), d.derive().withSelection("luckiest"), d.retrain(), 1);
+    assertThat(unknown.violations()).extracting(Object::toString).containsExactly(
+        "derive.selection: must be one of best-reward, most-probable, was 'luckiest'");
+    SearchSpec random = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
+        d.controller().withKind("random"), d.derive().withSelection(DeriveSpec.MOST_PROBABLE),
+        d.retrain(), 1);
+    assertThat(random.violations()).extracting(Object::toString).containsExactly(
+        "derive.selection: the random controller's policy is uniform and has no most probable"
+            + " child: use 'best-reward' or controller.kind 'enas'");
+    assertThat(new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
+        d.controller().withKind("random"), d.derive().withSelection(DeriveSpec.BEST_REWARD),
+        d.retrain(), 1).violations()).isEmpty();
+  }
 }

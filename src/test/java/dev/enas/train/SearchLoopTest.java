@@ -111,6 +111,35 @@ class SearchLoopTest {
     return finished;
   }
 
+  /**
+   * derive.selection most-probable changes only which child leads: the search before it, the
+   * sampled candidates and their scores are those of the paper's selection, and the derived child
+   * is the policy's mode, which leads the list even where a sampled child scored better.
+   */
+  @Test
+  void mostProbableLeadsAndLeavesTheSampledCandidatesAlone() {
+    SearchSpec smoke = tiny("macro", 2);
+    DeriveSpec paper = new DeriveSpec(12, 12);
+    List<SearchEvent> best = run(withDerive(smoke, paper));
+    List<SearchEvent> mode = run(withDerive(smoke, paper.withSelection(DeriveSpec.MOST_PROBABLE)));
+
+    List<SearchEvent.Candidate> bestTop = of(best, SearchEvent.Derived.class).get(0).top();
+    List<SearchEvent.Candidate> modeTop = of(mode, SearchEvent.Derived.class).get(0).top();
+    SearchEvent.Candidate leader = modeTop.get(0);
+    assertThat(of(mode, SearchEvent.Finished.class).get(0).architecture())
+        .isEqualTo(leader.architecture());
+    assertThat(modeTop.subList(1, modeTop.size())).isEqualTo(bestTop.stream()
+        .filter(c -> !c.architecture().equals(leader.architecture()))
+        .limit(modeTop.size() - 1).toList());
+    assertThat(of(mode, SearchEvent.ArchitectureSampled.class))
+        .isEqualTo(of(best, SearchEvent.ArchitectureSampled.class));
+  }
+
+  private static SearchSpec withDerive(SearchSpec s, DeriveSpec derive) {
+    return new SearchSpec(s.space(), s.data(), s.child(), s.shared(), s.controller(), derive,
+        s.retrain(), s.seed());
+  }
+
   @Test
   void screeningPicksTheDerivedChildAndThePlainBaselineTrainsWithTheSameBudget() {
     SearchSpec smoke = tiny("macro", 3);

@@ -33,6 +33,7 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
       Map.entry("spec.child.channels", "--channels"),
       Map.entry("spec.child.batch_size", "--batch-size"),
       Map.entry("spec.controller.kind", "--controller"),
+      Map.entry("spec.derive.selection", "--selection"),
       Map.entry("spec.seed", "--seed"),
       Map.entry("spec.retrain.training.epochs", "--final-epochs"),
       Map.entry("spec.retrain.network.channels", "--final-channels"),
@@ -75,6 +76,11 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
       description = "${COMPLETION-CANDIDATES}: the LSTM policy, or random search with weight"
           + " sharing as the baseline.")
   Choices.Controller controller;
+
+  @Option(names = "--selection", paramLabel = "HOW",
+      description = "Which child is derived: best-reward (the paper's: the best-scored sample)"
+          + " or most-probable (the policy's mode; needs the enas controller).")
+  String selection;
 
   @Option(names = "--seed", paramLabel = "N", description = "Seed of every random choice.")
   Long seed;
@@ -186,6 +192,9 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
     }
     if (controller != null) {
       spec.getControllerBuilder().setKind(controller.proto);
+    }
+    if (selection != null) {
+      spec.getDeriveBuilder().setSelection(selection);
     }
     if (seed != null) {
       spec.setSeed(seed);

@@ -201,10 +201,16 @@ final class WatchPrinter implements AutoCloseable {
 
   private void derived(SearchEvent.Derived derived) {
     closeBar();
-    report("derived from " + Text.count(derived.getSampled()) + " candidates"
-        + (derived.getScreenSteps() > 0
-            ? ", the best screened by " + derived.getScreenSteps() + " steps of training each:"
-            : ":"));
+    String how;
+    if (derived.getScreenSteps() > 0) {
+      how = ", the best screened by " + derived.getScreenSteps() + " steps of training each:";
+    } else if ("most-probable".equals(derived.getSelection())) {
+      how = ": the policy's most probable child first, then the best-scored samples"
+          + " (reward on the validation batches):";
+    } else {
+      how = ", best reward first:";
+    }
+    report("derived from " + Text.count(derived.getSampled()) + " candidates" + how);
     int rank = 1;
     for (SearchEvent.Candidate c : derived.getTopList()) {
       report(String.format(Locale.ROOT, "%4d. %s%s  %s", rank++, Text.decimal(c.getReward()),

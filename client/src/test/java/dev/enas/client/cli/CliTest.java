@@ -77,8 +77,8 @@ class CliTest {
   void startSendsEveryFlagAsItsSpecFieldAndPrintsTheId() {
     int code = run("search", "start", "--space", "macro", "--layers", "6", "--dataset",
         "idx:/data/mnist", "--epochs", "3", "--channels", "16", "--batch-size", "32",
-        "--controller", "random", "--seed", "7", "--final-epochs", "2", "--final-channels",
-        "24", "--id", "my-run");
+        "--controller", "random", "--selection", "best-reward", "--seed", "7",
+        "--final-epochs", "2", "--final-channels", "24", "--id", "my-run");
 
     assertThat(code).isZero();
     assertThat(out).isEqualTo("my-run\n");
@@ -93,12 +93,14 @@ class CliTest {
       assertThat(spec.getChild().getChannels()).isEqualTo(16);
       assertThat(spec.getChild().getBatchSize()).isEqualTo(32);
       assertThat(spec.getController().getKind()).isEqualTo(ControllerKind.CONTROLLER_KIND_RANDOM);
+      assertThat(spec.getDerive().getSelection()).isEqualTo("best-reward");
       assertThat(spec.getSeed()).isEqualTo(7);
       assertThat(spec.getRetrain().getTraining().getEpochs()).isEqualTo(2);
       assertThat(spec.getRetrain().getNetwork().getChannels()).isEqualTo(24);
       // Everything not on the command line is left to the server's defaults.
       assertThat(spec.getShared().hasLearningRateMax()).isFalse();
-      assertThat(spec.hasDerive()).isFalse();
+      assertThat(spec.getDerive().hasSamples()).isFalse();
+      assertThat(spec.hasLanguageModel()).isFalse();
     });
   }
 
@@ -167,6 +169,9 @@ class CliTest {
     assertThat(demo.getController().getWarmupEpochs()).isEqualTo(2);
     assertThat(demo.getController().getLearningRate()).isEqualTo(0.005);
     assertThat(demo.getController().getSkipTarget()).isEqualTo(0.2);
+    // The policy's most probable child, retrained at 16 channels (oneDNN's block).
+    assertThat(demo.getDerive().getSelection()).isEqualTo("most-probable");
+    assertThat(demo.getRetrain().getNetwork().getChannels()).isEqualTo(16);
     assertThat(enas.service.creates.get(2).getSpec()).isEqualTo(SearchSpec.newBuilder()
         .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
             .setKind(SearchSpace.SEARCH_SPACE_MICRO)).build());
@@ -280,7 +285,7 @@ class CliTest {
         "epoch 1/2  loss 1.5000  reward 0.5500  best 0.6000  macro: 3 | 5 1",
         "epoch 2/2  loss 1.5000  reward 0.5500  best 0.6100  macro: 3 | 5 1",
         "deriving: scoring 10 candidates",
-        "derived from 10 candidates:",
+        "derived from 10 candidates, best reward first:",
         "   1. 0.7100  macro: 3 | 5 1",
         "final training of the derived child",
         "final 1/2  loss 0.9000  train acc 0.7000  val acc 0.7200",

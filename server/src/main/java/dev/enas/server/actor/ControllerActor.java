@@ -29,6 +29,9 @@ public final class ControllerActor {
   /** One REINFORCE update from rewarded children. */
   public record Update(List<Reward> rewards, ActorRef<UpdateReply> replyTo) implements Command {}
 
+  /** The policy's most probable child (derive.selection most-probable); draws nothing. */
+  public record SampleMostProbable(ActorRef<Sampled> replyTo) implements Command {}
+
   /** A drawn child. */
   public record Sampled(Sample sample) {}
 
@@ -53,6 +56,10 @@ public final class ControllerActor {
         })
         .onMessage(SampleUniform.class, m -> {
           m.replyTo().tell(new Sampled(warmup.sample()));
+          return Behaviors.same();
+        })
+        .onMessage(SampleMostProbable.class, m -> {
+          m.replyTo().tell(new Sampled(controller.mostProbable()));
           return Behaviors.same();
         })
         .onMessage(Update.class, m -> {

@@ -118,6 +118,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private int derived;
   private final Set<Architecture> seen = new HashSet<>();
   private final List<SearchEvent.Candidate> candidates = new ArrayList<>();
+  /** derive.selection most-probable: whether the policy's mode was asked for, and its score. */
+  private boolean modeAsked;
+  private SearchEvent.Candidate mode;
   private Architecture finalChild;
   private ActorRef<FinalTrainer.Command> finalTrainer;
   private ActorRef<FinalTrainer.Command> baselineTrainer;
@@ -302,6 +305,17 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
           sample();
           return this;
         }
+        if (spec.derive().mostProbable() && mode == null) {
+          if (!modeAsked) {
+            modeAsked = true;
+            context.ask(ControllerActor.Sampled.class, controller, settings.stepTimeout(),
+                ControllerActor.SampleMostProbable::new,
+                (sampled, failure) -> failure != null
+                    ? new SampleFailed(failure)
+                    : new Sampled(sampled.sample()));
+          }
+          return this;
+        }
         return endDerivation();
       }
       default -> {
@@ -336,6 +350,12 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
             replyTo -> new Evaluator.Reward(child, replyTo), Rewarded::new);
       }
       case DERIVING -> {
+        if (modeAsked) {
+          pending = m.sample();
+          context.ask(Evaluator.Rewarded.class, evaluator, settings.stepTimeout(),
+              replyTo -> new Evaluator.RewardOnFixedBatch(child, replyTo), Rewarded::new);
+          return this;
+        }
         derived++;
         if (!seen.add(child)) {
           return next();
@@ -393,8 +413,13 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     Sample sample = pending;
     double reward = m.rewarded().reward();
     if (stage == Stage.DERIVING) {
-      candidates.add(new SearchEvent.Candidate(
-          sample.architecture().encode(), reward, sample.logProbability()));
+      SearchEvent.Candidate candidate = new SearchEvent.Candidate(
+          sample.architecture().encode(), reward, sample.logProbability());
+      if (modeAsked) {
+        mode = candidate;
+      } else {
+        candidates.add(candidate);
+      }
       return next();
     }
     batch.add(new Reward(sample, reward));
@@ -439,7 +464,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   /** Ranks the scored candidates; screens the best of them when the spec asks, else trains. */
   private Behavior<Command> endDerivation() {
-    ranked = new ArrayList<>(Derivation.rank(candidates, spec.derive().topK()));
+    ranked = new ArrayList<>(mode != null
+        ? Derivation.rankAfter(mode, candidates, spec.derive().topK())
+        : Derivation.rank(candidates, spec.derive().topK()));
     // The shared weights are not needed any more: screening trains standalone networks only.
     stopSearchChildren();
     if (!spec.derive().screens()) {
@@ -496,7 +523,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private Behavior<Command> startFinalTraining() {
     List<SearchEvent.Candidate> top = List.copyOf(ranked);
     record.emit(new SearchEvent.Derived(top, spec.derive().samples(),
-        spec.derive().screens() ? spec.derive().screenSteps() : 0));
+        spec.derive().screens() ? spec.derive().screenSteps() : 0, spec.derive().selection()));
     finalChild = space.parse(top.get(0).architecture());
     stage = Stage.FINAL;
     record.emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));

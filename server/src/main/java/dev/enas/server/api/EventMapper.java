@@ -75,7 +75,8 @@ final class EventMapper {
     } else if (event instanceof dev.enas.train.SearchEvent.Derived e) {
       SearchEvent.Derived.Builder derived = SearchEvent.Derived.newBuilder()
           .setSampled(e.sampled())
-          .setScreenSteps(e.screenSteps());
+          .setScreenSteps(e.screenSteps())
+          .setSelection(e.selection());
       for (dev.enas.train.SearchEvent.Candidate c : e.top()) {
         derived.addTop(candidate(c));
       }

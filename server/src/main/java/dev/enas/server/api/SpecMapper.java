@@ -173,7 +173,8 @@ public final class SpecMapper {
             .setTopK(spec.derive().topK())
             .setValidationBatches(spec.derive().validationBatches())
             .setScreenCandidates(spec.derive().screenCandidates())
-            .setScreenSteps(spec.derive().screenSteps()))
+            .setScreenSteps(spec.derive().screenSteps())
+            .setSelection(spec.derive().selection()))
         .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
             .setNetwork(toWire(spec.retrain().network()))
             .setTraining(toWire(spec.retrain().training()))
@@ -372,7 +373,8 @@ public final class SpecMapper {
         wire.hasTopK() ? wire.getTopK() : d.topK(),
         wire.hasValidationBatches() ? wire.getValidationBatches() : d.validationBatches(),
         wire.hasScreenCandidates() ? wire.getScreenCandidates() : d.screenCandidates(),
-        wire.hasScreenSteps() ? wire.getScreenSteps() : d.screenSteps());
+        wire.hasScreenSteps() ? wire.getScreenSteps() : d.screenSteps(),
+        wire.hasSelection() ? wire.getSelection() : d.selection());
   }
 
   private static RetrainSpec retrain(dev.enas.proto.v1.RetrainSpec wire, RetrainSpec d) {

@@ -12,6 +12,7 @@ import dev.enas.server.api.SearchBackendException.InvalidSpec;
 import dev.enas.spec.ChildSpec;
 import dev.enas.spec.FieldViolation;
 import dev.enas.spec.RetrainSpec;
+import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.SearchSpec;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -169,7 +170,8 @@ class SpecMapperTest {
   void aResolvedSpecSetsEveryFieldAndReadsBackAsItself() {
     SearchSpec d = SearchSpec.demo();
     SearchSpec random = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind("random"), d.derive(), d.retrain(), -42);
+        d.controller().withKind("random"), d.derive().withSelection(DeriveSpec.BEST_REWARD),
+        d.retrain(), -42);
     for (SearchSpec spec : List.of(
         SearchSpec.defaults("macro"), SearchSpec.defaults("micro"), SearchSpec.defaults("rnn"),
         SearchSpec.rnnDemo(), SearchSpec.smoke("rnn", 3), d, random)) {
