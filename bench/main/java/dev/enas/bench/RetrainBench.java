@@ -61,11 +61,13 @@ final class RetrainBench {
   static Bench.Result retrainVsPytorch() throws Exception {
     // The recipe: 24 channels, as the demo retrained until it moved to 16.
     SearchSpec demo = SearchSpec.demo();
-    RetrainSpec r = demo.retrain();
+    RetrainSpec demoRetrain = demo.retrain();
+    ChildSpec demoNetwork = demoRetrain.network();
     SearchSpec spec = new SearchSpec(demo.space(), demo.data(), demo.child(), demo.shared(),
         demo.controller(), demo.derive(), new RetrainSpec(new ChildSpec(24,
-            r.network().cellsPerStack(), r.network().batchSize(), r.network().dropout()),
-            r.training(), r.cutout(), r.plainBaseline()), demo.seed());
+            demoNetwork.cellsPerStack(), demoNetwork.batchSize(), demoNetwork.dropout()),
+            demoRetrain.training(), demoRetrain.cutout(), demoRetrain.plainBaseline()),
+        demo.seed());
     SearchData data = SearchData.load(spec);
     Architecture child = new MacroSpace(6).parse(CHILD);
     NetworkSpec network = Networks.retrainNetwork(spec, data, child);
