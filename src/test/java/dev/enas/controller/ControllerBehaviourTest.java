@@ -50,14 +50,20 @@ class ControllerBehaviourTest {
     return recent;
   }
 
+  /**
+   * A controller that can become confident: the paper's tanh constant 1.5 caps any single op's
+   * probability at about 0.8 of six, by design; 2.5 lets the policy pass 0.9.
+   */
+  private static ControllerSpec confident() {
+    ControllerSpec base = ControllerSpec.macroDefaults();
+    return new ControllerSpec("enas", 32, 1, 0.02, 2.5, 1.0, 1.0, 1e-4, 0.9, 0.4, 0.8, 5.0,
+        0.999, 1e-3, 0.1, base.updatesPerEpoch(), base.childrenPerUpdate());
+  }
+
   @Test
   void enasLearnsASyntheticRewardAndRandomSearchDoesNot() {
     MacroSpace space = new MacroSpace(6);
-    // The paper's tanh constant 1.5 caps any single op's probability at about 0.8 of six, by
-    // design; 2.5 lets the policy become confident enough to pass 0.9.
-    ControllerSpec base = ControllerSpec.macroDefaults();
-    ControllerSpec spec = new ControllerSpec("enas", 32, 1, 0.02, 2.5, 1.0, 1.0, 1e-4, 0.9, 0.4,
-        0.8, 5.0, 0.999, 1e-3, 0.1, base.updatesPerEpoch(), base.childrenPerUpdate());
+    ControllerSpec spec = confident();
     double enas = train(Controllers.create(space, spec, 1), 200);
     double random = train(Controllers.create(space, spec.withKind("random"), 1), 200);
     assertThat(enas).isGreaterThan(0.9);
@@ -72,9 +78,7 @@ class ControllerBehaviourTest {
   @Test
   void mostProbableIsTheLearnedChildAndDrawsNothing() {
     MacroSpace space = new MacroSpace(6);
-    ControllerSpec base = ControllerSpec.macroDefaults();
-    ControllerSpec spec = new ControllerSpec("enas", 32, 1, 0.02, 2.5, 1.0, 1.0, 1e-4, 0.9, 0.4,
-        0.8, 5.0, 0.999, 1e-3, 0.1, base.updatesPerEpoch(), base.childrenPerUpdate());
+    ControllerSpec spec = confident();
     Controller untrained = Controllers.create(space, spec, 3);
     Sample before = untrained.mostProbable();
     assertThat(fractionOfOpTwo(before.architecture())).isLessThan(1.0);
