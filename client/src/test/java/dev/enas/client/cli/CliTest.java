@@ -355,6 +355,24 @@ class CliTest {
   }
 
   @Test
+  void watchSaysWhyThePolicysModeLeadsALowerScore() {
+    List<SearchEvent> log = new ArrayList<>();
+    for (SearchEvent e : Events.run("s1", 1, 1, 1, 1, Events.Outcome.SUCCEEDED)) {
+      log.add(e.hasDerived() ? e.toBuilder().setDerived(e.getDerived().toBuilder()
+          .setSelection("most-probable")).build() : e);
+    }
+    enas.service.add(Events.resolved("s1", 1, 1, 1), log);
+
+    assertThat(run("search", "watch", "s1")).isZero();
+
+    assertThat(out.split("\n")).containsSubsequence(
+        "derived from 10 candidates: the policy's most probable child first, then the"
+            + " best-scored samples (reward on the validation batches):",
+        "   1. 0.7100  macro: 3 | 5 1",
+        "   2. 0.6400  macro: 0 | 1 0");
+  }
+
+  @Test
   void watchShowsPerplexitiesForALanguageModelSearch() {
     List<SearchEvent> log = new ArrayList<>();
     for (SearchEvent e : Events.run("s1", 2, 3, 2, 2, Events.Outcome.SUCCEEDED)) {
