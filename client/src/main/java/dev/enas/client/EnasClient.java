@@ -7,13 +7,15 @@ import dev.enas.proto.inference.ModelMetadataRequest;
 import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
-import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.Dataset;
+import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
+import dev.enas.proto.v1.ListDatasetsRequest;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.ModelChunk;
@@ -205,6 +207,12 @@ public final class EnasClient implements AutoCloseable {
   public Search deleteSearch(String searchId) {
     DeleteSearchRequest request = DeleteSearchRequest.newBuilder().setSearchId(searchId).build();
     return call(stub -> stub.deleteSearch(request));
+  }
+
+  /** The data sets a search may be created on: the embedded ones and those of the data roots. */
+  public List<Dataset> listDatasets() {
+    return call(stub -> stub.listDatasets(ListDatasetsRequest.getDefaultInstance()))
+        .getDatasetsList();
   }
 
   /** One page of a search's sampled history, exactly as the RPC answers it. */

@@ -21,7 +21,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "enas", mixinStandardHelpOptions = true,
     versionProvider = EnasCli.Version.class,
-    subcommands = {SearchCommand.class, ArchCommand.class, ModelCommand.class,
+    subcommands = {SearchCommand.class, ArchCommand.class, ModelCommand.class, DataCommand.class,
         InferCommand.class, DashboardCommand.class, CommandLine.HelpCommand.class},
     description = "Drive and watch ENAS searches on an enas server.",
     exitCodeListHeading = "%nExit codes:%n",

@@ -8,6 +8,8 @@ import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
+import dev.enas.proto.v1.ListDatasetsRequest;
+import dev.enas.proto.v1.ListDatasetsResponse;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
@@ -21,7 +23,10 @@ import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.SearchState;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
+import dev.enas.data.DataRoots;
+import dev.enas.server.security.SearchAdmission;
 import dev.enas.server.store.EventLog;
+import dev.enas.spec.DataSpec;
 import dev.enas.spec.SearchSpec;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -53,15 +58,19 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   private final SearchBackend backend;
   private final Executor delivery;
   private final int watchBufferCapacity;
+  private final SearchAdmission admission;
   private final Set<WatchCall> watches = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
 
   /**
    * @param delivery runs the event deliveries of every WatchSearch stream
    * @param watchBufferCapacity events a watcher may fall behind the search before it is cut
+   * @param admission what a new search must pass before the backend sees it
    */
-  public SearchServiceImpl(SearchBackend backend, Executor delivery, int watchBufferCapacity) {
+  public SearchServiceImpl(SearchBackend backend, Executor delivery, int watchBufferCapacity,
+      SearchAdmission admission) {
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.admission = Objects.requireNonNull(admission, "admission");
     this.delivery = Objects.requireNonNull(delivery, "delivery");
     if (watchBufferCapacity < 1) {
       throw new IllegalArgumentException(
@@ -79,13 +88,29 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
             + " starting with a letter or digit, or empty; was "
             + SearchBackendException.quote(id));
       }
-      SearchSpec spec = SpecMapper.toCore(request.getSpec());
+      SearchSpec spec = SpecMapper.toCore(request.getSpec(), admission.dataRoots());
       if (request.getValidateOnly()) {
         response.onNext(preview(spec));
         response.onCompleted();
         return;
       }
       answer(backend.create(spec, id), SearchMapper::toWire, response);
+    });
+  }
+
+  @Override
+  public void listDatasets(
+      ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> response) {
+    guard(response, () -> {
+      ListDatasetsResponse.Builder answer = ListDatasetsResponse.newBuilder();
+      answer.addDatasetsBuilder().setReference(DataSpec.EMBEDDED).setEmbedded(true);
+      answer.addDatasetsBuilder().setReference(DataSpec.SONNETS).setEmbedded(true).setText(true);
+      for (DataRoots.Listed listed : admission.dataRoots().list()) {
+        answer.addDatasetsBuilder().setReference(listed.reference())
+            .setText(listed.kind().text());
+      }
+      response.onNext(answer.build());
+      response.onCompleted();
     });
   }
 

@@ -1,6 +1,7 @@
 package dev.enas.server.api;
 
 import dev.enas.proto.v1.SearchServiceGrpc;
+import dev.enas.server.security.SearchAdmission;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -30,11 +31,21 @@ final class TestServer implements AutoCloseable {
   }
 
   static TestServer start(int watchBufferCapacity, int maxActiveSearches) {
+    return start(new GrpcSettings(2, 2, watchBufferCapacity, Duration.ofSeconds(5)),
+        maxActiveSearches);
+  }
+
+  /** A server that admits searches as {@code admission} says. */
+  static TestServer start(SearchAdmission admission) {
+    return start(new GrpcSettings(2, 2, 1024, Duration.ofSeconds(5), admission), 1000);
+  }
+
+  static TestServer start(GrpcSettings settings, int maxActiveSearches) {
     String name = "enas-test-" + UUID.randomUUID();
     InMemorySearchBackend backend = new InMemorySearchBackend(maxActiveSearches);
     try {
       GrpcServer server = GrpcServer.start(InProcessServerBuilder.forName(name), backend,
-          new GrpcSettings(2, 2, watchBufferCapacity, Duration.ofSeconds(5)));
+          settings);
       return new TestServer(backend, server, InProcessChannelBuilder.forName(name).build());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
