@@ -28,6 +28,8 @@ import dev.enas.server.security.SearchAdmission;
 import dev.enas.server.store.EventLog;
 import dev.enas.spec.DataSpec;
 import dev.enas.spec.SearchSpec;
+import dev.enas.train.DataShape;
+import dev.enas.train.ResourceEstimate;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.EnumSet;
@@ -89,6 +91,7 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
             + SearchBackendException.quote(id));
       }
       SearchSpec spec = SpecMapper.toCore(request.getSpec(), admission.dataRoots());
+      checkBudget(spec);
       if (request.getValidateOnly()) {
         response.onNext(preview(spec));
         response.onCompleted();
@@ -324,6 +327,19 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       return;
     }
     watch.attach(log, from, delivery);
+  }
+
+  /** Refuses a spec whose estimated needs exceed a budget, before anything is allocated. */
+  private void checkBudget(SearchSpec spec) {
+    DataShape shape = DataShape.peek(spec.data(), admission.dataRoots())
+        .orElse(spec.data().isText() ? DataShape.text(Integer.MAX_VALUE)
+            : DataShape.images(3, 32, 32, 0));
+    List<String> exceeded = admission.limits().exceeded(ResourceEstimate.of(spec, shape));
+    if (!exceeded.isEmpty()) {
+      throw new SearchBackendException.InvalidSpec(exceeded.stream()
+          .map(problem -> new dev.enas.spec.FieldViolation("spec", problem))
+          .toList());
+    }
   }
 
   private static Search preview(SearchSpec spec) {

@@ -13,6 +13,7 @@ import dev.enas.server.http.HttpServer;
 import dev.enas.server.http.HttpSettings;
 import dev.enas.server.metrics.ServerMetrics;
 import dev.enas.server.serving.ModelRepository;
+import dev.enas.server.security.ResourceLimits;
 import dev.enas.server.security.SearchAdmission;
 import dev.enas.server.serving.ServingSettings;
 import dev.enas.server.store.Journal;
@@ -86,7 +87,7 @@ public final class EnasServer implements AutoCloseable {
     GrpcSettings grpcSettings = new GrpcSettings(enas.getInt("grpc.handler-threads"),
         enas.getInt("grpc.delivery-threads"), enas.getInt("grpc.watch-buffer"),
         enas.getDuration("grpc.shutdown-grace"),
-        new SearchAdmission(settings.dataRoots()));
+        new SearchAdmission(settings.dataRoots(), ResourceLimits.fromConfig(enas)));
     ExecutorService blocking = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "enas-load");
       t.setDaemon(true);
