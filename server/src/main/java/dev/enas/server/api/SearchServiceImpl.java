@@ -24,6 +24,7 @@ import dev.enas.proto.v1.SearchState;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
 import dev.enas.data.DataRoots;
+import dev.enas.server.security.Principal;
 import dev.enas.server.security.SearchAdmission;
 import dev.enas.server.store.EventLog;
 import dev.enas.spec.DataSpec;
@@ -92,12 +93,21 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       }
       SearchSpec spec = SpecMapper.toCore(request.getSpec(), admission.dataRoots());
       checkBudget(spec);
+      if (!id.isEmpty() && admission.modelTaken().test(id)) {
+        // The search would publish its model under its id, into a model it does not own.
+        throw new SearchBackendException.AlreadyExists("search_id " + SearchBackendException.quote(id)
+            + " names a model that is already in the model repository; choose another id");
+      }
       if (request.getValidateOnly()) {
         response.onNext(preview(spec));
         response.onCompleted();
         return;
       }
-      answer(backend.create(spec, id), SearchMapper::toWire, response);
+      String owner = AuthInterceptor.caller().name();
+      answer(backend.create(spec, id).thenApply(info -> {
+        admission.owners().record(info.id(), owner);
+        return info;
+      }), SearchMapper::toWire, response);
     });
   }
 
@@ -158,14 +168,17 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
         throw new InvalidArgument("reason", "must be at most " + MAX_REASON_LENGTH
             + " characters, was " + request.getReason().length());
       }
-      answer(backend.cancel(id, request.getReason()), SearchMapper::toWire, response);
+      answer(managed(id).thenCompose(ok -> backend.cancel(id, request.getReason())),
+          SearchMapper::toWire, response);
     });
   }
 
   @Override
   public void deleteSearch(DeleteSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () ->
-        answer(backend.delete(searchId(request.getSearchId())), SearchMapper::toWire, response));
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      answer(managed(id).thenCompose(ok -> backend.delete(id)), SearchMapper::toWire, response);
+    });
   }
 
   @Override
@@ -236,7 +249,8 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       }
       ServerCallStreamObserver<ModelChunk> stream = (ServerCallStreamObserver<ModelChunk>) response;
       ChunkedModel chunks = new ChunkedModel(stream);
-      backend.model(id, request.getVersion()).whenComplete((file, error) -> {
+      managed(id).thenCompose(ok -> backend.model(id, request.getVersion()))
+          .whenComplete((file, error) -> {
         if (error != null) {
           chunks.fail(Statuses.toStatus(error));
         } else {
@@ -327,6 +341,23 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       return;
     }
     watch.attach(log, from, delivery);
+  }
+
+  /**
+   * Completes when the caller may manage the search (its owner, or an admin); fails with
+   * NOT_FOUND for an unknown search and PERMISSION_DENIED for another's. Called on the handler
+   * thread, where the caller is known.
+   */
+  private CompletionStage<Void> managed(String id) {
+    Principal caller = AuthInterceptor.caller();
+    if (caller.mayManage(admission.owners().ownerOf(id).orElse(Principal.ANONYMOUS))) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    return backend.get(id).thenApply(info -> {
+      throw new SearchBackendException.PermissionDenied("search " + SearchBackendException.quote(id)
+          + " belongs to another user; the " + caller.role().label()
+          + " role manages only its own searches");
+    });
   }
 
   /** Refuses a spec whose estimated needs exceed a budget, before anything is allocated. */

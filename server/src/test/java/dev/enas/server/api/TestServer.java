@@ -41,11 +41,20 @@ final class TestServer implements AutoCloseable {
   }
 
   static TestServer start(GrpcSettings settings, int maxActiveSearches) {
+    return start(settings, maxActiveSearches, null, java.util.List.of());
+  }
+
+  /** A server whose calls pass {@code interceptor} (if any), with further services. */
+  static TestServer start(GrpcSettings settings, int maxActiveSearches,
+      io.grpc.ServerInterceptor interceptor, java.util.List<io.grpc.BindableService> services) {
     String name = "enas-test-" + UUID.randomUUID();
     InMemorySearchBackend backend = new InMemorySearchBackend(maxActiveSearches);
     try {
-      GrpcServer server = GrpcServer.start(InProcessServerBuilder.forName(name), backend,
-          settings);
+      InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+      if (interceptor != null) {
+        builder.intercept(interceptor);
+      }
+      GrpcServer server = GrpcServer.start(builder, backend, settings, services);
       return new TestServer(backend, server, InProcessChannelBuilder.forName(name).build());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
