@@ -85,9 +85,11 @@ public final class EnasClient implements AutoCloseable {
   private EnasClient(Builder builder) {
     this.channel = builder.channel != null ? builder.channel
         : Grpc.newChannelBuilder(builder.target, InsecureChannelCredentials.create()).build();
-    this.blocking = SearchServiceGrpc.newBlockingStub(channel);
-    this.async = SearchServiceGrpc.newStub(channel);
-    this.inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    BearerToken token = builder.token == null ? null : new BearerToken(builder.token);
+    this.blocking = SearchServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    this.async = SearchServiceGrpc.newStub(channel).withCallCredentials(token);
+    this.inference =
+        GRPCInferenceServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.callTimeout = builder.callTimeout;
     this.watchRetry = builder.watchRetry;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads());
@@ -381,8 +383,18 @@ public final class EnasClient implements AutoCloseable {
     private ManagedChannel channel;
     private Duration callTimeout = Duration.ofSeconds(30);
     private WatchRetry watchRetry = WatchRetry.DEFAULT;
+    private String token;
 
     private Builder() {}
+
+    /**
+     * A bearer token (from {@code enas-server token add}) sent with every call; null for a server
+     * without tokens.
+     */
+    public Builder token(String token) {
+      this.token = token == null || token.isBlank() ? null : token.strip();
+      return this;
+    }
 
     /** The server's {@code host:port} (or any gRPC target URI), reached over plaintext. */
     public Builder target(String target) {
