@@ -1,7 +1,9 @@
 package dev.enas.server.app;
 
 import dev.enas.server.security.BindPolicy;
+import dev.enas.server.api.TlsCredentials;
 import dev.enas.server.security.SecuritySettings;
+import dev.enas.server.security.TlsSettings;
 import org.slf4j.LoggerFactory;
 
 import com.typesafe.config.Config;
@@ -105,7 +107,8 @@ public final class Main implements Runnable {
       }
       String host = config.getString("enas.server.host");
       boolean tokens = SecuritySettings.fromConfig(config.getConfig("enas")).tokensOn();
-      BindPolicy.Decision bind = BindPolicy.check(host, tokens, false, insecure);
+      TlsSettings tls = TlsSettings.fromConfig(config.getConfig("enas"));
+      BindPolicy.Decision bind = BindPolicy.check(host, tokens, tls.enabled(), insecure);
       if (!bind.allowed()) {
         System.err.println(bind.message());
         return 2;
@@ -114,7 +117,10 @@ public final class Main implements Runnable {
         LoggerFactory.getLogger(Main.class).warn(bind.message());
       }
       InetSocketAddress address = new InetSocketAddress(host, listenPort);
-      EnasServer server = EnasServer.start(config, NettyServerBuilder.forAddress(address));
+      // The reload thread is a daemon and lives as long as the server.
+      EnasServer server = EnasServer.start(config, tls.enabled()
+          ? NettyServerBuilder.forAddress(address, TlsCredentials.load(tls).credentials())
+          : NettyServerBuilder.forAddress(address));
       // The dashboard's line first: scripts wait for the listening line, then find both.
       String httpHost = config.getString("enas.http.host");
       System.err.printf("enas dashboard on http://%s:%d/%n",
