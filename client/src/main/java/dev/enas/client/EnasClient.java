@@ -84,7 +84,7 @@ public final class EnasClient implements AutoCloseable {
 
   private EnasClient(Builder builder) {
     this.channel = builder.channel != null ? builder.channel
-        : Grpc.newChannelBuilder(builder.target, InsecureChannelCredentials.create()).build();
+        : Grpc.newChannelBuilder(builder.target, builder.credentials()).build();
     BearerToken token = builder.token == null ? null : new BearerToken(builder.token);
     this.blocking = SearchServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.async = SearchServiceGrpc.newStub(channel).withCallCredentials(token);
@@ -384,8 +384,48 @@ public final class EnasClient implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(30);
     private WatchRetry watchRetry = WatchRetry.DEFAULT;
     private String token;
+    private boolean tls;
+    private java.nio.file.Path caFile;
+    private java.nio.file.Path certFile;
+    private java.nio.file.Path keyFile;
 
     private Builder() {}
+
+    /**
+     * Connect over TLS, trusting the certificates of {@code caFile} (PEM), or the JVM's trust
+     * store when it is null.
+     */
+    public Builder tls(java.nio.file.Path caFile) {
+      this.tls = true;
+      this.caFile = caFile;
+      return this;
+    }
+
+    /** A client certificate and PKCS#8 key (PEM) for a server that asks for one (mutual TLS). */
+    public Builder clientCertificate(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+      this.tls = true;
+      this.certFile = Objects.requireNonNull(certFile, "certFile");
+      this.keyFile = Objects.requireNonNull(keyFile, "keyFile");
+      return this;
+    }
+
+    private io.grpc.ChannelCredentials credentials() {
+      if (!tls) {
+        return InsecureChannelCredentials.create();
+      }
+      try {
+        io.grpc.TlsChannelCredentials.Builder builder = io.grpc.TlsChannelCredentials.newBuilder();
+        if (caFile != null) {
+          builder.trustManager(caFile.toFile());
+        }
+        if (certFile != null) {
+          builder.keyManager(certFile.toFile(), keyFile.toFile());
+        }
+        return builder.build();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read the TLS files: " + e.getMessage(), e);
+      }
+    }
 
     /**
      * A bearer token (from {@code enas-server token add}) sent with every call; null for a server

@@ -41,6 +41,14 @@ public final class EnasCli {
       description = "A file holding the server's bearer token (default: $ENAS_TOKEN, else none).")
   java.io.File tokenFile;
 
+  @Option(names = "--tls", scope = ScopeType.INHERIT,
+      description = "Connect over TLS, trusting the JVM's trust store (or --ca-file).")
+  boolean tls;
+
+  @Option(names = "--ca-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "Connect over TLS trusting the CA certificates of this PEM file.")
+  java.io.File caFile;
+
   private final Function<String, EnasClient> connector;
   private final IntSupplier progressWidth;
   private final boolean progress;
@@ -94,9 +102,13 @@ public final class EnasCli {
   EnasClient client() {
     if (client == null) {
       client = connector != null ? connector.apply(server)
-          : EnasClient.builder().target(server).token(token()).build();
+          : tlsOptions(EnasClient.builder().target(server).token(token())).build();
     }
     return client;
+  }
+
+  private EnasClient.Builder tlsOptions(EnasClient.Builder builder) {
+    return tls || caFile != null ? builder.tls(caFile == null ? null : caFile.toPath()) : builder;
   }
 
   /** The token of {@code --token-file}, else {@code $ENAS_TOKEN}, else null. */
