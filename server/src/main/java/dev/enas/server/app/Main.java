@@ -1,18 +1,17 @@
 package dev.enas.server.app;
 
-import dev.enas.server.security.BindPolicy;
-import dev.enas.server.api.TlsCredentials;
-import dev.enas.server.security.SecuritySettings;
-import dev.enas.server.security.TlsSettings;
-import org.slf4j.LoggerFactory;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.enas.server.api.TlsCredentials;
+import dev.enas.server.security.BindPolicy;
+import dev.enas.server.security.SecuritySettings;
+import dev.enas.server.security.TlsSettings;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
