@@ -104,7 +104,7 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
         return;
       }
       String owner = AuthInterceptor.caller().name();
-      answer(backend.create(spec, id).thenApply(info -> {
+      answer(withinOwnerLimit(owner).thenCompose(ok -> backend.create(spec, id)).thenApply(info -> {
         admission.owners().record(info.id(), owner);
         return info;
       }), SearchMapper::toWire, response);
@@ -357,6 +357,34 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       throw new SearchBackendException.PermissionDenied("search " + SearchBackendException.quote(id)
           + " belongs to another user; the " + caller.role().label()
           + " role manages only its own searches");
+    });
+  }
+
+  /**
+   * Completes when the owner has fewer running searches than {@code
+   * enas.limits.running-searches-per-owner}; fails with RESOURCE_EXHAUSTED otherwise. Searches
+   * created without a token have no owner and are not counted here. Two creates of one owner at
+   * the same instant may both pass: the bound is for fairness, the server-wide bound stays exact.
+   */
+  private CompletionStage<Void> withinOwnerLimit(String owner) {
+    int limit = admission.limits().runningPerOwner();
+    if (limit == 0 || owner.isEmpty()) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    Set<dev.enas.train.Phase> running = EnumSet.noneOf(dev.enas.train.Phase.class);
+    for (dev.enas.train.Phase phase : dev.enas.train.Phase.values()) {
+      if (!phase.isTerminal()) {
+        running.add(phase);
+      }
+    }
+    return backend.list(MAX_PAGE_SIZE, 0, running).thenAccept(page -> {
+      long mine = page.items().stream()
+          .filter(info -> admission.owners().ownerOf(info.id()).orElse("").equals(owner))
+          .count();
+      if (mine >= limit) {
+        throw new SearchBackendException.ResourceExhausted("running searches per owner", limit,
+            "enas.limits.running-searches-per-owner");
+      }
     });
   }
 

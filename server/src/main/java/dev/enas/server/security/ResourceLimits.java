@@ -14,13 +14,21 @@ import java.util.Locale;
  * @param memoryBytes weights, optimizer state, gradients and activations at the search's peak
  * @param parameters trainable weights of the shared network
  * @param multiplyAddsPerStep work of one shared-weight training step of the most expensive child
+ * @param runningPerOwner searches one token's owner may have running at once (searches created
+ *     without a token are bounded only by {@code enas.max-concurrent-searches})
  */
-public record ResourceLimits(long memoryBytes, long parameters, long multiplyAddsPerStep) {
+public record ResourceLimits(long memoryBytes, long parameters, long multiplyAddsPerStep,
+    int runningPerOwner) {
 
   public ResourceLimits {
-    if (memoryBytes < 0 || parameters < 0 || multiplyAddsPerStep < 0) {
+    if (memoryBytes < 0 || parameters < 0 || multiplyAddsPerStep < 0 || runningPerOwner < 0) {
       throw new IllegalArgumentException("enas.limits.* must not be negative");
     }
+  }
+
+  /** Budgets without a per-owner bound. */
+  public ResourceLimits(long memoryBytes, long parameters, long multiplyAddsPerStep) {
+    this(memoryBytes, parameters, multiplyAddsPerStep, 0);
   }
 
   /** No budget at all. */
@@ -28,15 +36,21 @@ public record ResourceLimits(long memoryBytes, long parameters, long multiplyAdd
     return new ResourceLimits(0, 0, 0);
   }
 
-  /** The shipped defaults (application.conf): 16 GiB, 500 million weights, 5e12 per step. */
+  /**
+   * The shipped defaults (application.conf): 16 GiB, 500 million weights, 5e12 per step, 2
+   * running searches per owner.
+   */
   public static ResourceLimits defaults() {
-    return new ResourceLimits(16L << 30, 500_000_000L, 5_000_000_000_000L);
+    return new ResourceLimits(16L << 30, 500_000_000L, 5_000_000_000_000L, 2);
   }
 
-  /** Reads {@code enas.limits.memory}, {@code .parameters} and {@code .work-per-step}. */
+  /**
+   * Reads {@code enas.limits.memory}, {@code .parameters}, {@code .work-per-step} and {@code
+   * .running-searches-per-owner}.
+   */
   public static ResourceLimits fromConfig(Config enas) {
     return new ResourceLimits(enas.getBytes("limits.memory"), enas.getLong("limits.parameters"),
-        enas.getLong("limits.work-per-step"));
+        enas.getLong("limits.work-per-step"), enas.getInt("limits.running-searches-per-owner"));
   }
 
   /**

@@ -188,6 +188,24 @@ class AuthorizationTest {
   }
 
   @Test
+  void anOwnerMayRunOnlyAsManySearchesAsTheLimitSays() {
+    SearchServiceGrpc.SearchServiceBlockingStub alice =
+        SearchServiceGrpc.newBlockingStub(as(tokens.get("alice")));
+    SearchServiceGrpc.SearchServiceBlockingStub bob =
+        SearchServiceGrpc.newBlockingStub(as(tokens.get("bob")));
+    CreateSearchRequest create = CreateSearchRequest.newBuilder()
+        .setSpec(SearchServiceTest.macro()).build();
+    alice.createSearch(create);
+    String second = alice.createSearch(create).getId();
+    // The default limit is two running searches per owner.
+    assertThat(code(() -> alice.createSearch(create))).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(code(() -> bob.createSearch(create))).isEqualTo(Status.Code.OK);
+    alice.cancelSearch(cancel(second));
+    assertThat(code(() -> alice.createSearch(create))).as("after a cancel")
+        .isEqualTo(Status.Code.OK);
+  }
+
+  @Test
   void aSearchCannotTakeOverAModelAlreadyInTheRepository() {
     SearchServiceGrpc.SearchServiceBlockingStub admin =
         SearchServiceGrpc.newBlockingStub(as(tokens.get("admin")));
