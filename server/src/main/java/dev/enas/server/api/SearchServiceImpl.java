@@ -58,6 +58,12 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   static final int CHUNK_SIZE = 64 * 1024;
   private static final Pattern CLIENT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
+  /**
+   * One line per action that changes or takes something (create, cancel, delete, download): who,
+   * what, which search, and whether it was done. A logger of its own, so it can go to its own file.
+   */
+  private static final org.slf4j.Logger audit = org.slf4j.LoggerFactory.getLogger("enas.audit");
+
   private final SearchBackend backend;
   private final Executor delivery;
   private final int watchBufferCapacity;
@@ -104,10 +110,11 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
         return;
       }
       String owner = AuthInterceptor.caller().name();
-      answer(withinOwnerLimit(owner).thenCompose(ok -> backend.create(spec, id)).thenApply(info -> {
-        admission.owners().record(info.id(), owner);
-        return info;
-      }), SearchMapper::toWire, response);
+      answer(audited("create", id, withinOwnerLimit(owner)
+          .thenCompose(ok -> backend.create(spec, id)).thenApply(info -> {
+            admission.owners().record(info.id(), owner);
+            return info;
+          })), SearchMapper::toWire, response);
     });
   }
 
@@ -168,7 +175,8 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
         throw new InvalidArgument("reason", "must be at most " + MAX_REASON_LENGTH
             + " characters, was " + request.getReason().length());
       }
-      answer(managed(id).thenCompose(ok -> backend.cancel(id, request.getReason())),
+      answer(audited("cancel", id,
+          managed(id).thenCompose(ok -> backend.cancel(id, request.getReason()))),
           SearchMapper::toWire, response);
     });
   }
@@ -177,7 +185,8 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   public void deleteSearch(DeleteSearchRequest request, StreamObserver<Search> response) {
     guard(response, () -> {
       String id = searchId(request.getSearchId());
-      answer(managed(id).thenCompose(ok -> backend.delete(id)), SearchMapper::toWire, response);
+      answer(audited("delete", id, managed(id).thenCompose(ok -> backend.delete(id))),
+          SearchMapper::toWire, response);
     });
   }
 
@@ -249,7 +258,8 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       }
       ServerCallStreamObserver<ModelChunk> stream = (ServerCallStreamObserver<ModelChunk>) response;
       ChunkedModel chunks = new ChunkedModel(stream);
-      managed(id).thenCompose(ok -> backend.model(id, request.getVersion()))
+      audited("download", id,
+          managed(id).thenCompose(ok -> backend.model(id, request.getVersion())))
           .whenComplete((file, error) -> {
         if (error != null) {
           chunks.fail(Statuses.toStatus(error));
@@ -358,6 +368,30 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
           + " belongs to another user; the " + caller.role().label()
           + " role manages only its own searches");
     });
+  }
+
+  /**
+   * Logs the action's outcome to the audit log when it completes: the caller's name (never a
+   * token), the action, the search, and "done" or the status code it was refused with.
+   */
+  private static <T> CompletionStage<T> audited(String action, String id,
+      CompletionStage<T> outcome) {
+    Principal caller = AuthInterceptor.caller();
+    String who = caller.name().isEmpty() ? "(no token)" : caller.name();
+    return outcome.whenComplete((value, error) -> {
+      String search = value instanceof SearchInfo info ? info.id() : id;
+      audit.info("{} {} {} search={} {}", who, caller.role().label(), action,
+          search.isEmpty() ? "(new)" : search,
+          error == null ? "done" : "not done (" + cause(error).getClass().getSimpleName() + ")");
+    });
+  }
+
+  private static Throwable cause(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   /**

@@ -188,6 +188,44 @@ class AuthorizationTest {
   }
 
   @Test
+  void theAuditLogSaysWhoDidWhatToWhichSearchAndNeverAToken() {
+    ch.qos.logback.classic.Logger audit =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("enas.audit");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    lines.start();
+    audit.addAppender(lines);
+    ch.qos.logback.classic.Level level = audit.getLevel();
+    // The tests' root logger is at WARN; the server's (logback.xml) at INFO.
+    audit.setLevel(ch.qos.logback.classic.Level.INFO);
+    try {
+      SearchServiceGrpc.SearchServiceBlockingStub alice =
+          SearchServiceGrpc.newBlockingStub(as(tokens.get("alice")));
+      SearchServiceGrpc.SearchServiceBlockingStub bob =
+          SearchServiceGrpc.newBlockingStub(as(tokens.get("bob")));
+      alice.createSearch(CreateSearchRequest.newBuilder().setSearchId("audited")
+          .setSpec(SearchServiceTest.macro()).build());
+      code(() -> bob.cancelSearch(cancel("audited")));
+      alice.cancelSearch(cancel("audited"));
+      alice.deleteSearch(delete("audited"));
+    } finally {
+      audit.detachAppender(lines);
+      audit.setLevel(level);
+    }
+    List<String> messages = lines.list.stream()
+        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+    assertThat(messages).containsExactly(
+        "alice operator create search=audited done",
+        "bob operator cancel search=audited not done (PermissionDenied)",
+        "alice operator cancel search=audited done",
+        "alice operator delete search=audited done");
+    for (String token : tokens.values()) {
+      String secret = token.substring(token.lastIndexOf('.') + 1);
+      assertThat(String.join("\n", messages)).doesNotContain(secret);
+    }
+  }
+
+  @Test
   void anOwnerMayRunOnlyAsManySearchesAsTheLimitSays() {
     SearchServiceGrpc.SearchServiceBlockingStub alice =
         SearchServiceGrpc.newBlockingStub(as(tokens.get("alice")));
