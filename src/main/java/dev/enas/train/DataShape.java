@@ -1,6 +1,8 @@
 package dev.enas.train;
 
 import dev.enas.data.Cifar10Reader;
+import dev.enas.data.DataFolder;
+import dev.enas.data.DataRoots;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.IdxReader;
 import dev.enas.data.ImageDataset;
@@ -47,6 +49,11 @@ public record DataShape(boolean text, int channels, int height, int width, long 
    * malformed file: loading the data reports that properly, with the file's name).
    */
   public static Optional<DataShape> peek(DataSpec data) {
+    return peek(data, DataRoots.unconfined());
+  }
+
+  /** As {@link #peek(DataSpec)}, for a data set inside the data roots. */
+  public static Optional<DataShape> peek(DataSpec data, DataRoots roots) {
     String dataset = data.dataset();
     if (dataset == null) {
       return Optional.empty();
@@ -59,27 +66,21 @@ public record DataShape(boolean text, int channels, int height, int width, long 
       } else if (dataset.equals(DataSpec.SONNETS)) {
         shape = text(EmbeddedData.sonnets().train().length);
       } else if (dataset.startsWith("idx:")) {
-        Path dir = Path.of(dataset.substring(4));
-        Path images = dir.resolve("train-images-idx3-ubyte");
-        if (!Files.isRegularFile(images)) {
-          images = dir.resolve("train-images-idx3-ubyte.gz");
-        }
+        DataFolder dir = roots.folder(dataset.substring(4));
+        Path images = dir.required("train-images-idx3-ubyte", "train-images-idx3-ubyte.gz");
         int[] header = IdxReader.imagesHeader(images);
         shape = images(1, header[1], header[2], header[0]);
       } else if (dataset.startsWith("cifar10:")) {
-        Path dir = Path.of(dataset.substring(8));
+        DataFolder dir = roots.folder(dataset.substring(8));
         long bytes = 0;
         for (int i = 1; i <= 5; i++) {
-          bytes += Files.size(dir.resolve("data_batch_" + i + ".bin"));
+          bytes += Files.size(dir.required("data_batch_" + i + ".bin"));
         }
         shape = images(Cifar10Reader.CHANNELS, Cifar10Reader.SIDE, Cifar10Reader.SIDE,
             bytes / Cifar10Reader.RECORD_BYTES);
       } else if (dataset.startsWith("ptb:")) {
-        Path dir = Path.of(dataset.substring(4));
-        Path train = dir.resolve("train.txt");
-        if (!Files.isRegularFile(train)) {
-          train = dir.resolve("ptb.train.txt");
-        }
+        DataFolder dir = roots.folder(dataset.substring(4));
+        Path train = dir.required("train.txt", "ptb.train.txt");
         // Every line gains an end-of-sentence token, as the reader counts them.
         shape = text(PtbTextReader.readTokens(train).size());
       } else {

@@ -2,6 +2,8 @@ package dev.enas.train;
 
 import dev.enas.data.Augmentation;
 import dev.enas.data.Cifar10Reader;
+import dev.enas.data.DataFolder;
+import dev.enas.data.DataRoots;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.IdxReader;
 import dev.enas.data.ImageDataset;
@@ -12,7 +14,6 @@ import dev.enas.spec.DataSpec;
 import dev.enas.spec.LanguageModelSpec;
 import dev.enas.spec.SearchSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,9 +54,22 @@ public record SearchData(
     return load(spec, seed, LanguageModelSpec.defaults().maxVocabulary());
   }
 
-  /** Loads the data a search spec names: images, or a text corpus for the rnn space. */
+  /**
+   * Loads the data a search spec names: images, or a text corpus for the rnn space; folders are
+   * paths of the local file system ({@link DataRoots#unconfined()}).
+   */
   public static SearchData load(SearchSpec spec) throws IOException {
-    return load(spec.data(), spec.seed(), spec.languageModel().maxVocabulary());
+    return load(spec, DataRoots.unconfined());
+  }
+
+  /**
+   * Loads the data a search spec names from inside the data roots. A failure names the file at
+   * fault relative to its root.
+   *
+   * @throws dev.enas.data.DataAccessException for a reference the roots do not allow
+   */
+  public static SearchData load(SearchSpec spec, DataRoots roots) throws IOException {
+    return load(spec.data(), spec.seed(), spec.languageModel().maxVocabulary(), roots);
   }
 
   /**
@@ -64,8 +78,13 @@ public record SearchData(
    * maxVocabulary} words.
    */
   public static SearchData load(DataSpec spec, long seed, int maxVocabulary) throws IOException {
+    return load(spec, seed, maxVocabulary, DataRoots.unconfined());
+  }
+
+  private static SearchData load(DataSpec spec, long seed, int maxVocabulary, DataRoots roots)
+      throws IOException {
     if (spec.isText()) {
-      return text(loadText(spec, maxVocabulary));
+      return text(loadText(spec, maxVocabulary, roots));
     }
     ImageDataset fullTrain;
     ImageDataset test;
@@ -76,22 +95,30 @@ public record SearchData(
       test = EmbeddedData.fashionMnistTest();
       augmentation = Augmentation.fashionMnist();
     } else if (dataset.startsWith("idx:")) {
-      Path dir = Path.of(dataset.substring(4));
+      DataFolder dir = roots.folder(dataset.substring(4));
       // The MNIST family has ten classes; their names are not in the files, so digits stand in.
       List<String> classes = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
-      fullTrain = IdxReader.read(find(dir, "train-images-idx3-ubyte"),
-          find(dir, "train-labels-idx1-ubyte"), classes);
-      test = IdxReader.read(find(dir, "t10k-images-idx3-ubyte"),
-          find(dir, "t10k-labels-idx1-ubyte"), classes);
+      try {
+        fullTrain = IdxReader.read(find(dir, "train-images-idx3-ubyte"),
+            find(dir, "train-labels-idx1-ubyte"), classes);
+        test = IdxReader.read(find(dir, "t10k-images-idx3-ubyte"),
+            find(dir, "t10k-labels-idx1-ubyte"), classes);
+      } catch (IOException e) {
+        throw redacted(dir, e);
+      }
       augmentation = Augmentation.fashionMnist();
     } else if (dataset.startsWith("cifar10:")) {
-      Path dir = Path.of(dataset.substring(8));
-      List<Path> batches = new ArrayList<>();
-      for (int i = 1; i <= 5; i++) {
-        batches.add(dir.resolve("data_batch_" + i + ".bin"));
+      DataFolder dir = roots.folder(dataset.substring(8));
+      try {
+        List<Path> batches = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+          batches.add(dir.required("data_batch_" + i + ".bin"));
+        }
+        fullTrain = Cifar10Reader.read(batches);
+        test = Cifar10Reader.read(List.of(dir.required("test_batch.bin")));
+      } catch (IOException e) {
+        throw redacted(dir, e);
       }
-      fullTrain = Cifar10Reader.read(batches);
-      test = Cifar10Reader.read(List.of(dir.resolve("test_batch.bin")));
       augmentation = Augmentation.cifar10Search();
     } else {
       throw new IllegalArgumentException(
@@ -109,7 +136,8 @@ public record SearchData(
         augmentation);
   }
 
-  private static TextCorpus loadText(DataSpec spec, int maxVocabulary) throws IOException {
+  private static TextCorpus loadText(DataSpec spec, int maxVocabulary, DataRoots roots)
+      throws IOException {
     TextCorpus corpus;
     if (spec.dataset().equals(DataSpec.SONNETS)) {
       corpus = EmbeddedData.sonnets();
@@ -118,7 +146,22 @@ public record SearchData(
             + corpus.vocabulary().size() + " words, over the bound of " + maxVocabulary);
       }
     } else {
-      corpus = TextCorpus.read(Path.of(spec.dataset().substring("ptb:".length())), maxVocabulary);
+      DataFolder dir = roots.folder(spec.dataset().substring("ptb:".length()));
+      if (dir.confined()) {
+        // Checked here rather than by the reader, which would list the folder's files.
+        boolean plain = dir.file("train.txt") != null && dir.file("valid.txt") != null
+            && dir.file("test.txt") != null;
+        if (!plain) {
+          dir.required("ptb.train.txt");
+          dir.required("ptb.valid.txt");
+          dir.required("ptb.test.txt");
+        }
+      }
+      try {
+        corpus = TextCorpus.read(dir.dir(), maxVocabulary);
+      } catch (IOException e) {
+        throw redacted(dir, e);
+      }
     }
     if (spec.trainLimit() > 0 && spec.trainLimit() < corpus.train().length) {
       corpus = new TextCorpus(corpus.name() + "[" + spec.trainLimit() + " tokens]",
@@ -129,15 +172,21 @@ public record SearchData(
   }
 
   /** The plain or gzip file of an IDX name in a folder. */
-  private static Path find(Path dir, String name) throws IOException {
-    for (String candidate : List.of(name, name + ".gz")) {
-      Path path = dir.resolve(candidate);
-      if (Files.isRegularFile(path)) {
-        return path;
-      }
+  private static Path find(DataFolder dir, String name) throws IOException {
+    Path path = dir.firstFile(name, name + ".gz");
+    if (path == null) {
+      throw new java.nio.file.NoSuchFileException(dir.shown(name) + "[.gz]",
+          null, "data.dataset: no " + name + " or " + name + ".gz in " + dir.shown(""));
     }
-    throw new java.nio.file.NoSuchFileException(dir.resolve(name) + "[.gz]",
-        null, "data.dataset: no " + name + " or " + name + ".gz in " + dir);
+    return path;
+  }
+
+  /** A reader's failure with server paths replaced by names relative to the data root. */
+  private static IOException redacted(DataFolder dir, IOException e) {
+    if (!dir.confined()) {
+      return e;
+    }
+    return new IOException(dir.redact(e.getMessage()));
   }
 
   /** Classes of an image task, or the vocabulary size of a corpus (the model's outputs). */

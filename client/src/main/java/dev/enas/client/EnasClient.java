@@ -7,13 +7,15 @@ import dev.enas.proto.inference.ModelMetadataRequest;
 import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
-import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.Dataset;
+import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
+import dev.enas.proto.v1.ListDatasetsRequest;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.ModelChunk;
@@ -82,10 +84,12 @@ public final class EnasClient implements AutoCloseable {
 
   private EnasClient(Builder builder) {
     this.channel = builder.channel != null ? builder.channel
-        : Grpc.newChannelBuilder(builder.target, InsecureChannelCredentials.create()).build();
-    this.blocking = SearchServiceGrpc.newBlockingStub(channel);
-    this.async = SearchServiceGrpc.newStub(channel);
-    this.inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+        : Grpc.newChannelBuilder(builder.target, builder.credentials()).build();
+    BearerToken token = builder.token == null ? null : new BearerToken(builder.token);
+    this.blocking = SearchServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    this.async = SearchServiceGrpc.newStub(channel).withCallCredentials(token);
+    this.inference =
+        GRPCInferenceServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.callTimeout = builder.callTimeout;
     this.watchRetry = builder.watchRetry;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads());
@@ -205,6 +209,12 @@ public final class EnasClient implements AutoCloseable {
   public Search deleteSearch(String searchId) {
     DeleteSearchRequest request = DeleteSearchRequest.newBuilder().setSearchId(searchId).build();
     return call(stub -> stub.deleteSearch(request));
+  }
+
+  /** The data sets a search may be created on: the embedded ones and those of the data roots. */
+  public List<Dataset> listDatasets() {
+    return call(stub -> stub.listDatasets(ListDatasetsRequest.getDefaultInstance()))
+        .getDatasetsList();
   }
 
   /** One page of a search's sampled history, exactly as the RPC answers it. */
@@ -373,8 +383,58 @@ public final class EnasClient implements AutoCloseable {
     private ManagedChannel channel;
     private Duration callTimeout = Duration.ofSeconds(30);
     private WatchRetry watchRetry = WatchRetry.DEFAULT;
+    private String token;
+    private boolean tls;
+    private java.nio.file.Path caFile;
+    private java.nio.file.Path certFile;
+    private java.nio.file.Path keyFile;
 
     private Builder() {}
+
+    /**
+     * Connect over TLS, trusting the certificates of {@code caFile} (PEM), or the JVM's trust
+     * store when it is null.
+     */
+    public Builder tls(java.nio.file.Path caFile) {
+      this.tls = true;
+      this.caFile = caFile;
+      return this;
+    }
+
+    /** A client certificate and PKCS#8 key (PEM) for a server that asks for one (mutual TLS). */
+    public Builder clientCertificate(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+      this.tls = true;
+      this.certFile = Objects.requireNonNull(certFile, "certFile");
+      this.keyFile = Objects.requireNonNull(keyFile, "keyFile");
+      return this;
+    }
+
+    private io.grpc.ChannelCredentials credentials() {
+      if (!tls) {
+        return InsecureChannelCredentials.create();
+      }
+      try {
+        io.grpc.TlsChannelCredentials.Builder builder = io.grpc.TlsChannelCredentials.newBuilder();
+        if (caFile != null) {
+          builder.trustManager(caFile.toFile());
+        }
+        if (certFile != null) {
+          builder.keyManager(certFile.toFile(), keyFile.toFile());
+        }
+        return builder.build();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read the TLS files: " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * A bearer token (from {@code enas-server token add}) sent with every call; null for a server
+     * without tokens.
+     */
+    public Builder token(String token) {
+      this.token = token == null || token.isBlank() ? null : token.strip();
+      return this;
+    }
 
     /** The server's {@code host:port} (or any gRPC target URI), reached over plaintext. */
     public Builder target(String target) {

@@ -38,6 +38,25 @@ class EnasClientTest {
   }
 
   @Test
+  void aTokenTravelsAsABearerHeaderOnEveryServiceAndNoTokenSendsNone() {
+    try (EnasClient client = enas.client("enas.alice.s3cret")) {
+      client.listDatasets();
+      assertThat(enas.lastAuthorization).isEqualTo("Bearer enas.alice.s3cret");
+      enas.lastAuthorization = null;
+      try {
+        client.modelMetadata("any", "");
+      } catch (RuntimeException ignored) {
+        // The fake knows no model; the header was sent all the same.
+      }
+      assertThat(enas.lastAuthorization).isEqualTo("Bearer enas.alice.s3cret");
+    }
+    try (EnasClient client = enas.client(null)) {
+      client.listDatasets();
+      assertThat(enas.lastAuthorization).isNull();
+    }
+  }
+
+  @Test
   void searchIteratorWalksEveryPageInOrder() {
     for (int i = 1; i <= 5; i++) {
       enas.service.add(Events.search("s" + i, SearchState.SEARCH_STATE_RUNNING), List.of());

@@ -193,6 +193,21 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   }
 
   @Override
+  public void listDatasets(dev.enas.proto.v1.ListDatasetsRequest request,
+      StreamObserver<dev.enas.proto.v1.ListDatasetsResponse> response) {
+    if (failed(response)) {
+      return;
+    }
+    response.onNext(dev.enas.proto.v1.ListDatasetsResponse.newBuilder()
+        .addDatasets(dev.enas.proto.v1.Dataset.newBuilder().setReference("fashion-mnist")
+            .setEmbedded(true))
+        .addDatasets(dev.enas.proto.v1.Dataset.newBuilder().setReference("ptb:corpora/ptb")
+            .setText(true))
+        .build());
+    response.onCompleted();
+  }
+
+  @Override
   public void deleteSearch(DeleteSearchRequest request, StreamObserver<Search> response) {
     if (failed(response)) {
       return;

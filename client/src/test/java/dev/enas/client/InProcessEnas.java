@@ -21,6 +21,10 @@ public final class InProcessEnas implements AutoCloseable {
   public final FakeInferenceService inference = new FakeInferenceService();
   /** The HTTP port the fake names in its response headers, as an enas server does; null: none. */
   public volatile String httpPort;
+  /** The authorization header of the latest call, null when it had none. */
+  public volatile String lastAuthorization;
+  private static final io.grpc.Metadata.Key<String> AUTHORIZATION =
+      io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
   private static final io.grpc.Metadata.Key<String> HTTP_PORT =
       io.grpc.Metadata.Key.of("enas-http-port", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
   private final String name = InProcessServerBuilder.generateName();
@@ -34,6 +38,7 @@ public final class InProcessEnas implements AutoCloseable {
             public <ReqT, RespT> io.grpc.ServerCall.Listener<ReqT> interceptCall(
                 io.grpc.ServerCall<ReqT, RespT> call, io.grpc.Metadata headers,
                 io.grpc.ServerCallHandler<ReqT, RespT> next) {
+              lastAuthorization = headers.get(AUTHORIZATION);
               return next.startCall(
                   new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                     @Override
@@ -51,6 +56,15 @@ public final class InProcessEnas implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A client of the fake that sends {@code token}. */
+  public EnasClient client(String token) {
+    return EnasClient.builder()
+        .channel(InProcessChannelBuilder.forName(name).build())
+        .token(token)
+        .callTimeout(Duration.ofSeconds(10))
+        .build();
   }
 
   /** A new client of the fake, with fast watch retries; closing it leaves the server up. */

@@ -21,7 +21,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "enas", mixinStandardHelpOptions = true,
     versionProvider = EnasCli.Version.class,
-    subcommands = {SearchCommand.class, ArchCommand.class, ModelCommand.class,
+    subcommands = {SearchCommand.class, ArchCommand.class, ModelCommand.class, DataCommand.class,
         InferCommand.class, DashboardCommand.class, CommandLine.HelpCommand.class},
     description = "Drive and watch ENAS searches on an enas server.",
     exitCodeListHeading = "%nExit codes:%n",
@@ -37,6 +37,18 @@ public final class EnasCli {
       description = "The enas server (default: $ENAS_SERVER, else ${DEFAULT-VALUE}).")
   String server;
 
+  @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "A file holding the server's bearer token (default: $ENAS_TOKEN, else none).")
+  java.io.File tokenFile;
+
+  @Option(names = "--tls", scope = ScopeType.INHERIT,
+      description = "Connect over TLS, trusting the JVM's trust store (or --ca-file).")
+  boolean tls;
+
+  @Option(names = "--ca-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "Connect over TLS trusting the CA certificates of this PEM file.")
+  java.io.File caFile;
+
   private final Function<String, EnasClient> connector;
   private final IntSupplier progressWidth;
   private final boolean progress;
@@ -44,13 +56,14 @@ public final class EnasCli {
 
   /** The command line of a terminal: plaintext connections, progress bars when interactive. */
   public EnasCli() {
-    this(EnasClient::connect, System.console() != null, terminalWidth());
+    this(null, System.console() != null, terminalWidth());
   }
 
   /**
    * A command line with its own way to reach the server, for embedding and tests.
    *
-   * @param connector makes the client for the {@code --server} value
+   * @param connector makes the client for the {@code --server} value; null connects over
+   *     plaintext with the token of {@code --token-file} or {@code $ENAS_TOKEN}
    * @param progress whether watches draw progress bars (on the error stream)
    * @param progressWidth the widest line a bar may draw
    */
@@ -88,9 +101,27 @@ public final class EnasCli {
   /** The client of {@code --server}, connected on first use. */
   EnasClient client() {
     if (client == null) {
-      client = connector.apply(server);
+      client = connector != null ? connector.apply(server)
+          : tlsOptions(EnasClient.builder().target(server).token(token())).build();
     }
     return client;
+  }
+
+  private EnasClient.Builder tlsOptions(EnasClient.Builder builder) {
+    return tls || caFile != null ? builder.tls(caFile == null ? null : caFile.toPath()) : builder;
+  }
+
+  /** The token of {@code --token-file}, else {@code $ENAS_TOKEN}, else null. */
+  private String token() {
+    if (tokenFile == null) {
+      return System.getenv("ENAS_TOKEN");
+    }
+    try {
+      return java.nio.file.Files.readString(tokenFile.toPath()).strip();
+    } catch (java.io.IOException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--token-file: cannot read " + tokenFile);
+    }
   }
 
   /** The {@code --server} value the client connects to. */

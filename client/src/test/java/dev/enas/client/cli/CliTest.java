@@ -610,6 +610,19 @@ class CliTest {
         .build();
   }
 
+  // ----- data list ---------------------------------------------------------------------------
+
+  @Test
+  void dataListShowsWhatASpecMayName() {
+    assertThat(run("data", "list")).as(err).isZero();
+
+    String[] lines = out.split("\n");
+    assertThat(lines).hasSize(3);
+    assertThat(lines[0]).matches("DATASET\\s+KIND\\s+WHERE");
+    assertThat(lines[1]).matches("fashion-mnist\\s+images\\s+embedded");
+    assertThat(lines[2]).matches("ptb:corpora/ptb\\s+text\\s+data root");
+  }
+
   // ----- model list, model download -------------------------------------------------------
 
   @Test

@@ -167,7 +167,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> {
           try {
-            return SearchData.load(spec);
+            return SearchData.load(spec, settings.dataRoots());
           } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
           }

@@ -93,7 +93,8 @@ public final class GrpcServer implements AutoCloseable {
     ExecutorService delivery =
         Executors.newFixedThreadPool(settings.deliveryThreads(), daemonThreads("enas-watch-"));
     SearchServiceImpl searchService =
-        new SearchServiceImpl(backend, delivery, settings.watchBufferCapacity());
+        new SearchServiceImpl(backend, delivery, settings.watchBufferCapacity(),
+            settings.admission());
     HealthStatusManager health = new HealthStatusManager();
     Set<String> onTransport = new HashSet<>();
     for (int i = 0; i < services.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.enas.server.api;
 
+import dev.enas.server.security.SearchAdmission;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -12,12 +13,14 @@ import java.util.Objects;
  * @param watchBufferCapacity events a watcher may fall behind a search before it is cut with
  *     RESOURCE_EXHAUSTED and a resume point
  * @param shutdownGrace how long shutdown waits for running calls before cancelling them
+ * @param admission what a new search must pass (data roots); embedded data only by default
  */
-public record GrpcSettings(
-    int handlerThreads, int deliveryThreads, int watchBufferCapacity, Duration shutdownGrace) {
+public record GrpcSettings(int handlerThreads, int deliveryThreads, int watchBufferCapacity,
+    Duration shutdownGrace, SearchAdmission admission) {
 
   public GrpcSettings {
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    Objects.requireNonNull(admission, "admission");
     if (handlerThreads < 1 || handlerThreads > 256) {
       throw new IllegalArgumentException("handlerThreads must be in 1..256, was " + handlerThreads);
     }
@@ -34,6 +37,13 @@ public record GrpcSettings(
     }
   }
 
+  /** Settings with the default admission: embedded data sets only. */
+  public GrpcSettings(
+      int handlerThreads, int deliveryThreads, int watchBufferCapacity, Duration shutdownGrace) {
+    this(handlerThreads, deliveryThreads, watchBufferCapacity, shutdownGrace,
+        SearchAdmission.defaults());
+  }
+
   /**
    * Values for a small server: 4 handler and 2 delivery threads, watchers cut 4096 events behind
    * (minutes of a CPU search, seconds of a fast GPU one), 10 seconds to drain on shutdown.
@@ -44,6 +54,12 @@ public record GrpcSettings(
 
   /** The same settings with another watcher buffer. */
   public GrpcSettings withWatchBufferCapacity(int capacity) {
-    return new GrpcSettings(handlerThreads, deliveryThreads, capacity, shutdownGrace);
+    return new GrpcSettings(handlerThreads, deliveryThreads, capacity, shutdownGrace, admission);
+  }
+
+  /** The same settings with another admission. */
+  public GrpcSettings withAdmission(SearchAdmission other) {
+    return new GrpcSettings(handlerThreads, deliveryThreads, watchBufferCapacity, shutdownGrace,
+        other);
   }
 }

@@ -108,6 +108,15 @@ public abstract sealed class SearchBackendException extends RuntimeException {
     }
   }
 
+  /** PERMISSION_DENIED: the caller's role may not act on this search (it is another's). */
+  public static final class PermissionDenied extends SearchBackendException {
+    private static final long serialVersionUID = 1L;
+
+    public PermissionDenied(String message) {
+      super(message);
+    }
+  }
+
   /** FAILED_PRECONDITION: the request is valid but the search is in the wrong state for it. */
   public static final class FailedPrecondition extends SearchBackendException {
     private static final long serialVersionUID = 1L;

@@ -8,6 +8,8 @@ import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
+import dev.enas.proto.v1.ListDatasetsRequest;
+import dev.enas.proto.v1.ListDatasetsResponse;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
@@ -21,8 +23,14 @@ import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.SearchState;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
+import dev.enas.data.DataRoots;
+import dev.enas.server.security.Principal;
+import dev.enas.server.security.SearchAdmission;
 import dev.enas.server.store.EventLog;
+import dev.enas.spec.DataSpec;
 import dev.enas.spec.SearchSpec;
+import dev.enas.train.DataShape;
+import dev.enas.train.ResourceEstimate;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.EnumSet;
@@ -50,18 +58,28 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   static final int CHUNK_SIZE = 64 * 1024;
   private static final Pattern CLIENT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
+  /**
+   * One line per action that changes or takes something (create, cancel, delete, download): who,
+   * what, which search, and whether it was done. A logger of its own, so it can go to its own file.
+   */
+  private static final org.slf4j.Logger audit = org.slf4j.LoggerFactory.getLogger("enas.audit");
+
   private final SearchBackend backend;
   private final Executor delivery;
   private final int watchBufferCapacity;
+  private final SearchAdmission admission;
   private final Set<WatchCall> watches = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
 
   /**
    * @param delivery runs the event deliveries of every WatchSearch stream
    * @param watchBufferCapacity events a watcher may fall behind the search before it is cut
+   * @param admission what a new search must pass before the backend sees it
    */
-  public SearchServiceImpl(SearchBackend backend, Executor delivery, int watchBufferCapacity) {
+  public SearchServiceImpl(SearchBackend backend, Executor delivery, int watchBufferCapacity,
+      SearchAdmission admission) {
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.admission = Objects.requireNonNull(admission, "admission");
     this.delivery = Objects.requireNonNull(delivery, "delivery");
     if (watchBufferCapacity < 1) {
       throw new IllegalArgumentException(
@@ -79,13 +97,40 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
             + " starting with a letter or digit, or empty; was "
             + SearchBackendException.quote(id));
       }
-      SearchSpec spec = SpecMapper.toCore(request.getSpec());
+      SearchSpec spec = SpecMapper.toCore(request.getSpec(), admission.dataRoots());
+      checkBudget(spec);
+      if (!id.isEmpty() && admission.modelTaken().test(id)) {
+        // The search would publish its model under its id, into a model it does not own.
+        throw new SearchBackendException.AlreadyExists("search_id " + SearchBackendException.quote(id)
+            + " names a model that is already in the model repository; choose another id");
+      }
       if (request.getValidateOnly()) {
         response.onNext(preview(spec));
         response.onCompleted();
         return;
       }
-      answer(backend.create(spec, id), SearchMapper::toWire, response);
+      String owner = AuthInterceptor.caller().name();
+      answer(audited("create", id, withinOwnerLimit(owner)
+          .thenCompose(ok -> backend.create(spec, id)).thenApply(info -> {
+            admission.owners().record(info.id(), owner);
+            return info;
+          })), SearchMapper::toWire, response);
+    });
+  }
+
+  @Override
+  public void listDatasets(
+      ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> response) {
+    guard(response, () -> {
+      ListDatasetsResponse.Builder answer = ListDatasetsResponse.newBuilder();
+      answer.addDatasetsBuilder().setReference(DataSpec.EMBEDDED).setEmbedded(true);
+      answer.addDatasetsBuilder().setReference(DataSpec.SONNETS).setEmbedded(true).setText(true);
+      for (DataRoots.Listed listed : admission.dataRoots().list()) {
+        answer.addDatasetsBuilder().setReference(listed.reference())
+            .setText(listed.kind().text());
+      }
+      response.onNext(answer.build());
+      response.onCompleted();
     });
   }
 
@@ -130,14 +175,19 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
         throw new InvalidArgument("reason", "must be at most " + MAX_REASON_LENGTH
             + " characters, was " + request.getReason().length());
       }
-      answer(backend.cancel(id, request.getReason()), SearchMapper::toWire, response);
+      answer(audited("cancel", id,
+          managed(id).thenCompose(ok -> backend.cancel(id, request.getReason()))),
+          SearchMapper::toWire, response);
     });
   }
 
   @Override
   public void deleteSearch(DeleteSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () ->
-        answer(backend.delete(searchId(request.getSearchId())), SearchMapper::toWire, response));
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      answer(audited("delete", id, managed(id).thenCompose(ok -> backend.delete(id))),
+          SearchMapper::toWire, response);
+    });
   }
 
   @Override
@@ -208,7 +258,9 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       }
       ServerCallStreamObserver<ModelChunk> stream = (ServerCallStreamObserver<ModelChunk>) response;
       ChunkedModel chunks = new ChunkedModel(stream);
-      backend.model(id, request.getVersion()).whenComplete((file, error) -> {
+      audited("download", id,
+          managed(id).thenCompose(ok -> backend.model(id, request.getVersion())))
+          .whenComplete((file, error) -> {
         if (error != null) {
           chunks.fail(Statuses.toStatus(error));
         } else {
@@ -299,6 +351,88 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       return;
     }
     watch.attach(log, from, delivery);
+  }
+
+  /**
+   * Completes when the caller may manage the search (its owner, or an admin); fails with
+   * NOT_FOUND for an unknown search and PERMISSION_DENIED for another's. Called on the handler
+   * thread, where the caller is known.
+   */
+  private CompletionStage<Void> managed(String id) {
+    Principal caller = AuthInterceptor.caller();
+    if (caller.mayManage(admission.owners().ownerOf(id).orElse(Principal.ANONYMOUS))) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    return backend.get(id).thenApply(info -> {
+      throw new SearchBackendException.PermissionDenied("search " + SearchBackendException.quote(id)
+          + " belongs to another user; the " + caller.role().label()
+          + " role manages only its own searches");
+    });
+  }
+
+  /**
+   * Logs the action's outcome to the audit log when it completes: the caller's name (never a
+   * token), the action, the search, and "done" or the status code it was refused with.
+   */
+  private static <T> CompletionStage<T> audited(String action, String id,
+      CompletionStage<T> outcome) {
+    Principal caller = AuthInterceptor.caller();
+    String who = caller.name().isEmpty() ? "(no token)" : caller.name();
+    return outcome.whenComplete((value, error) -> {
+      String search = value instanceof SearchInfo info ? info.id() : id;
+      audit.info("{} {} {} search={} {}", who, caller.role().label(), action,
+          search.isEmpty() ? "(new)" : search,
+          error == null ? "done" : "not done (" + cause(error).getClass().getSimpleName() + ")");
+    });
+  }
+
+  private static Throwable cause(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  /**
+   * Completes when the owner has fewer running searches than {@code
+   * enas.limits.running-searches-per-owner}; fails with RESOURCE_EXHAUSTED otherwise. Searches
+   * created without a token have no owner and are not counted here. Two creates of one owner at
+   * the same instant may both pass: the bound is for fairness, the server-wide bound stays exact.
+   */
+  private CompletionStage<Void> withinOwnerLimit(String owner) {
+    int limit = admission.limits().runningPerOwner();
+    if (limit == 0 || owner.isEmpty()) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    Set<dev.enas.train.Phase> running = EnumSet.noneOf(dev.enas.train.Phase.class);
+    for (dev.enas.train.Phase phase : dev.enas.train.Phase.values()) {
+      if (!phase.isTerminal()) {
+        running.add(phase);
+      }
+    }
+    return backend.list(MAX_PAGE_SIZE, 0, running).thenAccept(page -> {
+      long mine = page.items().stream()
+          .filter(info -> admission.owners().ownerOf(info.id()).orElse("").equals(owner))
+          .count();
+      if (mine >= limit) {
+        throw new SearchBackendException.ResourceExhausted("running searches per owner", limit,
+            "enas.limits.running-searches-per-owner");
+      }
+    });
+  }
+
+  /** Refuses a spec whose estimated needs exceed a budget, before anything is allocated. */
+  private void checkBudget(SearchSpec spec) {
+    DataShape shape = DataShape.peek(spec.data(), admission.dataRoots())
+        .orElse(spec.data().isText() ? DataShape.text(Integer.MAX_VALUE)
+            : DataShape.images(3, 32, 32, 0));
+    List<String> exceeded = admission.limits().exceeded(ResourceEstimate.of(spec, shape));
+    if (!exceeded.isEmpty()) {
+      throw new SearchBackendException.InvalidSpec(exceeded.stream()
+          .map(problem -> new dev.enas.spec.FieldViolation("spec", problem))
+          .toList());
+    }
   }
 
   private static Search preview(SearchSpec spec) {

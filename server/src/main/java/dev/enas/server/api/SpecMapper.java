@@ -1,5 +1,7 @@
 package dev.enas.server.api;
 
+import dev.enas.data.DataAccessException;
+import dev.enas.data.DataRoots;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.SearchSpace;
 import dev.enas.server.api.SearchBackendException.InvalidSpec;
@@ -72,6 +74,15 @@ public final class SpecMapper {
    * @throws InvalidSpec naming every bad field by its core path (see {@link #requestPath})
    */
   static SearchSpec toCore(dev.enas.proto.v1.SearchSpec wire) {
+    return toCore(wire, DataRoots.none());
+  }
+
+  /**
+   * As {@link #toCore(dev.enas.proto.v1.SearchSpec)}, with the data set required to lie inside the
+   * data roots: a reference that leaves them, names no folder there, or names a file is a
+   * violation of {@code data.dataset}.
+   */
+  static SearchSpec toCore(dev.enas.proto.v1.SearchSpec wire, DataRoots roots) {
     List<FieldViolation> violations = new ArrayList<>();
     String kind = spaceKind(wire.getSpace().getKindValue(), violations);
     if (kind == null) {
@@ -90,10 +101,27 @@ public final class SpecMapper {
         wire.hasSeed() ? wire.getSeed() : d.seed(),
         languageModel(wire.getLanguageModel(), d.languageModel()));
     violations.addAll(spec.violations());
+    if (violations.isEmpty()) {
+      confine(spec.data(), roots, violations);
+    }
     if (!violations.isEmpty()) {
       throw new InvalidSpec(violations);
     }
-    return fitToData(spec, wire);
+    return fitToData(spec, wire, roots);
+  }
+
+  /** A folder reference ({@code scheme:name}) must resolve inside the data roots. */
+  private static void confine(DataSpec data, DataRoots roots, List<FieldViolation> violations) {
+    String dataset = data.dataset();
+    int colon = dataset.indexOf(':');
+    if (colon < 0) {
+      return;
+    }
+    try {
+      roots.folder(dataset.substring(colon + 1));
+    } catch (DataAccessException e) {
+      violations.add(new FieldViolation("data.dataset", e.getMessage()));
+    }
   }
 
   /**
@@ -103,7 +131,8 @@ public final class SpecMapper {
    * steps per epoch, and a cosine schedule that anneals within the epochs a training has. A field
    * the request sets is never changed.
    */
-  private static SearchSpec fitToData(SearchSpec spec, dev.enas.proto.v1.SearchSpec wire) {
+  private static SearchSpec fitToData(SearchSpec spec, dev.enas.proto.v1.SearchSpec wire,
+      DataRoots roots) {
     dev.enas.proto.v1.TrainingSpec sharedWire = wire.getShared();
     dev.enas.proto.v1.RetrainSpec retrainWire = wire.getRetrain();
     TrainingSpec shared = DataShape.annealWithin(spec.shared(), sharedWire.hasRestartPeriod(),
@@ -114,7 +143,7 @@ public final class SpecMapper {
     ChildSpec child = spec.child();
     ChildSpec network = spec.retrain().network();
     int cutout = spec.retrain().cutout();
-    Optional<DataShape> shape = DataShape.peek(spec.data());
+    Optional<DataShape> shape = DataShape.peek(spec.data(), roots);
     if (shape.isPresent() && shape.get().text()) {
       int bptt = spec.languageModel().bpttSteps();
       if (!wire.getChild().hasBatchSize()) {

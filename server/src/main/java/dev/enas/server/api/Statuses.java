@@ -79,6 +79,9 @@ public final class Statuses {
           .setDescription(missing.getMessage())
           .build()));
     }
+    if (error instanceof SearchBackendException.PermissionDenied denied) {
+      return build(Code.PERMISSION_DENIED, denied.getMessage());
+    }
     if (error instanceof SearchBackendException.AlreadyExists taken) {
       return build(Code.ALREADY_EXISTS, taken.getMessage());
     }

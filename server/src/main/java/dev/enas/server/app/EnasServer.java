@@ -5,6 +5,7 @@ import dev.enas.server.actor.ActorSearchBackend;
 import dev.enas.server.actor.SearchManager;
 import dev.enas.server.actor.ServerSettings;
 import dev.enas.server.api.GrpcServer;
+import dev.enas.server.api.AuthInterceptor;
 import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.api.ModelInferTimer;
@@ -13,6 +14,10 @@ import dev.enas.server.http.HttpServer;
 import dev.enas.server.http.HttpSettings;
 import dev.enas.server.metrics.ServerMetrics;
 import dev.enas.server.serving.ModelRepository;
+import dev.enas.server.security.ResourceLimits;
+import dev.enas.server.security.SearchAdmission;
+import dev.enas.server.security.SearchOwners;
+import dev.enas.server.security.SecuritySettings;
 import dev.enas.server.serving.ServingSettings;
 import dev.enas.server.store.Journal;
 import dev.enas.server.store.JournalSettings;
@@ -127,7 +132,14 @@ public final class EnasServer implements AutoCloseable {
       builder.intercept(new DashboardHeader(http.port()));
       builder.intercept(new ModelInferTimer(metrics::recordInfer));
       builder.intercept(new MetricCollectingServerInterceptor(metrics.registry()));
-      GrpcServer grpc = GrpcServer.start(builder, backend, grpcSettings, List.of(inference));
+      SecuritySettings security = SecuritySettings.fromConfig(enas);
+      builder.intercept(new AuthInterceptor(security.tokenStore(), security.openReflection()));
+      SearchAdmission admission = new SearchAdmission(settings.dataRoots(),
+          ResourceLimits.fromConfig(enas), SearchOwners.open(security.ownersFile()),
+          name -> models.model(name).isPresent()
+              || java.nio.file.Files.exists(models.root().resolve(name)));
+      GrpcServer grpc = GrpcServer.start(builder, backend, grpcSettings.withAdmission(admission),
+          List.of(inference));
       metrics.watchers("grpc", grpc.searchService()::openWatches);
       metrics.watchers("sse", http::openStreams);
       metrics.servingSessions(models::openSessions);

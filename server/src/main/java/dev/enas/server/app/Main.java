@@ -3,10 +3,15 @@ package dev.enas.server.app;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.enas.server.api.TlsCredentials;
+import dev.enas.server.security.BindPolicy;
+import dev.enas.server.security.SecuritySettings;
+import dev.enas.server.security.TlsSettings;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +22,7 @@ import picocli.CommandLine.Option;
  * server until it is stopped.
  */
 @Command(name = "enas-server", mixinStandardHelpOptions = true,
-    subcommands = {Main.Serve.class, ExportSamples.class},
+    subcommands = {Main.Serve.class, ExportSamples.class, TokenCommand.class},
     description = "The enas search server.")
 public final class Main implements Runnable {
 
@@ -42,7 +47,8 @@ public final class Main implements Runnable {
         + " /metrics (default: enas.http.port, 8981; 0 takes a free port).")
     Integer httpPort;
 
-    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).")
+    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1); any"
+        + " other needs TLS and tokens, or --insecure.")
     String host;
 
     @Option(names = "--data-dir", description = "Folder for the server's files.")
@@ -61,6 +67,14 @@ public final class Main implements Runnable {
     @Option(names = "--config", description = "A HOCON file read over the defaults.")
     File configFile;
 
+    @Option(names = "--tokens", description = "Token file (default: <data-dir>/security/tokens;"
+        + " tokens are on when it exists). Make one with `enas-server token add`.")
+    String tokensFile;
+
+    @Option(names = "--insecure", description = "Allow listening on a non-loopback address"
+        + " without TLS and tokens (logs a warning).")
+    boolean insecure;
+
     @Override
     public Integer call() throws Exception {
       Config config = ConfigFactory.load();
@@ -74,6 +88,7 @@ public final class Main implements Runnable {
       config = override(config, "enas.device", device);
       config = override(config, "enas.max-concurrent-searches", maxConcurrent);
       config = override(config, "enas.serving.repository", modelRepository);
+      config = override(config, "enas.security.tokens-file", tokensFile);
       String device = config.getString("enas.device");
       if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
         System.err.println("--device must be auto, cpu or gpu[:N], was '" + device + "'");
@@ -89,9 +104,22 @@ public final class Main implements Runnable {
         System.err.println("--http-port must be in 0..65535, was " + dashboardPort);
         return 2;
       }
-      InetSocketAddress address =
-          new InetSocketAddress(config.getString("enas.server.host"), listenPort);
-      EnasServer server = EnasServer.start(config, NettyServerBuilder.forAddress(address));
+      String host = config.getString("enas.server.host");
+      boolean tokens = SecuritySettings.fromConfig(config.getConfig("enas")).tokensOn();
+      TlsSettings tls = TlsSettings.fromConfig(config.getConfig("enas"));
+      BindPolicy.Decision bind = BindPolicy.check(host, tokens, tls.enabled(), insecure);
+      if (!bind.allowed()) {
+        System.err.println(bind.message());
+        return 2;
+      }
+      if (bind.message() != null) {
+        LoggerFactory.getLogger(Main.class).warn(bind.message());
+      }
+      InetSocketAddress address = new InetSocketAddress(host, listenPort);
+      // The reload thread is a daemon and lives as long as the server.
+      EnasServer server = EnasServer.start(config, tls.enabled()
+          ? NettyServerBuilder.forAddress(address, TlsCredentials.load(tls).credentials())
+          : NettyServerBuilder.forAddress(address));
       // The dashboard's line first: scripts wait for the listening line, then find both.
       String httpHost = config.getString("enas.http.host");
       System.err.printf("enas dashboard on http://%s:%d/%n",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
+import dev.enas.data.DataRoots;
 import dev.enas.export.ModelMetadata;
 import dev.enas.server.api.ArchitectureOrder;
 import dev.enas.server.api.HistoryEntry;
@@ -21,6 +22,9 @@ import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
 import dev.enas.train.SearchLoop;
 import dev.enas.train.SearchResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +43,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Whole searches through the manager: each coordinator drives real actors through a smoke
@@ -65,6 +70,10 @@ class SearchManagerTest {
 
   private final List<ActorRef<SearchManager.Command>> managers = new ArrayList<>();
 
+  /** The managers' only data root. */
+  @TempDir
+  static Path dataRoot;
+
   /** Stops whatever a test left running, so every test starts with no search holding memory. */
   @AfterEach
   void stopManagers() {
@@ -84,7 +93,8 @@ class SearchManagerTest {
   private ActorRef<SearchManager.Command> spawnManager(
       int maxConcurrentSearches, ModelPublisher publisher) {
     ActorRef<SearchManager.Command> manager = testKit.spawn(SearchManager.create(
-        new ServerSettings(maxConcurrentSearches, Duration.ofSeconds(60), Duration.ofSeconds(10)),
+        new ServerSettings(maxConcurrentSearches, Duration.ofSeconds(60), Duration.ofSeconds(10))
+            .withDataRoots(DataRoots.of(List.of(dataRoot))),
         blocking, publisher, "test"));
     managers.add(manager);
     return manager;
@@ -364,10 +374,30 @@ class SearchManagerTest {
   }
 
   @Test
-  void aMissingDatasetFolderFailsTheSearchNamingTheFileAndTheManagerGoesOn() {
+  void aServerPathThatReachesTheManagerIsStillNotRead() {
+    // The API refuses such a spec; a journaled one written before the roots existed must not be
+    // read either when it is recovered.
+    ActorRef<SearchManager.Command> manager = spawnManager(1);
+    SearchSpec smoke = SearchSpec.smoke("macro", 24);
+    SearchSpec outside = new SearchSpec(smoke.space(), new DataSpec("idx:/etc", 0.2, 400),
+        smoke.child(), smoke.shared(), smoke.controller(), smoke.derive(), smoke.retrain(),
+        smoke.seed());
+
+    SearchInfo broken = create(manager, outside);
+    awaitEnd(manager, broken.id());
+    SearchInfo failed = get(manager, broken.id());
+
+    assertThat(failed.phase()).isEqualTo(Phase.FAILED);
+    assertThat(failed.failureReason()).startsWith("loading idx:/etc failed: ")
+        .contains("not an absolute path");
+  }
+
+  @Test
+  void aMissingDatasetFileFailsTheSearchNamingTheFileAndTheManagerGoesOn() throws IOException {
     ActorRef<SearchManager.Command> manager = spawnManager(2);
     SearchSpec smoke = SearchSpec.smoke("macro", 24);
-    SearchSpec missing = new SearchSpec(smoke.space(), new DataSpec("idx:/no/such/dir", 0.2, 400),
+    Files.createDirectories(dataRoot.resolve("empty"));
+    SearchSpec missing = new SearchSpec(smoke.space(), new DataSpec("idx:empty", 0.2, 400),
         smoke.child(), smoke.shared(), smoke.controller(), smoke.derive(), smoke.retrain(),
         smoke.seed());
 
@@ -378,8 +408,10 @@ class SearchManagerTest {
     assertThat(events).containsExactly(new SearchEvent.PhaseChanged(Phase.FAILED),
         new SearchEvent.Failed(failed.failureReason()));
     assertThat(failed.phase()).isEqualTo(Phase.FAILED);
-    assertThat(failed.failureReason()).startsWith("loading idx:/no/such/dir failed: ")
-        .contains("/no/such/dir/train-images-idx3-ubyte").doesNotContain("Exception");
+    // The file by its name inside the root; nothing of the server's own folders.
+    assertThat(failed.failureReason()).startsWith("loading idx:empty failed: ")
+        .contains("empty/train-images-idx3-ubyte").doesNotContain("Exception")
+        .doesNotContain(dataRoot.toString());
     assertThat(failed.endTime()).isNotNull();
 
     // The manager still creates, lists and cancels searches.

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.enas.data.DataRoots;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.SearchSpace;
 import dev.enas.server.api.SearchBackendException.InvalidSpec;
@@ -98,7 +99,8 @@ class SpecMapperTest {
       Files.write(cifar.resolve("data_batch_" + i + ".bin"), new byte[3073 * 2]);
     }
     SearchSpec colour = SpecMapper.toCore(macro().setData(
-        dev.enas.proto.v1.DataSpec.newBuilder().setDataset("cifar10:" + cifar)).build());
+        dev.enas.proto.v1.DataSpec.newBuilder().setDataset("cifar10:cifar")).build(),
+        DataRoots.of(List.of(dir)));
     assertThat(colour.retrain().cutout()).isEqualTo(16);
 
     SearchSpec grey = SpecMapper.toCore(macro().build());
@@ -143,21 +145,23 @@ class SpecMapperTest {
     for (int line = 0; line < 1000; line++) {
       text.append("the licence grants each user a right to copy\n");
     }
-    Files.writeString(dir.resolve("train.txt"), text);
-    Files.writeString(dir.resolve("valid.txt"), "the licence grants a right\n");
-    Files.writeString(dir.resolve("test.txt"), "each user may copy\n");
+    Path corpus = Files.createDirectories(dir.resolve("licence"));
+    Files.writeString(corpus.resolve("train.txt"), text);
+    Files.writeString(corpus.resolve("valid.txt"), "the licence grants a right\n");
+    Files.writeString(corpus.resolve("test.txt"), "each user may copy\n");
+    DataRoots roots = DataRoots.of(List.of(dir));
     dev.enas.proto.v1.SearchSpec.Builder rnn = dev.enas.proto.v1.SearchSpec.newBuilder()
         .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_RNN))
-        .setData(dev.enas.proto.v1.DataSpec.newBuilder().setDataset("ptb:" + dir));
+        .setData(dev.enas.proto.v1.DataSpec.newBuilder().setDataset("ptb:licence"));
 
-    SearchSpec fitted = SpecMapper.toCore(rnn.build());
+    SearchSpec fitted = SpecMapper.toCore(rnn.build(), roots);
     int tokens = 1000 * 10;
     assertThat(fitted.child().batchSize()).isEqualTo(tokens / (35 * 50));
     assertThat(tokens / (fitted.child().batchSize() * 35)).isGreaterThanOrEqualTo(50);
     assertThat(fitted.retrain().network().batchSize()).isEqualTo(tokens / (35 * 50));
 
     SearchSpec asked = SpecMapper.toCore(rnn
-        .setChild(dev.enas.proto.v1.ChildSpec.newBuilder().setBatchSize(64)).build());
+        .setChild(dev.enas.proto.v1.ChildSpec.newBuilder().setBatchSize(64)).build(), roots);
     assertThat(asked.child().batchSize()).isEqualTo(64);
   }
 

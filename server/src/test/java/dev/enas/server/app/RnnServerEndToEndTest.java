@@ -141,14 +141,15 @@ class RnnServerEndToEndTest {
 
   @Test
   void aBadCorpusFailsItsSearchNamingTheFileAndTheServerServesOn() throws Exception {
-    Path corpus = java.nio.file.Files.createDirectories(dataDir.resolve("bad-corpus"));
+    Path corpus = java.nio.file.Files.createDirectories(dataDir.resolve("datasets/bad-corpus"));
     java.nio.file.Files.writeString(corpus.resolve("train.txt"), "\n\n");
     java.nio.file.Files.writeString(corpus.resolve("valid.txt"), "a b\n");
     java.nio.file.Files.writeString(corpus.resolve("test.txt"), "a b\n");
     dev.enas.proto.v1.SearchSpec.Builder spec = SpecMapper.toWire(SearchSpec.smoke("rnn", 2))
         .toBuilder();
-    spec.getDataBuilder().setDataset("ptb:" + corpus).setTrainLimit(0);
-    assertThat(failureOf("empty-corpus", spec.build())).contains("train.txt").contains("no tokens");
+    spec.getDataBuilder().setDataset("ptb:bad-corpus").setTrainLimit(0);
+    assertThat(failureOf("empty-corpus", spec.build())).contains("bad-corpus/train.txt").contains("no tokens")
+        .doesNotContain(dataDir.toString());
 
     dev.enas.proto.v1.SearchSpec.Builder tiny = SpecMapper.toWire(SearchSpec.smoke("rnn", 2))
         .toBuilder();
