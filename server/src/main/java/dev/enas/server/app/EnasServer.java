@@ -249,22 +249,15 @@ public final class EnasServer implements AutoCloseable {
   }
 
   /**
-   * Lets every running search snapshot itself and the journal take everything the searches
-   * emitted before the actors stop.
+   * Asks every running search to snapshot itself at its next step boundary and stop, and the
+   * journal to take everything the searches emitted; the answer comes when both are done.
    */
-  private void drain() {
+  private java.util.concurrent.CompletableFuture<SearchManager.Reply<Integer>> drain() {
     Duration timeout = drainTimeout;
-    try {
-      AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
-              replyTo -> new SearchManager.Drain(timeout, replyTo),
-              timeout.multipliedBy(2).plusSeconds(5),
-              system.scheduler())
-          .toCompletableFuture().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException e) {
-      log.warn("the searches' last events may not all be in the journal", e);
-    }
+    return AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
+            replyTo -> new SearchManager.Drain(timeout, replyTo),
+            timeout.multipliedBy(2).plusSeconds(5), system.scheduler())
+        .toCompletableFuture();
   }
 
   @Override
@@ -272,12 +265,21 @@ public final class EnasServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // The searches stop at their next step boundary while the calls end: a search must not run
+    // on through the gRPC grace period only to compute those steps again after the restart.
+    java.util.concurrent.CompletableFuture<SearchManager.Reply<Integer>> drained = drain();
     // Event streams end first, with their resume points, as the gRPC watches do below.
     http.close();
     inference.beginShutdown();
     grpc.close();
     inference.close();
-    drain();
+    try {
+      drained.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.warn("the searches' last snapshots and events may not all be written", e);
+    }
     metrics.close();
     system.terminate();
     try {
