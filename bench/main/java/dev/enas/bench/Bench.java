@@ -35,6 +35,8 @@ public final class Bench {
     benchmarks.put("rnn-step", () -> RnnBench::step);
     benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
     benchmarks.put("retrain-vs-pytorch", () -> RetrainBench::retrainVsPytorch);
+    benchmarks.put("snapshot-size", () -> SnapshotBench::size);
+    benchmarks.put("checkpoint-overhead", () -> SnapshotBench::overhead);
     return benchmarks;
   }
 

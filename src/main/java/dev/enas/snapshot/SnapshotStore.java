@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -130,12 +131,29 @@ public final class SnapshotStore {
    *     names each with its fault
    */
   public Optional<Loaded> readNewest() throws IOException {
+    return readNewest(snapshot -> true);
+  }
+
+  /**
+   * The newest snapshot that reads, decodes and is {@code usable}, with the newer ones it skipped
+   * because they could not be read; empty when no file holds a usable snapshot. A sound snapshot
+   * that is not usable (say, one ahead of what the caller's journal holds) is passed over without
+   * counting as a fault.
+   *
+   * @throws SnapshotFormatException if there are snapshot files but none can be read
+   */
+  public Optional<Loaded> readNewest(Predicate<SearchSnapshot> usable) throws IOException {
     List<Path> files = files();
     List<Rejected> skipped = new ArrayList<>();
+    boolean sound = false;
     for (int i = files.size() - 1; i >= 0; i--) {
       Path file = files.get(i);
       try {
         SearchSnapshot snapshot = SnapshotCodec.decode(Files.readAllBytes(file));
+        sound = true;
+        if (!usable.test(snapshot)) {
+          continue;
+        }
         if (!skipped.isEmpty()) {
           log.warn("resuming from {}: newer snapshots could not be read: {}", file, skipped);
         }
@@ -144,7 +162,7 @@ public final class SnapshotStore {
         skipped.add(new Rejected(file, e.getMessage()));
       }
     }
-    if (!skipped.isEmpty()) {
+    if (!skipped.isEmpty() && !sound) {
       throw new SnapshotFormatException("no snapshot in " + directory + " can be read: " + skipped);
     }
     return Optional.empty();

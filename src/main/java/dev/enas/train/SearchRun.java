@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -93,6 +94,7 @@ public final class SearchRun implements AutoCloseable {
   private Retraining.Result retrained;
   private SearchEvent.PlainBaseline plainBaseline;
   private SearchResult result;
+  private BiConsumer<Retrainer, Retraining.Result> onRetrained = (network, figures) -> { };
 
   private SearchRun(SearchSpec spec, SearchData data, long startNanos, double secondsBefore,
       Controller controller) {
@@ -276,6 +278,17 @@ public final class SearchRun implements AutoCloseable {
       throw new IllegalArgumentException("the snapshot stands at " + c + ", which " + field
           + " = " + value + " does not allow: it was taken of a search with another spec");
     }
+  }
+
+  /**
+   * Hands the derived child's retrained network to {@code hook} in the step that tests it, after
+   * that step's last {@code FinalTrainingProgress} event and before the network is closed: the one
+   * moment a server can export the network it will publish. The hook runs on the step's thread;
+   * whatever it throws ends the step (and the run) with it. A snapshot never holds the hook: set it
+   * again on a resumed run.
+   */
+  public void onRetrained(BiConsumer<Retrainer, Retraining.Result> hook) {
+    this.onRetrained = Objects.requireNonNull(hook, "hook");
   }
 
   /** The stage of the next step; {@link Stage#FINISHED} once the search succeeded. */
@@ -550,6 +563,9 @@ public final class SearchRun implements AutoCloseable {
     }
     if (epoch >= retrainer.epochs()) {
       Retraining.Result r = retrainer.test();
+      if (!baseline) {
+        onRetrained.accept(retrainer, r);
+      }
       closeRetrainer();
       epoch = 0;
       step = 0;

@@ -99,6 +99,24 @@ class SnapshotStoreTest {
   }
 
   @Test
+  void soundSnapshotsTheCallerCannotUseArePassedOverWithoutCountingAsFaults() throws IOException {
+    SnapshotStore store = new SnapshotStore(dir, 3);
+    store.write(1, numbered(1));
+    Path second = store.write(2, numbered(2));
+    store.write(3, numbered(3));
+    byte[] bytes = Files.readAllBytes(second);
+    Files.write(second, Arrays.copyOf(bytes, bytes.length / 2));
+
+    // Say a journal that ends before snapshot 3's events: 3 is skipped silently, 2 is corrupt.
+    SnapshotStore.Loaded loaded =
+        store.readNewest(s -> s.elapsedSeconds() < 3).orElseThrow();
+    assertThat(loaded.sequence()).isEqualTo(1);
+    assertThat(loaded.skipped()).extracting(SnapshotStore.Rejected::file).containsExactly(second);
+    // Nothing usable, yet some file sound: no snapshot to resume from, not an error.
+    assertThat(store.readNewest(s -> false)).isEmpty();
+  }
+
+  @Test
   void noReadableSnapshotIsAnErrorNamingEachFile() throws IOException {
     SnapshotStore store = new SnapshotStore(dir, 2);
     Path only = store.write(7, numbered(7));

@@ -19,6 +19,8 @@ import dev.enas.proto.v1.ListDatasetsRequest;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.ModelChunk;
+import dev.enas.proto.v1.PauseSearchRequest;
+import dev.enas.proto.v1.ResumeSearchRequest;
 import dev.enas.proto.v1.SampledArchitecture;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchServiceGrpc;
@@ -200,6 +202,21 @@ public final class EnasClient implements AutoCloseable {
       request.setReason(reason);
     }
     return call(stub -> stub.cancelSearch(request.build()));
+  }
+
+  /**
+   * Pauses a running search: it snapshots itself at its next step boundary and frees its memory
+   * until {@link #resumeSearch}, across server restarts too. Returns the search as it was before.
+   */
+  public Search pauseSearch(String searchId) {
+    PauseSearchRequest request = PauseSearchRequest.newBuilder().setSearchId(searchId).build();
+    return call(stub -> stub.pauseSearch(request));
+  }
+
+  /** Resumes a paused search from the snapshot it paused at; returns the search as it was. */
+  public Search resumeSearch(String searchId) {
+    ResumeSearchRequest request = ResumeSearchRequest.newBuilder().setSearchId(searchId).build();
+    return call(stub -> stub.resumeSearch(request));
   }
 
   /**

@@ -18,7 +18,9 @@ import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.ModelChunk;
+import dev.enas.proto.v1.PauseSearchRequest;
 import dev.enas.proto.v1.Phase;
+import dev.enas.proto.v1.ResumeSearchRequest;
 import dev.enas.proto.v1.SampledArchitecture;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
@@ -229,6 +231,40 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
     }
     response.onNext(search);
     response.onCompleted();
+  }
+
+  /** Pauses or resumes a running search by its `paused` flag, as the server answers. */
+  private void setPaused(String id, boolean paused, StreamObserver<Search> response) {
+    if (failed(response)) {
+      return;
+    }
+    Search search = find(id, response);
+    if (search == null) {
+      return;
+    }
+    if (paused && search.getState() != SearchState.SEARCH_STATE_RUNNING
+        && search.getState() != SearchState.SEARCH_STATE_PENDING) {
+      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+          .setCode(Code.FAILED_PRECONDITION_VALUE)
+          .setMessage("search " + id + " has already ended; only a running search can be paused")
+          .build()));
+      return;
+    }
+    synchronized (this) {
+      searches.put(id, search.toBuilder().setPaused(paused).build());
+    }
+    response.onNext(search);
+    response.onCompleted();
+  }
+
+  @Override
+  public void pauseSearch(PauseSearchRequest request, StreamObserver<Search> response) {
+    setPaused(request.getSearchId(), true, response);
+  }
+
+  @Override
+  public void resumeSearch(ResumeSearchRequest request, StreamObserver<Search> response) {
+    setPaused(request.getSearchId(), false, response);
   }
 
   @Override

@@ -6,6 +6,6 @@ import picocli.CommandLine.Command;
 @Command(name = "search", mixinStandardHelpOptions = true,
     description = "Start, watch, list, inspect and cancel searches.",
     subcommands = {StartCommand.class, WatchCommand.class, ListCommand.class, GetCommand.class,
-        CancelCommand.class, DeleteCommand.class})
+        CancelCommand.class, PauseCommand.class, ResumeCommand.class, DeleteCommand.class})
 final class SearchCommand {
 }

@@ -535,6 +535,29 @@ class CliTest {
     assertThat(err).contains("NOT_FOUND");
   }
 
+  @Test
+  void pauseAndResumeSayWhatTheyDidAndAnEndedSearchIsAServerError() {
+    enas.service.add(running("a", 0.5), List.of());
+    enas.service.add(Events.search("done", SearchState.SEARCH_STATE_SUCCEEDED), List.of());
+
+    assertThat(run("search", "pause", "a")).isZero();
+    assertThat(out).startsWith("pausing a (shared training)");
+    assertThat(enas.service.searches.get("a").getPaused()).isTrue();
+    assertThat(run("search", "pause", "a")).isZero();
+    assertThat(out).startsWith("a was already paused");
+
+    assertThat(run("search", "resume", "a")).isZero();
+    assertThat(out).startsWith("resuming a (shared training)");
+    assertThat(enas.service.searches.get("a").getPaused()).isFalse();
+    assertThat(run("search", "resume", "a")).isZero();
+    assertThat(out).startsWith("a was not paused");
+
+    assertThat(run("search", "pause", "done")).isEqualTo(3);
+    assertThat(err).startsWith("enas: FAILED_PRECONDITION: search done has already ended");
+    assertThat(run("search", "pause", "nope")).isNotZero();
+    assertThat(err).contains("NOT_FOUND");
+  }
+
   // ----- arch ------------------------------------------------------------------------------
 
   @Test

@@ -79,6 +79,16 @@ public final class ActorSearchBackend implements SearchBackend {
   }
 
   @Override
+  public CompletionStage<SearchInfo> pause(String id) {
+    return ask(replyTo -> new SearchManager.Pause(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<SearchInfo> resume(String id) {
+    return ask(replyTo -> new SearchManager.Resume(id, replyTo));
+  }
+
+  @Override
   public CompletionStage<SearchInfo> delete(String id) {
     return ask(replyTo -> new SearchManager.Delete(id, replyTo));
   }

@@ -1,27 +1,26 @@
 package dev.enas.server.actor;
 
-import dev.enas.controller.Controllers;
-import dev.enas.controller.Reward;
-import dev.enas.controller.Sample;
-import dev.enas.controller.UpdateResult;
-import dev.enas.space.Architecture;
-import dev.enas.space.SearchSpace;
+import dev.enas.data.DataRoots;
+import dev.enas.snapshot.SnapshotFormatException;
+import dev.enas.snapshot.SnapshotStore;
 import dev.enas.spec.SearchSpec;
-import dev.enas.train.Derivation;
 import dev.enas.train.Phase;
+import dev.enas.train.Retrainer;
 import dev.enas.train.Retraining;
-import dev.enas.train.Screening;
-import dev.enas.train.RewardEvaluator;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
-import dev.enas.train.SharedModel;
-import dev.enas.train.SharedTraining;
+import dev.enas.train.SearchRun;
+import dev.enas.train.SearchSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -30,25 +29,28 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The phase machine of one search: loads its data, spawns its {@link ControllerActor},
- * {@link WeightStore}, {@link ChildTrainer} and {@link Evaluator}, and drives them through the
- * paper's epochs (shared training, then controller training), derivation, final training and
- * the export of the retrained child, publishing every step as an event. A search succeeds only once
- * its verified model is in the model repository, so a succeeded search always has a model to serve. It takes the same steps in the same order as the engine's
- * {@code SearchLoop}, so a seed gives the same architectures either way.
+ * Runs one search by driving the engine's {@link SearchRun} a step at a time on the device thread,
+ * publishing each step's events, so the server and the in-process {@code SearchLoop} run the same
+ * algorithm by construction. The server adds what only it does: after the derived child is
+ * retrained it exports the network to ONNX, checks the export in ONNX Runtime (phase EXPORTING)
+ * and publishes the model before the search goes on, so a succeeded search always has a model to
+ * serve; and it writes snapshots ({@link SnapshotSettings}) at step boundaries.
  *
- * <p>Cancellation takes effect at the next step boundary; stopping the children releases the
- * search's native memory. After a terminal phase the coordinator stays up with no children until
- * the manager stops it; the search is read from its record, not from the coordinator.
+ * <p>Each step is one task on the device dispatcher, so the steps of several searches interleave
+ * there. Cancellation takes effect at the next step boundary; the run's native memory is released
+ * on the device thread when the search ends or the coordinator stops.
  *
- * <p>A search recovered from the journal runs again from its start with the same spec and seed;
- * its record compares what it emits with the journaled events (see {@link SearchRecord}). Only
- * where that start is taken from would change once searches resume from snapshots. A failure or a
- * cancellation is not compared: it ends the search after the journaled events.
+ * <p>A search recovered from the journal resumes from its newest snapshot that the journal covers
+ * (its start when there is none); its record compares every event it emits for a journaled
+ * sequence number with the journaled one (see {@link SearchRecord}). A snapshot that cannot be
+ * read is passed over for the one before, with a warning in the log and a journal entry.
  */
 public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.Command> {
+  private static final Logger log = LoggerFactory.getLogger(SearchCoordinator.class);
 
   /** What a coordinator accepts. */
   public sealed interface Command {}
@@ -57,588 +59,351 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   public record Cancel(String reason) implements Command {}
 
   /**
+   * Stop taking steps, and snapshot the search at the boundary of the step under way (after its
+   * model is published, if it is being published); {@code replyTo} hears once the snapshot is
+   * written, or at once when there is nothing to snapshot (the search has ended, or is still
+   * loading). The coordinator then stays idle until it is stopped: what comes next is the next
+   * start of the server, which resumes the search from that snapshot.
+   */
+  public record Suspend(ActorRef<Done> replyTo) implements Command {}
+
+  /** The snapshot a {@link Suspend} asked for is written (or could not be). */
+  private record SuspendedAt(Throwable failure) implements Command {}
+
+  /**
    * Running the search again after a restart gave an event other than the journaled one; the
    * record has already failed the search with the reason, and this stops its work.
    */
   record Diverged(String reason) implements Command {}
 
-  private record DataLoaded(SearchData data, Throwable failure) implements Command {}
-
-  private record Sampled(Sample sample) implements Command {}
-
-  private record Trained(ChildTrainer.ChildTrained trained, Throwable failure) implements Command {}
-
-  private record Rewarded(Evaluator.Rewarded rewarded, Throwable failure) implements Command {}
-
-  private record Updated(ControllerActor.UpdateReply reply, Throwable failure) implements Command {}
-
-  private record FinalReport(FinalTrainer.Report report) implements Command {}
-
-  private record BaselineReport(FinalTrainer.Report report) implements Command {}
-
-  private record ScreenReport(FinalTrainer.Report report) implements Command {}
-
-  private record Published(FinalTrainer.Done done, Long version, Throwable failure)
+  /** The data is in memory and the snapshot to resume from (if any) is read. */
+  private record Loaded(SearchData data, SnapshotStore.Loaded snapshot, Throwable failure)
       implements Command {}
 
-  private record SampleFailed(Throwable failure) implements Command {}
+  /** The run is open on the device thread, ready for its first step. */
+  private record Opened(Throwable failure) implements Command {}
 
-  /** A child actor stopped on its own (a crash); the search cannot go on without it. */
-  private record ChildStopped(String role) implements Command {}
+  /** One step ran (or threw) on the device thread. */
+  private record Stepped(Step step, Throwable failure) implements Command {}
+
+  private record Published(Long version, Throwable failure) implements Command {}
+
+  /**
+   * What one step produced: its events in order, and after the retraining step of the derived
+   * child the exported model (or why the export failed); whether the run has finished.
+   */
+  private record Step(List<SearchEvent> events, ModelExport.Done exported, String exportFailure,
+      boolean finished) {}
+
+  /** Unwinds a step at its boundary when the search was cancelled. */
+  private static final class CancelledStep extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CancelledStep() {
+      super("cancelled", null, false, false);
+    }
+  }
 
   private final ActorContext<Command> context;
   private final SearchRecord record;
   private final SearchSpec spec;
-  private final ServerSettings settings;
+  private final SnapshotSettings snapshots;
   private final Executor blocking;
+  private final Executor device;
   private final ModelPublisher publisher;
   private final String buildVersion;
-  private final long startNanos = System.nanoTime();
+  private final Driver driver;
+  private final java.time.Duration stepTimeout;
+  private final DataRoots dataRoots;
 
-  private SearchData data;
-  private SearchSpace space;
-  private ActorRef<ControllerActor.Command> controller;
-  private ActorRef<WeightStore.Command> store;
-  private ActorRef<ChildTrainer.Command> trainer;
-  private ActorRef<Evaluator.Command> evaluator;
-  private int stepsPerEpoch;
-
-  private String cancelReason;
-  private int epoch;
-  private int step;
-  private int update;
-  private final List<Reward> batch = new ArrayList<>();
-  private double lossSum;
-  private int lossCount;
-  private double rewardSum;
-  private int rewardCount;
-  private long epochStart;
-  private Architecture best;
-  private double bestReward = Double.NEGATIVE_INFINITY;
-  private int derived;
-  private final Set<Architecture> seen = new HashSet<>();
-  private final List<SearchEvent.Candidate> candidates = new ArrayList<>();
-  /** derive.selection most-probable: whether the policy's mode was asked for, and its score. */
-  private boolean modeAsked;
-  private SearchEvent.Candidate mode;
-  private Architecture finalChild;
-  private ActorRef<FinalTrainer.Command> finalTrainer;
-  private ActorRef<FinalTrainer.Command> baselineTrainer;
-  /** Derivation's ranked candidates, screened in place one after another. */
-  private List<SearchEvent.Candidate> ranked;
-  private int screening;
-  private ActorRef<FinalTrainer.Command> screener;
-  /** The derived child's retraining result, kept while the plain baseline trains. */
-  private FinalTrainer.Done finalDone;
-  /** The sample whose reward is being computed. */
-  private Sample pending;
-  /** Encoding of the child in the shared-weight step under way. */
-  private String lastTrained = "";
-  /** The controller's baseline as of its last update, reported with each reward. */
-  private double currentBaseline = Double.NaN;
-
-  private enum Stage {
-    LOADING, SHARED, CONTROLLER, DERIVING, SCREENING, FINAL, EXPORTING, PUBLISHING, BASELINE, DONE
-  }
-
-  private Stage stage = Stage.LOADING;
+  private volatile String cancelReason;
+  /** A step, the opening or the publishing is under way. */
+  private boolean publishing;
+  private boolean done;
+  /** Whether a {@link Suspend} stopped the search's steps; who waits for its snapshot. */
+  private boolean suspended;
+  private final List<ActorRef<Done>> suspenders = new ArrayList<>();
+  /** Whether the run is open on the device thread (steps and snapshots can be taken). */
+  private boolean open;
+  /** Events of the export step that follow the model's publication. */
+  private List<SearchEvent> held = List.of();
 
   /**
    * @param blocking runs the search's blocking work: loading data, publishing the model
    * @param publisher takes the search's model when it is verified
    * @param buildVersion the server build, written into the model's provenance
    */
-  static Behavior<Command> create(SearchRecord record, ServerSettings settings, Executor blocking,
-      ModelPublisher publisher, String buildVersion) {
-    return Behaviors.setup(context ->
-        new SearchCoordinator(context, record, settings, blocking, publisher, buildVersion));
+  static Behavior<Command> create(SearchRecord record, ServerSettings settings,
+      SnapshotSettings snapshots, Executor blocking, ModelPublisher publisher,
+      String buildVersion) {
+    return Behaviors.setup(context -> new SearchCoordinator(context, record, settings, snapshots,
+        blocking, publisher, buildVersion));
   }
 
   private SearchCoordinator(ActorContext<Command> context, SearchRecord record,
-      ServerSettings settings, Executor blocking, ModelPublisher publisher, String buildVersion) {
+      ServerSettings settings, SnapshotSettings snapshots, Executor blocking, ModelPublisher publisher,
+      String buildVersion) {
     super(context);
     this.context = context;
     this.record = record;
     this.spec = record.info().spec();
-    this.settings = settings;
+    this.snapshots = snapshots;
     this.blocking = blocking;
+    this.device = context.getSystem().dispatchers()
+        .lookup(DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
     this.publisher = publisher;
     this.buildVersion = buildVersion;
-    context.pipeToSelf(
-        CompletableFuture.supplyAsync(() -> {
-          try {
-            return SearchData.load(spec, settings.dataRoots());
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }, blocking),
-        DataLoaded::new);
+    this.driver = new Driver();
+    this.stepTimeout = settings.stepTimeout();
+    this.dataRoots = settings.dataRoots();
+    boolean resuming = record.recomputing();
+    long journaled = record.replayEnd();
+    context.pipeToSelf(CompletableFuture.supplyAsync(() -> load(resuming, journaled), blocking),
+        (loaded, failure) -> failure != null ? new Loaded(null, null, failure) : loaded);
+  }
+
+  /** Loads the data and, for a search the journal says was running, its newest usable snapshot. */
+  private Loaded load(boolean resuming, long journaled) {
+    SearchData data;
+    try {
+      data = SearchData.load(spec, dataRoots);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    SnapshotStore.Loaded snapshot = null;
+    if (snapshots.enabled()) {
+      try {
+        driver.store = new SnapshotStore(snapshots.of(record.id()), snapshots.keep());
+        if (resuming) {
+          // A snapshot ahead of the journal (the crash lost its last entries) cannot be used:
+          // the events between the journal's end and the snapshot would be missing.
+          Optional<SnapshotStore.Loaded> newest =
+              driver.store.readNewest(s -> sequenceOf(s) <= journaled);
+          snapshot = newest.orElse(null);
+        }
+      } catch (SnapshotFormatException e) {
+        log.warn("search {}: no snapshot can be read, running it again from its start: {}",
+            record.id(), e.getMessage());
+        record.noteSnapshots(List.of(e.getMessage()), -1);
+      } catch (IOException e) {
+        log.warn("search {}: the snapshot folder {} cannot be used ({}); the search runs without "
+            + "snapshots", record.id(), snapshots.of(record.id()), e.toString());
+        driver.store = null;
+      }
+    }
+    return new Loaded(data, snapshot, null);
+  }
+
+  /**
+   * The journal sequence number of the first event after a snapshot: the engine's events before
+   * it, plus the EXPORTING phase change the server adds after the derived child's retraining.
+   */
+  static long sequenceOf(SearchSnapshot s) {
+    SearchRun.Stage stage = s.cursor().stage();
+    return s.events() + (stage.compareTo(SearchRun.Stage.FINAL_TRAINING) > 0 ? 1 : 0);
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(DataLoaded.class, this::onDataLoaded)
-        .onMessage(Sampled.class, this::onSampled)
-        .onMessage(Trained.class, this::onTrained)
-        .onMessage(Rewarded.class, this::onRewarded)
-        .onMessage(Updated.class, this::onUpdated)
-        .onMessage(FinalReport.class, this::onFinalReport)
-        .onMessage(BaselineReport.class, this::onBaselineReport)
-        .onMessage(ScreenReport.class, this::onScreenReport)
+        .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(Opened.class, this::onOpened)
+        .onMessage(Stepped.class, this::onStepped)
         .onMessage(Published.class, this::onPublished)
-        .onMessage(SampleFailed.class, m -> fail("sampling failed: " + m.failure()))
-        .onMessage(ChildStopped.class, m -> fail("the search's " + m.role()
-            + " stopped unexpectedly (see the server log)"))
         .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Suspend.class, this::onSuspend)
+        .onMessage(SuspendedAt.class, this::onSuspendedAt)
         .onMessage(Diverged.class, m -> fail(m.reason()))
         .onSignal(PostStop.class, signal -> {
-          // A journaled search is not over when its server stops: the next start runs it again.
+          // A journaled search is not over when its server stops: the next start resumes it.
           if (!record.isJournaled() && !record.info().phase().isTerminal()) {
             record.emit(new SearchEvent.PhaseChanged(Phase.FAILED));
             record.emit(new SearchEvent.Failed("the server stopped before the search ended"));
           }
+          closeRunAndWait();
           return this;
         })
         .build();
   }
 
-  private Behavior<Command> onDataLoaded(DataLoaded m) {
-    if (stage == Stage.DONE) {
+  private Behavior<Command> onLoaded(Loaded m) {
+    if (done || suspended) {
       return this;
     }
     if (m.failure() != null) {
       // The reason is for people: peel off the future's wrapper and our own unchecked one, so it
       // reads as the engine's does ("...: no train-images-idx3-ubyte ... in DIR"), not as a class.
-      Throwable cause = m.failure();
-      while ((cause instanceof java.util.concurrent.CompletionException
-          || cause instanceof java.io.UncheckedIOException) && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
-      String message = cause.getMessage() != null ? cause.getMessage() : cause.toString();
-      return fail("loading " + spec.data().dataset() + " failed: " + message);
+      return fail("loading " + spec.data().dataset() + " failed: " + reason(m.failure()));
     }
-    data = m.data();
     if (cancelReason != null) {
       return cancelled();
     }
-    try {
-      space = spec.space().toSearchSpace();
-      SearchData loaded = data;
-      controller = context.spawn(
-          ControllerActor.create(Controllers.create(space, spec.controller(), spec.seed()),
-              Controllers.warmup(space, spec.controller(), spec.seed())),
-          "controller");
-      store = context.spawn(WeightStore.create(() -> SharedModel.create(spec, loaded)), "weights",
-          DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
-      SharedTraining training = new SharedTraining(data, spec);
-      stepsPerEpoch = training.stepsPerEpoch();
-      trainer = context.spawn(ChildTrainer.create(training, store, settings.stepTimeout()),
-          "trainer", DispatcherSelector.fromConfig(ServerSettings.BLOCKING_DISPATCHER));
-      evaluator = context.spawn(
-          Evaluator.create(new RewardEvaluator(data, spec), store, settings.stepTimeout()),
-          "evaluator", DispatcherSelector.fromConfig(ServerSettings.BLOCKING_DISPATCHER));
-      context.watchWith(store, new ChildStopped("weight store"));
-      context.watchWith(trainer, new ChildStopped("child trainer"));
-      context.watchWith(evaluator, new ChildStopped("evaluator"));
-      context.watchWith(controller, new ChildStopped("controller"));
-    } catch (RuntimeException e) {
-      return fail("starting the search failed: " + e.getMessage());
-    }
-    startEpoch(0);
+    SnapshotStore.Loaded snapshot = m.snapshot();
+    CompletableFuture<Void> open = CompletableFuture.runAsync(() -> {
+      if (snapshot != null) {
+        try {
+          driver.run = SearchRun.resume(spec, m.data(), snapshot.snapshot());
+          driver.resumedFrom = snapshot;
+        } catch (IllegalArgumentException e) {
+          log.warn("search {}: snapshot {} does not fit the search ({}); running it again from "
+              + "its start", record.id(), snapshot.file(), e.getMessage());
+        }
+      }
+      if (driver.run == null) {
+        driver.run = SearchRun.start(spec, m.data(), System.nanoTime());
+      }
+      driver.open(m.data());
+    }, device);
+    context.pipeToSelf(open, (ok, failure) -> new Opened(failure));
     return this;
   }
 
-  // ----- shared training and controller training ---------------------------------------------
-
-  private void startEpoch(int e) {
-    epoch = e;
-    step = 0;
-    update = 0;
-    lossSum = 0;
-    lossCount = 0;
-    rewardSum = 0;
-    rewardCount = 0;
-    epochStart = System.nanoTime();
-    stage = Stage.SHARED;
-    record.emit(new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
-    next();
+  private Behavior<Command> onOpened(Opened m) {
+    if (done) {
+      return this;
+    }
+    if (m.failure() != null) {
+      return fail("starting the search failed: " + reason(m.failure()));
+    }
+    open = true;
+    SnapshotStore.Loaded from = driver.resumedFrom;
+    if (from != null) {
+      long sequence = sequenceOf(from.snapshot());
+      record.skipReplayTo(sequence);
+      List<String> skipped = from.skipped().stream()
+          .map(r -> r.file().getFileName() + ": " + r.reason()).toList();
+      record.noteSnapshots(skipped, sequence);
+      if (skipped.isEmpty()) {
+        log.info("search {}: resumed from snapshot {} at step {}, event {}", record.id(),
+            from.file().getFileName(), from.snapshot().steps(), sequence);
+      } else {
+        log.warn("search {}: resumed from the older snapshot {} at step {}, event {}: newer ones "
+            + "could not be read: {}", record.id(), from.file().getFileName(),
+            from.snapshot().steps(), sequence, skipped);
+      }
+    }
+    return next();
   }
 
-  /** Takes the next step of the current stage, or moves on to the next stage. */
+  /** Runs the next step on the device thread. */
   private Behavior<Command> next() {
     if (cancelReason != null) {
       return cancelled();
     }
-    switch (stage) {
-      case SHARED -> {
-        if (step < stepsPerEpoch) {
-          sample();
-          return this;
-        }
-        stage = Stage.CONTROLLER;
-        record.emit(new SearchEvent.PhaseChanged(Phase.CONTROLLER_TRAINING));
-        return next();
-      }
-      case CONTROLLER -> {
-        // Warm-up epochs train children drawn uniformly and leave the controller untouched.
-        boolean warming = epoch < spec.controller().warmupEpochs();
-        if (!warming && update < spec.controller().updatesPerEpoch()) {
-          sample();
-          return this;
-        }
-        record.emit(new SearchEvent.EpochFinished(epoch, spec.shared().epochs(),
-            lossCount == 0 ? Double.NaN : lossSum / lossCount,
-            rewardCount == 0 ? Double.NaN : rewardSum / rewardCount,
-            best == null ? "" : best.encode(), best == null ? Double.NaN : bestReward,
-            (System.nanoTime() - epochStart) / 1e9));
-        if (epoch + 1 < spec.shared().epochs()) {
-          startEpoch(epoch + 1);
-          return this;
-        }
-        stage = Stage.DERIVING;
-        record.emit(new SearchEvent.PhaseChanged(Phase.DERIVING));
-        return next();
-      }
-      case DERIVING -> {
-        if (derived < spec.derive().samples()) {
-          sample();
-          return this;
-        }
-        if (spec.derive().mostProbable() && mode == null) {
-          if (!modeAsked) {
-            modeAsked = true;
-            context.ask(ControllerActor.Sampled.class, controller, settings.stepTimeout(),
-                ControllerActor.SampleMostProbable::new,
-                (sampled, failure) -> failure != null
-                    ? new SampleFailed(failure)
-                    : new Sampled(sampled.sample()));
+    CompletableFuture<Step> step = CompletableFuture.supplyAsync(
+        () -> driver.step(() -> {
+          if (cancelReason != null) {
+            throw new CancelledStep();
           }
-          return this;
-        }
-        return endDerivation();
-      }
-      default -> {
-        return this;
-      }
-    }
-  }
-
-  private void sample() {
-    boolean uniform = stage == Stage.SHARED && epoch < spec.controller().warmupEpochs();
-    context.ask(ControllerActor.Sampled.class, controller, settings.stepTimeout(),
-        uniform ? ControllerActor.SampleUniform::new : ControllerActor.SampleChild::new,
-        (sampled, failure) -> failure != null
-            ? new SampleFailed(failure)
-            : new Sampled(sampled.sample()));
-  }
-
-  private Behavior<Command> onSampled(Sampled m) {
-    if (stage == Stage.DONE) {
-      return this;
-    }
-    Architecture child = m.sample().architecture();
-    switch (stage) {
-      case SHARED -> {
-        lastTrained = child.encode();
-        context.ask(ChildTrainer.ChildTrained.class, trainer, settings.stepTimeout(),
-            replyTo -> new ChildTrainer.TrainChild(child, epoch, step, replyTo), Trained::new);
-      }
-      case CONTROLLER -> {
-        pending = m.sample();
-        context.ask(Evaluator.Rewarded.class, evaluator, settings.stepTimeout(),
-            replyTo -> new Evaluator.Reward(child, replyTo), Rewarded::new);
-      }
-      case DERIVING -> {
-        if (modeAsked) {
-          pending = m.sample();
-          context.ask(Evaluator.Rewarded.class, evaluator, settings.stepTimeout(),
-              replyTo -> new Evaluator.RewardOnFixedBatch(child, replyTo), Rewarded::new);
-          return this;
-        }
-        derived++;
-        if (!seen.add(child)) {
-          return next();
-        }
-        pending = m.sample();
-        context.ask(Evaluator.Rewarded.class, evaluator, settings.stepTimeout(),
-            replyTo -> new Evaluator.RewardOnFixedBatch(child, replyTo), Rewarded::new);
-      }
-      default -> {
-        return this;
-      }
-    }
+        }), device);
+    context.pipeToSelf(step, Stepped::new);
     return this;
   }
 
-  private Behavior<Command> onTrained(Trained m) {
-    if (stage != Stage.SHARED) {
-      return this;
-    }
-    if (m.failure() != null || m.trained().failed()) {
-      return fail(m.failure() != null ? "shared-weight step failed: " + m.failure()
-          : m.trained().error());
-    }
-    SharedTraining.Outcome outcome = m.trained().outcome();
-    String child = lastTrained;
-    if (outcome.result().applied()) {
-      lossSum += outcome.result().loss();
-      lossCount++;
-    }
-    if (outcome.result().applied()) {
-      record.emit(SearchEvent.ChildTrained.of(epoch, outcome.step(), child,
-          outcome.result().loss(), outcome.learningRate(), data.isText()));
-    } else {
-      record.emit(new SearchEvent.StepSkipped(epoch, outcome.step(), child,
-          "loss or gradient is not finite (loss " + outcome.result().loss() + ")",
-          outcome.inARow()));
-      if (outcome.inARow() >= spec.shared().maxNonFiniteSteps()) {
-        return fail(outcome.inARow()
-            + " shared-weight steps in a row had a NaN or infinite loss (shared."
-            + "maxNonFiniteSteps is " + spec.shared().maxNonFiniteSteps()
-            + "); lower shared.learningRateMax or shared.gradientClip");
-      }
-    }
-    step++;
-    return next();
-  }
-
-  private Behavior<Command> onRewarded(Rewarded m) {
-    if (stage != Stage.CONTROLLER && stage != Stage.DERIVING) {
-      return this;
-    }
-    if (m.failure() != null || m.rewarded().failed()) {
-      return fail(m.failure() != null ? "reward failed: " + m.failure() : m.rewarded().error());
-    }
-    Sample sample = pending;
-    double reward = m.rewarded().reward();
-    if (stage == Stage.DERIVING) {
-      SearchEvent.Candidate candidate = new SearchEvent.Candidate(
-          sample.architecture().encode(), reward, sample.logProbability());
-      if (modeAsked) {
-        mode = candidate;
-      } else {
-        candidates.add(candidate);
-      }
-      return next();
-    }
-    batch.add(new Reward(sample, reward));
-    rewardSum += reward;
-    rewardCount++;
-    if (reward > bestReward) {
-      bestReward = reward;
-      best = sample.architecture();
-    }
-    record.emit(new SearchEvent.ArchitectureSampled(epoch, sample.policyVersion(),
-        sample.architecture().encode(), reward, sample.logProbability(), sample.entropy(),
-        currentBaseline, data.isText() ? SharedModel.perplexityOf(reward) : Double.NaN));
-    if (batch.size() < spec.controller().childrenPerUpdate()) {
-      return next();
-    }
-    List<Reward> rewards = List.copyOf(batch);
-    batch.clear();
-    context.ask(ControllerActor.UpdateReply.class, controller, settings.stepTimeout(),
-        replyTo -> new ControllerActor.Update(rewards, replyTo), Updated::new);
-    return this;
-  }
-
-  private Behavior<Command> onUpdated(Updated m) {
-    if (stage != Stage.CONTROLLER) {
+  private Behavior<Command> onStepped(Stepped m) {
+    if (done) {
       return this;
     }
     if (m.failure() != null) {
-      return fail("controller update failed: " + m.failure());
+      Throwable cause = unwrap(m.failure());
+      if (cause instanceof CancelledStep && cancelReason != null) {
+        return cancelled();
+      }
+      if (!(cause instanceof RuntimeException)) {
+        log.error("search {}: a step failed", record.id(), cause);
+      }
+      return fail(reason(cause));
     }
-    if (m.reply() instanceof ControllerActor.UpdateRejected r) {
-      return fail("controller update refused: " + r.reason());
+    Step step = m.step();
+    List<SearchEvent> events = step.events();
+    int exporting = events.indexOf(new SearchEvent.PhaseChanged(Phase.EXPORTING));
+    if (exporting < 0) {
+      events.forEach(record::emit);
+    } else {
+      events.subList(0, exporting + 1).forEach(record::emit);
+      if (step.exportFailure() != null) {
+        return fail("exporting the model failed: " + step.exportFailure());
+      }
+      held = List.copyOf(events.subList(exporting + 1, events.size()));
+      return publish(step.exported());
     }
-    UpdateResult u = ((ControllerActor.Updated) m.reply()).result();
-    currentBaseline = u.baseline();
-    record.emit(new SearchEvent.ControllerUpdated(epoch, u.policyVersion(), u.children(),
-        u.meanReward(), u.meanEntropy(), u.baseline(), u.loss(), u.gradientNorm()));
-    update++;
+    if (step.finished()) {
+      return succeeded();
+    }
+    if (suspended) {
+      return snapshotForSuspend();
+    }
     return next();
   }
 
-  // ----- derivation and final training -----------------------------------------------------------
-
-  /** Ranks the scored candidates; screens the best of them when the spec asks, else trains. */
-  private Behavior<Command> endDerivation() {
-    ranked = new ArrayList<>(mode != null
-        ? Derivation.rankAfter(mode, candidates, spec.derive().topK())
-        : Derivation.rank(candidates, spec.derive().topK()));
-    // The shared weights are not needed any more: screening trains standalone networks only.
-    stopSearchChildren();
-    if (!spec.derive().screens()) {
-      return startFinalTraining();
-    }
-    stage = Stage.SCREENING;
-    screening = 0;
-    return screenNext();
-  }
-
-  private Behavior<Command> screenNext() {
-    if (cancelReason != null) {
-      return cancelled();
-    }
-    int count = Math.min(spec.derive().screenCandidates(), ranked.size());
-    if (screening >= count) {
-      ranked = new ArrayList<>(Screening.rank(ranked));
-      return startFinalTraining();
-    }
-    ActorRef<FinalTrainer.Report> reports =
-        context.messageAdapter(FinalTrainer.Report.class, ScreenReport::new);
-    screener = context.spawn(
-        FinalTrainer.screen(space.parse(ranked.get(screening).architecture()), data, spec,
-            reports),
-        "screen-" + screening, DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
-    context.watchWith(screener, new ChildStopped("candidate screener"));
-    return this;
-  }
-
-  private Behavior<Command> onScreenReport(ScreenReport m) {
-    if (stage != Stage.SCREENING) {
-      return this;
-    }
-    // The screener stops by itself after its report; that stop is not a crash.
-    context.unwatch(screener);
-    SearchEvent.Candidate candidate = ranked.get(screening);
-    SearchEvent.Candidate screened;
-    if (m.report() instanceof FinalTrainer.EpochDone e) {
-      screened = Screening.withFigures(candidate, e.progress(), data.isText());
-    } else if (m.report() instanceof FinalTrainer.RetrainingFailed) {
-      // A candidate whose short training diverged ranks last, as in the engine's screening.
-      screened = Screening.diverged(candidate, data.isText());
-    } else {
-      return fail("unexpected report from a candidate screener: " + m.report());
-    }
-    ranked.set(screening, screened);
-    int count = Math.min(spec.derive().screenCandidates(), ranked.size());
-    record.emit(new SearchEvent.CandidateScreened(screening, count, screened,
-        spec.derive().screenSteps()));
-    screening++;
-    return screenNext();
-  }
-
-  private Behavior<Command> startFinalTraining() {
-    List<SearchEvent.Candidate> top = List.copyOf(ranked);
-    record.emit(new SearchEvent.Derived(top, spec.derive().samples(),
-        spec.derive().screens() ? spec.derive().screenSteps() : 0, spec.derive().selection()));
-    finalChild = space.parse(top.get(0).architecture());
-    stage = Stage.FINAL;
-    record.emit(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
-    ActorRef<FinalTrainer.Report> reports =
-        context.messageAdapter(FinalTrainer.Report.class, FinalReport::new);
-    finalTrainer = context.spawn(
-        FinalTrainer.create(finalChild, data, spec, record.id(), buildVersion, reports), "final",
-        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
-    context.watchWith(finalTrainer, new ChildStopped("final trainer"));
-    return this;
-  }
-
-  private Behavior<Command> onFinalReport(FinalReport m) {
-    if (stage != Stage.FINAL && stage != Stage.EXPORTING) {
-      return this;
-    }
-    if (m.report() instanceof FinalTrainer.EpochDone e) {
-      record.emit(e.progress());
-      if (cancelReason != null) {
-        return cancelled();
-      }
-      return this;
-    }
-    if (m.report() instanceof FinalTrainer.Tested) {
-      stage = Stage.EXPORTING;
-      record.emit(new SearchEvent.PhaseChanged(Phase.EXPORTING));
-      return this;
-    }
-    // The final trainer stops by itself after its last report; that stop is not a crash.
-    context.unwatch(finalTrainer);
-    if (m.report() instanceof FinalTrainer.RetrainingFailed f) {
-      return fail("final training failed: " + f.reason());
-    }
-    if (m.report() instanceof FinalTrainer.ExportFailed f) {
-      return fail("exporting the model failed: " + f.reason());
-    }
-    FinalTrainer.Done done = (FinalTrainer.Done) m.report();
-    stage = Stage.PUBLISHING;
-    // Publishing writes the files and loads the model into ONNX Runtime: not on an actor thread.
+  /** Publishing writes the files and loads the model into ONNX Runtime: not on an actor thread. */
+  private Behavior<Command> publish(ModelExport.Done exported) {
+    publishing = true;
     String name = record.id();
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
-        return publisher.publish(name, done.model(), done.metadata());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        return publisher.publish(name, exported.model(), exported.metadata());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-    }, blocking), (version, failure) -> new Published(done, version, failure));
+    }, blocking), Published::new);
     return this;
   }
 
   private Behavior<Command> onPublished(Published m) {
-    if (stage != Stage.PUBLISHING) {
+    publishing = false;
+    if (done) {
       return this;
     }
     if (m.failure() != null) {
-      Throwable cause = m.failure();
-      while ((cause instanceof java.util.concurrent.CompletionException
-          || cause instanceof java.io.UncheckedIOException) && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
-      return fail("publishing the model failed: "
-          + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+      return fail("publishing the model failed: " + reason(m.failure()));
     }
-    finalDone = m.done();
     // The model comes before the terminal events: whoever sees the search succeed finds it.
     record.modelPublished(record.id(), m.version());
     if (cancelReason != null) {
       return cancelled();
     }
-    if (spec.retrain().plainBaseline()) {
-      return startBaselineTraining();
+    held.forEach(record::emit);
+    held = List.of();
+    if (driver.finished) {
+      return succeeded();
     }
-    return succeed(null);
+    if (suspended) {
+      return snapshotForSuspend();
+    }
+    return next();
   }
 
-  /** Retrains the space's plain child with the derived child's budget (retrain.plainBaseline). */
-  private Behavior<Command> startBaselineTraining() {
-    stage = Stage.BASELINE;
-    record.emit(new SearchEvent.PhaseChanged(Phase.BASELINE_TRAINING));
-    ActorRef<FinalTrainer.Report> reports =
-        context.messageAdapter(FinalTrainer.Report.class, BaselineReport::new);
-    baselineTrainer = context.spawn(
-        FinalTrainer.baseline(space.plain(), data, spec, reports), "baseline",
-        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
-    context.watchWith(baselineTrainer, new ChildStopped("baseline trainer"));
+  private Behavior<Command> onSuspend(Suspend m) {
+    if (done || suspended && suspenders.isEmpty()) {
+      m.replyTo().tell(Done.getInstance());
+      return this;
+    }
+    if (!open) {
+      // Still loading or opening: nothing past the last snapshot to keep, and no step follows.
+      suspended = true;
+      m.replyTo().tell(Done.getInstance());
+      return this;
+    }
+    suspended = true;
+    suspenders.add(m.replyTo());
+    // A step or the publication is under way: its answer takes the snapshot.
     return this;
   }
 
-  private Behavior<Command> onBaselineReport(BaselineReport m) {
-    if (stage != Stage.BASELINE) {
-      return this;
-    }
-    if (m.report() instanceof FinalTrainer.EpochDone e) {
-      record.emit(e.progress().ofPlainBaseline());
-      if (cancelReason != null) {
-        return cancelled();
-      }
-      return this;
-    }
-    // The trainer stops by itself after its last report; that stop is not a crash.
-    context.unwatch(baselineTrainer);
-    if (m.report() instanceof FinalTrainer.RetrainingFailed f) {
-      return fail("retraining the plain baseline failed: " + f.reason());
-    }
-    Retraining.Result r = ((FinalTrainer.Tested) m.report()).result();
-    return succeed(SearchEvent.PlainBaseline.of(space.plain().encode(), r));
+  /** Snapshots the run between two steps on the device thread, then answers the suspenders. */
+  private Behavior<Command> snapshotForSuspend() {
+    context.pipeToSelf(CompletableFuture.runAsync(driver::snapshotNow, device),
+        (ok, failure) -> new SuspendedAt(failure));
+    return this;
   }
 
-  private Behavior<Command> succeed(SearchEvent.PlainBaseline baseline) {
-    FinalTrainer.Done done = finalDone;
-    stage = Stage.DONE;
-    record.emit(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
-    record.emit(new SearchEvent.Finished(finalChild.encode(), done.result().testAccuracy(),
-        done.result().parameters(), (System.nanoTime() - startNanos) / 1e9,
-        done.result().testPerplexity(), baseline));
+  private Behavior<Command> onSuspendedAt(SuspendedAt m) {
+    if (m.failure() != null) {
+      log.warn("search {}: the snapshot on suspending failed", record.id(), m.failure());
+    }
+    suspenders.forEach(s -> s.tell(Done.getInstance()));
+    suspenders.clear();
     return this;
   }
 
@@ -647,62 +412,182 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private Behavior<Command> onCancel(Cancel m) {
     // While publishing, the model is one atomic write away from served: letting it finish leaves
     // no half-published version behind, and the search ends in a moment either way.
-    if (stage == Stage.DONE || stage == Stage.PUBLISHING || cancelReason != null) {
+    if (done || publishing || cancelReason != null) {
       return this;
     }
     cancelReason = m.reason() == null || m.reason().isBlank() ? "cancelled on request" : m.reason();
-    if (stage == Stage.FINAL || stage == Stage.EXPORTING || stage == Stage.BASELINE
-        || stage == Stage.SCREENING) {
-      // The final and baseline trainers drive themselves; stopping them is the step boundary.
-      return cancelled();
-    }
-    // Otherwise the next step boundary (the reply in flight) notices the flag.
+    // The step in flight notices the flag at its next boundary and unwinds.
+    return this;
+  }
+
+  private Behavior<Command> succeeded() {
+    done = true;
+    answerSuspenders();
+    closeRun();
     return this;
   }
 
   private Behavior<Command> cancelled() {
-    stopAllChildren();
-    stage = Stage.DONE;
+    done = true;
+    answerSuspenders();
+    closeRun();
     record.emitEnd(new SearchEvent.PhaseChanged(Phase.CANCELLED));
     record.emitEnd(new SearchEvent.Cancelled(cancelReason));
     return this;
   }
 
   private Behavior<Command> fail(String reason) {
-    if (stage == Stage.DONE) {
+    if (done) {
       return this;
     }
-    stopAllChildren();
-    stage = Stage.DONE;
+    done = true;
+    answerSuspenders();
+    closeRun();
     record.emitEnd(new SearchEvent.PhaseChanged(Phase.FAILED));
     record.emitEnd(new SearchEvent.Failed(reason));
     return this;
   }
 
-  private void stopSearchChildren() {
-    for (ActorRef<?> child : new ActorRef<?>[] {trainer, evaluator, store, controller}) {
-      if (child != null) {
-        context.unwatch(child);
-        context.stop(child);
-      }
-    }
-    trainer = null;
-    evaluator = null;
-    store = null;
-    controller = null;
+  /** An ended search has nothing to snapshot: whoever waits for one hears now. */
+  private void answerSuspenders() {
+    suspenders.forEach(s -> s.tell(Done.getInstance()));
+    suspenders.clear();
   }
 
-  private void stopAllChildren() {
-    stopSearchChildren();
-    if (finalTrainer != null) {
-      context.unwatch(finalTrainer);
+  /**
+   * Releases the run's native memory on the device thread, after any step still queued there; the
+   * process is going away when the dispatcher no longer takes work, and so is the memory.
+   */
+  private void closeRun() {
+    try {
+      device.execute(driver::close);
+    } catch (RuntimeException e) {
+      log.debug("search {}: the device dispatcher is gone, not closing the run", record.id());
     }
-    if (baselineTrainer != null) {
-      context.unwatch(baselineTrainer);
+  }
+
+  /**
+   * Releases the run's native memory before the coordinator is gone, waiting for the step in
+   * flight to end first (one step at most, bounded by {@code enas.step-timeout}): whoever stopped
+   * the search (a delete, the server's shutdown) may count on the memory being free.
+   */
+  private void closeRunAndWait() {
+    try {
+      CompletableFuture.runAsync(driver::close, device)
+          .get(stepTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+        | RuntimeException e) {
+      log.warn("search {}: its run could not be closed on the device thread: {}", record.id(),
+          e.toString());
     }
-    if (screener != null) {
-      context.unwatch(screener);
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof UncheckedIOException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
     }
-    context.getChildren().forEach(context::stop);
+    return cause;
+  }
+
+  private static String reason(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+  }
+
+  /**
+   * The search's run and everything only the device thread touches: the run, the snapshot store
+   * and when the last snapshot was written. One task at a time uses it (the coordinator sends the
+   * next only after the last one answered), so it needs no lock.
+   */
+  private final class Driver {
+    SearchRun run;
+    SnapshotStore store;
+    SnapshotStore.Loaded resumedFrom;
+    SearchData data;
+    boolean finished;
+    long lastSnapshotSteps;
+    long lastSnapshotNanos;
+    List<SearchEvent> events;
+    ModelExport.Done exported;
+    String exportFailure;
+
+    void open(SearchData loaded) {
+      data = loaded;
+      lastSnapshotSteps = run.steps();
+      lastSnapshotNanos = System.nanoTime();
+      run.onRetrained(this::export);
+    }
+
+    /** Exports the retrained network in the step that tested it, before the run closes it. */
+    private void export(Retrainer network, Retraining.Result result) {
+      events.add(new SearchEvent.PhaseChanged(Phase.EXPORTING));
+      try {
+        exported = ModelExport.export(network, data, spec, record.id(), buildVersion, result);
+      } catch (RuntimeException e) {
+        log.warn("search {}: exporting the model failed", record.id(), e);
+        exportFailure = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      }
+    }
+
+    Step step(Runnable checkpoint) {
+      events = new ArrayList<>();
+      exported = null;
+      exportFailure = null;
+      SearchRun.Stage before = run.stage();
+      run.step(events::add, checkpoint);
+      finished = run.finished();
+      if (!finished && exported == null && exportFailure == null && due(before)) {
+        snapshot();
+      }
+      return new Step(events, exported, exportFailure, finished);
+    }
+
+    /**
+     * Whether a snapshot is due: at a stage boundary, or after the configured steps or time. Not
+     * after the export step, whose model is not published yet: a search resumed there would
+     * never publish it.
+     */
+    private boolean due(SearchRun.Stage before) {
+      if (store == null) {
+        return false;
+      }
+      return run.stage() != before
+          || (snapshots.everySteps() > 0
+              && run.steps() - lastSnapshotSteps >= snapshots.everySteps())
+          || (!snapshots.every().isZero()
+              && System.nanoTime() - lastSnapshotNanos >= snapshots.every().toNanos());
+    }
+
+    /** Takes a snapshot between two steps and writes it; a failed write only costs the resume. */
+    void snapshot() {
+      lastSnapshotSteps = run.steps();
+      lastSnapshotNanos = System.nanoTime();
+      try {
+        Path file = store.write(run.steps(), run.snapshot());
+        log.debug("search {}: snapshot {} written", record.id(), file.getFileName());
+      } catch (IOException | RuntimeException e) {
+        log.warn("search {}: writing a snapshot to {} failed; the search goes on, and a restart "
+            + "resumes it from an older one", record.id(), store.directory(), e);
+      }
+    }
+
+    /** A snapshot now, between two steps, when there is a run to snapshot and a store. */
+    void snapshotNow() {
+      if (store != null && run != null && !run.finished()) {
+        snapshot();
+      }
+    }
+
+    void close() {
+      if (run != null) {
+        SearchRun r = run;
+        run = null;
+        r.close();
+      }
+    }
   }
 }

@@ -9,6 +9,7 @@ import dev.enas.server.store.EventLog;
 import dev.enas.server.store.Journal;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
+import dev.enas.train.SearchEvent;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,10 +95,30 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   public record Recover(ActorRef<Reply<Integer>> replyTo) implements Command {}
 
   /**
-   * Before the server stops: stops every search's work and answers once everything the searches
-   * emitted is in the journal, so the next start continues exactly where this one ended.
+   * Before the server stops: every running search snapshots itself at its next step boundary and
+   * stops, and the answer comes once everything the searches emitted is in the journal, so the
+   * next start continues where this one ended. {@code timeout} bounds the snapshots and the
+   * journal's flush each.
    */
   public record Drain(Duration timeout, ActorRef<Reply<Integer>> replyTo) implements Command {}
+
+  /**
+   * Pauses a search (PauseSearch): it snapshots itself at its next step boundary and its
+   * coordinator stops, freeing its memory; it stays paused across restarts. Answers the search as
+   * it was. An ended search is refused with FAILED_PRECONDITION, as is any on a manager without a
+   * journal (nothing would keep its place).
+   */
+  public record Pause(String id, ActorRef<Reply<SearchInfo>> replyTo) implements Command {}
+
+  /** Resumes a paused search from its snapshot (ResumeSearch); answers the search as it was. */
+  public record Resume(String id, ActorRef<Reply<SearchInfo>> replyTo) implements Command {}
+
+  /** A pausing search's coordinator has written its snapshot and takes no more steps. */
+  private record PauseSettled(String id, ActorRef<SearchCoordinator.Command> coordinator)
+      implements Command {}
+
+  /** Every running search of a {@link Drain} has snapshotted itself (or run out of time). */
+  private record Suspended(Drain drain) implements Command {}
 
   /** From a search's journal writer: every entry of the ended search is written. */
   public record JournalSettled(String id) implements Command {}
@@ -121,6 +142,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   }
 
   private final ServerSettings settings;
+  private final SnapshotSettings snapshots;
   private final Executor blocking;
   private final ModelPublisher publisher;
   private final String buildVersion;
@@ -136,6 +158,8 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         }
       });
   private long nextOrdinal;
+  /** Tells the coordinators of one search apart across pauses. */
+  private long incarnation;
 
   private static final int REBUILT_KEPT = 4;
   private static final int STASH_CAPACITY = 10_000;
@@ -155,7 +179,8 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   public static Behavior<Command> create(ServerSettings settings, Executor blocking,
       ModelPublisher publisher, String buildVersion) {
     return Behaviors.setup(context ->
-        new SearchManager(context, settings, blocking, publisher, buildVersion, null));
+        new SearchManager(context, settings, SnapshotSettings.OFF, blocking, publisher,
+            buildVersion, null));
   }
 
   /**
@@ -164,13 +189,23 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
    */
   public static Behavior<Command> create(ServerSettings settings, Executor blocking,
       ModelPublisher publisher, String buildVersion, Journal journal) {
+    return create(settings, SnapshotSettings.OFF, blocking, publisher, buildVersion, journal);
+  }
+
+  /**
+   * A manager whose searches live in {@code journal} and write snapshots as {@code snapshots}
+   * says, so that a restart resumes them from there rather than from their start.
+   */
+  public static Behavior<Command> create(ServerSettings settings, SnapshotSettings snapshots,
+      Executor blocking, ModelPublisher publisher, String buildVersion, Journal journal) {
     return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(context ->
-        recovering(context, stash, settings, blocking, publisher, buildVersion, journal)));
+        recovering(context, stash, settings, snapshots, blocking, publisher, buildVersion,
+            journal)));
   }
 
   private static Behavior<Command> recovering(ActorContext<Command> context,
-      StashBuffer<Command> stash, ServerSettings settings, Executor blocking,
-      ModelPublisher publisher, String buildVersion, Journal journal) {
+      StashBuffer<Command> stash, ServerSettings settings, SnapshotSettings snapshots,
+      Executor blocking, ModelPublisher publisher, String buildVersion, Journal journal) {
     return Behaviors.receive(Command.class)
         .onMessage(Recover.class, m -> {
           context.pipeToSelf(readAll(journal, blocking),
@@ -186,7 +221,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
             return Behaviors.same();
           }
           SearchManager manager = new SearchManager(
-              context, settings, blocking, publisher, buildVersion, journal);
+              context, settings, snapshots, blocking, publisher, buildVersion, journal);
           manager.restore(m.records());
           m.replyTo().tell(Reply.ok(m.records().size()));
           return stash.unstashAll(manager);
@@ -226,10 +261,13 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     });
   }
 
-  private SearchManager(ActorContext<Command> context, ServerSettings settings, Executor blocking,
-      ModelPublisher publisher, String buildVersion, Journal journal) {
+  private SearchManager(ActorContext<Command> context, ServerSettings settings,
+      SnapshotSettings snapshots, Executor blocking, ModelPublisher publisher, String buildVersion,
+      Journal journal) {
     super(context);
     this.settings = settings;
+    // Snapshots resume a search only through its journal, which says how far it had got.
+    this.snapshots = journal == null ? SnapshotSettings.OFF : snapshots;
     this.blocking = blocking;
     this.publisher = publisher;
     this.buildVersion = buildVersion;
@@ -247,19 +285,34 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         continue;
       }
       ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
-      AtomicReference<ActorRef<SearchCoordinator.Command>> coordinator = new AtomicReference<>();
-      // No snapshots yet: the search runs again from its start, from sequence 0.
-      record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {
-        ActorRef<SearchCoordinator.Command> c = coordinator.get();
-        if (c != null) {
-          c.tell(new SearchCoordinator.Diverged(reason));
-        }
-      });
-      coordinator.set(spawnCoordinator(record));
-      searches.put(id, new Entry(record, coordinator.get(), writer));
-      getContext().getLog().info("search {} was running when the server stopped; running it "
-          + "again from its start over its {} journaled events", id, record.info().eventCount());
+      if (record.isPaused()) {
+        // Paused before the stop: it keeps its place, and its journal, until resumed.
+        record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> { });
+        searches.put(id, new Entry(record, null, writer));
+        getContext().getLog().info("search {} is paused; ResumeSearch continues it", id);
+        continue;
+      }
+      searches.put(id, new Entry(record, startResumed(record, writer), writer));
+      getContext().getLog().info("search {} was running when the server stopped; resuming it "
+          + "over its {} journaled events", id, record.info().eventCount());
     }
+  }
+
+  /**
+   * Starts a coordinator for an unfinished journaled search that continues from its newest
+   * snapshot (or its start): from sequence 0, which the coordinator moves on to the snapshot's.
+   */
+  private ActorRef<SearchCoordinator.Command> startResumed(SearchRecord record,
+      ActorRef<SearchJournal.Command> writer) {
+    AtomicReference<ActorRef<SearchCoordinator.Command>> coordinator = new AtomicReference<>();
+    record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {
+      ActorRef<SearchCoordinator.Command> c = coordinator.get();
+      if (c != null) {
+        c.tell(new SearchCoordinator.Diverged(reason));
+      }
+    });
+    coordinator.set(spawnCoordinator(record));
+    return coordinator.get();
   }
 
   private ActorRef<SearchJournal.Command> spawnWriter(String id, long ordinal) {
@@ -270,8 +323,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   }
 
   private ActorRef<SearchCoordinator.Command> spawnCoordinator(SearchRecord record) {
-    return getContext().spawn(SearchCoordinator.create(record, settings, blocking, publisher,
-        buildVersion), "search-" + record.ordinal());
+    // A resumed search gets a new coordinator while the paused one may still be stopping.
+    return getContext().spawn(SearchCoordinator.create(record, settings, snapshots, blocking,
+        publisher, buildVersion), "search-" + record.ordinal() + "-" + (incarnation++));
   }
 
   @Override
@@ -286,6 +340,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         })
         .onMessage(ListSearches.class, this::onList)
         .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Pause.class, this::onPause)
+        .onMessage(Resume.class, this::onResume)
+        .onMessage(PauseSettled.class, this::onPauseSettled)
         .onMessage(GetEventLog.class, m -> {
           withRecord(m.id(), m.replyTo(), SearchRecord::log);
           return this;
@@ -308,6 +365,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         })
         .onMessage(Delete.class, this::onDelete)
         .onMessage(Drain.class, this::onDrain)
+        .onMessage(Suspended.class, this::afterSuspend)
         .onMessage(JournalSettled.class, this::onSettled)
         .onMessage(WriterStopped.class, this::onWriterStopped)
         .onMessage(Recover.class, m -> {
@@ -429,8 +487,90 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     }
     if (e.coordinator() != null) {
       e.coordinator().tell(new SearchCoordinator.Cancel(m.reason()));
+    } else if (!info.phase().isTerminal()) {
+      // A paused search has no coordinator to stop: it ends here.
+      String reason = m.reason() == null || m.reason().isBlank() ? "cancelled on request"
+          : m.reason();
+      e.record().emitEnd(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+      e.record().emitEnd(new SearchEvent.Cancelled(reason));
     }
     m.replyTo().tell(Reply.ok(info));
+    return this;
+  }
+
+  private Behavior<Command> onPause(Pause m) {
+    Entry e = searches.get(m.id());
+    if (e == null) {
+      m.replyTo().tell(Reply.error(SearchBackendException.NotFound.search(m.id())));
+      return this;
+    }
+    SearchInfo info = e.record().info();
+    String search = "search " + SearchBackendException.quote(m.id());
+    if (info.phase().isTerminal()) {
+      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
+          search + " already ended as " + info.phase().name().toLowerCase(java.util.Locale.ROOT)
+              + "; only a running search can be paused")));
+      return this;
+    }
+    if (journal == null || !e.record().isJournaled()) {
+      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition("journal",
+          "this server keeps no journal, so a paused search could not keep its place")));
+      return this;
+    }
+    m.replyTo().tell(Reply.ok(info));
+    if (info.paused()) {
+      return this;
+    }
+    e.record().setPaused(true);
+    ActorRef<SearchCoordinator.Command> coordinator = e.coordinator();
+    if (coordinator != null) {
+      getContext().pipeToSelf(AskPattern.<SearchCoordinator.Command, Done>ask(coordinator,
+              SearchCoordinator.Suspend::new, settings.stepTimeout(),
+              getContext().getSystem().scheduler()),
+          (done, failure) -> new PauseSettled(m.id(), coordinator));
+    }
+    getContext().getLog().info("pausing search {}", m.id());
+    return this;
+  }
+
+  /**
+   * The paused search's snapshot is written: its coordinator stops and frees the memory. If it was
+   * resumed meanwhile, a new coordinator continues it from that snapshot.
+   */
+  private Behavior<Command> onPauseSettled(PauseSettled m) {
+    Entry e = searches.get(m.id());
+    if (e == null || e.coordinator() != m.coordinator()) {
+      return this;
+    }
+    getContext().stop(m.coordinator());
+    SearchRecord record = e.record();
+    if (record.info().phase().isTerminal() || e.writer() == null) {
+      searches.put(m.id(), new Entry(record, null, e.writer()));
+      return this;
+    }
+    ActorRef<SearchCoordinator.Command> next =
+        record.isPaused() ? null : startResumed(record, e.writer());
+    searches.put(m.id(), new Entry(record, next, e.writer()));
+    return this;
+  }
+
+  private Behavior<Command> onResume(Resume m) {
+    Entry e = searches.get(m.id());
+    if (e == null) {
+      m.replyTo().tell(Reply.error(SearchBackendException.NotFound.search(m.id())));
+      return this;
+    }
+    SearchInfo info = e.record().info();
+    m.replyTo().tell(Reply.ok(info));
+    if (!info.paused()) {
+      return this;
+    }
+    e.record().setPaused(false);
+    getContext().getLog().info("resuming search {}", m.id());
+    // While the pause is still settling, its answer starts the new coordinator.
+    if (e.coordinator() == null && e.writer() != null) {
+      searches.put(m.id(), new Entry(e.record(), startResumed(e.record(), e.writer()), e.writer()));
+    }
     return this;
   }
 
@@ -485,7 +625,32 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     return this;
   }
 
+  /**
+   * Asks every running journaled search to snapshot itself at its next step boundary and stop
+   * taking steps; once all have answered (or the drain's time is up), {@link #afterSuspend}
+   * stops them and flushes the journal.
+   */
   private Behavior<Command> onDrain(Drain m) {
+    List<CompletableFuture<Done>> suspended = new ArrayList<>();
+    for (Entry e : searches.values()) {
+      if (e.coordinator() != null && e.record().isJournaled()
+          && !e.record().info().phase().isTerminal()) {
+        suspended.add(AskPattern.<SearchCoordinator.Command, Done>ask(e.coordinator(),
+                SearchCoordinator.Suspend::new, m.timeout(), getContext().getSystem().scheduler())
+            .toCompletableFuture().exceptionally(failure -> {
+              log.warn("a search did not snapshot within {}; the next start resumes it from an "
+                  + "older snapshot", m.timeout());
+              return Done.getInstance();
+            }));
+      }
+    }
+    getContext().pipeToSelf(CompletableFuture.allOf(suspended.toArray(CompletableFuture[]::new)),
+        (ok, failure) -> new Suspended(m));
+    return this;
+  }
+
+  private Behavior<Command> afterSuspend(Suspended s) {
+    Drain m = s.drain();
     List<CompletableFuture<Done>> flushed = new ArrayList<>();
     for (Entry e : searches.values()) {
       if (e.coordinator() != null && e.record().isJournaled()) {
@@ -519,7 +684,33 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       getContext().stop(e.writer());
     }
     searches.put(m.id(), new Entry(e.record(), null, null));
+    deleteSnapshots(m.id());
     return this;
+  }
+
+  /**
+   * Removes an ended search's snapshots: its journal holds all it did, and nothing resumes it.
+   * Off the actor's thread; a failure only leaves files behind, said in the log.
+   */
+  private void deleteSnapshots(String id) {
+    if (!snapshots.enabled()) {
+      return;
+    }
+    java.nio.file.Path folder = snapshots.of(id);
+    CompletableFuture.runAsync(() -> {
+      try {
+        if (java.nio.file.Files.isDirectory(folder)) {
+          try (var files = java.nio.file.Files.list(folder)) {
+            for (java.nio.file.Path file : files.toList()) {
+              java.nio.file.Files.deleteIfExists(file);
+            }
+          }
+          java.nio.file.Files.deleteIfExists(folder);
+        }
+      } catch (java.io.IOException ex) {
+        log.warn("could not delete the snapshots of ended search {} in {}", id, folder, ex);
+      }
+    }, blocking);
   }
 
   /**

@@ -90,6 +90,8 @@ final class SearchRecord {
         record.log.appendAt(logged.event(), logged.time(), record::fold);
       } else if (entry instanceof JournalEvent.ModelPublished model) {
         record.setModel(model.name(), model.version());
+      } else if (entry instanceof JournalEvent.Paused paused) {
+        record.markPaused(paused.paused());
       }
     }
     return record;
@@ -116,6 +118,27 @@ final class SearchRecord {
     this.onDivergence = onDivergence;
     this.replayEnd = log.size();
     this.replayCursor = fromSequence;
+  }
+
+  /**
+   * Moves the recomputation forward to {@code sequence}: a search resumed from a snapshot taken
+   * after that many events emits its next event for {@code sequence}, and the journaled events
+   * before it are taken as they are.
+   *
+   * @throws IllegalArgumentException if {@code sequence} is behind the recomputation or past the
+   *     journaled events
+   */
+  synchronized void skipReplayTo(long sequence) {
+    if (sequence < replayCursor || sequence > replayEnd) {
+      throw new IllegalArgumentException("a resumed search can only continue at a journaled "
+          + "sequence in " + replayCursor + ".." + replayEnd + ", not at " + sequence);
+    }
+    replayCursor = sequence;
+  }
+
+  /** Journaled events a resumed search still has to reproduce or may skip: its log's size then. */
+  synchronized long replayEnd() {
+    return replayEnd;
   }
 
   /** Whether the search's entries go to a journal. */
@@ -280,7 +303,15 @@ final class SearchRecord {
       reason = c.reason();
     }
     info = new SearchInfo(i.id(), i.spec(), phase, p, best, result, reason, i.createTime(), time,
-        start, end, sequence + 1, i.model());
+        start, end, sequence + 1, i.model(), i.paused());
+  }
+
+  /**
+   * Journals where a resumed search continues ({@link JournalEvent.Restored}): after the snapshot
+   * whose next event is {@code sequence} (-1: its start), past the unreadable newer snapshots.
+   */
+  synchronized void noteSnapshots(List<String> skipped, long sequence) {
+    journal.accept(new JournalEvent.Restored(sequence, skipped));
   }
 
   /** Records the model the search published; its coordinator calls this before it succeeds. */
@@ -293,7 +324,25 @@ final class SearchRecord {
     SearchInfo i = info;
     info = new SearchInfo(i.id(), i.spec(), i.phase(), i.progress(), i.best(), i.result(),
         i.failureReason(), i.createTime(), i.updateTime(), i.startTime(), i.endTime(),
-        i.eventCount(), new SearchInfo.Model(name, version));
+        i.eventCount(), new SearchInfo.Model(name, version), i.paused());
+  }
+
+  /** Whether the search is paused: it keeps its place and takes no steps until resumed. */
+  boolean isPaused() {
+    return info.paused();
+  }
+
+  /** Pauses or resumes the search, in the summary and the journal. */
+  synchronized void setPaused(boolean paused) {
+    markPaused(paused);
+    journal.accept(new JournalEvent.Paused(paused));
+  }
+
+  private void markPaused(boolean paused) {
+    SearchInfo i = info;
+    info = new SearchInfo(i.id(), i.spec(), i.phase(), i.progress(), i.best(), i.result(),
+        i.failureReason(), i.createTime(), i.updateTime(), i.startTime(), i.endTime(),
+        i.eventCount(), i.model(), paused);
   }
 
   synchronized long historySize() {

@@ -50,6 +50,29 @@ public interface SearchBackend {
   CompletionStage<SearchInfo> cancel(String id, String reason);
 
   /**
+   * Pauses a search: it snapshots itself at its next step boundary, frees its memory and stays
+   * paused (across restarts too) until {@link #resume}. Answers with the search as it was; pausing
+   * a paused search succeeds again. An ended search fails with {@link
+   * SearchBackendException.FailedPrecondition}, an unknown one with {@link
+   * SearchBackendException.NotFound}. A backend that keeps no journal cannot pause: this default
+   * refuses with FAILED_PRECONDITION.
+   */
+  default CompletionStage<SearchInfo> pause(String id) {
+    return java.util.concurrent.CompletableFuture.failedFuture(
+        new SearchBackendException.FailedPrecondition("journal",
+            "this server keeps no journal, so a paused search could not keep its place"));
+  }
+
+  /**
+   * Resumes a paused search from the snapshot it paused at; answers with the search as it was. A
+   * search that is not paused is left as it is; an unknown one fails with {@link
+   * SearchBackendException.NotFound}.
+   */
+  default CompletionStage<SearchInfo> resume(String id) {
+    return get(id);
+  }
+
+  /**
    * Forgets an ended search and its journaled events; its published model stays. Answers with the
    * search as it was. A search that has not ended fails with {@link
    * SearchBackendException.FailedPrecondition}, an unknown one with {@link

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param endTime when it reached a terminal phase; null before
  * @param eventCount events in its log, which is the sequence the next event will get
  * @param model the model it published for serving; null before it succeeded
+ * @param paused whether it is paused (takes no steps until resumed); false once it has ended
  */
 public record SearchInfo(
     String id,
@@ -37,7 +38,16 @@ public record SearchInfo(
     Instant startTime,
     Instant endTime,
     long eventCount,
-    Model model) {
+    Model model,
+    boolean paused) {
+
+  /** A search that is not paused. */
+  public SearchInfo(String id, SearchSpec spec, Phase phase, Progress progress, Scored best,
+      Result result, String failureReason, Instant createTime, Instant updateTime,
+      Instant startTime, Instant endTime, long eventCount, Model model) {
+    this(id, spec, phase, progress, best, result, failureReason, createTime, updateTime,
+        startTime, endTime, eventCount, model, false);
+  }
 
   public SearchInfo {
     Objects.requireNonNull(id, "id");
@@ -47,6 +57,7 @@ public record SearchInfo(
     Objects.requireNonNull(createTime, "createTime");
     Objects.requireNonNull(updateTime, "updateTime");
     failureReason = failureReason == null ? "" : failureReason;
+    paused = paused && !phase.isTerminal();
   }
 
   /**

@@ -32,7 +32,8 @@ final class SearchMapper {
         .setFailureReason(info.failureReason())
         .setCreateTime(timestamp(info.createTime()))
         .setUpdateTime(timestamp(info.updateTime()))
-        .setEventCount(info.eventCount());
+        .setEventCount(info.eventCount())
+        .setPaused(info.paused());
     if (info.best() != null) {
       out.setBest(ScoredArchitecture.newBuilder()
           .setArchitecture(architecture(info.best().architecture()))

@@ -15,7 +15,9 @@ import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.ModelChunk;
+import dev.enas.proto.v1.PauseSearchRequest;
 import dev.enas.proto.v1.Phase;
+import dev.enas.proto.v1.ResumeSearchRequest;
 import dev.enas.proto.v1.SampledArchitecture;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
@@ -179,6 +181,18 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
           managed(id).thenCompose(ok -> backend.cancel(id, request.getReason()))),
           SearchMapper::toWire, response);
     });
+  }
+
+  @Override
+  public void pauseSearch(PauseSearchRequest request, StreamObserver<Search> response) {
+    guard(response, () ->
+        answer(backend.pause(searchId(request.getSearchId())), SearchMapper::toWire, response));
+  }
+
+  @Override
+  public void resumeSearch(ResumeSearchRequest request, StreamObserver<Search> response) {
+    guard(response, () ->
+        answer(backend.resume(searchId(request.getSearchId())), SearchMapper::toWire, response));
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.enas.server.actor.ActorSearchBackend;
 import dev.enas.server.actor.SearchManager;
 import dev.enas.server.actor.ServerSettings;
+import dev.enas.server.actor.SnapshotSettings;
 import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.AuthInterceptor;
 import dev.enas.server.api.GrpcSettings;
@@ -61,10 +62,14 @@ public final class EnasServer implements AutoCloseable {
   private final InferenceServiceImpl inference;
   private final HttpServer http;
   private final ServerMetrics metrics;
+  private final Duration drainTimeout;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private EnasServer(ActorSystem<SearchManager.Command> system, GrpcServer grpc,
       ExecutorService blocking, ModelRepository models, InferenceServiceImpl inference,
-      HttpServer http, ServerMetrics metrics) {
+      HttpServer http, ServerMetrics metrics, Duration drainTimeout) {
+    this.drainTimeout = drainTimeout;
     this.system = system;
     this.grpc = grpc;
     this.blocking = blocking;
@@ -83,6 +88,8 @@ public final class EnasServer implements AutoCloseable {
   public static EnasServer start(Config config, ServerBuilder<?> builder) throws IOException {
     Config enas = config.getConfig("enas");
     ServerSettings settings = ServerSettings.fromConfig(enas);
+    SnapshotSettings snapshots = SnapshotSettings.fromConfig(enas);
+    Duration drainTimeout = drainTimeout(enas);
     // Before any search touches PyTorch: every device thread takes the count at its first
     // operation, and a seed repeats a search only at the same count.
     TorchThreads.use(settings.intraOpThreads());
@@ -113,7 +120,7 @@ public final class EnasServer implements AutoCloseable {
       // A journal that does not open fails the start here, naming its file and setting, before
       // anything could make it look like a server without searches.
       Journal.check(journalSettings);
-      system = ActorSystem.create(guardian(settings, blocking, models, journalSettings), "enas",
+      system = ActorSystem.create(guardian(settings, snapshots, blocking, models, journalSettings), "enas",
           journalSettings.applyTo(config));
     } catch (IOException | RuntimeException e) {
       inference.close();
@@ -144,7 +151,8 @@ public final class EnasServer implements AutoCloseable {
       metrics.watchers("sse", http::openStreams);
       metrics.servingSessions(models::openSessions);
       metrics.follow(backend, metricsPoll);
-      return new EnasServer(system, grpc, blocking, models, inference, http, metrics);
+      return new EnasServer(system, grpc, blocking, models, inference, http, metrics,
+          drainTimeout);
     } catch (IOException | RuntimeException e) {
       if (http != null) {
         http.close();
@@ -183,6 +191,20 @@ public final class EnasServer implements AutoCloseable {
     log.info("recovered {} searches from {}", reply.value(), journalSettings.describe());
   }
 
+  /**
+   * How long the searches get to snapshot themselves, and the journal to take their last events,
+   * when the server stops: what {@code enas.shutdown-grace} leaves after the gRPC calls' grace
+   * and a margin for the rest of the shutdown, at least 5 s.
+   */
+  static Duration drainTimeout(Config enas) {
+    Duration grace = enas.getDuration("shutdown-grace");
+    if (grace.compareTo(Duration.ofSeconds(10)) < 0) {
+      throw new IllegalArgumentException("enas.shutdown-grace must be at least 10s, was " + grace);
+    }
+    Duration left = grace.minus(enas.getDuration("grpc.shutdown-grace")).minusSeconds(5);
+    return left.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : left.dividedBy(2);
+  }
+
   /** The build version, as Maven wrote it into the jar; "unknown" outside a Maven build. */
   public static String version() {
     try (InputStream in = EnasServer.class.getResourceAsStream(VERSION_RESOURCE)) {
@@ -203,11 +225,12 @@ public final class EnasServer implements AutoCloseable {
    * searches publish to.
    */
   private static Behavior<SearchManager.Command> guardian(ServerSettings settings,
-      ExecutorService blocking, ModelRepository models, JournalSettings journal) {
+      SnapshotSettings snapshots, ExecutorService blocking, ModelRepository models,
+      JournalSettings journal) {
     String version = version();
     // Outside a Maven build there is no version to trace a model back to; say so plainly.
     String buildVersion = version.equals("unknown") ? "dev" : version;
-    return Behaviors.setup(context -> SearchManager.create(settings, blocking,
+    return Behaviors.setup(context -> SearchManager.create(settings, snapshots, blocking,
         (name, model, metadata) -> models.publish(name, model, metadata).version(),
         buildVersion, Journal.of(journal, context.getSystem())));
   }
@@ -237,29 +260,38 @@ public final class EnasServer implements AutoCloseable {
     grpc.awaitTermination();
   }
 
-  /** Lets the journal take everything the searches emitted before the actors stop. */
-  private void drain() {
-    Duration timeout = Duration.ofSeconds(10);
-    try {
-      AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
-              replyTo -> new SearchManager.Drain(timeout, replyTo), timeout.plusSeconds(5),
-              system.scheduler())
-          .toCompletableFuture().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException e) {
-      log.warn("the searches' last events may not all be in the journal", e);
-    }
+  /**
+   * Asks every running search to snapshot itself at its next step boundary and stop, and the
+   * journal to take everything the searches emitted; the answer comes when both are done.
+   */
+  private java.util.concurrent.CompletableFuture<SearchManager.Reply<Integer>> drain() {
+    Duration timeout = drainTimeout;
+    return AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
+            replyTo -> new SearchManager.Drain(timeout, replyTo),
+            timeout.multipliedBy(2).plusSeconds(5), system.scheduler())
+        .toCompletableFuture();
   }
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    // The searches stop at their next step boundary while the calls end: a search must not run
+    // on through the gRPC grace period only to compute those steps again after the restart.
+    java.util.concurrent.CompletableFuture<SearchManager.Reply<Integer>> drained = drain();
     // Event streams end first, with their resume points, as the gRPC watches do below.
     http.close();
     inference.beginShutdown();
     grpc.close();
     inference.close();
-    drain();
+    try {
+      drained.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.warn("the searches' last snapshots and events may not all be written", e);
+    }
     metrics.close();
     system.terminate();
     try {

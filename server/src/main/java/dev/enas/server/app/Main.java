@@ -10,11 +10,14 @@ import dev.enas.server.security.TlsSettings;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * {@code enas-server serve}: parses the flags, layers them over the configuration (flags, then
@@ -125,8 +128,33 @@ public final class Main implements Runnable {
       System.err.printf("enas dashboard on http://%s:%d/%n",
           httpHost.isBlank() ? address.getHostString() : httpHost, server.httpPort());
       System.err.printf("enas server listening on %s:%d%n", address.getHostString(), server.port());
+      // SIGTERM and Ctrl-C stop the server in order and exit 0; any other exit of the JVM still
+      // closes it through the hook (closing twice is a no-op).
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "enas-shutdown"));
-      server.awaitTermination();
+      CountDownLatch stop = new CountDownLatch(1);
+      for (String name : new String[] {"TERM", "INT"}) {
+        Signal.handle(new Signal(name), signal -> stop.countDown());
+      }
+      stop.await();
+      Duration grace = config.getDuration("enas.shutdown-grace");
+      System.err.printf("enas server stopping: no new work; running searches snapshot and"
+          + " continue on the next start (within %s)%n", grace);
+      Thread watchdog = new Thread(() -> {
+        try {
+          Thread.sleep(grace.toMillis());
+        } catch (InterruptedException e) {
+          return;
+        }
+        // The journal and the snapshots are crash-safe: past the grace, exiting loses only the
+        // steps since the last snapshot, which the next start computes again.
+        System.err.printf("enas server did not stop within enas.shutdown-grace (%s); exiting%n",
+            grace);
+        Runtime.getRuntime().halt(0);
+      }, "enas-shutdown-watchdog");
+      watchdog.setDaemon(true);
+      watchdog.start();
+      server.close();
+      System.err.println("enas server stopped");
       return 0;
     }
 

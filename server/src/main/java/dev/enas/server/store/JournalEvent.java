@@ -3,6 +3,7 @@ package dev.enas.server.store;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.SearchEvent;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -44,4 +45,22 @@ public sealed interface JournalEvent {
       Objects.requireNonNull(name, "name");
     }
   }
+
+  /**
+   * The search resumed after a restart: from the snapshot after which its next event is {@code
+   * sequence} (-1: from its start, no snapshot being usable), having passed over the newer
+   * snapshots in {@code skipped} (file and fault) that could not be read. Not an event watchers
+   * see: the log's sequence numbers stay those of the search itself.
+   */
+  record Restored(long sequence, List<String> skipped) implements JournalEvent {
+    public Restored {
+      skipped = List.copyOf(skipped);
+    }
+  }
+
+  /**
+   * The search was paused (PauseSearch) or resumed: a paused search stays paused across restarts
+   * and continues from its newest snapshot when resumed.
+   */
+  record Paused(boolean paused) implements JournalEvent {}
 }

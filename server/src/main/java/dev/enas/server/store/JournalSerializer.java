@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
@@ -30,6 +32,8 @@ public final class JournalSerializer extends SerializerWithStringManifest {
   static final String CREATED = "created";
   static final String LOGGED = "logged";
   static final String MODEL = "model";
+  static final String RESTORED = "restored";
+  static final String PAUSED = "paused";
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -57,6 +61,12 @@ public final class JournalSerializer extends SerializerWithStringManifest {
     }
     if (o instanceof JournalEvent.ModelPublished) {
       return MODEL;
+    }
+    if (o instanceof JournalEvent.Restored) {
+      return RESTORED;
+    }
+    if (o instanceof JournalEvent.Paused) {
+      return PAUSED;
     }
     throw new IllegalArgumentException("not a journal event: " + o.getClass().getName());
   }
@@ -87,6 +97,11 @@ public final class JournalSerializer extends SerializerWithStringManifest {
     } else if (event instanceof JournalEvent.ModelPublished m) {
       node.put("name", m.name());
       node.put("version", m.version());
+    } else if (event instanceof JournalEvent.Paused p) {
+      node.put("paused", p.paused());
+    } else if (event instanceof JournalEvent.Restored r) {
+      node.put("sequence", r.sequence());
+      node.set("skipped", JSON.valueToTree(r.skipped()));
     }
     try {
       return JSON.writeValueAsString(node);
@@ -123,6 +138,14 @@ public final class JournalSerializer extends SerializerWithStringManifest {
         case MODEL -> {
           return new JournalEvent.ModelPublished(node.get("name").asText(),
               node.get("version").asLong());
+        }
+        case PAUSED -> {
+          return new JournalEvent.Paused(node.get("paused").asBoolean());
+        }
+        case RESTORED -> {
+          List<String> skipped = new ArrayList<>();
+          node.get("skipped").forEach(s -> skipped.add(s.asText()));
+          return new JournalEvent.Restored(node.get("sequence").asLong(), skipped);
         }
         default -> throw new NotSerializableException("unknown journal entry '" + manifest + "'");
       }

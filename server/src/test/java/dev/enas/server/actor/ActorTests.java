@@ -2,22 +2,9 @@ package dev.enas.server.actor;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.enas.spec.SearchSpec;
-import dev.enas.train.Networks;
-import dev.enas.train.SearchData;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 
-/** What the actor tests share: the server's configuration and the smoke search's data. */
+/** What the actor tests share: the server's configuration. */
 final class ActorTests {
-  /** The smoke spec every actor test trains with: 3 macro layers of 4 channels, batches of 16. */
-  static final SearchSpec SPEC = SearchSpec.smoke("macro", 1);
-
-  private static SearchData data;
-
   private ActorTests() {}
 
   /**
@@ -35,28 +22,5 @@ final class ActorTests {
             }
             """)
         .withFallback(ConfigFactory.load());
-  }
-
-  /** The smoke spec's data split, loaded once per test JVM; datasets are immutable. */
-  static synchronized SearchData data() {
-    if (data == null) {
-      try {
-        data = SearchData.load(SPEC.data(), SPEC.seed());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    return data;
-  }
-
-  /**
-   * A weight store holding a fresh shared network of the smoke spec, on the device dispatcher as
-   * the server runs it.
-   */
-  static ActorRef<WeightStore.Command> spawnWeightStore(ActorTestKit testKit) {
-    return testKit.spawn(
-        WeightStore.create(SPEC.space().toSearchSpace(), Networks.searchNetwork(SPEC, data()),
-            Networks.sgd(SPEC.shared()), SPEC.seed()),
-        DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
   }
 }

@@ -100,7 +100,7 @@ class SearchManagerTest {
     return manager;
   }
 
-  /** Arrays held by every manager of the engine; see WeightStoreTest. */
+  /** Arrays held by every NDManager of the engine, to see a search release its memory. */
   private static int liveArrays() {
     try (NDManager any = NDManager.newBaseManager()) {
       return any.getParentManager().getManagedArrays().size();

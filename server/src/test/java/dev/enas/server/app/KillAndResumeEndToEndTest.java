@@ -8,18 +8,12 @@ import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.spec.SearchSpec;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,60 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * uninterrupted run with the same seed. The servers are separate processes, as in production.
  */
 class KillAndResumeEndToEndTest {
-  private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
-
   @TempDir
   Path dir;
-
-  /** A server process on a data directory, and a channel to it. */
-  private record ServerProcess(Process process, ManagedChannel channel, Path log)
-      implements AutoCloseable {
-    static ServerProcess start(Path dataDir, Path log) throws IOException, InterruptedException {
-      List<String> command = List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-          Main.class.getName(), "serve", "--port", "0", "--data-dir", dataDir.toString());
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
-      builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-      Process process = builder.start();
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-      while (System.nanoTime() < deadline) {
-        Matcher m = LISTENING.matcher(Files.readString(log));
-        if (m.find()) {
-          ManagedChannel channel = ManagedChannelBuilder
-              .forAddress("127.0.0.1", Integer.parseInt(m.group(1))).usePlaintext().build();
-          return new ServerProcess(process, channel, log);
-        }
-        if (!process.isAlive()) {
-          break;
-        }
-        Thread.sleep(100);
-      }
-      process.destroyForcibly().waitFor();
-      throw new IllegalStateException("the server did not start:\n" + Files.readString(log));
-    }
-
-    SearchServiceGrpc.SearchServiceBlockingStub stub() {
-      return SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
-    }
-
-    /** SIGKILL on Linux: no shutdown hook runs, nothing is flushed. */
-    void kill() throws InterruptedException {
-      channel.shutdownNow();
-      process.destroyForcibly().waitFor();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
-      }
-    }
-  }
 
   private static SearchSpec spec() {
     return SearchSpec.smoke("macro", 43);

@@ -67,6 +67,15 @@ class JournalSerializerTest {
   }
 
   @Test
+  void pausesAndRestoresFromSnapshotsReadBack() throws Exception {
+    for (JournalEvent entry : List.of(new JournalEvent.Paused(true),
+        new JournalEvent.Paused(false), new JournalEvent.Restored(42, List.of()),
+        new JournalEvent.Restored(-1, List.of("snapshot-00000000000000000007.snap: truncated")))) {
+      assertThat(roundTrip(entry)).isEqualTo(entry);
+    }
+  }
+
+  @Test
   void anEventTypeThisBuildDoesNotKnowIsRefusedByName() {
     String json = "{\"sequence\":0,\"time\":\"2026-12-05T10:15:30Z\",\"type\":\"Teleported\","
         + "\"event\":{}}";
