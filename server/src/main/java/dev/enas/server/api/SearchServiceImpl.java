@@ -185,14 +185,20 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
 
   @Override
   public void pauseSearch(PauseSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () ->
-        answer(backend.pause(searchId(request.getSearchId())), SearchMapper::toWire, response));
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      answer(audited("pause", id, managed(id).thenCompose(ok -> backend.pause(id))),
+          SearchMapper::toWire, response);
+    });
   }
 
   @Override
   public void resumeSearch(ResumeSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () ->
-        answer(backend.resume(searchId(request.getSearchId())), SearchMapper::toWire, response));
+    guard(response, () -> {
+      String id = searchId(request.getSearchId());
+      answer(audited("resume", id, managed(id).thenCompose(ok -> backend.resume(id))),
+          SearchMapper::toWire, response);
+    });
   }
 
   @Override

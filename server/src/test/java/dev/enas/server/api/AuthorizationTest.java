@@ -10,6 +10,8 @@ import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.ModelChunk;
+import dev.enas.proto.v1.PauseSearchRequest;
+import dev.enas.proto.v1.ResumeSearchRequest;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.server.security.ResourceLimits;
 import dev.enas.server.security.Role;
@@ -53,6 +55,7 @@ class AuthorizationTest {
       Map.entry("WatchSearch", Role.VIEWER), Map.entry("GetArchitecture", Role.VIEWER),
       Map.entry("ListArchitectures", Role.VIEWER), Map.entry("DownloadModel", Role.OPERATOR),
       Map.entry("DeleteSearch", Role.OPERATOR), Map.entry("ListDatasets", Role.VIEWER),
+      Map.entry("PauseSearch", Role.OPERATOR), Map.entry("ResumeSearch", Role.OPERATOR),
       Map.entry("ServerLive", Role.VIEWER), Map.entry("ServerReady", Role.VIEWER),
       Map.entry("ModelReady", Role.VIEWER), Map.entry("ServerMetadata", Role.VIEWER),
       Map.entry("ModelMetadata", Role.VIEWER), Map.entry("ModelInfer", Role.VIEWER));
@@ -172,6 +175,10 @@ class AuthorizationTest {
 
     assertThat(code(() -> bob.cancelSearch(cancel("alices")))).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(code(() -> bob.deleteSearch(delete("alices")))).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(code(() -> bob.pauseSearch(PauseSearchRequest.newBuilder()
+        .setSearchId("alices").build()))).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(code(() -> bob.resumeSearch(ResumeSearchRequest.newBuilder()
+        .setSearchId("alices").build()))).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(code(() -> bob.downloadModel(download("alices")).forEachRemaining(c -> { })))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(code(() -> bob.cancelSearch(cancel("nobody-has-it"))))
