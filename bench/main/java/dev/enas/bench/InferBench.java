@@ -21,6 +21,7 @@ import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
 import dev.enas.proto.inference.ServerLiveRequest;
+import dev.enas.server.api.SpecJson;
 import dev.enas.server.app.EnasServer;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
@@ -681,7 +682,7 @@ final class InferBench {
       Map<String, String> metadata = new LinkedHashMap<>();
       metadata.put(ModelMetadata.SEARCH_ID, MODEL);
       metadata.put(ModelMetadata.SEED, "1");
-      metadata.put(ModelMetadata.SPEC, SearchSpec.demo().toString());
+      metadata.put(ModelMetadata.SPEC, SpecJson.print(SearchSpec.demo()));
       metadata.put(ModelMetadata.DATASET, "fashion-mnist");
       metadata.put(ModelMetadata.TEST_ACCURACY, Double.toString(accuracy));
       metadata.put(ModelMetadata.BUILD_VERSION, "bench");

@@ -6,6 +6,7 @@ import dev.enas.export.OnnxExporter;
 import dev.enas.export.RnnOnnxExporter;
 import dev.enas.supernet.RnnLanguageModel;
 import dev.enas.supernet.TorchThreads;
+import dev.enas.server.api.SpecJson;
 import dev.enas.server.serving.ExportVerifier;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
@@ -15,6 +16,7 @@ import dev.enas.train.Screening;
 import dev.enas.train.RnnRetraining;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchEvent;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -166,7 +168,8 @@ public final class FinalTrainer {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(ModelMetadata.SEARCH_ID, searchId);
     metadata.put(ModelMetadata.SEED, Long.toString(spec.seed()));
-    metadata.put(ModelMetadata.SPEC, spec.toString());
+    // Protobuf JSON of the wire spec: a client reads it back and starts the same search again.
+    metadata.put(ModelMetadata.SPEC, SpecJson.print(spec));
     metadata.put(ModelMetadata.DATASET, spec.data().dataset());
     metadata.put(ModelMetadata.BUILD_VERSION, buildVersion);
     // The count this device thread trained with: part of what the seed reproduces.
@@ -182,7 +185,7 @@ public final class FinalTrainer {
         data.normalization(), data.train().classNames(), metadata));
     ExportVerifier.Agreement agreement = new ExportVerifier().verify(model, retraining.network(),
         data.normalization(), rawImages(data.test(), VERIFY_IMAGES));
-    return new Done(result, model, java.util.Collections.unmodifiableMap(metadata), agreement,
+    return new Done(result, model, Collections.unmodifiableMap(metadata), agreement,
         null);
   }
 
@@ -205,7 +208,7 @@ public final class FinalTrainer {
     }
     ExportVerifier.StepAgreement agreement =
         new ExportVerifier().verifyLanguageModel(model, sequences, network::step);
-    return new Done(result, model, java.util.Collections.unmodifiableMap(metadata), null,
+    return new Done(result, model, Collections.unmodifiableMap(metadata), null,
         agreement);
   }
 

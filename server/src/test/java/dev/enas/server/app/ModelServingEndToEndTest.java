@@ -10,6 +10,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.util.JsonFormat;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.ImageDataset;
 import dev.enas.data.Normalization;
@@ -18,6 +19,8 @@ import dev.enas.export.OnnxExporter;
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelMetadataRequest;
+import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
@@ -28,6 +31,7 @@ import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.WatchSearchRequest;
+import dev.enas.server.api.SpecJson;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.server.serving.ExportVerifier;
 import dev.enas.server.serving.ModelRepository;
@@ -48,6 +52,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,6 +122,29 @@ class ModelServingEndToEndTest {
     assertThat(done.getResult().getTestAccuracy()).isEqualTo(finished.getTestAccuracy());
     assertThat(inference.modelReady(ModelReadyRequest.newBuilder().setName(ID).build())
         .getReady()).isTrue();
+  }
+
+  /**
+   * The spec in the published model's provenance is protobuf JSON of the wire spec: read from the
+   * downloaded file and from the inference service's model metadata, it parses back into the spec
+   * the search ran, so a search can be started again from a served model alone.
+   */
+  @Test
+  void thePublishedModelsSpecParsesBackIntoTheSpecTheSearchRan() throws Exception {
+    Map<String, String> provenance = new LinkedHashMap<>();
+    ModelProto.parseFrom(download(0)).getMetadataPropsList()
+        .forEach(entry -> provenance.put(entry.getKey(), entry.getValue()));
+    String json = provenance.get(ModelMetadata.SPEC);
+    assertThat(SpecJson.parse(json)).isEqualTo(SPEC);
+
+    Search done = searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build());
+    dev.enas.proto.v1.SearchSpec.Builder wire = dev.enas.proto.v1.SearchSpec.newBuilder();
+    JsonFormat.parser().merge(json, wire);
+    assertThat(wire.build()).isEqualTo(done.getSpec());
+
+    ModelMetadataResponse served = inference.modelMetadata(
+        ModelMetadataRequest.newBuilder().setName(ID).build());
+    assertThat(served.getParametersMap().get(ModelMetadata.SPEC).getStringParam()).isEqualTo(json);
   }
 
   @Test
@@ -279,7 +307,7 @@ class ModelServingEndToEndTest {
     float[] out = new float[images.size() * classes];
     for (int first = 0; first < images.size(); first += BATCH) {
       int count = Math.min(BATCH, images.size() - first);
-      float[] batch = java.util.Arrays.copyOfRange(normalised, first * size,
+      float[] batch = Arrays.copyOfRange(normalised, first * size,
           (first + count) * size);
       float[] logits = network.logits(batch, BatchNormMode.RUNNING);
       System.arraycopy(logits, 0, out, first * classes, logits.length);
