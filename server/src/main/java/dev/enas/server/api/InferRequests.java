@@ -7,8 +7,6 @@ import dev.enas.proto.inference.InferTensorContents;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
-import dev.enas.server.serving.FloatTensor;
-import dev.enas.server.serving.LongTensor;
 import dev.enas.server.serving.ModelVersion;
 import dev.enas.server.serving.Tensor;
 import dev.enas.server.serving.TensorSpec;
@@ -99,12 +97,12 @@ final class InferRequests {
           checkIndices(raw ? "raw_input_contents[" + i + "]" : at + ".contents.int64_contents",
               name, data, bound, version);
         }
-        tensor = new LongTensor(shape, data);
+        tensor = Tensor.ofLongs(shape, data);
       } else {
         FloatBuffer data = raw
             ? rawFloats(request, i, at, input, shape, elements)
             : typedFloats(at, input, shape, elements);
-        tensor = new FloatTensor(shape, data);
+        tensor = Tensor.ofFloats(shape, data);
       }
       tensors.put(name, tensor);
     }

@@ -21,8 +21,6 @@ import dev.enas.server.api.SearchBackendException.FailedPrecondition;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
 import dev.enas.server.api.SearchBackendException.NotFound;
 import dev.enas.server.api.SearchBackendException.ResourceExhausted;
-import dev.enas.server.serving.FloatTensor;
-import dev.enas.server.serving.LongTensor;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ModelSession;
 import dev.enas.server.serving.ModelVersion;
@@ -339,13 +337,13 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
 
   /** The raw form of the protocol: the elements' little-endian bytes, row-major. */
   private static byte[] littleEndian(Tensor tensor) {
-    if (tensor instanceof FloatTensor floats) {
-      FloatBuffer data = floats.data();
+    if (tensor.isFloats()) {
+      FloatBuffer data = tensor.floats();
       byte[] bytes = new byte[data.remaining() * Float.BYTES];
       ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(data);
       return bytes;
     }
-    LongBuffer data = ((LongTensor) tensor).data();
+    LongBuffer data = tensor.longs();
     byte[] bytes = new byte[data.remaining() * Long.BYTES];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(data);
     return bytes;
