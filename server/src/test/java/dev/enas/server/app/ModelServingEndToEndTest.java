@@ -9,7 +9,6 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.ImageDataset;
@@ -22,6 +21,7 @@ import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelMetadataRequest;
 import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetSearchRequest;
@@ -47,7 +47,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,19 +155,17 @@ class ModelServingEndToEndTest {
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = (raw.get(i) & 0xff) / 255f;
     }
-    ByteBuffer input = ByteBuffer.allocate(pixels.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    input.asFloatBuffer().put(pixels);
     ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
         .setModelName(ID)
         .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
             .setDatatype("FP32")
             .addAllShape(List.of((long) IMAGES, (long) test.channels(), (long) test.height(),
                 (long) test.width())))
-        .addRawInputContents(ByteString.copyFrom(input.array()))
+        .addRawInputContents(RawContents.ofFloats(pixels))
         .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
             .setName("probabilities"))
         .build());
-    float[] probabilities = floats(response.getRawOutputContents(0));
+    float[] probabilities = RawContents.toFloats(response.getRawOutputContents(0));
     int classes = test.numClasses();
     assertThat(probabilities).hasSize(IMAGES * classes);
 
@@ -243,21 +240,19 @@ class ModelServingEndToEndTest {
     float[] logits = new float[test.size() * classes];
     for (int first = 0; first < test.size(); first += BATCH) {
       int count = Math.min(BATCH, test.size() - first);
-      ByteBuffer input = ByteBuffer.allocate(count * test.imageSize() * Float.BYTES)
-          .order(ByteOrder.LITTLE_ENDIAN);
-      input.asFloatBuffer().put(pixels, first * test.imageSize(), count * test.imageSize());
       ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
           .setModelName(ID)
           .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
               .setDatatype("FP32")
               .addAllShape(List.of((long) count, (long) test.channels(), (long) test.height(),
                   (long) test.width())))
-          .addRawInputContents(ByteString.copyFrom(input.array()))
+          .addRawInputContents(RawContents.ofFloats(
+              FloatBuffer.wrap(pixels, first * test.imageSize(), count * test.imageSize())))
           .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
           .build());
       assertThat(response.getOutputs(0).getShapeList()).containsExactly((long) count,
           (long) classes);
-      float[] batch = floats(response.getRawOutputContents(0));
+      float[] batch = RawContents.toFloats(response.getRawOutputContents(0));
       System.arraycopy(batch, 0, logits, first * classes, batch.length);
     }
 
@@ -372,14 +367,6 @@ class ModelServingEndToEndTest {
       logits.get(out);
       return out;
     }
-  }
-
-  private static float[] floats(ByteString bytes) {
-    FloatBuffer buffer = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
-    float[] out = new float[buffer.remaining()];
-    buffer.get(out);
-    return out;
   }
 
   private static int argmax(float[] values, int row, int classes) {

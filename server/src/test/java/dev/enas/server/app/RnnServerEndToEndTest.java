@@ -10,6 +10,7 @@ import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelMetadataRequest;
 import dev.enas.proto.inference.ModelMetadataResponse;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.Phase;
@@ -22,8 +23,6 @@ import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.spec.SearchSpec;
 import io.grpc.ManagedChannel;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -182,11 +181,7 @@ class RnnServerEndToEndTest {
   private static float[] output(ModelInferResponse response, String name) {
     for (int i = 0; i < response.getOutputsCount(); i++) {
       if (response.getOutputs(i).getName().equals(name)) {
-        FloatBuffer data = response.getRawOutputContents(i).asReadOnlyByteBuffer()
-            .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] values = new float[data.remaining()];
-        data.get(values);
-        return values;
+        return RawContents.toFloats(response.getRawOutputContents(i));
       }
     }
     throw new AssertionError("no output " + name + " in " + response.getOutputsList());
