@@ -19,9 +19,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Retraining the derived child one minibatch per message, reporting to its parent. */
+@Tag("slow")
 class FinalTrainerTest {
   private static ActorTestKit testKit;
   private static SearchData data;

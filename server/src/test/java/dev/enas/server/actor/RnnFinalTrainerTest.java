@@ -15,12 +15,14 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Retraining a derived recurrent cell as a language model, then its one-step ONNX export checked
  * against the DJL model over 20-token sequences before it is handed over.
  */
+@Tag("slow")
 class RnnFinalTrainerTest {
   private static final SearchSpec SPEC = SearchSpec.smoke("rnn", 4);
   private static ActorTestKit testKit;

@@ -25,9 +25,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The weight store on the device dispatcher, training and evaluating a real tiny supernet. */
+@Tag("slow")
 class WeightStoreTest {
   private static final SearchSpec SPEC = ActorTests.SPEC;
   private static final SearchSpace SPACE = SPEC.space().toSearchSpace();

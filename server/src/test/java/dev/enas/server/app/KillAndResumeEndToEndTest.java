@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the ones it sees after, and the derived child and its test accuracy are those of an
  * uninterrupted run with the same seed. The servers are separate processes, as in production.
  */
+@Tag("slow")
 class KillAndResumeEndToEndTest {
   private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
 

@@ -59,6 +59,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test set as the retrained DJL network does, and DownloadModel returns the repository's file byte
  * for byte.
  */
+@Tag("slow")
 class ModelServingEndToEndTest {
   private static final String ID = "served-search";
   private static final SearchSpec SPEC = SearchSpec.smoke("macro", 17);

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the search reports the retrained cell's test perplexity, and its one-step model is served
  * through ModelInfer, where a client scores a sentence token by token.
  */
+@Tag("slow")
 class RnnServerEndToEndTest {
   private static final String ID = "sonnet-search";
 
