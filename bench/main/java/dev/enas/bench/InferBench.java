@@ -4,8 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -20,7 +18,9 @@ import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.inference.ServerLiveRequest;
+import dev.enas.server.api.SpecJson;
 import dev.enas.server.app.EnasServer;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
@@ -47,7 +47,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -508,7 +507,7 @@ final class InferBench {
     /** The probabilities through ModelInfer, the pixels sent as raw_input_contents. */
     float[] served(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, float[] images,
         int batch) {
-      return floats(stub.modelInfer(request(images, batch)).getRawOutputContents(0));
+      return RawContents.toFloats(stub.modelInfer(request(images, batch)).getRawOutputContents(0));
     }
 
     /**
@@ -532,7 +531,7 @@ final class InferBench {
 
         @Override
         public void onNext(ModelInferResponse response) {
-          answer = floats(response.getRawOutputContents(0));
+          answer = RawContents.toFloats(response.getRawOutputContents(0));
         }
 
         @Override
@@ -564,9 +563,6 @@ final class InferBench {
 
     /** A ModelInfer request for the probabilities of {@code batch} images as raw contents. */
     private ModelInferRequest request(float[] images, int batch) {
-      ByteBuffer raw = ByteBuffer.allocate(images.length * Float.BYTES)
-          .order(ByteOrder.LITTLE_ENDIAN);
-      raw.asFloatBuffer().put(images);
       ModelInferRequest.InferInputTensor.Builder input =
           ModelInferRequest.InferInputTensor.newBuilder()
               .setName(OnnxExporter.INPUT)
@@ -577,7 +573,7 @@ final class InferBench {
       return ModelInferRequest.newBuilder()
           .setModelName(MODEL)
           .addInputs(input)
-          .addRawInputContents(UnsafeByteOperations.unsafeWrap(raw.array()))
+          .addRawInputContents(RawContents.ofFloats(images))
           .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
               .setName(OnnxExporter.PROBABILITIES))
           .build();
@@ -681,7 +677,7 @@ final class InferBench {
       Map<String, String> metadata = new LinkedHashMap<>();
       metadata.put(ModelMetadata.SEARCH_ID, MODEL);
       metadata.put(ModelMetadata.SEED, "1");
-      metadata.put(ModelMetadata.SPEC, SearchSpec.demo().toString());
+      metadata.put(ModelMetadata.SPEC, SpecJson.print(SearchSpec.demo()));
       metadata.put(ModelMetadata.DATASET, "fashion-mnist");
       metadata.put(ModelMetadata.TEST_ACCURACY, Double.toString(accuracy));
       metadata.put(ModelMetadata.BUILD_VERSION, "bench");
@@ -701,13 +697,5 @@ final class InferBench {
       }
     }
     return (double) correct / data.size();
-  }
-
-  private static float[] floats(ByteString bytes) {
-    FloatBuffer buffer = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
-    float[] out = new float[buffer.remaining()];
-    buffer.get(out);
-    return out;
   }
 }

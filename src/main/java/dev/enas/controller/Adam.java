@@ -1,5 +1,7 @@
 package dev.enas.controller;
 
+import java.util.Map;
+
 /**
  * Adam with a first-moment decay of 0, as the ENAS controller uses: the step is the current
  * gradient divided by the root of a moving average of squared gradients.
@@ -38,7 +40,7 @@ final class Adam {
     return steps;
   }
 
-  void restore(java.util.Map<String, double[]> moments, long stepCount) {
+  void restore(Map<String, double[]> moments, long stepCount) {
     secondMoment.load(moments);
     this.steps = stepCount;
   }

@@ -1,5 +1,6 @@
 package dev.enas.controller;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,6 +33,6 @@ public record ControllerState(
   private static Map<String, double[]> deepCopy(Map<String, double[]> source) {
     Map<String, double[]> copy = new LinkedHashMap<>();
     source.forEach((name, values) -> copy.put(name, values.clone()));
-    return java.util.Collections.unmodifiableMap(copy);
+    return Collections.unmodifiableMap(copy);
   }
 }

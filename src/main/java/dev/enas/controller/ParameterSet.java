@@ -1,6 +1,7 @@
 package dev.enas.controller;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +40,7 @@ final class ParameterSet {
 
   void fill(double value) {
     for (double[] values : tensors.values()) {
-      java.util.Arrays.fill(values, value);
+      Arrays.fill(values, value);
     }
   }
 

@@ -49,21 +49,8 @@ public final class RandomController implements Controller {
   @Override
   public Sample sample() {
     int[] values = new int[space.decisionWidth()];
-    int cursor = 0;
-    for (Decision decision : space.decisions()) {
-      if (decision instanceof Decision.Op) {
-        values[cursor++] = rng.nextInt(space.numOps());
-      } else if (decision instanceof Decision.Input input) {
-        values[cursor++] = rng.nextInt(input.candidates());
-      } else if (decision instanceof Decision.Skips skips) {
-        for (int j = 0; j < skips.previous(); j++) {
-          values[cursor++] = rng.nextInt(2);
-        }
-      } else if (decision instanceof Decision.Anchor) {
-        // Nothing to draw.
-      }
-    }
-    return score(space.fromDecisions(values));
+    Walk walk = walk(values, true);
+    return sample(space.fromDecisions(values), walk);
   }
 
   @Override
@@ -72,24 +59,55 @@ public final class RandomController implements Controller {
       throw new IllegalArgumentException("architecture of " + architecture.space().describe()
           + " given to a controller of " + space.describe());
     }
+    return sample(architecture, walk(architecture.decisions(), false));
+  }
+
+  /** The log-probability and skip penalty of one path through the space's decisions. */
+  private record Walk(double logProb, double skipPenalty) {}
+
+  /**
+   * The one walk over the space's decisions, as {@link LstmController} has one rollout for
+   * sampling and scoring: each decision is drawn into {@code values} when {@code draw} is set, and
+   * read from it otherwise; either way its uniform log-probability and skip penalty are added.
+   */
+  private Walk walk(int[] values, boolean draw) {
     double logProb = 0;
     double skipPenalty = 0;
     double q = spec.skipTarget();
     double klPerBit = 0.5 * (LOG_HALF - Math.log(q)) + 0.5 * (LOG_HALF - Math.log(1 - q));
+    int cursor = 0;
     for (Decision decision : space.decisions()) {
       if (decision instanceof Decision.Op) {
+        cursor = choose(values, cursor, space.numOps(), draw);
         logProb -= Math.log(space.numOps());
       } else if (decision instanceof Decision.Input input) {
+        cursor = choose(values, cursor, input.candidates(), draw);
         logProb -= Math.log(input.candidates());
       } else if (decision instanceof Decision.Skips skips) {
+        for (int j = 0; j < skips.previous(); j++) {
+          cursor = choose(values, cursor, 2, draw);
+        }
         logProb += skips.previous() * LOG_HALF;
         skipPenalty += skips.previous() * klPerBit;
       } else if (decision instanceof Decision.Anchor) {
         // Nothing drawn.
       }
     }
+    return new Walk(logProb, skipPenalty);
+  }
+
+  /** Draws {@code values[cursor]} uniformly from {@code choices} when drawing; the next cursor. */
+  private int choose(int[] values, int cursor, int choices, boolean draw) {
+    if (draw) {
+      values[cursor] = rng.nextInt(choices);
+    }
+    return cursor + 1;
+  }
+
+  private Sample sample(Architecture architecture, Walk walk) {
     // For a uniform policy the entropy along any path equals minus its log-probability.
-    return new Sample(architecture, logProb, -logProb, skipPenalty, policyVersion);
+    return new Sample(architecture, walk.logProb(), -walk.logProb(), walk.skipPenalty(),
+        policyVersion);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.enas.demo;
 
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.TorchThreads;
+import dev.enas.train.Phase;
 import dev.enas.train.SearchData;
 import dev.enas.train.SearchLoop;
 import dev.enas.train.SearchResult;
@@ -38,7 +39,7 @@ public final class Demo {
         spec.controller().updatesPerEpoch() * spec.controller().childrenPerUpdate(),
         spec.shared().epochs());
     SearchResult result = new SearchLoop(spec, progress, () -> false).run();
-    if (result.phase() != dev.enas.train.Phase.SUCCEEDED) {
+    if (result.phase() != Phase.SUCCEEDED) {
       System.exit(1);
     }
   }

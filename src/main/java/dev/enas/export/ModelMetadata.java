@@ -22,7 +22,11 @@ public final class ModelMetadata {
   /** Caller-supplied: the search's seed, a decimal long. */
   public static final String SEED = "seed";
 
-  /** Caller-supplied: the search spec as text (what was asked for, not just the network shape). */
+  /**
+   * Caller-supplied: the search spec (what was asked for, not just the network shape). The server
+   * writes the protobuf JSON of the wire {@code enas.v1.SearchSpec}, every field set, so that a
+   * client parses it back and starts the same search again.
+   */
   public static final String SPEC = "spec";
 
   /** Caller-supplied: the dataset the network was trained and tested on. */

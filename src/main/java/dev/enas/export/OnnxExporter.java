@@ -1,11 +1,12 @@
 package dev.enas.export;
 
-import ai.onnx.proto.OnnxMl;
+import static ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT;
+import static dev.enas.export.GraphTranslator.intAttribute;
+import static dev.enas.export.GraphTranslator.node;
+import static dev.enas.export.ModelEnvelope.batchTensor;
+
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import dev.enas.data.Normalization;
 import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.StandaloneNetwork;
@@ -102,79 +103,37 @@ public final class OnnxExporter {
     long[] perChannel = {1, spec.inputChannels(), 1, 1};
     translator.constant(MEAN, perChannel, normalization.mean());
     translator.constant(STD, perChannel, normalization.std());
-    graph.addNode(
-        OnnxMl.NodeProto.newBuilder()
-            .setOpType("Sub")
-            .setName(CENTERED)
-            .addInput(INPUT)
-            .addInput(MEAN)
-            .addOutput(CENTERED));
-    graph.addNode(
-        OnnxMl.NodeProto.newBuilder()
-            .setOpType("Div")
-            .setName(NORMALIZED)
-            .addInput(CENTERED)
-            .addInput(STD)
-            .addOutput(NORMALIZED));
+    graph.addNode(node("Sub", CENTERED, List.of(INPUT, MEAN), CENTERED));
+    graph.addNode(node("Div", NORMALIZED, List.of(CENTERED, STD), NORMALIZED));
 
     translator.translate(network.graph(), NORMALIZED, LOGITS);
 
     graph.addNode(
-        OnnxMl.NodeProto.newBuilder()
-            .setOpType("Softmax")
-            .setName(PROBABILITIES)
-            .addInput(LOGITS)
-            .addOutput(PROBABILITIES)
-            .addAttribute(
-                OnnxMl.AttributeProto.newBuilder()
-                    .setName("axis")
-                    .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                    .setI(1)));
+        node("Softmax", PROBABILITIES, List.of(LOGITS), PROBABILITIES)
+            .addAttribute(intAttribute("axis", 1)));
 
     graph.addInput(
-        tensorInfo(
+        batchTensor(
             INPUT,
+            FLOAT,
             "pixels scaled to [0, 1], N x C x H x W; the normalisation is part of the graph",
             spec.inputChannels(),
             spec.height(),
             spec.width()));
-    graph.addOutput(tensorInfo(LOGITS, "logits, N x classes", spec.classes()));
+    graph.addOutput(batchTensor(LOGITS, FLOAT, "logits, N x classes", spec.classes()));
     graph.addOutput(
-        tensorInfo(PROBABILITIES, "softmax of the logits over classes", spec.classes()));
+        batchTensor(PROBABILITIES, FLOAT, "softmax of the logits over classes", spec.classes()));
 
-    String buildVersion = metadata.get(ModelMetadata.BUILD_VERSION);
-    ModelProto.Builder model =
-        ModelProto.newBuilder()
-            .setIrVersion(IR_VERSION)
-            .addOpsetImport(
-                OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET_VERSION))
-            .setProducerName(PRODUCER_NAME)
-            .setProducerVersion(buildVersion)
-            .setDomain("dev.enas")
-            .setDocString(
-                "ENAS child network found by search "
-                    + metadata.get(ModelMetadata.SEARCH_ID)
-                    + " on "
-                    + metadata.get(ModelMetadata.DATASET))
-            .setGraph(graph);
-    // Sorted, so the same network and metadata always serialise to the same bytes.
-    Map<String, String> props = new TreeMap<>(metadata);
-    props.put(ModelMetadata.ARCHITECTURE, network.architecture().encode());
-    props.put(ModelMetadata.SEARCH_SPACE, network.architecture().space().describe());
-    props.put(ModelMetadata.NETWORK_SPEC, spec.toString());
-    props.put(ModelMetadata.CLASS_LABELS, ModelMetadata.jsonStrings(classLabels));
-    props.put(
+    Map<String, String> derived = new TreeMap<>();
+    derived.put(ModelMetadata.ARCHITECTURE, network.architecture().encode());
+    derived.put(ModelMetadata.SEARCH_SPACE, network.architecture().space().describe());
+    derived.put(ModelMetadata.NETWORK_SPEC, spec.toString());
+    derived.put(ModelMetadata.CLASS_LABELS, ModelMetadata.jsonStrings(classLabels));
+    derived.put(
         ModelMetadata.NORMALIZATION,
         ModelMetadata.jsonNormalization(normalization.mean(), normalization.std()));
-    props.put(ModelMetadata.IR_VERSION, Long.toString(IR_VERSION));
-    props.put(ModelMetadata.OPSET_VERSION, Long.toString(OPSET_VERSION));
-    props.put(ModelMetadata.PRODUCER_NAME, PRODUCER_NAME);
-    props.put(ModelMetadata.MODEL_KIND, ModelMetadata.Kind.IMAGE_CLASSIFIER.value());
-    for (Map.Entry<String, String> e : props.entrySet()) {
-      model.addMetadataProps(
-          OnnxMl.StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
-    }
-    return model.build();
+    return ModelEnvelope.model(
+        graph, "ENAS child network", metadata, ModelMetadata.Kind.IMAGE_CLASSIFIER, derived);
   }
 
   /** The model's serialised bytes, as an ONNX file holds them. */
@@ -202,25 +161,5 @@ public final class OnnxExporter {
     } finally {
       Files.deleteIfExists(temp);
     }
-  }
-
-  /** A float32 tensor of shape (batch, dims...) with a symbolic batch dimension. */
-  private static ValueInfoProto tensorInfo(String name, String doc, long... dims) {
-    TensorShapeProto.Builder shape =
-        TensorShapeProto.newBuilder()
-            .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH));
-    for (long d : dims) {
-      shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder()
-        .setName(name)
-        .setDocString(doc)
-        .setType(
-            TypeProto.newBuilder()
-                .setTensorType(
-                    TypeProto.Tensor.newBuilder()
-                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                        .setShape(shape)))
-        .build();
   }
 }

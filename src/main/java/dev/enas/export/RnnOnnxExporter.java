@@ -4,13 +4,11 @@ import static dev.enas.export.GraphTranslator.floatTensor;
 import static dev.enas.export.GraphTranslator.int64Tensor;
 import static dev.enas.export.GraphTranslator.intAttribute;
 import static dev.enas.export.GraphTranslator.node;
+import static dev.enas.export.ModelEnvelope.batchTensor;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import dev.enas.space.RnnActivation;
 import dev.enas.space.RnnArchitecture;
 import dev.enas.supernet.RnnReference;
@@ -166,54 +164,30 @@ public final class RnnOnnxExporter {
             .addAttribute(intAttribute("axis", -1)));
 
     graph.addInput(
-        tensorInfo(TOKEN_IDS, OnnxMl.TensorProto.DataType.INT64,
+        batchTensor(TOKEN_IDS, OnnxMl.TensorProto.DataType.INT64,
             "one token id per sequence, 0..vocabulary-1 (words in metadata 'vocabulary')"));
     graph.addInput(
-        tensorInfo(HIDDEN, OnnxMl.TensorProto.DataType.FLOAT,
+        batchTensor(HIDDEN, OnnxMl.TensorProto.DataType.FLOAT,
             "the previous step's next_hidden, N x hidden; zeros before the first token", h));
     graph.addOutput(
-        tensorInfo(LOGITS, OnnxMl.TensorProto.DataType.FLOAT,
+        batchTensor(LOGITS, OnnxMl.TensorProto.DataType.FLOAT,
             "scores of the next token, N x vocabulary", v));
     graph.addOutput(
-        tensorInfo(PROBABILITIES, OnnxMl.TensorProto.DataType.FLOAT,
+        batchTensor(PROBABILITIES, OnnxMl.TensorProto.DataType.FLOAT,
             "softmax of the logits over the vocabulary", v));
     graph.addOutput(
-        tensorInfo(NEXT_HIDDEN, OnnxMl.TensorProto.DataType.FLOAT,
+        batchTensor(NEXT_HIDDEN, OnnxMl.TensorProto.DataType.FLOAT,
             "the hidden state after this token, to feed back as 'hidden'", h));
 
-    ModelProto.Builder model =
-        ModelProto.newBuilder()
-            .setIrVersion(OnnxExporter.IR_VERSION)
-            .addOpsetImport(
-                OnnxMl.OperatorSetIdProto.newBuilder()
-                    .setDomain("")
-                    .setVersion(OnnxExporter.OPSET_VERSION))
-            .setProducerName(OnnxExporter.PRODUCER_NAME)
-            .setProducerVersion(metadata.get(ModelMetadata.BUILD_VERSION))
-            .setDomain("dev.enas")
-            .setDocString(
-                "One step of an ENAS recurrent language model found by search "
-                    + metadata.get(ModelMetadata.SEARCH_ID)
-                    + " on "
-                    + metadata.get(ModelMetadata.DATASET))
-            .setGraph(graph);
-    // Sorted, so the same model and metadata always serialise to the same bytes.
-    Map<String, String> props = new TreeMap<>(metadata);
-    props.put(ModelMetadata.ARCHITECTURE, cell.encode());
-    props.put(ModelMetadata.SEARCH_SPACE, cell.space().describe());
-    props.put(ModelMetadata.VOCABULARY, ModelMetadata.jsonStrings(vocabulary));
-    props.put(ModelMetadata.HIDDEN_SIZE, Integer.toString(h));
-    props.put(ModelMetadata.EOS_ID, Integer.toString(vocabulary.indexOf(EOS)));
-    props.put(ModelMetadata.UNK_ID, Integer.toString(vocabulary.indexOf(UNK)));
-    props.put(ModelMetadata.IR_VERSION, Long.toString(OnnxExporter.IR_VERSION));
-    props.put(ModelMetadata.OPSET_VERSION, Long.toString(OnnxExporter.OPSET_VERSION));
-    props.put(ModelMetadata.PRODUCER_NAME, OnnxExporter.PRODUCER_NAME);
-    props.put(ModelMetadata.MODEL_KIND, ModelMetadata.Kind.LANGUAGE_MODEL.value());
-    for (Map.Entry<String, String> e : props.entrySet()) {
-      model.addMetadataProps(
-          OnnxMl.StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
-    }
-    return model.build();
+    Map<String, String> derived = new TreeMap<>();
+    derived.put(ModelMetadata.ARCHITECTURE, cell.encode());
+    derived.put(ModelMetadata.SEARCH_SPACE, cell.space().describe());
+    derived.put(ModelMetadata.VOCABULARY, ModelMetadata.jsonStrings(vocabulary));
+    derived.put(ModelMetadata.HIDDEN_SIZE, Integer.toString(h));
+    derived.put(ModelMetadata.EOS_ID, Integer.toString(vocabulary.indexOf(EOS)));
+    derived.put(ModelMetadata.UNK_ID, Integer.toString(vocabulary.indexOf(UNK)));
+    return ModelEnvelope.model(graph, "One step of an ENAS recurrent language model", metadata,
+        ModelMetadata.Kind.LANGUAGE_MODEL, derived);
   }
 
   /** The model's serialised bytes, as an ONNX file holds them. */
@@ -265,24 +239,5 @@ public final class RnnOnnxExporter {
     graph.addNode(node("Mul", carried, List.of(carryWeight, carry), carried));
     graph.addNode(node("Add", prefix, List.of(kept, carried), prefix));
     return prefix;
-  }
-
-  /** A tensor of shape (batch, dims...) with the symbolic batch dimension. */
-  private static ValueInfoProto tensorInfo(
-      String name, OnnxMl.TensorProto.DataType type, String doc, long... dims) {
-    TensorShapeProto.Builder shape =
-        TensorShapeProto.newBuilder()
-            .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(OnnxExporter.BATCH));
-    for (long d : dims) {
-      shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder()
-        .setName(name)
-        .setDocString(doc)
-        .setType(
-            TypeProto.newBuilder()
-                .setTensorType(
-                    TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)))
-        .build();
   }
 }

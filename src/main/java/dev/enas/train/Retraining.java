@@ -8,7 +8,7 @@ import dev.enas.data.ImageTransform;
 import dev.enas.space.Architecture;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
-import dev.enas.supernet.CosineSchedule;
+import dev.enas.supernet.NetworkState;
 import dev.enas.supernet.StandaloneNetwork;
 import dev.enas.supernet.StepResult;
 import java.util.function.Consumer;
@@ -23,18 +23,11 @@ import java.util.function.Consumer;
  * can interleave other searches between steps; {@link #run} drives it to the end in one call.
  * Owns the network and its batch iterator, released by {@link #close()}.
  */
-public final class Retraining implements Retrainer {
+public final class Retraining extends RetrainingLoop {
   private final SearchData data;
   private final RetrainSpec retrain;
-  private final CosineSchedule schedule;
   private final StandaloneNetwork network;
   private final BatchIterator batches;
-  private final int stepsPerEpoch;
-  private double lossSum;
-  private double accuracySum;
-  private int counted;
-  private final NonFiniteStreak nonFinite;
-  private double validationAccuracy = Double.NaN;
 
   /**
    * The retrained network's figures: accuracies for an image classifier, perplexities for a
@@ -59,10 +52,9 @@ public final class Retraining implements Retrainer {
 
   /** A retraining whose training minibatches start after the first {@code startBatch}. */
   Retraining(Architecture architecture, SearchData data, SearchSpec spec, long startBatch) {
+    super(spec.retrain(), true, "minibatches");
     this.data = data;
     this.retrain = spec.retrain();
-    this.schedule = Schedules.of(retrain.training());
-    this.nonFinite = new NonFiniteStreak(retrain.training());
     Augmentation base = data.augmentation();
     ImageTransform augmentation =
         new Augmentation(base.padding(), base.horizontalFlip(), retrain.cutout());
@@ -82,8 +74,6 @@ public final class Retraining implements Retrainer {
       network.close();
       throw e;
     }
-    int perEpoch = retrain.training().stepsPerEpoch();
-    this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.batchesPerEpoch());
   }
 
   /** Runs the whole retraining; {@code onTrained} sees the network before it is closed. */
@@ -103,72 +93,48 @@ public final class Retraining implements Retrainer {
   }
 
   @Override
-  public int epochs() {
-    return retrain.training().epochs();
-  }
-
-  @Override
-  public int stepsPerEpoch() {
-    return stepsPerEpoch;
-  }
-
-  /**
-   * Trains one minibatch.
-   *
-   * @throws IllegalStateException after {@code retrain.training.maxNonFiniteSteps} steps in a
-   *     row with a NaN or infinite loss
-   */
-  @Override
-  public StepResult step(int epoch, int stepInEpoch) {
+  StepResult trainStep(double lr) {
     Batch batch = batches.next();
-    double lr = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
-    StepResult r = network.trainStep(batch.images(), batch.labels(), lr);
-    nonFinite.record(r);
-    if (r.applied()) {
-      lossSum += r.loss();
-      accuracySum += r.accuracy();
-      counted++;
-    }
-    return r;
+    return network.trainStep(batch.images(), batch.labels(), lr);
   }
 
-  /** Closes an epoch: validation accuracy, and the epoch's mean training loss and accuracy. */
   @Override
-  public SearchEvent.FinalTrainingProgress endEpoch(int epoch) {
-    validationAccuracy = accuracy(data.validation());
-    SearchEvent.FinalTrainingProgress progress = new SearchEvent.FinalTrainingProgress(epoch,
-        epochs(), counted == 0 ? Double.NaN : lossSum / counted,
-        counted == 0 ? Double.NaN : accuracySum / counted, validationAccuracy);
-    lossSum = 0;
-    accuracySum = 0;
-    counted = 0;
-    return progress;
+  int batchesPerPass() {
+    return batches.batchesPerEpoch();
+  }
+
+  @Override
+  long batchesRead() {
+    return batches.position();
+  }
+
+  @Override
+  double validate() {
+    return accuracy(data.validation());
+  }
+
+  @Override
+  SearchEvent.FinalTrainingProgress progress(int epoch, double meanLoss, double meanAccuracy,
+      double validation) {
+    return new SearchEvent.FinalTrainingProgress(epoch, epochs(), meanLoss, meanAccuracy,
+        validation);
+  }
+
+  @Override
+  NetworkState networkState() {
+    return network.snapshot();
+  }
+
+  @Override
+  void restoreNetwork(NetworkState state) {
+    network.restore(state);
   }
 
   /** The test accuracy of the network as trained so far, with its size. */
   @Override
   public Result test() {
-    return new Result(accuracy(data.test()), validationAccuracy, network.trainableParameterCount());
-  }
-
-  @Override
-  public Retrainer.State state() {
-    return new Retrainer.State(network.snapshot(), batches.position(), lossSum, accuracySum,
-        counted, nonFinite.inARow(), validationAccuracy);
-  }
-
-  @Override
-  public void restore(Retrainer.State state) {
-    if (state.batches() != batches.position()) {
-      throw new IllegalArgumentException("the state read " + state.batches()
-          + " minibatches, this retraining starts after " + batches.position());
-    }
-    network.restore(state.network());
-    lossSum = state.lossSum();
-    accuracySum = state.accuracySum();
-    counted = state.counted();
-    nonFinite.restore(state.nonFiniteInARow());
-    validationAccuracy = state.validationFigure();
+    return new Result(accuracy(data.test()), validationFigure(),
+        network.trainableParameterCount());
   }
 
   /** The network being retrained; owned by this object. */

@@ -7,7 +7,7 @@ import dev.enas.space.Architecture;
 import dev.enas.space.RnnArchitecture;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
-import dev.enas.supernet.CosineSchedule;
+import dev.enas.supernet.NetworkState;
 import dev.enas.supernet.RnnLanguageModel;
 import dev.enas.supernet.RnnNetworkSpec;
 import dev.enas.supernet.SgdSettings;
@@ -23,21 +23,14 @@ import dev.enas.supernet.StepResult;
  *
  * <p>Owns the model, released by {@link #close()}.
  */
-public final class RnnRetraining implements Retrainer {
+public final class RnnRetraining extends RetrainingLoop {
   /** Sequences per window when a whole file is scored: one, so that no token is left out. */
   private static final int EVALUATION_BATCH = 1;
 
   private final TextCorpus corpus;
-  private final RetrainSpec retrain;
   private final int bpttSteps;
-  private final CosineSchedule schedule;
   private final RnnLanguageModel model;
   private final TextBatcher batches;
-  private final int stepsPerEpoch;
-  private double lossSum;
-  private int counted;
-  private final NonFiniteStreak nonFinite;
-  private double validationPerplexity = Double.NaN;
 
   /** Builds the model a retraining trains, from the spec's network, optimiser and seed. */
   @FunctionalInterface
@@ -56,11 +49,10 @@ public final class RnnRetraining implements Retrainer {
 
   private RnnRetraining(ModelFactory factory, SearchData data, SearchSpec spec,
       long startWindow) {
+    super(spec.retrain(), false, "windows");
+    RetrainSpec retrain = spec.retrain();
     this.corpus = data.corpus();
-    this.retrain = spec.retrain();
     this.bpttSteps = spec.languageModel().bpttSteps();
-    this.schedule = Schedules.of(retrain.training());
-    this.nonFinite = new NonFiniteStreak(retrain.training());
     this.batches = TextBatcher.builder(corpus, TextCorpus.Split.TRAIN,
             retrain.network().batchSize(), bpttSteps)
         .fieldNames("retrain.network.batchSize", "languageModel.bpttSteps")
@@ -70,8 +62,6 @@ public final class RnnRetraining implements Retrainer {
     this.model = factory.create(
         Networks.rnnNetwork(retrain.network(), spec.languageModel(), data),
         Networks.sgd(retrain.training()), spec.seed() + 17);
-    int perEpoch = retrain.training().stepsPerEpoch();
-    this.stepsPerEpoch = perEpoch > 0 ? perEpoch : Math.max(1, batches.windowsPerPass());
   }
 
   /**
@@ -92,63 +82,49 @@ public final class RnnRetraining implements Retrainer {
   }
 
   @Override
-  public int epochs() {
-    return retrain.training().epochs();
-  }
-
-  @Override
-  public int stepsPerEpoch() {
-    return stepsPerEpoch;
-  }
-
-  @Override
-  public StepResult step(int epoch, int stepInEpoch) {
+  StepResult trainStep(double lr) {
     TokenBatch batch = batches.next();
-    double lr = schedule.at(epoch + (double) stepInEpoch / stepsPerEpoch);
-    StepResult r = model.trainStep(batch, lr);
-    nonFinite.record(r);
-    if (r.applied()) {
-      lossSum += r.loss();
-      counted++;
-    }
-    return r;
+    return model.trainStep(batch, lr);
   }
 
   @Override
-  public SearchEvent.FinalTrainingProgress endEpoch(int epoch) {
-    validationPerplexity = model.perplexity(corpus.validation(), EVALUATION_BATCH, bpttSteps);
-    SearchEvent.FinalTrainingProgress progress = new SearchEvent.FinalTrainingProgress(epoch,
-        epochs(), counted == 0 ? Double.NaN : lossSum / counted, Double.NaN, Double.NaN,
-        validationPerplexity);
-    lossSum = 0;
-    counted = 0;
-    return progress;
+  int batchesPerPass() {
+    return batches.windowsPerPass();
+  }
+
+  @Override
+  long batchesRead() {
+    return batches.position();
+  }
+
+  @Override
+  double validate() {
+    return model.perplexity(corpus.validation(), EVALUATION_BATCH, bpttSteps);
+  }
+
+  @Override
+  SearchEvent.FinalTrainingProgress progress(int epoch, double meanLoss, double meanAccuracy,
+      double validation) {
+    // A language model has no accuracy: its figure is the validation perplexity.
+    return new SearchEvent.FinalTrainingProgress(epoch, epochs(), meanLoss, Double.NaN,
+        Double.NaN, validation);
+  }
+
+  @Override
+  NetworkState networkState() {
+    return model.snapshot();
+  }
+
+  @Override
+  void restoreNetwork(NetworkState state) {
+    model.restore(state);
   }
 
   @Override
   public Retraining.Result test() {
     return Retraining.Result.perplexities(
-        model.perplexity(corpus.test(), EVALUATION_BATCH, bpttSteps), validationPerplexity,
+        model.perplexity(corpus.test(), EVALUATION_BATCH, bpttSteps), validationFigure(),
         model.parameterCount());
-  }
-
-  @Override
-  public Retrainer.State state() {
-    return new Retrainer.State(model.snapshot(), batches.position(), lossSum, Double.NaN,
-        counted, nonFinite.inARow(), validationPerplexity);
-  }
-
-  @Override
-  public void restore(Retrainer.State state) {
-    if (state.batches() != batches.position()) {
-      throw new IllegalArgumentException("the state read " + state.batches()
-          + " windows, this retraining starts after " + batches.position());
-    }
-    model.restore(state.network());
-    lossSum = state.lossSum();
-    counted = state.counted();
-    nonFinite.restore(state.nonFiniteInARow());
-    validationPerplexity = state.validationFigure();
   }
 
   /** The language model being retrained; owned by this object. */

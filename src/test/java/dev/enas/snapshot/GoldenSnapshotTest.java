@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * macro file was rewritten): run this class's {@code main} with the working directory {@code src}
  * (a method, not a test, so that no test of the suite is ever skipped).
  */
+@Tag("slow")
 class GoldenSnapshotTest {
   private static final Path RESOURCES = Path.of("test/resources/dev/enas/snapshot");
 

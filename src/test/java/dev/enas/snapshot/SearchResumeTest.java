@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * same search run without a stop: same sampled architectures, losses and rewards bit for bit, same
  * derived child, same retrained test figure. Only wall-clock seconds may differ.
  */
+@Tag("slow")
 class SearchResumeTest {
 
   /** What a search reported, its wall-clock figures zeroed. */

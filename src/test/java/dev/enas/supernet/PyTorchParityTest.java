@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.IntPredicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -72,6 +73,7 @@ import org.junit.jupiter.api.io.TempDir;
  * blocks. The engine pads channels to a multiple of 16 ({@code DjlOps.paddedConv2d}), so these
  * cases pass with oneDNN uncapped; {@link ConvolutionGradientTest} isolates it without python.
  */
+@Tag("slow")
 class PyTorchParityTest {
   static final int STEPS = 20;
   static final int BATCH = 8;

@@ -6,9 +6,11 @@ import dev.enas.spec.DataSpec;
 import dev.enas.spec.SearchSpec;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Whole recurrent-cell searches end to end on a slice of the embedded sonnets. */
+@Tag("slow")
 class RnnSearchLoopTest {
 
   private static List<SearchEvent> run(SearchSpec spec) {

@@ -13,9 +13,11 @@ import dev.enas.spec.TrainingSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Whole searches end to end on a small slice of the embedded data. */
+@Tag("slow")
 class SearchLoopTest {
 
   static SearchSpec tiny(String kind, long seed) {

@@ -30,6 +30,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
@@ -326,7 +327,7 @@ public final class EnasClient implements AutoCloseable {
       throw EnasException.from(e);
     }
     if (written != Math.max(total, 0)) {
-      throw EnasException.from(io.grpc.Status.DATA_LOSS.withDescription("the model stream"
+      throw EnasException.from(Status.DATA_LOSS.withDescription("the model stream"
           + " ended after " + written + " of " + total + " bytes").asRuntimeException());
     }
     return new DownloadedModel(name, modelVersion, written);

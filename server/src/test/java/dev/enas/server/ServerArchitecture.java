@@ -12,6 +12,7 @@ import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchBackend;
 import dev.enas.server.api.SearchBackendException;
 import dev.enas.server.api.SearchInfo;
+import dev.enas.server.api.SpecJson;
 import dev.enas.server.api.WireViews;
 
 /**
@@ -57,7 +58,9 @@ final class ServerArchitecture {
           .and(not(belongToAnyOf(ArchitectureOrder.class, HistoryEntry.class, Page.class,
               SearchBackend.class, SearchBackendException.class, SearchInfo.class,
               // The HTTP adapter's one way to the wire messages, which names no gRPC class.
-              WireViews.class)))
+              WireViews.class,
+              // A spec's wire JSON for a model's provenance: strings and core specs only.
+              SpecJson.class)))
           .as("gRPC adapters of the api package"))
       .because("the actors must not reach into the gRPC adapters");
 

@@ -1,6 +1,5 @@
 package dev.enas.client.cli;
 
-import com.google.protobuf.ByteString;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,14 +7,12 @@ import dev.enas.proto.inference.InferParameter;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelMetadataResponse;
+import dev.enas.proto.inference.RawContents;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -84,19 +81,16 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
     boolean hasProbabilities = metadata.getOutputsList().stream()
         .anyMatch(o -> o.getName().equals(PROBABILITIES));
     String output = hasProbabilities ? PROBABILITIES : metadata.getOutputs(0).getName();
-    ByteBuffer raw = ByteBuffer.allocate(pixels.length * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN);
-    raw.asFloatBuffer().put(pixels);
     ModelInferResponse response = client().modelInfer(ModelInferRequest.newBuilder()
         .setModelName(model)
         .setModelVersion(version)
         .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
             .setName(input.getName()).setDatatype("FP32")
             .addAllShape(List.of(1L, (long) channels, (long) height, (long) width)))
-        .addRawInputContents(ByteString.copyFrom(raw.array()))
+        .addRawInputContents(RawContents.ofFloats(pixels))
         .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(output))
         .build());
-    float[] scores = floats(response.getRawOutputContents(0));
+    float[] scores = RawContents.toFloats(response.getRawOutputContents(0));
     double[] probabilities = hasProbabilities ? toDouble(scores) : softmax(scores);
 
     List<String> labels = labels(metadata);
@@ -210,14 +204,6 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
       out.add(t.getName() + " " + t.getDatatype() + " " + t.getShapeList());
     }
     return out.toString();
-  }
-
-  private static float[] floats(ByteString bytes) {
-    FloatBuffer buffer = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
-    float[] out = new float[buffer.remaining()];
-    buffer.get(out);
-    return out;
   }
 
   private static double[] toDouble(float[] values) {

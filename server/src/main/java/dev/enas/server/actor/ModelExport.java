@@ -4,6 +4,7 @@ import dev.enas.data.ImageDataset;
 import dev.enas.export.ModelMetadata;
 import dev.enas.export.OnnxExporter;
 import dev.enas.export.RnnOnnxExporter;
+import dev.enas.server.api.SpecJson;
 import dev.enas.server.serving.ExportVerifier;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.RnnLanguageModel;
@@ -56,7 +57,7 @@ final class ModelExport {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(ModelMetadata.SEARCH_ID, searchId);
     metadata.put(ModelMetadata.SEED, Long.toString(spec.seed()));
-    metadata.put(ModelMetadata.SPEC, spec.toString());
+    metadata.put(ModelMetadata.SPEC, SpecJson.print(spec));
     metadata.put(ModelMetadata.DATASET, spec.data().dataset());
     metadata.put(ModelMetadata.BUILD_VERSION, buildVersion);
     // The count this device thread trained with: part of what the seed reproduces.

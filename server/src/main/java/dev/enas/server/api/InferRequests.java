@@ -6,13 +6,11 @@ import com.google.protobuf.ByteString;
 import dev.enas.proto.inference.InferTensorContents;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
-import dev.enas.server.serving.FloatTensor;
-import dev.enas.server.serving.LongTensor;
 import dev.enas.server.serving.ModelVersion;
 import dev.enas.server.serving.Tensor;
 import dev.enas.server.serving.TensorSpec;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -99,12 +97,12 @@ final class InferRequests {
           checkIndices(raw ? "raw_input_contents[" + i + "]" : at + ".contents.int64_contents",
               name, data, bound, version);
         }
-        tensor = new LongTensor(shape, data);
+        tensor = Tensor.ofLongs(shape, data);
       } else {
         FloatBuffer data = raw
             ? rawFloats(request, i, at, input, shape, elements)
             : typedFloats(at, input, shape, elements);
-        tensor = new FloatTensor(shape, data);
+        tensor = Tensor.ofFloats(shape, data);
       }
       tensors.put(name, tensor);
     }
@@ -169,14 +167,12 @@ final class InferRequests {
 
   private static FloatBuffer rawFloats(ModelInferRequest request, int i, String at,
       InferInputTensor input, long[] shape, long elements) {
-    return rawBytes(request, i, at, input, shape, elements, Float.BYTES)
-        .asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    return RawContents.floatView(rawBytes(request, i, at, input, shape, elements, Float.BYTES));
   }
 
   private static LongBuffer rawLongs(ModelInferRequest request, int i, String at,
       InferInputTensor input, long[] shape, long elements) {
-    return rawBytes(request, i, at, input, shape, elements, Long.BYTES)
-        .asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+    return RawContents.longView(rawBytes(request, i, at, input, shape, elements, Long.BYTES));
   }
 
   private static FloatBuffer typedFloats(String at, InferInputTensor input, long[] shape,

@@ -2,7 +2,6 @@ package dev.enas.server.api;
 
 import static dev.enas.server.api.SearchBackendException.quote;
 
-import com.google.protobuf.UnsafeByteOperations;
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.InferParameter;
 import dev.enas.proto.inference.ModelInferRequest;
@@ -11,6 +10,7 @@ import dev.enas.proto.inference.ModelMetadataRequest;
 import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
 import dev.enas.proto.inference.ModelReadyResponse;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.inference.ServerLiveRequest;
 import dev.enas.proto.inference.ServerLiveResponse;
 import dev.enas.proto.inference.ServerMetadataRequest;
@@ -21,8 +21,6 @@ import dev.enas.server.api.SearchBackendException.FailedPrecondition;
 import dev.enas.server.api.SearchBackendException.InvalidArgument;
 import dev.enas.server.api.SearchBackendException.NotFound;
 import dev.enas.server.api.SearchBackendException.ResourceExhausted;
-import dev.enas.server.serving.FloatTensor;
-import dev.enas.server.serving.LongTensor;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ModelSession;
 import dev.enas.server.serving.ModelVersion;
@@ -32,10 +30,6 @@ import dev.enas.server.serving.TensorSpec;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -283,7 +277,8 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
           output.addShape(dim);
         }
         out.addOutputs(output);
-        out.addRawOutputContents(UnsafeByteOperations.unsafeWrap(littleEndian(tensor)));
+        out.addRawOutputContents(tensor.isFloats() ? RawContents.ofFloats(tensor.floats())
+            : RawContents.ofLongs(tensor.longs()));
       });
       return out.build();
     }
@@ -335,20 +330,6 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
         .setDatatype(tensor.datatype())
         .addAllShape(tensor.shape())
         .build();
-  }
-
-  /** The raw form of the protocol: the elements' little-endian bytes, row-major. */
-  private static byte[] littleEndian(Tensor tensor) {
-    if (tensor instanceof FloatTensor floats) {
-      FloatBuffer data = floats.data();
-      byte[] bytes = new byte[data.remaining() * Float.BYTES];
-      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(data);
-      return bytes;
-    }
-    LongBuffer data = ((LongTensor) tensor).data();
-    byte[] bytes = new byte[data.remaining() * Long.BYTES];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(data);
-    return bytes;
   }
 
   /** Runs a handler body, turning anything it throws into a status instead of a thrown error. */

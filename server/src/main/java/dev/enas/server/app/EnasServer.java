@@ -150,6 +150,7 @@ public final class EnasServer implements AutoCloseable {
       metrics.watchers("grpc", grpc.searchService()::openWatches);
       metrics.watchers("sse", http::openStreams);
       metrics.servingSessions(models::openSessions);
+      metrics.inferenceRequests(inference::inferencesOnTransportThread, inference::inferencesOnPool);
       metrics.follow(backend, metricsPoll);
       return new EnasServer(system, grpc, blocking, models, inference, http, metrics,
           drainTimeout);

@@ -1,5 +1,7 @@
 package dev.enas.server.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.server.api.WireViews;
@@ -35,6 +37,8 @@ final class EventStream implements EventLog.Subscriber {
   private static final JsonFormat.Printer JSON =
       JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence()
           .omittingInsignificantWhitespace();
+  /** The cut event is no proto message: Jackson writes it. */
+  private static final ObjectMapper CUT_JSON = new ObjectMapper();
 
   private final String searchId;
   private final Consumer<EventStream> onEnd;
@@ -111,8 +115,11 @@ final class EventStream implements EventLog.Subscriber {
 
   @Override
   public void onCut(EventLog.CutReason reason, long resumeSequence) {
-    String data = "{\"resume_from\":\"" + resumeSequence + "\",\"reason\":\"" + reason.name()
-        + "\"}";
+    // resume_from is a string, as protobuf JSON writes the events' 64-bit sequence numbers.
+    ObjectNode cut = CUT_JSON.createObjectNode()
+        .put("resume_from", Long.toString(resumeSequence))
+        .put("reason", reason.name());
+    String data = cut.toString();
     afterPending(() -> queue.offer(ServerSentEvent.create(data, "cut"))
         .whenComplete((result, error) -> queue.complete()));
   }

@@ -27,6 +27,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +71,7 @@ public final class HttpServer implements AutoCloseable {
         pathSingleSlash(() -> get(() -> getFromResource(UI + "/index.html"))),
         path("search", () -> get(() -> getFromResource(UI + "/search.html"))),
         path("ui", () -> redirect(
-            org.apache.pekko.http.javadsl.model.Uri.create("/"), StatusCodes.FOUND)),
+            Uri.create("/"), StatusCodes.FOUND)),
         pathPrefix("ui", () -> get(() -> getFromResourceDirectory(UI))),
         pathPrefix("webjars", () -> get(() -> getFromResourceDirectory(WEBJARS))),
         path("metrics", () -> get(() -> completeWithFuture(scrape.get().handle(

@@ -8,6 +8,7 @@ import dev.enas.server.store.LoggedEvent;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,13 +37,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -80,6 +81,8 @@ public final class ServerMetrics implements AutoCloseable {
   private final Executor delivery;
   private final ScheduledExecutorService poller;
   private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+  /** What the function counters read, held here since the registry holds it weakly. */
+  private final List<LongSupplier> counted = new CopyOnWriteArrayList<>();
   private final Counter stepsTrained;
   private final Counter stepsSkipped;
   private final Counter controllerUpdates;
@@ -192,6 +195,25 @@ public final class ServerMetrics implements AutoCloseable {
         .strongReference(true)
         .tag("transport", transport)
         .description("Clients following a search's events now")
+        .register(registry);
+  }
+
+  /**
+   * ModelInfer requests by where they ran: on the transport thread that read them (small ones,
+   * under the inline limit) or on the inference pool. A pool share near one for small requests
+   * says the inline limit is too low for the traffic.
+   */
+  public void inferenceRequests(LongSupplier onTransportThread, LongSupplier onPool) {
+    inferenceRequests("transport", onTransportThread);
+    inferenceRequests("pool", onPool);
+  }
+
+  private void inferenceRequests(String ranOn, LongSupplier count) {
+    // Micrometer holds a function counter's object weakly, and has no strong option for it.
+    counted.add(count);
+    FunctionCounter.builder("enas.inference.requests", count, LongSupplier::getAsLong)
+        .tag("ran_on", ranOn)
+        .description("ModelInfer requests run, by the thread they ran on")
         .register(registry);
   }
 

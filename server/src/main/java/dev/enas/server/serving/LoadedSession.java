@@ -120,11 +120,10 @@ final class LoadedSession {
 
   private static OnnxTensor toOnnx(OrtEnvironment environment, Tensor tensor)
       throws OrtException {
-    if (tensor instanceof FloatTensor floats) {
-      return OnnxTensor.createTensor(environment, floats.data(), floats.shape());
+    if (tensor.isFloats()) {
+      return OnnxTensor.createTensor(environment, tensor.floats(), tensor.shape());
     }
-    LongTensor longs = (LongTensor) tensor;
-    return OnnxTensor.createTensor(environment, longs.data(), longs.shape());
+    return OnnxTensor.createTensor(environment, tensor.longs(), tensor.shape());
   }
 
   /** The output on the heap; the getters copy, so it outlives the result that owns the tensor. */
@@ -132,10 +131,10 @@ final class LoadedSession {
     long[] shape = tensor.getInfo().getShape();
     OnnxJavaType type = tensor.getInfo().type;
     if (type == OnnxJavaType.FLOAT) {
-      return new FloatTensor(shape, tensor.getFloatBuffer());
+      return Tensor.ofFloats(shape, tensor.getFloatBuffer());
     }
     if (type == OnnxJavaType.INT64) {
-      return new LongTensor(shape, tensor.getLongBuffer());
+      return Tensor.ofLongs(shape, tensor.getLongBuffer());
     }
     throw new InferenceException(label + " output '" + name + "' holds " + type + " elements");
   }

@@ -10,12 +10,14 @@ import dev.enas.spec.SearchSpec;
 import dev.enas.train.Retrainer;
 import dev.enas.train.Retraining;
 import dev.enas.train.SearchData;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The retrained child's export as a search publishes it: built from the trained network and
  * checked in ONNX Runtime against it, with the provenance the model carries.
  */
+@Tag("slow")
 class ModelExportTest {
 
   private static Architecture sampled(SearchSpec spec) {

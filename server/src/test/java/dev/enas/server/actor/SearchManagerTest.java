@@ -42,6 +42,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Whole searches through the manager: each coordinator drives real actors through a smoke
  * search. Waiting is done by following the search's event log, never by sleeping.
  */
+@Tag("slow")
 class SearchManagerTest {
   /** Far above what a smoke search takes on a loaded machine: there to fail, not to hang. */
   private static final Duration SEARCH = Duration.ofMinutes(3);

@@ -24,9 +24,10 @@ import java.util.function.Supplier;
 /**
  * A {@link SearchBackend} without actors for the API tests: searches are records in a map, and a
  * test drives a search by appending events to its log with {@link #append}, which also updates
- * what GetSearch and the history report, as the real coordinator will.
+ * what GetSearch and the history report, as the real coordinator will. The one fake backend of
+ * the server's tests (the HTTP tests use it too).
  */
-final class InMemorySearchBackend implements SearchBackend {
+public final class InMemorySearchBackend implements SearchBackend {
   private static final Comparator<HistoryEntry> BY_REWARD =
       Comparator.comparingDouble(HistoryEntry::reward).reversed()
           .thenComparingLong(HistoryEntry::index);
@@ -38,7 +39,7 @@ final class InMemorySearchBackend implements SearchBackend {
   private final AtomicReference<RuntimeException> failNext = new AtomicReference<>();
   private int created;
 
-  InMemorySearchBackend(int maxActive) {
+  public InMemorySearchBackend(int maxActive) {
     this.maxActive = maxActive;
   }
 
@@ -75,8 +76,16 @@ final class InMemorySearchBackend implements SearchBackend {
     }
   }
 
-  EventLog log(String id) {
+  public EventLog log(String id) {
     return entry(id).log;
+  }
+
+  /**
+   * The log of a new search named {@code id}, for tests that write events straight into it (the
+   * search's state then stays where it started).
+   */
+  public EventLog newLog(String id) {
+    return log(create(SearchSpec.demo(), id).toCompletableFuture().join().id());
   }
 
   @Override

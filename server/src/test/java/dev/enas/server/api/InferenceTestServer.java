@@ -1,8 +1,10 @@
 package dev.enas.server.api;
 
+import com.google.protobuf.ByteString;
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
 import dev.enas.server.serving.TestModels;
@@ -10,9 +12,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -72,17 +72,13 @@ final class InferenceTestServer implements AutoCloseable {
   }
 
   /** Elements as little-endian bytes, the raw form of the protocol. */
-  static com.google.protobuf.ByteString raw(float[] values) {
-    ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asFloatBuffer().put(values);
-    return com.google.protobuf.ByteString.copyFrom(bytes.array());
+  static ByteString raw(float[] values) {
+    return RawContents.ofFloats(values);
   }
 
   /** 64-bit integers as little-endian bytes, the raw form of an INT64 tensor. */
-  static com.google.protobuf.ByteString raw(long[] values) {
-    ByteBuffer bytes = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asLongBuffer().put(values);
-    return com.google.protobuf.ByteString.copyFrom(bytes.array());
+  static ByteString raw(long[] values) {
+    return RawContents.ofLongs(LongBuffer.wrap(values));
   }
 
   /**
@@ -106,11 +102,7 @@ final class InferenceTestServer implements AutoCloseable {
 
   /** The elements of raw output {@code index}. */
   static float[] output(ModelInferResponse response, int index) {
-    FloatBuffer data = response.getRawOutputContents(index).asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    float[] values = new float[data.remaining()];
-    data.get(values);
-    return values;
+    return RawContents.toFloats(response.getRawOutputContents(index));
   }
 
   @Override

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * SearchLoop} too. The specs have dropout (and cutout, for images), so every random draw of every
  * phase counts.
  */
+@Tag("slow")
 class DeterminismEndToEndTest {
   private static EnasServer server;
   private static ManagedChannel channel;

@@ -12,12 +12,14 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The server trains at the intra-op thread count it is configured with (one by default), the
  * count a seed reproduces a search at, whatever PyTorch would pick for the machine.
  */
+@Tag("slow")
 class IntraOpThreadsTest {
   @org.junit.jupiter.api.io.TempDir
   static java.nio.file.Path dataDir;

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every read of every search exactly as the stopped one did, deleting a search is remembered, and
  * a journal that cannot be opened stops the start with a message naming it.
  */
+@Tag("slow")
 class JournalRecoveryTest {
   @TempDir
   Path dataDir;

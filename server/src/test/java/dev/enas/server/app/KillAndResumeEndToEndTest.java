@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the ones it sees after, and the derived child and its test accuracy are those of an
  * uninterrupted run with the same seed. The servers are separate processes, as in production.
  */
+@Tag("slow")
 class KillAndResumeEndToEndTest {
   @TempDir
   Path dir;

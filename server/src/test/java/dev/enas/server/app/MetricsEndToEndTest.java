@@ -32,6 +32,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * counters agree with the search's own events, and every metric the README's table names is
  * there.
  */
+@Tag("slow")
 class MetricsEndToEndTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   /** {@code name{labels} value}, labels optional. */

@@ -9,7 +9,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
+import com.google.protobuf.util.JsonFormat;
 import dev.enas.data.EmbeddedData;
 import dev.enas.data.ImageDataset;
 import dev.enas.data.Normalization;
@@ -18,7 +18,10 @@ import dev.enas.export.OnnxExporter;
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelMetadataRequest;
+import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetSearchRequest;
@@ -28,6 +31,7 @@ import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.WatchSearchRequest;
+import dev.enas.server.api.SpecJson;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.server.serving.ExportVerifier;
 import dev.enas.server.serving.ModelRepository;
@@ -43,11 +47,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +59,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test set as the retrained DJL network does, and DownloadModel returns the repository's file byte
  * for byte.
  */
+@Tag("slow")
 class ModelServingEndToEndTest {
   private static final String ID = "served-search";
   private static final SearchSpec SPEC = SearchSpec.smoke("macro", 17);
@@ -119,6 +125,29 @@ class ModelServingEndToEndTest {
         .getReady()).isTrue();
   }
 
+  /**
+   * The spec in the published model's provenance is protobuf JSON of the wire spec: read from the
+   * downloaded file and from the inference service's model metadata, it parses back into the spec
+   * the search ran, so a search can be started again from a served model alone.
+   */
+  @Test
+  void thePublishedModelsSpecParsesBackIntoTheSpecTheSearchRan() throws Exception {
+    Map<String, String> provenance = new LinkedHashMap<>();
+    ModelProto.parseFrom(download(0)).getMetadataPropsList()
+        .forEach(entry -> provenance.put(entry.getKey(), entry.getValue()));
+    String json = provenance.get(ModelMetadata.SPEC);
+    assertThat(SpecJson.parse(json)).isEqualTo(SPEC);
+
+    Search done = searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build());
+    dev.enas.proto.v1.SearchSpec.Builder wire = dev.enas.proto.v1.SearchSpec.newBuilder();
+    JsonFormat.parser().merge(json, wire);
+    assertThat(wire.build()).isEqualTo(done.getSpec());
+
+    ModelMetadataResponse served = inference.modelMetadata(
+        ModelMetadataRequest.newBuilder().setName(ID).build());
+    assertThat(served.getParametersMap().get(ModelMetadata.SPEC).getStringParam()).isEqualTo(json);
+  }
+
   @Test
   void modelInferGivesTheClassesOnnxRuntimeComputesFromTheDownloadedFile() throws Exception {
     ImageDataset test = EmbeddedData.fashionMnistTest();
@@ -128,19 +157,17 @@ class ModelServingEndToEndTest {
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = (raw.get(i) & 0xff) / 255f;
     }
-    ByteBuffer input = ByteBuffer.allocate(pixels.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    input.asFloatBuffer().put(pixels);
     ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
         .setModelName(ID)
         .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
             .setDatatype("FP32")
             .addAllShape(List.of((long) IMAGES, (long) test.channels(), (long) test.height(),
                 (long) test.width())))
-        .addRawInputContents(ByteString.copyFrom(input.array()))
+        .addRawInputContents(RawContents.ofFloats(pixels))
         .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
             .setName("probabilities"))
         .build());
-    float[] probabilities = floats(response.getRawOutputContents(0));
+    float[] probabilities = RawContents.toFloats(response.getRawOutputContents(0));
     int classes = test.numClasses();
     assertThat(probabilities).hasSize(IMAGES * classes);
 
@@ -215,21 +242,19 @@ class ModelServingEndToEndTest {
     float[] logits = new float[test.size() * classes];
     for (int first = 0; first < test.size(); first += BATCH) {
       int count = Math.min(BATCH, test.size() - first);
-      ByteBuffer input = ByteBuffer.allocate(count * test.imageSize() * Float.BYTES)
-          .order(ByteOrder.LITTLE_ENDIAN);
-      input.asFloatBuffer().put(pixels, first * test.imageSize(), count * test.imageSize());
       ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
           .setModelName(ID)
           .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
               .setDatatype("FP32")
               .addAllShape(List.of((long) count, (long) test.channels(), (long) test.height(),
                   (long) test.width())))
-          .addRawInputContents(ByteString.copyFrom(input.array()))
+          .addRawInputContents(RawContents.ofFloats(
+              FloatBuffer.wrap(pixels, first * test.imageSize(), count * test.imageSize())))
           .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
           .build());
       assertThat(response.getOutputs(0).getShapeList()).containsExactly((long) count,
           (long) classes);
-      float[] batch = floats(response.getRawOutputContents(0));
+      float[] batch = RawContents.toFloats(response.getRawOutputContents(0));
       System.arraycopy(batch, 0, logits, first * classes, batch.length);
     }
 
@@ -279,7 +304,7 @@ class ModelServingEndToEndTest {
     float[] out = new float[images.size() * classes];
     for (int first = 0; first < images.size(); first += BATCH) {
       int count = Math.min(BATCH, images.size() - first);
-      float[] batch = java.util.Arrays.copyOfRange(normalised, first * size,
+      float[] batch = Arrays.copyOfRange(normalised, first * size,
           (first + count) * size);
       float[] logits = network.logits(batch, BatchNormMode.RUNNING);
       System.arraycopy(logits, 0, out, first * classes, logits.length);
@@ -344,14 +369,6 @@ class ModelServingEndToEndTest {
       logits.get(out);
       return out;
     }
-  }
-
-  private static float[] floats(ByteString bytes) {
-    FloatBuffer buffer = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
-    float[] out = new float[buffer.remaining()];
-    buffer.get(out);
-    return out;
   }
 
   private static int argmax(float[] values, int row, int classes) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the project's .proto files loaded at run time, follows a search's events over a loopback port,
  * downloads its model, and runs a published model through the Open Inference Protocol.
  */
+@Tag("slow")
 class NodeClientTest {
   private static final Path NODE_CLIENT = Path.of("..", "client", "node");
   private static final ObjectMapper JSON = new ObjectMapper();

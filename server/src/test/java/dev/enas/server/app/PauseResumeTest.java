@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * no steps meanwhile, and ResumeSearch continues it from the snapshot to the same end as an
  * uninterrupted run. Bad requests are refused with the canonical codes.
  */
+@Tag("slow")
 class PauseResumeTest {
   @TempDir
   Path dir;

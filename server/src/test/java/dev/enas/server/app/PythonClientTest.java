@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The server as another language sees it: client/python/enas_client.py, on Debian's python3-grpcio,
  * creates a search over a loopback port, watches it to the end and reads the result.
  */
+@Tag("slow")
 class PythonClientTest {
   private static final Path PYTHON_CLIENT = Path.of("..", "client", "python");
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * python3-grpcio, asks the whole server on a loopback port whether it is live, reads a published
  * classifier's metadata and runs it with raw and with typed contents.
  */
+@Tag("slow")
 class PythonInferenceClientTest {
   private static final Path PYTHON_CLIENT = Path.of("..", "client", "python");
 

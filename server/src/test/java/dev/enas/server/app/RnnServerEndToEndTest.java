@@ -10,6 +10,7 @@ import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelMetadataRequest;
 import dev.enas.proto.inference.ModelMetadataResponse;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.Phase;
@@ -22,14 +23,13 @@ import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.spec.SearchSpec;
 import io.grpc.ManagedChannel;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the search reports the retrained cell's test perplexity, and its one-step model is served
  * through ModelInfer, where a client scores a sentence token by token.
  */
+@Tag("slow")
 class RnnServerEndToEndTest {
   private static final String ID = "sonnet-search";
 
@@ -183,11 +184,7 @@ class RnnServerEndToEndTest {
   private static float[] output(ModelInferResponse response, String name) {
     for (int i = 0; i < response.getOutputsCount(); i++) {
       if (response.getOutputs(i).getName().equals(name)) {
-        FloatBuffer data = response.getRawOutputContents(i).asReadOnlyByteBuffer()
-            .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] values = new float[data.remaining()];
-        data.get(values);
-        return values;
+        return RawContents.toFloats(response.getRawOutputContents(i));
       }
     }
     throw new AssertionError("no output " + name + " in " + response.getOutputsList());

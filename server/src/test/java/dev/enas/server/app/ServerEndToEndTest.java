@@ -25,12 +25,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole server on a loopback port: real actors, real shared-weight training on the embedded
  * data, real gRPC clients.
  */
+@Tag("slow")
 class ServerEndToEndTest {
   private static EnasServer server;
   private static ManagedChannel channel;

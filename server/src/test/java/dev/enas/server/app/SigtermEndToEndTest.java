@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * process exits 0 within the grace period. The next start resumes the search from that snapshot
  * and it finishes as an uninterrupted run does.
  */
+@Tag("slow")
 class SigtermEndToEndTest {
   @TempDir
   Path dir;

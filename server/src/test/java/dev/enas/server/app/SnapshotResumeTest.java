@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * same events after the snapshot (recomputed and compared with the journal, then new), every
  * sequence number once. Where it resumed is in the journal.
  */
+@Tag("slow")
 class SnapshotResumeTest {
   @TempDir
   Path dir;

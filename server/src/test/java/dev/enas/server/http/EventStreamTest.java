@@ -5,25 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import dev.enas.server.api.ArchitectureOrder;
-import dev.enas.server.api.HistoryEntry;
-import dev.enas.server.api.Page;
-import dev.enas.server.api.SearchBackend;
-import dev.enas.server.api.SearchBackendException;
-import dev.enas.server.api.SearchInfo;
+import dev.enas.server.api.InMemorySearchBackend;
 import dev.enas.server.store.EventLog;
-import dev.enas.spec.SearchSpec;
-import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +29,7 @@ class EventStreamTest {
   private static final int BUFFER = 64;
   private static ActorSystem<Void> system;
   private static HttpServer http;
-  private static final Logs logs = new Logs();
+  private static final InMemorySearchBackend logs = new InMemorySearchBackend(10);
 
   @BeforeAll
   static void start() throws Exception {
@@ -68,7 +57,7 @@ class EventStreamTest {
 
   @Test
   void aClientThatFallsBehindIsCutAndResumesWithLastEventIdWithoutGapOrRepeat() throws Exception {
-    EventLog log = logs.add("burst");
+    EventLog log = logs.newLog("burst");
     List<Long> received = new ArrayList<>();
     String resumeFrom;
     int events = 20_000;
@@ -139,7 +128,7 @@ class EventStreamTest {
 
   @Test
   void closingTheConnectionEndsTheSubscriptionAndFromStartsAnywhere() throws Exception {
-    EventLog log = logs.add("closing");
+    EventLog log = logs.newLog("closing");
     for (long i = 0; i < 10; i++) {
       log.append(step(i));
     }
@@ -163,7 +152,7 @@ class EventStreamTest {
   void stoppingTheServerCutsStreamsWithTheirResumePoint() throws Exception {
     ActorSystem<Void> own = ActorSystem.create(Behaviors.empty(), "event-stream-stop",
         ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
-    EventLog log = logs.add("stopping");
+    EventLog log = logs.newLog("stopping");
     log.append(step(0));
     log.append(step(1));
     HttpServer server = HttpServer.start(own,
@@ -181,65 +170,6 @@ class EventStreamTest {
       assertThat(client.next()).isNull();
     } finally {
       own.terminate();
-    }
-  }
-
-  /** Just enough of a backend: searches that are nothing but a log. */
-  private static final class Logs implements SearchBackend {
-    private final Map<String, EventLog> logs = new ConcurrentHashMap<>();
-
-    EventLog add(String id) {
-      EventLog log = new EventLog();
-      logs.put(id, log);
-      return log;
-    }
-
-    @Override
-    public CompletionStage<EventLog> eventLog(String id) {
-      EventLog log = logs.get(id);
-      return log == null ? CompletableFuture.failedFuture(SearchBackendException.NotFound.search(id))
-          : CompletableFuture.completedFuture(log);
-    }
-
-    @Override
-    public CompletionStage<SearchInfo> create(SearchSpec spec, String requestedId) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<SearchInfo> get(String id) {
-      return CompletableFuture.failedFuture(SearchBackendException.NotFound.search(id));
-    }
-
-    @Override
-    public CompletionStage<Page<SearchInfo>> list(int pageSize, long cursor, Set<Phase> phases) {
-      return CompletableFuture.completedFuture(new Page<>(List.of(), 0, 0));
-    }
-
-    @Override
-    public CompletionStage<SearchInfo> cancel(String id, String reason) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<HistoryEntry> architecture(String id, long index) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Page<HistoryEntry>> architectures(
-        String id, int pageSize, long cursor, ArchitectureOrder order) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<ModelFile> model(String id, long version) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<SearchInfo> delete(String id) {
-      throw new UnsupportedOperationException();
     }
   }
 }

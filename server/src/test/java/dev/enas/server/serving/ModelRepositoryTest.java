@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,15 +48,15 @@ class ModelRepositoryTest {
     }
   }
 
-  private static Map<String, FloatTensor> images(float[] pixels) {
-    return Map.of(TestModels.IMAGE, new FloatTensor(
+  private static Map<String, Tensor> images(float[] pixels) {
+    return Map.of(TestModels.IMAGE, Tensor.ofFloats(
         new long[] {pixels.length / TestModels.PIXELS, 1, 4, 4}, FloatBuffer.wrap(pixels)));
   }
 
   private static float[] run(ModelVersion version, float[] pixels) {
     try (ModelSession session = version.acquire().orElseThrow()) {
-      FloatBuffer out = ((FloatTensor) session.run(images(pixels),
-          List.of(TestModels.PROBABILITIES)).get(TestModels.PROBABILITIES)).data();
+      FloatBuffer out = session.run(images(pixels),
+          List.of(TestModels.PROBABILITIES)).get(TestModels.PROBABILITIES).floats();
       float[] values = new float[out.remaining()];
       out.get(values);
       return values;
@@ -194,9 +195,9 @@ class ModelRepositoryTest {
       for (int t = 0; t < sequences[0].length; t++) {
         int[] tokens = {sequences[0][t], sequences[1][t]};
         Map<String, Tensor> out = session.run(Map.of(
-                "token_ids", new LongTensor(new long[] {2},
-                    java.nio.LongBuffer.wrap(new long[] {tokens[0], tokens[1]})),
-                "hidden", new FloatTensor(new long[] {2, 9}, FloatBuffer.wrap(state))),
+                "token_ids", Tensor.ofLongs(new long[] {2},
+                    LongBuffer.wrap(new long[] {tokens[0], tokens[1]})),
+                "hidden", Tensor.ofFloats(new long[] {2, 9}, FloatBuffer.wrap(state))),
             List.of("next_hidden", "logits"));
         assertThat(out.keySet()).containsExactly("next_hidden", "logits");
         var expected = lm.step(tokens, expectedState);
@@ -225,7 +226,7 @@ class ModelRepositoryTest {
   }
 
   private static float[] floats(Tensor tensor) {
-    FloatBuffer data = ((FloatTensor) tensor).data();
+    FloatBuffer data = tensor.floats();
     float[] values = new float[data.remaining()];
     data.get(values);
     return values;
