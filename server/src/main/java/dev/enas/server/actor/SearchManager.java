@@ -123,6 +123,13 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   /** From a search's journal writer: every entry of the ended search is written. */
   public record JournalSettled(String id) implements Command {}
 
+  /**
+   * A created search's first journal entry is written (or could not be): only now is the create
+   * answered, so that a search a client was told about survives a kill right after the answer.
+   */
+  private record CreateJournaled(ActorRef<Reply<SearchInfo>> replyTo, SearchInfo info,
+      Throwable failure) implements Command {}
+
   /** A search's journal writer stopped without being told to: a write failed. */
   private record WriterStopped(String id, ActorRef<SearchJournal.Command> writer)
       implements Command {}
@@ -367,6 +374,14 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         .onMessage(Drain.class, this::onDrain)
         .onMessage(Suspended.class, this::afterSuspend)
         .onMessage(JournalSettled.class, this::onSettled)
+        .onMessage(CreateJournaled.class, m -> {
+          if (m.failure() != null) {
+            getContext().getLog().error("search {}: its creation was not journaled within {}",
+                m.info().id(), settings.askTimeout(), m.failure());
+          }
+          m.replyTo().tell(Reply.ok(m.info()));
+          return this;
+        })
         .onMessage(WriterStopped.class, this::onWriterStopped)
         .onMessage(Recover.class, m -> {
           m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition("journal",
@@ -451,7 +466,15 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     ActorRef<SearchCoordinator.Command> coordinator = spawnCoordinator(record);
     searches.put(id, new Entry(record, coordinator, writer));
     order.add(id);
-    m.replyTo().tell(Reply.ok(record.info()));
+    if (writer == null) {
+      m.replyTo().tell(Reply.ok(record.info()));
+    } else {
+      // The answer waits for the writer: it persists in order, so the flush completes once the
+      // creation entry is on disk.
+      SearchInfo info = record.info();
+      getContext().ask(Done.class, writer, settings.askTimeout(), SearchJournal.Flush::new,
+          (done, failure) -> new CreateJournaled(m.replyTo(), info, failure));
+    }
     return this;
   }
 

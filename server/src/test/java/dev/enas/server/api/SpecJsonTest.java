@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.server.api.SearchBackendException.InvalidSpec;
+import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.SearchSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,8 @@ class SpecJsonTest {
   void everySpaceSpecReadsBackAsItself() throws Exception {
     SearchSpec d = SearchSpec.demo();
     SearchSpec random = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind("random"), d.derive(), d.retrain(), -42);
+        d.controller().withKind("random"), d.derive().withSelection(DeriveSpec.BEST_REWARD),
+        d.retrain(), -42);
     for (SearchSpec spec : List.of(SearchSpec.defaults("macro"), SearchSpec.defaults("micro"),
         SearchSpec.rnnDemo(), SearchSpec.smoke("macro", 17), d, random)) {
       String json = SpecJson.print(spec);
