@@ -353,7 +353,7 @@ class SearchManagerTest {
     ActorRef<SearchManager.Command> manager = spawnManager(1);
     List<SearchManager.Reply<?>> replies = List.of(
         SearchManagerTest.<SearchInfo>ask(manager, r -> new SearchManager.Get("nope", r)),
-        SearchManagerTest.<SearchInfo>cancel(manager, "nope", ""),
+        SearchManagerTest.cancel(manager, "nope", ""),
         SearchManagerTest.<EventLog>ask(manager, r -> new SearchManager.GetEventLog("nope", r)),
         SearchManagerTest.<HistoryEntry>ask(manager,
             r -> new SearchManager.GetArchitecture("nope", 0, r)),

@@ -160,7 +160,7 @@ class BadInputTest {
         () -> test.blocking.cancelSearch(
             CancelSearchRequest.newBuilder().setSearchId("nope").build()),
         () -> test.blocking.watchSearch(
-            WatchSearchRequest.newBuilder().setSearchId("nope").build()).hasNext(),
+            WatchSearchRequest.newBuilder().setSearchId("nope").build()).next(),
         () -> test.blocking.getArchitecture(
             GetArchitectureRequest.newBuilder().setSearchId("nope").build()),
         () -> test.blocking.listArchitectures(
@@ -194,9 +194,9 @@ class BadInputTest {
     assertInvalid(() -> test.blocking.cancelSearch(CancelSearchRequest.newBuilder()
         .setSearchId(id).setReason("r".repeat(5000)).build()), "reason");
     assertInvalid(() -> test.blocking.watchSearch(WatchSearchRequest.newBuilder()
-        .setSearchId(id).setFromSequence(-1).build()).hasNext(), "from_sequence");
+        .setSearchId(id).setFromSequence(-1).build()).next(), "from_sequence");
     assertInvalid(() -> test.blocking.watchSearch(WatchSearchRequest.newBuilder()
-        .setSearchId(id).setFromSequence(Long.MAX_VALUE).build()).hasNext(), "from_sequence");
+        .setSearchId(id).setFromSequence(Long.MAX_VALUE).build()).next(), "from_sequence");
     assertInvalid(() -> test.blocking.getArchitecture(GetArchitectureRequest.newBuilder()
         .setSearchId(id).setIndex(-1).build()), "index");
     assertInvalid(() -> test.blocking.listArchitectures(ListArchitecturesRequest.newBuilder()
