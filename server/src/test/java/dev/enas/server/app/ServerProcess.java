@@ -34,10 +34,18 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         Main.class.getName(), "serve", "--port", "0", "--http-port", "0",
         "--data-dir", dataDir.toString()));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+    return launch(builder, log);
+  }
+
+  /**
+   * Starts the server {@code builder} describes (any command that runs {@code serve} with {@code
+   * --port 0}), its output in {@code log}, and waits until it listens.
+   */
+  static ServerProcess launch(ProcessBuilder builder, Path log)
+      throws IOException, InterruptedException {
+    builder.redirectErrorStream(true).redirectOutput(log.toFile());
     Process process = builder.start();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     while (System.nanoTime() < deadline) {
