@@ -77,31 +77,36 @@ class JournalRecoveryTest {
 
   /** Every read of the API, for every search, as one comparable list of answers. */
   private static List<Object> answers(Server s, List<String> ids) {
+    return answers(s.stub(), ids);
+  }
+
+  /** Every read of the API, for every search, through {@code stub}: one comparable list. */
+  static List<Object> answers(SearchServiceGrpc.SearchServiceBlockingStub stub, List<String> ids) {
     List<Object> out = new ArrayList<>();
     String token = "";
     do {
-      ListSearchesResponse page = s.stub().listSearches(
+      ListSearchesResponse page = stub.listSearches(
           ListSearchesRequest.newBuilder().setPageSize(1).setPageToken(token).build());
       out.add(page);
       token = page.getNextPageToken();
     } while (!token.isEmpty());
     for (String id : ids) {
-      out.add(s.stub().getSearch(GetSearchRequest.newBuilder().setSearchId(id).build()));
-      out.add(watch(s.stub(), id));
+      out.add(stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build()));
+      out.add(watch(stub, id));
       for (ArchitectureOrder order : List.of(ArchitectureOrder.ARCHITECTURE_ORDER_SAMPLED,
           ArchitectureOrder.ARCHITECTURE_ORDER_REWARD)) {
         token = "";
         do {
-          ListArchitecturesResponse page = s.stub().listArchitectures(
+          ListArchitecturesResponse page = stub.listArchitectures(
               ListArchitecturesRequest.newBuilder().setSearchId(id).setPageSize(5)
                   .setPageToken(token).setOrderBy(order).build());
           out.add(page);
           token = page.getNextPageToken();
         } while (!token.isEmpty());
       }
-      out.add(outcome(() -> s.stub().getArchitecture(
+      out.add(outcome(() -> stub.getArchitecture(
           GetArchitectureRequest.newBuilder().setSearchId(id).setIndex(1).build())));
-      out.add(outcome(() -> download(s, id)));
+      out.add(outcome(() -> download(stub, id)));
     }
     return out;
   }
@@ -115,9 +120,9 @@ class JournalRecoveryTest {
     }
   }
 
-  private static Object download(Server s, String id) {
+  private static Object download(SearchServiceGrpc.SearchServiceBlockingStub stub, String id) {
     Iterator<ModelChunk> chunks =
-        s.stub().downloadModel(DownloadModelRequest.newBuilder().setSearchId(id).build());
+        stub.downloadModel(DownloadModelRequest.newBuilder().setSearchId(id).build());
     ModelChunk first = chunks.next();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     bytes.writeBytes(first.getData().toByteArray());
