@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import dev.enas.server.archfixture.ActorThatSpeaksGrpc;
+import dev.enas.server.domain.archfixture.DomainThatNamesTheWire;
 import org.junit.jupiter.api.Test;
 
 /** The rules themselves: each one catches the fixture that breaks it. */
@@ -30,8 +31,17 @@ class ArchitectureRulesTest {
   @Test
   void aGrpcAdapterOfApiUsedOutsideItIsCaught() {
     assertThatThrownBy(() -> ServerArchitecture
-        .ONLY_THE_SHARED_DOMAIN_TYPES_OF_API_ARE_USED_OUTSIDE_IT.check(FIXTURE))
+        .ONLY_THE_ADAPTERS_USE_THE_API_PACKAGE.check(FIXTURE))
         .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("dev.enas.server.api.GrpcServer");
+  }
+
+  @Test
+  void aDomainTypeNamingTheWireOrAnAdapterIsCaught() {
+    JavaClasses domain = new ClassFileImporter().importClasses(DomainThatNamesTheWire.class);
+    assertThatThrownBy(() -> ServerArchitecture.THE_DOMAIN_NAMES_NO_GRPC.check(domain))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("dev.enas.proto.v1.Search")
         .hasMessageContaining("dev.enas.server.api.GrpcServer");
   }
 

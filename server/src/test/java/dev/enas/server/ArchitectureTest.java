@@ -16,12 +16,11 @@ class ArchitectureTest {
       ServerArchitecture.ONLY_THE_ADAPTERS_TOUCH_WIRE_MESSAGES;
 
   @ArchTest
-  static final ArchRule onlyTheSharedDomainTypesOfApiAreUsedOutsideIt =
-      ServerArchitecture.ONLY_THE_SHARED_DOMAIN_TYPES_OF_API_ARE_USED_OUTSIDE_IT;
+  static final ArchRule onlyTheAdaptersUseTheApiPackage =
+      ServerArchitecture.ONLY_THE_ADAPTERS_USE_THE_API_PACKAGE;
 
   @ArchTest
-  static final ArchRule theSharedDomainTypesNameNoGrpc =
-      ServerArchitecture.THE_SHARED_DOMAIN_TYPES_NAME_NO_GRPC;
+  static final ArchRule theDomainNamesNoGrpc = ServerArchitecture.THE_DOMAIN_NAMES_NO_GRPC;
 
   @ArchTest
   static final ArchRule onlyServingTouchesOnnxRuntime =

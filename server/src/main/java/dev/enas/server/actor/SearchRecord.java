@@ -1,9 +1,9 @@
 package dev.enas.server.actor;
 
-import dev.enas.server.api.ArchitectureOrder;
-import dev.enas.server.api.HistoryEntry;
-import dev.enas.server.api.Page;
-import dev.enas.server.api.SearchInfo;
+import dev.enas.server.domain.ArchitectureOrder;
+import dev.enas.server.domain.HistoryEntry;
+import dev.enas.server.domain.Page;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.store.EventLog;
 import dev.enas.server.store.JournalEvent;
 import dev.enas.server.store.LoggedEvent;

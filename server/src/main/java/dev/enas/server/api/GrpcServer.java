@@ -1,5 +1,6 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackend;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Metadata;

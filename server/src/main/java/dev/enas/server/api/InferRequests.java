@@ -1,13 +1,14 @@
 package dev.enas.server.api;
 
-import static dev.enas.server.api.SearchBackendException.quote;
+import dev.enas.server.domain.SearchBackendException;
+import static dev.enas.server.domain.SearchBackendException.quote;
 
 import com.google.protobuf.ByteString;
 import dev.enas.proto.inference.InferTensorContents;
 import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.enas.proto.inference.RawContents;
-import dev.enas.server.api.SearchBackendException.InvalidArgument;
+import dev.enas.server.domain.SearchBackendException.InvalidArgument;
 import dev.enas.server.serving.ModelVersion;
 import dev.enas.server.serving.Tensor;
 import dev.enas.server.serving.TensorSpec;

@@ -1,6 +1,7 @@
 package dev.enas.server.api;
 
-import static dev.enas.server.api.SearchBackendException.quote;
+import dev.enas.server.domain.SearchBackendException;
+import static dev.enas.server.domain.SearchBackendException.quote;
 
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
 import dev.enas.proto.inference.InferParameter;
@@ -17,10 +18,10 @@ import dev.enas.proto.inference.ServerMetadataRequest;
 import dev.enas.proto.inference.ServerMetadataResponse;
 import dev.enas.proto.inference.ServerReadyRequest;
 import dev.enas.proto.inference.ServerReadyResponse;
-import dev.enas.server.api.SearchBackendException.FailedPrecondition;
-import dev.enas.server.api.SearchBackendException.InvalidArgument;
-import dev.enas.server.api.SearchBackendException.NotFound;
-import dev.enas.server.api.SearchBackendException.ResourceExhausted;
+import dev.enas.server.domain.SearchBackendException.FailedPrecondition;
+import dev.enas.server.domain.SearchBackendException.InvalidArgument;
+import dev.enas.server.domain.SearchBackendException.NotFound;
+import dev.enas.server.domain.SearchBackendException.ResourceExhausted;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ModelSession;
 import dev.enas.server.serving.ModelVersion;

@@ -1,6 +1,7 @@
 package dev.enas.server.api;
 
-import dev.enas.server.api.SearchBackendException.InvalidArgument;
+import dev.enas.server.domain.SearchBackendException;
+import dev.enas.server.domain.SearchBackendException.InvalidArgument;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

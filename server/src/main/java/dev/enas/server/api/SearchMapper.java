@@ -1,5 +1,7 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.HistoryEntry;
+import dev.enas.server.domain.SearchInfo;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
 import dev.enas.proto.v1.Architecture;

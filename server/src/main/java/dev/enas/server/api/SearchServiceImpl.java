@@ -1,5 +1,8 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackend;
+import dev.enas.server.domain.SearchBackendException;
+import dev.enas.server.domain.SearchInfo;
 import com.google.protobuf.ByteString;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
@@ -24,7 +27,7 @@ import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.SearchState;
 import dev.enas.proto.v1.WatchSearchRequest;
-import dev.enas.server.api.SearchBackendException.InvalidArgument;
+import dev.enas.server.domain.SearchBackendException.InvalidArgument;
 import dev.enas.data.DataRoots;
 import dev.enas.server.security.Principal;
 import dev.enas.server.security.SearchAdmission;
@@ -256,7 +259,7 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
     guard(response, () -> {
       String id = searchId(request.getSearchId());
       int pageSize = pageSize(request.getPageSize());
-      dev.enas.server.api.ArchitectureOrder order = order(request.getOrderByValue());
+      dev.enas.server.domain.ArchitectureOrder order = order(request.getOrderByValue());
       String query = "architectures " + id + " " + order;
       long cursor = PageTokens.decode(query, request.getPageToken());
       answer(backend.architectures(id, pageSize, cursor, order), page -> {
@@ -483,13 +486,13 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
     return requested == 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
   }
 
-  private static dev.enas.server.api.ArchitectureOrder order(int value) {
+  private static dev.enas.server.domain.ArchitectureOrder order(int value) {
     switch (value) {
       case ArchitectureOrder.ARCHITECTURE_ORDER_UNSPECIFIED_VALUE:
       case ArchitectureOrder.ARCHITECTURE_ORDER_SAMPLED_VALUE:
-        return dev.enas.server.api.ArchitectureOrder.SAMPLED;
+        return dev.enas.server.domain.ArchitectureOrder.SAMPLED;
       case ArchitectureOrder.ARCHITECTURE_ORDER_REWARD_VALUE:
-        return dev.enas.server.api.ArchitectureOrder.REWARD;
+        return dev.enas.server.domain.ArchitectureOrder.REWARD;
       default:
         throw new InvalidArgument("order_by", "unknown order " + value
             + "; this server knows ARCHITECTURE_ORDER_SAMPLED (1) and ARCHITECTURE_ORDER_REWARD"

@@ -1,8 +1,9 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackendException;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import dev.enas.server.api.SearchBackendException.InvalidSpec;
+import dev.enas.server.domain.SearchBackendException.InvalidSpec;
 import dev.enas.spec.SearchSpec;
 
 /**

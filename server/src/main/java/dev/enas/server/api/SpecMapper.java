@@ -1,10 +1,11 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackendException;
 import dev.enas.data.DataAccessException;
 import dev.enas.data.DataRoots;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.SearchSpace;
-import dev.enas.server.api.SearchBackendException.InvalidSpec;
+import dev.enas.server.domain.SearchBackendException.InvalidSpec;
 import dev.enas.space.MacroSpace;
 import dev.enas.space.MicroSpace;
 import dev.enas.spec.ChildSpec;

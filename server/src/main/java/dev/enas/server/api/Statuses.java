@@ -1,5 +1,6 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackendException;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;

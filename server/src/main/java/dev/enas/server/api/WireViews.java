@@ -1,5 +1,9 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.ArchitectureOrder;
+import dev.enas.server.domain.HistoryEntry;
+import dev.enas.server.domain.Page;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.SampledArchitecture;

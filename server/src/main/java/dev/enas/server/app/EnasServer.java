@@ -10,7 +10,7 @@ import dev.enas.server.api.AuthInterceptor;
 import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.api.ModelInferTimer;
-import dev.enas.server.api.SearchBackend;
+import dev.enas.server.domain.SearchBackend;
 import dev.enas.server.http.HttpServer;
 import dev.enas.server.http.HttpSettings;
 import dev.enas.server.metrics.ServerMetrics;

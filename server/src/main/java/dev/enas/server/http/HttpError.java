@@ -2,7 +2,7 @@ package dev.enas.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.enas.server.api.SearchBackendException;
+import dev.enas.server.domain.SearchBackendException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;

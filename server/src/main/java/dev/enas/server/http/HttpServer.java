@@ -12,7 +12,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.pathSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 
-import dev.enas.server.api.SearchBackend;
+import dev.enas.server.domain.SearchBackend;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;

@@ -1,8 +1,8 @@
 package dev.enas.server.metrics;
 
-import dev.enas.server.api.Page;
-import dev.enas.server.api.SearchBackend;
-import dev.enas.server.api.SearchInfo;
+import dev.enas.server.domain.Page;
+import dev.enas.server.domain.SearchBackend;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.store.EventLog;
 import dev.enas.server.store.LoggedEvent;
 import dev.enas.train.Phase;

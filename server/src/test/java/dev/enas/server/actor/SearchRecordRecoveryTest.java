@@ -2,7 +2,7 @@ package dev.enas.server.actor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.enas.server.api.ArchitectureOrder;
+import dev.enas.server.domain.ArchitectureOrder;
 import dev.enas.server.store.JournalEvent;
 import dev.enas.server.store.LoggedEvent;
 import dev.enas.spec.SearchSpec;

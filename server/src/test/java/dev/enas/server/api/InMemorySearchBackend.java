@@ -1,9 +1,15 @@
 package dev.enas.server.api;
 
-import dev.enas.server.api.SearchBackendException.AlreadyExists;
-import dev.enas.server.api.SearchBackendException.FailedPrecondition;
-import dev.enas.server.api.SearchBackendException.NotFound;
-import dev.enas.server.api.SearchBackendException.ResourceExhausted;
+import dev.enas.server.domain.ArchitectureOrder;
+import dev.enas.server.domain.HistoryEntry;
+import dev.enas.server.domain.Page;
+import dev.enas.server.domain.SearchBackend;
+import dev.enas.server.domain.SearchBackendException;
+import dev.enas.server.domain.SearchInfo;
+import dev.enas.server.domain.SearchBackendException.AlreadyExists;
+import dev.enas.server.domain.SearchBackendException.FailedPrecondition;
+import dev.enas.server.domain.SearchBackendException.NotFound;
+import dev.enas.server.domain.SearchBackendException.ResourceExhausted;
 import dev.enas.server.store.EventLog;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;

@@ -1,9 +1,10 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackendException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.enas.server.api.SearchBackendException.InvalidArgument;
+import dev.enas.server.domain.SearchBackendException.InvalidArgument;
 import dev.enas.spec.FieldViolation;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;

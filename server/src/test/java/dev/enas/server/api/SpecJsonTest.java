@@ -1,12 +1,13 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackendException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
-import dev.enas.server.api.SearchBackendException.InvalidSpec;
+import dev.enas.server.domain.SearchBackendException.InvalidSpec;
 import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.SearchSpec;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.enas.server.api;
 
+import dev.enas.server.domain.SearchBackendException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,7 @@ import com.google.protobuf.Message;
 import dev.enas.data.DataRoots;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.SearchSpace;
-import dev.enas.server.api.SearchBackendException.InvalidSpec;
+import dev.enas.server.domain.SearchBackendException.InvalidSpec;
 import dev.enas.spec.ChildSpec;
 import dev.enas.spec.FieldViolation;
 import dev.enas.spec.RetrainSpec;

@@ -1,4 +1,4 @@
-package dev.enas.server.api;
+package dev.enas.server.domain;
 
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;

@@ -1,4 +1,4 @@
-package dev.enas.server.api;
+package dev.enas.server.domain;
 
 /** Orders of a search's sampled history, as ListArchitectures offers them. */
 public enum ArchitectureOrder {

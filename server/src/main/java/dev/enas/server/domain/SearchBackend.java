@@ -1,4 +1,4 @@
-package dev.enas.server.api;
+package dev.enas.server.domain;
 
 import dev.enas.server.store.EventLog;
 import dev.enas.spec.SearchSpec;
