@@ -10,11 +10,14 @@
 //     metadata and inference, tensors as little-endian raw contents.
 //
 // Usage:
-//   node enas_client.js feed TARGET [--search ID] [--from N] [--download FILE]
+//   node enas_client.js feed TARGET [--search ID] [--from N] [--download FILE] [CONNECTION]
 //       Without --search, creates a small macro search (seconds) first. Prints one JSON line per
 //       event, then a summary line.
-//   node enas_client.js infer TARGET MODEL
+//   node enas_client.js infer TARGET MODEL [CONNECTION]
 //       ServerLive, ModelMetadata, then ModelInfer on a batch of two example inputs.
+// CONNECTION, as the Java CLI's: --tls (TLS trusting the system's certificate authorities),
+// --ca-file FILE (TLS trusting this CA's PEM certificate), --token-file FILE (a file holding the
+// server's bearer token; default $ENAS_TOKEN, else none).
 'use strict';
 
 const path = require('path');
@@ -42,6 +45,42 @@ function loadServices() {
     SearchService: loaded.enas.v1.SearchService,
     InferenceService: loaded.inference.GRPCInferenceService,
   };
+}
+
+/**
+ * The channel credentials and client options for `options` (parseOptions' result): TLS when
+ * --tls or --ca-file is given, and an interceptor that sends the bearer token on every call.
+ */
+function connection(options) {
+  const tls = options.tls || options['ca-file'] !== undefined;
+  const credentials = tls
+      ? grpc.credentials.createSsl(options['ca-file'] === undefined
+          ? null : fs.readFileSync(options['ca-file']))
+      : grpc.credentials.createInsecure();
+  const token = readToken(options['token-file']);
+  const clientOptions = {};
+  if (token) {
+    clientOptions.interceptors = [(callOptions, nextCall) =>
+      new grpc.InterceptingCall(nextCall(callOptions), {
+        start(metadata, listener, next) {
+          metadata.set('authorization', 'Bearer ' + token);
+          next(metadata, listener);
+        },
+      })];
+  }
+  return {credentials, clientOptions};
+}
+
+/** The token in `file` (white space around it removed), else $ENAS_TOKEN, else undefined. */
+function readToken(file) {
+  if (file === undefined) {
+    return process.env.ENAS_TOKEN || undefined;
+  }
+  const token = fs.readFileSync(file, 'utf8').trim();
+  if (!token) {
+    throw new Error('--token-file: ' + file + ' is empty; it should hold one token');
+  }
+  return token;
 }
 
 /** A unary call as a promise. */
@@ -187,7 +226,8 @@ function summarize(event) {
 
 async function feed(target, options) {
   const {SearchService} = loadServices();
-  const client = new SearchService(target, grpc.credentials.createInsecure());
+  const {credentials, clientOptions} = connection(options);
+  const client = new SearchService(target, credentials, clientOptions);
   try {
     let searchId = options.search;
     if (!searchId) {
@@ -261,9 +301,10 @@ function exampleTokens(count) {
   return Array.from({length: count}, (_, i) => (i * 3) % 5);
 }
 
-async function infer(target, model) {
+async function infer(target, model, options) {
   const {InferenceService} = loadServices();
-  const client = new InferenceService(target, grpc.credentials.createInsecure());
+  const {credentials, clientOptions} = connection(options);
+  const client = new InferenceService(target, credentials, clientOptions);
   try {
     const live = await call(client, 'ServerLive', {});
     console.log(JSON.stringify({live: live.live}));
@@ -299,16 +340,30 @@ async function infer(target, model) {
   }
 }
 
-function parseOptions(args) {
+const CONNECTION_OPTIONS = ['--ca-file', '--token-file'];
+const ACCEPTED = '--tls, --ca-file FILE, --token-file FILE';
+
+/**
+ * Options of the form --name VALUE among `valued`, and the flag --tls; anything else, or a
+ * missing value, is an error naming what is accepted.
+ */
+function parseOptions(args, valued = ['--search', '--from', '--download'],
+    accepted = '--search ID, --from N, --download FILE, ' + ACCEPTED) {
   const options = {};
-  for (let i = 0; i < args.length; i += 2) {
+  const names = valued.concat(CONNECTION_OPTIONS);
+  for (let i = 0; i < args.length; i++) {
     const name = args[i];
+    if (name === '--tls') {
+      options.tls = true;
+      continue;
+    }
     const value = args[i + 1];
-    if (!['--search', '--from', '--download'].includes(name) || value === undefined) {
-      throw new Error('unknown option or missing value: ' + name +
-          ' (accepted: --search ID, --from N, --download FILE)');
+    if (!names.includes(name) || value === undefined) {
+      throw new Error('unknown option or missing value: ' + name + ' (accepted: ' + accepted +
+          ')');
     }
     options[name.slice(2)] = value;
+    i++;
   }
   if (options.from !== undefined && !/^[0-9]+$/.test(options.from)) {
     throw new Error('--from must be a sequence number, 0 or more; got ' + options.from);
@@ -320,19 +375,24 @@ async function main(argv) {
   const [command, target, ...rest] = argv;
   if (command === 'feed' && target) {
     await feed(target, parseOptions(rest));
-  } else if (command === 'infer' && target && rest.length === 1) {
-    await infer(target, rest[0]);
+  } else if (command === 'infer' && target && rest.length >= 1 && !rest[0].startsWith('--')) {
+    await infer(target, rest[0], parseOptions(rest.slice(1), [], ACCEPTED));
   } else {
     throw new Error('usage: enas_client.js feed TARGET [--search ID] [--from N] ' +
-        '[--download FILE] | enas_client.js infer TARGET MODEL');
+        '[--download FILE] [CONNECTION] | enas_client.js infer TARGET MODEL [CONNECTION], ' +
+        'where CONNECTION is ' + ACCEPTED);
   }
 }
 
-module.exports = {loadServices, follow, download, pack, unpack, smokeSpec};
+module.exports = {loadServices, follow, download, pack, unpack, smokeSpec, connection,
+  parseOptions};
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error) => {
-    console.error('enas_client.js: ' + (error.details || error.message));
+    // A gRPC error names its status code (UNAUTHENTICATED, NOT_FOUND, ...) before the details.
+    const code = Object.keys(grpc.status).find((name) => grpc.status[name] === error.code);
+    console.error('enas_client.js: ' + (code ? code + ': ' : '') +
+        (error.details || error.message));
     process.exit(1);
   });
 }

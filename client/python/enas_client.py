@@ -2,11 +2,16 @@
 
 It needs only Debian's python3-grpcio and python3-protobuf: the message classes come from
 generate.sh, and the RPCs are called by their method paths, so no gRPC code generator is needed.
+
+Usage: enas_client.py [HOST:PORT] [--tls | --ca-file FILE] [--token-file FILE]
 """
+import argparse
 import os
 import sys
 
 import grpc
+
+import connection  # the connection options, beside this file
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen"))
 
@@ -19,15 +24,17 @@ SERVICE = "/enas.v1.SearchService/"
 class EnasClient:
     """Blocking calls to one enas server; watch() yields events as the search produces them."""
 
-    def __init__(self, target="localhost:8980"):
-        self.channel = grpc.insecure_channel(target)
+    def __init__(self, target="localhost:8980", tls=False, ca_file=None, token=None):
+        """tls or ca_file: TLS, trusting ca_file's CA or else the system's; token: a bearer token."""
+        self.channel = connection.open_channel(target, tls, ca_file)
+        self.metadata = connection.call_metadata(token)
 
     def _unary(self, method, request, response_class):
         call = self.channel.unary_unary(
             SERVICE + method,
             request_serializer=lambda m: m.SerializeToString(),
             response_deserializer=response_class.FromString)
-        return call(request)
+        return call(request, metadata=self.metadata)
 
     def create_search(self, spec, search_id=""):
         return self._unary("CreateSearch",
@@ -50,7 +57,8 @@ class EnasClient:
             request_serializer=lambda m: m.SerializeToString(),
             response_deserializer=search_pb2.SearchEvent.FromString)
         yield from call(search_pb2.WatchSearchRequest(search_id=search_id,
-                                                      from_sequence=from_sequence))
+                                                      from_sequence=from_sequence),
+                        metadata=self.metadata)
 
     def close(self):
         self.channel.close()
@@ -78,8 +86,25 @@ def smoke_spec(seed=1):
     return spec
 
 
-if __name__ == "__main__":
-    client = EnasClient(sys.argv[1] if len(sys.argv) > 1 else "localhost:8980")
+def main(argv):
+    parser = argparse.ArgumentParser(
+        description="Creates a small search, follows its events and prints the result.")
+    parser.add_argument("target", nargs="?", default="localhost:8980", help="HOST:PORT")
+    connection.add_arguments(parser)
+    args = parser.parse_args(argv)
+    client = EnasClient(args.target, args.tls, args.ca_file,
+                        connection.read_token(args.token_file))
+    try:
+        run(client)
+    except grpc.RpcError as e:
+        print("enas_client.py: %s: %s" % (e.code().name, e.details()), file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    return 0
+
+
+def run(client):
     search = client.create_search(smoke_spec())
     print("created", search.id)
     for event in client.watch(search.id):
@@ -91,3 +116,7 @@ if __name__ == "__main__":
             print(event.sequence, kind, getattr(event, kind))
     result = client.get_search(search.id).result
     print("derived", result.architecture.encoding, "test accuracy %.3f" % result.test_accuracy)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -6,13 +6,16 @@ come from generate.sh and the RPCs are called by their method paths. Tensors tra
 raw_input_contents / raw_output_contents, little-endian float32, packed with the struct module, so
 numpy is not needed either.
 
-Usage: inference_client.py [HOST:PORT] MODEL
+Usage: inference_client.py [HOST:PORT] MODEL [--tls | --ca-file FILE] [--token-file FILE]
 """
+import argparse
 import os
 import struct
 import sys
 
 import grpc
+
+import connection  # the connection options, beside this file
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen"))
 
@@ -42,15 +45,17 @@ def unpack(data):
 class InferenceClient:
     """Blocking calls to one enas server's inference service."""
 
-    def __init__(self, target="localhost:8980"):
-        self.channel = grpc.insecure_channel(target)
+    def __init__(self, target="localhost:8980", tls=False, ca_file=None, token=None):
+        """tls or ca_file: TLS, trusting ca_file's CA or else the system's; token: a bearer token."""
+        self.channel = connection.open_channel(target, tls, ca_file)
+        self.metadata = connection.call_metadata(token)
 
     def _unary(self, method, request, response_class):
         call = self.channel.unary_unary(
             SERVICE + method,
             request_serializer=lambda m: m.SerializeToString(),
             response_deserializer=response_class.FromString)
-        return call(request)
+        return call(request, metadata=self.metadata)
 
     def server_live(self):
         return self._unary("ServerLive", pb.ServerLiveRequest(), pb.ServerLiveResponse).live
@@ -108,9 +113,14 @@ def example_tokens(count):
 
 
 def main(argv):
-    target = argv[1] if len(argv) > 2 else "localhost:8980"
-    model = argv[-1]
-    client = InferenceClient(target)
+    parser = argparse.ArgumentParser(description="Runs a served model once on example inputs.")
+    parser.add_argument("target", nargs="?", default="localhost:8980", help="HOST:PORT")
+    parser.add_argument("model", help="the model's name")
+    connection.add_arguments(parser)
+    args = parser.parse_args(argv[1:])
+    model = args.model
+    client = InferenceClient(args.target, args.tls, args.ca_file,
+                             connection.read_token(args.token_file))
     print("live", client.server_live())
     ready, reason = client.model_ready(model)
     print("ready", ready, reason)

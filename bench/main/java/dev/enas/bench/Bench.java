@@ -32,6 +32,7 @@ public final class Bench {
     benchmarks.put("watch-fanout", () -> ServerBench::watchFanout);
     benchmarks.put("infer-overhead", () -> InferBench::overhead);
     benchmarks.put("infer-throughput", () -> InferBench::throughput);
+    benchmarks.put("secure-infer-overhead", () -> InferBench::secureOverhead);
     benchmarks.put("rnn-step", () -> RnnBench::step);
     benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
     benchmarks.put("retrain-vs-pytorch", () -> RetrainBench::retrainVsPytorch);

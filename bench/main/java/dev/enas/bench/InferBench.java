@@ -21,7 +21,11 @@ import dev.enas.proto.inference.ModelReadyRequest;
 import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.inference.ServerLiveRequest;
 import dev.enas.server.api.SpecJson;
+import dev.enas.server.api.TlsCredentials;
 import dev.enas.server.app.EnasServer;
+import dev.enas.server.security.Role;
+import dev.enas.server.security.TlsSettings;
+import dev.enas.server.security.TokenStore;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
 import dev.enas.space.Architecture;
@@ -30,7 +34,10 @@ import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
 import dev.enas.supernet.StandaloneNetwork;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
@@ -42,6 +49,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -194,6 +202,100 @@ final class InferBench {
       } finally {
         eventLoopChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /**
+   * Median ModelInfer latency with TLS and a bearer token divided by the same call in plaintext
+   * without a token, batch 1, in one run: what turning the security parts on costs a caller.
+   *
+   * <p>Two servers in this process serve copies of the same model: the {@link #overhead()}
+   * server (plaintext, no token file) and one with TLS (an EC P-256 certificate of a CA made for
+   * the run) and a token file, called with a viewer's token, so every call also passes the token
+   * check. Both clients are {@link #overhead()}'s headline client (an asynchronous stub on a
+   * direct-executor channel, each call made from the previous answer's callback), on their own
+   * connection. The two take turns in blocks of {@value #BLOCK} calls, the first of a round
+   * alternating, after {@value #WARMUP_CALLS} unmeasured calls each, as in {@link #overhead()}.
+   * The median over rounds of each round's ratio of block medians is printed as a check.
+   */
+  static Bench.Result secureOverhead() throws Exception {
+    int runs = 5000;
+    try (Setup setup = Setup.create(); SecureServer secure = setup.startSecure()) {
+      float[][] images = new float[16][];
+      for (int i = 0; i < images.length; i++) {
+        images[i] = setup.images(i, 1);
+      }
+      ManagedChannel plainChannel = setup.eventLoopChannel();
+      ManagedChannel secureChannel = setup.secureEventLoopChannel(secure);
+      try {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+            "Bearer " + secure.token());
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub plain =
+            GRPCInferenceServiceGrpc.newStub(plainChannel);
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub tls =
+            GRPCInferenceServiceGrpc.newStub(secureChannel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        List<String> names = List.of("ModelInfer plaintext, no token",
+            "ModelInfer TLS + bearer token");
+        List<Block> blocks = List.of(
+            (all, first, times) -> setup.servedChain(plain, all, first, times),
+            (all, first, times) -> setup.servedChain(tls, all, first, times));
+        int kinds = blocks.size();
+        double[][] millis = new double[kinds][runs];
+        long[] cpu = new long[kinds];
+        int[] done = new int[kinds];
+        long[] nanos = new long[BLOCK];
+        int rounds = (WARMUP_CALLS + runs) / BLOCK;
+        for (int round = 0; round < rounds; round++) {
+          for (int turn = 0; turn < kinds; turn++) {
+            int kind = (round + turn) % kinds;
+            long cpuBefore = processCpuNanos();
+            blocks.get(kind).run(images, done[kind], nanos);
+            for (int k = 0; k < BLOCK; k++) {
+              int index = done[kind]++;
+              if (index >= WARMUP_CALLS) {
+                millis[kind][index - WARMUP_CALLS] = nanos[k] / 1e6;
+              }
+            }
+            if (done[kind] > WARMUP_CALLS) {
+              cpu[kind] += processCpuNanos() - cpuBefore;
+            }
+          }
+        }
+        for (int kind = 0; kind < kinds; kind++) {
+          System.out.printf("%-32s %s; process CPU %.4f ms per call%n", names.get(kind) + ":",
+              Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
+        }
+        double[] paired = new double[runs / BLOCK];
+        for (int b = 0; b < paired.length; b++) {
+          paired[b] = Timing.percentile(Arrays.copyOfRange(millis[1], b * BLOCK, (b + 1) * BLOCK),
+              50) / Timing.percentile(Arrays.copyOfRange(millis[0], b * BLOCK, (b + 1) * BLOCK),
+              50);
+        }
+        double plainMedian = Timing.percentile(millis[0], 50);
+        double secureMedian = Timing.percentile(millis[1], 50);
+        System.out.printf("round by round: median of the %d ratios of block medians %.4f%n",
+            paired.length, Timing.percentile(paired, 50));
+        System.out.printf("median %.4f ms with TLS and a token, %.4f ms plaintext: %.4f ms more;"
+            + " p90 ratio %.4f%n", secureMedian, plainMedian, secureMedian - plainMedian,
+            Timing.percentile(millis[1], 90) / Timing.percentile(millis[0], 90));
+        return new Bench.Result(secureMedian / plainMedian,
+            "x (median ModelInfer with TLS and a token / plaintext without, batch 1)");
+      } finally {
+        plainChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        secureChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** The TLS server of {@link #secureOverhead()}, its credentials, CA and a viewer's token. */
+  private record SecureServer(EnasServer server, TlsCredentials tls, Path ca, String token)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      server.close();
+      tls.close();
     }
   }
 
@@ -391,9 +493,11 @@ final class InferBench {
     private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
     private final OrtSession session;
     private final ImageDataset test;
+    private final Config config;
 
     private Setup(Path folder, EnasServer server, ClientLoops clientLoops, ManagedChannel channel,
-        OrtSession session, ImageDataset test) {
+        OrtSession session, ImageDataset test, Config config) {
+      this.config = config;
       this.folder = folder;
       this.server = server;
       this.clientLoops = clientLoops;
@@ -443,7 +547,7 @@ final class InferBench {
           options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
           session = OrtEnvironment.getEnvironment().createSession(model, options);
         }
-        Setup setup = new Setup(folder, server, clientLoops, channel, session, test);
+        Setup setup = new Setup(folder, server, clientLoops, channel, session, test, config);
         setup.checkBothAgree();
         return setup;
       } catch (Exception | Error e) {
@@ -457,6 +561,46 @@ final class InferBench {
         server.close();
         throw e;
       }
+    }
+
+    /**
+     * A second server in this process serving a copy of the same model, with TLS on its port
+     * (a certificate of a CA made in the folder) and a token file holding one viewer's token;
+     * the caller closes it, then {@code tls}.
+     */
+    SecureServer startSecure() throws IOException {
+      Path dir = folder.resolve("secure");
+      BenchCertificates certificates = BenchCertificates.create(dir.resolve("tls"));
+      Path models = dir.resolve("models");
+      Path version = Files.createDirectories(models.resolve(MODEL).resolve("1"));
+      Files.copy(folder.resolve("models").resolve(MODEL).resolve("1")
+          .resolve(ModelRepository.MODEL_FILE), version.resolve(ModelRepository.MODEL_FILE));
+      Path tokens = dir.resolve("tokens");
+      String token = TokenStore.add(tokens, "bench", Role.VIEWER);
+      Config secure = config
+          .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dir.toString()))
+          .withValue("enas.serving.repository", ConfigValueFactory.fromAnyRef(models.toString()))
+          .withValue("enas.security.tokens-file",
+              ConfigValueFactory.fromAnyRef(tokens.toString()));
+      TlsCredentials tls = TlsCredentials.load(new TlsSettings(certificates.serverCertificate(),
+          certificates.serverKey(), null, Duration.ofMinutes(1)));
+      try {
+        EnasServer server = EnasServer.start(secure, NettyServerBuilder.forAddress(
+            new InetSocketAddress("127.0.0.1", 0), tls.credentials()));
+        return new SecureServer(server, tls, certificates.ca(), token);
+      } catch (IOException | RuntimeException e) {
+        tls.close();
+        throw e;
+      }
+    }
+
+    /**
+     * A channel to {@code secure} that trusts its CA and whose callbacks run on gRPC's event-loop
+     * thread; the caller shuts it down.
+     */
+    ManagedChannel secureEventLoopChannel(SecureServer secure) throws IOException {
+      return clientLoops.channelTo(secure.server().port(), TlsChannelCredentials.newBuilder()
+          .trustManager(secure.ca().toFile()).build()).directExecutor().build();
     }
 
     /** A new plaintext channel to the server; the caller shuts it down. */
@@ -640,6 +784,12 @@ final class InferBench {
     /** A plaintext channel to the loopback port on these loops. */
     NettyChannelBuilder channelTo(int port) {
       return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+          .eventLoopGroup(group).channelType(channelType);
+    }
+
+    /** A channel with {@code credentials} (TLS) to the loopback port on these loops. */
+    NettyChannelBuilder channelTo(int port, ChannelCredentials credentials) {
+      return NettyChannelBuilder.forAddress("127.0.0.1", port, credentials)
           .eventLoopGroup(group).channelType(channelType);
     }
 

@@ -88,7 +88,7 @@ public final class GrpcServer implements AutoCloseable {
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(settings, "settings");
     List<ServerServiceDefinition> extra = new ArrayList<>();
-    services.forEach(service -> extra.add(service.bindService()));
+    services.forEach(service -> extra.add(MalformedRequests.refuse(service.bindService())));
     ExecutorService handlers =
         Executors.newFixedThreadPool(settings.handlerThreads(), daemonThreads("enas-grpc-"));
     ExecutorService delivery =
@@ -115,7 +115,7 @@ public final class GrpcServer implements AutoCloseable {
                 ? null : handlers;
           }
         })
-        .addService(searchService)
+        .addService(MalformedRequests.refuse(searchService.bindService()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(legacyReflection());

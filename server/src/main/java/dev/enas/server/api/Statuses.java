@@ -49,6 +49,9 @@ public final class Statuses {
   // Details travel in trailers, which clients cap (8 KiB by default): keep them well below.
   private static final int MAX_VIOLATIONS = 32;
   private static final int MAX_DESCRIPTION = 256;
+  private static final int MAX_MESSAGE = 512;
+  // Sent base64-encoded in grpc-status-details-bin, beside the percent-encoded message.
+  private static final int MAX_DETAILS_BYTES = 4096;
   private static final int VIOLATIONS_IN_MESSAGE = 3;
 
   private Statuses() {}
@@ -76,8 +79,8 @@ public final class Statuses {
     if (error instanceof SearchBackendException.NotFound missing) {
       return build(Code.NOT_FOUND, missing.getMessage(), Any.pack(ResourceInfo.newBuilder()
           .setResourceType(missing.resourceType())
-          .setResourceName(missing.resourceName())
-          .setDescription(missing.getMessage())
+          .setResourceName(clip(missing.resourceName(), MAX_DESCRIPTION))
+          .setDescription(clip(missing.getMessage(), MAX_DESCRIPTION))
           .build()));
     }
     if (error instanceof SearchBackendException.PermissionDenied denied) {
@@ -156,9 +159,16 @@ public final class Statuses {
   private static StatusRuntimeException badRequest(String what, List<FieldViolation> violations) {
     BadRequest.Builder details = BadRequest.newBuilder();
     for (FieldViolation v : violations.subList(0, Math.min(violations.size(), MAX_VIOLATIONS))) {
-      details.addFieldViolations(BadRequest.FieldViolation.newBuilder()
-          .setField(v.field())
-          .setDescription(clip(v.description(), MAX_DESCRIPTION)));
+      BadRequest.FieldViolation violation = BadRequest.FieldViolation.newBuilder()
+          .setField(clip(v.field(), MAX_DESCRIPTION))
+          .setDescription(clip(v.description(), MAX_DESCRIPTION))
+          .build();
+      // Room for the message beside the list, within the details' budget.
+      if (details.build().getSerializedSize() + violation.getSerializedSize() + 8
+          > MAX_DETAILS_BYTES - 2 * MAX_MESSAGE) {
+        break;
+      }
+      details.addFieldViolations(violation);
     }
     StringBuilder message = new StringBuilder(what).append(": ");
     int shown = Math.min(violations.size(), VIOLATIONS_IN_MESSAGE);
@@ -169,17 +179,26 @@ public final class Statuses {
     }
     if (violations.size() > shown) {
       message.append(" (").append(violations.size()).append(" fields in all; the BadRequest"
-          + " details list ").append(Math.min(violations.size(), MAX_VIOLATIONS)).append(')');
+          + " details list ").append(details.getFieldViolationsCount()).append(')');
     }
     return build(Code.INVALID_ARGUMENT, message.toString(), Any.pack(details.build()));
   }
 
+  /**
+   * The status with {@code message} cut to {@link #MAX_MESSAGE} characters and the details left
+   * out if they would still take more than {@link #MAX_DETAILS_BYTES}: messages and details quote
+   * the caller's values (an unknown name, say), and a trailer over the client's limit makes its
+   * HTTP/2 stack close the whole connection, failing every other call on it.
+   */
   private static StatusRuntimeException build(Code code, String message, Any... details) {
     com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
         .setCode(code.getNumber())
-        .setMessage(message);
+        .setMessage(clip(message, MAX_MESSAGE));
     for (Any detail : details) {
       status.addDetails(detail);
+    }
+    if (status.build().getSerializedSize() > MAX_DETAILS_BYTES) {
+      status.clearDetails();
     }
     return StatusProto.toStatusRuntimeException(status.build());
   }

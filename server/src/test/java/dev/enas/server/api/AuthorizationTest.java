@@ -213,6 +213,10 @@ class AuthorizationTest {
       alice.createSearch(CreateSearchRequest.newBuilder().setSearchId("audited")
           .setSpec(SearchServiceTest.macro()).build());
       code(() -> bob.cancelSearch(cancel("audited")));
+      // This backend keeps no journal, so it refuses to pause; the refusal is audited too.
+      code(() -> alice.pauseSearch(PauseSearchRequest.newBuilder().setSearchId("audited")
+          .build()));
+      alice.resumeSearch(ResumeSearchRequest.newBuilder().setSearchId("audited").build());
       alice.cancelSearch(cancel("audited"));
       alice.deleteSearch(delete("audited"));
     } finally {
@@ -224,6 +228,8 @@ class AuthorizationTest {
     assertThat(messages).containsExactly(
         "alice operator create search=audited done",
         "bob operator cancel search=audited not done (PermissionDenied)",
+        "alice operator pause search=audited not done (FailedPrecondition)",
+        "alice operator resume search=audited done",
         "alice operator cancel search=audited done",
         "alice operator delete search=audited done");
     for (String token : tokens.values()) {

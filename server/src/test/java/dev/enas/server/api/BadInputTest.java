@@ -17,14 +17,18 @@ import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.Search;
+import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.SearchSpace;
 import dev.enas.proto.v1.SearchSpec;
 import dev.enas.proto.v1.SpaceSpec;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.train.SearchEvent;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ClientCalls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -171,6 +175,54 @@ class BadInputTest {
       assertThat(e.getStatus().getDescription()).contains("search_id").contains("'nope'");
       assertThat(detail(e, ResourceInfo.class).getResourceName()).isEqualTo("nope");
     }
+    assertGoodRequestStillWorks();
+  }
+
+  /**
+   * A caller's 100,000-character id is refused, and does not come back whole: the message and the details stay within the
+   * trailer budget, which a client enforces by closing the whole connection.
+   */
+  @Test
+  void anOversizedIdIsRefusedWithABoundedStatus() {
+    String id = "x".repeat(100_000);
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> test.blocking.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build()));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("search_id").hasSizeLessThan(1_000);
+    assertThat(StatusProto.fromThrowable(e).getSerializedSize()).isLessThan(4_096);
+    assertGoodRequestStillWorks();
+  }
+
+  /**
+   * A body that is not a valid request message is the caller's mistake: INVALID_ARGUMENT naming
+   * the expected type, not the UNKNOWN that grpc-java answers a parse failure with.
+   */
+  @Test
+  void aBodyThatIsNotARequestMessageIsInvalidArgument() {
+    MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
+      @Override
+      public java.io.InputStream stream(byte[] value) {
+        return new java.io.ByteArrayInputStream(value);
+      }
+
+      @Override
+      public byte[] parse(java.io.InputStream stream) {
+        try {
+          return stream.readAllBytes();
+        } catch (java.io.IOException ex) {
+          throw new java.io.UncheckedIOException(ex);
+        }
+      }
+    };
+    MethodDescriptor<byte[], byte[]> raw = SearchServiceGrpc.getGetSearchMethod()
+        .toBuilder(bytes, bytes).build();
+    // Field 1 (search_id) announced as 100 bytes long, followed by 2.
+    byte[] truncated = {0x0a, 100, 'a', 'b'};
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> ClientCalls.blockingUnaryCall(test.channel, raw, CallOptions.DEFAULT, truncated));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription())
+        .isEqualTo("the request body is not a valid enas.v1.GetSearchRequest message");
     assertGoodRequestStillWorks();
   }
 

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -256,6 +257,20 @@ class InferenceBadInputTest {
       }
     });
     assertNamesField(error, code, field);
+  }
+
+  /**
+   * A 100,000-character model name is not found, and the status does not carry it back whole: a
+   * trailer over the client's limit would close the client's connection.
+   */
+  @Test
+  void anOversizedModelNameComesBackCut() {
+    StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
+        () -> test.stub.modelMetadata(ModelMetadataRequest.newBuilder()
+            .setName("m".repeat(100_000)).build()));
+    assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(error.getStatus().getDescription()).contains("mmm").hasSizeLessThan(600);
+    assertThat(StatusProto.fromThrowable(error).getSerializedSize()).isLessThan(4_096);
   }
 
   private static void assertNamesField(StatusRuntimeException error, Status.Code code,

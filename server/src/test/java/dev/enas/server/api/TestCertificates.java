@@ -15,7 +15,7 @@ import java.util.List;
  * that no key is checked in. PEM files: {@code NAME.crt} (the certificate, then the CA's) and
  * {@code NAME.key} (PKCS#8).
  */
-final class TestCertificates {
+public final class TestCertificates {
   private static final String PASSWORD = "test-only";
   private final Path dir;
 
@@ -24,7 +24,7 @@ final class TestCertificates {
   }
 
   /** A new CA named {@code ca} in {@code dir}: {@code ca.crt}. */
-  static TestCertificates newCa(Path dir, String name) throws IOException {
+  public static TestCertificates newCa(Path dir, String name) throws IOException {
     TestCertificates certificates = new TestCertificates(Files.createDirectories(dir));
     certificates.keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
         "-dname", "CN=" + name, "-ext", "bc:c", "-validity", "2", "-keystore", "ca.p12");
@@ -33,7 +33,7 @@ final class TestCertificates {
     return certificates;
   }
 
-  Path ca() {
+  public Path ca() {
     return dir.resolve("ca.crt");
   }
 
@@ -41,7 +41,7 @@ final class TestCertificates {
    * A certificate for {@code localhost} and 127.0.0.1 signed by this CA, for a server or (with
    * {@code client}) a client: {@code name.crt} and {@code name.key}.
    */
-  Path[] issue(String name, boolean client) throws IOException {
+  public Path[] issue(String name, boolean client) throws IOException {
     String store = name + ".p12";
     keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
         "CN=" + name, "-validity", "2", "-keystore", store);

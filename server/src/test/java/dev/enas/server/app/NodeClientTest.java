@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigValueFactory;
+import dev.enas.server.api.TlsCredentials;
+import dev.enas.server.security.Role;
+import dev.enas.server.security.TokenStore;
 import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.TestModels;
 import java.nio.file.Files;
@@ -126,6 +130,40 @@ class NodeClientTest {
         expected[i] = probabilities[i];
       }
       assertOutput(lines, "probabilities", "[2,3]", expected);
+    }
+  }
+
+  /**
+   * Against a server with TLS and a token file: with the CA file and a viewer's token file the
+   * client runs a published model; without a token, or with a wrong one, the server answers
+   * UNAUTHENTICATED and the client names that code.
+   */
+  @Test
+  void theNodeClientUsesACaFileAndAToken() throws Exception {
+    TestModels.Classifier classifier = TestModels.Classifier.of(3, 43);
+    Path tokens = dataDir.resolve("security/tokens");
+    Path tokenFile = dataDir.resolve("viewer.token");
+    Files.writeString(tokenFile, TokenStore.add(tokens, "node", Role.VIEWER) + "\n");
+    Path wrongToken = Files.writeString(dataDir.resolve("wrong.token"), "not-a-token");
+    String ca = dataDir.resolve("tls/ca/ca.crt").toString();
+    try (TlsCredentials tls = LoopbackServers.tls(dataDir.resolve("tls"));
+        EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir).withValue(
+            "enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString())), tls)) {
+      server.models().publish("fashion", classifier.bytes(), Map.of("search_id", "s-1"));
+      // By name: Node warns (on the output this test parses) when TLS is given an address.
+      String target = "localhost:" + server.port();
+
+      List<JsonNode> lines = node("infer", target, "fashion", "--ca-file", ca, "--token-file",
+          tokenFile.toString());
+      assertThat(lines.get(0).get("live").asBoolean()).isTrue();
+      assertThat(lines).anySatisfy(l -> assertThat(l.path("output").asText())
+          .isEqualTo("probabilities"));
+
+      assertThat(nodeFails("infer", target, "fashion", "--ca-file", ca))
+          .contains("UNAUTHENTICATED");
+      assertThat(nodeFails("infer", target, "fashion", "--ca-file", ca, "--token-file",
+          wrongToken.toString())).contains("UNAUTHENTICATED");
+      assertThat(nodeFails("feed", target, "--ca-file", ca)).contains("UNAUTHENTICATED");
     }
   }
 
