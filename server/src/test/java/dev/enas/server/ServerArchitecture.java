@@ -8,6 +8,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.lang.ArchRule;
 import dev.enas.server.api.ArchitectureOrder;
 import dev.enas.server.api.HistoryEntry;
+import dev.enas.server.api.ModelAccess;
 import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchBackend;
 import dev.enas.server.api.SearchBackendException;
@@ -59,6 +60,8 @@ final class ServerArchitecture {
               SearchBackend.class, SearchBackendException.class, SearchInfo.class,
               // The HTTP adapter's one way to the wire messages, which names no gRPC class.
               WireViews.class,
+              // The HTTP adapter's way to the served models, which names no gRPC class.
+              ModelAccess.class,
               // A spec's wire JSON for a model's provenance: strings and core specs only.
               SpecJson.class)))
           .as("gRPC adapters of the api package"))

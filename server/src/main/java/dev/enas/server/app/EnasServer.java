@@ -135,7 +135,8 @@ public final class EnasServer implements AutoCloseable {
       SearchBackend backend =
           new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking);
       // HTTP first: every gRPC response names its port (enas dashboard reads it).
-      http = HttpServer.start(system, httpSettings, backend, metrics::scrape);
+      http = HttpServer.start(system, httpSettings, backend, inference.access(),
+          metrics::scrape);
       builder.intercept(new DashboardHeader(http.port()));
       builder.intercept(new ModelInferTimer(metrics::recordInfer));
       builder.intercept(new MetricCollectingServerInterceptor(metrics.registry()));

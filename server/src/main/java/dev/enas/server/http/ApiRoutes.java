@@ -19,6 +19,7 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.proto.v1.SearchState;
 import dev.enas.server.api.ArchitectureOrder;
+import dev.enas.server.api.ModelAccess;
 import dev.enas.server.api.SearchBackend;
 import dev.enas.server.api.WireViews;
 import dev.enas.server.store.EventLog;
@@ -60,6 +61,7 @@ import org.apache.pekko.stream.javadsl.Source;
  *   <li>{@code GET /api/v1/searches/{id}/architectures/{index}}: a SampledArchitecture
  *   <li>{@code GET /api/v1/searches/{id}/events?from=}: {@code text/event-stream}; a
  *       {@code Last-Event-ID} header resumes right after that event and wins over {@code from}
+ *   <li>{@code /api/v1/models...}: the served models ({@link ModelRoutes})
  * </ul>
  */
 final class ApiRoutes {
@@ -79,8 +81,11 @@ final class ApiRoutes {
   private final Set<EventStream> streams = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
 
-  ApiRoutes(SearchBackend backend, HttpSettings settings, Executor delivery) {
+  private final ModelRoutes models;
+
+  ApiRoutes(SearchBackend backend, ModelAccess models, HttpSettings settings, Executor delivery) {
     this.backend = backend;
+    this.models = new ModelRoutes(models);
     this.settings = settings;
     this.delivery = delivery;
   }
@@ -88,6 +93,7 @@ final class ApiRoutes {
   /** Everything under {@code /api}. */
   Route routes() {
     return concat(
+        pathPrefix("v1", () -> pathPrefix("models", models::routes)),
         pathPrefix("v1", () -> pathPrefix("searches", () -> concat(
             pathEnd(() -> get(() -> parameterMultiMap(params -> handle(() -> listSearches(params))))),
             pathPrefix(PathMatchers.segment(), id -> concat(
@@ -244,7 +250,7 @@ final class ApiRoutes {
   }
 
   /** Runs a route builder, turning a bad request it finds into its error response. */
-  private static Route handle(Supplier<Route> body) {
+  static Route handle(Supplier<Route> body) {
     try {
       return body.get();
     } catch (HttpError e) {

@@ -1,21 +1,32 @@
 package dev.enas.server.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.enas.data.EmbeddedData;
+import dev.enas.data.ImageDataset;
+import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.RawContents;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchServiceGrpc;
+import dev.enas.proto.v1.SearchState;
 import dev.enas.server.api.SpecMapper;
 import dev.enas.space.SearchSpaces;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.TrainingSpec;
 import io.grpc.ManagedChannel;
+import java.awt.image.BufferedImage;
 import java.io.File;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,13 +34,16 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -132,6 +146,7 @@ class BrowserDashboardTest {
     browser.get(url("/"));
     await("the search in the list", Duration.ofSeconds(30), () ->
         !browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).isEmpty());
+    screenshot("searches");
 
     browser.get(url("/search?id=" + id));
     String points = "return Chart.getChart('loss-chart').data.datasets[0].data.length";
@@ -140,6 +155,7 @@ class BrowserDashboardTest {
       int n = ((Number) script(points)).intValue();
       return n > 0 && n < sharedSteps;
     });
+    screenshot("search-running");
     await("the search's end on the page", Duration.ofMinutes(5), () ->
         browser.findElement(By.id("connection")).getText().contains("ended"));
     long late = ((Number) script(points)).longValue();
@@ -206,6 +222,139 @@ class BrowserDashboardTest {
           "return Chart.getChart('loss-chart').data.datasets[0].data.length")).longValue())
           .as("loss points, one per shared step").isEqualTo(done.getProgress().getSteps());
     }
+  }
+
+  @Test
+  void aTestImageTriedOnTheModelsPageGetsModelInfersTopClasses() throws Exception {
+    SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
+    String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("browser-model")
+        .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 21))).build()).getId();
+    Search done = awaitEnd(stub, id);
+    assertThat(done.getState()).isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
+    String model = done.getModelName();
+    ImageDataset test = EmbeddedData.fashionMnistTest();
+
+    browser.get(url("/models"));
+    await("the model in the list", Duration.ofSeconds(30), () ->
+        !browser.findElements(By.cssSelector("tr[data-model='" + model + "']")).isEmpty());
+    browser.findElement(By.cssSelector("tr[data-model='" + model + "']")).click();
+    await("the model's try-it section", Duration.ofSeconds(30),
+        () -> browser.findElement(By.id("try")).isDisplayed());
+    // The published architecture, drawn with exactly its nodes and edges.
+    String architecture = done.getResult().getArchitecture().getEncoding();
+    assertThat(browser.findElement(By.id("arch-text")).getText()).isEqualTo(architecture);
+    assertDrawn(architecture);
+
+    GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub inference =
+        GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    for (int image = 0; image < 4; image++) {
+      Path png = dataDir.resolve("test-" + image + ".png");
+      float[] pixels = writeGreyPng(test, image, png);
+      ModelInferResponse answer = inference.modelInfer(ModelInferRequest.newBuilder()
+          .setModelName(model)
+          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
+              .setDatatype("FP32").addAllShape(List.of(1L, (long) test.channels(),
+                  (long) test.height(), (long) test.width())))
+          .addRawInputContents(RawContents.ofFloats(pixels))
+          .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+              .setName("probabilities"))
+          .build());
+      List<Integer> served = topClasses(answer, 5);
+      float[] probabilities = RawContents.toFloats(answer.getRawOutputContents(0));
+      if (image % 2 == 0) {
+        browser.findElement(By.id("image-file")).sendKeys(png.toString());
+      } else {
+        // Dropped on the page: a file staged in an input of its own, dropped on the drop zone.
+        script("const staging = document.createElement('input'); staging.type = 'file';"
+            + " staging.id = 'staging'; document.body.appendChild(staging);");
+        browser.findElement(By.id("staging")).sendKeys(png.toString());
+        script("const staging = document.getElementById('staging');"
+            + " const transfer = new DataTransfer(); transfer.items.add(staging.files[0]);"
+            + " document.getElementById('drop').dispatchEvent(new DragEvent('drop',"
+            + " { dataTransfer: transfer, bubbles: true, cancelable: true })); staging.remove();");
+      }
+      String name = png.getFileName().toString();
+      await("the top classes of " + name, Duration.ofSeconds(60), () ->
+          browser.findElement(By.id("infer-status")).getText().startsWith(name + ":")
+              && browser.findElements(By.cssSelector("#top5 li")).size() == 5);
+      List<Integer> shown = browser.findElements(By.cssSelector("#top5 li")).stream()
+          .map(li -> Integer.parseInt(li.getAttribute("data-class-index"))).toList();
+      assertThat(shown).as("top five classes of test image %d on the page", image)
+          .isEqualTo(served);
+      // The same numbers, not only the same order: the page sent the very pixels ModelInfer got.
+      List<WebElement> items = browser.findElements(By.cssSelector("#top5 li"));
+      for (int rank = 0; rank < items.size(); rank++) {
+        assertThat(Double.parseDouble(items.get(rank).getAttribute("data-probability")))
+            .as("probability of class %d for test image %d", served.get(rank), image)
+            .isCloseTo(probabilities[served.get(rank)], within(1e-6));
+      }
+      assertThat(browser.findElement(By.cssSelector("#top5 li")).getText())
+          .startsWith(test.classNames().get(served.get(0)));
+    }
+    // Tall enough to show the top classes under the drawing.
+    browser.manage().window().setSize(new Dimension(1400, 1200));
+    screenshot("model");
+    browser.manage().window().setSize(new Dimension(1400, 1000));
+  }
+
+  /** Polls the search until it has ended. */
+  private static Search awaitEnd(SearchServiceGrpc.SearchServiceBlockingStub stub, String id)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      Search search = stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build());
+      if (search.hasEndTime()) {
+        return search;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("search " + id + " did not end in 5 minutes");
+  }
+
+  /** Writes test image {@code index} as a grey PNG; returns its pixels in [0, 1] as sent. */
+  private static float[] writeGreyPng(ImageDataset test, int index, Path file) throws Exception {
+    assertThat(test.channels()).isEqualTo(1);
+    BufferedImage picture =
+        new BufferedImage(test.width(), test.height(), BufferedImage.TYPE_BYTE_GRAY);
+    ByteBuffer raw = test.pixelBuffer();
+    int size = test.imageSize();
+    float[] pixels = new float[size];
+    for (int y = 0; y < test.height(); y++) {
+      for (int x = 0; x < test.width(); x++) {
+        int value = raw.get(index * size + y * test.width() + x) & 0xff;
+        picture.getRaster().setSample(x, y, 0, value);
+        pixels[y * test.width() + x] = value / 255f;
+      }
+    }
+    assertThat(ImageIO.write(picture, "png", file.toFile())).isTrue();
+    return pixels;
+  }
+
+  /** The classes of a one-image response, most probable first. */
+  private static List<Integer> topClasses(ModelInferResponse response, int count) {
+    float[] probabilities = RawContents.toFloats(response.getRawOutputContents(0));
+    List<Integer> order = new ArrayList<>();
+    for (int k = 0; k < probabilities.length; k++) {
+      order.add(k);
+    }
+    order.sort(Comparator.comparingDouble((Integer k) -> -probabilities[k]));
+    return order.subList(0, count);
+  }
+
+  /**
+   * Saves what the browser shows as {@code docs/screenshots/NAME.png} of the repository when the
+   * system property or environment variable {@code ENAS_SCREENSHOTS} is {@code true}.
+   */
+  private static void screenshot(String name) throws Exception {
+    String wanted = System.getProperty("ENAS_SCREENSHOTS", System.getenv("ENAS_SCREENSHOTS"));
+    if (!"true".equalsIgnoreCase(wanted)) {
+      return;
+    }
+    Path dir = Path.of("..", "docs", "screenshots");
+    Files.createDirectories(dir);
+    byte[] png = browser.getScreenshotAs(OutputType.BYTES);
+    Files.write(dir.resolve(name + ".png"), png);
+    System.err.println("BrowserDashboardTest: screenshot " + dir.resolve(name + ".png"));
   }
 
   /** The macro smoke search with {@code stepsPerEpoch} shared steps an epoch, slow enough to watch. */

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.server.api.InMemorySearchBackend;
+import dev.enas.server.api.ModelAccess;
+import dev.enas.server.api.SearchBackendException;
 import dev.enas.server.store.EventLog;
 import dev.enas.train.SearchEvent;
 import java.net.URI;
@@ -13,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +36,29 @@ class EventStreamTest {
   private static ActorSystem<Void> system;
   private static HttpServer http;
   private static final InMemorySearchBackend logs = new InMemorySearchBackend(10);
+  /** A server that serves no models: these tests are about the event streams. */
+  private static final ModelAccess NO_MODELS = new ModelAccess() {
+    @Override
+    public List<String> names() {
+      return List.of();
+    }
+
+    @Override
+    public CompletionStage<ModelMetadataResponse> metadata(String name) {
+      return CompletableFuture.failedFuture(
+          new SearchBackendException.NotFound("inference.Model", name, "no models here"));
+    }
+
+    @Override
+    public String notReadyReason(String name) {
+      return "no such model";
+    }
+
+    @Override
+    public CompletionStage<ModelInferResponse> infer(ModelInferRequest request) {
+      return metadata(request.getModelName()).thenApply(m -> ModelInferResponse.getDefaultInstance());
+    }
+  };
 
   @BeforeAll
   static void start() throws Exception {
@@ -37,7 +66,7 @@ class EventStreamTest {
         ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
     http = HttpServer.start(system,
         new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)), logs,
-        () -> CompletableFuture.completedFuture(""));
+        NO_MODELS, () -> CompletableFuture.completedFuture(""));
   }
 
   @AfterAll
@@ -157,7 +186,7 @@ class EventStreamTest {
     log.append(step(1));
     HttpServer server = HttpServer.start(own,
         new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)), logs,
-        () -> CompletableFuture.completedFuture(""));
+        NO_MODELS, () -> CompletableFuture.completedFuture(""));
     try (SseClient client = SseClient.open(URI.create("http://127.0.0.1:" + server.port()
         + "/api/v1/searches/stopping/events"), null)) {
       assertThat(client.next().id()).isEqualTo("0");
