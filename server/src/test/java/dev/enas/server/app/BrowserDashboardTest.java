@@ -155,7 +155,15 @@ class BrowserDashboardTest {
       int n = ((Number) script(points)).intValue();
       return n > 0 && n < sharedSteps;
     });
-    screenshot("search-running");
+    if (screenshotsWanted()) {
+      // A picture with more on it: the second epoch, with rewards and an architecture drawn.
+      await("rewards on the page", Duration.ofMinutes(2), () ->
+          ((Number) script("return Chart.getChart('reward-chart').data.datasets[0].data.length"))
+              .intValue() > 0
+              || browser.findElement(By.id("connection")).getText().contains("ended"));
+      Thread.sleep(3000);
+      screenshot("search-running");
+    }
     await("the search's end on the page", Duration.ofMinutes(5), () ->
         browser.findElement(By.id("connection")).getText().contains("ended"));
     long late = ((Number) script(points)).longValue();
@@ -346,8 +354,7 @@ class BrowserDashboardTest {
    * system property or environment variable {@code ENAS_SCREENSHOTS} is {@code true}.
    */
   private static void screenshot(String name) throws Exception {
-    String wanted = System.getProperty("ENAS_SCREENSHOTS", System.getenv("ENAS_SCREENSHOTS"));
-    if (!"true".equalsIgnoreCase(wanted)) {
+    if (!screenshotsWanted()) {
       return;
     }
     Path dir = Path.of("..", "docs", "screenshots");
@@ -355,6 +362,11 @@ class BrowserDashboardTest {
     byte[] png = browser.getScreenshotAs(OutputType.BYTES);
     Files.write(dir.resolve(name + ".png"), png);
     System.err.println("BrowserDashboardTest: screenshot " + dir.resolve(name + ".png"));
+  }
+
+  private static boolean screenshotsWanted() {
+    return "true".equalsIgnoreCase(
+        System.getProperty("ENAS_SCREENSHOTS", System.getenv("ENAS_SCREENSHOTS")));
   }
 
   /** The macro smoke search with {@code stepsPerEpoch} shared steps an epoch, slow enough to watch. */
