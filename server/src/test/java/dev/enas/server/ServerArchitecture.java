@@ -12,6 +12,7 @@ import dev.enas.server.api.ModelAccess;
 import dev.enas.server.api.Page;
 import dev.enas.server.api.SearchBackend;
 import dev.enas.server.api.SearchBackendException;
+import dev.enas.server.api.SearchControl;
 import dev.enas.server.api.SearchInfo;
 import dev.enas.server.api.SpecJson;
 import dev.enas.server.api.WireViews;
@@ -62,6 +63,8 @@ final class ServerArchitecture {
               WireViews.class,
               // The HTTP adapter's way to the served models, which names no gRPC class.
               ModelAccess.class,
+              // The HTTP adapter's way to the search RPCs that change something, likewise.
+              SearchControl.class,
               // A spec's wire JSON for a model's provenance: strings and core specs only.
               SpecJson.class)))
           .as("gRPC adapters of the api package"))

@@ -14,6 +14,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 
 import dev.enas.server.api.ModelAccess;
 import dev.enas.server.api.SearchBackend;
+import dev.enas.server.api.SearchControl;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -63,13 +64,14 @@ public final class HttpServer implements AutoCloseable {
    *
    * @param backend the searches, read through the same interface as the gRPC API
    * @param models the served models, for the models page and its inference
+   * @param control the dashboard's buttons: start, cancel, pause, resume and delete searches
    * @param scrape the Prometheus text of the server's metrics, at the time of the request
    * @throws IOException if the port cannot be bound (in use, or an address not of this host)
    */
   public static HttpServer start(ActorSystem<?> system, HttpSettings settings,
-      SearchBackend backend, ModelAccess models, Supplier<CompletionStage<String>> scrape)
-      throws IOException {
-    ApiRoutes api = new ApiRoutes(backend, models, settings, system.executionContext());
+      SearchBackend backend, ModelAccess models, SearchControl control,
+      Supplier<CompletionStage<String>> scrape) throws IOException {
+    ApiRoutes api = new ApiRoutes(backend, models, control, settings, system.executionContext());
     Route routes = concat(
         pathSingleSlash(() -> get(() -> getFromResource(UI + "/index.html"))),
         path("search", () -> get(() -> getFromResource(UI + "/search.html"))),

@@ -19,6 +19,8 @@ import dev.enas.space.SearchSpaces;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.TrainingSpec;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.ByteBuffer;
@@ -44,6 +46,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -303,6 +306,77 @@ class BrowserDashboardTest {
     browser.manage().window().setSize(new Dimension(1400, 1200));
     screenshot("model");
     browser.manage().window().setSize(new Dimension(1400, 1000));
+  }
+
+  @Test
+  void theSearchesPageStartsPausesResumesCancelsAndDeletesSearches() throws Exception {
+    SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
+    browser.get(url("/"));
+    script("document.getElementById('start-preset').value = 'smoke';"
+        + " document.getElementById('start-space').value = 'micro';");
+    WebElement seed = browser.findElement(By.id("start-seed"));
+    seed.clear();
+    seed.sendKeys("5");
+    browser.findElement(By.id("start-id")).sendKeys("browser-start");
+    browser.findElement(By.id("start-button")).click();
+    await("the started search", Duration.ofSeconds(30), () ->
+        browser.findElement(By.id("action-status")).getText().equals("started browser-start"));
+    Search started = stub.getSearch(GetSearchRequest.newBuilder().setSearchId("browser-start")
+        .build());
+    assertThat(started.getSpec()).isEqualTo(SpecMapper.toWire(SearchSpec.smoke("micro", 5)));
+
+    String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("browser-ctl")
+        .setSpec(SpecMapper.toWire(slowSmoke(23, 5000))).build()).getId();
+    Supplier<Search> now = () -> stub.getSearch(
+        GetSearchRequest.newBuilder().setSearchId(id).build());
+    click(id, "pause");
+    await("the search paused", Duration.ofMinutes(1), () -> now.get().getPaused());
+    await("the page showing it paused", Duration.ofSeconds(30), () -> row(id).contains("paused"));
+    click(id, "resume");
+    await("the search resumed", Duration.ofMinutes(1), () -> !now.get().getPaused());
+    click(id, "cancel");
+    await("the search cancelled", Duration.ofMinutes(1),
+        () -> now.get().getState() == SearchState.SEARCH_STATE_CANCELLED);
+    click(id, "delete");
+    await("the search gone", Duration.ofMinutes(1), () -> {
+      try {
+        now.get();
+        return false;
+      } catch (StatusRuntimeException e) {
+        return e.getStatus().getCode() == Status.Code.NOT_FOUND;
+      }
+    });
+    await("its row gone", Duration.ofSeconds(30), () ->
+        browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).isEmpty());
+  }
+
+  /** Clicks a search's button on the searches page, which redraws its rows every two seconds. */
+  private static void click(String id, String action) throws InterruptedException {
+    await("the " + action + " button of " + id, Duration.ofSeconds(30), () -> {
+      try {
+        List<WebElement> buttons = browser.findElements(By.cssSelector(
+            "tr[data-search-id='" + id + "'] button[data-action='" + action + "']"));
+        if (buttons.isEmpty()) {
+          return false;
+        }
+        buttons.get(0).click();
+        return true;
+      } catch (StaleElementReferenceException e) {
+        return false; // redrawn under the click: try again
+      }
+    });
+    await("the page's answer to " + action, Duration.ofSeconds(30), () ->
+        browser.findElement(By.id("action-status")).getText().endsWith(action + ": " + id));
+  }
+
+  /** The text of a search's row, or "" while it is not there. */
+  private static String row(String id) {
+    try {
+      return browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).stream()
+          .map(WebElement::getText).findFirst().orElse("");
+    } catch (StaleElementReferenceException e) {
+      return "";
+    }
   }
 
   /** Polls the search until it has ended. */

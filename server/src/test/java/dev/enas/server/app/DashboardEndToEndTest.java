@@ -308,6 +308,44 @@ class DashboardEndToEndTest {
     assertError("/api/v1/models?x=1", 400, "INVALID_ARGUMENT", "x", "");
   }
 
+  @Test
+  @Order(6)
+  void changesNeedTheControlHeaderAndNameTheParameterAtFault() throws Exception {
+    HttpResponse<String> bare = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/searches"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(bare.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(bare.body()).get("error").get("field").asText())
+        .isEqualTo("X-Enas-Control");
+    assertControlError("POST", "/api/v1/searches?preset=huge", 400, "preset", "smoke");
+    assertControlError("POST", "/api/v1/searches?space=cnn", 400, "space", "macro");
+    assertControlError("POST", "/api/v1/searches?seed=-1", 400, "seed", "0..");
+    assertControlError("POST", "/api/v1/searches?preset=demo&space=micro", 400, "space", "demo");
+    assertControlError("POST", "/api/v1/searches?search_id=Bad_Id", 400, "search_id", "a-z0-9");
+    assertControlError("POST", "/api/v1/searches?colour=red", 400, "colour", "");
+    assertControlError("POST", "/api/v1/searches/nope/pause", 404, null, "nope");
+    assertControlError("POST", "/api/v1/searches/nope/cancel", 404, null, "nope");
+    assertControlError("DELETE", "/api/v1/searches/nope", 404, null, "nope");
+    // The finished search cannot be paused: the service's own refusal, as over gRPC.
+    assertControlError("POST", "/api/v1/searches/" + id + "/pause", 409, null, "");
+    assertThat(stub.listSearches(dev.enas.proto.v1.ListSearchesRequest.newBuilder().build())
+        .getSearchesCount()).as("searches after the refused requests").isEqualTo(1);
+  }
+
+  private static void assertControlError(String method, String path, int code, String field,
+      String inMessage) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri(path))
+            .header("X-Enas-Control", "1")
+            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body())
+        .isEqualTo(code);
+    JsonNode error = JSON.readTree(response.body()).get("error");
+    assertThat(error.get("message").asText()).as(path).contains(inMessage);
+    if (field != null) {
+      assertThat(error.get("field").asText()).as(response.body()).isEqualTo(field);
+    }
+  }
+
   private static HttpResponse<String> post(String path, String body) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
