@@ -91,8 +91,9 @@ public final class DashboardControl implements SearchControl {
     }
     switch (action) {
       case CANCEL:
-        return call(searchId, observer -> services.get().cancelSearch(CancelSearchRequest.newBuilder()
-            .setSearchId(searchId).setReason("cancelled from the dashboard").build(), observer));
+        return call(searchId, observer -> services.get().cancelSearch(
+            CancelSearchRequest.newBuilder().setSearchId(searchId)
+                .setReason("cancelled from the dashboard").build(), observer));
       case PAUSE:
         return call(searchId, observer -> services.get().pauseSearch(
             PauseSearchRequest.newBuilder().setSearchId(searchId).build(), observer));

@@ -232,7 +232,7 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
     };
   }
 
-  /** A refusal as the domain exception of the same meaning; gRPC's own statuses as preconditions. */
+  /** A refusal as the domain exception of the same meaning; gRPC statuses as preconditions. */
   private static RuntimeException domain(RuntimeException e, String model) {
     if (e instanceof SearchBackendException) {
       return e;

@@ -443,7 +443,7 @@ class BrowserDashboardTest {
         System.getProperty("ENAS_SCREENSHOTS", System.getenv("ENAS_SCREENSHOTS")));
   }
 
-  /** The macro smoke search with {@code stepsPerEpoch} shared steps an epoch, slow enough to watch. */
+  /** The macro smoke search with {@code stepsPerEpoch} shared steps an epoch: slow to watch. */
   private static SearchSpec slowSmoke(long seed, int stepsPerEpoch) {
     SearchSpec smoke = SearchSpec.smoke("macro", seed);
     TrainingSpec t = smoke.shared();

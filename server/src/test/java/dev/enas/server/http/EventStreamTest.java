@@ -76,7 +76,8 @@ class EventStreamTest {
 
     @Override
     public CompletionStage<ModelInferResponse> infer(ModelInferRequest request) {
-      return metadata(request.getModelName()).thenApply(m -> ModelInferResponse.getDefaultInstance());
+      return metadata(request.getModelName())
+          .thenApply(m -> ModelInferResponse.getDefaultInstance());
     }
   };
 
