@@ -30,6 +30,8 @@ public final class Bench {
     benchmarks.put("search-vs-plain", () -> SearchBench::searchVsPlain);
     benchmarks.put("actor-overhead", () -> ServerBench::actorOverhead);
     benchmarks.put("watch-fanout", () -> ServerBench::watchFanout);
+    benchmarks.put("dashboard-fanout", () -> DashboardBench::fanout);
+    benchmarks.put("metrics-overhead", () -> DashboardBench::metricsOverhead);
     benchmarks.put("infer-overhead", () -> InferBench::overhead);
     benchmarks.put("infer-throughput", () -> InferBench::throughput);
     benchmarks.put("secure-infer-overhead", () -> InferBench::secureOverhead);

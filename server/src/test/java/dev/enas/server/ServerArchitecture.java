@@ -6,6 +6,8 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.lang.ArchRule;
+import dev.enas.server.api.ModelAccess;
+import dev.enas.server.api.SearchControl;
 import dev.enas.server.api.SpecJson;
 import dev.enas.server.api.WireViews;
 
@@ -42,8 +44,9 @@ final class ServerArchitecture {
 
   /**
    * The api package is the gRPC adapters: nothing outside api and app uses them, but for the few
-   * classes the HTTP adapter and the model export share with them, none of which names a gRPC
-   * class. The types the actors share with the adapters live in the domain package.
+   * classes the HTTP adapter and the model export share with them (the HTTP adapter's ways to the
+   * wire messages, the served models and the search RPCs that change something), none of which
+   * names a gRPC class. The types the actors share with the adapters live in the domain package.
    */
   static final ArchRule ONLY_THE_ADAPTERS_USE_THE_API_PACKAGE = noClasses()
       .that().resideInAPackage("dev.enas.server..")
@@ -52,6 +55,10 @@ final class ServerArchitecture {
           .and(not(belongToAnyOf(
               // The HTTP adapter's one way to the wire messages, which names no gRPC class.
               WireViews.class,
+              // The HTTP adapter's way to the served models, which names no gRPC class.
+              ModelAccess.class,
+              // The HTTP adapter's way to the search RPCs that change something, likewise.
+              SearchControl.class,
               // A spec's wire JSON for a model's provenance: strings and core specs only.
               SpecJson.class)))
           .as("gRPC adapters of the api package"))

@@ -29,6 +29,7 @@ import dev.enas.server.serving.ServedModel;
 import dev.enas.server.serving.Tensor;
 import dev.enas.server.serving.TensorSpec;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -36,6 +37,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -154,19 +157,93 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
   public void modelMetadata(
       ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> response) {
     guard(response, () -> {
-      Resolved resolved = resolve(request.getName(), request.getVersion(), "name", "version");
-      ModelVersion version = requireReady(resolved.version());
-      ModelMetadataResponse.Builder out = ModelMetadataResponse.newBuilder()
-          .setName(version.model())
-          .setPlatform(PLATFORM);
-      resolved.model().readyVersions().forEach(number -> out.addVersions(Long.toString(number)));
-      version.inputs().forEach(tensor -> out.addInputs(toWire(tensor)));
-      version.outputs().forEach(tensor -> out.addOutputs(toWire(tensor)));
-      new TreeMap<>(version.parameters()).forEach((key, value) ->
-          out.putParameters(key, InferParameter.newBuilder().setStringParam(value).build()));
-      response.onNext(out.build());
+      response.onNext(metadata(request));
       response.onCompleted();
     });
+  }
+
+  private ModelMetadataResponse metadata(ModelMetadataRequest request) {
+    Resolved resolved = resolve(request.getName(), request.getVersion(), "name", "version");
+    ModelVersion version = requireReady(resolved.version());
+    ModelMetadataResponse.Builder out = ModelMetadataResponse.newBuilder()
+        .setName(version.model())
+        .setPlatform(PLATFORM);
+    resolved.model().readyVersions().forEach(number -> out.addVersions(Long.toString(number)));
+    version.inputs().forEach(tensor -> out.addInputs(toWire(tensor)));
+    version.outputs().forEach(tensor -> out.addOutputs(toWire(tensor)));
+    new TreeMap<>(version.parameters()).forEach((key, value) ->
+        out.putParameters(key, InferParameter.newBuilder().setStringParam(value).build()));
+    return out.build();
+  }
+
+  /**
+   * The models for the HTTP adapter: the same resolution, checks and sessions as the RPCs, and
+   * inference on the same pool, bounded by the same slots and queue, so the dashboard's requests
+   * compete fairly with gRPC ones. They are not counted in the per-transport counters, which
+   * count gRPC requests.
+   */
+  public ModelAccess access() {
+    return new ModelAccess() {
+      @Override
+      public List<String> names() {
+        return repository.modelNames().stream().sorted().toList();
+      }
+
+      @Override
+      public CompletionStage<ModelMetadataResponse> metadata(String name) {
+        try {
+          return CompletableFuture.completedFuture(InferenceServiceImpl.this.metadata(
+              ModelMetadataRequest.newBuilder().setName(name).build()));
+        } catch (RuntimeException e) {
+          return CompletableFuture.failedFuture(domain(e, name));
+        }
+      }
+
+      @Override
+      public String notReadyReason(String name) {
+        return repository.model(name).map(model -> model.defaultVersion().reason())
+            .orElse("no such model");
+      }
+
+      @Override
+      public CompletionStage<ModelInferResponse> infer(ModelInferRequest request) {
+        CompletableFuture<ModelInferResponse> answer = new CompletableFuture<>();
+        if (stopping) {
+          answer.completeExceptionally(
+              new FailedPrecondition("server", "the server is shutting down"));
+          return answer;
+        }
+        try {
+          inference.execute(() -> {
+            slots.acquireUninterruptibly();
+            try {
+              answer.complete(InferenceServiceImpl.this.infer(request));
+            } catch (RuntimeException e) {
+              answer.completeExceptionally(domain(e, request.getModelName()));
+            } finally {
+              slots.release();
+            }
+          });
+        } catch (RejectedExecutionException e) {
+          answer.completeExceptionally(
+              new ResourceExhausted("queued inference requests", queue, "enas.serving.queue"));
+        }
+        return answer;
+      }
+    };
+  }
+
+  /** A refusal as the domain exception of the same meaning; gRPC statuses as preconditions. */
+  private static RuntimeException domain(RuntimeException e, String model) {
+    if (e instanceof SearchBackendException) {
+      return e;
+    }
+    if (e instanceof StatusRuntimeException status) {
+      String description = status.getStatus().getDescription();
+      return new FailedPrecondition("models/" + model,
+          description == null ? status.getStatus().getCode().toString() : description);
+    }
+    return e;
   }
 
   @Override

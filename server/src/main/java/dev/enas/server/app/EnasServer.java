@@ -7,6 +7,7 @@ import dev.enas.server.actor.ServerSettings;
 import dev.enas.server.actor.SnapshotSettings;
 import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.AuthInterceptor;
+import dev.enas.server.api.DashboardControl;
 import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.api.ModelInferTimer;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -135,11 +137,16 @@ public final class EnasServer implements AutoCloseable {
       SearchBackend backend =
           new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking);
       // HTTP first: every gRPC response names its port (enas dashboard reads it).
-      http = HttpServer.start(system, httpSettings, backend, metrics::scrape);
+      SecuritySettings security = SecuritySettings.fromConfig(enas);
+      // The dashboard's buttons answer through the gRPC service, which starts after HTTP.
+      AtomicReference<GrpcServer> started = new AtomicReference<>();
+      http = HttpServer.start(system, httpSettings, backend, inference.access(),
+          new DashboardControl(() -> started.get() == null ? null : started.get().searchService(),
+              security.tokenStore() != null),
+          metrics::scrape);
       builder.intercept(new DashboardHeader(http.port()));
       builder.intercept(new ModelInferTimer(metrics::recordInfer));
       builder.intercept(new MetricCollectingServerInterceptor(metrics.registry()));
-      SecuritySettings security = SecuritySettings.fromConfig(enas);
       builder.intercept(new AuthInterceptor(security.tokenStore(), security.openReflection()));
       SearchAdmission admission = new SearchAdmission(settings.dataRoots(),
           ResourceLimits.fromConfig(enas), SearchOwners.open(security.ownersFile()),
@@ -147,6 +154,7 @@ public final class EnasServer implements AutoCloseable {
               || java.nio.file.Files.exists(models.root().resolve(name)));
       GrpcServer grpc = GrpcServer.start(builder, backend, grpcSettings.withAdmission(admission),
           List.of(inference));
+      started.set(grpc);
       metrics.watchers("grpc", grpc.searchService()::openWatches);
       metrics.watchers("sse", http::openStreams);
       metrics.servingSessions(models::openSessions);

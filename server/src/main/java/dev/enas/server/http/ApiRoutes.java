@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPath;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
@@ -12,12 +13,15 @@ import static org.apache.pekko.http.javadsl.server.Directives.parameterMultiMap;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.proto.v1.SearchState;
+import dev.enas.server.api.ModelAccess;
+import dev.enas.server.api.SearchControl;
 import dev.enas.server.domain.ArchitectureOrder;
 import dev.enas.server.domain.SearchBackend;
 import dev.enas.server.api.WireViews;
@@ -33,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
@@ -60,6 +65,10 @@ import org.apache.pekko.stream.javadsl.Source;
  *   <li>{@code GET /api/v1/searches/{id}/architectures/{index}}: a SampledArchitecture
  *   <li>{@code GET /api/v1/searches/{id}/events?from=}: {@code text/event-stream}; a
  *       {@code Last-Event-ID} header resumes right after that event and wins over {@code from}
+ *   <li>{@code /api/v1/models...}: the served models ({@link ModelRoutes})
+ *   <li>{@code POST /api/v1/searches?preset=&space=&seed=&search_id=}, {@code POST
+ *       /api/v1/searches/{id}/cancel|pause|resume}, {@code DELETE /api/v1/searches/{id}}: the
+ *       dashboard's buttons, through {@link SearchControl}, each answering with the Search
  * </ul>
  */
 final class ApiRoutes {
@@ -79,8 +88,16 @@ final class ApiRoutes {
   private final Set<EventStream> streams = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
 
-  ApiRoutes(SearchBackend backend, HttpSettings settings, Executor delivery) {
+  /** The header every request that changes a search must carry. */
+  static final String CONTROL_HEADER = "X-Enas-Control";
+  private final ModelRoutes models;
+  private final SearchControl control;
+
+  ApiRoutes(SearchBackend backend, ModelAccess models, SearchControl control,
+      HttpSettings settings, Executor delivery) {
     this.backend = backend;
+    this.control = control;
+    this.models = new ModelRoutes(models);
     this.settings = settings;
     this.delivery = delivery;
   }
@@ -88,13 +105,24 @@ final class ApiRoutes {
   /** Everything under {@code /api}. */
   Route routes() {
     return concat(
+        pathPrefix("v1", () -> pathPrefix("models", models::routes)),
         pathPrefix("v1", () -> pathPrefix("searches", () -> concat(
-            pathEnd(() -> get(() -> parameterMultiMap(params -> handle(() -> listSearches(params))))),
+            pathEnd(() -> concat(
+                get(() -> parameterMultiMap(params -> handle(() -> listSearches(params)))),
+                post(() -> control(params -> start(params))))),
             pathPrefix(PathMatchers.segment(), id -> concat(
-                pathEnd(() -> get(() -> parameterMultiMap(params -> handle(() -> {
-                  Params.of(params, Set.of());
-                  return json(backend.get(id).thenApply(WireViews::search));
-                })))),
+                pathEnd(() -> concat(
+                    get(() -> parameterMultiMap(params -> handle(() -> {
+                      Params.of(params, Set.of());
+                      return json(backend.get(id).thenApply(WireViews::search));
+                    }))),
+                    delete(() -> control(params -> act(SearchControl.Action.DELETE, id, params))))),
+                path("cancel", () -> post(() ->
+                    control(params -> act(SearchControl.Action.CANCEL, id, params)))),
+                path("pause", () -> post(() ->
+                    control(params -> act(SearchControl.Action.PAUSE, id, params)))),
+                path("resume", () -> post(() ->
+                    control(params -> act(SearchControl.Action.RESUME, id, params)))),
                 path("events", () -> get(() -> parameterMultiMap(params ->
                     optionalHeaderValueByName("Last-Event-ID", lastId ->
                         handle(() -> events(id, params, lastId)))))),
@@ -110,6 +138,35 @@ final class ApiRoutes {
                         }))))))))))),
         extractUnmatchedPath(unmatched ->
             complete(HttpError.noRoute("/api" + unmatched).response())));
+  }
+
+  /**
+   * A request that changes a search. It must carry {@value #CONTROL_HEADER}, which a page of
+   * another site cannot send without the browser asking this server first (a CORS preflight it
+   * never grants), so a page elsewhere cannot start or delete searches through a visitor's browser.
+   */
+  private Route control(Function<Map<String, List<String>>, Route> body) {
+    return optionalHeaderValueByName(CONTROL_HEADER, marker -> parameterMultiMap(params ->
+        handle(() -> {
+          if (marker.isEmpty() || marker.get().isBlank()) {
+            throw HttpError.forbidden(CONTROL_HEADER, "is required on requests that change a"
+                + " search (the dashboard sends it); a page of another site cannot");
+          }
+          return body.apply(params);
+        })));
+  }
+
+  private Route start(Map<String, List<String>> query) {
+    Params params = Params.of(query, Set.of("preset", "space", "seed", "search_id"));
+    String preset = params.one("preset", "smoke");
+    String space = params.one("space", "macro");
+    long seed = params.integer("seed", 0, Long.MAX_VALUE, 1);
+    return json(control.start(preset, space, seed, params.one("search_id", "")));
+  }
+
+  private Route act(SearchControl.Action action, String id, Map<String, List<String>> query) {
+    Params.of(query, Set.of());
+    return json(control.act(action, id));
   }
 
   private Route listSearches(Map<String, List<String>> query) {
@@ -244,7 +301,7 @@ final class ApiRoutes {
   }
 
   /** Runs a route builder, turning a bad request it finds into its error response. */
-  private static Route handle(Supplier<Route> body) {
+  static Route handle(Supplier<Route> body) {
     try {
       return body.get();
     } catch (HttpError e) {

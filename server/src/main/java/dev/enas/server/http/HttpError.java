@@ -41,6 +41,12 @@ final class HttpError extends RuntimeException {
         parameter + ": " + message);
   }
 
+  /** 403 PERMISSION_DENIED naming the header at fault. */
+  static HttpError forbidden(String header, String message) {
+    return new HttpError(StatusCodes.FORBIDDEN, "PERMISSION_DENIED", header,
+        header + ": " + message);
+  }
+
   /** 404 for a path nothing answers. */
   static HttpError noRoute(String path) {
     return new HttpError(StatusCodes.NOT_FOUND, "NOT_FOUND", "", "nothing is served at " + path);
@@ -71,6 +77,9 @@ final class HttpError extends RuntimeException {
     }
     if (cause instanceof SearchBackendException.FailedPrecondition e) {
       return new HttpError(StatusCodes.CONFLICT, "FAILED_PRECONDITION", "", e.getMessage());
+    }
+    if (cause instanceof SearchBackendException.PermissionDenied e) {
+      return new HttpError(StatusCodes.FORBIDDEN, "PERMISSION_DENIED", "", e.getMessage());
     }
     if (cause instanceof SearchBackendException.ResourceExhausted e) {
       return new HttpError(StatusCodes.SERVICE_UNAVAILABLE, "RESOURCE_EXHAUSTED", "",

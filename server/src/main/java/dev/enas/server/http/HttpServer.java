@@ -12,6 +12,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.pathSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 
+import dev.enas.server.api.ModelAccess;
+import dev.enas.server.api.SearchControl;
 import dev.enas.server.domain.SearchBackend;
 import java.io.IOException;
 import java.time.Duration;
@@ -61,15 +63,19 @@ public final class HttpServer implements AutoCloseable {
    * Binds the port and serves until {@link #close()}.
    *
    * @param backend the searches, read through the same interface as the gRPC API
+   * @param models the served models, for the models page and its inference
+   * @param control the dashboard's buttons: start, cancel, pause, resume and delete searches
    * @param scrape the Prometheus text of the server's metrics, at the time of the request
    * @throws IOException if the port cannot be bound (in use, or an address not of this host)
    */
   public static HttpServer start(ActorSystem<?> system, HttpSettings settings,
-      SearchBackend backend, Supplier<CompletionStage<String>> scrape) throws IOException {
-    ApiRoutes api = new ApiRoutes(backend, settings, system.executionContext());
+      SearchBackend backend, ModelAccess models, SearchControl control,
+      Supplier<CompletionStage<String>> scrape) throws IOException {
+    ApiRoutes api = new ApiRoutes(backend, models, control, settings, system.executionContext());
     Route routes = concat(
         pathSingleSlash(() -> get(() -> getFromResource(UI + "/index.html"))),
         path("search", () -> get(() -> getFromResource(UI + "/search.html"))),
+        path("models", () -> get(() -> getFromResource(UI + "/models.html"))),
         path("ui", () -> redirect(
             Uri.create("/"), StatusCodes.FOUND)),
         pathPrefix("ui", () -> get(() -> getFromResourceDirectory(UI))),

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
+import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
+import dev.enas.proto.inference.InferTensorContents;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelMetadataRequest;
+import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.GetSearchRequest;
@@ -228,7 +234,7 @@ class DashboardEndToEndTest {
   void theDashboardsPagesAndEveryFileTheyLoadAreServedFromTheJar() throws Exception {
     java.util.regex.Pattern reference =
         java.util.regex.Pattern.compile("(?:src|href)=\"(/[^\"]*)\"");
-    for (String page : List.of("/", "/search?id=" + id)) {
+    for (String page : List.of("/", "/search?id=" + id, "/models")) {
       HttpResponse<String> html = get(page);
       assertThat(html.statusCode()).as(page).isEqualTo(200);
       assertThat(html.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
@@ -246,6 +252,116 @@ class DashboardEndToEndTest {
     assertThat(get("/webjars/d3/7.9.0/dist/d3.min.js").headers().firstValue("Content-Type")
         .orElse("")).contains("javascript");
     assertThat(get("/ui/../../../../application.conf").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(5)
+  void theModelsApiServesMetadataAndInferenceAsModelInferDoes() throws Exception {
+    watchAll();
+    Search done = stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build());
+    String model = done.getModelName();
+    GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub inference =
+        GRPCInferenceServiceGrpc.newBlockingStub(channel);
+
+    JsonNode list = JSON.readTree(get("/api/v1/models").body()).get("models");
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).get("name").asText()).isEqualTo(model);
+    assertThat(list.get(0).get("ready").asBoolean()).isTrue();
+    assertThat(list.get(0).get("metadata").get("parameters").get("architecture")
+        .get("string_param").asText()).isEqualTo(done.getResult().getArchitecture().getEncoding());
+
+    ModelMetadataResponse.Builder metadata = ModelMetadataResponse.newBuilder();
+    JsonFormat.parser().merge(get("/api/v1/models/" + model).body(), metadata);
+    assertThat(metadata.build()).isEqualTo(
+        inference.modelMetadata(ModelMetadataRequest.newBuilder().setName(model).build()));
+
+    InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+    for (float pixel : ExternalClients.examplePixels(28 * 28)) {
+      contents.addFp32Contents(pixel);
+    }
+    ModelInferRequest.Builder request = ModelInferRequest.newBuilder()
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
+            .setDatatype("FP32").addAllShape(List.of(1L, 1L, 28L, 28L))
+            .setContents(contents))
+        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+            .setName("probabilities"));
+    HttpResponse<String> answer = post("/api/v1/models/" + model + "/infer",
+        JsonFormat.printer().print(request));
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    ModelInferResponse.Builder overHttp = ModelInferResponse.newBuilder();
+    JsonFormat.parser().merge(answer.body(), overHttp);
+    ModelInferResponse overGrpc = inference.modelInfer(request.setModelName(model).build());
+    assertThat(overHttp.getRawOutputContents(0)).isEqualTo(overGrpc.getRawOutputContents(0));
+    assertThat(overHttp.getOutputs(0)).isEqualTo(overGrpc.getOutputs(0));
+
+    assertPostError("/api/v1/models/" + model + "/infer", "not json", 400, "body",
+        "ModelInferRequest");
+    assertPostError("/api/v1/models/" + model + "/infer",
+        JsonFormat.printer().print(request.setModelName("other")), 400, "model_name", "other");
+    request.setModelName("");
+    assertPostError("/api/v1/models/nope/infer", JsonFormat.printer().print(request), 404, null,
+        "nope");
+    request.getInputsBuilder(0).clearShape().addAllShape(List.of(1L, 1L, 28L));
+    assertPostError("/api/v1/models/" + model + "/infer", JsonFormat.printer().print(request),
+        400, "inputs[0].shape", "");
+    assertError("/api/v1/models/nope", 404, "NOT_FOUND", null, "nope");
+    assertError("/api/v1/models?x=1", 400, "INVALID_ARGUMENT", "x", "");
+  }
+
+  @Test
+  @Order(6)
+  void changesNeedTheControlHeaderAndNameTheParameterAtFault() throws Exception {
+    HttpResponse<String> bare = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/searches"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(bare.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(bare.body()).get("error").get("field").asText())
+        .isEqualTo("X-Enas-Control");
+    assertControlError("POST", "/api/v1/searches?preset=huge", 400, "preset", "smoke");
+    assertControlError("POST", "/api/v1/searches?space=cnn", 400, "space", "macro");
+    assertControlError("POST", "/api/v1/searches?seed=-1", 400, "seed", "0..");
+    assertControlError("POST", "/api/v1/searches?preset=demo&space=micro", 400, "space", "demo");
+    assertControlError("POST", "/api/v1/searches?search_id=Bad_Id", 400, "search_id", "a-z0-9");
+    assertControlError("POST", "/api/v1/searches?colour=red", 400, "colour", "");
+    assertControlError("POST", "/api/v1/searches/nope/pause", 404, null, "nope");
+    assertControlError("POST", "/api/v1/searches/nope/cancel", 404, null, "nope");
+    assertControlError("DELETE", "/api/v1/searches/nope", 404, null, "nope");
+    // The finished search cannot be paused: the service's own refusal, as over gRPC.
+    assertControlError("POST", "/api/v1/searches/" + id + "/pause", 409, null, "");
+    assertThat(stub.listSearches(dev.enas.proto.v1.ListSearchesRequest.newBuilder().build())
+        .getSearchesCount()).as("searches after the refused requests").isEqualTo(1);
+  }
+
+  private static void assertControlError(String method, String path, int code, String field,
+      String inMessage) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri(path))
+            .header("X-Enas-Control", "1")
+            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body())
+        .isEqualTo(code);
+    JsonNode error = JSON.readTree(response.body()).get("error");
+    assertThat(error.get("message").asText()).as(path).contains(inMessage);
+    if (field != null) {
+      assertThat(error.get("field").asText()).as(response.body()).isEqualTo(field);
+    }
+  }
+
+  private static HttpResponse<String> post(String path, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void assertPostError(String path, String body, int code, String field,
+      String inMessage) throws Exception {
+    HttpResponse<String> response = post(path, body);
+    assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(code);
+    JsonNode error = JSON.readTree(response.body()).get("error");
+    assertThat(error.get("message").asText()).as(path).contains(inMessage);
+    if (field != null) {
+      assertThat(error.get("field").asText()).as(response.body()).startsWith(field);
+    }
   }
 
   private static void assertError(String path, int code, String status, String field,

@@ -5,7 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import dev.enas.proto.inference.ModelInferRequest;
+import dev.enas.proto.inference.ModelInferResponse;
+import dev.enas.proto.inference.ModelMetadataResponse;
+import dev.enas.proto.v1.Search;
 import dev.enas.server.api.InMemorySearchBackend;
+import dev.enas.server.api.ModelAccess;
+import dev.enas.server.domain.SearchBackendException;
+import dev.enas.server.api.SearchControl;
 import dev.enas.server.store.EventLog;
 import dev.enas.train.SearchEvent;
 import java.net.URI;
@@ -13,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +38,48 @@ class EventStreamTest {
   private static ActorSystem<Void> system;
   private static HttpServer http;
   private static final InMemorySearchBackend logs = new InMemorySearchBackend(10);
+  /** A server whose searches no one may change: these tests are about the event streams. */
+  private static final SearchControl NO_CONTROL = new SearchControl() {
+    @Override
+    public List<String> presets() {
+      return List.of();
+    }
+
+    @Override
+    public CompletionStage<Search> start(String preset, String space, long seed, String id) {
+      return CompletableFuture.failedFuture(
+          new SearchBackendException.PermissionDenied("not in this test"));
+    }
+
+    @Override
+    public CompletionStage<Search> act(Action action, String id) {
+      return start("", "", 0, id);
+    }
+  };
+  /** A server that serves no models: these tests are about the event streams. */
+  private static final ModelAccess NO_MODELS = new ModelAccess() {
+    @Override
+    public List<String> names() {
+      return List.of();
+    }
+
+    @Override
+    public CompletionStage<ModelMetadataResponse> metadata(String name) {
+      return CompletableFuture.failedFuture(
+          new SearchBackendException.NotFound("inference.Model", name, "no models here"));
+    }
+
+    @Override
+    public String notReadyReason(String name) {
+      return "no such model";
+    }
+
+    @Override
+    public CompletionStage<ModelInferResponse> infer(ModelInferRequest request) {
+      return metadata(request.getModelName())
+          .thenApply(m -> ModelInferResponse.getDefaultInstance());
+    }
+  };
 
   @BeforeAll
   static void start() throws Exception {
@@ -37,7 +87,7 @@ class EventStreamTest {
         ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
     http = HttpServer.start(system,
         new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)), logs,
-        () -> CompletableFuture.completedFuture(""));
+        NO_MODELS, NO_CONTROL, () -> CompletableFuture.completedFuture(""));
   }
 
   @AfterAll
@@ -157,7 +207,7 @@ class EventStreamTest {
     log.append(step(1));
     HttpServer server = HttpServer.start(own,
         new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)), logs,
-        () -> CompletableFuture.completedFuture(""));
+        NO_MODELS, NO_CONTROL, () -> CompletableFuture.completedFuture(""));
     try (SseClient client = SseClient.open(URI.create("http://127.0.0.1:" + server.port()
         + "/api/v1/searches/stopping/events"), null)) {
       assertThat(client.next().id()).isEqualTo("0");

@@ -188,6 +188,12 @@ function redraw() {
 }
 requestAnimationFrame(redraw);
 
+// What this page's event stream delivered: every event's sequence (the SSE id) in arrival order,
+// and how often the connection opened. Shown nowhere; it lets anyone (and the browser test) check
+// that reconnects neither lose nor repeat an event.
+const stream = { received: [], opened: 0 };
+window.enasStream = stream;
+
 async function start() {
   try {
     const search = await enas.get('/api/v1/searches/' + encodeURIComponent(id));
@@ -198,8 +204,12 @@ async function start() {
     return;
   }
   const source = new EventSource('/api/v1/searches/' + encodeURIComponent(id) + '/events');
-  source.onopen = () => text('connection', 'live');
+  source.onopen = () => {
+    stream.opened++;
+    text('connection', 'live');
+  };
   source.onmessage = message => {
+    stream.received.push(Number(message.lastEventId));
     const event = JSON.parse(message.data);
     handle(event);
     if (TERMINAL.some(k => event[k] !== undefined)) {

@@ -1,5 +1,6 @@
 // The searches page: every search with its state, phase, progress, best reward and times,
-// refreshed every two seconds from the JSON API.
+// refreshed every two seconds from the JSON API, with buttons to start a search from a preset
+// and to pause, resume, cancel or delete one.
 'use strict';
 
 function fraction(progress) {
@@ -36,9 +37,67 @@ function render(searches) {
     // A linear estimate from the epochs done; the phases differ in speed, so it is rough.
     const left = search.end_time || !(f > 0) ? NaN : elapsed * (1 - f) / f;
     enas.cell(row, search.end_time ? '' : (isFinite(left) ? '≈ ' + enas.duration(left) : '–'));
+    const actions = enas.cell(row, '', 'actions');
+    const ended = Boolean(search.end_time);
+    if (!ended && !search.paused) actions.appendChild(button(search.id, 'pause'));
+    if (!ended && search.paused) actions.appendChild(button(search.id, 'resume'));
+    if (!ended) actions.appendChild(button(search.id, 'cancel'));
+    if (ended) actions.appendChild(button(search.id, 'delete'));
+    if (search.paused) row.children[2].textContent += ' (paused)';
     body.appendChild(row);
   }
 }
+
+/**
+ * Sends one change to the server. The X-Enas-Control header is what the server asks of every
+ * change, so that a page of another site cannot make one through this browser.
+ */
+async function change(method, path) {
+  const response = await fetch(path, { method, headers: { 'X-Enas-Control': '1' } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+  return body;
+}
+
+function button(id, action) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = action;
+  b.dataset.action = action;
+  b.addEventListener('click', async event => {
+    event.stopPropagation();
+    const status = document.getElementById('action-status');
+    try {
+      const path = '/api/v1/searches/' + encodeURIComponent(id);
+      if (action === 'delete') await change('DELETE', path);
+      else await change('POST', path + '/' + action);
+      status.textContent = `${action}: ${id}`;
+    } catch (e) {
+      status.textContent = `cannot ${action} ${id}: ${e.message}`;
+    }
+    refresh();
+  });
+  return b;
+}
+
+document.getElementById('start').addEventListener('submit', async event => {
+  event.preventDefault();
+  const status = document.getElementById('action-status');
+  const query = new URLSearchParams({
+    preset: document.getElementById('start-preset').value,
+    space: document.getElementById('start-space').value,
+    seed: document.getElementById('start-seed').value || '1',
+  });
+  const id = document.getElementById('start-id').value.trim();
+  if (id) query.set('search_id', id);
+  try {
+    const search = await change('POST', '/api/v1/searches?' + query);
+    status.textContent = 'started ' + search.id;
+  } catch (e) {
+    status.textContent = 'cannot start: ' + e.message;
+  }
+  refresh();
+});
 
 async function refresh() {
   const status = document.getElementById('status');
