@@ -40,6 +40,8 @@ public final class Bench {
     benchmarks.put("retrain-vs-pytorch", () -> RetrainBench::retrainVsPytorch);
     benchmarks.put("snapshot-size", () -> SnapshotBench::size);
     benchmarks.put("checkpoint-overhead", () -> SnapshotBench::overhead);
+    benchmarks.put("recovery-time", () -> JournalBench::recoveryTime);
+    benchmarks.put("retained-heap", () -> JournalBench::retainedHeap);
     return benchmarks;
   }
 

@@ -39,6 +39,7 @@ public final class SnapshotStore {
 
   private final Path directory;
   private final int keep;
+  private final Runnable midWrite;
 
   /** A snapshot file that was passed over, and why. */
   public record Rejected(Path file, String reason) {}
@@ -61,11 +62,20 @@ public final class SnapshotStore {
    * @throws IllegalArgumentException if {@code keep} is below 1
    */
   public SnapshotStore(Path directory, int keep) throws IOException {
+    this(directory, keep, () -> { });
+  }
+
+  /**
+   * As {@link #SnapshotStore(Path, int)}, with {@code midWrite} run halfway through writing each
+   * snapshot's temporary file: where a test kills the process to leave a half-written one.
+   */
+  public SnapshotStore(Path directory, int keep, Runnable midWrite) throws IOException {
     if (keep < 1) {
       throw new IllegalArgumentException("keep must be >= 1 snapshot, was " + keep);
     }
     this.directory = directory;
     this.keep = keep;
+    this.midWrite = java.util.Objects.requireNonNull(midWrite, "midWrite");
     Files.createDirectories(directory);
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + TEMPORARY)) {
       for (Path orphan : files) {
@@ -92,9 +102,14 @@ public final class SnapshotStore {
     Path temporary = directory.resolve(target.getFileName() + TEMPORARY);
     try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
+      ByteBuffer first = ByteBuffer.wrap(bytes, 0, bytes.length / 2);
+      while (first.hasRemaining()) {
+        channel.write(first);
+      }
+      midWrite.run();
+      ByteBuffer rest = ByteBuffer.wrap(bytes, bytes.length / 2, bytes.length - bytes.length / 2);
+      while (rest.hasRemaining()) {
+        channel.write(rest);
       }
       channel.force(true);
     } catch (IOException e) {

@@ -63,6 +63,32 @@ class SnapshotStoreTest {
   }
 
   @Test
+  void midWriteSeesHalfTheSnapshotInATemporaryThatTheNextStoreRemoves() throws IOException {
+    new SnapshotStore(dir, 3).write(1, numbered(1));
+    long full = SnapshotCodec.encode(numbered(2)).length;
+    long[] halfway = {-1};
+    SnapshotStore store = new SnapshotStore(dir, 3, () -> {
+      try (Stream<Path> files = Files.list(dir)) {
+        Path temporary = files.filter(f -> f.toString().endsWith(".tmp")).findFirst().orElseThrow();
+        halfway[0] = Files.size(temporary);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    store.write(2, numbered(2));
+    assertThat(halfway[0]).isEqualTo(full / 2);
+    assertThat(store.readNewest().orElseThrow().sequence()).isEqualTo(2);
+
+    // A crash at that point leaves the temporary; the next store removes it and reads the last
+    // whole snapshot.
+    Path orphan = dir.resolve("snapshot-00000000000000000003.snap.tmp");
+    Files.write(orphan, Arrays.copyOf(SnapshotCodec.encode(numbered(3)), (int) full / 2));
+    SnapshotStore next = new SnapshotStore(dir, 3);
+    assertThat(orphan).doesNotExist();
+    assertThat(next.readNewest().orElseThrow().sequence()).isEqualTo(2);
+  }
+
+  @Test
   void aTruncatedNewestFallsBackToThePreviousAndSaysSo() throws IOException {
     SnapshotStore store = new SnapshotStore(dir, 3);
     store.write(1, numbered(1));

@@ -115,6 +115,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private final Driver driver;
   private final java.time.Duration stepTimeout;
   private final DataRoots dataRoots;
+  /** Where a kill test wants the search held (off in production: {@link HaltPoint}). */
+  private final HaltPoint halt = HaltPoint.configured();
 
   private volatile String cancelReason;
   /** A step, the opening or the publishing is under way. */
@@ -173,7 +175,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     SnapshotStore.Loaded snapshot = null;
     if (snapshots.enabled()) {
       try {
-        driver.store = new SnapshotStore(snapshots.of(record.id()), snapshots.keep());
+        driver.store = new SnapshotStore(snapshots.of(record.id()), snapshots.keep(),
+            () -> halt.reached("snapshot-write"));
         if (resuming) {
           // A snapshot ahead of the journal (the crash lost its last entries) cannot be used:
           // the events between the journal's end and the snapshot would be missing.
@@ -538,6 +541,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       exported = null;
       exportFailure = null;
       SearchRun.Stage before = run.stage();
+      halt.reached(HaltPoint.of(before));
       run.step(events::add, checkpoint);
       finished = run.finished();
       if (!finished && exported == null && exportFailure == null && due(before)) {

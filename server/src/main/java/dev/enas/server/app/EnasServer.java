@@ -2,6 +2,7 @@ package dev.enas.server.app;
 
 import com.typesafe.config.Config;
 import dev.enas.server.actor.ActorSearchBackend;
+import dev.enas.server.actor.HaltPoint;
 import dev.enas.server.actor.SearchManager;
 import dev.enas.server.actor.ServerSettings;
 import dev.enas.server.actor.SnapshotSettings;
@@ -92,6 +93,9 @@ public final class EnasServer implements AutoCloseable {
     ServerSettings settings = ServerSettings.fromConfig(enas);
     SnapshotSettings snapshots = SnapshotSettings.fromConfig(enas);
     Duration drainTimeout = drainTimeout(enas);
+    // A mistyped kill-test point fails the start instead of a test waiting for a halt that never
+    // comes.
+    HaltPoint.configured();
     // Before any search touches PyTorch: every device thread takes the count at its first
     // operation, and a seed repeats a search only at the same count.
     TorchThreads.use(settings.intraOpThreads());

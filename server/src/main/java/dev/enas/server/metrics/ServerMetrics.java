@@ -271,8 +271,11 @@ public final class ServerMetrics implements AutoCloseable {
     return searches.list(LIST_PAGE, cursor, Set.of()).thenCompose((Page<SearchInfo> page) -> {
       for (SearchInfo info : page.items()) {
         counts.merge(stateName(info.phase()), 1L, Long::sum);
-        if (followed.add(info.id())) {
-          boolean before = info.createTime().isBefore(startedAt);
+        boolean before = info.createTime().isBefore(startedAt);
+        // A search that had ended before the metrics started adds no event to count, and asking
+        // for its log would read its whole journal back (a restarted server holds only the
+        // summary of an ended search), for every such search at every start.
+        if (followed.add(info.id()) && !(before && info.phase().isTerminal())) {
           searches.eventLog(info.id()).whenComplete((eventLog, error) -> {
             if (error != null) {
               followed.remove(info.id());

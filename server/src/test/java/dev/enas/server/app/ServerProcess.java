@@ -64,6 +64,27 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
     throw new IllegalStateException("the server did not start:\n" + Files.readString(log));
   }
 
+  /**
+   * Waits until the server's output holds {@code line} (a few minutes at most on a loaded
+   * machine).
+   *
+   * @throws IllegalStateException with the output if the server ended or the time ran out first
+   */
+  void awaitLine(String line) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      if (Files.readString(log).contains(line)) {
+        return;
+      }
+      if (!process.isAlive()) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(
+        "the server did not print \"" + line + "\":\n" + Files.readString(log));
+  }
+
   SearchServiceGrpc.SearchServiceBlockingStub stub() {
     return SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
   }

@@ -21,7 +21,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -67,28 +66,6 @@ class SigtermEndToEndTest {
         .setSpec(SpecMapper.toWire(spec(80))).setSearchId(id).build());
   }
 
-  static List<SearchEvent> watchAll(ServerProcess server, String id) {
-    List<SearchEvent> events = new ArrayList<>();
-    server.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
-        .forEachRemaining(events::add);
-    return events;
-  }
-
-  static SearchEvent comparable(SearchEvent e) {
-    SearchEvent.Builder b = e.toBuilder().clearTime();
-    if (e.hasEpochFinished()) {
-      b.setEpochFinished(e.getEpochFinished().toBuilder().clearDuration());
-    }
-    if (e.hasFinished()) {
-      b.setFinished(e.getFinished().toBuilder().clearDuration());
-    }
-    return b.build();
-  }
-
-  static List<SearchEvent> comparable(List<SearchEvent> events) {
-    return events.stream().map(SigtermEndToEndTest::comparable).toList();
-  }
-
   /** The journal entries of one search, read after its server has stopped. */
   static List<JournalEvent> journal(Path dataDir, String id) throws Exception {
     Config config = LoopbackServers.config(dataDir);
@@ -111,7 +88,7 @@ class SigtermEndToEndTest {
     try (ServerProcess server = ServerProcess.start(
         Files.createDirectories(dir.resolve("reference")), dir.resolve("reference.log"))) {
       create(server, "term-me");
-      reference = watchAll(server, "term-me");
+      reference = SearchEvents.watchAll(server.stub(), "term-me");
     }
     assertThat(reference).last().matches(SearchEvent::hasFinished, "finished");
 
@@ -161,12 +138,13 @@ class SigtermEndToEndTest {
     List<SearchEvent> after;
     try (ServerProcess second = ServerProcess.start(data, dir.resolve("second.log"),
         properties)) {
-      after = watchAll(second, "term-me");
+      after = SearchEvents.watchAll(second.stub(), "term-me");
     }
     for (int i = 0; i < after.size(); i++) {
       assertThat(after.get(i).getSequence()).isEqualTo(i);
     }
-    assertThat(comparable(after)).isEqualTo(comparable(reference));
+    assertThat(SearchEvents.withoutClock(after))
+        .isEqualTo(SearchEvents.withoutClock(reference));
     List<JournalEvent.Restored> restored = journal(data, "term-me").stream()
         .filter(JournalEvent.Restored.class::isInstance)
         .map(JournalEvent.Restored.class::cast)

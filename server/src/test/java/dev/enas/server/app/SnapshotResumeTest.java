@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
-import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.WatchSearchRequest;
-import dev.enas.server.api.SpecMapper;
 import dev.enas.server.store.Journal;
 import dev.enas.server.store.JournalEvent;
 import dev.enas.server.store.JournalSettings;
@@ -18,7 +16,6 @@ import dev.enas.spec.TrainingSpec;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -61,33 +58,6 @@ class SnapshotResumeTest {
     return SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
   }
 
-  private static void create(ManagedChannel channel, String id) {
-    stub(channel).createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(spec())).setSearchId(id).build());
-  }
-
-  private static List<SearchEvent> watchAll(ManagedChannel channel, String id) {
-    List<SearchEvent> events = new ArrayList<>();
-    stub(channel).watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
-        .forEachRemaining(events::add);
-    return events;
-  }
-
-  private static SearchEvent comparable(SearchEvent e) {
-    SearchEvent.Builder b = e.toBuilder().clearTime();
-    if (e.hasEpochFinished()) {
-      b.setEpochFinished(e.getEpochFinished().toBuilder().clearDuration());
-    }
-    if (e.hasFinished()) {
-      b.setFinished(e.getFinished().toBuilder().clearDuration());
-    }
-    return b.build();
-  }
-
-  private static List<SearchEvent> comparable(List<SearchEvent> events) {
-    return events.stream().map(SnapshotResumeTest::comparable).toList();
-  }
-
   private static List<Path> snapshotFiles(Path folder) throws Exception {
     try (Stream<Path> files = Files.list(folder)) {
       return files.filter(f -> f.getFileName().toString().endsWith(".snap")).sorted().toList();
@@ -101,8 +71,8 @@ class SnapshotResumeTest {
     Path referenceDir = Files.createDirectories(dir.resolve("reference"));
     try (EnasServer server = LoopbackServers.start(config(referenceDir))) {
       ManagedChannel channel = LoopbackServers.channel(server);
-      create(channel, "resume-me");
-      reference = watchAll(channel, "resume-me");
+      SearchEvents.create(stub(channel), spec(), "resume-me");
+      reference = SearchEvents.watchAll(stub(channel), "resume-me");
       channel.shutdownNow();
     }
     assertThat(reference).last().matches(SearchEvent::hasFinished, "finished");
@@ -112,7 +82,7 @@ class SnapshotResumeTest {
     int seen = 0;
     try (EnasServer server = LoopbackServers.start(config)) {
       ManagedChannel channel = LoopbackServers.channel(server);
-      create(channel, "resume-me");
+      SearchEvents.create(stub(channel), spec(), "resume-me");
       Iterator<SearchEvent> stream = stub(channel).watchSearch(
           WatchSearchRequest.newBuilder().setSearchId("resume-me").build());
       while (stream.hasNext()) {
@@ -136,7 +106,7 @@ class SnapshotResumeTest {
     List<SearchEvent> after;
     try (EnasServer server = LoopbackServers.start(config)) {
       ManagedChannel channel = LoopbackServers.channel(server);
-      after = watchAll(channel, "resume-me");
+      after = SearchEvents.watchAll(stub(channel), "resume-me");
       // Once its end is in the journal, a finished search's snapshots are deleted.
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
       while (Files.exists(folder) && System.nanoTime() < deadline) {
@@ -150,7 +120,8 @@ class SnapshotResumeTest {
     for (int i = 0; i < after.size(); i++) {
       assertThat(after.get(i).getSequence()).isEqualTo(i);
     }
-    assertThat(comparable(after)).isEqualTo(comparable(reference));
+    assertThat(SearchEvents.withoutClock(after))
+        .isEqualTo(SearchEvents.withoutClock(reference));
     // Resumed from the previous snapshot, saying which one it passed over.
     List<JournalEvent.Restored> resumed = resumedEntries(config, "resume-me");
     assertThat(resumed).hasSize(1);
