@@ -2,9 +2,9 @@ package dev.enas.server.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.enas.server.api.Page;
-import dev.enas.server.api.SearchBackend;
-import dev.enas.server.api.SearchInfo;
+import dev.enas.server.domain.Page;
+import dev.enas.server.domain.SearchBackend;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.store.EventLog;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
