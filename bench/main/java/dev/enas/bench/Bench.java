@@ -35,6 +35,7 @@ public final class Bench {
     benchmarks.put("rnn-step", () -> RnnBench::step);
     benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
     benchmarks.put("retrain-vs-pytorch", () -> RetrainBench::retrainVsPytorch);
+    benchmarks.put("vs-pytorch", () -> VsPytorchBench::vsPytorch);
     benchmarks.put("snapshot-size", () -> SnapshotBench::size);
     benchmarks.put("checkpoint-overhead", () -> SnapshotBench::overhead);
     return benchmarks;
