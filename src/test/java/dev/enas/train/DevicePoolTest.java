@@ -10,6 +10,7 @@ import dev.enas.spec.SearchSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Which device a search is placed on, decided from the setting and an injected count of GPUs, so
@@ -117,5 +118,19 @@ class DevicePoolTest {
       assertThat(run.device()).isEqualTo(Device.cpu());
     }
     assertThat(pool.running(Device.cpu())).isZero();
+  }
+
+  /** Opt-in (DESIGN.md, "Devices"): a machine with CUDA and the -Dcuda build. */
+  @Test
+  @EnabledIfSystemProperty(named = "enas.test.gpu", matches = "true")
+  void onAGpuMachineASearchTrainsOnTheGpu() throws Exception {
+    SearchSpec spec = SearchSpec.smoke("macro", 1);
+    SearchData data = SearchData.load(spec);
+    DevicePool pool = DevicePool.fromSetting("gpu", "enas.device");
+    try (SearchRun run = SearchRun.start(spec, data, System.nanoTime(), pool)) {
+      run.step(event -> { }, () -> { });
+      assertThat(run.device()).isEqualTo(Device.gpu(0));
+    }
+    assertThat(pool.running(Device.gpu(0))).isZero();
   }
 }
