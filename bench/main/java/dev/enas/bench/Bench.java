@@ -38,6 +38,10 @@ public final class Bench {
     benchmarks.put("rnn-step", () -> RnnBench::step);
     benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
     benchmarks.put("retrain-vs-pytorch", () -> RetrainBench::retrainVsPytorch);
+    benchmarks.put("vs-pytorch", () -> VsPytorchBench::vsPytorch);
+    benchmarks.put("rank-correlation", () -> RankBench::rankCorrelation);
+    benchmarks.put("search-throughput", () -> ThroughputBench::searchThroughput);
+    benchmarks.put("fashion-accuracy", () -> FashionBench::fashionAccuracy);
     benchmarks.put("snapshot-size", () -> SnapshotBench::size);
     benchmarks.put("checkpoint-overhead", () -> SnapshotBench::overhead);
     benchmarks.put("recovery-time", () -> JournalBench::recoveryTime);

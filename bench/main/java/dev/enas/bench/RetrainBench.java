@@ -171,10 +171,20 @@ final class RetrainBench {
     return (double) correct / labels.length;
   }
 
-  /** Runs the PyTorch side with its output drained while it runs; 30 minutes at most. */
   private static void python(Path dir, int threads) throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", SCRIPT.toString(),
-        dir.toString(), Integer.toString(threads)).redirectErrorStream(true);
+    python(SCRIPT, dir, threads);
+  }
+
+  /**
+   * Runs {@code script DIR THREADS EXTRA...} with Debian's Python and OMP_NUM_THREADS set, its
+   * output drained while it runs; 30 minutes at most.
+   */
+  static void python(Path script, Path dir, int threads, String... extra)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("/usr/bin/python3", script.toString(),
+        dir.toString(), Integer.toString(threads)));
+    command.addAll(List.of(extra));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
     Process process = builder.start();
     ByteArrayOutputStream output = new ByteArrayOutputStream();
@@ -203,13 +213,13 @@ final class RetrainBench {
     return sorted[sorted.length / 2];
   }
 
-  private static double[] numbers(Path file) throws IOException {
+  static double[] numbers(Path file) throws IOException {
     return Files.readAllLines(file).stream().filter(l -> !l.isBlank())
         .mapToDouble(Double::parseDouble).toArray();
   }
 
   /** The parity script's tensor format: a manifest, values, momentum buffers of weights. */
-  private static void writeTensors(Path dir, String prefix, List<TensorState> tensors)
+  static void writeTensors(Path dir, String prefix, List<TensorState> tensors)
       throws IOException {
     StringBuilder manifest = new StringBuilder();
     List<float[]> values = new ArrayList<>();
@@ -229,7 +239,7 @@ final class RetrainBench {
     writeFloats(dir.resolve(prefix + ".momentum.f32"), momenta);
   }
 
-  private static void writeFloats(Path file, List<float[]> arrays) throws IOException {
+  static void writeFloats(Path file, List<float[]> arrays) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(4 * arrays.stream().mapToInt(a -> a.length).sum())
         .order(ByteOrder.LITTLE_ENDIAN);
     arrays.forEach(a -> {
@@ -240,7 +250,7 @@ final class RetrainBench {
     Files.write(file, buffer.array());
   }
 
-  private static void writeInts(Path file, List<int[]> arrays) throws IOException {
+  static void writeInts(Path file, List<int[]> arrays) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(4 * arrays.stream().mapToInt(a -> a.length).sum())
         .order(ByteOrder.LITTLE_ENDIAN);
     arrays.forEach(a -> {

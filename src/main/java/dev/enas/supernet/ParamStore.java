@@ -1,5 +1,6 @@
 package dev.enas.supernet;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -28,9 +29,22 @@ final class ParamStore implements AutoCloseable {
   private final Map<String, Param> params = new LinkedHashMap<>();
 
   ParamStore(long seed) {
+    this(seed, null);
+  }
+
+  /**
+   * A store whose tensors, and every pass's temporaries (sub-managers of its manager), live on
+   * {@code device}; null takes the engine's default device.
+   */
+  ParamStore(long seed, Device device) {
     Steps.gradientsOff();
-    this.manager = NDManager.newBaseManager();
+    this.manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
     this.seed = seed;
+  }
+
+  /** The device every tensor of this store is on. */
+  Device device() {
+    return manager.getDevice();
   }
 
   NDManager manager() {

@@ -1,5 +1,6 @@
 package dev.enas.supernet;
 
+import ai.djl.Device;
 import dev.enas.data.TokenBatch;
 import dev.enas.space.RnnArchitecture;
 import dev.enas.space.RnnSpace;
@@ -29,9 +30,15 @@ public final class RnnLanguageModel implements AutoCloseable {
   private RnnLanguageModel(
       RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed, RnnWeights from,
       boolean gatedInput) {
+    this(cell, spec, sgd, seed, from, gatedInput, null);
+  }
+
+  private RnnLanguageModel(
+      RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed, RnnWeights from,
+      boolean gatedInput, Device device) {
     this.cell = cell;
     this.spec = spec;
-    this.store = new ParamStore(seed);
+    this.store = new ParamStore(seed, device);
     try {
       if (from == null) {
         RnnSupernet.addSharedTensors(store, spec, gatedInput);
@@ -60,6 +67,15 @@ public final class RnnLanguageModel implements AutoCloseable {
   }
 
   /**
+   * As {@link #create(RnnArchitecture, RnnNetworkSpec, SgdSettings, long)}, with the weights and
+   * every pass on {@code device}; null takes the engine's default device.
+   */
+  public static RnnLanguageModel create(
+      RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed, Device device) {
+    return new RnnLanguageModel(cell, spec, sgd, seed, null, true, device);
+  }
+
+  /**
    * The baseline a searched cell is measured against: a plain tanh recurrent layer of the same
    * hidden size, h_t = tanh(x_t W_x + h_{t-1} W_h), in a language model that is otherwise this
    * class's in every respect: the same tied embedding and decoder bias, the same locked dropouts,
@@ -73,6 +89,12 @@ public final class RnnLanguageModel implements AutoCloseable {
    */
   public static RnnLanguageModel plainTanh(RnnNetworkSpec spec, SgdSettings sgd, long seed) {
     return new RnnLanguageModel(PLAIN_TANH_CELL, spec, sgd, seed, null, false);
+  }
+
+  /** As {@link #plainTanh(RnnNetworkSpec, SgdSettings, long)}, on {@code device}. */
+  public static RnnLanguageModel plainTanh(RnnNetworkSpec spec, SgdSettings sgd, long seed,
+      Device device) {
+    return new RnnLanguageModel(PLAIN_TANH_CELL, spec, sgd, seed, null, false, device);
   }
 
   /**
@@ -223,6 +245,11 @@ public final class RnnLanguageModel implements AutoCloseable {
    */
   public void restore(NetworkState state) {
     passes.restore(state);
+  }
+
+  /** The device the weights and every pass are on. */
+  public Device device() {
+    return store.device();
   }
 
   ParamStore store() {

@@ -1,5 +1,6 @@
 package dev.enas.supernet;
 
+import ai.djl.Device;
 import dev.enas.data.TokenBatch;
 import dev.enas.space.RnnArchitecture;
 import dev.enas.space.RnnSpace;
@@ -34,10 +35,11 @@ public final class RnnSupernet implements AutoCloseable {
   private final ParamStore store;
   private final RnnPasses passes;
 
-  private RnnSupernet(RnnSpace space, RnnNetworkSpec spec, SgdSettings sgd, long seed) {
+  private RnnSupernet(RnnSpace space, RnnNetworkSpec spec, SgdSettings sgd, long seed,
+      Device device) {
     this.space = space;
     this.spec = spec;
-    this.store = new ParamStore(seed);
+    this.store = new ParamStore(seed, device);
     try {
       addSharedTensors(store, spec);
       int nodes = space.nodes();
@@ -65,7 +67,16 @@ public final class RnnSupernet implements AutoCloseable {
    */
   public static RnnSupernet create(
       RnnSpace space, RnnNetworkSpec spec, SgdSettings sgd, long seed) {
-    return new RnnSupernet(space, spec, sgd, seed);
+    return new RnnSupernet(space, spec, sgd, seed, null);
+  }
+
+  /**
+   * As {@link #create(RnnSpace, RnnNetworkSpec, SgdSettings, long)}, with the weights and every
+   * pass on {@code device}; null takes the engine's default device.
+   */
+  public static RnnSupernet create(
+      RnnSpace space, RnnNetworkSpec spec, SgdSettings sgd, long seed, Device device) {
+    return new RnnSupernet(space, spec, sgd, seed, device);
   }
 
   /** The embedding, decoder bias and input matrix, which every child reads. */
@@ -192,6 +203,11 @@ public final class RnnSupernet implements AutoCloseable {
   float[][] step(RnnArchitecture child, int[] tokens, float[] hidden) {
     check(child);
     return passes.step(child, weights(child), tokens, hidden);
+  }
+
+  /** The device the weights and every pass are on. */
+  public Device device() {
+    return store.device();
   }
 
   ParamStore store() {

@@ -1,5 +1,6 @@
 package dev.enas.supernet;
 
+import ai.djl.Device;
 import ai.djl.ndarray.index.NDIndex;
 import dev.enas.space.Architecture;
 import java.util.LinkedHashMap;
@@ -28,10 +29,10 @@ public final class StandaloneNetwork implements AutoCloseable {
   private final MaskRandom dropoutMasks;
 
   private StandaloneNetwork(
-      Architecture architecture, NetworkSpec spec, SgdSettings sgd, long seed) {
+      Architecture architecture, NetworkSpec spec, SgdSettings sgd, long seed, Device device) {
     this.architecture = architecture;
     this.spec = spec;
-    this.store = new ParamStore(seed);
+    this.store = new ParamStore(seed, device);
     try {
       this.body = Body.build(store, spec, architecture.space(), architecture);
     } catch (RuntimeException e) {
@@ -45,7 +46,18 @@ public final class StandaloneNetwork implements AutoCloseable {
   /** Builds the network of {@code architecture} with weights drawn from {@code seed}. */
   public static StandaloneNetwork create(
       Architecture architecture, NetworkSpec spec, SgdSettings sgd, long seed) {
-    return new StandaloneNetwork(architecture, spec, sgd, seed);
+    return new StandaloneNetwork(architecture, spec, sgd, seed, null);
+  }
+
+  /** As {@link #create(Architecture, NetworkSpec, SgdSettings, long)}, on {@code device}. */
+  public static StandaloneNetwork create(
+      Architecture architecture, NetworkSpec spec, SgdSettings sgd, long seed, Device device) {
+    return new StandaloneNetwork(architecture, spec, sgd, seed, device);
+  }
+
+  /** The device the weights and every pass are on. */
+  public Device device() {
+    return store.device();
   }
 
   public Architecture architecture() {

@@ -1,5 +1,6 @@
 package dev.enas.supernet;
 
+import ai.djl.Device;
 import dev.enas.space.Architecture;
 import dev.enas.space.SearchSpace;
 import java.util.List;
@@ -25,10 +26,11 @@ public final class Supernet implements AutoCloseable {
   /** Dropout masks of training steps, drawn in step order from the network's seed. */
   private final MaskRandom dropoutMasks;
 
-  private Supernet(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed) {
+  private Supernet(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed,
+      Device device) {
     this.space = space;
     this.spec = spec;
-    this.store = new ParamStore(seed);
+    this.store = new ParamStore(seed, device);
     try {
       this.body = Body.build(store, spec, space, null);
     } catch (RuntimeException e) {
@@ -46,7 +48,21 @@ public final class Supernet implements AutoCloseable {
    *     the space's layers)
    */
   public static Supernet create(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed) {
-    return new Supernet(space, spec, sgd, seed);
+    return new Supernet(space, spec, sgd, seed, null);
+  }
+
+  /**
+   * As {@link #create(SearchSpace, NetworkSpec, SgdSettings, long)}, with every weight and every
+   * pass's tensors (inputs included) on {@code device}; null takes the engine's default device.
+   */
+  public static Supernet create(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed,
+      Device device) {
+    return new Supernet(space, spec, sgd, seed, device);
+  }
+
+  /** The device the weights and every pass are on. */
+  public Device device() {
+    return store.device();
   }
 
   public SearchSpace space() {

@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import ai.djl.Device;
 import dev.enas.data.Batch;
 import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
@@ -16,9 +17,14 @@ final class ImageSharedModel implements SharedModel {
     this.supernet = supernet;
   }
 
-  static ImageSharedModel create(SearchSpec spec, SearchData data) {
+  static ImageSharedModel create(SearchSpec spec, SearchData data, Device device) {
     return new ImageSharedModel(Supernet.create(spec.space().toSearchSpace(),
-        Networks.searchNetwork(spec, data), Networks.sgd(spec.shared()), spec.seed()));
+        Networks.searchNetwork(spec, data), Networks.sgd(spec.shared()), spec.seed(), device));
+  }
+
+  @Override
+  public Device device() {
+    return supernet.device();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import ai.djl.Device;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.NetworkState;
@@ -16,9 +17,15 @@ public interface Retrainer extends AutoCloseable {
 
   /** The retrainer a spec's space calls for. */
   static Retrainer create(Architecture architecture, SearchData data, SearchSpec spec) {
+    return create(architecture, data, spec, null);
+  }
+
+  /** As {@link #create(Architecture, SearchData, SearchSpec)}, training on {@code device}. */
+  static Retrainer create(Architecture architecture, SearchData data, SearchSpec spec,
+      Device device) {
     return data.isText()
-        ? new RnnRetraining(architecture, data, spec)
-        : new Retraining(architecture, data, spec);
+        ? new RnnRetraining(architecture, data, spec, 0, device)
+        : new Retraining(architecture, data, spec, 0, device);
   }
 
   /**
@@ -27,9 +34,15 @@ public interface Retrainer extends AutoCloseable {
    */
   static Retrainer resume(Architecture architecture, SearchData data, SearchSpec spec,
       State state) {
+    return resume(architecture, data, spec, state, null);
+  }
+
+  /** As {@link #resume(Architecture, SearchData, SearchSpec, State)}, on {@code device}. */
+  static Retrainer resume(Architecture architecture, SearchData data, SearchSpec spec,
+      State state, Device device) {
     Retrainer r = data.isText()
-        ? new RnnRetraining(architecture, data, spec, state.batches())
-        : new Retraining(architecture, data, spec, state.batches());
+        ? new RnnRetraining(architecture, data, spec, state.batches(), device)
+        : new Retraining(architecture, data, spec, state.batches(), device);
     try {
       r.restore(state);
       return r;

@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import ai.djl.Device;
 import dev.enas.data.Augmentation;
 import dev.enas.data.Batch;
 import dev.enas.data.BatchIterator;
@@ -47,11 +48,17 @@ public final class Retraining extends RetrainingLoop {
   }
 
   public Retraining(Architecture architecture, SearchData data, SearchSpec spec) {
-    this(architecture, data, spec, 0);
+    this(architecture, data, spec, 0, null);
+  }
+
+  /** A retraining whose network lives and trains on {@code device} (null: the default). */
+  public Retraining(Architecture architecture, SearchData data, SearchSpec spec, Device device) {
+    this(architecture, data, spec, 0, device);
   }
 
   /** A retraining whose training minibatches start after the first {@code startBatch}. */
-  Retraining(Architecture architecture, SearchData data, SearchSpec spec, long startBatch) {
+  Retraining(Architecture architecture, SearchData data, SearchSpec spec, long startBatch,
+      Device device) {
     super(spec.retrain(), true, "minibatches");
     this.data = data;
     this.retrain = spec.retrain();
@@ -60,7 +67,7 @@ public final class Retraining extends RetrainingLoop {
         new Augmentation(base.padding(), base.horizontalFlip(), retrain.cutout());
     this.network = StandaloneNetwork.create(architecture,
         Networks.retrainNetwork(spec, data, architecture), Networks.sgd(retrain.training()),
-        spec.seed() + 17);
+        spec.seed() + 17, device);
     try {
       this.batches = BatchIterator.builder(data.train(), retrain.network().batchSize(),
               data.normalization())

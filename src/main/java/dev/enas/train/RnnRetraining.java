@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import ai.djl.Device;
 import dev.enas.data.TextBatcher;
 import dev.enas.data.TextCorpus;
 import dev.enas.data.TokenBatch;
@@ -39,12 +40,16 @@ public final class RnnRetraining extends RetrainingLoop {
   }
 
   public RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec) {
-    this(modelOf(architecture), data, spec, 0);
+    this(modelOf(architecture, null), data, spec, 0);
   }
 
-  /** A retraining whose training windows start after the first {@code startWindow}. */
-  RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec, long startWindow) {
-    this(modelOf(architecture), data, spec, startWindow);
+  /**
+   * A retraining whose training windows start after the first {@code startWindow}, with the model
+   * on {@code device} (null: the default).
+   */
+  RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec, long startWindow,
+      Device device) {
+    this(modelOf(architecture, device), data, spec, startWindow);
   }
 
   private RnnRetraining(ModelFactory factory, SearchData data, SearchSpec spec,
@@ -73,12 +78,12 @@ public final class RnnRetraining extends RetrainingLoop {
     return new RnnRetraining(RnnLanguageModel::plainTanh, data, spec, 0);
   }
 
-  private static ModelFactory modelOf(Architecture architecture) {
+  private static ModelFactory modelOf(Architecture architecture, Device device) {
     if (!(architecture instanceof RnnArchitecture cell)) {
       throw new IllegalArgumentException("a language model is built from an rnn cell, got "
           + architecture.encode());
     }
-    return (network, sgd, seed) -> RnnLanguageModel.create(cell, network, sgd, seed);
+    return (network, sgd, seed) -> RnnLanguageModel.create(cell, network, sgd, seed, device);
   }
 
   @Override

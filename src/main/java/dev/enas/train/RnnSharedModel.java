@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import ai.djl.Device;
 import dev.enas.data.MiniBatch;
 import dev.enas.data.TokenBatch;
 import dev.enas.space.Architecture;
@@ -24,10 +25,15 @@ final class RnnSharedModel implements SharedModel {
     this.supernet = supernet;
   }
 
-  static RnnSharedModel create(SearchSpec spec, SearchData data) {
+  static RnnSharedModel create(SearchSpec spec, SearchData data, Device device) {
     return new RnnSharedModel(RnnSupernet.create((RnnSpace) spec.space().toSearchSpace(),
         Networks.rnnNetwork(spec.child(), spec.languageModel(), data),
-        Networks.sgd(spec.shared()), spec.seed()));
+        Networks.sgd(spec.shared()), spec.seed(), device));
+  }
+
+  @Override
+  public Device device() {
+    return supernet.device();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import ai.djl.Device;
 import dev.enas.controller.Controller;
 import dev.enas.controller.Controllers;
 import dev.enas.controller.Reward;
@@ -61,6 +62,12 @@ public final class SearchRun implements AutoCloseable {
    */
   private final Controller warmup;
 
+  /** Where the shared weights, the reward passes and every retraining live; null: the default. */
+  private final Device device;
+  /** The pool {@link #device} came from, which gets it back at {@link #close()}; or null. */
+  private final DevicePool devices;
+  private boolean released;
+
   private SharedModel model;
   private SharedTraining training;
   private RewardEvaluator evaluator;
@@ -97,8 +104,10 @@ public final class SearchRun implements AutoCloseable {
   private BiConsumer<Retrainer, Retraining.Result> onRetrained = (network, figures) -> { };
 
   private SearchRun(SearchSpec spec, SearchData data, long startNanos, double secondsBefore,
-      Controller controller) {
+      Controller controller, DevicePool devices) {
     this.spec = spec;
+    this.devices = devices;
+    this.device = devices == null ? null : devices.acquire();
     this.data = Objects.requireNonNull(data, "data");
     this.space = spec.space().toSearchSpace();
     this.text = data.isText();
@@ -120,10 +129,20 @@ public final class SearchRun implements AutoCloseable {
    * @param startNanos the {@link System#nanoTime()} its wall time counts from
    */
   public static SearchRun start(SearchSpec spec, SearchData data, long startNanos) {
+    return start(spec, data, startNanos, null);
+  }
+
+  /**
+   * As {@link #start(SearchSpec, SearchData, long)}, with every network of the search (shared
+   * weights, reward passes, screening, retraining) on a device {@code devices} places it on, held
+   * until the run is closed; null takes the engine's default device.
+   */
+  public static SearchRun start(SearchSpec spec, SearchData data, long startNanos,
+      DevicePool devices) {
     SearchSpec valid = spec.validate();
     SearchSpace space = valid.space().toSearchSpace();
     SearchRun run = new SearchRun(valid, data, startNanos, 0,
-        Controllers.create(space, valid.controller(), valid.seed()));
+        Controllers.create(space, valid.controller(), valid.seed()), devices);
     try {
       run.openShared(SharedTraining.Position.START, 0);
       run.stage = valid.shared().epochs() > 0 ? Stage.SHARED_TRAINING : Stage.DERIVING;
@@ -142,6 +161,15 @@ public final class SearchRun implements AutoCloseable {
    * @throws IllegalArgumentException if the snapshot does not fit the spec
    */
   public static SearchRun resume(SearchSpec spec, SearchData data, SearchSnapshot snapshot) {
+    return resume(spec, data, snapshot, null);
+  }
+
+  /**
+   * As {@link #resume(SearchSpec, SearchData, SearchSnapshot)}, on a device {@code devices}
+   * places it on (see {@link #start(SearchSpec, SearchData, long, DevicePool)}).
+   */
+  public static SearchRun resume(SearchSpec spec, SearchData data, SearchSnapshot snapshot,
+      DevicePool devices) {
     SearchSpec valid = spec.validate();
     if (!valid.space().kind().equals(snapshot.space()) || valid.seed() != snapshot.seed()) {
       throw new IllegalArgumentException("the snapshot is of a " + snapshot.space()
@@ -150,7 +178,7 @@ public final class SearchRun implements AutoCloseable {
     }
     SearchSpace space = valid.space().toSearchSpace();
     SearchRun run = new SearchRun(valid, data, System.nanoTime(), snapshot.elapsedSeconds(),
-        Controllers.restore(space, valid.controller(), snapshot.controller()));
+        Controllers.restore(space, valid.controller(), snapshot.controller()), devices);
     try {
       run.restore(snapshot);
       return run;
@@ -161,7 +189,7 @@ public final class SearchRun implements AutoCloseable {
   }
 
   private void openShared(SharedTraining.Position at, long validationBatches) {
-    model = SharedModel.create(spec, data);
+    model = SharedModel.create(spec, data, device);
     training = new SharedTraining(data, spec, at);
     evaluator = new RewardEvaluator(data, spec, validationBatches);
   }
@@ -223,9 +251,10 @@ public final class SearchRun implements AutoCloseable {
     if (s.retrainer() != null) {
       retrainer = switch (stage) {
         case SCREENING -> Retrainer.resume(space.parse(top.get(index).architecture()), data,
-            Screening.spec(spec), s.retrainer());
-        case FINAL_TRAINING -> Retrainer.resume(derived, data, spec, s.retrainer());
-        case BASELINE_TRAINING -> Retrainer.resume(space.plain(), data, spec, s.retrainer());
+            Screening.spec(spec), s.retrainer(), device);
+        case FINAL_TRAINING -> Retrainer.resume(derived, data, spec, s.retrainer(), device);
+        case BASELINE_TRAINING -> Retrainer.resume(space.plain(), data, spec, s.retrainer(),
+            device);
         default -> throw new IllegalArgumentException(
             "a snapshot at " + stage + " cannot hold a retraining");
       };
@@ -278,6 +307,11 @@ public final class SearchRun implements AutoCloseable {
       throw new IllegalArgumentException("the snapshot stands at " + c + ", which " + field
           + " = " + value + " does not allow: it was taken of a search with another spec");
     }
+  }
+
+  /** The device the search's networks are on. */
+  public Device device() {
+    return model != null ? model.device() : device;
   }
 
   /**
@@ -499,7 +533,7 @@ public final class SearchRun implements AutoCloseable {
     if (retrainer == null) {
       Architecture a = space.parse(candidate.architecture());
       try {
-        retrainer = Retrainer.create(a, data, Screening.spec(spec));
+        retrainer = Retrainer.create(a, data, Screening.spec(spec), device);
       } catch (IllegalStateException diverged) {
         screened(events, Screening.diverged(candidate, text));
         return;
@@ -548,7 +582,7 @@ public final class SearchRun implements AutoCloseable {
   private void retrainStep(Consumer<SearchEvent> events, Runnable checkpoint) {
     boolean baseline = stage == Stage.BASELINE_TRAINING;
     if (retrainer == null) {
-      retrainer = Retrainer.create(baseline ? space.plain() : derived, data, spec);
+      retrainer = Retrainer.create(baseline ? space.plain() : derived, data, spec, device);
     }
     if (epoch < retrainer.epochs()) {
       checkpoint.run();
@@ -668,7 +702,14 @@ public final class SearchRun implements AutoCloseable {
     try {
       closeRetrainer();
     } finally {
-      closeShared();
+      try {
+        closeShared();
+      } finally {
+        if (devices != null && !released) {
+          released = true;
+          devices.release(device);
+        }
+      }
     }
   }
 }

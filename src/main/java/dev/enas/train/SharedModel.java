@@ -1,5 +1,6 @@
 package dev.enas.train;
 
+import ai.djl.Device;
 import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
@@ -42,6 +43,9 @@ public interface SharedModel extends AutoCloseable {
   /** Continues from a {@link #snapshot()} of a model built from the same spec and data. */
   void restore(NetworkState state);
 
+  /** The device the shared weights and every pass over them are on. */
+  Device device();
+
   @Override
   void close();
 
@@ -57,6 +61,13 @@ public interface SharedModel extends AutoCloseable {
 
   /** The shared model a spec's space calls for, built on the calling thread. */
   static SharedModel create(SearchSpec spec, SearchData data) {
-    return data.isText() ? RnnSharedModel.create(spec, data) : ImageSharedModel.create(spec, data);
+    return create(spec, data, null);
+  }
+
+  /** As {@link #create(SearchSpec, SearchData)}, on {@code device} (null: the default). */
+  static SharedModel create(SearchSpec spec, SearchData data, Device device) {
+    return data.isText()
+        ? RnnSharedModel.create(spec, data, device)
+        : ImageSharedModel.create(spec, data, device);
   }
 }

@@ -4,6 +4,7 @@ import dev.enas.data.DataRoots;
 import dev.enas.snapshot.SnapshotFormatException;
 import dev.enas.snapshot.SnapshotStore;
 import dev.enas.spec.SearchSpec;
+import dev.enas.train.DevicePool;
 import dev.enas.train.Phase;
 import dev.enas.train.Retrainer;
 import dev.enas.train.Retraining;
@@ -114,6 +115,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private final String buildVersion;
   private final Driver driver;
   private final java.time.Duration stepTimeout;
+  /** Places the search's networks on a device when the run opens; takes it back at close. */
+  private final DevicePool devices;
   private final DataRoots dataRoots;
   /** Where a kill test wants the search held (off in production: {@link HaltPoint}). */
   private final HaltPoint halt = HaltPoint.configured();
@@ -157,6 +160,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     this.buildVersion = buildVersion;
     this.driver = new Driver();
     this.stepTimeout = settings.stepTimeout();
+    this.devices = settings.devices();
     this.dataRoots = settings.dataRoots();
     boolean resuming = record.recomputing();
     long journaled = record.replayEnd();
@@ -245,7 +249,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     CompletableFuture<Void> open = CompletableFuture.runAsync(() -> {
       if (snapshot != null) {
         try {
-          driver.run = SearchRun.resume(spec, m.data(), snapshot.snapshot());
+          driver.run = SearchRun.resume(spec, m.data(), snapshot.snapshot(), devices);
           driver.resumedFrom = snapshot;
         } catch (IllegalArgumentException e) {
           log.warn("search {}: snapshot {} does not fit the search ({}); running it again from "
@@ -253,7 +257,7 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         }
       }
       if (driver.run == null) {
-        driver.run = SearchRun.start(spec, m.data(), System.nanoTime());
+        driver.run = SearchRun.start(spec, m.data(), System.nanoTime(), devices);
       }
       driver.open(m.data());
     }, device);

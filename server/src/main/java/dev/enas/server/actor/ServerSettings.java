@@ -2,6 +2,7 @@ package dev.enas.server.actor;
 
 import com.typesafe.config.Config;
 import dev.enas.data.DataRoots;
+import dev.enas.train.DevicePool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,9 +19,10 @@ import java.util.Objects;
  * @param intraOpThreads PyTorch's intra-op threads for every search; the same seed repeats a
  *     search bit for bit only at the same count
  * @param dataRoots the folders searches may read data sets from
+ * @param devices where each search's networks are placed ({@code enas.device})
  */
 public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
-    int intraOpThreads, DataRoots dataRoots) {
+    int intraOpThreads, DataRoots dataRoots, DevicePool devices) {
   /** Dispatcher of the single thread that runs all DJL work of the device. */
   public static final String DEVICE_DISPATCHER = "enas.device-dispatcher";
   /** Dispatcher for actors that may block (data loading, waiting for prepared batches). */
@@ -28,6 +30,7 @@ public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Du
 
   public ServerSettings {
     Objects.requireNonNull(dataRoots, "dataRoots");
+    Objects.requireNonNull(devices, "devices");
     if (maxConcurrentSearches < 1 || maxConcurrentSearches > 1000) {
       throw new IllegalArgumentException(
           "enas.max-concurrent-searches must be in 1..1000, was " + maxConcurrentSearches);
@@ -44,6 +47,13 @@ public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Du
     }
   }
 
+  /** Settings whose searches run on the CPU. */
+  public ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
+      int intraOpThreads, DataRoots dataRoots) {
+    this(maxConcurrentSearches, stepTimeout, askTimeout, intraOpThreads, dataRoots,
+        DevicePool.cpu());
+  }
+
   /** Settings whose searches may read only the embedded data sets. */
   public ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
       int intraOpThreads) {
@@ -58,17 +68,22 @@ public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Du
   /** The same settings with other data roots. */
   public ServerSettings withDataRoots(DataRoots roots) {
     return new ServerSettings(maxConcurrentSearches, stepTimeout, askTimeout, intraOpThreads,
-        roots);
+        roots, devices);
   }
 
   /**
    * Reads {@code max-concurrent-searches}, {@code step-timeout}, {@code ask-timeout}, {@code
-   * intra-op-threads} and {@code data.roots} (empty: {@code <data-dir>/datasets}).
+   * intra-op-threads}, {@code data.roots} (empty: {@code <data-dir>/datasets}) and {@code device},
+   * which loads the PyTorch engine to see its GPUs.
+   *
+   * @throws IllegalArgumentException if a value is out of range, or {@code device} asks for a GPU
+   *     the engine does not offer
    */
   public static ServerSettings fromConfig(Config enas) {
     return new ServerSettings(enas.getInt("max-concurrent-searches"),
         enas.getDuration("step-timeout"), enas.getDuration("ask-timeout"),
-        enas.getInt("intra-op-threads"), dataRoots(enas));
+        enas.getInt("intra-op-threads"), dataRoots(enas),
+        DevicePool.fromSetting(enas.getString("device"), "enas.device"));
   }
 
   /** {@code enas.data.roots}, or {@code <data-dir>/datasets} when the list is empty. */

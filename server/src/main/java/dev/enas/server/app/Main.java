@@ -7,6 +7,7 @@ import dev.enas.server.api.TlsCredentials;
 import dev.enas.server.security.BindPolicy;
 import dev.enas.server.security.SecuritySettings;
 import dev.enas.server.security.TlsSettings;
+import dev.enas.train.DevicePool;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
@@ -92,9 +93,11 @@ public final class Main implements Runnable {
       config = override(config, "enas.max-concurrent-searches", maxConcurrent);
       config = override(config, "enas.serving.repository", modelRepository);
       config = override(config, "enas.security.tokens-file", tokensFile);
-      String device = config.getString("enas.device");
-      if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
-        System.err.println("--device must be auto, cpu or gpu[:N], was '" + device + "'");
+      try {
+        // Refuses a GPU this engine cannot use now, not when the first search would train.
+        DevicePool.fromSetting(config.getString("enas.device"), "--device (enas.device)");
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
         return 2;
       }
       int listenPort = config.getInt("enas.server.port");

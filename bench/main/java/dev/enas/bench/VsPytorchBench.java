@@ -1,0 +1,154 @@
+package dev.enas.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.enas.controller.Controllers;
+import dev.enas.space.Architecture;
+import dev.enas.space.MacroSpace;
+import dev.enas.space.MicroSpace;
+import dev.enas.space.SearchSpace;
+import dev.enas.spec.ControllerSpec;
+import dev.enas.supernet.NetworkSpec;
+import dev.enas.supernet.SgdSettings;
+import dev.enas.supernet.Supernet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Our shared-weight training step against a plain PyTorch script's step of the same child, at the
+ * paper's search shape: a sampled 12-layer macro child at 36 channels, and a sampled 5-node micro
+ * child (2 normal cells per stage, 20 channels widening, the released code's micro search), on
+ * 32x32x3 inputs in batches of 128. Ours is {@link Supernet#trainStep} (forward, loss, backward,
+ * Nesterov step on the child's weights with clipping, batch-norm statistics); PyTorch's is {@code
+ * bench/python/step_vs_pytorch.py} (the same network from the same initial tensors, {@code
+ * torch.optim.SGD} Nesterov with the same momentum and weight decay, {@code clip_grad_norm_}),
+ * Debian's torch 1.13 on the CPU at our intra-op thread count. Rounds alternate ours and theirs so
+ * that the machine's load falls on both; the headline is the larger of the two children's median
+ * step-time ratios (ours / PyTorch).
+ *
+ * <p>The images are Gaussian noise with uniform labels: step time does not depend on what the
+ * pixels show, and the benchmark then needs no CIFAR-10 download.
+ */
+final class VsPytorchBench {
+  private static final Path SCRIPT = Path.of("bench", "python", "step_vs_pytorch.py");
+  private static final int BATCH = 128;
+  private static final int BATCHES = 4;
+  private static final int ROUNDS = 2;
+  private static final int WARMUP = 2;
+  private static final int STEPS = Integer.getInteger("enas.bench.steps", 6);
+  private static final double LR = 0.05;
+  /**
+   * The macro child's width; 36 is the paper's. {@code -Denas.bench.channels=48} measures a width
+   * at which the engine's convolutions need no channel padding (see DjlOps.paddedConv2d).
+   */
+  private static final int MACRO_CHANNELS = Integer.getInteger("enas.bench.channels", 36);
+
+  private VsPytorchBench() {}
+
+  static Bench.Result vsPytorch() throws Exception {
+    Engine engine = Engine.getEngine("PyTorch");
+    int threads = JniUtils.getNumThreads();
+    System.out.printf("ours: DJL %s, libtorch %s, %d intra-op thread(s), OMP_WAIT_POLICY=%s%n",
+        Engine.getDjlVersion(), engine.getVersion(), threads, System.getenv("OMP_WAIT_POLICY"));
+    System.out.printf("%d rounds of (ours, pytorch), each %d warm-up + %d measured steps,"
+        + " batch %d of 3x32x32%n", ROUNDS, WARMUP, STEPS, BATCH);
+
+    MacroSpace macro = new MacroSpace(12);
+    double macroRatio = compare("macro", macro,
+        new NetworkSpec(12, MACRO_CHANNELS, 10, 3, 32, 32, 0f, false), SgdSettings.macroDefaults(),
+        Controllers.create(macro, ControllerSpec.macroDefaults(), 3).sample().architecture(),
+        threads);
+    MicroSpace micro = new MicroSpace(5);
+    double microRatio = compare("micro", micro,
+        new NetworkSpec(2, 20, 10, 3, 32, 32, 0f, true), SgdSettings.microDefaults(),
+        Controllers.create(micro, ControllerSpec.microDefaults(), 3).sample().architecture(),
+        threads);
+    double worst = Math.max(macroRatio, microRatio);
+    System.out.printf("median step ratio ours/pytorch: macro %.3f, micro %.3f (goal <= 1.10)%n",
+        macroRatio, microRatio);
+    return new Bench.Result(worst, "x (larger median step-time ratio, ours / pytorch)");
+  }
+
+  private static double compare(String kind, SearchSpace space, NetworkSpec spec, SgdSettings sgd,
+      Architecture child, int threads) throws Exception {
+    List<float[]> images = new ArrayList<>();
+    List<int[]> labels = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(7);
+    for (int b = 0; b < BATCHES; b++) {
+      float[] x = new float[BATCH * spec.imageSize()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) random.nextGaussian();
+      }
+      int[] y = new int[BATCH];
+      for (int i = 0; i < y.length; i++) {
+        y[i] = random.nextInt(spec.classes());
+      }
+      images.add(x);
+      labels.add(y);
+    }
+    System.out.printf("%s child %s, %s%n", kind, child.encode(), spec);
+    Path dir = Files.createTempDirectory("vs-pytorch");
+    List<Double> ours = new ArrayList<>();
+    List<Double> theirs = new ArrayList<>();
+    String torch = "?";
+    try (Supernet supernet = Supernet.create(space, spec, sgd, 1)) {
+      RetrainBench.writeTensors(dir, "init", supernet.state());
+      Files.writeString(dir.resolve("run.txt"), "space " + kind + "\nbatch " + BATCH
+          + "\ndepth " + spec.depth() + "\nin_channels " + spec.inputChannels()
+          + "\nheight " + spec.height() + "\nwidth " + spec.width()
+          + "\nmomentum " + sgd.momentum() + "\nweight_decay " + sgd.weightDecay()
+          + "\nclip " + sgd.maxGradNorm() + "\nlr " + LR + "\nchild " + child.encode() + "\n");
+      RetrainBench.writeFloats(dir.resolve("images.f32"), images);
+      RetrainBench.writeInts(dir.resolve("labels.i32"), labels);
+      int parameters = supernet.parametersOf(child).size();
+      for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < WARMUP + STEPS; i++) {
+          int b = i % BATCHES;
+          long t0 = System.nanoTime();
+          supernet.trainStep(child, images.get(b), labels.get(b), LR);
+          if (i >= WARMUP) {
+            ours.add((System.nanoTime() - t0) / 1e9);
+          }
+        }
+        RetrainBench.python(SCRIPT, dir, threads, Integer.toString(WARMUP),
+            Integer.toString(STEPS));
+        for (double s : RetrainBench.numbers(dir.resolve("step_seconds.txt"))) {
+          theirs.add(s);
+        }
+        torch = Files.readString(dir.resolve("torch_version.txt")).strip();
+      }
+      String[] t = torch.split(" ");
+      System.out.printf("%s: pytorch torch %s, %s intra-op thread(s), %s weight tensors in its"
+          + " optimizer; ours reads %d tensors (weights and statistics)%n", kind, t[0], t[1], t[2],
+          parameters);
+      double[] forward = Timing.measure(1, 4,
+          () -> supernet.logits(child, images.get(0)));
+      System.out.printf("%s: ours forward only (no gradients, batch statistics): median %.1f ms%n",
+          kind, Timing.percentile(forward, 50));
+    } finally {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    double[] o = ours.stream().mapToDouble(Double::doubleValue).toArray();
+    double[] p = theirs.stream().mapToDouble(Double::doubleValue).toArray();
+    double ratio = Timing.percentile(o, 50) / Timing.percentile(p, 50);
+    System.out.printf("%s: ours  %s%n", kind, Timing.summary(scale(o)));
+    System.out.printf("%s: torch %s%n", kind, Timing.summary(scale(p)));
+    System.out.printf("%s: median ratio ours/pytorch %.3f%n", kind, ratio);
+    return ratio;
+  }
+
+  private static double[] scale(double[] seconds) {
+    double[] ms = new double[seconds.length];
+    for (int i = 0; i < ms.length; i++) {
+      ms[i] = seconds[i] * 1e3;
+    }
+    return ms;
+  }
+}
