@@ -11,8 +11,8 @@ import dev.enas.supernet.Supernet;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rules themselves: each one catches the fixture that breaks it, including references by
- * fully qualified name, and lets the packages it allows through.
+ * The rules themselves: each one catches the fixture that breaks it, including references by fully
+ * qualified name, and lets the packages it allows through.
  */
 class ArchitectureRulesTest {
   private static final JavaClasses FIXTURE =

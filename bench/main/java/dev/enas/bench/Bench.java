@@ -5,8 +5,8 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * Runs one benchmark by name. Every benchmark prints what it measured and ends with one line
- * {@code NAME: VALUE UNIT}, which bench/README.md records.
+ * Runs one benchmark by name. Every benchmark prints what it measured and ends with one line {@code
+ * NAME: VALUE UNIT}, which bench/README.md records.
  */
 public final class Bench {
   private Bench() {}

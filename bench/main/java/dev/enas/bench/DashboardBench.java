@@ -50,95 +50,112 @@ final class DashboardBench {
   }
 
   /**
-   * 99th-percentile delay from an event's log time to its arrival at each of 100 Server-Sent
-   * Events clients, during the short demo search that watch-fanout runs, with 100 gRPC watchers
-   * of the same search at the same time (their p99 is printed too: the two transports side by
-   * side, in the same run, on the same events).
+   * 99th-percentile delay from an event's log time to its arrival at each of 100 Server-Sent Events
+   * clients, during the short demo search that watch-fanout runs, with 100 gRPC watchers of the
+   * same search at the same time (their p99 is printed too: the two transports side by side, in the
+   * same run, on the same events).
    */
   static Bench.Result fanout() throws Exception {
     List<Double> sseDelays = Collections.synchronizedList(new ArrayList<>());
     List<Double> grpcDelays = Collections.synchronizedList(new ArrayList<>());
     long[] sseCounts = new long[CLIENTS];
     long[] grpcCounts = new long[CLIENTS];
-    try (EnasServer server = EnasServer.start(config(Files.createTempDirectory("enas-fanout")),
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+    try (EnasServer server =
+        EnasServer.start(
+            config(Files.createTempDirectory("enas-fanout")),
+            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
       ManagedChannel channel =
           ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
-      Search created = stub.createSearch(CreateSearchRequest.newBuilder()
-          .setSpec(SpecMapper.toWire(ServerBench.shortDemo())).build());
+      Search created =
+          stub.createSearch(
+              CreateSearchRequest.newBuilder()
+                  .setSpec(SpecMapper.toWire(ServerBench.shortDemo()))
+                  .build());
       String id = created.getId();
       CountDownLatch done = new CountDownLatch(2 * CLIENTS);
       AtomicInteger failures = new AtomicInteger();
 
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(30)).build();
-      URI events = URI.create("http://127.0.0.1:" + server.httpPort() + "/api/v1/searches/"
-          + id + "/events");
+      HttpClient http =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(Duration.ofSeconds(30))
+              .build();
+      URI events =
+          URI.create(
+              "http://127.0.0.1:" + server.httpPort() + "/api/v1/searches/" + id + "/events");
       List<Thread> readers = new ArrayList<>();
       for (int c = 0; c < CLIENTS; c++) {
         int index = c;
-        Thread reader = new Thread(() -> {
-          try {
-            HttpResponse<Stream<String>> response = http.send(
-                HttpRequest.newBuilder(events).header("Accept", "text/event-stream").GET().build(),
-                HttpResponse.BodyHandlers.ofLines());
-            if (response.statusCode() != 200) {
-              throw new IllegalStateException("HTTP " + response.statusCode());
-            }
-            Iterator<String> lines = response.body().iterator();
-            while (lines.hasNext()) {
-              String line = lines.next();
-              if (!line.startsWith("data:")) {
-                continue;
-              }
-              // Arrival first; parsing is the client's own cost, not the server's.
-              Instant now = Instant.now();
-              JsonNode event = JSON.readTree(line.substring(5).trim());
-              if (!event.has("time")) {
-                continue; // a cut notice, not an event
-              }
-              Instant made = Instant.parse(event.get("time").asText());
-              sseDelays.add(Math.max(0, Duration.between(made, now).toNanos()) / 1e6);
-              sseCounts[index]++;
-            }
-          } catch (Exception e) {
-            failures.incrementAndGet();
-            System.err.println("SSE client " + index + " failed: " + e);
-          } finally {
-            done.countDown();
-          }
-        }, "sse-client-" + c);
+        Thread reader =
+            new Thread(
+                () -> {
+                  try {
+                    HttpResponse<Stream<String>> response =
+                        http.send(
+                            HttpRequest.newBuilder(events)
+                                .header("Accept", "text/event-stream")
+                                .GET()
+                                .build(),
+                            HttpResponse.BodyHandlers.ofLines());
+                    if (response.statusCode() != 200) {
+                      throw new IllegalStateException("HTTP " + response.statusCode());
+                    }
+                    Iterator<String> lines = response.body().iterator();
+                    while (lines.hasNext()) {
+                      String line = lines.next();
+                      if (!line.startsWith("data:")) {
+                        continue;
+                      }
+                      // Arrival first; parsing is the client's own cost, not the server's.
+                      Instant now = Instant.now();
+                      JsonNode event = JSON.readTree(line.substring(5).trim());
+                      if (!event.has("time")) {
+                        continue; // a cut notice, not an event
+                      }
+                      Instant made = Instant.parse(event.get("time").asText());
+                      sseDelays.add(Math.max(0, Duration.between(made, now).toNanos()) / 1e6);
+                      sseCounts[index]++;
+                    }
+                  } catch (Exception e) {
+                    failures.incrementAndGet();
+                    System.err.println("SSE client " + index + " failed: " + e);
+                  } finally {
+                    done.countDown();
+                  }
+                },
+                "sse-client-" + c);
         reader.setDaemon(true);
         reader.start();
         readers.add(reader);
       }
       for (int w = 0; w < CLIENTS; w++) {
         int index = w;
-        SearchServiceGrpc.newStub(channel).watchSearch(
-            WatchSearchRequest.newBuilder().setSearchId(id).build(),
-            new StreamObserver<SearchEvent>() {
-              @Override
-              public void onNext(SearchEvent e) {
-                Instant now = Instant.now();
-                Instant made =
-                    Instant.ofEpochSecond(e.getTime().getSeconds(), e.getTime().getNanos());
-                grpcDelays.add(Math.max(0, Duration.between(made, now).toNanos()) / 1e6);
-                grpcCounts[index]++;
-              }
+        SearchServiceGrpc.newStub(channel)
+            .watchSearch(
+                WatchSearchRequest.newBuilder().setSearchId(id).build(),
+                new StreamObserver<SearchEvent>() {
+                  @Override
+                  public void onNext(SearchEvent e) {
+                    Instant now = Instant.now();
+                    Instant made =
+                        Instant.ofEpochSecond(e.getTime().getSeconds(), e.getTime().getNanos());
+                    grpcDelays.add(Math.max(0, Duration.between(made, now).toNanos()) / 1e6);
+                    grpcCounts[index]++;
+                  }
 
-              @Override
-              public void onError(Throwable t) {
-                failures.incrementAndGet();
-                System.err.println("watcher " + index + " failed: " + t);
-                done.countDown();
-              }
+                  @Override
+                  public void onError(Throwable t) {
+                    failures.incrementAndGet();
+                    System.err.println("watcher " + index + " failed: " + t);
+                    done.countDown();
+                  }
 
-              @Override
-              public void onCompleted() {
-                done.countDown();
-              }
-            });
+                  @Override
+                  public void onCompleted() {
+                    done.countDown();
+                  }
+                });
       }
       if (!done.await(30, TimeUnit.MINUTES)) {
         throw new IllegalStateException("the clients did not all reach the end of the search");
@@ -146,16 +163,19 @@ final class DashboardBench {
       if (failures.get() > 0) {
         throw new IllegalStateException(failures.get() + " clients failed; see above");
       }
-      long eventCount = stub.getSearch(dev.enas.proto.v1.GetSearchRequest.newBuilder()
-          .setSearchId(id).build()).getEventCount();
-      System.out.printf("%d events; events per SSE client %s, per gRPC watcher %s%n", eventCount,
-          range(sseCounts), range(grpcCounts));
+      long eventCount =
+          stub.getSearch(dev.enas.proto.v1.GetSearchRequest.newBuilder().setSearchId(id).build())
+              .getEventCount();
+      System.out.printf(
+          "%d events; events per SSE client %s, per gRPC watcher %s%n",
+          eventCount, range(sseCounts), range(grpcCounts));
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     double[] grpc = grpcDelays.stream().mapToDouble(Double::doubleValue).toArray();
     double[] sse = sseDelays.stream().mapToDouble(Double::doubleValue).toArray();
     System.out.println("gRPC watchers, delivery delay: " + Timing.summary(grpc));
-    System.out.printf("watch-fanout (same run): %.2f ms (p99 delay, 100 watchers)%n",
+    System.out.printf(
+        "watch-fanout (same run): %.2f ms (p99 delay, 100 watchers)%n",
         Timing.percentile(grpc, 99));
     System.out.println("SSE clients, delivery delay: " + Timing.summary(sse));
     return new Bench.Result(Timing.percentile(sse, 99), "ms (p99 delay, 100 SSE clients)");
@@ -172,17 +192,18 @@ final class DashboardBench {
   }
 
   /**
-   * Wall time of the short demo search while /metrics is scraped every second, divided by the
-   * same search unscraped; each search in a fresh server on its own data directory, in the order
-   * off, on, on, off (the first search in a JVM is slower: both sides get one first-or-last
-   * place), the ratio of the sums.
+   * Wall time of the short demo search while /metrics is scraped every second, divided by the same
+   * search unscraped; each search in a fresh server on its own data directory, in the order off,
+   * on, on, off (the first search in a JVM is slower: both sides get one first-or-last place), the
+   * ratio of the sums.
    */
   static Bench.Result metricsOverhead() throws Exception {
     double off = 0;
     double on = 0;
     for (boolean scraped : new boolean[] {false, true, true, false}) {
       double seconds = shortDemo(scraped);
-      System.out.printf("short demo search, %s: %.1f s%n",
+      System.out.printf(
+          "short demo search, %s: %.1f s%n",
           scraped ? "scraped every second" : "unscraped", seconds);
       if (scraped) {
         on += seconds;
@@ -190,43 +211,55 @@ final class DashboardBench {
         off += seconds;
       }
     }
-    System.out.printf("short demo search: %.1f s unscraped, %.1f s scraped (two rounds each)%n",
-        off, on);
+    System.out.printf(
+        "short demo search: %.1f s unscraped, %.1f s scraped (two rounds each)%n", off, on);
     return new Bench.Result(on / off, "x (short demo wall time, scraped every 1 s / unscraped)");
   }
 
   private static double shortDemo(boolean scraped) throws Exception {
-    try (EnasServer server = EnasServer.start(config(Files.createTempDirectory("enas-metrics")),
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+    try (EnasServer server =
+        EnasServer.start(
+            config(Files.createTempDirectory("enas-metrics")),
+            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
       ManagedChannel channel =
           ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
       HttpClient http = HttpClient.newHttpClient();
-      HttpRequest scrape = HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics")).GET().build();
+      HttpRequest scrape =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics"))
+              .GET()
+              .build();
       ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor();
       AtomicInteger scrapes = new AtomicInteger();
       AtomicInteger bytes = new AtomicInteger();
       try {
         long start = System.nanoTime();
-        stub.createSearch(CreateSearchRequest.newBuilder()
-            .setSpec(SpecMapper.toWire(ServerBench.shortDemo())).setSearchId("short").build());
+        stub.createSearch(
+            CreateSearchRequest.newBuilder()
+                .setSpec(SpecMapper.toWire(ServerBench.shortDemo()))
+                .setSearchId("short")
+                .build());
         if (scraped) {
-          scraper.scheduleAtFixedRate(() -> {
-            try {
-              HttpResponse<String> answer = http.send(scrape, HttpResponse.BodyHandlers.ofString());
-              if (answer.statusCode() == 200) {
-                scrapes.incrementAndGet();
-                bytes.set(answer.body().length());
-              }
-            } catch (Exception e) {
-              System.err.println("scrape failed: " + e);
-            }
-          }, 0, 1, TimeUnit.SECONDS);
+          scraper.scheduleAtFixedRate(
+              () -> {
+                try {
+                  HttpResponse<String> answer =
+                      http.send(scrape, HttpResponse.BodyHandlers.ofString());
+                  if (answer.statusCode() == 200) {
+                    scrapes.incrementAndGet();
+                    bytes.set(answer.body().length());
+                  }
+                } catch (Exception e) {
+                  System.err.println("scrape failed: " + e);
+                }
+              },
+              0,
+              1,
+              TimeUnit.SECONDS);
         }
         SearchEvent last = null;
-        Iterator<SearchEvent> events = stub.watchSearch(
-            WatchSearchRequest.newBuilder().setSearchId("short").build());
+        Iterator<SearchEvent> events =
+            stub.watchSearch(WatchSearchRequest.newBuilder().setSearchId("short").build());
         while (events.hasNext()) {
           last = events.next();
         }
@@ -235,8 +268,8 @@ final class DashboardBench {
           throw new IllegalStateException("the short demo search did not finish: " + last);
         }
         if (scraped) {
-          System.out.printf("  %d scrapes of /metrics, the last %d characters%n", scrapes.get(),
-              bytes.get());
+          System.out.printf(
+              "  %d scrapes of /metrics, the last %d characters%n", scrapes.get(), bytes.get());
         }
         return seconds;
       } finally {

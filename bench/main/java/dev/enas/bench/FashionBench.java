@@ -30,13 +30,13 @@ import java.nio.file.Path;
  * (goal 92.5 %). The data comes from {@code src/scripts/fetch-full-fashion-mnist.sh} (default
  * folder {@code data-full/fashion-mnist}, or {@code -Denas.bench.fashion=DIR}).
  *
- * <p>The spec has epoch budgets, not time budgets, so each run is sized before it starts: 10
- * timed shared-weight steps and rewards of sampled children give the seconds of a search epoch,
- * and 5 timed steps of the costliest child of the space (every layer a 5x5 convolution) at the
- * retraining width give an upper bound on a retraining epoch. {@value #SEARCH_SHARE} of the
- * budget goes to the search, {@value #RETRAIN_SHARE} to the retraining, the rest is left for the
- * derivation, the test pass and the sizing itself. The budget is {@code -Denas.bench.minutes}
- * (default 60) per controller. It needs a quiet machine for an hour per controller.
+ * <p>The spec has epoch budgets, not time budgets, so each run is sized before it starts: 10 timed
+ * shared-weight steps and rewards of sampled children give the seconds of a search epoch, and 5
+ * timed steps of the costliest child of the space (every layer a 5x5 convolution) at the retraining
+ * width give an upper bound on a retraining epoch. {@value #SEARCH_SHARE} of the budget goes to the
+ * search, {@value #RETRAIN_SHARE} to the retraining, the rest is left for the derivation, the test
+ * pass and the sizing itself. The budget is {@code -Denas.bench.minutes} (default 60) per
+ * controller. It needs a quiet machine for an hour per controller.
  */
 final class FashionBench {
   static final double SEARCH_SHARE = 0.5;
@@ -48,29 +48,46 @@ final class FashionBench {
   static Bench.Result fashionAccuracy() throws Exception {
     Path dir = Path.of(System.getProperty("enas.bench.fashion", "data-full/fashion-mnist"));
     if (!Files.isDirectory(dir)) {
-      throw new IllegalStateException("no full Fashion-MNIST in " + dir.toAbsolutePath()
-          + ": run src/scripts/fetch-full-fashion-mnist.sh first (or set -Denas.bench.fashion)");
+      throw new IllegalStateException(
+          "no full Fashion-MNIST in "
+              + dir.toAbsolutePath()
+              + ": run src/scripts/fetch-full-fashion-mnist.sh first (or set -Denas.bench.fashion)");
     }
     double budget = 60 * Double.parseDouble(System.getProperty("enas.bench.minutes", "60"));
     SearchResult enas = run("enas", dir, budget);
     SearchResult random = run("random", dir, budget);
-    System.out.printf("full Fashion-MNIST, %.0f min each: enas %.4f (%s), random %.4f (%s)"
-        + " (goal >= 0.925, beyond 0.94)%n", budget / 60, enas.testAccuracy(),
-        enas.architecture(), random.testAccuracy(), random.architecture());
-    return new Bench.Result(enas.testAccuracy(), "test accuracy (enas; random "
-        + String.format("%.4f", random.testAccuracy()) + ")");
+    System.out.printf(
+        "full Fashion-MNIST, %.0f min each: enas %.4f (%s), random %.4f (%s)"
+            + " (goal >= 0.925, beyond 0.94)%n",
+        budget / 60,
+        enas.testAccuracy(),
+        enas.architecture(),
+        random.testAccuracy(),
+        random.architecture());
+    return new Bench.Result(
+        enas.testAccuracy(),
+        "test accuracy (enas; random " + String.format("%.4f", random.testAccuracy()) + ")");
   }
 
   private static SearchResult run(String kind, Path dir, double budgetSeconds) throws Exception {
     SearchSpec demo = SearchSpec.demo();
-    DeriveSpec derive = "random".equals(kind)
-        ? demo.derive().withSelection(DeriveSpec.BEST_REWARD) : demo.derive();
+    DeriveSpec derive =
+        "random".equals(kind) ? demo.derive().withSelection(DeriveSpec.BEST_REWARD) : demo.derive();
     RetrainSpec demoRetrain = demo.retrain();
-    SearchSpec base = new SearchSpec(demo.space(),
-        new DataSpec("idx:" + dir.toAbsolutePath(), 0.1, 0), demo.child(), demo.shared(),
-        demo.controller().withKind(kind), derive,
-        new RetrainSpec(new ChildSpec(RETRAIN_CHANNELS, 1, 64, 0.0), demoRetrain.training(),
-            demoRetrain.cutout(), false), demo.seed());
+    SearchSpec base =
+        new SearchSpec(
+            demo.space(),
+            new DataSpec("idx:" + dir.toAbsolutePath(), 0.1, 0),
+            demo.child(),
+            demo.shared(),
+            demo.controller().withKind(kind),
+            derive,
+            new RetrainSpec(
+                new ChildSpec(RETRAIN_CHANNELS, 1, 64, 0.0),
+                demoRetrain.training(),
+                demoRetrain.cutout(),
+                false),
+            demo.seed());
     SearchData data = SearchData.load(base);
     double searchEpoch = searchEpochSeconds(base, data);
     double retrainEpoch = retrainEpochSeconds(base, data);
@@ -78,41 +95,86 @@ final class FashionBench {
     int retrainEpochs = Math.max(1, (int) (RETRAIN_SHARE * budgetSeconds / retrainEpoch));
     TrainingSpec s = base.shared();
     TrainingSpec r = base.retrain().training();
-    SearchSpec spec = new SearchSpec(base.space(), base.data(), base.child(),
-        new TrainingSpec(searchEpochs, 0, s.learningRateMax(), s.learningRateMin(), searchEpochs,
-            1, s.momentum(), s.weightDecay(), s.gradientClip(), s.maxNonFiniteSteps()),
-        base.controller(), base.derive(),
-        new RetrainSpec(base.retrain().network(),
-            new TrainingSpec(retrainEpochs, 0, r.learningRateMax(), r.learningRateMin(),
-                retrainEpochs, 1, r.momentum(), r.weightDecay(), r.gradientClip(),
-                r.maxNonFiniteSteps()),
-            base.retrain().cutout(), false),
-        base.seed());
-    System.out.printf("%s: %d training images; a search epoch ~%.0f s, a retraining epoch"
-        + " <= %.0f s: %d search epochs (%.0f %% of %.0f min), %d retraining epochs (%.0f %%) at"
-        + " %d channels%n", kind, data.train().size(), searchEpoch, retrainEpoch, searchEpochs,
-        100 * SEARCH_SHARE, budgetSeconds / 60, retrainEpochs, 100 * RETRAIN_SHARE,
+    SearchSpec spec =
+        new SearchSpec(
+            base.space(),
+            base.data(),
+            base.child(),
+            new TrainingSpec(
+                searchEpochs,
+                0,
+                s.learningRateMax(),
+                s.learningRateMin(),
+                searchEpochs,
+                1,
+                s.momentum(),
+                s.weightDecay(),
+                s.gradientClip(),
+                s.maxNonFiniteSteps()),
+            base.controller(),
+            base.derive(),
+            new RetrainSpec(
+                base.retrain().network(),
+                new TrainingSpec(
+                    retrainEpochs,
+                    0,
+                    r.learningRateMax(),
+                    r.learningRateMin(),
+                    retrainEpochs,
+                    1,
+                    r.momentum(),
+                    r.weightDecay(),
+                    r.gradientClip(),
+                    r.maxNonFiniteSteps()),
+                base.retrain().cutout(),
+                false),
+            base.seed());
+    System.out.printf(
+        "%s: %d training images; a search epoch ~%.0f s, a retraining epoch"
+            + " <= %.0f s: %d search epochs (%.0f %% of %.0f min), %d retraining epochs (%.0f %%) at"
+            + " %d channels%n",
+        kind,
+        data.train().size(),
+        searchEpoch,
+        retrainEpoch,
+        searchEpochs,
+        100 * SEARCH_SHARE,
+        budgetSeconds / 60,
+        retrainEpochs,
+        100 * RETRAIN_SHARE,
         RETRAIN_CHANNELS);
     long[] retrainStart = {0};
     long start = System.nanoTime();
     long[] parameters = {-1};
-    SearchResult result = new SearchLoop(spec, e -> {
-      if (e instanceof SearchEvent.PhaseChanged p && p.phase() == Phase.FINAL_TRAINING) {
-        retrainStart[0] = System.nanoTime();
-      }
-      if (e instanceof SearchEvent.Finished f) {
-        parameters[0] = f.parameters();
-      }
-    }, () -> false).run();
+    SearchResult result =
+        new SearchLoop(
+                spec,
+                e -> {
+                  if (e instanceof SearchEvent.PhaseChanged p
+                      && p.phase() == Phase.FINAL_TRAINING) {
+                    retrainStart[0] = System.nanoTime();
+                  }
+                  if (e instanceof SearchEvent.Finished f) {
+                    parameters[0] = f.parameters();
+                  }
+                },
+                () -> false)
+            .run();
     if (result.phase() != Phase.SUCCEEDED) {
       throw new IllegalStateException(kind + " search failed: " + result.reason());
     }
     long end = System.nanoTime();
     double searchSeconds = retrainStart[0] == 0 ? Double.NaN : (retrainStart[0] - start) / 1e9;
-    System.out.printf("%s: derived %s, %d parameters, test accuracy %.4f; search and derivation"
-        + " %.0f s, retraining and test %.0f s, total %.0f s%n", kind, result.architecture(),
-        parameters[0], result.testAccuracy(), searchSeconds,
-        (end - retrainStart[0]) / 1e9, (end - start) / 1e9);
+    System.out.printf(
+        "%s: derived %s, %d parameters, test accuracy %.4f; search and derivation"
+            + " %.0f s, retraining and test %.0f s, total %.0f s%n",
+        kind,
+        result.architecture(),
+        parameters[0],
+        result.testAccuracy(),
+        searchSeconds,
+        (end - retrainStart[0]) / 1e9,
+        (end - start) / 1e9);
     return result;
   }
 
@@ -124,10 +186,18 @@ final class FashionBench {
     long train = 0;
     long reward = 0;
     int timed = 10;
-    try (Supernet supernet = Supernet.create(space, Networks.searchNetwork(spec, data),
-            Networks.sgd(spec.shared()), spec.seed());
-        BatchIterator batches = BatchIterator.builder(data.train(), batch, data.normalization())
-            .seed(1).endless().dropLast(true).build()) {
+    try (Supernet supernet =
+            Supernet.create(
+                space,
+                Networks.searchNetwork(spec, data),
+                Networks.sgd(spec.shared()),
+                spec.seed());
+        BatchIterator batches =
+            BatchIterator.builder(data.train(), batch, data.normalization())
+                .seed(1)
+                .endless()
+                .dropLast(true)
+                .build()) {
       for (int i = 0; i < timed + 2; i++) {
         Architecture child = controller.sample().architecture();
         Batch b = batches.next();
@@ -158,11 +228,18 @@ final class FashionBench {
     int batch = spec.retrain().network().batchSize();
     long total = 0;
     int timed = 5;
-    try (StandaloneNetwork net = StandaloneNetwork.create(child,
-            Networks.retrainNetwork(spec, data, child), Networks.sgd(spec.retrain().training()),
-            spec.seed());
-        BatchIterator batches = BatchIterator.builder(data.train(), batch, data.normalization())
-            .seed(1).endless().dropLast(true).build()) {
+    try (StandaloneNetwork net =
+            StandaloneNetwork.create(
+                child,
+                Networks.retrainNetwork(spec, data, child),
+                Networks.sgd(spec.retrain().training()),
+                spec.seed());
+        BatchIterator batches =
+            BatchIterator.builder(data.train(), batch, data.normalization())
+                .seed(1)
+                .endless()
+                .dropLast(true)
+                .build()) {
       for (int i = 0; i < timed + 1; i++) {
         Batch b = batches.next();
         long t0 = System.nanoTime();

@@ -76,12 +76,12 @@ import java.util.stream.Stream;
  * Benchmarks of model serving: what ModelInfer over a loopback port costs compared with calling
  * ONNX Runtime directly on the same model, for one image at a time and for a busy server.
  *
- * <p>Both sides start from the same float pixels and end with the same float probabilities, so
- * the difference is what the protocol adds: packing the request, gRPC and HTTP/2 over loopback,
- * the server's checks, its thread hand-offs and copies, and unpacking the answer. The direct
- * session gets the server's own session options (intra-op threads from {@code
- * enas.serving.intra-op-threads}, one inter-op thread, sequential execution), so the model runs
- * the same way on both sides.
+ * <p>Both sides start from the same float pixels and end with the same float probabilities, so the
+ * difference is what the protocol adds: packing the request, gRPC and HTTP/2 over loopback, the
+ * server's checks, its thread hand-offs and copies, and unpacking the answer. The direct session
+ * gets the server's own session options (intra-op threads from {@code
+ * enas.serving.intra-op-threads}, one inter-op thread, sequential execution), so the model runs the
+ * same way on both sides.
  */
 final class InferBench {
   private InferBench() {}
@@ -101,35 +101,36 @@ final class InferBench {
   /**
    * Median ModelInfer latency minus median direct ONNX Runtime latency, batch 1, in ms.
    *
-   * <p>The headline client is the one that adds nothing of its own to either side: an
-   * asynchronous stub on a channel with a direct executor, each call made from the callback that
-   * received the previous answer. Its calls start and finish on gRPC's event-loop thread, the way
-   * the direct calls start and finish on the benchmark's thread, so neither side pays a thread
-   * hand-off inside the client. A blocking stub pays two (its caller wakes the event loop to
-   * send, and the event loop wakes the caller with the answer); its figure is printed beside the
-   * headline, as the latency a simple synchronous Java client sees.
+   * <p>The headline client is the one that adds nothing of its own to either side: an asynchronous
+   * stub on a channel with a direct executor, each call made from the callback that received the
+   * previous answer. Its calls start and finish on gRPC's event-loop thread, the way the direct
+   * calls start and finish on the benchmark's thread, so neither side pays a thread hand-off inside
+   * the client. A blocking stub pays two (its caller wakes the event loop to send, and the event
+   * loop wakes the caller with the answer); its figure is printed beside the headline, as the
+   * latency a simple synchronous Java client sees.
    *
    * <p>The kinds of call take turns in blocks of {@value #BLOCK} calls, in an order that rotates
    * every round, so that the machine's load hits each alike while each runs the way a busy server
-   * and a busy client run it: back to back. (On a shared machine the speed of the same call
-   * swings by a third from one tenth of a second to the next; short blocks keep both sides of
-   * the difference in the same stretches of time. The median over rounds of each round's
-   * difference of block medians is printed as a check: it does not depend on how the slow
-   * stretches fall.) (Alternating single calls made every ModelInfer run on
-   * caches just filled by the other session's weights and the other path's code, a cost that no
-   * deployment pays; it added about 0.1 ms.) Besides the two ModelInfer clients and the direct
-   * call:
+   * and a busy client run it: back to back. (On a shared machine the speed of the same call swings
+   * by a third from one tenth of a second to the next; short blocks keep both sides of the
+   * difference in the same stretches of time. The median over rounds of each round's difference of
+   * block medians is printed as a check: it does not depend on how the slow stretches fall.)
+   * (Alternating single calls made every ModelInfer run on caches just filled by the other
+   * session's weights and the other path's code, a cost that no deployment pays; it added about 0.1
+   * ms.) Besides the two ModelInfer clients and the direct call:
+   *
    * <ul>
    *   <li>ServerLive, which has no body and does no work: the round trip any call over this port
    *       pays, with the caches warm from the call before;
    *   <li>ServerLive right after an unmeasured direct inference: the same round trip with the
    *       caches as an inference leaves them, which is what a ModelInfer's answer travels on.
    * </ul>
-   * The warm-up gives every kind {@value #WARMUP_CALLS} calls: the JIT compiles gRPC's, Netty's
-   * and protobuf's paths over tens of thousands of calls (with 3,000, the round trip was still
-   * twice its settled time), and a serving process has long passed that point. The CPU time the
-   * whole process spent per call of each kind is printed too: on a machine where it is close to
-   * the call's latency, the calls are bound by CPU, not by waiting.
+   *
+   * The warm-up gives every kind {@value #WARMUP_CALLS} calls: the JIT compiles gRPC's, Netty's and
+   * protobuf's paths over tens of thousands of calls (with 3,000, the round trip was still twice
+   * its settled time), and a serving process has long passed that point. The CPU time the whole
+   * process spent per call of each kind is printed too: on a machine where it is close to the
+   * call's latency, the calls are bound by CPU, not by waiting.
    */
   static Bench.Result overhead() throws Exception {
     int runs = 5000;
@@ -144,15 +145,20 @@ final class InferBench {
         GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async =
             GRPCInferenceServiceGrpc.newStub(eventLoopChannel);
         ServerLiveRequest live = ServerLiveRequest.getDefaultInstance();
-        List<String> names = List.of("direct ONNX Runtime", "ModelInfer (async client)",
-            "ModelInfer (blocking stub)", "ServerLive (blocking stub)",
-            "ServerLive after an inference");
-        List<Block> blocks = List.of(
-            Block.of(image -> { }, image -> setup.direct(image, 1)),
-            (all, first, times) -> setup.servedChain(async, all, first, times),
-            Block.of(image -> { }, image -> setup.served(stub, image, 1)),
-            Block.of(image -> { }, image -> stub.serverLive(live)),
-            Block.of(image -> setup.direct(image, 1), image -> stub.serverLive(live)));
+        List<String> names =
+            List.of(
+                "direct ONNX Runtime",
+                "ModelInfer (async client)",
+                "ModelInfer (blocking stub)",
+                "ServerLive (blocking stub)",
+                "ServerLive after an inference");
+        List<Block> blocks =
+            List.of(
+                Block.of(image -> {}, image -> setup.direct(image, 1)),
+                (all, first, times) -> setup.servedChain(async, all, first, times),
+                Block.of(image -> {}, image -> setup.served(stub, image, 1)),
+                Block.of(image -> {}, image -> stub.serverLive(live)),
+                Block.of(image -> setup.direct(image, 1), image -> stub.serverLive(live)));
         int kinds = blocks.size();
         double[][] millis = new double[kinds][runs];
         long[] cpu = new long[kinds];
@@ -176,29 +182,36 @@ final class InferBench {
           }
         }
         for (int kind = 0; kind < kinds; kind++) {
-          System.out.printf("%-30s %s; process CPU %.4f ms per call%n", names.get(kind) + ":",
-              Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
+          System.out.printf(
+              "%-30s %s; process CPU %.4f ms per call%n",
+              names.get(kind) + ":", Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
         }
         double[] direct = millis[0];
         double[] served = millis[1];
         double[] paired = new double[runs / BLOCK];
         for (int b = 0; b < paired.length; b++) {
-          paired[b] = Timing.percentile(Arrays.copyOfRange(served, b * BLOCK, (b + 1) * BLOCK), 50)
-              - Timing.percentile(Arrays.copyOfRange(direct, b * BLOCK, (b + 1) * BLOCK), 50);
+          paired[b] =
+              Timing.percentile(Arrays.copyOfRange(served, b * BLOCK, (b + 1) * BLOCK), 50)
+                  - Timing.percentile(Arrays.copyOfRange(direct, b * BLOCK, (b + 1) * BLOCK), 50);
         }
-        System.out.printf("round by round: median of the %d differences of block medians %.4f"
-            + " ms%n", paired.length, Timing.percentile(paired, 50));
-        System.out.printf("blocking stub: median difference %.4f ms, the async client's plus"
-            + " %.4f ms of hand-offs inside the client%n",
+        System.out.printf(
+            "round by round: median of the %d differences of block medians %.4f" + " ms%n",
+            paired.length, Timing.percentile(paired, 50));
+        System.out.printf(
+            "blocking stub: median difference %.4f ms, the async client's plus"
+                + " %.4f ms of hand-offs inside the client%n",
             Timing.percentile(millis[2], 50) - Timing.percentile(direct, 50),
             Timing.percentile(millis[2], 50) - Timing.percentile(served, 50));
         double difference = Timing.percentile(served, 50) - Timing.percentile(direct, 50);
-        System.out.printf("median difference %.4f ms, p90 difference %.4f ms; the bare round trip"
-            + " takes %.4f ms warm and %.4f ms after an inference%n", difference,
+        System.out.printf(
+            "median difference %.4f ms, p90 difference %.4f ms; the bare round trip"
+                + " takes %.4f ms warm and %.4f ms after an inference%n",
+            difference,
             Timing.percentile(served, 90) - Timing.percentile(direct, 90),
-            Timing.percentile(millis[3], 50), Timing.percentile(millis[4], 50));
-        return new Bench.Result(difference,
-            "ms (median ModelInfer - median direct, batch 1, async client)");
+            Timing.percentile(millis[3], 50),
+            Timing.percentile(millis[4], 50));
+        return new Bench.Result(
+            difference, "ms (median ModelInfer - median direct, batch 1, async client)");
       } finally {
         eventLoopChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -209,18 +222,19 @@ final class InferBench {
    * Median ModelInfer latency with TLS and a bearer token divided by the same call in plaintext
    * without a token, batch 1, in one run: what turning the security parts on costs a caller.
    *
-   * <p>Two servers in this process serve copies of the same model: the {@link #overhead()}
-   * server (plaintext, no token file) and one with TLS (an EC P-256 certificate of a CA made for
-   * the run) and a token file, called with a viewer's token, so every call also passes the token
-   * check. Both clients are {@link #overhead()}'s headline client (an asynchronous stub on a
-   * direct-executor channel, each call made from the previous answer's callback), on their own
-   * connection. The two take turns in blocks of {@value #BLOCK} calls, the first of a round
-   * alternating, after {@value #WARMUP_CALLS} unmeasured calls each, as in {@link #overhead()}.
-   * The median over rounds of each round's ratio of block medians is printed as a check.
+   * <p>Two servers in this process serve copies of the same model: the {@link #overhead()} server
+   * (plaintext, no token file) and one with TLS (an EC P-256 certificate of a CA made for the run)
+   * and a token file, called with a viewer's token, so every call also passes the token check. Both
+   * clients are {@link #overhead()}'s headline client (an asynchronous stub on a direct-executor
+   * channel, each call made from the previous answer's callback), on their own connection. The two
+   * take turns in blocks of {@value #BLOCK} calls, the first of a round alternating, after {@value
+   * #WARMUP_CALLS} unmeasured calls each, as in {@link #overhead()}. The median over rounds of each
+   * round's ratio of block medians is printed as a check.
    */
   static Bench.Result secureOverhead() throws Exception {
     int runs = 5000;
-    try (Setup setup = Setup.create(); SecureServer secure = setup.startSecure()) {
+    try (Setup setup = Setup.create();
+        SecureServer secure = setup.startSecure()) {
       float[][] images = new float[16][];
       for (int i = 0; i < images.length; i++) {
         images[i] = setup.images(i, 1);
@@ -229,18 +243,20 @@ final class InferBench {
       ManagedChannel secureChannel = setup.secureEventLoopChannel(secure);
       try {
         Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        headers.put(
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
             "Bearer " + secure.token());
         GRPCInferenceServiceGrpc.GRPCInferenceServiceStub plain =
             GRPCInferenceServiceGrpc.newStub(plainChannel);
         GRPCInferenceServiceGrpc.GRPCInferenceServiceStub tls =
             GRPCInferenceServiceGrpc.newStub(secureChannel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-        List<String> names = List.of("ModelInfer plaintext, no token",
-            "ModelInfer TLS + bearer token");
-        List<Block> blocks = List.of(
-            (all, first, times) -> setup.servedChain(plain, all, first, times),
-            (all, first, times) -> setup.servedChain(tls, all, first, times));
+        List<String> names =
+            List.of("ModelInfer plaintext, no token", "ModelInfer TLS + bearer token");
+        List<Block> blocks =
+            List.of(
+                (all, first, times) -> setup.servedChain(plain, all, first, times),
+                (all, first, times) -> setup.servedChain(tls, all, first, times));
         int kinds = blocks.size();
         double[][] millis = new double[kinds][runs];
         long[] cpu = new long[kinds];
@@ -264,23 +280,31 @@ final class InferBench {
           }
         }
         for (int kind = 0; kind < kinds; kind++) {
-          System.out.printf("%-32s %s; process CPU %.4f ms per call%n", names.get(kind) + ":",
-              Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
+          System.out.printf(
+              "%-32s %s; process CPU %.4f ms per call%n",
+              names.get(kind) + ":", Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
         }
         double[] paired = new double[runs / BLOCK];
         for (int b = 0; b < paired.length; b++) {
-          paired[b] = Timing.percentile(Arrays.copyOfRange(millis[1], b * BLOCK, (b + 1) * BLOCK),
-              50) / Timing.percentile(Arrays.copyOfRange(millis[0], b * BLOCK, (b + 1) * BLOCK),
-              50);
+          paired[b] =
+              Timing.percentile(Arrays.copyOfRange(millis[1], b * BLOCK, (b + 1) * BLOCK), 50)
+                  / Timing.percentile(
+                      Arrays.copyOfRange(millis[0], b * BLOCK, (b + 1) * BLOCK), 50);
         }
         double plainMedian = Timing.percentile(millis[0], 50);
         double secureMedian = Timing.percentile(millis[1], 50);
-        System.out.printf("round by round: median of the %d ratios of block medians %.4f%n",
+        System.out.printf(
+            "round by round: median of the %d ratios of block medians %.4f%n",
             paired.length, Timing.percentile(paired, 50));
-        System.out.printf("median %.4f ms with TLS and a token, %.4f ms plaintext: %.4f ms more;"
-            + " p90 ratio %.4f%n", secureMedian, plainMedian, secureMedian - plainMedian,
+        System.out.printf(
+            "median %.4f ms with TLS and a token, %.4f ms plaintext: %.4f ms more;"
+                + " p90 ratio %.4f%n",
+            secureMedian,
+            plainMedian,
+            secureMedian - plainMedian,
             Timing.percentile(millis[1], 90) / Timing.percentile(millis[0], 90));
-        return new Bench.Result(secureMedian / plainMedian,
+        return new Bench.Result(
+            secureMedian / plainMedian,
             "x (median ModelInfer with TLS and a token / plaintext without, batch 1)");
       } finally {
         plainChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -336,15 +360,15 @@ final class InferBench {
 
   /**
    * Images per second through ModelInfer with 8 clients (one channel each, blocking calls of 32
-   * images) divided by images per second of 8 threads calling the session directly with the
-   * same batches. Windows of each alternate, after a warm-up window of each.
+   * images) divided by images per second of 8 threads calling the session directly with the same
+   * batches. Windows of each alternate, after a warm-up window of each.
    *
    * <p>Each window also reports the CPU time this process spent per image (every thread: clients,
    * transport, server, ONNX Runtime) and how many cores it kept busy. On a machine shared with
    * other work the two sides need not get the same share of the cores (8 direct threads can
-   * outweigh the server's few inference threads, enas.serving.threads, in the kernel's
-   * scheduler), so the images/s ratio can move with the load; the CPU per image is what each path
-   * costs whatever the share, and its ratio is the figure to compare across machines and loads.
+   * outweigh the server's few inference threads, enas.serving.threads, in the kernel's scheduler),
+   * so the images/s ratio can move with the load; the CPU per image is what each path costs
+   * whatever the share, and its ratio is the figure to compare across machines and loads.
    */
   static Bench.Result throughput() throws Exception {
     int clients = 8;
@@ -372,21 +396,24 @@ final class InferBench {
         for (int round = 0; round < rounds; round++) {
           Window d = imagesPerSecond(direct, batch, window);
           Window s = imagesPerSecond(served, batch, window);
-          System.out.printf("round %d: direct %s; ModelInfer %s; ratio %.3f%n", round, d, s,
-              s.rate() / d.rate());
+          System.out.printf(
+              "round %d: direct %s; ModelInfer %s; ratio %.3f%n", round, d, s, s.rate() / d.rate());
           directTotal = directTotal.plus(d);
           servedTotal = servedTotal.plus(s);
         }
         double directRate = directTotal.rate();
         double servedRate = servedTotal.rate();
-        System.out.printf("total: direct %s; ModelInfer %s (%d clients, batch %d, %d windows of"
-            + " %d s each)%n", directTotal, servedTotal, clients, batch, rounds,
-            window.toSeconds());
-        System.out.printf("CPU per image: ModelInfer / direct = %.3f, so with the cores to"
-            + " itself the server would reach about %.3f of direct's images/s%n",
+        System.out.printf(
+            "total: direct %s; ModelInfer %s (%d clients, batch %d, %d windows of"
+                + " %d s each)%n",
+            directTotal, servedTotal, clients, batch, rounds, window.toSeconds());
+        System.out.printf(
+            "CPU per image: ModelInfer / direct = %.3f, so with the cores to"
+                + " itself the server would reach about %.3f of direct's images/s%n",
             servedTotal.cpuPerImage() / directTotal.cpuPerImage(),
             directTotal.cpuPerImage() / servedTotal.cpuPerImage());
-        return new Bench.Result(servedRate / directRate,
+        return new Bench.Result(
+            servedRate / directRate,
             "x (ModelInfer images/s / direct images/s, 8 clients, batch 32)");
       } finally {
         for (ManagedChannel channel : channels) {
@@ -416,14 +443,15 @@ final class InferBench {
     }
 
     Window plus(Window other) {
-      return new Window(images + other.images, seconds + other.seconds,
-          cpuSeconds + other.cpuSeconds);
+      return new Window(
+          images + other.images, seconds + other.seconds, cpuSeconds + other.cpuSeconds);
     }
 
     @Override
     public String toString() {
-      return String.format("%.1f images/s, %.2f cores busy, %.3f ms CPU per image", rate(),
-          cpuSeconds / seconds, 1000 * cpuPerImage());
+      return String.format(
+          "%.1f images/s, %.2f cores busy, %.3f ms CPU per image",
+          rate(), cpuSeconds / seconds, 1000 * cpuPerImage());
     }
   }
 
@@ -441,18 +469,21 @@ final class InferBench {
     for (int t = 0; t < calls.size(); t++) {
       int index = t;
       Call call = calls.get(t);
-      Thread thread = new Thread(() -> {
-        try {
-          start.await();
-          long deadline = startedAt[0] + window.toNanos();
-          while (System.nanoTime() < deadline) {
-            call.run();
-            done[index]++;
-          }
-        } catch (Throwable e) {
-          failure.compareAndSet(null, e);
-        }
-      }, "bench-client-" + t);
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  long deadline = startedAt[0] + window.toNanos();
+                  while (System.nanoTime() < deadline) {
+                    call.run();
+                    done[index]++;
+                  }
+                } catch (Throwable e) {
+                  failure.compareAndSet(null, e);
+                }
+              },
+              "bench-client-" + t);
       threads.add(thread);
       thread.start();
     }
@@ -476,8 +507,8 @@ final class InferBench {
 
   /** CPU time of every thread of this process so far, as the kernel counts it. */
   private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /**
@@ -495,8 +526,14 @@ final class InferBench {
     private final ImageDataset test;
     private final Config config;
 
-    private Setup(Path folder, EnasServer server, ClientLoops clientLoops, ManagedChannel channel,
-        OrtSession session, ImageDataset test, Config config) {
+    private Setup(
+        Path folder,
+        EnasServer server,
+        ClientLoops clientLoops,
+        ManagedChannel channel,
+        OrtSession session,
+        ImageDataset test,
+        Config config) {
       this.config = config;
       this.folder = folder;
       this.server = server;
@@ -514,28 +551,36 @@ final class InferBench {
       Files.write(version.resolve(ModelRepository.MODEL_FILE), model);
       System.out.printf("model: %s, %,d bytes of ONNX%n", ARCHITECTURE, model.length);
 
-      Config config = ConfigFactory.load()
-          .withValue("enas.http.port", ConfigValueFactory.fromAnyRef(0))
-          .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(folder.toString()))
-          .withValue("enas.serving.repository",
-              ConfigValueFactory.fromAnyRef(folder.resolve("models").toString()))
-          .withValue("enas.serving.scan-interval", ConfigValueFactory.fromAnyRef("0s"));
+      Config config =
+          ConfigFactory.load()
+              .withValue("enas.http.port", ConfigValueFactory.fromAnyRef(0))
+              .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(folder.toString()))
+              .withValue(
+                  "enas.serving.repository",
+                  ConfigValueFactory.fromAnyRef(folder.resolve("models").toString()))
+              .withValue("enas.serving.scan-interval", ConfigValueFactory.fromAnyRef("0s"));
       ServingSettings serving = ServingSettings.fromConfig(config.getConfig("enas"));
-      System.out.printf("serving: %d inference threads, %d intra-op thread(s) each, queue %d,"
-          + " requests up to %,d bytes on the transport thread%n", serving.threads(),
-          serving.intraOpThreads(), serving.queue(), serving.inlineMaxBytes());
-      System.out.printf("JVM: collectors %s, max heap %,d MiB%n",
-          ManagementFactory.getGarbageCollectorMXBeans().stream().map(bean -> bean.getName())
-              .toList(), Runtime.getRuntime().maxMemory() >> 20);
-      EnasServer server = EnasServer.start(config,
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+      System.out.printf(
+          "serving: %d inference threads, %d intra-op thread(s) each, queue %d,"
+              + " requests up to %,d bytes on the transport thread%n",
+          serving.threads(), serving.intraOpThreads(), serving.queue(), serving.inlineMaxBytes());
+      System.out.printf(
+          "JVM: collectors %s, max heap %,d MiB%n",
+          ManagementFactory.getGarbageCollectorMXBeans().stream()
+              .map(bean -> bean.getName())
+              .toList(),
+          Runtime.getRuntime().maxMemory() >> 20);
+      EnasServer server =
+          EnasServer.start(
+              config, NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
       ClientLoops clientLoops = new ClientLoops();
       ManagedChannel channel = null;
       OrtSession session = null;
       try {
         channel = clientLoops.channelTo(server.port()).build();
         if (!GRPCInferenceServiceGrpc.newBlockingStub(channel)
-            .modelReady(ModelReadyRequest.newBuilder().setName(MODEL).build()).getReady()) {
+            .modelReady(ModelReadyRequest.newBuilder().setName(MODEL).build())
+            .getReady()) {
           throw new IllegalStateException("the server does not serve " + MODEL);
         }
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -564,29 +609,40 @@ final class InferBench {
     }
 
     /**
-     * A second server in this process serving a copy of the same model, with TLS on its port
-     * (a certificate of a CA made in the folder) and a token file holding one viewer's token;
-     * the caller closes it, then {@code tls}.
+     * A second server in this process serving a copy of the same model, with TLS on its port (a
+     * certificate of a CA made in the folder) and a token file holding one viewer's token; the
+     * caller closes it, then {@code tls}.
      */
     SecureServer startSecure() throws IOException {
       Path dir = folder.resolve("secure");
       BenchCertificates certificates = BenchCertificates.create(dir.resolve("tls"));
       Path models = dir.resolve("models");
       Path version = Files.createDirectories(models.resolve(MODEL).resolve("1"));
-      Files.copy(folder.resolve("models").resolve(MODEL).resolve("1")
-          .resolve(ModelRepository.MODEL_FILE), version.resolve(ModelRepository.MODEL_FILE));
+      Files.copy(
+          folder.resolve("models").resolve(MODEL).resolve("1").resolve(ModelRepository.MODEL_FILE),
+          version.resolve(ModelRepository.MODEL_FILE));
       Path tokens = dir.resolve("tokens");
       String token = TokenStore.add(tokens, "bench", Role.VIEWER);
-      Config secure = config
-          .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dir.toString()))
-          .withValue("enas.serving.repository", ConfigValueFactory.fromAnyRef(models.toString()))
-          .withValue("enas.security.tokens-file",
-              ConfigValueFactory.fromAnyRef(tokens.toString()));
-      TlsCredentials tls = TlsCredentials.load(new TlsSettings(certificates.serverCertificate(),
-          certificates.serverKey(), null, Duration.ofMinutes(1)));
+      Config secure =
+          config
+              .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dir.toString()))
+              .withValue(
+                  "enas.serving.repository", ConfigValueFactory.fromAnyRef(models.toString()))
+              .withValue(
+                  "enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString()));
+      TlsCredentials tls =
+          TlsCredentials.load(
+              new TlsSettings(
+                  certificates.serverCertificate(),
+                  certificates.serverKey(),
+                  null,
+                  Duration.ofMinutes(1)));
       try {
-        EnasServer server = EnasServer.start(secure, NettyServerBuilder.forAddress(
-            new InetSocketAddress("127.0.0.1", 0), tls.credentials()));
+        EnasServer server =
+            EnasServer.start(
+                secure,
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress("127.0.0.1", 0), tls.credentials()));
         return new SecureServer(server, tls, certificates.ca(), token);
       } catch (IOException | RuntimeException e) {
         tls.close();
@@ -599,8 +655,12 @@ final class InferBench {
      * thread; the caller shuts it down.
      */
     ManagedChannel secureEventLoopChannel(SecureServer secure) throws IOException {
-      return clientLoops.channelTo(secure.server().port(), TlsChannelCredentials.newBuilder()
-          .trustManager(secure.ca().toFile()).build()).directExecutor().build();
+      return clientLoops
+          .channelTo(
+              secure.server().port(),
+              TlsChannelCredentials.newBuilder().trustManager(secure.ca().toFile()).build())
+          .directExecutor()
+          .build();
     }
 
     /** A new plaintext channel to the server; the caller shuts it down. */
@@ -639,8 +699,8 @@ final class InferBench {
     float[] direct(float[] images, int batch) throws OrtException {
       try (OnnxTensor input =
               OnnxTensor.createTensor(environment, FloatBuffer.wrap(images), shape(batch));
-          OrtSession.Result result = session.run(Map.of(OnnxExporter.INPUT, input),
-              Set.of(OnnxExporter.PROBABILITIES))) {
+          OrtSession.Result result =
+              session.run(Map.of(OnnxExporter.INPUT, input), Set.of(OnnxExporter.PROBABILITIES))) {
         FloatBuffer probabilities = ((OnnxTensor) result.get(0)).getFloatBuffer();
         float[] out = new float[probabilities.remaining()];
         probabilities.get(out);
@@ -649,8 +709,8 @@ final class InferBench {
     }
 
     /** The probabilities through ModelInfer, the pixels sent as raw_input_contents. */
-    float[] served(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, float[] images,
-        int batch) {
+    float[] served(
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, float[] images, int batch) {
       return RawContents.toFloats(stub.modelInfer(request(images, batch)).getRawOutputContents(0));
     }
 
@@ -659,8 +719,12 @@ final class InferBench {
      * made from the callback that received the answer before (so on the channel's event loop when
      * the channel has a direct executor); returns when the last answer is in.
      */
-    void servedChain(GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async, float[][] images,
-        int first, long[] nanos) throws InterruptedException {
+    void servedChain(
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async,
+        float[][] images,
+        int first,
+        long[] nanos)
+        throws InterruptedException {
       CountDownLatch finished = new CountDownLatch(1);
       AtomicReference<Throwable> failure = new AtomicReference<>();
       final class Chain implements StreamObserver<ModelInferResponse> {
@@ -718,8 +782,9 @@ final class InferBench {
           .setModelName(MODEL)
           .addInputs(input)
           .addRawInputContents(RawContents.ofFloats(images))
-          .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
-              .setName(OnnxExporter.PROBABILITIES))
+          .addOutputs(
+              ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                  .setName(OnnxExporter.PROBABILITIES))
           .build();
     }
 
@@ -729,13 +794,13 @@ final class InferBench {
       float[] a = direct(images, 32);
       float[] b = served(stub(channel), images, 32);
       if (a.length != b.length) {
-        throw new IllegalStateException("direct gave " + a.length + " values, ModelInfer "
-            + b.length);
+        throw new IllegalStateException(
+            "direct gave " + a.length + " values, ModelInfer " + b.length);
       }
       for (int i = 0; i < a.length; i++) {
         if (Math.abs(a[i] - b[i]) > 1e-6) {
-          throw new IllegalStateException("direct and ModelInfer differ at " + i + ": " + a[i]
-              + " vs " + b[i]);
+          throw new IllegalStateException(
+              "direct and ModelInfer differ at " + i + ": " + a[i] + " vs " + b[i]);
         }
       }
     }
@@ -783,14 +848,17 @@ final class InferBench {
 
     /** A plaintext channel to the loopback port on these loops. */
     NettyChannelBuilder channelTo(int port) {
-      return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-          .eventLoopGroup(group).channelType(channelType);
+      return NettyChannelBuilder.forAddress("127.0.0.1", port)
+          .usePlaintext()
+          .eventLoopGroup(group)
+          .channelType(channelType);
     }
 
     /** A channel with {@code credentials} (TLS) to the loopback port on these loops. */
     NettyChannelBuilder channelTo(int port, ChannelCredentials credentials) {
       return NettyChannelBuilder.forAddress("127.0.0.1", port, credentials)
-          .eventLoopGroup(group).channelType(channelType);
+          .eventLoopGroup(group)
+          .channelType(channelType);
     }
 
     @Override
@@ -800,29 +868,37 @@ final class InferBench {
   }
 
   /**
-   * The benchmark's child as an ONNX model: built at the demo's retraining size, trained for a
-   * few steps on the embedded data (so batch norm holds real running statistics) and exported as
-   * a search exports.
+   * The benchmark's child as an ONNX model: built at the demo's retraining size, trained for a few
+   * steps on the embedded data (so batch norm holds real running statistics) and exported as a
+   * search exports.
    */
   private static byte[] trainedChild() throws IOException {
     ImageDataset train = EmbeddedData.fashionMnistTrain();
     ImageDataset test = EmbeddedData.fashionMnistTest();
     Normalization normalization = Normalization.compute(train);
     Architecture child = SearchSpaces.parse(ARCHITECTURE);
-    NetworkSpec spec = new NetworkSpec(6, 24, train.numClasses(), train.channels(),
-        train.height(), train.width(), 0f, true);
+    NetworkSpec spec =
+        new NetworkSpec(
+            6, 24, train.numClasses(), train.channels(), train.height(), train.width(), 0f, true);
     try (StandaloneNetwork network =
             StandaloneNetwork.create(child, spec, SgdSettings.macroDefaults(), 1);
-        BatchIterator batches = BatchIterator.builder(train, 64, normalization)
-            .seed(1).endless().dropLast(true).build()) {
+        BatchIterator batches =
+            BatchIterator.builder(train, 64, normalization)
+                .seed(1)
+                .endless()
+                .dropLast(true)
+                .build()) {
       long t0 = System.nanoTime();
       for (int step = 0; step < TRAINING_STEPS; step++) {
         Batch b = batches.next();
         network.trainStep(b.images(), b.labels(), 0.05);
       }
       double accuracy = accuracy(network, test, normalization);
-      System.out.printf("trained %d steps in %.1f s: test accuracy %.4f, %,d parameters%n",
-          TRAINING_STEPS, (System.nanoTime() - t0) / 1e9, accuracy,
+      System.out.printf(
+          "trained %d steps in %.1f s: test accuracy %.4f, %,d parameters%n",
+          TRAINING_STEPS,
+          (System.nanoTime() - t0) / 1e9,
+          accuracy,
           network.trainableParameterCount());
       Map<String, String> metadata = new LinkedHashMap<>();
       metadata.put(ModelMetadata.SEARCH_ID, MODEL);
@@ -836,11 +912,11 @@ final class InferBench {
     }
   }
 
-  private static double accuracy(StandaloneNetwork network, ImageDataset data,
-      Normalization normalization) {
+  private static double accuracy(
+      StandaloneNetwork network, ImageDataset data, Normalization normalization) {
     long correct = 0;
-    try (BatchIterator it = BatchIterator.builder(data, 100, normalization).shuffle(false)
-        .build()) {
+    try (BatchIterator it =
+        BatchIterator.builder(data, 100, normalization).shuffle(false).build()) {
       while (it.hasNext()) {
         Batch b = it.next();
         correct += Math.round(network.evaluate(b.images(), b.labels()) * b.size());

@@ -18,7 +18,7 @@ final class PlainTanhBaseline {
 
   /** Test perplexity of the plain tanh model retrained as {@code spec} retrains a derived cell. */
   static double testPerplexity(SearchSpec spec) throws IOException {
-    return train(spec, epoch -> { }).testPerplexity();
+    return train(spec, epoch -> {}).testPerplexity();
   }
 
   /**
@@ -27,8 +27,9 @@ final class PlainTanhBaseline {
    *
    * @param afterEachEpoch receives each retraining epoch's progress
    */
-  static Retraining.Result train(SearchSpec spec,
-      Consumer<SearchEvent.FinalTrainingProgress> afterEachEpoch) throws IOException {
+  static Retraining.Result train(
+      SearchSpec spec, Consumer<SearchEvent.FinalTrainingProgress> afterEachEpoch)
+      throws IOException {
     SearchSpec checked = spec.validate();
     if (!"rnn".equals(checked.space().kind())) {
       throw new IllegalArgumentException(
@@ -37,7 +38,7 @@ final class PlainTanhBaseline {
     }
     SearchData data = SearchData.load(checked);
     try (RnnRetraining retraining = RnnRetraining.plainTanh(data, checked)) {
-      return retraining.runToEnd(() -> { }, afterEachEpoch);
+      return retraining.runToEnd(() -> {}, afterEachEpoch);
     }
   }
 }

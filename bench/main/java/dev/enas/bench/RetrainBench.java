@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.enas.data.Batch;
 import dev.enas.data.BatchIterator;
-import dev.enas.data.ImageDataset;
 import dev.enas.space.Architecture;
 import dev.enas.space.MacroSpace;
 import dev.enas.spec.ChildSpec;
@@ -37,18 +36,18 @@ import java.util.stream.Stream;
 /**
  * Our retraining step against PyTorch's on the same task: the plain macro child (six 3x3
  * convolutions, no skips) as {@code Networks.retrainNetwork} builds it for the demo spec at 24
- * channels (the demo retrains at 16 now), doubled at each reduction), trained from the same initial weights on the same 252
- * batches of 64 with the same Nesterov recipe, once by {@link StandaloneNetwork#trainStep} and once
- * by PyTorch 1.13 ({@code bench/python/retrain_vs_pytorch.py}, the parity tests' networks with
- * PyTorch's batch-norm kernel), then scored on the embedded test set with running statistics.
+ * channels (the demo retrains at 16 now), doubled at each reduction), trained from the same initial
+ * weights on the same 252 batches of 64 with the same Nesterov recipe, once by {@link
+ * StandaloneNetwork#trainStep} and once by PyTorch 1.13 ({@code
+ * bench/python/retrain_vs_pytorch.py}, the parity tests' networks with PyTorch's batch-norm
+ * kernel), then scored on the embedded test set with running statistics.
  *
  * <p>One run is one sample: at this size and learning rate float32 rounding alone carries two
  * trajectories apart within a few steps (PyTorch in float32 and in float64 part by step 3), so the
  * two accuracies differ by run-to-run noise as well (on 1000 test images about one point).
  */
 final class RetrainBench {
-  private static final String CHILD =
-      "macro: 0 | 0 0 | 0 0 0 | 0 0 0 0 | 0 0 0 0 0 | 0 0 0 0 0 0";
+  private static final String CHILD = "macro: 0 | 0 0 | 0 0 0 | 0 0 0 0 | 0 0 0 0 0 | 0 0 0 0 0 0";
   private static final int STEPS = 252;
   private static final int BATCH = 64;
   private static final SgdSettings SGD = new SgdSettings(0.9, 2.5e-4, 5.0);
@@ -63,26 +62,45 @@ final class RetrainBench {
     SearchSpec demo = SearchSpec.demo();
     RetrainSpec demoRetrain = demo.retrain();
     ChildSpec demoNetwork = demoRetrain.network();
-    SearchSpec spec = new SearchSpec(demo.space(), demo.data(), demo.child(), demo.shared(),
-        demo.controller(), demo.derive(), new RetrainSpec(new ChildSpec(24,
-            demoNetwork.cellsPerStack(), demoNetwork.batchSize(), demoNetwork.dropout()),
-            demoRetrain.training(), demoRetrain.cutout(), demoRetrain.plainBaseline()),
-        demo.seed());
+    SearchSpec spec =
+        new SearchSpec(
+            demo.space(),
+            demo.data(),
+            demo.child(),
+            demo.shared(),
+            demo.controller(),
+            demo.derive(),
+            new RetrainSpec(
+                new ChildSpec(
+                    24,
+                    demoNetwork.cellsPerStack(),
+                    demoNetwork.batchSize(),
+                    demoNetwork.dropout()),
+                demoRetrain.training(),
+                demoRetrain.cutout(),
+                demoRetrain.plainBaseline()),
+            demo.seed());
     SearchData data = SearchData.load(spec);
     Architecture child = new MacroSpace(6).parse(CHILD);
     NetworkSpec network = Networks.retrainNetwork(spec, data, child);
     Engine engine = Engine.getEngine("PyTorch");
     int threads = JniUtils.getNumThreads();
-    System.out.printf("ours: DJL %s, libtorch %s, %d intra-op thread(s); ONEDNN_MAX_CPU_ISA=%s%n",
+    System.out.printf(
+        "ours: DJL %s, libtorch %s, %d intra-op thread(s); ONEDNN_MAX_CPU_ISA=%s%n",
         Engine.getDjlVersion(), engine.getVersion(), threads, System.getenv("ONEDNN_MAX_CPU_ISA"));
-    System.out.printf("child %s, %s, %d steps of %d, Nesterov lr 0.05 -> 5e-4 cosine,"
-        + " momentum 0.9, weight decay 2.5e-4, clip 5, no augmentation%n", CHILD, network, STEPS,
-        BATCH);
+    System.out.printf(
+        "child %s, %s, %d steps of %d, Nesterov lr 0.05 -> 5e-4 cosine,"
+            + " momentum 0.9, weight decay 2.5e-4, clip 5, no augmentation%n",
+        CHILD, network, STEPS, BATCH);
 
     List<float[]> images = new ArrayList<>();
     List<int[]> labels = new ArrayList<>();
-    try (BatchIterator batches = BatchIterator.builder(data.train(), BATCH, data.normalization())
-        .seed(spec.seed() + 17).endless().dropLast(true).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(data.train(), BATCH, data.normalization())
+            .seed(spec.seed() + 17)
+            .endless()
+            .dropLast(true)
+            .build()) {
       for (int i = 0; i < STEPS; i++) {
         Batch b = batches.next();
         images.add(b.images());
@@ -91,8 +109,10 @@ final class RetrainBench {
     }
     float[] testImages;
     int[] testLabels;
-    try (BatchIterator test = BatchIterator.builder(data.test(), data.test().size(),
-        data.normalization()).shuffle(false).build()) {
+    try (BatchIterator test =
+        BatchIterator.builder(data.test(), data.test().size(), data.normalization())
+            .shuffle(false)
+            .build()) {
       Batch all = test.next();
       testImages = all.images();
       testLabels = all.labels();
@@ -103,7 +123,8 @@ final class RetrainBench {
       double[] ourSeconds = new double[STEPS];
       double[] ourLosses = new double[STEPS];
       double ourAccuracy;
-      try (StandaloneNetwork net = StandaloneNetwork.create(child, network, SGD, spec.seed() + 17)) {
+      try (StandaloneNetwork net =
+          StandaloneNetwork.create(child, network, SGD, spec.seed() + 17)) {
         writeTensors(dir, "init", net.state());
         for (int i = 0; i < STEPS; i++) {
           long t0 = System.nanoTime();
@@ -114,15 +135,25 @@ final class RetrainBench {
         ourAccuracy = accuracy(net, testImages, testLabels, network.imageSize());
       }
 
-      StringBuilder run = new StringBuilder()
-          .append("space macro\nbatch ").append(BATCH)
-          .append("\ndepth ").append(network.depth())
-          .append("\nin_channels ").append(network.inputChannels())
-          .append("\nheight ").append(network.height())
-          .append("\nwidth ").append(network.width())
-          .append("\nmomentum ").append(SGD.momentum())
-          .append("\nweight_decay ").append(SGD.weightDecay())
-          .append("\nclip ").append(SGD.maxGradNorm()).append('\n');
+      StringBuilder run =
+          new StringBuilder()
+              .append("space macro\nbatch ")
+              .append(BATCH)
+              .append("\ndepth ")
+              .append(network.depth())
+              .append("\nin_channels ")
+              .append(network.inputChannels())
+              .append("\nheight ")
+              .append(network.height())
+              .append("\nwidth ")
+              .append(network.width())
+              .append("\nmomentum ")
+              .append(SGD.momentum())
+              .append("\nweight_decay ")
+              .append(SGD.weightDecay())
+              .append("\nclip ")
+              .append(SGD.maxGradNorm())
+              .append('\n');
       for (int i = 0; i < STEPS; i++) {
         run.append("step ").append(SCHEDULE.at(i)).append(" 0 ").append(CHILD).append('\n');
       }
@@ -140,17 +171,20 @@ final class RetrainBench {
       double[] theirLosses = numbers(dir.resolve("losses.txt"));
       System.out.printf("pytorch: torch %s, %s intra-op thread(s)%n", torch[0], torch[1]);
       for (int i : new int[] {0, 1, 2, 10, 50, 100, 200, STEPS - 1}) {
-        System.out.printf("step %3d loss: ours %.6f, pytorch %.6f%n", i, ourLosses[i],
-            theirLosses[i]);
+        System.out.printf(
+            "step %3d loss: ours %.6f, pytorch %.6f%n", i, ourLosses[i], theirLosses[i]);
       }
       double ourMedian = median(ourSeconds);
       double theirMedian = median(theirSeconds);
-      System.out.printf("median step: ours %.2f ms, pytorch %.2f ms, ratio %.3f%n",
+      System.out.printf(
+          "median step: ours %.2f ms, pytorch %.2f ms, ratio %.3f%n",
           1e3 * ourMedian, 1e3 * theirMedian, ourMedian / theirMedian);
-      System.out.printf("test accuracy (%d images): ours %.4f, pytorch %.4f%n",
+      System.out.printf(
+          "test accuracy (%d images): ours %.4f, pytorch %.4f%n",
           testLabels.length, ourAccuracy, theirAccuracy);
       double ratio = (1 - ourAccuracy) / (1 - theirAccuracy);
-      System.out.printf("test error: ours %.4f, pytorch %.4f, ratio %.3f (goal <= 1.03)%n",
+      System.out.printf(
+          "test error: ours %.4f, pytorch %.4f, ratio %.3f (goal <= 1.03)%n",
           1 - ourAccuracy, 1 - theirAccuracy, ratio);
       return new Bench.Result(ratio, "x (test-error ratio, ours / pytorch)");
     } finally {
@@ -164,8 +198,10 @@ final class RetrainBench {
     int correct = 0;
     for (int from = 0; from < labels.length; from += 500) {
       int to = Math.min(labels.length, from + 500);
-      double a = net.evaluate(Arrays.copyOfRange(images, from * size, to * size),
-          Arrays.copyOfRange(labels, from, to));
+      double a =
+          net.evaluate(
+              Arrays.copyOfRange(images, from * size, to * size),
+              Arrays.copyOfRange(labels, from, to));
       correct += (int) Math.round(a * (to - from));
     }
     return (double) correct / labels.length;
@@ -181,20 +217,25 @@ final class RetrainBench {
    */
   static void python(Path script, Path dir, int threads, String... extra)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("/usr/bin/python3", script.toString(),
-        dir.toString(), Integer.toString(threads)));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "/usr/bin/python3", script.toString(), dir.toString(), Integer.toString(threads)));
     command.addAll(List.of(extra));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
     Process process = builder.start();
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> {
-      try (InputStream in = process.getInputStream()) {
-        in.transferTo(output);
-      } catch (IOException e) {
-        // killed: what was read is reported below
-      }
-    }, "pytorch-output");
+    Thread drain =
+        new Thread(
+            () -> {
+              try (InputStream in = process.getInputStream()) {
+                in.transferTo(output);
+              } catch (IOException e) {
+                // killed: what was read is reported below
+              }
+            },
+            "pytorch-output");
     drain.start();
     if (!process.waitFor(30, TimeUnit.MINUTES)) {
       process.destroyForcibly();
@@ -202,8 +243,9 @@ final class RetrainBench {
     }
     drain.join(10_000);
     if (process.exitValue() != 0) {
-      throw new IllegalStateException("the PyTorch side failed (needs Debian's python3-torch):\n"
-          + output.toString(StandardCharsets.UTF_8));
+      throw new IllegalStateException(
+          "the PyTorch side failed (needs Debian's python3-torch):\n"
+              + output.toString(StandardCharsets.UTF_8));
     }
   }
 
@@ -214,20 +256,23 @@ final class RetrainBench {
   }
 
   static double[] numbers(Path file) throws IOException {
-    return Files.readAllLines(file).stream().filter(l -> !l.isBlank())
-        .mapToDouble(Double::parseDouble).toArray();
+    return Files.readAllLines(file).stream()
+        .filter(l -> !l.isBlank())
+        .mapToDouble(Double::parseDouble)
+        .toArray();
   }
 
   /** The parity script's tensor format: a manifest, values, momentum buffers of weights. */
-  static void writeTensors(Path dir, String prefix, List<TensorState> tensors)
-      throws IOException {
+  static void writeTensors(Path dir, String prefix, List<TensorState> tensors) throws IOException {
     StringBuilder manifest = new StringBuilder();
     List<float[]> values = new ArrayList<>();
     List<float[]> momenta = new ArrayList<>();
     for (TensorState t : tensors) {
-      manifest.append(t.name()).append(t.trainable() ? " W " : " S ")
-          .append(Arrays.stream(t.shape()).mapToObj(Long::toString)
-              .collect(Collectors.joining("x")))
+      manifest
+          .append(t.name())
+          .append(t.trainable() ? " W " : " S ")
+          .append(
+              Arrays.stream(t.shape()).mapToObj(Long::toString).collect(Collectors.joining("x")))
           .append('\n');
       values.add(t.values());
       if (t.trainable()) {
@@ -240,24 +285,28 @@ final class RetrainBench {
   }
 
   static void writeFloats(Path file, List<float[]> arrays) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(4 * arrays.stream().mapToInt(a -> a.length).sum())
-        .order(ByteOrder.LITTLE_ENDIAN);
-    arrays.forEach(a -> {
-      for (float v : a) {
-        buffer.putFloat(v);
-      }
-    });
+    ByteBuffer buffer =
+        ByteBuffer.allocate(4 * arrays.stream().mapToInt(a -> a.length).sum())
+            .order(ByteOrder.LITTLE_ENDIAN);
+    arrays.forEach(
+        a -> {
+          for (float v : a) {
+            buffer.putFloat(v);
+          }
+        });
     Files.write(file, buffer.array());
   }
 
   static void writeInts(Path file, List<int[]> arrays) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(4 * arrays.stream().mapToInt(a -> a.length).sum())
-        .order(ByteOrder.LITTLE_ENDIAN);
-    arrays.forEach(a -> {
-      for (int v : a) {
-        buffer.putInt(v);
-      }
-    });
+    ByteBuffer buffer =
+        ByteBuffer.allocate(4 * arrays.stream().mapToInt(a -> a.length).sum())
+            .order(ByteOrder.LITTLE_ENDIAN);
+    arrays.forEach(
+        a -> {
+          for (int v : a) {
+            buffer.putInt(v);
+          }
+        });
     Files.write(file, buffer.array());
   }
 }

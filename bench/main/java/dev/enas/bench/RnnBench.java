@@ -33,17 +33,16 @@ final class RnnBench {
 
   /**
    * Milliseconds per shared-weight step of the paper's PTB setting on the embedded sonnets: a
-   * 12-node cell sampled anew every step, hidden size 200, batch 64, BPTT 35, plain SGD at
-   * learning rate 20 with clipping 0.25 and the default dropouts. Median over 30 steps after 5.
+   * 12-node cell sampled anew every step, hidden size 200, batch 64, BPTT 35, plain SGD at learning
+   * rate 20 with clipping 0.25 and the default dropouts. Median over 30 steps after 5.
    */
   static Bench.Result step() {
     TextCorpus corpus = EmbeddedData.sonnets();
     RnnSpace space = new RnnSpace(12);
     Controller controller = Controllers.create(space, ControllerSpec.rnnDefaults(), 1);
-    RnnNetworkSpec spec =
-        new RnnNetworkSpec(corpus.vocabulary().size(), 200, 0.1f, 0.2f, 0.25f);
-    TextBatcher batches = TextBatcher.builder(corpus, TextCorpus.Split.TRAIN, 64, 35)
-        .endless().build();
+    RnnNetworkSpec spec = new RnnNetworkSpec(corpus.vocabulary().size(), 200, 0.1f, 0.2f, 0.25f);
+    TextBatcher batches =
+        TextBatcher.builder(corpus, TextCorpus.Split.TRAIN, 64, 35).endless().build();
     int warmup = 5;
     int runs = 30;
     double[] millis = new double[runs];
@@ -60,8 +59,8 @@ final class RnnBench {
         }
       }
     }
-    System.out.printf("vocabulary %d, hidden 200, batch 64, BPTT 35, 12 nodes%n",
-        spec.vocabulary());
+    System.out.printf(
+        "vocabulary %d, hidden 200, batch 64, BPTT 35, 12 nodes%n", spec.vocabulary());
     System.out.println("shared-weight step: " + Timing.summary(millis));
     return new Bench.Result(Timing.percentile(millis, 50), "ms per shared-weight step (median)");
   }
@@ -69,41 +68,60 @@ final class RnnBench {
   /**
    * The README's rnn demo search (seed 1) derives a cell and retrains it; the same retraining loop,
    * budget, hidden size and seed then train a plain tanh recurrent cell, h_t = tanh(x_t W_x +
-   * h_{t-1} W_h) (no bias, no gate), in the same language model. Both test perplexities are
-   * printed side by side with their validation curves, sizes and wall times; the headline is the
-   * derived cell's test perplexity divided by the plain cell's (below 1: the searched cell is
-   * better). A learning-rate check then retrains both at lower rates, since a plain tanh cell
-   * need not tolerate the rate the searched cells are trained at.
+   * h_{t-1} W_h) (no bias, no gate), in the same language model. Both test perplexities are printed
+   * side by side with their validation curves, sizes and wall times; the headline is the derived
+   * cell's test perplexity divided by the plain cell's (below 1: the searched cell is better). A
+   * learning-rate check then retrains both at lower rates, since a plain tanh cell need not
+   * tolerate the rate the searched cells are trained at.
    */
   static Bench.Result versusFixedCell() throws IOException {
     SearchSpec spec = SearchSpec.rnnDemo();
     RetrainSpec retrain = spec.retrain();
-    System.out.printf("spec: rnnDemo, seed %d, %d-node cells, search hidden %d for %d epochs;"
+    System.out.printf(
+        "spec: rnnDemo, seed %d, %d-node cells, search hidden %d for %d epochs;"
             + " retraining at hidden %d, batch %d, BPTT %d, %d epochs, lr %.3g to %.3g, clip %.3g%n",
-        spec.seed(), spec.space().nodes(), spec.child().channels(), spec.shared().epochs(),
-        retrain.network().channels(), retrain.network().batchSize(),
-        spec.languageModel().bpttSteps(), retrain.training().epochs(),
-        retrain.training().learningRateMax(), retrain.training().learningRateMin(),
+        spec.seed(),
+        spec.space().nodes(),
+        spec.child().channels(),
+        spec.shared().epochs(),
+        retrain.network().channels(),
+        retrain.network().batchSize(),
+        spec.languageModel().bpttSteps(),
+        retrain.training().epochs(),
+        retrain.training().learningRateMax(),
+        retrain.training().learningRateMin(),
         retrain.training().gradientClip());
 
     long searchStart = System.nanoTime();
     long[] retrainStart = {0};
     long[] parameters = {0};
-    SearchResult searched = new SearchLoop(spec, event -> {
-      if (event instanceof SearchEvent.PhaseChanged p && p.phase() == Phase.FINAL_TRAINING) {
-        retrainStart[0] = System.nanoTime();
-      } else if (event instanceof SearchEvent.EpochFinished e) {
-        System.out.printf("search epoch %d/%d: mean shared loss %.3f, best %s (reward %.3f),"
-                + " %.0f s%n", e.epoch() + 1, e.epochs(), e.meanTrainLoss(),
-            e.bestArchitecture(), e.bestReward(), e.seconds());
-      } else if (event instanceof SearchEvent.Derived d) {
-        System.out.println("derived from " + d.sampled() + " samples, top: " + d.top());
-      } else if (event instanceof SearchEvent.FinalTrainingProgress f) {
-        printEpoch("derived", f);
-      } else if (event instanceof SearchEvent.Finished f) {
-        parameters[0] = f.parameters();
-      }
-    }, () -> false).run();
+    SearchResult searched =
+        new SearchLoop(
+                spec,
+                event -> {
+                  if (event instanceof SearchEvent.PhaseChanged p
+                      && p.phase() == Phase.FINAL_TRAINING) {
+                    retrainStart[0] = System.nanoTime();
+                  } else if (event instanceof SearchEvent.EpochFinished e) {
+                    System.out.printf(
+                        "search epoch %d/%d: mean shared loss %.3f, best %s (reward %.3f),"
+                            + " %.0f s%n",
+                        e.epoch() + 1,
+                        e.epochs(),
+                        e.meanTrainLoss(),
+                        e.bestArchitecture(),
+                        e.bestReward(),
+                        e.seconds());
+                  } else if (event instanceof SearchEvent.Derived d) {
+                    System.out.println("derived from " + d.sampled() + " samples, top: " + d.top());
+                  } else if (event instanceof SearchEvent.FinalTrainingProgress f) {
+                    printEpoch("derived", f);
+                  } else if (event instanceof SearchEvent.Finished f) {
+                    parameters[0] = f.parameters();
+                  }
+                },
+                () -> false)
+            .run();
     if (searched.phase() != Phase.SUCCEEDED) {
       throw new IllegalStateException("search failed: " + searched.reason());
     }
@@ -114,51 +132,69 @@ final class RnnBench {
     long plainEnd = System.nanoTime();
 
     double derived = searched.testPerplexity();
-    System.out.printf("derived cell %s: test perplexity %.2f, %,d parameters;"
+    System.out.printf(
+        "derived cell %s: test perplexity %.2f, %,d parameters;"
             + " search %.0f s, retraining %.0f s%n",
-        searched.architecture(), derived, parameters[0],
-        (retrainStart[0] - searchStart) / 1e9, (searchEnd - retrainStart[0]) / 1e9);
-    System.out.printf("plain tanh cell, hidden %d, same retraining: test perplexity %.2f,"
+        searched.architecture(),
+        derived,
+        parameters[0],
+        (retrainStart[0] - searchStart) / 1e9,
+        (searchEnd - retrainStart[0]) / 1e9);
+    System.out.printf(
+        "plain tanh cell, hidden %d, same retraining: test perplexity %.2f,"
             + " %,d parameters; retraining %.0f s%n",
-        retrain.network().channels(), plain.testPerplexity(), plain.parameters(),
+        retrain.network().channels(),
+        plain.testPerplexity(),
+        plain.parameters(),
         (plainEnd - plainStart) / 1e9);
-    System.out.printf("%s%n", derived < plain.testPerplexity()
-        ? "the derived cell beats the plain tanh cell"
-        : "the derived cell does NOT beat the plain tanh cell");
+    System.out.printf(
+        "%s%n",
+        derived < plain.testPerplexity()
+            ? "the derived cell beats the plain tanh cell"
+            : "the derived cell does NOT beat the plain tanh cell");
     SearchData data = SearchData.load(spec);
     int vocabulary = data.corpus().vocabulary().size();
     if (plain.testPerplexity() > vocabulary) {
-      System.out.printf("the plain tanh cell ends worse than a uniform guess over the %,d words:"
-          + " it diverged at the spec's learning rate%n", vocabulary);
+      System.out.printf(
+          "the plain tanh cell ends worse than a uniform guess over the %,d words:"
+              + " it diverged at the spec's learning rate%n",
+          vocabulary);
     }
     learningRateCheck(spec, data, RnnSpace.parseAnySize(searched.architecture()));
-    return new Bench.Result(derived / plain.testPerplexity(),
-        String.format("test perplexity ratio, derived / plain tanh (derived %.2f, plain %.2f)",
+    return new Bench.Result(
+        derived / plain.testPerplexity(),
+        String.format(
+            "test perplexity ratio, derived / plain tanh (derived %.2f, plain %.2f)",
             derived, plain.testPerplexity()));
   }
 
   /**
-   * Retrains both cells again at lower learning rates, with everything else as the spec sets it,
-   * so a reader can tell a gap that comes from the cell from one that comes from the rate. Only
+   * Retrains both cells again at lower learning rates, with everything else as the spec sets it, so
+   * a reader can tell a gap that comes from the cell from one that comes from the rate. Only
    * printed: the headline keeps the one budget the search used.
    */
   private static void learningRateCheck(SearchSpec spec, SearchData data, RnnArchitecture cell)
       throws IOException {
-    System.out.println("learning-rate check (the same loop and budget with only the retraining"
-        + " learning rate scaled; not the headline):");
+    System.out.println(
+        "learning-rate check (the same loop and budget with only the retraining"
+            + " learning rate scaled; not the headline):");
     for (double factor : CHECK_FACTORS) {
       SearchSpec scaled = withRetrainingRate(spec, factor);
       long start = System.nanoTime();
       double derived;
       try (RnnRetraining retraining = new RnnRetraining(cell, data, scaled)) {
-        derived = retraining.runToEnd(() -> { }, f -> { }).testPerplexity();
+        derived = retraining.runToEnd(() -> {}, f -> {}).testPerplexity();
       }
       long middle = System.nanoTime();
       double plain = PlainTanhBaseline.testPerplexity(scaled);
       long end = System.nanoTime();
-      System.out.printf("  lr %.3g: derived test perplexity %.2f (%.0f s), plain tanh %.2f"
-              + " (%.0f s)%n", scaled.retrain().training().learningRateMax(), derived,
-          (middle - start) / 1e9, plain, (end - middle) / 1e9);
+      System.out.printf(
+          "  lr %.3g: derived test perplexity %.2f (%.0f s), plain tanh %.2f" + " (%.0f s)%n",
+          scaled.retrain().training().learningRateMax(),
+          derived,
+          (middle - start) / 1e9,
+          plain,
+          (end - middle) / 1e9);
     }
   }
 
@@ -166,17 +202,33 @@ final class RnnBench {
   private static SearchSpec withRetrainingRate(SearchSpec spec, double factor) {
     RetrainSpec retrain = spec.retrain();
     TrainingSpec t = retrain.training();
-    TrainingSpec scaled = new TrainingSpec(t.epochs(), t.stepsPerEpoch(),
-        t.learningRateMax() * factor, t.learningRateMin() * factor, t.restartPeriod(),
-        t.restartMultiplier(), t.momentum(), t.weightDecay(), t.gradientClip(),
-        t.maxNonFiniteSteps());
-    return new SearchSpec(spec.space(), spec.data(), spec.child(), spec.shared(),
-        spec.controller(), spec.derive(), new RetrainSpec(retrain.network(), scaled,
-            retrain.cutout()), spec.seed(), spec.languageModel());
+    TrainingSpec scaled =
+        new TrainingSpec(
+            t.epochs(),
+            t.stepsPerEpoch(),
+            t.learningRateMax() * factor,
+            t.learningRateMin() * factor,
+            t.restartPeriod(),
+            t.restartMultiplier(),
+            t.momentum(),
+            t.weightDecay(),
+            t.gradientClip(),
+            t.maxNonFiniteSteps());
+    return new SearchSpec(
+        spec.space(),
+        spec.data(),
+        spec.child(),
+        spec.shared(),
+        spec.controller(),
+        spec.derive(),
+        new RetrainSpec(retrain.network(), scaled, retrain.cutout()),
+        spec.seed(),
+        spec.languageModel());
   }
 
   private static void printEpoch(String model, SearchEvent.FinalTrainingProgress f) {
-    System.out.printf("%s retraining epoch %d/%d: train loss %.3f, validation perplexity %.2f%n",
+    System.out.printf(
+        "%s retraining epoch %d/%d: train loss %.3f, validation perplexity %.2f%n",
         model, f.epoch() + 1, f.epochs(), f.trainLoss(), f.validationPerplexity());
   }
 }

@@ -40,8 +40,8 @@ final class SearchBench {
     ImageDataset train = EmbeddedData.fashionMnistTrain();
     MacroSpace space = new MacroSpace(12);
     NetworkSpec spec = new NetworkSpec(12, 24, 10, 1, 28, 28, 0f, false);
-    Architecture child = Controllers.create(space, ControllerSpec.macroDefaults(), 3)
-        .sample().architecture();
+    Architecture child =
+        Controllers.create(space, ControllerSpec.macroDefaults(), 3).sample().architecture();
     Batch batch;
     try (BatchIterator it =
         BatchIterator.builder(train, 64, Normalization.compute(train)).seed(1).build()) {
@@ -74,11 +74,11 @@ final class SearchBench {
   }
 
   /**
-   * Resident memory growth of the process between shared-weight step 500 and step 3,000 of a
-   * macro search (6 layers, 12 channels, batch 32, a new sampled child every step, and a reward
-   * evaluation every 5 steps), in percent of the resident size at step 500. {@code bench/run}
-   * fixes the Java heap and touches it at start, so the resident size moves with native memory
-   * only; the committed heap is printed beside it to show it stayed put.
+   * Resident memory growth of the process between shared-weight step 500 and step 3,000 of a macro
+   * search (6 layers, 12 channels, batch 32, a new sampled child every step, and a reward
+   * evaluation every 5 steps), in percent of the resident size at step 500. {@code bench/run} fixes
+   * the Java heap and touches it at start, so the resident size moves with native memory only; the
+   * committed heap is printed beside it to show it stayed put.
    */
   static Bench.Result nativeMemoryGrowth() throws IOException {
     ImageDataset train = EmbeddedData.fashionMnistTrain();
@@ -88,8 +88,12 @@ final class SearchBench {
     long at500 = 0;
     long at3000 = 0;
     try (Supernet supernet = Supernet.create(space, spec, SgdSettings.macroDefaults(), 1);
-        BatchIterator it = BatchIterator.builder(train, 32, Normalization.compute(train))
-            .seed(1).endless().dropLast(true).build()) {
+        BatchIterator it =
+            BatchIterator.builder(train, 32, Normalization.compute(train))
+                .seed(1)
+                .endless()
+                .dropLast(true)
+                .build()) {
       for (int step = 1; step <= 3000; step++) {
         Batch b = it.next();
         Architecture child = controller.sample().architecture();
@@ -102,14 +106,18 @@ final class SearchBench {
         }
         if (step % 500 == 0) {
           Runtime rt = Runtime.getRuntime();
-          System.out.printf("step %d: resident %.1f MiB (Java heap committed %.1f MiB, used %.1f)%n",
-              step, residentBytes() / 1048576.0, rt.totalMemory() / 1048576.0,
+          System.out.printf(
+              "step %d: resident %.1f MiB (Java heap committed %.1f MiB, used %.1f)%n",
+              step,
+              residentBytes() / 1048576.0,
+              rt.totalMemory() / 1048576.0,
               (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
         }
       }
       at3000 = residentBytes();
     }
-    return new Bench.Result(100.0 * (at3000 - at500) / at500, "% resident growth, step 500 -> 3000");
+    return new Bench.Result(
+        100.0 * (at3000 - at500) / at500, "% resident growth, step 500 -> 3000");
   }
 
   static long residentBytes() throws IOException {
@@ -124,14 +132,16 @@ final class SearchBench {
   /** The README demo's search: its retrained child's test accuracy, with the wall time printed. */
   static Bench.Result embeddedSearch() {
     SearchResult r = runDemo("enas", 1);
-    System.out.printf("embedded search (seed 1): %s, test accuracy %.4f, wall time %.0f s%n",
+    System.out.printf(
+        "embedded search (seed 1): %s, test accuracy %.4f, wall time %.0f s%n",
         r.architecture(), r.testAccuracy(), r.seconds());
-    return new Bench.Result(r.testAccuracy(), "test accuracy (wall " + Math.round(r.seconds()) + " s)");
+    return new Bench.Result(
+        r.testAccuracy(), "test accuracy (wall " + Math.round(r.seconds()) + " s)");
   }
 
   /**
-   * The demo's search with the ENAS controller and with the random controller, same budget, seeds
-   * 1 to 3; prints both side by side. The headline is ENAS's mean minus random's mean.
+   * The demo's search with the ENAS controller and with the random controller, same budget, seeds 1
+   * to 3; prints both side by side. The headline is ENAS's mean minus random's mean.
    */
   static Bench.Result enasVsRandom() {
     List<double[]> rows = new ArrayList<>();
@@ -143,8 +153,13 @@ final class SearchBench {
       rows.add(new double[] {seed, enas.testAccuracy(), random.testAccuracy()});
       enasSum += enas.testAccuracy();
       randomSum += random.testAccuracy();
-      System.out.printf("seed %d: enas %.4f (%s)  random %.4f (%s)%n", seed, enas.testAccuracy(),
-          enas.architecture(), random.testAccuracy(), random.architecture());
+      System.out.printf(
+          "seed %d: enas %.4f (%s)  random %.4f (%s)%n",
+          seed,
+          enas.testAccuracy(),
+          enas.architecture(),
+          random.testAccuracy(),
+          random.architecture());
     }
     System.out.printf("mean: enas %.4f  random %.4f%n", enasSum / 3, randomSum / 3);
     return new Bench.Result((enasSum - randomSum) / 3, "test accuracy, mean enas - mean random");
@@ -154,10 +169,9 @@ final class SearchBench {
    * Whether the search earns its cost: the demo's search for seeds 1 to 3, each ending with its
    * derived child and the plain child of the space retrained by the same retraining (width, depth,
    * budget, data order); prints each seed's test errors and their ratio. The headline is the mean
-   * test error of the derived children divided by the plain children's (below 1: the search
-   * wins). {@code -Denas.bench.scales=1,2,4} repeats it with the search epochs multiplied (the
-   * retraining unchanged), to show where the search starts to pay; the headline is the first
-   * scale's.
+   * test error of the derived children divided by the plain children's (below 1: the search wins).
+   * {@code -Denas.bench.scales=1,2,4} repeats it with the search epochs multiplied (the retraining
+   * unchanged), to show where the search starts to pay; the headline is the first scale's.
    */
   static Bench.Result searchVsPlain() {
     // One intra-op thread, as the server and the demo train: part of what a seed reproduces.
@@ -172,13 +186,29 @@ final class SearchBench {
       for (long seed = 1; seed <= 3; seed++) {
         SearchSpec d = SearchSpec.demo();
         TrainingSpec t = d.shared();
-        TrainingSpec shared = new TrainingSpec(t.epochs() * scale, t.stepsPerEpoch(),
-            t.learningRateMax(), t.learningRateMin(), t.restartPeriod() * scale,
-            t.restartMultiplier(), t.momentum(), t.weightDecay(), t.gradientClip(),
-            t.maxNonFiniteSteps());
-        SearchSpec spec = new SearchSpec(d.space(), d.data(), d.child(), shared, d.controller(),
-            d.derive(), d.retrain().withPlainBaseline(true), seed);
-        SearchResult r = new SearchLoop(spec, e -> { }, () -> false).run();
+        TrainingSpec shared =
+            new TrainingSpec(
+                t.epochs() * scale,
+                t.stepsPerEpoch(),
+                t.learningRateMax(),
+                t.learningRateMin(),
+                t.restartPeriod() * scale,
+                t.restartMultiplier(),
+                t.momentum(),
+                t.weightDecay(),
+                t.gradientClip(),
+                t.maxNonFiniteSteps());
+        SearchSpec spec =
+            new SearchSpec(
+                d.space(),
+                d.data(),
+                d.child(),
+                shared,
+                d.controller(),
+                d.derive(),
+                d.retrain().withPlainBaseline(true),
+                seed);
+        SearchResult r = new SearchLoop(spec, e -> {}, () -> false).run();
         if (r.phase() != Phase.SUCCEEDED) {
           throw new IllegalStateException("search failed: " + r.reason());
         }
@@ -187,14 +217,22 @@ final class SearchBench {
         derivedErrors += derived;
         plainErrors += plain;
         wins += derived < plain ? 1 : 0;
-        System.out.printf("search epochs x%d, seed %d: derived %.4f (%s), plain %.4f, test error"
-            + " ratio %.3f, %.0f s%n", scale, seed, r.testAccuracy(), r.architecture(),
-            r.plainBaseline().testAccuracy(), derived / plain, r.seconds());
+        System.out.printf(
+            "search epochs x%d, seed %d: derived %.4f (%s), plain %.4f, test error"
+                + " ratio %.3f, %.0f s%n",
+            scale,
+            seed,
+            r.testAccuracy(),
+            r.architecture(),
+            r.plainBaseline().testAccuracy(),
+            derived / plain,
+            r.seconds());
       }
       double ratio = derivedErrors / plainErrors;
-      System.out.printf("search epochs x%d: mean test error derived %.4f / plain %.4f = %.3f;"
-          + " the search won %d of 3 seeds%n", scale, derivedErrors / 3, plainErrors / 3, ratio,
-          wins);
+      System.out.printf(
+          "search epochs x%d: mean test error derived %.4f / plain %.4f = %.3f;"
+              + " the search won %d of 3 seeds%n",
+          scale, derivedErrors / 3, plainErrors / 3, ratio, wins);
       if (Double.isNaN(headline)) {
         headline = ratio;
       }
@@ -206,11 +244,19 @@ final class SearchBench {
     SearchSpec d = SearchSpec.demo();
     // A uniform policy has no most probable child: the random controller keeps the paper's
     // selection, the best-scored of its samples (random search with shared weights).
-    DeriveSpec derive = "random".equals(kind)
-        ? d.derive().withSelection(DeriveSpec.BEST_REWARD) : d.derive();
-    SearchSpec spec = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind(kind), derive, d.retrain().withPlainBaseline(false), seed);
-    SearchResult r = new SearchLoop(spec, e -> { }, () -> false).run();
+    DeriveSpec derive =
+        "random".equals(kind) ? d.derive().withSelection(DeriveSpec.BEST_REWARD) : d.derive();
+    SearchSpec spec =
+        new SearchSpec(
+            d.space(),
+            d.data(),
+            d.child(),
+            d.shared(),
+            d.controller().withKind(kind),
+            derive,
+            d.retrain().withPlainBaseline(false),
+            seed);
+    SearchResult r = new SearchLoop(spec, e -> {}, () -> false).run();
     if (r.phase() != Phase.SUCCEEDED) {
       throw new IllegalStateException("search failed: " + r.reason());
     }

@@ -37,16 +37,23 @@ final class SnapshotBench {
    * 12-layer, 36-channel macro search (the demo's with that search network), each taken after
    * {@link #STEPS} shared-weight steps of uniformly drawn children (the demo's warm-up): every
    * operation has almost surely been trained by then (an op missed 40 times in a row has odds
-   * (5/6)^40, under 0.1 %), so the shared weights carry their momentum buffers; the controller,
-   * its Adam state and the generators are in it too. The weights' size does not grow with steps.
+   * (5/6)^40, under 0.1 %), so the shared weights carry their momentum buffers; the controller, its
+   * Adam state and the generators are in it too. The weights' size does not grow with steps.
    */
   static Bench.Result size() throws Exception {
     TorchThreads.use(1);
     SearchSpec demo = SearchSpec.demo();
-    SearchSpec big = new SearchSpec(SpaceSpec.macro(12), demo.data(),
-        new ChildSpec(36, demo.child().cellsPerStack(), demo.child().batchSize(),
-            demo.child().dropout()),
-        demo.shared(), demo.controller(), demo.derive(), demo.retrain(), demo.seed());
+    SearchSpec big =
+        new SearchSpec(
+            SpaceSpec.macro(12),
+            demo.data(),
+            new ChildSpec(
+                36, demo.child().cellsPerStack(), demo.child().batchSize(), demo.child().dropout()),
+            demo.shared(),
+            demo.controller(),
+            demo.derive(),
+            demo.retrain(),
+            demo.seed());
     double demoMb = megabytes("demo (6 layers, 12 channels)", demo);
     megabytes("12 layers, 36 channels", big);
     return new Bench.Result(demoMb, "MB (one snapshot of the demo search)");
@@ -57,14 +64,15 @@ final class SnapshotBench {
     try (SearchRun run = SearchRun.start(spec, data, System.nanoTime())) {
       long steps = 0;
       while (run.stage() == SearchRun.Stage.SHARED_TRAINING && steps < STEPS) {
-        run.step(e -> { }, () -> { });
+        run.step(e -> {}, () -> {});
         steps++;
       }
       long start = System.nanoTime();
       byte[] bytes = SnapshotCodec.encode(run.snapshot());
       double ms = (System.nanoTime() - start) / 1e6;
       double mb = bytes.length / 1e6;
-      System.out.printf("%s: %.3f MB after %d shared steps (taking and encoding it: %.0f ms)%n",
+      System.out.printf(
+          "%s: %.3f MB after %d shared steps (taking and encoding it: %.0f ms)%n",
           name, mb, steps, ms);
       return mb;
     }
@@ -82,36 +90,42 @@ final class SnapshotBench {
     double on = 0;
     for (boolean snapshots : new boolean[] {false, true, true, false}) {
       double seconds = demoThroughServer(snapshots);
-      System.out.printf("demo search with snapshots %s: %.1f s%n", snapshots ? "on" : "off",
-          seconds);
+      System.out.printf(
+          "demo search with snapshots %s: %.1f s%n", snapshots ? "on" : "off", seconds);
       if (snapshots) {
         on += seconds;
       } else {
         off += seconds;
       }
     }
-    System.out.printf("demo search: %.1f s with snapshots off, %.1f s with the defaults (two"
-        + " rounds each)%n", off, on);
+    System.out.printf(
+        "demo search: %.1f s with snapshots off, %.1f s with the defaults (two" + " rounds each)%n",
+        off, on);
     return new Bench.Result(on / off, "x (demo search wall time, default snapshots / none)");
   }
 
   private static double demoThroughServer(boolean snapshots) throws Exception {
     Path dataDir = Files.createTempDirectory("enas-bench-snapshots");
-    Config config = ConfigFactory.load()
-        .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
-        .withValue("enas.http.port", ConfigValueFactory.fromAnyRef(0))
-        .withValue("enas.snapshots.enabled", ConfigValueFactory.fromAnyRef(snapshots));
-    try (EnasServer server = EnasServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+    Config config =
+        ConfigFactory.load()
+            .withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
+            .withValue("enas.http.port", ConfigValueFactory.fromAnyRef(0))
+            .withValue("enas.snapshots.enabled", ConfigValueFactory.fromAnyRef(snapshots));
+    try (EnasServer server =
+        EnasServer.start(
+            config, NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
       ManagedChannel channel =
           ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
       long start = System.nanoTime();
-      stub.createSearch(CreateSearchRequest.newBuilder()
-          .setSpec(SpecMapper.toWire(SearchSpec.demo())).setSearchId("demo").build());
+      stub.createSearch(
+          CreateSearchRequest.newBuilder()
+              .setSpec(SpecMapper.toWire(SearchSpec.demo()))
+              .setSearchId("demo")
+              .build());
       SearchEvent last = null;
-      Iterator<SearchEvent> events = stub.watchSearch(
-          WatchSearchRequest.newBuilder().setSearchId("demo").build());
+      Iterator<SearchEvent> events =
+          stub.watchSearch(WatchSearchRequest.newBuilder().setSearchId("demo").build());
       while (events.hasNext()) {
         last = events.next();
       }

@@ -25,11 +25,10 @@ import org.knowm.xchart.XYChartBuilder;
  * Fashion-MNIST, batch 64, search network widening at reductions, the demo's shared optimizer, a
  * newly sampled child every step), and how the rate falls as the supernet grows: layers 6, 12, 24
  * by first-stage channels 12, 24, 36. All nine supernets stay open and are visited round-robin,
- * {@value #ROUNDS} rounds of {@value #WARMUP} warm-up and 3 timed steps each (a machine whose
- * load drifts then slows every point alike); a point's rate is one over its median step. Only
- * the steps are timed, not sampling. Writes the table to standard
- * output and the plot to {@code bench/search-throughput.png}. The headline is the demo's point
- * (6 layers, 12 channels).
+ * {@value #ROUNDS} rounds of {@value #WARMUP} warm-up and 3 timed steps each (a machine whose load
+ * drifts then slows every point alike); a point's rate is one over its median step. Only the steps
+ * are timed, not sampling. Writes the table to standard output and the plot to {@code
+ * bench/search-throughput.png}. The headline is the demo's point (6 layers, 12 channels).
  */
 final class ThroughputBench {
   private static final int[] LAYERS = {6, 12, 24};
@@ -46,8 +45,10 @@ final class ThroughputBench {
     SearchData data = SearchData.load(demo);
     int points = LAYERS.length * CHANNELS.length;
     List<Point> all = new ArrayList<>();
-    System.out.printf("%d rounds over the %d points, each %d warm-up + %d timed steps per point"
-        + " per round, batch %d%n", ROUNDS, points, WARMUP, STEPS, demo.child().batchSize());
+    System.out.printf(
+        "%d rounds over the %d points, each %d warm-up + %d timed steps per point"
+            + " per round, batch %d%n",
+        ROUNDS, points, WARMUP, STEPS, demo.child().batchSize());
     try {
       for (int layers : LAYERS) {
         for (int channels : CHANNELS) {
@@ -71,8 +72,9 @@ final class ThroughputBench {
         Point p = all.get(l * CHANNELS.length + c);
         double[] ms = p.millis.stream().mapToDouble(Double::doubleValue).toArray();
         rate[l][c] = 1000 / Timing.percentile(ms, 50);
-        System.out.printf("layers %2d, channels %2d: %.3f steps/s (step %s)%n", LAYERS[l],
-            CHANNELS[c], rate[l][c], Timing.summary(ms));
+        System.out.printf(
+            "layers %2d, channels %2d: %.3f steps/s (step %s)%n",
+            LAYERS[l], CHANNELS[c], rate[l][c], Timing.summary(ms));
       }
     }
     StringBuilder table = new StringBuilder("| layers \\ channels |");
@@ -103,17 +105,28 @@ final class ThroughputBench {
 
     Point(SearchSpec demo, SearchData data, int layers, int channels) {
       ChildSpec child = demo.child();
-      SearchSpec spec = new SearchSpec(SpaceSpec.macro(layers), demo.data(),
-          new ChildSpec(channels, child.cellsPerStack(), child.batchSize(), child.dropout()),
-          demo.shared(), demo.controller(), demo.derive(), demo.retrain(), demo.seed(),
-          demo.languageModel());
+      SearchSpec spec =
+          new SearchSpec(
+              SpaceSpec.macro(layers),
+              demo.data(),
+              new ChildSpec(channels, child.cellsPerStack(), child.batchSize(), child.dropout()),
+              demo.shared(),
+              demo.controller(),
+              demo.derive(),
+              demo.retrain(),
+              demo.seed(),
+              demo.languageModel());
       MacroSpace space = new MacroSpace(layers);
       NetworkSpec network = Networks.searchNetwork(spec, data);
       this.controller = Controllers.create(space, spec.controller(), spec.seed());
       this.lr = spec.shared().learningRateMax();
       this.supernet = Supernet.create(space, network, Networks.sgd(spec.shared()), spec.seed());
-      this.batches = BatchIterator.builder(data.train(), child.batchSize(), data.normalization())
-          .seed(spec.seed()).endless().dropLast(true).build();
+      this.batches =
+          BatchIterator.builder(data.train(), child.batchSize(), data.normalization())
+              .seed(spec.seed())
+              .endless()
+              .dropLast(true)
+              .build();
     }
 
     /** Trains {@code warmup + steps} sampled children; times the last {@code steps}. */
@@ -141,9 +154,14 @@ final class ThroughputBench {
 
   private static void plot(double[][] rate) throws Exception {
     System.setProperty("java.awt.headless", "true");
-    XYChart chart = new XYChartBuilder().width(720).height(480)
-        .title("Shared-weight steps per second, macro space (batch 64, 28x28)")
-        .xAxisTitle("layers").yAxisTitle("steps / s").build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(720)
+            .height(480)
+            .title("Shared-weight steps per second, macro space (batch 64, 28x28)")
+            .xAxisTitle("layers")
+            .yAxisTitle("steps / s")
+            .build();
     chart.getStyler().setYAxisMin(0.0);
     double[] x = new double[LAYERS.length];
     for (int l = 0; l < LAYERS.length; l++) {

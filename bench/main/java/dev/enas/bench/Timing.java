@@ -6,7 +6,9 @@ import java.util.Arrays;
 final class Timing {
   private Timing() {}
 
-  /** Runs {@code action} {@code warmup} times unmeasured, then returns {@code runs} timings in ms. */
+  /**
+   * Runs {@code action} {@code warmup} times unmeasured, then returns {@code runs} timings in ms.
+   */
   static double[] measure(int warmup, int runs, Runnable action) {
     for (int i = 0; i < warmup; i++) {
       action.run();
@@ -28,8 +30,12 @@ final class Timing {
   }
 
   static String summary(double[] millis) {
-    return String.format("n=%d p10=%.4f ms median=%.4f ms p90=%.4f ms p99=%.4f ms",
-        millis.length, percentile(millis, 10), percentile(millis, 50), percentile(millis, 90),
+    return String.format(
+        "n=%d p10=%.4f ms median=%.4f ms p90=%.4f ms p99=%.4f ms",
+        millis.length,
+        percentile(millis, 10),
+        percentile(millis, 50),
+        percentile(millis, 90),
         percentile(millis, 99));
   }
 }

@@ -42,6 +42,7 @@ final class VsPytorchBench {
   private static final int WARMUP = 2;
   private static final int STEPS = Integer.getInteger("enas.bench.steps", 6);
   private static final double LR = 0.05;
+
   /**
    * The macro child's width; 36 is the paper's. {@code -Denas.bench.channels=48} measures a width
    * at which the engine's convolutions need no channel padding (see DjlOps.paddedConv2d).
@@ -53,29 +54,47 @@ final class VsPytorchBench {
   static Bench.Result vsPytorch() throws Exception {
     Engine engine = Engine.getEngine("PyTorch");
     int threads = JniUtils.getNumThreads();
-    System.out.printf("ours: DJL %s, libtorch %s, %d intra-op thread(s), OMP_WAIT_POLICY=%s%n",
+    System.out.printf(
+        "ours: DJL %s, libtorch %s, %d intra-op thread(s), OMP_WAIT_POLICY=%s%n",
         Engine.getDjlVersion(), engine.getVersion(), threads, System.getenv("OMP_WAIT_POLICY"));
-    System.out.printf("%d rounds of (ours, pytorch), each %d warm-up + %d measured steps,"
-        + " batch %d of 3x32x32%n", ROUNDS, WARMUP, STEPS, BATCH);
+    System.out.printf(
+        "%d rounds of (ours, pytorch), each %d warm-up + %d measured steps,"
+            + " batch %d of 3x32x32%n",
+        ROUNDS, WARMUP, STEPS, BATCH);
 
     MacroSpace macro = new MacroSpace(12);
-    double macroRatio = compare("macro", macro,
-        new NetworkSpec(12, MACRO_CHANNELS, 10, 3, 32, 32, 0f, false), SgdSettings.macroDefaults(),
-        Controllers.create(macro, ControllerSpec.macroDefaults(), 3).sample().architecture(),
-        threads);
+    double macroRatio =
+        compare(
+            "macro",
+            macro,
+            new NetworkSpec(12, MACRO_CHANNELS, 10, 3, 32, 32, 0f, false),
+            SgdSettings.macroDefaults(),
+            Controllers.create(macro, ControllerSpec.macroDefaults(), 3).sample().architecture(),
+            threads);
     MicroSpace micro = new MicroSpace(5);
-    double microRatio = compare("micro", micro,
-        new NetworkSpec(2, 20, 10, 3, 32, 32, 0f, true), SgdSettings.microDefaults(),
-        Controllers.create(micro, ControllerSpec.microDefaults(), 3).sample().architecture(),
-        threads);
+    double microRatio =
+        compare(
+            "micro",
+            micro,
+            new NetworkSpec(2, 20, 10, 3, 32, 32, 0f, true),
+            SgdSettings.microDefaults(),
+            Controllers.create(micro, ControllerSpec.microDefaults(), 3).sample().architecture(),
+            threads);
     double worst = Math.max(macroRatio, microRatio);
-    System.out.printf("median step ratio ours/pytorch: macro %.3f, micro %.3f (goal <= 1.10)%n",
+    System.out.printf(
+        "median step ratio ours/pytorch: macro %.3f, micro %.3f (goal <= 1.10)%n",
         macroRatio, microRatio);
     return new Bench.Result(worst, "x (larger median step-time ratio, ours / pytorch)");
   }
 
-  private static double compare(String kind, SearchSpace space, NetworkSpec spec, SgdSettings sgd,
-      Architecture child, int threads) throws Exception {
+  private static double compare(
+      String kind,
+      SearchSpace space,
+      NetworkSpec spec,
+      SgdSettings sgd,
+      Architecture child,
+      int threads)
+      throws Exception {
     List<float[]> images = new ArrayList<>();
     List<int[]> labels = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(7);
@@ -98,11 +117,31 @@ final class VsPytorchBench {
     String torch = "?";
     try (Supernet supernet = Supernet.create(space, spec, sgd, 1)) {
       RetrainBench.writeTensors(dir, "init", supernet.state());
-      Files.writeString(dir.resolve("run.txt"), "space " + kind + "\nbatch " + BATCH
-          + "\ndepth " + spec.depth() + "\nin_channels " + spec.inputChannels()
-          + "\nheight " + spec.height() + "\nwidth " + spec.width()
-          + "\nmomentum " + sgd.momentum() + "\nweight_decay " + sgd.weightDecay()
-          + "\nclip " + sgd.maxGradNorm() + "\nlr " + LR + "\nchild " + child.encode() + "\n");
+      Files.writeString(
+          dir.resolve("run.txt"),
+          "space "
+              + kind
+              + "\nbatch "
+              + BATCH
+              + "\ndepth "
+              + spec.depth()
+              + "\nin_channels "
+              + spec.inputChannels()
+              + "\nheight "
+              + spec.height()
+              + "\nwidth "
+              + spec.width()
+              + "\nmomentum "
+              + sgd.momentum()
+              + "\nweight_decay "
+              + sgd.weightDecay()
+              + "\nclip "
+              + sgd.maxGradNorm()
+              + "\nlr "
+              + LR
+              + "\nchild "
+              + child.encode()
+              + "\n");
       RetrainBench.writeFloats(dir.resolve("images.f32"), images);
       RetrainBench.writeInts(dir.resolve("labels.i32"), labels);
       int parameters = supernet.parametersOf(child).size();
@@ -115,20 +154,21 @@ final class VsPytorchBench {
             ours.add((System.nanoTime() - t0) / 1e9);
           }
         }
-        RetrainBench.python(SCRIPT, dir, threads, Integer.toString(WARMUP),
-            Integer.toString(STEPS));
+        RetrainBench.python(
+            SCRIPT, dir, threads, Integer.toString(WARMUP), Integer.toString(STEPS));
         for (double s : RetrainBench.numbers(dir.resolve("step_seconds.txt"))) {
           theirs.add(s);
         }
         torch = Files.readString(dir.resolve("torch_version.txt")).strip();
       }
       String[] t = torch.split(" ");
-      System.out.printf("%s: pytorch torch %s, %s intra-op thread(s), %s weight tensors in its"
-          + " optimizer; ours reads %d tensors (weights and statistics)%n", kind, t[0], t[1], t[2],
-          parameters);
-      double[] forward = Timing.measure(1, 4,
-          () -> supernet.logits(child, images.get(0)));
-      System.out.printf("%s: ours forward only (no gradients, batch statistics): median %.1f ms%n",
+      System.out.printf(
+          "%s: pytorch torch %s, %s intra-op thread(s), %s weight tensors in its"
+              + " optimizer; ours reads %d tensors (weights and statistics)%n",
+          kind, t[0], t[1], t[2], parameters);
+      double[] forward = Timing.measure(1, 4, () -> supernet.logits(child, images.get(0)));
+      System.out.printf(
+          "%s: ours forward only (no gradients, batch statistics): median %.1f ms%n",
           kind, Timing.percentile(forward, 50));
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {

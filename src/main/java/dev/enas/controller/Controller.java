@@ -18,8 +18,8 @@ public interface Controller {
   Sample sample();
 
   /**
-   * The policy's most probable child by greedy decoding, drawing nothing from the sampling
-   * stream; a policy without a mode (the uniform one) has none.
+   * The policy's most probable child by greedy decoding, drawing nothing from the sampling stream;
+   * a policy without a mode (the uniform one) has none.
    */
   default Sample mostProbable() {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " has no mode");

@@ -1,7 +1,7 @@
 package dev.enas.controller;
 
-import dev.enas.spec.ControllerSpec;
 import dev.enas.space.SearchSpace;
+import dev.enas.spec.ControllerSpec;
 
 /** Creates and restores controllers by the kind named in their spec. */
 public final class Controllers {

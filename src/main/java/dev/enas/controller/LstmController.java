@@ -1,9 +1,9 @@
 package dev.enas.controller;
 
-import dev.enas.spec.ControllerSpec;
 import dev.enas.space.Architecture;
 import dev.enas.space.Decision;
 import dev.enas.space.SearchSpace;
+import dev.enas.spec.ControllerSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,18 +15,18 @@ import java.util.Map;
  * <p>Per step: the LSTM reads the previous decision's embedding (an op embedding, the chosen
  * anchor, the mean of the chosen skip anchors, or the learned "go" vector) and its output drives
  * the decision. Op decisions use logits {@code W_soft h}; attention decisions (inputs and skips)
- * use {@code v . tanh(W1 h_j + W2 h)} over the anchors h_j. Logits pass through
- * {@code c * tanh(logits / T)}. A skip bit is Bernoulli with probability {@code sigmoid(logit)}.
+ * use {@code v . tanh(W1 h_j + W2 h)} over the anchors h_j. Logits pass through {@code c *
+ * tanh(logits / T)}. A skip bit is Bernoulli with probability {@code sigmoid(logit)}.
  *
- * <p>The loss of a sample with reward R is {@code -(R + w_H * H - b) * log p + w_skip * KL}, where H
- * is the sample's entropy, b the baseline before this update and KL the skip penalty against the
+ * <p>The loss of a sample with reward R is {@code -(R + w_H * H - b) * log p + w_skip * KL}, where
+ * H is the sample's entropy, b the baseline before this update and KL the skip penalty against the
  * target skip probability. The baseline starts at the first batch's mean reward (rather than 0,
- * which would take hundreds of updates to catch up at decay 0.99) and then decays as
- * {@code b = d * b + (1 - d) * mean(R + w_H * H)}.
+ * which would take hundreds of updates to catch up at decay 0.99) and then decays as {@code b = d *
+ * b + (1 - d) * mean(R + w_H * H)}.
  *
  * <p>Pure Java with hand-written back-propagation: a 12-layer sample takes well under a
- * millisecond, and controller updates never compete with the child network for the single
- * autograd context of the device.
+ * millisecond, and controller updates never compete with the child network for the single autograd
+ * context of the device.
  */
 public final class LstmController implements Controller {
   private static final int GO = 0;
@@ -86,7 +86,8 @@ public final class LstmController implements Controller {
   }
 
   /** A controller continuing exactly from a snapshot taken of one with the same space and spec. */
-  public static LstmController restore(SearchSpace space, ControllerSpec spec, ControllerState state) {
+  public static LstmController restore(
+      SearchSpace space, ControllerSpec spec, ControllerState state) {
     if (!"enas".equals(state.kind())) {
       throw new IllegalArgumentException("state is of a '" + state.kind() + "' controller");
     }
@@ -116,8 +117,8 @@ public final class LstmController implements Controller {
   @Override
   public Sample sample() {
     Rollout r = run(null, rng, false);
-    return new Sample(space.fromDecisions(r.values), r.logProb, r.entropy, r.skipPenalty,
-        policyVersion);
+    return new Sample(
+        space.fromDecisions(r.values), r.logProb, r.entropy, r.skipPenalty, policyVersion);
   }
 
   /**
@@ -128,8 +129,8 @@ public final class LstmController implements Controller {
   @Override
   public Sample mostProbable() {
     Rollout r = run(null, null, false);
-    return new Sample(space.fromDecisions(r.values), r.logProb, r.entropy, r.skipPenalty,
-        policyVersion);
+    return new Sample(
+        space.fromDecisions(r.values), r.logProb, r.entropy, r.skipPenalty, policyVersion);
   }
 
   @Override
@@ -215,14 +216,23 @@ public final class LstmController implements Controller {
 
   @Override
   public ControllerState snapshot() {
-    return new ControllerState("enas", rng.state(), policyVersion, baseline, params.view(),
-        adam.secondMoment().view(), adam.steps());
+    return new ControllerState(
+        "enas",
+        rng.state(),
+        policyVersion,
+        baseline,
+        params.view(),
+        adam.secondMoment().view(),
+        adam.steps());
   }
 
   private void checkSpace(Architecture architecture) {
     if (!architecture.space().equals(space)) {
-      throw new IllegalArgumentException("architecture of " + architecture.space().describe()
-          + " given to a controller of " + space.describe());
+      throw new IllegalArgumentException(
+          "architecture of "
+              + architecture.space().describe()
+              + " given to a controller of "
+              + space.describe());
     }
   }
 
@@ -309,8 +319,8 @@ public final class LstmController implements Controller {
       } else if (decision instanceof Decision.Input input) {
         int first = anchors.size() - input.candidates();
         double[] logits = attend(top, anchors, first, step);
-        int chosen = categoricalDecision(
-            logits, spec.tanhConstant(), step, forced, cursor, random, out);
+        int chosen =
+            categoricalDecision(logits, spec.tanhConstant(), step, forced, cursor, random, out);
         out.values[cursor++] = chosen;
         AnchorRef anchor = anchors.get(first + chosen);
         x = anchor.h();
@@ -481,8 +491,14 @@ public final class LstmController implements Controller {
     return 1 / spec.temperature();
   }
 
-  private int categoricalDecision(double[] logits, double tanhConstant, Step step, int[] forced,
-      int cursor, Rng random, Rollout out) {
+  private int categoricalDecision(
+      double[] logits,
+      double tanhConstant,
+      Step step,
+      int[] forced,
+      int cursor,
+      Rng random,
+      Rollout out) {
     int k = logits.length;
     double[] scaled = new double[k];
     double[] derivative = new double[k];
@@ -600,19 +616,20 @@ public final class LstmController implements Controller {
         }
       } else if (step.decision instanceof Decision.Input) {
         double[] dLogits = categoricalGradient(step, advantage);
-        attentionBackward(step, dLogits, r.anchors, dTop, anchorGrad, gAttention1, gAttention2,
-            gAttentionV);
+        attentionBackward(
+            step, dLogits, r.anchors, dTop, anchorGrad, gAttention1, gAttention2, gAttentionV);
       } else if (step.decision instanceof Decision.Skips skips) {
         if (skips.previous() > 0) {
           double[] dLogits = new double[skips.previous()];
           for (int j = 0; j < dLogits.length; j++) {
             double p = step.probs[j];
-            double dScaled = -advantage * (step.chosen[j] - p)
-                + skipWeight * (step.scaled[j] - skipTargetLogit) * p * (1 - p);
+            double dScaled =
+                -advantage * (step.chosen[j] - p)
+                    + skipWeight * (step.scaled[j] - skipTargetLogit) * p * (1 - p);
             dLogits[j] = dScaled * step.scaleDerivative[j];
           }
-          attentionBackward(step, dLogits, r.anchors, dTop, anchorGrad, gAttention1,
-              gAttention2, gAttentionV);
+          attentionBackward(
+              step, dLogits, r.anchors, dTop, anchorGrad, gAttention1, gAttention2, gAttentionV);
         }
       } else if (step.decision instanceof Decision.Anchor) {
         // An anchor step decides nothing; its output only matters through later uses.
@@ -626,12 +643,11 @@ public final class LstmController implements Controller {
             gOpEmbedding[base + i] += dInput[i];
           }
         }
-        case ANCHOR -> accumulateAnchor(anchorGrad, r.anchors.get(step.sourceIndex).step(), dInput,
-            1);
+        case ANCHOR ->
+            accumulateAnchor(anchorGrad, r.anchors.get(step.sourceIndex).step(), dInput, 1);
         case MEAN -> {
           for (int a : step.meanAnchors) {
-            accumulateAnchor(anchorGrad, r.anchors.get(a).step(), dInput,
-                1 / step.meanDenominator);
+            accumulateAnchor(anchorGrad, r.anchors.get(a).step(), dInput, 1 / step.meanDenominator);
           }
         }
         default -> throw new IllegalStateException("unknown input source " + step.source);
@@ -661,8 +677,15 @@ public final class LstmController implements Controller {
     return d;
   }
 
-  private void attentionBackward(Step step, double[] dLogits, List<AnchorRef> anchors,
-      double[] dTop, double[][] anchorGrad, double[] gW1, double[] gW2, double[] gV) {
+  private void attentionBackward(
+      Step step,
+      double[] dLogits,
+      List<AnchorRef> anchors,
+      double[] dTop,
+      double[][] anchorGrad,
+      double[] gW1,
+      double[] gW2,
+      double[] gV) {
     double[] dQuery = new double[hidden];
     for (int j = 0; j < dLogits.length; j++) {
       double d = dLogits[j];
@@ -708,7 +731,11 @@ public final class LstmController implements Controller {
 
   /** Back-propagates one LSTM step; returns the gradient of its input vector. */
   private double[] lstmBackward(
-      Step step, double[] dTop, double[][] dhRecurrent, double[][] dcRecurrent, ParameterSet grads) {
+      Step step,
+      double[] dTop,
+      double[][] dhRecurrent,
+      double[][] dcRecurrent,
+      ParameterSet grads) {
     double[] dh = dTop;
     int width = 2 * hidden;
     double[] dIn = null;

@@ -68,14 +68,15 @@ final class ParameterSet {
       throw new IllegalArgumentException(
           "parameter names differ: expected " + tensors.keySet() + ", found " + source.keySet());
     }
-    source.forEach((name, values) -> {
-      double[] target = tensors.get(name);
-      if (target.length != values.length) {
-        throw new IllegalArgumentException(
-            "parameter " + name + " has " + target.length + " values, found " + values.length);
-      }
-      System.arraycopy(values, 0, target, 0, values.length);
-    });
+    source.forEach(
+        (name, values) -> {
+          double[] target = tensors.get(name);
+          if (target.length != values.length) {
+            throw new IllegalArgumentException(
+                "parameter " + name + " has " + target.length + " values, found " + values.length);
+          }
+          System.arraycopy(values, 0, target, 0, values.length);
+        });
   }
 
   Map<String, double[]> view() {

@@ -1,17 +1,17 @@
 package dev.enas.controller;
 
-import dev.enas.spec.ControllerSpec;
 import dev.enas.space.Architecture;
 import dev.enas.space.Decision;
 import dev.enas.space.SearchSpace;
+import dev.enas.spec.ControllerSpec;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Uniform sampling over the space, never learning: random search with weight sharing (Li and
- * Talwalkar 2019), the baseline ENAS must beat with the same budget. Every op and input is
- * equally likely and every skip bit is a fair coin. It tracks the same baseline statistic as
- * the LSTM controller so both report comparable progress.
+ * Talwalkar 2019), the baseline ENAS must beat with the same budget. Every op and input is equally
+ * likely and every skip bit is a fair coin. It tracks the same baseline statistic as the LSTM
+ * controller so both report comparable progress.
  */
 public final class RandomController implements Controller {
   private static final double LOG_HALF = Math.log(0.5);
@@ -56,8 +56,11 @@ public final class RandomController implements Controller {
   @Override
   public Sample score(Architecture architecture) {
     if (!architecture.space().equals(space)) {
-      throw new IllegalArgumentException("architecture of " + architecture.space().describe()
-          + " given to a controller of " + space.describe());
+      throw new IllegalArgumentException(
+          "architecture of "
+              + architecture.space().describe()
+              + " given to a controller of "
+              + space.describe());
     }
     return sample(architecture, walk(architecture.decisions(), false));
   }
@@ -66,9 +69,9 @@ public final class RandomController implements Controller {
   private record Walk(double logProb, double skipPenalty) {}
 
   /**
-   * The one walk over the space's decisions, as {@link LstmController} has one rollout for
-   * sampling and scoring: each decision is drawn into {@code values} when {@code draw} is set, and
-   * read from it otherwise; either way its uniform log-probability and skip penalty are added.
+   * The one walk over the space's decisions, as {@link LstmController} has one rollout for sampling
+   * and scoring: each decision is drawn into {@code values} when {@code draw} is set, and read from
+   * it otherwise; either way its uniform log-probability and skip penalty are added.
    */
   private Walk walk(int[] values, boolean draw) {
     double logProb = 0;
@@ -106,8 +109,8 @@ public final class RandomController implements Controller {
 
   private Sample sample(Architecture architecture, Walk walk) {
     // For a uniform policy the entropy along any path equals minus its log-probability.
-    return new Sample(architecture, walk.logProb(), -walk.logProb(), walk.skipPenalty(),
-        policyVersion);
+    return new Sample(
+        architecture, walk.logProb(), -walk.logProb(), walk.skipPenalty(), policyVersion);
   }
 
   @Override
@@ -124,9 +127,10 @@ public final class RandomController implements Controller {
       mean += r.reward() / batch.size();
       meanEntropy += r.sample().entropy() / batch.size();
     }
-    baseline = Double.isNaN(baseline)
-        ? mean
-        : spec.baselineDecay() * baseline + (1 - spec.baselineDecay()) * mean;
+    baseline =
+        Double.isNaN(baseline)
+            ? mean
+            : spec.baselineDecay() * baseline + (1 - spec.baselineDecay()) * mean;
     policyVersion++;
     return new UpdateResult(policyVersion, batch.size(), mean, meanEntropy, baseline, 0, 0);
   }
@@ -143,6 +147,7 @@ public final class RandomController implements Controller {
 
   @Override
   public ControllerState snapshot() {
-    return new ControllerState("random", rng.state(), policyVersion, baseline, Map.of(), Map.of(), 0);
+    return new ControllerState(
+        "random", rng.state(), policyVersion, baseline, Map.of(), Map.of(), 0);
   }
 }

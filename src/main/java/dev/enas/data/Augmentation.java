@@ -5,18 +5,19 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /**
- * The standard training augmentations for small image sets, applied to one normalised C x H x W image:
- * random crop after zero padding, horizontal flip with probability one half, and cutout (DeVries and
- * Taylor 2017). Zero or false switches a step off.
+ * The standard training augmentations for small image sets, applied to one normalised C x H x W
+ * image: random crop after zero padding, horizontal flip with probability one half, and cutout
+ * (DeVries and Taylor 2017). Zero or false switches a step off.
  *
- * <p>Padding and cutout write zeros into the normalised image, i.e. the channel mean, which is what the
- * ENAS reference code does by padding after normalisation.
+ * <p>Padding and cutout write zeros into the normalised image, i.e. the channel mean, which is what
+ * the ENAS reference code does by padding after normalisation.
  *
  * @param padding zeros added on every side before cropping back to the original size; 0 = no crop
  * @param horizontalFlip mirror left-right with probability 0.5
  * @param cutout side of the square set to zero at a random centre; 0 = no cutout
  */
-public record Augmentation(int padding, boolean horizontalFlip, int cutout) implements ImageTransform {
+public record Augmentation(int padding, boolean horizontalFlip, int cutout)
+    implements ImageTransform {
 
   /** Rejects negative sizes, which have no meaning as a padding or a square side. */
   public Augmentation {
@@ -34,8 +35,8 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
   }
 
   /**
-   * Fashion-MNIST training: shifts of up to 2 pixels. No flip, because its shoes all point the same way
-   * and a mirrored shoe is not something the test set contains.
+   * Fashion-MNIST training: shifts of up to 2 pixels. No flip, because its shoes all point the same
+   * way and a mirrored shoe is not something the test set contains.
    */
   public static Augmentation fashionMnist() {
     return new Augmentation(2, false, 0);
@@ -46,21 +47,26 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
     return new Augmentation(4, true, 0);
   }
 
-  /** CIFAR-10 when retraining the derived network from scratch: the search setting plus 16x16 cutout. */
+  /**
+   * CIFAR-10 when retraining the derived network from scratch: the search setting plus 16x16
+   * cutout.
+   */
   public static Augmentation cifar10Retrain() {
     return new Augmentation(4, true, 16);
   }
 
   /**
-   * Applies the enabled steps in the order crop, flip, cutout. Draws from {@code random} in that order:
-   * crop row offset, crop column offset, flip coin, cutout centre row, cutout centre column, and only
-   * for the steps that are on.
+   * Applies the enabled steps in the order crop, flip, cutout. Draws from {@code random} in that
+   * order: crop row offset, crop column offset, flip coin, cutout centre row, cutout centre column,
+   * and only for the steps that are on.
    */
   @Override
-  public void apply(float[] images, int offset, int channels, int height, int width, RandomGenerator random) {
+  public void apply(
+      float[] images, int offset, int channels, int height, int width, RandomGenerator random) {
     checkImage(images, offset, channels, height, width);
     if (padding > 0) {
-      // Cropping the padded image at (top, left) in 0..2*padding moves the content by padding - top.
+      // Cropping the padded image at (top, left) in 0..2*padding moves the content by padding -
+      // top.
       int top = random.nextInt(2 * padding + 1);
       int left = random.nextInt(2 * padding + 1);
       translate(images, offset, channels, height, width, padding - top, padding - left);
@@ -76,11 +82,11 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
   }
 
   /**
-   * Moves the image content {@code down} rows down and {@code right} columns right (negative values move
-   * up or left), filling the uncovered border with zeros: a crop of the zero-padded image.
+   * Moves the image content {@code down} rows down and {@code right} columns right (negative values
+   * move up or left), filling the uncovered border with zeros: a crop of the zero-padded image.
    */
-  public static void translate(float[] images, int offset, int channels, int height, int width, int down,
-      int right) {
+  public static void translate(
+      float[] images, int offset, int channels, int height, int width, int down, int right) {
     checkImage(images, offset, channels, height, width);
     int plane = height * width;
     if (Math.abs(down) >= height || Math.abs(right) >= width) {
@@ -92,7 +98,8 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
     int toColumn = Math.max(0, right);
     for (int c = 0; c < channels; c++) {
       int base = offset + c * plane;
-      // Walk rows away from the direction of travel, so no source row is overwritten before it is read;
+      // Walk rows away from the direction of travel, so no source row is overwritten before it is
+      // read;
       // System.arraycopy already copies overlapping ranges within a row correctly.
       for (int step = 0; step < height; step++) {
         int row = down > 0 ? height - 1 - step : step;
@@ -102,7 +109,8 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
           Arrays.fill(images, target, target + width, 0f);
           continue;
         }
-        System.arraycopy(images, base + sourceRow * width + fromColumn, images, target + toColumn, kept);
+        System.arraycopy(
+            images, base + sourceRow * width + fromColumn, images, target + toColumn, kept);
         if (right > 0) {
           Arrays.fill(images, target, target + right, 0f);
         } else if (right < 0) {
@@ -113,7 +121,8 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
   }
 
   /** Mirrors the image left to right. */
-  public static void flipHorizontal(float[] images, int offset, int channels, int height, int width) {
+  public static void flipHorizontal(
+      float[] images, int offset, int channels, int height, int width) {
     checkImage(images, offset, channels, height, width);
     for (int row = 0; row < channels * height; row++) {
       int left = offset + row * width;
@@ -128,11 +137,19 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
 
   /**
    * Sets to zero, in every channel, the {@code size} x {@code size} square whose top-left corner is
-   * {@code (centreRow - size/2, centreColumn - size/2)}, clipped at the image border. The centre may lie
-   * anywhere in the image, so near the edges only part of the square is cut, as in the original cutout.
+   * {@code (centreRow - size/2, centreColumn - size/2)}, clipped at the image border. The centre
+   * may lie anywhere in the image, so near the edges only part of the square is cut, as in the
+   * original cutout.
    */
-  public static void cutout(float[] images, int offset, int channels, int height, int width, int centreRow,
-      int centreColumn, int size) {
+  public static void cutout(
+      float[] images,
+      int offset,
+      int channels,
+      int height,
+      int width,
+      int centreRow,
+      int centreColumn,
+      int size) {
     checkImage(images, offset, channels, height, width);
     int top = Math.max(0, centreRow - size / 2);
     int bottom = Math.min(height, centreRow - size / 2 + size);
@@ -152,8 +169,13 @@ public record Augmentation(int padding, boolean horizontalFlip, int cutout) impl
   private static void checkImage(float[] images, int offset, int channels, int height, int width) {
     Objects.requireNonNull(images, "images");
     if (channels <= 0 || height <= 0 || width <= 0) {
-      throw new IllegalArgumentException("channels, height and width must be positive, got "
-          + channels + "x" + height + "x" + width);
+      throw new IllegalArgumentException(
+          "channels, height and width must be positive, got "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width);
     }
     Objects.checkFromIndexSize(offset, channels * height * width, images.length);
   }

@@ -9,20 +9,24 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Minibatches of a dataset for a number of epochs or without end, prepared on a background daemon thread
- * a few batches ahead, so that shuffling, normalising and augmenting overlap with training on the
- * current batch. Close it when done: that stops the thread.
+ * Minibatches of a dataset for a number of epochs or without end, prepared on a background daemon
+ * thread a few batches ahead, so that shuffling, normalising and augmenting overlap with training
+ * on the current batch. Close it when done: that stops the thread.
  *
  * <p>The sequence of batches depends only on the seed and the settings: each epoch gets its own
- * generator split from the seed, used on the producer thread alone. Order and augmentation draw from
- * separate generators, so switching augmentation on or off leaves the example order unchanged.
+ * generator split from the seed, used on the producer thread alone. Order and augmentation draw
+ * from separate generators, so switching augmentation on or off leaves the example order unchanged.
  *
- * <p>One thread consumes; {@link #close()} may be called from any thread. A failure while preparing a
- * batch is rethrown by {@link #next()} as an {@link IllegalStateException} whose cause is the original.
+ * <p>One thread consumes; {@link #close()} may be called from any thread. A failure while preparing
+ * a batch is rethrown by {@link #next()} as an {@link IllegalStateException} whose cause is the
+ * original.
  */
 public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
 
-  /** How many prepared batches may wait: enough to hide preparation time, little enough to bound memory. */
+  /**
+   * How many prepared batches may wait: enough to hide preparation time, little enough to bound
+   * memory.
+   */
   public static final int DEFAULT_PREFETCH = 2;
 
   private static final long JOIN_MILLIS = 10_000;
@@ -44,8 +48,7 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
   private Item pending;
   private long position;
 
-  private record Item(Batch batch, Throwable failure) {
-  }
+  private record Item(Batch batch, Throwable failure) {}
 
   private BatchIterator(Builder builder) {
     this.data = builder.data;
@@ -64,8 +67,8 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
   }
 
   /**
-   * Starts configuring an iterator. The normalisation is required rather than computed here, because it
-   * must come from the train split even when iterating validation or test data.
+   * Starts configuring an iterator. The normalisation is required rather than computed here,
+   * because it must come from the train split even when iterating validation or test data.
    */
   public static Builder builder(ImageDataset data, int batchSize, Normalization normalization) {
     return new Builder(data, batchSize, normalization);
@@ -99,8 +102,8 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
   /**
    * The next batch, waiting for the producer if it has not finished one yet.
    *
-   * @throws IllegalStateException if preparing the batch failed (the cause says why), if the iterator
-   *     is closed, or if the calling thread was interrupted while waiting
+   * @throws IllegalStateException if preparing the batch failed (the cause says why), if the
+   *     iterator is closed, or if the calling thread was interrupted while waiting
    */
   @Override
   public Batch next() {
@@ -108,13 +111,15 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
       throw new IllegalStateException("batch iterator over " + data.name() + " is closed");
     }
     if (!hasNext()) {
-      throw new NoSuchElementException("all " + epochs + " epochs of " + data.name() + " delivered");
+      throw new NoSuchElementException(
+          "all " + epochs + " epochs of " + data.name() + " delivered");
     }
     Item item = pending;
     if (item.failure != null) {
-      // Left pending, so every later call reports the same failure instead of pretending the data ended.
-      throw new IllegalStateException("preparing a batch of " + data.name() + " failed: " + item.failure,
-          item.failure);
+      // Left pending, so every later call reports the same failure instead of pretending the data
+      // ended.
+      throw new IllegalStateException(
+          "preparing a batch of " + data.name() + " failed: " + item.failure, item.failure);
     }
     pending = null;
     position++;
@@ -137,7 +142,9 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     }
   }
 
-  /** Whether the producer thread still runs; false once the work is done or the iterator is closed. */
+  /**
+   * Whether the producer thread still runs; false once the work is done or the iterator is closed.
+   */
   public boolean isProducing() {
     return producer.isAlive();
   }
@@ -152,10 +159,12 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
         if (closed) {
           throw new IllegalStateException("batch iterator over " + data.name() + " is closed");
         }
-        // Guards against a producer that died without even reporting its failure, e.g. out of memory.
+        // Guards against a producer that died without even reporting its failure, e.g. out of
+        // memory.
         if (!producer.isAlive()) {
           item = queue.poll();
-          return item != null ? item
+          return item != null
+              ? item
               : new Item(null, new IllegalStateException("batch producer ended without a result"));
         }
       }
@@ -224,7 +233,8 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
       int index = order[start + k];
       normalization.apply(data, index, images, k * imageSize);
       if (transform != null) {
-        transform.apply(images, k * imageSize, data.channels(), data.height(), data.width(), random);
+        transform.apply(
+            images, k * imageSize, data.channels(), data.height(), data.width(), random);
       }
       labels[k] = data.label(index);
     }
@@ -257,8 +267,13 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
         throw new IllegalArgumentException("cannot iterate the empty dataset " + data.name());
       }
       if (normalization.channels() != data.channels()) {
-        throw new IllegalArgumentException("normalization has " + normalization.channels()
-            + " channels, " + data.name() + " has " + data.channels());
+        throw new IllegalArgumentException(
+            "normalization has "
+                + normalization.channels()
+                + " channels, "
+                + data.name()
+                + " has "
+                + data.channels());
       }
       this.batchSize = batchSize;
     }
@@ -278,7 +293,9 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
       return this;
     }
 
-    /** Passes over the data without end, as the shared-weight training of a search consumes them. */
+    /**
+     * Passes over the data without end, as the shared-weight training of a search consumes them.
+     */
     public Builder endless() {
       this.epochs = ENDLESS;
       return this;
@@ -302,7 +319,10 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
       return this;
     }
 
-    /** How many batches the producer may prepare ahead, at least 1; default {@value BatchIterator#DEFAULT_PREFETCH}. */
+    /**
+     * How many batches the producer may prepare ahead, at least 1; default {@value
+     * BatchIterator#DEFAULT_PREFETCH}.
+     */
     public Builder prefetch(int depth) {
       if (depth < 1) {
         throw new IllegalArgumentException("prefetch must be >= 1, got " + depth);
@@ -312,8 +332,8 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     }
 
     /**
-     * Starts after the first {@code batches} batches of the sequence these settings give, so that
-     * a resumed search reads on where it stopped (see {@link BatchIterator#position()}); default 0.
+     * Starts after the first {@code batches} batches of the sequence these settings give, so that a
+     * resumed search reads on where it stopped (see {@link BatchIterator#position()}); default 0.
      */
     public Builder startAt(long batches) {
       if (batches < 0) {
@@ -326,8 +346,14 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     /** Creates the iterator and starts its producer thread. */
     public BatchIterator build() {
       if (dropLast && data.size() < batchSize) {
-        throw new IllegalArgumentException("batchSize " + batchSize + " exceeds the " + data.size()
-            + " images of " + data.name() + ", so dropLast would leave no batch at all");
+        throw new IllegalArgumentException(
+            "batchSize "
+                + batchSize
+                + " exceeds the "
+                + data.size()
+                + " images of "
+                + data.name()
+                + ", so dropLast would leave no batch at all");
       }
       BatchIterator iterator = new BatchIterator(this);
       iterator.producer.start();

@@ -11,17 +11,18 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
-/** File opening shared by the readers: one place for the missing-file message and gzip detection. */
+/**
+ * File opening shared by the readers: one place for the missing-file message and gzip detection.
+ */
 final class DataFiles {
 
   private static final int BUFFER = 1 << 16;
 
-  private DataFiles() {
-  }
+  private DataFiles() {}
 
   /**
-   * Opens a file, naming it and its role when it is missing or unreadable; the bare exception messages
-   * are just the path, which says nothing about which input of which reader was wrong.
+   * Opens a file, naming it and its role when it is missing or unreadable; the bare exception
+   * messages are just the path, which says nothing about which input of which reader was wrong.
    */
   static InputStream open(Path file, String role) throws IOException {
     try {
@@ -43,8 +44,8 @@ final class DataFiles {
   }
 
   /**
-   * The stream's content, decompressed when it is gzip. Detection goes by content, not by file name,
-   * because downloaded MNIST-family files are often renamed or unpacked without renaming.
+   * The stream's content, decompressed when it is gzip. Detection goes by content, not by file
+   * name, because downloaded MNIST-family files are often renamed or unpacked without renaming.
    */
   static InputStream decompressed(InputStream in, String name) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, BUFFER);
@@ -59,7 +60,11 @@ final class DataFiles {
   }
 
   static DataFormatException corruptGzip(String name, IOException cause) {
-    return new DataFormatException(name + ": expected valid gzip data, found a truncated or corrupt stream ("
-        + cause.getMessage() + ")", cause);
+    return new DataFormatException(
+        name
+            + ": expected valid gzip data, found a truncated or corrupt stream ("
+            + cause.getMessage()
+            + ")",
+        cause);
   }
 }

@@ -7,8 +7,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * A data-set folder that {@link DataRoots#folder} resolved, with the files inside it checked one
- * by one: a file that is a symbolic link out of the root is refused like the folder would be.
+ * A data-set folder that {@link DataRoots#folder} resolved, with the files inside it checked one by
+ * one: a file that is a symbolic link out of the root is refused like the folder would be.
  *
  * @param name the folder as the reference names it, relative to its root
  * @param root the real path of the root holding it; null when unconfined
@@ -80,7 +80,8 @@ public record DataFolder(String name, Path root, Path dir) {
     if (!confined() || message == null) {
       return message;
     }
-    return message.replace(dir.toString(), name)
+    return message
+        .replace(dir.toString(), name)
         .replace(root.toString() + File.separator, "")
         .replace(root.toString(), ".");
   }

@@ -11,20 +11,22 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The folders a caller may read data from. A server reads data for people who should not be able
- * to read its other files, so a data-set reference names a folder relative to one of these roots
+ * The folders a caller may read data from. A server reads data for people who should not be able to
+ * read its other files, so a data-set reference names a folder relative to one of these roots
  * ({@code idx:mnist}, {@code ptb:corpora/ptb}): absolute paths, {@code ..}, and symbolic links
  * whose target lies outside the root are refused, and every message speaks of files by their name
  * relative to the root, never by an absolute server path, and never lists a folder's content.
  *
- * <p>{@link #unconfined()} keeps the library's own behaviour for trusted local callers
- * (benchmarks, the in-process demo): a reference is then a path of the local file system.
+ * <p>{@link #unconfined()} keeps the library's own behaviour for trusted local callers (benchmarks,
+ * the in-process demo): a reference is then a path of the local file system.
  */
 public final class DataRoots {
   /** Longest relative name accepted. */
   public static final int MAX_NAME_LENGTH = 255;
+
   /** One path segment: no separators, no leading dot (so no "." or ".." and no hidden files). */
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
+
   /** Most entries {@link #list} reports, so a root with many folders cannot swell an answer. */
   public static final int MAX_LISTED = 500;
 
@@ -101,8 +103,11 @@ public final class DataRoots {
       }
       return new DataFolder(name, realRoot, real);
     }
-    throw new DataAccessException("no data set folder '" + name + "' in the data roots"
-        + " (ListDatasets shows what may be named)");
+    throw new DataAccessException(
+        "no data set folder '"
+            + name
+            + "' in the data roots"
+            + " (ListDatasets shows what may be named)");
   }
 
   private static void checkName(String name) {
@@ -110,30 +115,33 @@ public final class DataRoots {
       throw new DataAccessException("must name a folder inside the data roots, e.g. 'idx:mnist'");
     }
     if (name.length() > MAX_NAME_LENGTH) {
-      throw new DataAccessException("the folder name must be at most " + MAX_NAME_LENGTH
-          + " characters");
+      throw new DataAccessException(
+          "the folder name must be at most " + MAX_NAME_LENGTH + " characters");
     }
-    if (name.startsWith("/") || name.startsWith("\\") || name.startsWith("~")
+    if (name.startsWith("/")
+        || name.startsWith("\\")
+        || name.startsWith("~")
         || (name.length() > 1 && name.charAt(1) == ':')) {
-      throw new DataAccessException("must be a folder name relative to the data roots,"
-          + " not an absolute path");
+      throw new DataAccessException(
+          "must be a folder name relative to the data roots," + " not an absolute path");
     }
     for (String segment : name.split("/", -1)) {
       if (segment.equals("..")) {
         throw new DataAccessException("must stay inside the data roots: '..' is not allowed");
       }
       if (!SEGMENT.matcher(segment).matches()) {
-        throw new DataAccessException("folder names are segments of letters, digits, '.', '_'"
-            + " and '-' separated by '/', not starting with '.'");
+        throw new DataAccessException(
+            "folder names are segments of letters, digits, '.', '_'"
+                + " and '-' separated by '/', not starting with '.'");
       }
     }
   }
 
   /**
-   * The data sets the roots hold, as references a spec may name: each folder directly inside a
-   * root (and one level further) whose files make an IDX, CIFAR-10 or Penn-Treebank data set,
-   * sorted, at most {@link #MAX_LISTED}; folders that lead outside their root are left out. Empty
-   * when unconfined.
+   * The data sets the roots hold, as references a spec may name: each folder directly inside a root
+   * (and one level further) whose files make an IDX, CIFAR-10 or Penn-Treebank data set, sorted, at
+   * most {@link #MAX_LISTED}; folders that lead outside their root are left out. Empty when
+   * unconfined.
    */
   public List<Listed> list() {
     List<Listed> out = new ArrayList<>();
@@ -151,7 +159,12 @@ public final class DataRoots {
     return out.size() > MAX_LISTED ? List.copyOf(out.subList(0, MAX_LISTED)) : List.copyOf(out);
   }
 
-  private static void collect(Path realRoot, Path dir, String prefix, int depth, List<Listed> out,
+  private static void collect(
+      Path realRoot,
+      Path dir,
+      String prefix,
+      int depth,
+      List<Listed> out,
       java.util.Set<String> seen) {
     if (depth == 0 || out.size() >= MAX_LISTED * 2) {
       return;

@@ -26,14 +26,27 @@ public final class ImageDataset {
    * @param labels one class index per image, each in {@code 0..classNames.size()-1}
    * @param classNames the display name of every class; its size is the number of classes
    */
-  public ImageDataset(String name, byte[] pixels, int[] labels, int channels, int height, int width,
+  public ImageDataset(
+      String name,
+      byte[] pixels,
+      int[] labels,
+      int channels,
+      int height,
+      int width,
       List<String> classNames) {
     this(name, pixels.clone(), labels.clone(), channels, height, width, classNames, true);
   }
 
   // The readers build arrays nobody else holds; copying tens of megabytes again would buy nothing.
-  private ImageDataset(String name, byte[] pixels, int[] labels, int channels, int height, int width,
-      List<String> classNames, boolean validate) {
+  private ImageDataset(
+      String name,
+      byte[] pixels,
+      int[] labels,
+      int channels,
+      int height,
+      int width,
+      List<String> classNames,
+      boolean validate) {
     this.name = Objects.requireNonNull(name, "name");
     this.pixels = Objects.requireNonNull(pixels, "pixels");
     this.labels = Objects.requireNonNull(labels, "labels");
@@ -46,32 +59,59 @@ public final class ImageDataset {
     }
   }
 
-  static ImageDataset wrap(String name, byte[] pixels, int[] labels, int channels, int height, int width,
+  static ImageDataset wrap(
+      String name,
+      byte[] pixels,
+      int[] labels,
+      int channels,
+      int height,
+      int width,
       List<String> classNames) {
     return new ImageDataset(name, pixels, labels, channels, height, width, classNames, true);
   }
 
   private void validate() {
     if (channels <= 0 || height <= 0 || width <= 0) {
-      throw new IllegalArgumentException("channels, height and width must be positive, got "
-          + channels + "x" + height + "x" + width);
+      throw new IllegalArgumentException(
+          "channels, height and width must be positive, got "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width);
     }
     if ((long) channels * height * width > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("an image of " + channels + "x" + height + "x" + width
-          + " does not fit in one array");
+      throw new IllegalArgumentException(
+          "an image of " + channels + "x" + height + "x" + width + " does not fit in one array");
     }
     if (classNames.isEmpty()) {
       throw new IllegalArgumentException("classNames must name at least one class");
     }
     long expected = (long) labels.length * imageSize();
     if (pixels.length != expected) {
-      throw new IllegalArgumentException("pixels must hold " + labels.length + " images of "
-          + channels + "x" + height + "x" + width + " = " + expected + " bytes, got " + pixels.length);
+      throw new IllegalArgumentException(
+          "pixels must hold "
+              + labels.length
+              + " images of "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width
+              + " = "
+              + expected
+              + " bytes, got "
+              + pixels.length);
     }
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= classNames.size()) {
-        throw new IllegalArgumentException("label of image " + i + " is " + labels[i]
-            + ", expected 0.." + (classNames.size() - 1));
+        throw new IllegalArgumentException(
+            "label of image "
+                + i
+                + " is "
+                + labels[i]
+                + ", expected 0.."
+                + (classNames.size() - 1));
       }
     }
   }
@@ -155,7 +195,9 @@ public final class ImageDataset {
     return counts;
   }
 
-  /** The images at {@code indices}, in that order; an index may repeat. Keeps this dataset's name. */
+  /**
+   * The images at {@code indices}, in that order; an index may repeat. Keeps this dataset's name.
+   */
   public ImageDataset subset(int[] indices) {
     return subset(indices, name);
   }
@@ -168,13 +210,14 @@ public final class ImageDataset {
     for (int i = 0; i < indices.length; i++) {
       int index = indices[i];
       if (index < 0 || index >= labels.length) {
-        throw new IndexOutOfBoundsException("indices[" + i + "] is " + index
-            + ", expected 0.." + (labels.length - 1));
+        throw new IndexOutOfBoundsException(
+            "indices[" + i + "] is " + index + ", expected 0.." + (labels.length - 1));
       }
       System.arraycopy(pixels, index * size, subPixels, i * size, size);
       subLabels[i] = labels[index];
     }
-    return new ImageDataset(subsetName, subPixels, subLabels, channels, height, width, classNames, false);
+    return new ImageDataset(
+        subsetName, subPixels, subLabels, channels, height, width, classNames, false);
   }
 
   /** The same images under another name; shares the pixel memory since both are immutable. */
@@ -182,7 +225,8 @@ public final class ImageDataset {
     return new ImageDataset(newName, pixels, labels, channels, height, width, classNames, false);
   }
 
-  // Package-private and unguarded: the batch and normalisation code read every pixel once per epoch,
+  // Package-private and unguarded: the batch and normalisation code read every pixel once per
+  // epoch,
   // and a defensive copy per read would dominate their cost. Callers must never write to it.
   byte[] pixelArray() {
     return pixels;
@@ -194,7 +238,18 @@ public final class ImageDataset {
 
   @Override
   public String toString() {
-    return "ImageDataset[" + name + ", " + size() + " images of " + channels + "x" + height + "x" + width
-        + ", " + numClasses() + " classes]";
+    return "ImageDataset["
+        + name
+        + ", "
+        + size()
+        + " images of "
+        + channels
+        + "x"
+        + height
+        + "x"
+        + width
+        + ", "
+        + numClasses()
+        + " classes]";
   }
 }

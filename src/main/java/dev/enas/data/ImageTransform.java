@@ -13,5 +13,6 @@ public interface ImageTransform {
    * Transforms the image stored in {@code images} from {@code offset} on, in C x H x W order. All
    * randomness must come from {@code random}, so that a seed reproduces the batches.
    */
-  void apply(float[] images, int offset, int channels, int height, int width, RandomGenerator random);
+  void apply(
+      float[] images, int offset, int channels, int height, int width, RandomGenerator random);
 }

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Per-channel mean and standard deviation used to turn pixels into network inputs:
- * {@code x = (pixel / 255 - mean[c]) / std[c]}. Compute it on the train part only and apply the same
- * values to validation and test data, so no statistic leaks from held-out images.
+ * Per-channel mean and standard deviation used to turn pixels into network inputs: {@code x =
+ * (pixel / 255 - mean[c]) / std[c]}. Compute it on the train part only and apply the same values to
+ * validation and test data, so no statistic leaks from held-out images.
  *
  * @param mean per channel, in the 0..1 pixel scale
  * @param std per channel, in the 0..1 pixel scale, positive
@@ -18,15 +18,19 @@ public record Normalization(float[] mean, float[] std) {
     Objects.requireNonNull(mean, "mean");
     Objects.requireNonNull(std, "std");
     if (mean.length == 0 || mean.length != std.length) {
-      throw new IllegalArgumentException("mean and std must have one value per channel, got "
-          + mean.length + " and " + std.length);
+      throw new IllegalArgumentException(
+          "mean and std must have one value per channel, got "
+              + mean.length
+              + " and "
+              + std.length);
     }
     for (int c = 0; c < mean.length; c++) {
       if (!Float.isFinite(mean[c])) {
         throw new IllegalArgumentException("mean[" + c + "] must be finite, got " + mean[c]);
       }
       if (!(std[c] > 0) || !Float.isFinite(std[c])) {
-        throw new IllegalArgumentException("std[" + c + "] must be positive and finite, got " + std[c]);
+        throw new IllegalArgumentException(
+            "std[" + c + "] must be positive and finite, got " + std[c]);
       }
     }
     mean = mean.clone();
@@ -43,13 +47,13 @@ public record Normalization(float[] mean, float[] std) {
 
   /**
    * The mean and population standard deviation of every channel over all pixels of {@code data}. A
-   * channel with a single value throughout gets std 1: it carries no information, and dividing by zero
-   * would only turn it into NaN.
+   * channel with a single value throughout gets std 1: it carries no information, and dividing by
+   * zero would only turn it into NaN.
    */
   public static Normalization compute(ImageDataset data) {
     if (data.size() == 0) {
-      throw new IllegalArgumentException("cannot compute a normalisation from the empty dataset "
-          + data.name());
+      throw new IllegalArgumentException(
+          "cannot compute a normalisation from the empty dataset " + data.name());
     }
     int channels = data.channels();
     int plane = data.height() * data.width();
@@ -99,7 +103,10 @@ public record Normalization(float[] mean, float[] std) {
     return std.clone();
   }
 
-  /** Writes image {@code index} of {@code data}, normalised, into {@code out} from {@code offset} on. */
+  /**
+   * Writes image {@code index} of {@code data}, normalised, into {@code out} from {@code offset}
+   * on.
+   */
   public void apply(ImageDataset data, int index, float[] out, int offset) {
     requireChannels(data);
     Objects.checkIndex(index, data.size());
@@ -131,14 +138,21 @@ public record Normalization(float[] mean, float[] std) {
 
   private void requireChannels(ImageDataset data) {
     if (data.channels() != mean.length) {
-      throw new IllegalArgumentException("this normalisation has " + mean.length + " channels, "
-          + data.name() + " has " + data.channels());
+      throw new IllegalArgumentException(
+          "this normalisation has "
+              + mean.length
+              + " channels, "
+              + data.name()
+              + " has "
+              + data.channels());
     }
   }
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof Normalization n && Arrays.equals(mean, n.mean) && Arrays.equals(std, n.std);
+    return other instanceof Normalization n
+        && Arrays.equals(mean, n.mean)
+        && Arrays.equals(std, n.std);
   }
 
   @Override

@@ -20,10 +20,9 @@ import java.util.zip.ZipException;
 /**
  * Reads language-model text in the format of the Penn Treebank files of Mikolov et al.: UTF-8, one
  * sentence per line (lines end in LF or CR LF), tokens separated by whitespace, rare words already
- * replaced by {@code <unk>}.
- * Blank lines are skipped and {@value Vocabulary#EOS} is appended to every other line, so a model
- * learns where sentences end. Tokens are taken as they are: no case folding, no splitting. Files may
- * be gzip-compressed; that is detected from their content.
+ * replaced by {@code <unk>}. Blank lines are skipped and {@value Vocabulary#EOS} is appended to
+ * every other line, so a model learns where sentences end. Tokens are taken as they are: no case
+ * folding, no splitting. Files may be gzip-compressed; that is detected from their content.
  *
  * <p>The vocabulary comes from the training file alone; validation and test files are encoded with
  * it, their words outside it mapping to {@value Vocabulary#UNK}. Every failure names the file.
@@ -37,13 +36,13 @@ public final class PtbTextReader {
   private static final int MAX_TOKENS = Integer.MAX_VALUE - 8;
   private static final char BYTE_ORDER_MARK = '\uFEFF';
 
-  private PtbTextReader() {
-  }
+  private PtbTextReader() {}
 
   /**
    * A training file encoded with the vocabulary built from it.
    *
-   * @param ids one id per token, {@value Vocabulary#EOS} included; owned by the receiver, not copied
+   * @param ids one id per token, {@value Vocabulary#EOS} included; owned by the receiver, not
+   *     copied
    */
   public record TrainingText(Vocabulary vocabulary, int[] ids) {
 
@@ -56,7 +55,8 @@ public final class PtbTextReader {
 
     @Override
     public boolean equals(Object other) {
-      return other instanceof TrainingText t && vocabulary.equals(t.vocabulary)
+      return other instanceof TrainingText t
+          && vocabulary.equals(t.vocabulary)
           && Arrays.equals(ids, t.ids);
     }
 
@@ -94,10 +94,10 @@ public final class PtbTextReader {
    * Reads a training file, builds its vocabulary (see {@link Vocabulary}) and encodes the file with
    * it.
    *
-   * @param maxVocabulary the largest vocabulary accepted, {@value Vocabulary#UNK} and
-   *     {@value Vocabulary#EOS} included; the value of {@value #MAX_VOCABULARY_FIELD}
-   * @throws DataFormatException if the text is not UTF-8, holds no tokens, or has more distinct words
-   *     than {@code maxVocabulary}
+   * @param maxVocabulary the largest vocabulary accepted, {@value Vocabulary#UNK} and {@value
+   *     Vocabulary#EOS} included; the value of {@value #MAX_VOCABULARY_FIELD}
+   * @throws DataFormatException if the text is not UTF-8, holds no tokens, or has more distinct
+   *     words than {@code maxVocabulary}
    */
   public static TrainingText readTraining(Path file, int maxVocabulary) throws IOException {
     checkMaxVocabulary(maxVocabulary);
@@ -106,7 +106,9 @@ public final class PtbTextReader {
     }
   }
 
-  /** {@link #readTraining(Path, int)} for a stream that {@code name} stands for; closes the stream. */
+  /**
+   * {@link #readTraining(Path, int)} for a stream that {@code name} stands for; closes the stream.
+   */
   public static TrainingText readTraining(InputStream in, String name, int maxVocabulary)
       throws IOException {
     checkMaxVocabulary(maxVocabulary);
@@ -116,27 +118,43 @@ public final class PtbTextReader {
     List<String> seen = new ArrayList<>();
     IntList counts = new IntList();
     IntList ids = new IntList();
-    scan(in, name, token -> {
-      Integer id = provisional.get(token);
-      if (id == null) {
-        id = seen.size();
-        provisional.put(token, id);
-        seen.add(token);
-        counts.add(0);
-      }
-      counts.increment(id);
-      ids.add(id);
-    });
+    scan(
+        in,
+        name,
+        token -> {
+          Integer id = provisional.get(token);
+          if (id == null) {
+            id = seen.size();
+            provisional.put(token, id);
+            seen.add(token);
+            counts.add(0);
+          }
+          counts.increment(id);
+          ids.add(id);
+        });
     Map<String, Integer> countsByWord = new HashMap<>(seen.size() * 2);
     for (int i = 0; i < seen.size(); i++) {
       countsByWord.put(seen.get(i), counts.get(i));
     }
     Vocabulary vocabulary = Vocabulary.fromCounts(countsByWord);
     if (vocabulary.size() > maxVocabulary) {
-      throw new DataFormatException(name + ": the training text has a vocabulary of " + vocabulary.size()
-          + " words (" + Vocabulary.UNK + " and " + Vocabulary.EOS + " included), more than "
-          + MAX_VOCABULARY_FIELD + " = " + maxVocabulary + "; raise " + MAX_VOCABULARY_FIELD
-          + " or replace rare words by " + Vocabulary.UNK + " beforehand, as the PTB files do");
+      throw new DataFormatException(
+          name
+              + ": the training text has a vocabulary of "
+              + vocabulary.size()
+              + " words ("
+              + Vocabulary.UNK
+              + " and "
+              + Vocabulary.EOS
+              + " included), more than "
+              + MAX_VOCABULARY_FIELD
+              + " = "
+              + maxVocabulary
+              + "; raise "
+              + MAX_VOCABULARY_FIELD
+              + " or replace rare words by "
+              + Vocabulary.UNK
+              + " beforehand, as the PTB files do");
     }
     int[] finalIds = new int[seen.size()];
     for (int i = 0; i < finalIds.length; i++) {
@@ -162,8 +180,11 @@ public final class PtbTextReader {
     }
   }
 
-  /** {@link #readHeldOut(Path, Vocabulary)} for a stream that {@code name} stands for; closes it. */
-  public static int[] readHeldOut(InputStream in, String name, Vocabulary vocabulary) throws IOException {
+  /**
+   * {@link #readHeldOut(Path, Vocabulary)} for a stream that {@code name} stands for; closes it.
+   */
+  public static int[] readHeldOut(InputStream in, String name, Vocabulary vocabulary)
+      throws IOException {
     Objects.requireNonNull(vocabulary, "vocabulary");
     IntList ids = new IntList();
     scan(in, name, token -> ids.add(vocabulary.id(token)));
@@ -181,8 +202,14 @@ public final class PtbTextReader {
 
   private static void checkMaxVocabulary(int maxVocabulary) {
     if (maxVocabulary < 2) {
-      throw new IllegalArgumentException(MAX_VOCABULARY_FIELD + " must be >= 2 to hold " + Vocabulary.UNK
-          + " and " + Vocabulary.EOS + ", got " + maxVocabulary);
+      throw new IllegalArgumentException(
+          MAX_VOCABULARY_FIELD
+              + " must be >= 2 to hold "
+              + Vocabulary.UNK
+              + " and "
+              + Vocabulary.EOS
+              + ", got "
+              + maxVocabulary);
     }
   }
 
@@ -193,8 +220,8 @@ public final class PtbTextReader {
   private static long emit(TokenSink sink, String token, long tokens, String name, long lineNumber)
       throws DataFormatException {
     if (tokens >= MAX_TOKENS) {
-      throw new DataFormatException(name + ": expected at most " + MAX_TOKENS
-          + " tokens, found more by line " + lineNumber);
+      throw new DataFormatException(
+          name + ": expected at most " + MAX_TOKENS + " tokens, found more by line " + lineNumber);
     }
     sink.accept(token);
     return tokens + 1;
@@ -207,7 +234,8 @@ public final class PtbTextReader {
     long tokens = 0;
     long lineNumber = 0;
     // The outer resource closes the caller's stream also when the gzip header is already broken.
-    try (InputStream source = in; InputStream data = DataFiles.decompressed(source, name)) {
+    try (InputStream source = in;
+        InputStream data = DataFiles.decompressed(source, name)) {
       Lines lines = new Lines(data);
       String line;
       while ((line = readLine(lines, name, lineNumber + 1)) != null) {
@@ -237,8 +265,11 @@ public final class PtbTextReader {
       }
     }
     if (tokens == 0) {
-      throw new DataFormatException(name + ": expected text with one sentence per line, found no tokens in "
-          + lineNumber + " line(s)");
+      throw new DataFormatException(
+          name
+              + ": expected text with one sentence per line, found no tokens in "
+              + lineNumber
+              + " line(s)");
     }
   }
 
@@ -246,8 +277,8 @@ public final class PtbTextReader {
     try {
       return lines.next();
     } catch (CharacterCodingException e) {
-      throw new DataFormatException(name + ": expected UTF-8 text, found bytes that are not UTF-8 on line "
-          + lineNumber, e);
+      throw new DataFormatException(
+          name + ": expected UTF-8 text, found bytes that are not UTF-8 on line " + lineNumber, e);
     } catch (ZipException | EOFException e) {
       // Only the gzip layer throws these; a plain file just ends.
       throw DataFiles.corruptGzip(name, e);
@@ -257,8 +288,8 @@ public final class PtbTextReader {
   /**
    * Lines ending in LF or CR LF, each decoded on its own: a reader decoding ahead in blocks would
    * report a bad byte on the line where its block began, not on the line that holds it. The decoder
-   * reports malformed input instead of replacing it, so a binary or Latin-1 file fails with its name
-   * rather than turning into a vocabulary of replacement characters.
+   * reports malformed input instead of replacing it, so a binary or Latin-1 file fails with its
+   * name rather than turning into a vocabulary of replacement characters.
    */
   private static final class Lines {
     private final InputStream in;
@@ -302,17 +333,31 @@ public final class PtbTextReader {
       words++;
     }
     if (words > 0) {
-      throw new DataFormatException(name + ": all " + words + " words are unknown (map to " + Vocabulary.UNK
-          + "), none is among the " + vocabulary.size() + " words of the training vocabulary; expected text"
-          + " from the same corpus and preprocessing as the training file");
+      throw new DataFormatException(
+          name
+              + ": all "
+              + words
+              + " words are unknown (map to "
+              + Vocabulary.UNK
+              + "), none is among the "
+              + vocabulary.size()
+              + " words of the training vocabulary; expected text"
+              + " from the same corpus and preprocessing as the training file");
     }
   }
 
   static void checkIds(int[] ids, Vocabulary vocabulary, String what) {
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] < 0 || ids[i] >= vocabulary.size()) {
-        throw new IllegalArgumentException(what + "[" + i + "] = " + ids[i]
-            + " is not an id of a vocabulary of " + vocabulary.size() + " words");
+        throw new IllegalArgumentException(
+            what
+                + "["
+                + i
+                + "] = "
+                + ids[i]
+                + " is not an id of a vocabulary of "
+                + vocabulary.size()
+                + " words");
       }
     }
   }

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * A seeded split of a training set into a train part and a validation part in which every class keeps
- * its share. ENAS rewards the controller on the validation part, so it must come out of the training
- * data; the test set is never passed here.
+ * A seeded split of a training set into a train part and a validation part in which every class
+ * keeps its share. ENAS rewards the controller on the validation part, so it must come out of the
+ * training data; the test set is never passed here.
  */
 public final class StratifiedSplit {
 
@@ -30,24 +30,30 @@ public final class StratifiedSplit {
    * @throws IllegalArgumentException if the fraction is out of range, or would leave the validation
    *     part, the train part or any class's train share empty
    */
-  public static StratifiedSplit byFraction(ImageDataset data, double validationFraction, long seed) {
+  public static StratifiedSplit byFraction(
+      ImageDataset data, double validationFraction, long seed) {
     if (!(validationFraction > 0 && validationFraction < 1)) {
-      throw new IllegalArgumentException("validationFraction must be in the open range (0, 1), got "
-          + validationFraction);
+      throw new IllegalArgumentException(
+          "validationFraction must be in the open range (0, 1), got " + validationFraction);
     }
     int n = requireSplittable(data);
     int count = (int) Math.round(validationFraction * n);
     String field = "validationFraction " + validationFraction;
     if (count < 1) {
-      throw new IllegalArgumentException(field + " gives no validation images out of " + n
-          + "; accepted range for this dataset is [" + 0.5 / n + ", 1)");
+      throw new IllegalArgumentException(
+          field
+              + " gives no validation images out of "
+              + n
+              + "; accepted range for this dataset is ["
+              + 0.5 / n
+              + ", 1)");
     }
     return split(data, count, field, seed);
   }
 
   /**
-   * Puts exactly {@code validationCount} images into validation, spread over the classes in proportion
-   * to their sizes.
+   * Puts exactly {@code validationCount} images into validation, spread over the classes in
+   * proportion to their sizes.
    *
    * @param validationCount in {@code 1..data.size()-1}
    * @throws IllegalArgumentException if the count is out of range or would leave any class's train
@@ -56,33 +62,50 @@ public final class StratifiedSplit {
   public static StratifiedSplit byCount(ImageDataset data, int validationCount, long seed) {
     int n = requireSplittable(data);
     if (validationCount < 1 || validationCount > n - 1) {
-      throw new IllegalArgumentException("validationCount must be in 1.." + (n - 1) + " for a dataset of "
-          + n + " images, got " + validationCount);
+      throw new IllegalArgumentException(
+          "validationCount must be in 1.."
+              + (n - 1)
+              + " for a dataset of "
+              + n
+              + " images, got "
+              + validationCount);
     }
     return split(data, validationCount, "validationCount " + validationCount, seed);
   }
 
   private static int requireSplittable(ImageDataset data) {
     if (data.size() < 2) {
-      throw new IllegalArgumentException("data must hold at least 2 images to split, "
-          + data.name() + " holds " + data.size());
+      throw new IllegalArgumentException(
+          "data must hold at least 2 images to split, " + data.name() + " holds " + data.size());
     }
     return data.size();
   }
 
-  private static StratifiedSplit split(ImageDataset data, int validationCount, String field, long seed) {
+  private static StratifiedSplit split(
+      ImageDataset data, int validationCount, String field, long seed) {
     int n = data.size();
     if (validationCount >= n) {
-      throw new IllegalArgumentException(field + " puts all " + n + " images into validation and leaves"
-          + " the train part empty; accepted range is (0, 1) with at least one training image");
+      throw new IllegalArgumentException(
+          field
+              + " puts all "
+              + n
+              + " images into validation and leaves"
+              + " the train part empty; accepted range is (0, 1) with at least one training image");
     }
     int[] counts = data.classCounts();
     int[] quota = apportion(counts, validationCount, n);
     for (int c = 0; c < counts.length; c++) {
       if (counts[c] > 0 && quota[c] >= counts[c]) {
-        throw new IllegalArgumentException(field + " leaves class " + c + " ('" + data.classNames().get(c)
-            + "', " + counts[c] + " images) with no training images; accepted range is (0, 1) with at"
-            + " least one training image in every class");
+        throw new IllegalArgumentException(
+            field
+                + " leaves class "
+                + c
+                + " ('"
+                + data.classNames().get(c)
+                + "', "
+                + counts[c]
+                + " images) with no training images; accepted range is (0, 1) with at"
+                + " least one training image in every class");
       }
     }
 
@@ -96,7 +119,8 @@ public final class StratifiedSplit {
       byClass[labels[i]][filled[labels[i]]++] = i;
     }
 
-    // One generator walked through the classes in label order: the split depends on the seed and the
+    // One generator walked through the classes in label order: the split depends on the seed and
+    // the
     // labels only, never on thread timing or hash order.
     SplittableRandom random = new SplittableRandom(seed);
     int[] validation = new int[validationCount];
@@ -116,7 +140,8 @@ public final class StratifiedSplit {
       v += quota[c];
       t += members.length - quota[c];
     }
-    // Ascending order keeps each part in the order of the source file, so a split is easy to inspect;
+    // Ascending order keeps each part in the order of the source file, so a split is easy to
+    // inspect;
     // batch iteration shuffles anyway.
     Arrays.sort(validation);
     Arrays.sort(train);
@@ -124,10 +149,10 @@ public final class StratifiedSplit {
   }
 
   /**
-   * Largest-remainder apportionment of {@code total} over classes of the given sizes: each class gets
-   * the floor of its exact share, and the seats left over go to the largest remainders (lower label
-   * first on ties), so the quotas sum to {@code total} exactly. Integer arithmetic keeps it free of
-   * floating-point ties.
+   * Largest-remainder apportionment of {@code total} over classes of the given sizes: each class
+   * gets the floor of its exact share, and the seats left over go to the largest remainders (lower
+   * label first on ties), so the quotas sum to {@code total} exactly. Integer arithmetic keeps it
+   * free of floating-point ties.
    */
   static int[] apportion(int[] sizes, int total, int sum) {
     int[] quota = new int[sizes.length];

@@ -6,15 +6,17 @@ import java.util.Objects;
 
 /**
  * Language-model batches in the way of the Penn Treebank experiments (Zaremba et al. 2014, and ENAS
- * after them): the token stream is cut into {@code batchSize} contiguous streams of equal length, the
- * tokens that do not fill the last stream being dropped, and windows of {@code steps} tokens are served
- * from all streams in order. Row b of window k is the continuation of row b of window k-1, so the
- * hidden state a recurrent model ends a window with is the right start for the next one.
+ * after them): the token stream is cut into {@code batchSize} contiguous streams of equal length,
+ * the tokens that do not fill the last stream being dropped, and windows of {@code steps} tokens
+ * are served from all streams in order. Row b of window k is the continuation of row b of window
+ * k-1, so the hidden state a recurrent model ends a window with is the right start for the next
+ * one.
  *
- * <p>Every window has exactly {@code steps} tokens per row: the tokens at the end of the streams that
- * do not fill a whole window (fewer than {@code steps}, plus the one that only serves as a target) are
- * left out of the pass. Fixed shapes keep the model from seeing a second input size, and at most
- * {@code batchSize * steps} tokens of a pass are lost. There is no shuffling: order is the point.
+ * <p>Every window has exactly {@code steps} tokens per row: the tokens at the end of the streams
+ * that do not fill a whole window (fewer than {@code steps}, plus the one that only serves as a
+ * target) are left out of the pass. Fixed shapes keep the model from seeing a second input size,
+ * and at most {@code batchSize * steps} tokens of a pass are lost. There is no shuffling: order is
+ * the point.
  *
  * <p>One pass serves {@link #windowsPerPass()} windows; an endless batcher then starts again at the
  * first window, with {@link TokenBatch#startsPass()} true again. Not thread-safe; one consumer.
@@ -43,8 +45,13 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     long start = builder.start;
     if (start > 0) {
       if (!endless && start > windowsPerPass) {
-        throw new IllegalArgumentException("cannot start after window " + start + " of " + name
-            + ", a single pass has " + windowsPerPass);
+        throw new IllegalArgumentException(
+            "cannot start after window "
+                + start
+                + " of "
+                + name
+                + ", a single pass has "
+                + windowsPerPass);
       }
       this.passesStarted = (start - 1) / windowsPerPass + 1;
       this.window = (int) ((start - 1) % windowsPerPass) + 1;
@@ -61,8 +68,11 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     return new Builder(tokens.clone(), name, batchSize, steps);
   }
 
-  /** Starts configuring a batcher over one part of a corpus; the corpus's array is read, not copied. */
-  public static Builder builder(TextCorpus corpus, TextCorpus.Split split, int batchSize, int steps) {
+  /**
+   * Starts configuring a batcher over one part of a corpus; the corpus's array is read, not copied.
+   */
+  public static Builder builder(
+      TextCorpus corpus, TextCorpus.Split split, int batchSize, int steps) {
     Objects.requireNonNull(corpus, "corpus");
     Objects.requireNonNull(split, "split");
     return new Builder(corpus.array(split), corpus.name() + "/" + split.label(), batchSize, steps);
@@ -73,7 +83,10 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     return windowsPerPass;
   }
 
-  /** Tokens in each of the {@code batchSize} streams; the last window may leave a few of them unused. */
+  /**
+   * Tokens in each of the {@code batchSize} streams; the last window may leave a few of them
+   * unused.
+   */
   public int streamLength() {
     return streamLength;
   }
@@ -118,7 +131,8 @@ public final class TextBatcher implements Iterator<TokenBatch> {
   public TokenBatch next() {
     if (window == windowsPerPass || passesStarted == 0) {
       if (passesStarted > 0 && !endless) {
-        throw new NoSuchElementException("all " + windowsPerPass + " windows of " + name + " delivered");
+        throw new NoSuchElementException(
+            "all " + windowsPerPass + " windows of " + name + " delivered");
       }
       window = 0;
       passesStarted++;
@@ -156,9 +170,9 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     }
 
     /**
-     * The settings the batch size and the sequence length came from, e.g. {@code child.batchSize} and
-     * {@code child.bpttSteps}, so that an error points at the user's configuration. Defaults are
-     * {@code batchSize} and {@code steps}.
+     * The settings the batch size and the sequence length came from, e.g. {@code child.batchSize}
+     * and {@code child.bpttSteps}, so that an error points at the user's configuration. Defaults
+     * are {@code batchSize} and {@code steps}.
      */
     public Builder fieldNames(String batchSizeField, String stepsField) {
       this.batchSizeField = Objects.requireNonNull(batchSizeField, "batchSizeField");
@@ -166,7 +180,9 @@ public final class TextBatcher implements Iterator<TokenBatch> {
       return this;
     }
 
-    /** Start over at the first window after the last, without end, as the search's training does. */
+    /**
+     * Start over at the first window after the last, without end, as the search's training does.
+     */
     public Builder endless() {
       this.endless = true;
       return this;
@@ -184,24 +200,46 @@ public final class TextBatcher implements Iterator<TokenBatch> {
     /**
      * Checks the settings against the data and creates the batcher.
      *
-     * @throws IllegalArgumentException if the batch size or the sequence length is below 1, or the data
-     *     is too short for one window; the message names the field or the data
+     * @throws IllegalArgumentException if the batch size or the sequence length is below 1, or the
+     *     data is too short for one window; the message names the field or the data
      */
     public TextBatcher build() {
       if (batchSize < 1) {
-        throw new IllegalArgumentException(batchSizeField + " (the batch size) must be >= 1, got "
-            + batchSize);
+        throw new IllegalArgumentException(
+            batchSizeField + " (the batch size) must be >= 1, got " + batchSize);
       }
       if (steps < 1) {
-        throw new IllegalArgumentException(stepsField + " (the sequence length, in tokens per window)"
-            + " must be >= 1, got " + steps);
+        throw new IllegalArgumentException(
+            stepsField
+                + " (the sequence length, in tokens per window)"
+                + " must be >= 1, got "
+                + steps);
       }
       long needed = ((long) steps + 1) * batchSize;
       if (tokens.length < needed) {
-        throw new IllegalArgumentException(name + " has " + tokens.length + " tokens, too few for one"
-            + " window of " + batchSizeField + " = " + batchSize + " rows of " + stepsField + " = " + steps
-            + " tokens: that needs (" + stepsField + " + 1) x " + batchSizeField + " = " + needed
-            + " tokens; lower " + batchSizeField + " or " + stepsField);
+        throw new IllegalArgumentException(
+            name
+                + " has "
+                + tokens.length
+                + " tokens, too few for one"
+                + " window of "
+                + batchSizeField
+                + " = "
+                + batchSize
+                + " rows of "
+                + stepsField
+                + " = "
+                + steps
+                + " tokens: that needs ("
+                + stepsField
+                + " + 1) x "
+                + batchSizeField
+                + " = "
+                + needed
+                + " tokens; lower "
+                + batchSizeField
+                + " or "
+                + stepsField);
       }
       return new TextBatcher(this);
     }

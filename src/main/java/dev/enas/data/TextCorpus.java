@@ -13,9 +13,10 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * A language-model corpus: the vocabulary of its training text and the token ids of its three parts,
- * each a single stream with {@value Vocabulary#EOS} between sentences. The controller of the recurrent
- * search space is rewarded on {@code validation}; {@code test} is for the final evaluation only.
+ * A language-model corpus: the vocabulary of its training text and the token ids of its three
+ * parts, each a single stream with {@value Vocabulary#EOS} between sentences. The controller of the
+ * recurrent search space is rewarded on {@code validation}; {@code test} is for the final
+ * evaluation only.
  *
  * <p>The arrays are copied in and out, so a corpus is immutable and may be shared between threads;
  * {@link TextBatcher#builder(TextCorpus, Split, int, int)} reads a part without the copy.
@@ -26,16 +27,20 @@ import java.util.stream.Stream;
  * @param validation token ids of the validation text, at least one
  * @param test token ids of the test text, at least one
  */
-public record TextCorpus(String name, Vocabulary vocabulary, int[] train, int[] validation, int[] test) {
+public record TextCorpus(
+    String name, Vocabulary vocabulary, int[] train, int[] validation, int[] test) {
 
   /** The file names of a corpus folder, in the order train, validation, test. */
-  private static final List<List<String>> LAYOUTS = List.of(
-      List.of("train.txt", "valid.txt", "test.txt"),
-      List.of("ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"));
+  private static final List<List<String>> LAYOUTS =
+      List.of(
+          List.of("train.txt", "valid.txt", "test.txt"),
+          List.of("ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"));
 
   /** The three parts of a corpus. */
   public enum Split {
-    TRAIN("train"), VALIDATION("validation"), TEST("test");
+    TRAIN("train"),
+    VALIDATION("validation"),
+    TEST("test");
 
     private final String label;
 
@@ -49,7 +54,9 @@ public record TextCorpus(String name, Vocabulary vocabulary, int[] train, int[] 
     }
   }
 
-  /** Checks that every part is non-empty and holds only ids of the vocabulary; copies the arrays. */
+  /**
+   * Checks that every part is non-empty and holds only ids of the vocabulary; copies the arrays.
+   */
   public TextCorpus {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(vocabulary, "vocabulary");
@@ -60,16 +67,16 @@ public record TextCorpus(String name, Vocabulary vocabulary, int[] train, int[] 
 
   /**
    * Reads a corpus folder holding either {@code train.txt valid.txt test.txt} or the names of the
-   * Mikolov PTB distribution, {@code ptb.train.txt ptb.valid.txt ptb.test.txt}; with both sets present
-   * the first wins. The corpus is named after the folder. The file format is described in
+   * Mikolov PTB distribution, {@code ptb.train.txt ptb.valid.txt ptb.test.txt}; with both sets
+   * present the first wins. The corpus is named after the folder. The file format is described in
    * {@link PtbTextReader}.
    *
-   * @param maxVocabulary the largest training vocabulary accepted
-   *     ({@value PtbTextReader#MAX_VOCABULARY_FIELD})
+   * @param maxVocabulary the largest training vocabulary accepted ({@value
+   *     PtbTextReader#MAX_VOCABULARY_FIELD})
    * @throws NoSuchFileException if the folder does not exist or holds neither set of names
    * @throws NotDirectoryException if {@code dir} is a file
-   * @throws DataFormatException if a file is not valid text, is empty, exceeds the vocabulary bound or,
-   *     for validation and test, consists of unknown words only
+   * @throws DataFormatException if a file is not valid text, is empty, exceeds the vocabulary bound
+   *     or, for validation and test, consists of unknown words only
    */
   public static TextCorpus read(Path dir, int maxVocabulary) throws IOException {
     Objects.requireNonNull(dir, "dir");
@@ -96,9 +103,18 @@ public record TextCorpus(String name, Vocabulary vocabulary, int[] train, int[] 
    * The file names stand for the streams in error messages. All three streams are closed on return,
    * also when reading one of them fails.
    */
-  public static TextCorpus read(String name, InputStream train, String trainName, InputStream validation,
-      String validationName, InputStream test, String testName, int maxVocabulary) throws IOException {
-    try (InputStream trainStream = train; InputStream validationStream = validation;
+  public static TextCorpus read(
+      String name,
+      InputStream train,
+      String trainName,
+      InputStream validation,
+      String validationName,
+      InputStream test,
+      String testName,
+      int maxVocabulary)
+      throws IOException {
+    try (InputStream trainStream = train;
+        InputStream validationStream = validation;
         InputStream testStream = test) {
       PtbTextReader.TrainingText trainText =
           PtbTextReader.readTraining(trainStream, trainName, maxVocabulary);
@@ -119,9 +135,15 @@ public record TextCorpus(String name, Vocabulary vocabulary, int[] train, int[] 
     try (Stream<Path> files = Files.list(dir)) {
       files.map(p -> String.valueOf(p.getFileName())).sorted().limit(20).forEach(found::add);
     }
-    throw new NoSuchFileException(dir.toString(), null, "expected a text corpus folder with "
-        + String.join(" ", LAYOUTS.get(0)) + " or " + String.join(" ", LAYOUTS.get(1)) + ", found "
-        + (found.isEmpty() ? "an empty folder" : String.join(" ", found)));
+    throw new NoSuchFileException(
+        dir.toString(),
+        null,
+        "expected a text corpus folder with "
+            + String.join(" ", LAYOUTS.get(0))
+            + " or "
+            + String.join(" ", LAYOUTS.get(1))
+            + ", found "
+            + (found.isEmpty() ? "an empty folder" : String.join(" ", found)));
   }
 
   private static int[] checkedCopy(int[] ids, Vocabulary vocabulary, String part) {
@@ -184,20 +206,36 @@ public record TextCorpus(String name, Vocabulary vocabulary, int[] train, int[] 
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof TextCorpus c && name.equals(c.name) && vocabulary.equals(c.vocabulary)
-        && Arrays.equals(train, c.train) && Arrays.equals(validation, c.validation)
+    return other instanceof TextCorpus c
+        && name.equals(c.name)
+        && vocabulary.equals(c.vocabulary)
+        && Arrays.equals(train, c.train)
+        && Arrays.equals(validation, c.validation)
         && Arrays.equals(test, c.test);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, vocabulary, Arrays.hashCode(train), Arrays.hashCode(validation),
+    return Objects.hash(
+        name,
+        vocabulary,
+        Arrays.hashCode(train),
+        Arrays.hashCode(validation),
         Arrays.hashCode(test));
   }
 
   @Override
   public String toString() {
-    return "TextCorpus[" + name + ": " + vocabulary.size() + " words; " + train.length + " / "
-        + validation.length + " / " + test.length + " tokens]";
+    return "TextCorpus["
+        + name
+        + ": "
+        + vocabulary.size()
+        + " words; "
+        + train.length
+        + " / "
+        + validation.length
+        + " / "
+        + test.length
+        + " tokens]";
   }
 }

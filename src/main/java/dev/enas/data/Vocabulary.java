@@ -9,19 +9,20 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The words a language model can predict, each with a dense id in {@code 0..size()-1}. It always holds
- * the unknown word {@value #UNK}, which stands for every word outside it, and the end-of-sentence token
- * {@value #EOS}.
+ * The words a language model can predict, each with a dense id in {@code 0..size()-1}. It always
+ * holds the unknown word {@value #UNK}, which stands for every word outside it, and the
+ * end-of-sentence token {@value #EOS}.
  *
- * <p>Built from training text, ids follow the word counts: the most frequent word gets id 0, ties go
- * to the word that comes first in {@link String#compareTo} order. The ids therefore depend only on the
- * text, never on hash order, so a saved model's output layer lines up with a vocabulary rebuilt from
- * the same file. Immutable and safe to share between threads.
+ * <p>Built from training text, ids follow the word counts: the most frequent word gets id 0, ties
+ * go to the word that comes first in {@link String#compareTo} order. The ids therefore depend only
+ * on the text, never on hash order, so a saved model's output layer lines up with a vocabulary
+ * rebuilt from the same file. Immutable and safe to share between threads.
  */
 public final class Vocabulary {
 
   /** The word that every word outside the vocabulary maps to. */
   public static final String UNK = "<unk>";
+
   /** The token that ends every sentence (line) of the text. */
   public static final String EOS = "<eos>";
 
@@ -36,19 +37,24 @@ public final class Vocabulary {
     for (int id = 0; id < this.words.size(); id++) {
       String word = this.words.get(id);
       if (word.isEmpty() || hasWhitespace(word)) {
-        throw new IllegalArgumentException("word " + id + " must be non-empty and free of whitespace, got '"
-            + word + "'");
+        throw new IllegalArgumentException(
+            "word " + id + " must be non-empty and free of whitespace, got '" + word + "'");
       }
       if (ids.putIfAbsent(word, id) != null) {
-        throw new IllegalArgumentException("word '" + word + "' appears twice, at ids " + ids.get(word)
-            + " and " + id);
+        throw new IllegalArgumentException(
+            "word '" + word + "' appears twice, at ids " + ids.get(word) + " and " + id);
       }
     }
     Integer unk = ids.get(UNK);
     Integer eos = ids.get(EOS);
     if (unk == null || eos == null) {
-      throw new IllegalArgumentException("a vocabulary must contain " + UNK + " and " + EOS + ", missing "
-          + (unk == null ? UNK : EOS));
+      throw new IllegalArgumentException(
+          "a vocabulary must contain "
+              + UNK
+              + " and "
+              + EOS
+              + ", missing "
+              + (unk == null ? UNK : EOS));
     }
     this.unkId = unk;
     this.eosId = eos;
@@ -67,9 +73,9 @@ public final class Vocabulary {
   }
 
   /**
-   * Every distinct word of {@code tokens}, ordered by descending count and then by string order. The
-   * tokens are taken as they are: add {@value #EOS} at sentence ends before calling. {@value #UNK} and
-   * {@value #EOS} are added with count 0 when the tokens lack them.
+   * Every distinct word of {@code tokens}, ordered by descending count and then by string order.
+   * The tokens are taken as they are: add {@value #EOS} at sentence ends before calling. {@value
+   * #UNK} and {@value #EOS} are added with count 0 when the tokens lack them.
    */
   public static Vocabulary fromTokens(Collection<String> tokens) {
     Map<String, Integer> counts = new HashMap<>();
@@ -88,8 +94,10 @@ public final class Vocabulary {
     all.putIfAbsent(UNK, 0);
     all.putIfAbsent(EOS, 0);
     List<String> sorted = new ArrayList<>(all.keySet());
-    sorted.sort(Comparator.comparing((String word) -> all.get(word)).reversed()
-        .thenComparing(Comparator.naturalOrder()));
+    sorted.sort(
+        Comparator.comparing((String word) -> all.get(word))
+            .reversed()
+            .thenComparing(Comparator.naturalOrder()));
     return new Vocabulary(sorted);
   }
 

@@ -56,22 +56,30 @@ final class ConsoleProgress implements Consumer<SearchEvent> {
       epochs = e.epochs();
       best = e.bestArchitecture();
       bestReward = e.bestReward();
-      println(String.format("epoch %d/%d  train loss %.3f  mean reward %.3f  baseline %.3f  %.1fs",
-          e.epoch() + 1, e.epochs(), e.meanTrainLoss(), e.meanReward(), baseline, e.seconds()));
+      println(
+          String.format(
+              "epoch %d/%d  train loss %.3f  mean reward %.3f  baseline %.3f  %.1fs",
+              e.epoch() + 1, e.epochs(), e.meanTrainLoss(), e.meanReward(), baseline, e.seconds()));
       println(String.format("  best so far (reward %.3f): %s", bestReward, best));
     } else if (event instanceof SearchEvent.Derived d) {
       println("derived from " + d.sampled() + " samples of the trained policy:");
       for (SearchEvent.Candidate c : d.top()) {
-        println(String.format("  reward %.3f  log p %7.2f  %s", c.reward(), c.logProbability(),
-            c.architecture()));
+        println(
+            String.format(
+                "  reward %.3f  log p %7.2f  %s",
+                c.reward(), c.logProbability(), c.architecture()));
       }
     } else if (event instanceof SearchEvent.FinalTrainingProgress f) {
-      println(String.format("retrain epoch %d/%d  loss %.3f  train acc %.3f  validation acc %.3f",
-          f.epoch() + 1, f.epochs(), f.trainLoss(), f.trainAccuracy(), f.validationAccuracy()));
+      println(
+          String.format(
+              "retrain epoch %d/%d  loss %.3f  train acc %.3f  validation acc %.3f",
+              f.epoch() + 1, f.epochs(), f.trainLoss(), f.trainAccuracy(), f.validationAccuracy()));
     } else if (event instanceof SearchEvent.Finished f) {
       println(String.format("finished in %.0fs: %s", f.seconds(), f.architecture()));
-      println(String.format("retrained child: %,d parameters, test accuracy %.4f",
-          f.parameters(), f.testAccuracy()));
+      println(
+          String.format(
+              "retrained child: %,d parameters, test accuracy %.4f",
+              f.parameters(), f.testAccuracy()));
     } else if (event instanceof SearchEvent.Failed f) {
       println("search failed: " + f.reason());
     } else if (event instanceof SearchEvent.Cancelled c) {
@@ -83,8 +91,9 @@ final class ConsoleProgress implements Consumer<SearchEvent> {
     int filled = total == 0 ? BAR : Math.min(BAR, done * BAR / total);
     String bar = "#".repeat(filled) + ".".repeat(BAR - filled);
     String label = phase == Phase.SHARED_TRAINING ? "shared" : "controller";
-    out.printf("\r[%s] epoch %d/%d %-10s %4d/%-4d %s ", bar, epoch + 1, epochs, label,
-        Math.min(done, total), total, detail);
+    out.printf(
+        "\r[%s] epoch %d/%d %-10s %4d/%-4d %s ",
+        bar, epoch + 1, epochs, label, Math.min(done, total), total, detail);
     out.flush();
     lineOpen = true;
   }

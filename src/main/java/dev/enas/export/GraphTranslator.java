@@ -51,10 +51,13 @@ final class GraphTranslator {
   private final OnnxMl.GraphProto.Builder graph;
   private final Map<String, long[]> shapes;
   private final Function<String, float[]> values;
+
   /** Every value and initializer name in the graph, so no two ever collide. */
   private final Set<String> taken = new HashSet<>();
+
   /** Trace value name to ONNX value name; dropout aliases its output to its input. */
   private final Map<String, String> names = new HashMap<>();
+
   /** Parameters already added as initializers: a parameter read twice is stored once. */
   private final Set<String> initialized = new HashSet<>();
 
@@ -209,15 +212,24 @@ final class GraphTranslator {
       long[] shape = shapeOf(node, p);
       if (shape.length != 4) {
         throw new IllegalArgumentException(
-            "conv " + node.output() + ": weight " + p + " has shape " + Arrays.toString(shape)
+            "conv "
+                + node.output()
+                + ": weight "
+                + p
+                + " has shape "
+                + Arrays.toString(shape)
                 + ", expected (out, in / groups, kh, kw)");
       }
       if (first == null) {
         first = shape;
       } else if (shape[0] != first[0] || shape[2] != first[2] || shape[3] != first[3]) {
         throw new IllegalArgumentException(
-            "conv " + node.output() + ": weight blocks differ beyond input channels: "
-                + Arrays.toString(first) + " and " + Arrays.toString(shape));
+            "conv "
+                + node.output()
+                + ": weight blocks differ beyond input channels: "
+                + Arrays.toString(first)
+                + " and "
+                + Arrays.toString(shape));
       }
       blocks.add(parameter(node, p));
     }
@@ -267,7 +279,12 @@ final class GraphTranslator {
     String name = names.get(traceName);
     if (name == null) {
       throw new IllegalArgumentException(
-          "node " + node.output() + " (" + node.op() + ") reads " + traceName
+          "node "
+              + node.output()
+              + " ("
+              + node.op()
+              + ") reads "
+              + traceName
               + ", which no earlier node produces");
     }
     return name;
@@ -284,7 +301,11 @@ final class GraphTranslator {
       }
       if (data.length != size) {
         throw new IllegalArgumentException(
-            "parameter " + name + " has " + data.length + " values for shape "
+            "parameter "
+                + name
+                + " has "
+                + data.length
+                + " values for shape "
                 + Arrays.toString(shape));
       }
       claim(name);
@@ -298,7 +319,12 @@ final class GraphTranslator {
     long[] shape = shapes.get(name);
     if (shape == null) {
       throw new IllegalArgumentException(
-          "node " + node.output() + " (" + node.op() + ") reads parameter " + name
+          "node "
+              + node.output()
+              + " ("
+              + node.op()
+              + ") reads parameter "
+              + name
               + ", which the network does not hold");
     }
     return shape;
@@ -316,14 +342,26 @@ final class GraphTranslator {
     int params = node.parameters().size();
     if (inputs < minInputs || inputs > maxInputs || params < minParams || params > maxParams) {
       throw new IllegalArgumentException(
-          "node " + node.output() + " (" + node.op() + ") has " + inputs + " inputs and "
-              + params + " parameters, which the exporter does not expect of that operation");
+          "node "
+              + node.output()
+              + " ("
+              + node.op()
+              + ") has "
+              + inputs
+              + " inputs and "
+              + params
+              + " parameters, which the exporter does not expect of that operation");
     }
     // An attribute the mapping does not read would be silently dropped, changing the function.
     for (String key : node.attributes().keySet()) {
       if (!allowed.contains(key)) {
         throw new IllegalArgumentException(
-            "node " + node.output() + " (" + node.op() + ") has attribute '" + key
+            "node "
+                + node.output()
+                + " ("
+                + node.op()
+                + ") has attribute '"
+                + key
                 + "', which the exporter does not know how to map");
       }
     }
@@ -376,11 +414,7 @@ final class GraphTranslator {
   }
 
   static NodeProto.Builder node(String op, String name, List<String> inputs, String output) {
-    return NodeProto.newBuilder()
-        .setOpType(op)
-        .setName(name)
-        .addAllInput(inputs)
-        .addOutput(output);
+    return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output);
   }
 
   static AttributeProto intAttribute(String name, long value) {

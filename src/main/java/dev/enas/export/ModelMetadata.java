@@ -81,16 +81,16 @@ public final class ModelMetadata {
   public static final String PRODUCER_NAME = "producer_name";
 
   /**
-   * Derived: what the model computes and so how to call it, {@code image_classifier} or
-   * {@code language_model} (see {@link Kind}).
+   * Derived: what the model computes and so how to call it, {@code image_classifier} or {@code
+   * language_model} (see {@link Kind}).
    */
   public static final String MODEL_KIND = "model_kind";
 
   /**
-   * Derived for a language model: the vocabulary in id order, as a JSON array of strings (the
-   * form of {@link #CLASS_LABELS}), so that a client maps words to token ids and logits back to
-   * words from the model file alone. JSON rather than one word per line: a word may hold any
-   * character, and every client language parses JSON.
+   * Derived for a language model: the vocabulary in id order, as a JSON array of strings (the form
+   * of {@link #CLASS_LABELS}), so that a client maps words to token ids and logits back to words
+   * from the model file alone. JSON rather than one word per line: a word may hold any character,
+   * and every client language parses JSON.
    */
   public static final String VOCABULARY = "vocabulary";
 

@@ -41,8 +41,8 @@ import java.util.TreeMap;
  * </pre>
  *
  * <p>where f is Tanh, Relu, Identity or Sigmoid. The embedding is stored once and read by both the
- * Gather and the Gemm, as training ties them. The batch dimension of every input and output is
- * the symbolic {@link OnnxExporter#BATCH}.
+ * Gather and the Gemm, as training ties them. The batch dimension of every input and output is the
+ * symbolic {@link OnnxExporter#BATCH}.
  */
 public final class RnnOnnxExporter {
   /** Input: int64 [batch], one token id per sequence, in 0..vocabulary-1. */
@@ -81,9 +81,9 @@ public final class RnnOnnxExporter {
    * @param cell the retrained child's cell
    * @param weights its trained weights, laid out as {@link RnnWeights} documents
    * @param vocabulary the word of every token id, in id order; distinct words
-   * @param metadata provenance: every key of {@link ModelMetadata#LANGUAGE_MODEL_REQUIRED}, and
-   *     any extra keys; the keys of {@link ModelMetadata#LANGUAGE_MODEL_DERIVED} are written from
-   *     the cell, the weights and the vocabulary
+   * @param metadata provenance: every key of {@link ModelMetadata#LANGUAGE_MODEL_REQUIRED}, and any
+   *     extra keys; the keys of {@link ModelMetadata#LANGUAGE_MODEL_DERIVED} are written from the
+   *     cell, the weights and the vocabulary
    * @throws IllegalArgumentException if the weights do not fit the cell, the vocabulary does not
    *     fit the weights or repeats a word, or the metadata is incomplete
    */
@@ -109,8 +109,7 @@ public final class RnnOnnxExporter {
       String word = Objects.requireNonNull(vocabulary.get(id), "vocabulary word " + id);
       if (!seen.add(word)) {
         // A client maps words to ids through this list: a repeated word has no single id.
-        throw new IllegalArgumentException(
-            "the vocabulary repeats '" + word + "' (id " + id + ")");
+        throw new IllegalArgumentException("the vocabulary repeats '" + word + "' (id " + id + ")");
       }
     }
     ModelMetadata.check(metadata, ModelMetadata.Kind.LANGUAGE_MODEL);
@@ -139,8 +138,8 @@ public final class RnnOnnxExporter {
       String in;
       String carry;
       if (l == 0) {
-        graph.addInitializer(floatTensor(weight, new long[] {2L * h, 2L * h},
-            weights.inputWeight()));
+        graph.addInitializer(
+            floatTensor(weight, new long[] {2L * h, 2L * h}, weights.inputWeight()));
         in = CELL_INPUT;
         carry = HIDDEN;
       } else {
@@ -164,20 +163,34 @@ public final class RnnOnnxExporter {
             .addAttribute(intAttribute("axis", -1)));
 
     graph.addInput(
-        batchTensor(TOKEN_IDS, OnnxMl.TensorProto.DataType.INT64,
+        batchTensor(
+            TOKEN_IDS,
+            OnnxMl.TensorProto.DataType.INT64,
             "one token id per sequence, 0..vocabulary-1 (words in metadata 'vocabulary')"));
     graph.addInput(
-        batchTensor(HIDDEN, OnnxMl.TensorProto.DataType.FLOAT,
-            "the previous step's next_hidden, N x hidden; zeros before the first token", h));
+        batchTensor(
+            HIDDEN,
+            OnnxMl.TensorProto.DataType.FLOAT,
+            "the previous step's next_hidden, N x hidden; zeros before the first token",
+            h));
     graph.addOutput(
-        batchTensor(LOGITS, OnnxMl.TensorProto.DataType.FLOAT,
-            "scores of the next token, N x vocabulary", v));
+        batchTensor(
+            LOGITS,
+            OnnxMl.TensorProto.DataType.FLOAT,
+            "scores of the next token, N x vocabulary",
+            v));
     graph.addOutput(
-        batchTensor(PROBABILITIES, OnnxMl.TensorProto.DataType.FLOAT,
-            "softmax of the logits over the vocabulary", v));
+        batchTensor(
+            PROBABILITIES,
+            OnnxMl.TensorProto.DataType.FLOAT,
+            "softmax of the logits over the vocabulary",
+            v));
     graph.addOutput(
-        batchTensor(NEXT_HIDDEN, OnnxMl.TensorProto.DataType.FLOAT,
-            "the hidden state after this token, to feed back as 'hidden'", h));
+        batchTensor(
+            NEXT_HIDDEN,
+            OnnxMl.TensorProto.DataType.FLOAT,
+            "the hidden state after this token, to feed back as 'hidden'",
+            h));
 
     Map<String, String> derived = new TreeMap<>();
     derived.put(ModelMetadata.ARCHITECTURE, cell.encode());
@@ -186,8 +199,12 @@ public final class RnnOnnxExporter {
     derived.put(ModelMetadata.HIDDEN_SIZE, Integer.toString(h));
     derived.put(ModelMetadata.EOS_ID, Integer.toString(vocabulary.indexOf(EOS)));
     derived.put(ModelMetadata.UNK_ID, Integer.toString(vocabulary.indexOf(UNK)));
-    return ModelEnvelope.model(graph, "One step of an ENAS recurrent language model", metadata,
-        ModelMetadata.Kind.LANGUAGE_MODEL, derived);
+    return ModelEnvelope.model(
+        graph,
+        "One step of an ENAS recurrent language model",
+        metadata,
+        ModelMetadata.Kind.LANGUAGE_MODEL,
+        derived);
   }
 
   /** The model's serialised bytes, as an ONNX file holds them. */
@@ -201,9 +218,9 @@ public final class RnnOnnxExporter {
   }
 
   /**
-   * One node of the cell in ENAS's highway form: [c | k] = in . weight, then
-   * sigmoid(c) * f(k) + (1 - sigmoid(c)) * carry, written term by term as RnnReference computes
-   * it. Returns the name of the node's state.
+   * One node of the cell in ENAS's highway form: [c | k] = in . weight, then sigmoid(c) * f(k) + (1
+   * - sigmoid(c)) * carry, written term by term as RnnReference computes it. Returns the name of
+   * the node's state.
    */
   private static String highway(
       GraphProto.Builder graph,

@@ -5,9 +5,9 @@
  * <p>The CNN exporter ({@link dev.enas.export.OnnxExporter}) walks the network's traced graph
  * ({@link dev.enas.supernet.GraphNode}), so the exported function is by construction the one DJL
  * trained. It maps each primitive exactly, in inference mode: batch norm with running statistics,
- * no dropout. The language-model exporter ({@link dev.enas.export.RnnOnnxExporter}) writes one
- * time step of the recurrent cell from its plain weights, term by term as
- * {@link dev.enas.supernet.RnnReference} defines it. Whether ONNX Runtime computes the same numbers
- * is checked by the tests here and, before a model is served, in the server.
+ * no dropout. The language-model exporter ({@link dev.enas.export.RnnOnnxExporter}) writes one time
+ * step of the recurrent cell from its plain weights, term by term as {@link
+ * dev.enas.supernet.RnnReference} defines it. Whether ONNX Runtime computes the same numbers is
+ * checked by the tests here and, before a model is served, in the server.
  */
 package dev.enas.export;

@@ -65,8 +65,8 @@ public final class SnapshotCodec {
   }
 
   /**
-   * Any registered value with its class, behind the header; package-private for the tests that
-   * show unregistered classes are refused.
+   * Any registered value with its class, behind the header; package-private for the tests that show
+   * unregistered classes are refused.
    *
    * @throws IllegalArgumentException if the value or anything in it is of a class this codec does
    *     not register
@@ -77,8 +77,12 @@ public final class SnapshotCodec {
       kryo().writeClassAndObject(out, value);
       payload = out.toBytes();
     } catch (IllegalArgumentException | KryoException e) {
-      throw new IllegalArgumentException("cannot write a snapshot holding "
-          + (value == null ? "null" : value.getClass().getName()) + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot write a snapshot holding "
+              + (value == null ? "null" : value.getClass().getName())
+              + ": "
+              + e.getMessage(),
+          e);
     }
     CRC32 crc = new CRC32();
     crc.update(payload);
@@ -90,40 +94,57 @@ public final class SnapshotCodec {
 
   static Object decodeObject(byte[] bytes) {
     if (bytes.length < HEADER) {
-      throw new SnapshotFormatException("truncated snapshot: " + bytes.length
-          + " bytes, fewer than the " + HEADER + "-byte header");
+      throw new SnapshotFormatException(
+          "truncated snapshot: "
+              + bytes.length
+              + " bytes, fewer than the "
+              + HEADER
+              + "-byte header");
     }
     ByteBuffer buffer = ByteBuffer.wrap(bytes);
     byte[] magic = new byte[MAGIC.length];
     buffer.get(magic);
     if (!Arrays.equals(magic, MAGIC)) {
-      throw new SnapshotFormatException("not a search snapshot: it starts with "
-          + new String(magic, StandardCharsets.ISO_8859_1) + " instead of ENASSNAP");
+      throw new SnapshotFormatException(
+          "not a search snapshot: it starts with "
+              + new String(magic, StandardCharsets.ISO_8859_1)
+              + " instead of ENASSNAP");
     }
     int version = buffer.getInt();
     if (version != FORMAT_VERSION) {
-      throw new SnapshotFormatException("snapshot format version " + version
-          + " is not one this build reads (it reads " + FORMAT_VERSION + ")");
+      throw new SnapshotFormatException(
+          "snapshot format version "
+              + version
+              + " is not one this build reads (it reads "
+              + FORMAT_VERSION
+              + ")");
     }
     int length = buffer.getInt();
     long checksum = buffer.getLong();
     if (length < 0 || length != buffer.remaining()) {
-      throw new SnapshotFormatException((length > buffer.remaining() ? "truncated" : "extended")
-          + " snapshot: the header promises " + length + " payload bytes, "
-          + buffer.remaining() + " follow it");
+      throw new SnapshotFormatException(
+          (length > buffer.remaining() ? "truncated" : "extended")
+              + " snapshot: the header promises "
+              + length
+              + " payload bytes, "
+              + buffer.remaining()
+              + " follow it");
     }
     CRC32 crc = new CRC32();
     crc.update(bytes, HEADER, length);
     if (crc.getValue() != checksum) {
-      throw new SnapshotFormatException(String.format(
-          "corrupt snapshot: the payload's CRC32 is %08x, the header says %08x",
-          crc.getValue(), checksum));
+      throw new SnapshotFormatException(
+          String.format(
+              "corrupt snapshot: the payload's CRC32 is %08x, the header says %08x",
+              crc.getValue(), checksum));
     }
     try (Input in = new Input(bytes, HEADER, length)) {
       Object value = kryo().readClassAndObject(in);
       if (in.position() != HEADER + length) {
-        throw new SnapshotFormatException("snapshot payload has "
-            + (HEADER + length - in.position()) + " bytes after its contents");
+        throw new SnapshotFormatException(
+            "snapshot payload has "
+                + (HEADER + length - in.position())
+                + " bytes after its contents");
       }
       if (value == null) {
         throw new SnapshotFormatException("the snapshot payload is empty");
@@ -262,8 +283,8 @@ public final class SnapshotCodec {
     }
 
     @Override
-    public SearchSnapshot.Cursor read(Kryo kryo, Input in,
-        Class<? extends SearchSnapshot.Cursor> type) {
+    public SearchSnapshot.Cursor read(
+        Kryo kryo, Input in, Class<? extends SearchSnapshot.Cursor> type) {
       String stage = in.readString();
       SearchRun.Stage known;
       try {
@@ -271,8 +292,13 @@ public final class SnapshotCodec {
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new SnapshotFormatException("unknown search stage '" + stage + "'");
       }
-      return new SearchSnapshot.Cursor(known, in.readInt(true), in.readInt(true),
-          in.readInt(true), in.readInt(true), in.readInt(true));
+      return new SearchSnapshot.Cursor(
+          known,
+          in.readInt(true),
+          in.readInt(true),
+          in.readInt(true),
+          in.readInt(true),
+          in.readInt(true));
     }
   }
 
@@ -288,10 +314,15 @@ public final class SnapshotCodec {
     }
 
     @Override
-    public SearchSnapshot.EpochFigures read(Kryo kryo, Input in,
-        Class<? extends SearchSnapshot.EpochFigures> type) {
-      return new SearchSnapshot.EpochFigures(in.readDouble(), in.readInt(true), in.readDouble(),
-          in.readInt(true), in.readString(), in.readDouble());
+    public SearchSnapshot.EpochFigures read(
+        Kryo kryo, Input in, Class<? extends SearchSnapshot.EpochFigures> type) {
+      return new SearchSnapshot.EpochFigures(
+          in.readDouble(),
+          in.readInt(true),
+          in.readDouble(),
+          in.readInt(true),
+          in.readString(),
+          in.readDouble());
     }
   }
 
@@ -307,10 +338,15 @@ public final class SnapshotCodec {
     }
 
     @Override
-    public SearchSnapshot.Rewarded read(Kryo kryo, Input in,
-        Class<? extends SearchSnapshot.Rewarded> type) {
-      return new SearchSnapshot.Rewarded(in.readString(), in.readDouble(), in.readDouble(),
-          in.readDouble(), in.readLong(), in.readDouble());
+    public SearchSnapshot.Rewarded read(
+        Kryo kryo, Input in, Class<? extends SearchSnapshot.Rewarded> type) {
+      return new SearchSnapshot.Rewarded(
+          in.readString(),
+          in.readDouble(),
+          in.readDouble(),
+          in.readDouble(),
+          in.readLong(),
+          in.readDouble());
     }
   }
 
@@ -328,8 +364,14 @@ public final class SnapshotCodec {
 
     @Override
     public ControllerState read(Kryo kryo, Input in, Class<? extends ControllerState> type) {
-      return new ControllerState(in.readString(), in.readLong(), in.readLong(), in.readDouble(),
-          readArrays(in), readArrays(in), in.readLong());
+      return new ControllerState(
+          in.readString(),
+          in.readLong(),
+          in.readLong(),
+          in.readDouble(),
+          readArrays(in),
+          readArrays(in),
+          in.readLong());
     }
   }
 
@@ -344,7 +386,9 @@ public final class SnapshotCodec {
 
     @Override
     public NetworkState read(Kryo kryo, Input in, Class<? extends NetworkState> type) {
-      return new NetworkState(readList(kryo, in, TensorState.class), in.readLong(),
+      return new NetworkState(
+          readList(kryo, in, TensorState.class),
+          in.readLong(),
           kryo.readObjectOrNull(in, NetworkState.Hidden.class),
           kryo.readObjectOrNull(in, NetworkState.Hidden.class));
     }
@@ -358,8 +402,8 @@ public final class SnapshotCodec {
     }
 
     @Override
-    public NetworkState.Hidden read(Kryo kryo, Input in,
-        Class<? extends NetworkState.Hidden> type) {
+    public NetworkState.Hidden read(
+        Kryo kryo, Input in, Class<? extends NetworkState.Hidden> type) {
       return new NetworkState.Hidden(readFloats(in), in.readInt(true));
     }
   }
@@ -396,8 +440,8 @@ public final class SnapshotCodec {
     }
 
     @Override
-    public SharedTraining.Position read(Kryo kryo, Input in,
-        Class<? extends SharedTraining.Position> type) {
+    public SharedTraining.Position read(
+        Kryo kryo, Input in, Class<? extends SharedTraining.Position> type) {
       return new SharedTraining.Position(in.readLong(), in.readLong(), in.readInt(true));
     }
   }
@@ -416,8 +460,14 @@ public final class SnapshotCodec {
 
     @Override
     public Retrainer.State read(Kryo kryo, Input in, Class<? extends Retrainer.State> type) {
-      return new Retrainer.State(kryo.readObject(in, NetworkState.class), in.readLong(),
-          in.readDouble(), in.readDouble(), in.readInt(true), in.readInt(true), in.readDouble());
+      return new Retrainer.State(
+          kryo.readObject(in, NetworkState.class),
+          in.readLong(),
+          in.readDouble(),
+          in.readDouble(),
+          in.readInt(true),
+          in.readInt(true),
+          in.readDouble());
     }
   }
 
@@ -433,8 +483,8 @@ public final class SnapshotCodec {
 
     @Override
     public Retraining.Result read(Kryo kryo, Input in, Class<? extends Retraining.Result> type) {
-      return new Retraining.Result(in.readDouble(), in.readDouble(), in.readLong(),
-          in.readDouble(), in.readDouble());
+      return new Retraining.Result(
+          in.readDouble(), in.readDouble(), in.readLong(), in.readDouble(), in.readDouble());
     }
   }
 
@@ -449,10 +499,10 @@ public final class SnapshotCodec {
     }
 
     @Override
-    public SearchEvent.Candidate read(Kryo kryo, Input in,
-        Class<? extends SearchEvent.Candidate> type) {
-      return new SearchEvent.Candidate(in.readString(), in.readDouble(), in.readDouble(),
-          in.readDouble(), in.readDouble());
+    public SearchEvent.Candidate read(
+        Kryo kryo, Input in, Class<? extends SearchEvent.Candidate> type) {
+      return new SearchEvent.Candidate(
+          in.readString(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
     }
   }
 
@@ -466,10 +516,10 @@ public final class SnapshotCodec {
     }
 
     @Override
-    public SearchEvent.PlainBaseline read(Kryo kryo, Input in,
-        Class<? extends SearchEvent.PlainBaseline> type) {
-      return new SearchEvent.PlainBaseline(in.readString(), in.readDouble(), in.readLong(),
-          in.readDouble());
+    public SearchEvent.PlainBaseline read(
+        Kryo kryo, Input in, Class<? extends SearchEvent.PlainBaseline> type) {
+      return new SearchEvent.PlainBaseline(
+          in.readString(), in.readDouble(), in.readLong(), in.readDouble());
     }
   }
 }

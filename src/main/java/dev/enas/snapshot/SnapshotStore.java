@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last few snapshots of one search in a directory of its own, one file per snapshot named by
- * its sequence number (a step count or journal sequence number; higher is newer). A write goes to
- * a temporary file that is forced to disk and then renamed over its final name atomically, and the
+ * its sequence number (a step count or journal sequence number; higher is newer). A write goes to a
+ * temporary file that is forced to disk and then renamed over its final name atomically, and the
  * directory is forced too, so a crash leaves either the old set of files or the new one, never a
  * half-written snapshot under a final name; temporaries a crash left behind are removed. Reading
  * takes the newest snapshot that decodes, falling back past corrupt or truncated ones, and reports
@@ -48,21 +48,20 @@ public final class SnapshotStore {
    * The snapshot a read returned: its sequence number and file, and the newer files it skipped
    * (empty when the newest was sound).
    */
-  public record Loaded(SearchSnapshot snapshot, long sequence, Path file,
-      List<Rejected> skipped) {
+  public record Loaded(SearchSnapshot snapshot, long sequence, Path file, List<Rejected> skipped) {
     public Loaded {
       skipped = List.copyOf(skipped);
     }
   }
 
   /**
-   * A store in {@code directory} (created if missing) that keeps the newest {@code keep}
-   * snapshots; temporaries left by an earlier crash are deleted now.
+   * A store in {@code directory} (created if missing) that keeps the newest {@code keep} snapshots;
+   * temporaries left by an earlier crash are deleted now.
    *
    * @throws IllegalArgumentException if {@code keep} is below 1
    */
   public SnapshotStore(Path directory, int keep) throws IOException {
-    this(directory, keep, () -> { });
+    this(directory, keep, () -> {});
   }
 
   /**
@@ -90,8 +89,8 @@ public final class SnapshotStore {
   }
 
   /**
-   * Writes {@code snapshot} as number {@code sequence} atomically and durably, then deletes all
-   * but the newest {@code keep}; returns the file.
+   * Writes {@code snapshot} as number {@code sequence} atomically and durably, then deletes all but
+   * the newest {@code keep}; returns the file.
    */
   public Path write(long sequence, SearchSnapshot snapshot) throws IOException {
     if (sequence < 0) {
@@ -100,8 +99,12 @@ public final class SnapshotStore {
     byte[] bytes = SnapshotCodec.encode(snapshot);
     Path target = directory.resolve(String.format("snapshot-%020d.snap", sequence));
     Path temporary = directory.resolve(target.getFileName() + TEMPORARY);
-    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            temporary,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       ByteBuffer first = ByteBuffer.wrap(bytes, 0, bytes.length / 2);
       while (first.hasRemaining()) {
         channel.write(first);
@@ -117,12 +120,15 @@ public final class SnapshotStore {
       throw e;
     }
     try {
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.deleteIfExists(temporary);
-      throw new IOException("the file system of " + directory
-          + " cannot rename atomically, so snapshots there could be left half-written", e);
+      throw new IOException(
+          "the file system of "
+              + directory
+              + " cannot rename atomically, so snapshots there could be left half-written",
+          e);
     }
     forceDirectory();
     prune();

@@ -38,8 +38,8 @@ public sealed interface Decision {
 
   /**
    * Sample an independent skip bit for each of the most recent {@code previous} anchors by
-   * attention (macro space), then record this step's output as a new anchor. Contributes
-   * {@code previous} values, each 0 or 1; {@code previous} may be 0 (the first layer).
+   * attention (macro space), then record this step's output as a new anchor. Contributes {@code
+   * previous} values, each 0 or 1; {@code previous} may be 0 (the first layer).
    */
   record Skips(int previous) implements Decision {
     public Skips {

@@ -12,8 +12,8 @@ import java.util.List;
  * paper's released code; with fewer than three layers there is no reduction.
  *
  * <p>Decision program per layer i: {@code Op}, then {@code Skips(i)} (one bit per earlier layer).
- * Text encoding: {@code macro: } then one group per layer separated by {@code |}; group i is the
- * op id followed by i skip bits, the bit for layer 0 first. Example: {@code macro: 0 | 3 1 | 5 0 1}.
+ * Text encoding: {@code macro: } then one group per layer separated by {@code |}; group i is the op
+ * id followed by i skip bits, the bit for layer 0 first. Example: {@code macro: 0 | 3 1 | 5 0 1}.
  */
 public final class MacroSpace implements SearchSpace {
   /** Upper bound on layers: the skip bits grow quadratically and nothing sensible needs more. */
@@ -24,8 +24,7 @@ public final class MacroSpace implements SearchSpace {
 
   public MacroSpace(int layers) {
     if (layers < 1 || layers > MAX_LAYERS) {
-      throw new IllegalArgumentException(
-          "layers must be in 1.." + MAX_LAYERS + ", was " + layers);
+      throw new IllegalArgumentException("layers must be in 1.." + MAX_LAYERS + ", was " + layers);
     }
     this.layers = layers;
     List<Decision> program = new ArrayList<>(2 * layers);
@@ -79,14 +78,19 @@ public final class MacroSpace implements SearchSpace {
     int expected = decisionWidth();
     if (values.length != expected) {
       throw new ArchitectureFormatException(
-          "a " + layers + "-layer macro architecture has " + expected + " decisions, found "
+          "a "
+              + layers
+              + "-layer macro architecture has "
+              + expected
+              + " decisions, found "
               + values.length);
     }
     for (int i = 0; i < layers; i++) {
       int at = offset(i);
       Encoding.checkRange(values[at], numOps() - 1, "layer " + i + ": op");
       for (int j = 0; j < i; j++) {
-        Encoding.checkRange(values[at + 1 + j], 1, "layer " + i + ": skip bit from layer " + j + " is");
+        Encoding.checkRange(
+            values[at + 1 + j], 1, "layer " + i + ": skip bit from layer " + j + " is");
       }
     }
     return new MacroArchitecture(this, values);
@@ -113,8 +117,14 @@ public final class MacroSpace implements SearchSpace {
       int[] numbers = Encoding.numbers(groups.get(i), "layer " + i);
       if (numbers.length != i + 1) {
         throw new ArchitectureFormatException(
-            "layer " + i + ": expected " + (i + 1) + " values (an op and " + i
-                + " skip bits), found " + numbers.length);
+            "layer "
+                + i
+                + ": expected "
+                + (i + 1)
+                + " values (an op and "
+                + i
+                + " skip bits), found "
+                + numbers.length);
       }
       System.arraycopy(numbers, 0, values, offset(i), numbers.length);
     }

@@ -7,6 +7,7 @@ import java.util.List;
 public final class MicroArchitecture extends Architecture {
   /** Index of the normal cell in accessors. */
   public static final int NORMAL = 0;
+
   /** Index of the reduction cell in accessors. */
   public static final int REDUCTION = 1;
 
@@ -27,8 +28,8 @@ public final class MicroArchitecture extends Architecture {
   }
 
   /**
-   * The id (0 and 1 are the cell inputs, k + 2 is node k) that input {@code which} (0 or 1) of
-   * node {@code node} (0-based) of the given cell reads.
+   * The id (0 and 1 are the cell inputs, k + 2 is node k) that input {@code which} (0 or 1) of node
+   * {@code node} (0-based) of the given cell reads.
    */
   public int input(int cell, int node, int which) {
     return decision(microSpace().offset(checkCell(cell), checkNode(node)) + 2 * checkWhich(which));
@@ -36,7 +37,8 @@ public final class MicroArchitecture extends Architecture {
 
   /** The op applied to input {@code which} of node {@code node} of the given cell. */
   public MicroOp op(int cell, int node, int which) {
-    int id = decision(microSpace().offset(checkCell(cell), checkNode(node)) + 2 * checkWhich(which) + 1);
+    int id =
+        decision(microSpace().offset(checkCell(cell), checkNode(node)) + 2 * checkWhich(which) + 1);
     return MicroOp.values()[id];
   }
 

@@ -1,6 +1,8 @@
 package dev.enas.space;
 
-/** The operations a node input of the micro space can apply (ENAS section 2.4), in encoding order. */
+/**
+ * The operations a node input of the micro space can apply (ENAS section 2.4), in encoding order.
+ */
 public enum MicroOp {
   SEP_CONV_3X3("sep3x3"),
   SEP_CONV_5X5("sep5x5"),

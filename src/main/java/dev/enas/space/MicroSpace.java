@@ -8,20 +8,21 @@ import java.util.List;
 /**
  * The micro (cell) space of ENAS: a normal cell and a reduction cell, each with two cell inputs
  * (the outputs of the two previous cells, ids 0 and 1) and {@code nodes} nodes. Node k (id k + 2)
- * picks two (input, op) pairs; an input is any id below its own; the node sums the two results.
- * The cell's output concatenates the nodes no other node of the cell reads.
+ * picks two (input, op) pairs; an input is any id below its own; the node sums the two results. The
+ * cell's output concatenates the nodes no other node of the cell reads.
  *
- * <p>Decision program per cell: two {@code Anchor} steps (the cell inputs), then per node
- * {@code Input(k+2), Op, Input(k+2), Op, Anchor}. The controller samples the normal cell first,
- * then the reduction cell, continuing the same LSTM state.
+ * <p>Decision program per cell: two {@code Anchor} steps (the cell inputs), then per node {@code
+ * Input(k+2), Op, Input(k+2), Op, Anchor}. The controller samples the normal cell first, then the
+ * reduction cell, continuing the same LSTM state.
  *
  * <p>Text encoding: {@code micro: } normal cell {@code ;} reduction cell; a cell is its nodes
- * separated by {@code |}; a node is {@code input op input op}. Example with two nodes:
- * {@code micro: 0 1 1 4 | 2 0 0 2 ; 1 3 0 0 | 1 1 2 4}.
+ * separated by {@code |}; a node is {@code input op input op}. Example with two nodes: {@code
+ * micro: 0 1 1 4 | 2 0 0 2 ; 1 3 0 0 | 1 1 2 4}.
  */
 public final class MicroSpace implements SearchSpace {
   /** Upper bound on nodes per cell. */
   public static final int MAX_NODES = 32;
+
   /** Values per node in the decision vector: input, op, input, op. */
   static final int NODE_WIDTH = 4;
 
@@ -83,7 +84,11 @@ public final class MicroSpace implements SearchSpace {
     int expected = decisionWidth();
     if (values.length != expected) {
       throw new ArchitectureFormatException(
-          "a " + nodes + "-node micro architecture has " + expected + " decisions, found "
+          "a "
+              + nodes
+              + "-node micro architecture has "
+              + expected
+              + " decisions, found "
               + values.length);
     }
     for (int cell = 0; cell < 2; cell++) {

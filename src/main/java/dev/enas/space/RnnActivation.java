@@ -1,6 +1,9 @@
 package dev.enas.space;
 
-/** The activations a node of the recurrent-cell space can apply (ENAS section 2.2), in encoding order. */
+/**
+ * The activations a node of the recurrent-cell space can apply (ENAS section 2.2), in encoding
+ * order.
+ */
 public enum RnnActivation {
   TANH("tanh"),
   RELU("relu"),

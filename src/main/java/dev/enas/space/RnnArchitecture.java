@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A child of the {@link RnnSpace}: one recurrent cell. Nodes are numbered from 0; node 0 reads
- * the input and the previous hidden state, node l &gt;= 1 reads {@link #input(int)}.
+ * A child of the {@link RnnSpace}: one recurrent cell. Nodes are numbered from 0; node 0 reads the
+ * input and the previous hidden state, node l &gt;= 1 reads {@link #input(int)}.
  */
 public final class RnnArchitecture extends Architecture {
 

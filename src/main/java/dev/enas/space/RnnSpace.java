@@ -16,7 +16,8 @@ import java.util.List;
  * input value 0 means node 0 (the oldest anchor). The paper's "node 1" is node 0 here.
  *
  * <p>Text encoding: {@code rnn: } then the nodes separated by {@code |}; node 0 is its activation,
- * a later node is {@code input activation}. Example with four nodes: {@code rnn: 0 | 0 1 | 0 3 | 2 0}.
+ * a later node is {@code input activation}. Example with four nodes: {@code rnn: 0 | 0 1 | 0 3 | 2
+ * 0}.
  */
 public final class RnnSpace implements SearchSpace {
   /** Upper bound on nodes per cell. */

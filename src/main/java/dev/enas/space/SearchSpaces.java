@@ -20,8 +20,11 @@ public final class SearchSpaces {
       case "macro" -> MacroSpace.parseAnyDepth(trimmed);
       case "micro" -> MicroSpace.parseAnySize(trimmed);
       case "rnn" -> RnnSpace.parseAnySize(trimmed);
-      default -> throw new ArchitectureFormatException(
-          "unknown space '" + Encoding.shorten(kind) + "': the text must start with 'macro:', 'micro:' or 'rnn:'");
+      default ->
+          throw new ArchitectureFormatException(
+              "unknown space '"
+                  + Encoding.shorten(kind)
+                  + "': the text must start with 'macro:', 'micro:' or 'rnn:'");
     };
   }
 }

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Shape of the network children are trained in: during the search (narrow, shared weights) or
- * for the final retraining (wider, from scratch). Depth of a macro network is the architecture's
- * own layer count; a micro network stacks {@code cellsPerStack} normal cells in each of three
- * stacks, with a reduction cell between stacks.
+ * Shape of the network children are trained in: during the search (narrow, shared weights) or for
+ * the final retraining (wider, from scratch). Depth of a macro network is the architecture's own
+ * layer count; a micro network stacks {@code cellsPerStack} normal cells in each of three stacks,
+ * with a reduction cell between stacks.
  *
  * @param channels width of the first stage
  * @param cellsPerStack micro: normal cells per stack (paper: 2 in the search, 5 in the final)

@@ -25,9 +25,9 @@ import java.util.List;
  * @param initRange parameters start uniform in [-initRange, initRange]
  * @param updatesPerEpoch controller updates after each pass of shared-weight training
  * @param childrenPerUpdate sampled children whose rewards one update aggregates
- * @param warmupEpochs the first epochs of shared training, in which children are drawn uniformly
- *     at random and the controller does not learn, so every operation's shared weights train
- *     before the rewards rank them (not in the paper; 0 turns it off)
+ * @param warmupEpochs the first epochs of shared training, in which children are drawn uniformly at
+ *     random and the controller does not learn, so every operation's shared weights train before
+ *     the rewards rank them (not in the paper; 0 turns it off)
  */
 public record ControllerSpec(
     String kind,
@@ -50,14 +50,43 @@ public record ControllerSpec(
     int warmupEpochs) {
 
   /** A spec without warm-up epochs: the paper's schedule. */
-  public ControllerSpec(String kind, int hiddenSize, int lstmLayers, double learningRate,
-      double tanhConstant, double temperature, double opTanhReduce, double entropyWeight,
-      double baselineDecay, double skipTarget, double skipWeight, double gradientClip,
-      double adamBeta2, double adamEpsilon, double initRange, int updatesPerEpoch,
+  public ControllerSpec(
+      String kind,
+      int hiddenSize,
+      int lstmLayers,
+      double learningRate,
+      double tanhConstant,
+      double temperature,
+      double opTanhReduce,
+      double entropyWeight,
+      double baselineDecay,
+      double skipTarget,
+      double skipWeight,
+      double gradientClip,
+      double adamBeta2,
+      double adamEpsilon,
+      double initRange,
+      int updatesPerEpoch,
       int childrenPerUpdate) {
-    this(kind, hiddenSize, lstmLayers, learningRate, tanhConstant, temperature, opTanhReduce,
-        entropyWeight, baselineDecay, skipTarget, skipWeight, gradientClip, adamBeta2, adamEpsilon,
-        initRange, updatesPerEpoch, childrenPerUpdate, 0);
+    this(
+        kind,
+        hiddenSize,
+        lstmLayers,
+        learningRate,
+        tanhConstant,
+        temperature,
+        opTanhReduce,
+        entropyWeight,
+        baselineDecay,
+        skipTarget,
+        skipWeight,
+        gradientClip,
+        adamBeta2,
+        adamEpsilon,
+        initRange,
+        updatesPerEpoch,
+        childrenPerUpdate,
+        0);
   }
 
   /** Largest hidden size accepted: far above the paper's 64-100, low enough to stay fast. */
@@ -87,24 +116,55 @@ public record ControllerSpec(
       case "macro" -> macroDefaults();
       case "micro" -> microDefaults();
       case "rnn" -> rnnDefaults();
-      default -> throw new IllegalArgumentException(
-          "space must be one of macro, micro, rnn; was '" + spaceKind + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "space must be one of macro, micro, rnn; was '" + spaceKind + "'");
     };
   }
 
   /** The same spec with another controller kind. */
   public ControllerSpec withKind(String newKind) {
-    return new ControllerSpec(newKind, hiddenSize, lstmLayers, learningRate, tanhConstant,
-        temperature, opTanhReduce, entropyWeight, baselineDecay, skipTarget, skipWeight,
-        gradientClip, adamBeta2, adamEpsilon, initRange, updatesPerEpoch, childrenPerUpdate,
+    return new ControllerSpec(
+        newKind,
+        hiddenSize,
+        lstmLayers,
+        learningRate,
+        tanhConstant,
+        temperature,
+        opTanhReduce,
+        entropyWeight,
+        baselineDecay,
+        skipTarget,
+        skipWeight,
+        gradientClip,
+        adamBeta2,
+        adamEpsilon,
+        initRange,
+        updatesPerEpoch,
+        childrenPerUpdate,
         warmupEpochs);
   }
 
   /** The same spec with another learning rate. */
   public ControllerSpec withLearningRate(double rate) {
-    return new ControllerSpec(kind, hiddenSize, lstmLayers, rate, tanhConstant,
-        temperature, opTanhReduce, entropyWeight, baselineDecay, skipTarget, skipWeight,
-        gradientClip, adamBeta2, adamEpsilon, initRange, updatesPerEpoch, childrenPerUpdate,
+    return new ControllerSpec(
+        kind,
+        hiddenSize,
+        lstmLayers,
+        rate,
+        tanhConstant,
+        temperature,
+        opTanhReduce,
+        entropyWeight,
+        baselineDecay,
+        skipTarget,
+        skipWeight,
+        gradientClip,
+        adamBeta2,
+        adamEpsilon,
+        initRange,
+        updatesPerEpoch,
+        childrenPerUpdate,
         warmupEpochs);
   }
 
@@ -115,7 +175,8 @@ public record ControllerSpec(
   public List<FieldViolation> violations(String prefix) {
     List<FieldViolation> out = new ArrayList<>();
     if (!"enas".equals(kind) && !"random".equals(kind)) {
-      out.add(new FieldViolation(prefix + "kind", "must be 'enas' or 'random', was '" + kind + "'"));
+      out.add(
+          new FieldViolation(prefix + "kind", "must be 'enas' or 'random', was '" + kind + "'"));
     }
     Checks.intRange(out, prefix + "hiddenSize", hiddenSize, 1, MAX_HIDDEN);
     Checks.intRange(out, prefix + "lstmLayers", lstmLayers, 1, 4);

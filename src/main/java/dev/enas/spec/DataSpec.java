@@ -11,13 +11,14 @@ import java.util.List;
  *     folder with CIFAR-10's binary batches); text, for the rnn space: {@code sonnets} (the
  *     embedded Shakespeare corpus) or {@code ptb:DIR} (a folder with Penn-Treebank-style {@code
  *     train.txt valid.txt test.txt}, or {@code ptb.train.txt ptb.valid.txt ptb.test.txt})
- * @param validationFraction images: share of the training set held out, stratified, for rewards
- *     (a text corpus brings its own validation file); the test set is never seen by the search
- * @param trainLimit use at most this many training images, or training tokens of a corpus (0:
- *     all), for quick runs
+ * @param validationFraction images: share of the training set held out, stratified, for rewards (a
+ *     text corpus brings its own validation file); the test set is never seen by the search
+ * @param trainLimit use at most this many training images, or training tokens of a corpus (0: all),
+ *     for quick runs
  */
 public record DataSpec(String dataset, double validationFraction, int trainLimit) {
   public static final String EMBEDDED = "fashion-mnist";
+
   /** The embedded text corpus: Shakespeare's sonnets. */
   public static final String SONNETS = "sonnets";
 
@@ -39,8 +40,13 @@ public record DataSpec(String dataset, double validationFraction, int trainLimit
     List<FieldViolation> out = new ArrayList<>();
     if (dataset == null
         || !(dataset.equals(EMBEDDED) || hasPath("idx:") || hasPath("cifar10:") || isText())) {
-      out.add(new FieldViolation(prefix + "dataset", "must be 'fashion-mnist', 'idx:DIR',"
-          + " 'cifar10:DIR' (images), 'sonnets' or 'ptb:DIR' (text), was '" + dataset + "'"));
+      out.add(
+          new FieldViolation(
+              prefix + "dataset",
+              "must be 'fashion-mnist', 'idx:DIR',"
+                  + " 'cifar10:DIR' (images), 'sonnets' or 'ptb:DIR' (text), was '"
+                  + dataset
+                  + "'"));
     }
     Checks.range(out, prefix + "validationFraction", validationFraction, 0.01, 0.9, true);
     Checks.intRange(out, prefix + "trainLimit", trainLimit, 0, 10_000_000);

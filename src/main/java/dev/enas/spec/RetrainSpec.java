@@ -13,8 +13,8 @@ import java.util.List;
  *     the same width, depth and budget, and report its result beside the derived child's: what a
  *     user would get without searching
  */
-public record RetrainSpec(ChildSpec network, TrainingSpec training, int cutout,
-    boolean plainBaseline) {
+public record RetrainSpec(
+    ChildSpec network, TrainingSpec training, int cutout, boolean plainBaseline) {
 
   /** Without the plain baseline. */
   public RetrainSpec(ChildSpec network, TrainingSpec training, int cutout) {

@@ -30,15 +30,30 @@ public record SearchSpec(
     LanguageModelSpec languageModel) {
 
   /** A spec with the default language-model section (which the convolutional spaces ignore). */
-  public SearchSpec(SpaceSpec space, DataSpec data, ChildSpec child, TrainingSpec shared,
-      ControllerSpec controller, DeriveSpec derive, RetrainSpec retrain, long seed) {
-    this(space, data, child, shared, controller, derive, retrain, seed,
+  public SearchSpec(
+      SpaceSpec space,
+      DataSpec data,
+      ChildSpec child,
+      TrainingSpec shared,
+      ControllerSpec controller,
+      DeriveSpec derive,
+      RetrainSpec retrain,
+      long seed) {
+    this(
+        space,
+        data,
+        child,
+        shared,
+        controller,
+        derive,
+        retrain,
+        seed,
         LanguageModelSpec.defaults());
   }
 
   /**
-   * The paper's settings for a space ("macro" or "micro") on a CIFAR-sized task: 310 and 150
-   * search epochs, 12 layers or 5-node cells, and the released scripts' final-training setup.
+   * The paper's settings for a space ("macro" or "micro") on a CIFAR-sized task: 310 and 150 search
+   * epochs, 12 layers or 5-node cells, and the released scripts' final-training setup.
    */
   public static SearchSpec defaults(String kind) {
     boolean macro = "macro".equals(kind);
@@ -46,14 +61,26 @@ public record SearchSpec(
       return rnnDefaults();
     }
     if (!macro && !"micro".equals(kind)) {
-      throw new SpecException(List.of(new FieldViolation(
-          "space.kind", "must be 'macro', 'micro' or 'rnn', was '" + kind + "'")));
+      throw new SpecException(
+          List.of(
+              new FieldViolation(
+                  "space.kind", "must be 'macro', 'micro' or 'rnn', was '" + kind + "'")));
     }
     double decay = macro ? 2.5e-4 : 1e-4;
-    TrainingSpec searchTraining = new TrainingSpec(
-        macro ? 310 : 150, 0, 0.05, 0.0005, 10, 2, 0.9, decay, 5.0, 10);
-    TrainingSpec finalTraining = new TrainingSpec(
-        macro ? 310 : 630, 0, 0.05, 0.0001, macro ? 10 : 630, macro ? 2 : 1, 0.9, decay, 5.0, 10);
+    TrainingSpec searchTraining =
+        new TrainingSpec(macro ? 310 : 150, 0, 0.05, 0.0005, 10, 2, 0.9, decay, 5.0, 10);
+    TrainingSpec finalTraining =
+        new TrainingSpec(
+            macro ? 310 : 630,
+            0,
+            0.05,
+            0.0001,
+            macro ? 10 : 630,
+            macro ? 2 : 1,
+            0.9,
+            decay,
+            5.0,
+            10);
     return new SearchSpec(
         macro ? SpaceSpec.macro(12) : SpaceSpec.micro(5),
         DataSpec.embedded(),
@@ -61,16 +88,16 @@ public record SearchSpec(
         searchTraining,
         ControllerSpec.defaultsFor(kind),
         new DeriveSpec(100, 5),
-        new RetrainSpec(new ChildSpec(macro ? 96 : 36, 5, macro ? 128 : 96, 0.1),
-            finalTraining, 16),
+        new RetrainSpec(
+            new ChildSpec(macro ? 96 : 36, 5, macro ? 128 : 96, 0.1), finalTraining, 16),
         1);
   }
 
   /**
    * The paper's Penn Treebank search, sized for the embedded sonnets: a 12-node cell of hidden size
    * 200, batch 64, BPTT 35, plain SGD at learning rate 20 with gradient clipping 0.25; the
-   * controller's PTB settings; retraining at hidden size 400. The learning rate stays constant
-   * (the cosine schedule's top and bottom are equal).
+   * controller's PTB settings; retraining at hidden size 400. The learning rate stays constant (the
+   * cosine schedule's top and bottom are equal).
    */
   private static SearchSpec rnnDefaults() {
     TrainingSpec search = new TrainingSpec(150, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10);
@@ -95,10 +122,25 @@ public record SearchSpec(
   public static SearchSpec rnnDemo() {
     SearchSpec d = rnnDefaults();
     ControllerSpec c = d.controller();
-    ControllerSpec controller = new ControllerSpec(c.kind(), c.hiddenSize(), c.lstmLayers(),
-        c.learningRate(), c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
-        0.95, c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(), c.adamEpsilon(),
-        c.initRange(), 10, 5);
+    ControllerSpec controller =
+        new ControllerSpec(
+            c.kind(),
+            c.hiddenSize(),
+            c.lstmLayers(),
+            c.learningRate(),
+            c.tanhConstant(),
+            c.temperature(),
+            c.opTanhReduce(),
+            c.entropyWeight(),
+            0.95,
+            c.skipTarget(),
+            c.skipWeight(),
+            c.gradientClip(),
+            c.adamBeta2(),
+            c.adamEpsilon(),
+            c.initRange(),
+            10,
+            5);
     return new SearchSpec(
         SpaceSpec.rnn(8),
         DataSpec.sonnets(),
@@ -106,8 +148,10 @@ public record SearchSpec(
         new TrainingSpec(6, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10),
         controller,
         new DeriveSpec(30, 5),
-        new RetrainSpec(new ChildSpec(128, 1, 32, 0.25),
-            new TrainingSpec(6, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10), 0),
+        new RetrainSpec(
+            new ChildSpec(128, 1, 32, 0.25),
+            new TrainingSpec(6, 0, 20, 20, 1, 1, 0, 1e-7, 0.25, 10),
+            0),
         1,
         LanguageModelSpec.defaults());
   }
@@ -116,13 +160,13 @@ public record SearchSpec(
    * A search small enough to finish in a few minutes on two CPU cores: a 6-layer macro space of 12
    * channels (widening at reductions) on the embedded Fashion-MNIST subset, 6 search epochs (one
    * cosine period), the first 2 warm-up epochs of uniformly drawn children, then 10 controller
-   * updates of 10 children each per epoch; the derived child is the policy's most probable one
-   * (the best of 50 one-batch scores at this budget is mostly the luckiest), retrained at 16
-   * channels for 3 epochs, and the plain child retrained the same way beside it. With only 40
-   * controller updates the controller learns at 5e-3 (the paper's 1e-3 barely moves the policy in
-   * 40 steps) with a baseline decay of 0.95, and its skip target is 0.2 (the paper's 0.4 asks for
-   * six skips in six layers). Sixteen channels, not more: oneDNN computes in blocks of 16
-   * channels, so 24 costs what 32 does, and a 5x5 child at 32 channels takes four times as long.
+   * updates of 10 children each per epoch; the derived child is the policy's most probable one (the
+   * best of 50 one-batch scores at this budget is mostly the luckiest), retrained at 16 channels
+   * for 3 epochs, and the plain child retrained the same way beside it. With only 40 controller
+   * updates the controller learns at 5e-3 (the paper's 1e-3 barely moves the policy in 40 steps)
+   * with a baseline decay of 0.95, and its skip target is 0.2 (the paper's 0.4 asks for six skips
+   * in six layers). Sixteen channels, not more: oneDNN computes in blocks of 16 channels, so 24
+   * costs what 32 does, and a 5x5 child at 32 channels takes four times as long.
    */
   public static SearchSpec demo() {
     SearchSpec d = defaults("macro");
@@ -132,14 +176,31 @@ public record SearchSpec(
         DataSpec.embedded(),
         new ChildSpec(12, 1, 64, 0.0),
         new TrainingSpec(6, 0, 0.05, 0.0005, 6, 2, 0.9, 2.5e-4, 5.0, 10),
-        new ControllerSpec(controller.kind(), controller.hiddenSize(), controller.lstmLayers(),
-            5e-3, controller.tanhConstant(), controller.temperature(),
-            controller.opTanhReduce(), controller.entropyWeight(), 0.95,
-            0.2, controller.skipWeight(), controller.gradientClip(),
-            controller.adamBeta2(), controller.adamEpsilon(), controller.initRange(), 10, 10, 2),
+        new ControllerSpec(
+            controller.kind(),
+            controller.hiddenSize(),
+            controller.lstmLayers(),
+            5e-3,
+            controller.tanhConstant(),
+            controller.temperature(),
+            controller.opTanhReduce(),
+            controller.entropyWeight(),
+            0.95,
+            0.2,
+            controller.skipWeight(),
+            controller.gradientClip(),
+            controller.adamBeta2(),
+            controller.adamEpsilon(),
+            controller.initRange(),
+            10,
+            10,
+            2),
         new DeriveSpec(50, 5).withSelection(DeriveSpec.MOST_PROBABLE),
-        new RetrainSpec(new ChildSpec(16, 1, 64, 0.0),
-            new TrainingSpec(3, 0, 0.05, 0.0005, 3, 1, 0.9, 2.5e-4, 5.0, 10), 0, true),
+        new RetrainSpec(
+            new ChildSpec(16, 1, 64, 0.0),
+            new TrainingSpec(3, 0, 0.05, 0.0005, 3, 1, 0.9, 2.5e-4, 5.0, 10),
+            0,
+            true),
         1);
   }
 
@@ -150,10 +211,25 @@ public record SearchSpec(
    */
   public static SearchSpec smoke(String kind, long seed) {
     ControllerSpec c = ControllerSpec.defaultsFor(kind);
-    ControllerSpec controller = new ControllerSpec(c.kind(), 16, 1, c.learningRate(),
-        c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(), c.baselineDecay(),
-        c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(), c.adamEpsilon(),
-        c.initRange(), 2, 3);
+    ControllerSpec controller =
+        new ControllerSpec(
+            c.kind(),
+            16,
+            1,
+            c.learningRate(),
+            c.tanhConstant(),
+            c.temperature(),
+            c.opTanhReduce(),
+            c.entropyWeight(),
+            c.baselineDecay(),
+            c.skipTarget(),
+            c.skipWeight(),
+            c.gradientClip(),
+            c.adamBeta2(),
+            c.adamEpsilon(),
+            c.initRange(),
+            2,
+            3);
     if ("rnn".equals(kind)) {
       // 4-node cells of hidden size 8 on the first 2,000 tokens of the sonnets, BPTT 10.
       TrainingSpec training = new TrainingSpec(2, 4, 20, 20, 1, 1, 0, 1e-7, 0.25, 3);
@@ -175,18 +251,29 @@ public record SearchSpec(
         new TrainingSpec(2, 4, 0.05, 0.001, 1, 2, 0.9, 2.5e-4, 5, 3),
         controller,
         new DeriveSpec(6, 3),
-        new RetrainSpec(new ChildSpec(4, 1, 16, 0),
-            new TrainingSpec(1, 4, 0.05, 0.001, 1, 1, 0.9, 2.5e-4, 5, 3), 4),
+        new RetrainSpec(
+            new ChildSpec(4, 1, 16, 0),
+            new TrainingSpec(1, 4, 0.05, 0.001, 1, 1, 0.9, 2.5e-4, 5, 3),
+            4),
         seed);
   }
 
   /** Every invalid field, named by its dotted path; empty when the spec is valid. */
   public List<FieldViolation> violations() {
     List<FieldViolation> out = new ArrayList<>();
-    if (space == null || data == null || child == null || shared == null || controller == null
-        || derive == null || retrain == null || languageModel == null) {
-      out.add(new FieldViolation("spec", "every section (space, data, child, shared, controller,"
-          + " derive, retrain, languageModel) must be present"));
+    if (space == null
+        || data == null
+        || child == null
+        || shared == null
+        || controller == null
+        || derive == null
+        || retrain == null
+        || languageModel == null) {
+      out.add(
+          new FieldViolation(
+              "spec",
+              "every section (space, data, child, shared, controller,"
+                  + " derive, retrain, languageModel) must be present"));
       return out;
     }
     out.addAll(space.violations("space."));
@@ -198,23 +285,42 @@ public record SearchSpec(
     out.addAll(retrain.violations("retrain."));
     out.addAll(languageModel.violations("languageModel."));
     if (controller.warmupEpochs() > 0 && controller.warmupEpochs() >= shared.epochs()) {
-      out.add(new FieldViolation("controller.warmupEpochs", "must be below shared.epochs ("
-          + shared.epochs() + ") so that the controller learns at all, was "
-          + controller.warmupEpochs()));
+      out.add(
+          new FieldViolation(
+              "controller.warmupEpochs",
+              "must be below shared.epochs ("
+                  + shared.epochs()
+                  + ") so that the controller learns at all, was "
+                  + controller.warmupEpochs()));
     }
     if (derive.mostProbable() && "random".equals(controller.kind())) {
-      out.add(new FieldViolation("derive.selection", "the random controller's policy is uniform"
-          + " and has no most probable child: use '" + DeriveSpec.BEST_REWARD
-          + "' or controller.kind 'enas'"));
+      out.add(
+          new FieldViolation(
+              "derive.selection",
+              "the random controller's policy is uniform"
+                  + " and has no most probable child: use '"
+                  + DeriveSpec.BEST_REWARD
+                  + "' or controller.kind 'enas'"));
     }
     boolean rnn = "rnn".equals(space.kind());
     if (rnn && !data.isText() && data.dataset() != null) {
-      out.add(new FieldViolation("data.dataset", "the rnn space models text: must be 'sonnets'"
-          + " or 'ptb:DIR', was '" + data.dataset() + "'"));
+      out.add(
+          new FieldViolation(
+              "data.dataset",
+              "the rnn space models text: must be 'sonnets'"
+                  + " or 'ptb:DIR', was '"
+                  + data.dataset()
+                  + "'"));
     } else if (!rnn && data.isText()) {
-      out.add(new FieldViolation("data.dataset", "the " + space.kind() + " space classifies"
-          + " images: must be 'fashion-mnist', 'idx:DIR' or 'cifar10:DIR', was '"
-          + data.dataset() + "'"));
+      out.add(
+          new FieldViolation(
+              "data.dataset",
+              "the "
+                  + space.kind()
+                  + " space classifies"
+                  + " images: must be 'fashion-mnist', 'idx:DIR' or 'cifar10:DIR', was '"
+                  + data.dataset()
+                  + "'"));
     }
     return out;
   }

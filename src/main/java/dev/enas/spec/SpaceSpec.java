@@ -34,8 +34,10 @@ public record SpaceSpec(String kind, int layers, int nodes) {
       case "macro" -> Checks.intRange(out, prefix + "layers", layers, 1, MacroSpace.MAX_LAYERS);
       case "micro" -> Checks.intRange(out, prefix + "nodes", nodes, 1, MicroSpace.MAX_NODES);
       case "rnn" -> Checks.intRange(out, prefix + "nodes", nodes, 1, RnnSpace.MAX_NODES);
-      default -> out.add(new FieldViolation(
-          prefix + "kind", "must be 'macro', 'micro' or 'rnn', was '" + kind + "'"));
+      default ->
+          out.add(
+              new FieldViolation(
+                  prefix + "kind", "must be 'macro', 'micro' or 'rnn', was '" + kind + "'"));
     }
     return out;
   }

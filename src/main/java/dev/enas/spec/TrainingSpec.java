@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * How a network's weights are trained: Nesterov-momentum SGD with L2 weight decay, gradient-norm
- * clipping and a cosine learning rate with warm restarts (SGDR). Used for the shared weights
- * during the search and for the final retraining.
+ * clipping and a cosine learning rate with warm restarts (SGDR). Used for the shared weights during
+ * the search and for the final retraining.
  *
  * @param epochs passes over the training split
  * @param stepsPerEpoch minibatches per epoch; 0 means one full pass over the training split
@@ -38,8 +38,10 @@ public record TrainingSpec(
     Checks.positive(out, prefix + "learningRateMax", learningRateMax, 100);
     Checks.positive(out, prefix + "learningRateMin", learningRateMin, 100);
     if (learningRateMin > learningRateMax) {
-      out.add(new FieldViolation(prefix + "learningRateMin", "must not exceed learningRateMax ("
-          + learningRateMax + "), was " + learningRateMin));
+      out.add(
+          new FieldViolation(
+              prefix + "learningRateMin",
+              "must not exceed learningRateMax (" + learningRateMax + "), was " + learningRateMin));
     }
     Checks.intRange(out, prefix + "restartPeriod", restartPeriod, 1, 100_000);
     Checks.intRange(out, prefix + "restartMultiplier", restartMultiplier, 1, 100);

@@ -30,8 +30,8 @@ import java.util.random.RandomGenerator;
  * the store's manager.
  *
  * <p>Dropout masks come from the network's own Java generator, never from PyTorch's: PyTorch has
- * one generator per process, which no search seeds and every search in a server draws from, so
- * its masks depended on what the process had run before.
+ * one generator per process, which no search seeds and every search in a server draws from, so its
+ * masks depended on what the process had run before.
  */
 final class DjlOps implements Ops<NDArray> {
   /** DJL's convention: the share of the old running value kept (PyTorch's 0.1 update). */
@@ -57,8 +57,8 @@ final class DjlOps implements Ops<NDArray> {
   }
 
   /**
-   * @param masks the network's dropout generator; required in {@link BatchNormMode#TRAIN}, the
-   *     only mode that drops anything
+   * @param masks the network's dropout generator; required in {@link BatchNormMode#TRAIN}, the only
+   *     mode that drops anything
    */
   DjlOps(NDManager step, BatchNormMode mode, RandomGenerator masks) {
     if (mode == BatchNormMode.TRAIN && masks == null) {
@@ -91,9 +91,8 @@ final class DjlOps implements Ops<NDArray> {
   }
 
   /**
-   * A plain or depthwise 2-D convolution without bias whose channel counts oneDNN sees as
-   * multiples of its widest block; results that start from {@code weight} are attached to
-   * {@code manager}.
+   * A plain or depthwise 2-D convolution without bias whose channel counts oneDNN sees as multiples
+   * of its widest block; results that start from {@code weight} are attached to {@code manager}.
    */
   static NDArray paddedConv2d(
       NDArray x, NDArray weight, int stride, int padding, int groups, NDManager manager) {

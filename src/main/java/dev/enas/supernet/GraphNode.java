@@ -15,8 +15,8 @@ import java.util.Map;
  * gamma, beta, mean, variance with {@code epsilon}; pools are 3x3, stride 1, padding 1, and {@code
  * avg_pool} counts the zero padding in its divisor (DJL 0.36 does not pass count_include_pad to
  * PyTorch, whose default includes it; the released ENAS code excluded it); {@code shift} moves the
- * image up and left by one pixel, filling with zeros; {@code concat} joins channels; {@code
- * linear} is x W^T + b.
+ * image up and left by one pixel, filling with zeros; {@code concat} joins channels; {@code linear}
+ * is x W^T + b.
  */
 public record GraphNode(
     String output,

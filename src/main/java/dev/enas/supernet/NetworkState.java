@@ -9,8 +9,8 @@ import java.util.Objects;
  * generator, and for a recurrent model the hidden states it carries from one window to the next
  * (null when the next window starts from zeros). What a search snapshot stores per network.
  */
-public record NetworkState(List<TensorState> tensors, long maskRandom, Hidden trainingHidden,
-    Hidden evaluationHidden) {
+public record NetworkState(
+    List<TensorState> tensors, long maskRandom, Hidden trainingHidden, Hidden evaluationHidden) {
 
   public NetworkState {
     tensors = List.copyOf(Objects.requireNonNull(tensors, "tensors"));
@@ -22,8 +22,8 @@ public record NetworkState(List<TensorState> tensors, long maskRandom, Hidden tr
   }
 
   /**
-   * A hidden state carried between windows: {@code batch} rows of the model's width, row-major.
-   * The array is shared, not copied: treat it as read-only.
+   * A hidden state carried between windows: {@code batch} rows of the model's width, row-major. The
+   * array is shared, not copied: treat it as read-only.
    */
   public record Hidden(float[] values, int batch) {
     public Hidden {

@@ -25,7 +25,9 @@ interface Ops<T> {
 
   T relu(T x);
 
-  /** 3x3 pooling, stride 1, padding 1; average pooling divides by 9 everywhere, padding included. */
+  /**
+   * 3x3 pooling, stride 1, padding 1; average pooling divides by 9 everywhere, padding included.
+   */
   T pool(T x, boolean max);
 
   T sum(List<T> xs);

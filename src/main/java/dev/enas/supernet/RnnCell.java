@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The recurrent language model's forward pass in DJL operations: the one implementation of the
- * cell that the supernet and the standalone model both run, each handing it the tensors of the
- * child it computes. The math is {@link RnnReference}'s, written for a whole window at once.
+ * The recurrent language model's forward pass in DJL operations: the one implementation of the cell
+ * that the supernet and the standalone model both run, each handing it the tensors of the child it
+ * computes. The math is {@link RnnReference}'s, written for a whole window at once.
  *
  * <p>Everything is time-major inside: row {@code t * batch + b} is sequence b at step t, so each
  * step's slice is a contiguous block. The input half of node 0 is one matrix product for the whole
@@ -40,12 +40,12 @@ final class RnnCell {
   }
 
   /**
-   * The tensors one child reads: {@code nodeWeights[l]} is W_{l,input(l)} for l &gt;= 1, and
-   * {@code nodeWeights[0]} is null (node 0 reads {@code inputWeight}).
+   * The tensors one child reads: {@code nodeWeights[l]} is W_{l,input(l)} for l &gt;= 1, and {@code
+   * nodeWeights[0]} is null (node 0 reads {@code inputWeight}).
    *
    * <p>{@code gatedInput} is true for every ENAS cell: node 0 is a highway node and {@code
-   * inputWeight} is 2H x 2H. False only for the plain recurrent baseline, whose node 0 has no
-   * gate: {@code inputWeight} is 2H x H and s_0 = f_0([x_t, h_{t-1}] . inputWeight).
+   * inputWeight} is 2H x 2H. False only for the plain recurrent baseline, whose node 0 has no gate:
+   * {@code inputWeight} is 2H x H and s_0 = f_0([x_t, h_{t-1}] . inputWeight).
    */
   record Weights(
       Param embedding,
@@ -76,8 +76,12 @@ final class RnnCell {
       for (int l = 1; l < cell.nodes(); l++) {
         nodes[l] = store.get(edge(l, cell.input(l)));
       }
-      return new Weights(store.get(EMBEDDING), store.get(DECODER_BIAS), store.get(INPUT_WEIGHT),
-          nodes, gatedInput);
+      return new Weights(
+          store.get(EMBEDDING),
+          store.get(DECODER_BIAS),
+          store.get(INPUT_WEIGHT),
+          nodes,
+          gatedInput);
     }
   }
 
@@ -112,15 +116,19 @@ final class RnnCell {
       NDArray hidden,
       Masks masks) {
     int h = (int) w.embedding().shape()[1];
-    NDArray x = local(pass, Embedding.embedding(tokens, w.embedding().value(), SparseFormat.DENSE)
-        .singletonOrThrow());
+    NDArray x =
+        local(
+            pass,
+            Embedding.embedding(tokens, w.embedding().value(), SparseFormat.DENSE)
+                .singletonOrThrow());
     if (masks.embedding() != null) {
       x = x.mul(pass.create(masks.embedding(), new Shape((long) steps * batch, 1)));
     }
     if (masks.input() != null) {
-      x = x.reshape(steps, batch, h)
-          .mul(pass.create(masks.input(), new Shape(1, batch, h)))
-          .reshape((long) steps * batch, h);
+      x =
+          x.reshape(steps, batch, h)
+              .mul(pass.create(masks.input(), new Shape(1, batch, h)))
+              .reshape((long) steps * batch, h);
     }
     NDList halves = w.inputWeight().value().split(2, 0);
     NDArray fromInput = local(pass, halves.get(0));
@@ -133,9 +141,10 @@ final class RnnCell {
     NDArray state = hidden;
     for (int t = 0; t < steps; t++) {
       NDArray pre = inputTerms.get(t).add(state.matMul(fromHidden));
-      s[0] = w.gatedInput()
-          ? highway(pre, state, cell.activation(0))
-          : activate(pre, cell.activation(0));
+      s[0] =
+          w.gatedInput()
+              ? highway(pre, state, cell.activation(0))
+              : activate(pre, cell.activation(0));
       for (int l = 1; l < cell.nodes(); l++) {
         NDArray from = s[cell.input(l)];
         s[l] = highway(from.matMul(w.nodeWeights()[l].value()), from, cell.activation(l));
@@ -176,8 +185,8 @@ final class RnnCell {
   /**
    * The mean of the loose ends. The divisor is a tensor of the pass, not a Java number: DJL's
    * number overloads (x.div(2)) wrap the number in a tensor over a direct buffer and close it at
-   * once, while autograd reads it again in backward, after the garbage collector may have freed
-   * the buffer; gradients then came out scaled by whatever lay there.
+   * once, while autograd reads it again in backward, after the garbage collector may have freed the
+   * buffer; gradients then came out scaled by whatever lay there.
    */
   private static NDArray average(NDManager pass, NDArray[] s, List<Integer> ends) {
     NDArray sum = s[ends.get(0)];

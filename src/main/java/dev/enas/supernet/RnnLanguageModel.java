@@ -10,8 +10,8 @@ import java.util.List;
  * The language model of one recurrent cell on its own: only the tensors that cell reads (embedding
  * tied to the decoder, decoder bias, node 0's input matrix and W_{l,input(l)} per node), at the
  * width its {@link RnnNetworkSpec} sets, which may exceed the search's. This is what the final
- * retraining trains and the exporter writes. It runs the same cell code as {@link RnnSupernet},
- * and its tensors carry the supernet's names, so the same seed and spec start it from exactly the
+ * retraining trains and the exporter writes. It runs the same cell code as {@link RnnSupernet}, and
+ * its tensors carry the supernet's names, so the same seed and spec start it from exactly the
  * supernet child's values. {@link #plainTanh} builds the fixed baseline those cells are compared
  * with: the same language model around a plain tanh recurrent layer.
  *
@@ -28,14 +28,23 @@ public final class RnnLanguageModel implements AutoCloseable {
   private final RnnPasses passes;
 
   private RnnLanguageModel(
-      RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed, RnnWeights from,
+      RnnArchitecture cell,
+      RnnNetworkSpec spec,
+      SgdSettings sgd,
+      long seed,
+      RnnWeights from,
       boolean gatedInput) {
     this(cell, spec, sgd, seed, from, gatedInput, null);
   }
 
   private RnnLanguageModel(
-      RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, long seed, RnnWeights from,
-      boolean gatedInput, Device device) {
+      RnnArchitecture cell,
+      RnnNetworkSpec spec,
+      SgdSettings sgd,
+      long seed,
+      RnnWeights from,
+      boolean gatedInput,
+      Device device) {
     this.cell = cell;
     this.spec = spec;
     this.store = new ParamStore(seed, device);
@@ -92,8 +101,8 @@ public final class RnnLanguageModel implements AutoCloseable {
   }
 
   /** As {@link #plainTanh(RnnNetworkSpec, SgdSettings, long)}, on {@code device}. */
-  public static RnnLanguageModel plainTanh(RnnNetworkSpec spec, SgdSettings sgd, long seed,
-      Device device) {
+  public static RnnLanguageModel plainTanh(
+      RnnNetworkSpec spec, SgdSettings sgd, long seed, Device device) {
     return new RnnLanguageModel(PLAIN_TANH_CELL, spec, sgd, seed, null, false, device);
   }
 
@@ -101,8 +110,8 @@ public final class RnnLanguageModel implements AutoCloseable {
    * Builds the model of {@code cell} from given weights (copied), for instance a supernet child's
    * {@link RnnSupernet#weightsOf}; dropout masks are drawn from seed 0.
    *
-   * @throws IllegalArgumentException if the weights are for another vocabulary, width or number
-   *     of nodes
+   * @throws IllegalArgumentException if the weights are for another vocabulary, width or number of
+   *     nodes
    */
   public static RnnLanguageModel fromWeights(
       RnnArchitecture cell, RnnNetworkSpec spec, SgdSettings sgd, RnnWeights weights) {
@@ -163,11 +172,10 @@ public final class RnnLanguageModel implements AutoCloseable {
   }
 
   /**
-   * Evaluation perplexity of a whole token stream from a zero state: the stream is cut into
-   * {@code batchSize} contiguous rows of L = (n - 1) / batchSize positions read side by side in
-   * windows of {@code steps}, the hidden state carried across windows, each of tokens 1 ..
-   * batchSize L predicted once. The carried states of {@link #trainStep} and {@link #evaluate} are
-   * not touched.
+   * Evaluation perplexity of a whole token stream from a zero state: the stream is cut into {@code
+   * batchSize} contiguous rows of L = (n - 1) / batchSize positions read side by side in windows of
+   * {@code steps}, the hidden state carried across windows, each of tokens 1 .. batchSize L
+   * predicted once. The carried states of {@link #trainStep} and {@link #evaluate} are not touched.
    *
    * @throws IllegalArgumentException if the stream has fewer than batchSize + 1 tokens
    */

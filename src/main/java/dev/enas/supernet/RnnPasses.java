@@ -14,10 +14,10 @@ import java.util.Arrays;
  * evaluation) and the generator of dropout masks. The supernet and the standalone model each own
  * one and differ only in the {@link RnnCell.Weights} they pass in.
  *
- * <p>Carried hidden states are Java copies, so a window never back-propagates into the previous
- * one (truncated back-propagation through time). They start from zeros at a batch that starts a
- * pass, when the batch size changes, and after a step that was not applied. Masks come from a
- * Java generator, not PyTorch's, so the same seed gives the same masks on any machine.
+ * <p>Carried hidden states are Java copies, so a window never back-propagates into the previous one
+ * (truncated back-propagation through time). They start from zeros at a batch that starts a pass,
+ * when the batch size changes, and after a step that was not applied. Masks come from a Java
+ * generator, not PyTorch's, so the same seed gives the same masks on any machine.
  */
 final class RnnPasses {
   private final ParamStore store;
@@ -41,8 +41,7 @@ final class RnnPasses {
     }
   }
 
-  StepResult train(
-      RnnArchitecture cell, RnnCell.Weights w, TokenBatch batch, double learningRate) {
+  StepResult train(RnnArchitecture cell, RnnCell.Weights w, TokenBatch batch, double learningRate) {
     if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
       throw new IllegalArgumentException(
           "learning rate must be finite and >= 0, was " + learningRate);
@@ -118,11 +117,11 @@ final class RnnPasses {
   }
 
   /**
-   * Perplexity of a whole token stream, as language-model papers report test perplexity: the
-   * stream is cut into {@code batchSize} contiguous rows of L = (n - 1) / batchSize positions, read
-   * side by side in windows of {@code steps} (the last one shorter) from a zero state carried
-   * across windows. Row b reads tokens b L .. (b + 1) L - 1 and predicts each one's successor, so
-   * tokens 1 .. batchSize L are each predicted once and a tail shorter than a row is not scored.
+   * Perplexity of a whole token stream, as language-model papers report test perplexity: the stream
+   * is cut into {@code batchSize} contiguous rows of L = (n - 1) / batchSize positions, read side
+   * by side in windows of {@code steps} (the last one shorter) from a zero state carried across
+   * windows. Row b reads tokens b L .. (b + 1) L - 1 and predicts each one's successor, so tokens 1
+   * .. batchSize L are each predicted once and a tail shorter than a row is not scored.
    */
   double perplexity(
       RnnArchitecture cell, RnnCell.Weights w, int[] stream, int batchSize, int steps) {

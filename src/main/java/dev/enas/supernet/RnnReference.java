@@ -4,14 +4,14 @@ import dev.enas.space.RnnArchitecture;
 import java.util.List;
 
 /**
- * The recurrent cell and the language model's step written out plainly in double precision, with
- * no framework: the yardstick the DJL networks and the exported ONNX graph are checked against.
+ * The recurrent cell and the language model's step written out plainly in double precision, with no
+ * framework: the yardstick the DJL networks and the exported ONNX graph are checked against.
  *
- * <p>One step for a batch of tokens: x = embedding[token]; node 0 computes
- * [c | k] = [x, h_prev] . inputWeight, c = sigmoid(c), s_0 = c * f_0(k) + (1 - c) * h_prev; node
- * l &gt;= 1 reads j = input(l) and computes [c | k] = s_j . W_{l,j}, s_l = c * f_l(k) + (1 - c) *
- * s_j; the next hidden state is the average of the loose ends s_l; logits = h . embedding^T + bias.
- * No dropout (evaluation mode).
+ * <p>One step for a batch of tokens: x = embedding[token]; node 0 computes [c | k] = [x, h_prev] .
+ * inputWeight, c = sigmoid(c), s_0 = c * f_0(k) + (1 - c) * h_prev; node l &gt;= 1 reads j =
+ * input(l) and computes [c | k] = s_j . W_{l,j}, s_l = c * f_l(k) + (1 - c) * s_j; the next hidden
+ * state is the average of the loose ends s_l; logits = h . embedding^T + bias. No dropout
+ * (evaluation mode).
  */
 public final class RnnReference {
   private RnnReference() {}
@@ -75,8 +75,8 @@ public final class RnnReference {
   }
 
   /** One highway node: [c | k] = in . weight (rows = in.length, columns = 2h). */
-  private static double[] node(double[] in, float[] weight, double[] carry, int h,
-      dev.enas.space.RnnActivation activation) {
+  private static double[] node(
+      double[] in, float[] weight, double[] carry, int h, dev.enas.space.RnnActivation activation) {
     double[] out = new double[h];
     for (int col = 0; col < h; col++) {
       double c = 0;

@@ -10,16 +10,16 @@ import java.util.TreeSet;
 
 /**
  * The shared weights of ENAS's recurrent-cell search (the Penn Treebank experiment): the word
- * embedding (vocabulary x hidden, tied to the decoder), the decoder bias, node 0's input matrix
- * (2 hidden x 2 hidden) and one matrix W_{l,j} (hidden x 2 hidden) for every pair of nodes j &lt; l,
+ * embedding (vocabulary x hidden, tied to the decoder), the decoder bias, node 0's input matrix (2
+ * hidden x 2 hidden) and one matrix W_{l,j} (hidden x 2 hidden) for every pair of nodes j &lt; l,
  * shared by every cell in which node l reads node j. A step computes one sampled cell and updates
  * exactly the tensors it read (embedding, bias, input matrix and W_{l,input(l)} per node) with
  * their momentum buffers; every other W_{l,j} stays bit-identical.
  *
- * <p>Initial values come from the seed, drawn per tensor by name (see {@link #create}), so a
- * {@link RnnLanguageModel} of the same seed and spec starts from exactly the child's values. The
- * training and evaluation passes each carry their own hidden state across calls (see {@link
- * #trainStep}); the dropout masks come from a Java generator seeded by the same seed.
+ * <p>Initial values come from the seed, drawn per tensor by name (see {@link #create}), so a {@link
+ * RnnLanguageModel} of the same seed and spec starts from exactly the child's values. The training
+ * and evaluation passes each carry their own hidden state across calls (see {@link #trainStep});
+ * the dropout masks come from a Java generator seeded by the same seed.
  *
  * <p>Owns one NDManager for its tensors, released by {@link #close()}. Not thread-safe: calls run
  * one at a time on the device's thread. Only plain Java values go in and out.
@@ -35,8 +35,8 @@ public final class RnnSupernet implements AutoCloseable {
   private final ParamStore store;
   private final RnnPasses passes;
 
-  private RnnSupernet(RnnSpace space, RnnNetworkSpec spec, SgdSettings sgd, long seed,
-      Device device) {
+  private RnnSupernet(
+      RnnSpace space, RnnNetworkSpec spec, SgdSettings sgd, long seed, Device device) {
     this.space = space;
     this.spec = spec;
     this.store = new ParamStore(seed, device);
@@ -119,8 +119,8 @@ public final class RnnSupernet implements AutoCloseable {
    * positions, backward, then one SGD step on the child's tensors: weight decay added to the
    * gradient, the global norm over those tensors clipped to the configured bound, momentum.
    *
-   * <p>The hidden state after the window is kept (as a copy, so gradients never cross windows)
-   * for the next call; it restarts from zeros when {@code batch.startsPass()} or the batch size
+   * <p>The hidden state after the window is kept (as a copy, so gradients never cross windows) for
+   * the next call; it restarts from zeros when {@code batch.startsPass()} or the batch size
    * changes. A NaN or infinite loss or gradient changes no weight or momentum, is reported as not
    * applied, and restarts the carried state from zeros.
    */
@@ -130,9 +130,9 @@ public final class RnnSupernet implements AutoCloseable {
   }
 
   /**
-   * The child's perplexity exp(mean cross-entropy) on one window in evaluation mode (no dropout,
-   * no gradients, nothing stored changes), starting from the evaluation hidden state carried from
-   * the previous call, which is separate from training's and restarts like it.
+   * The child's perplexity exp(mean cross-entropy) on one window in evaluation mode (no dropout, no
+   * gradients, nothing stored changes), starting from the evaluation hidden state carried from the
+   * previous call, which is separate from training's and restarts like it.
    */
   public double evaluate(RnnArchitecture child, TokenBatch batch) {
     check(child);
@@ -197,8 +197,8 @@ public final class RnnSupernet implements AutoCloseable {
   }
 
   /**
-   * One evaluation-mode step of the child for a batch of tokens: {logits (batch x vocabulary),
-   * next hidden state (batch x hidden)}; for checking the engine against {@link RnnReference}.
+   * One evaluation-mode step of the child for a batch of tokens: {logits (batch x vocabulary), next
+   * hidden state (batch x hidden)}; for checking the engine against {@link RnnReference}.
    */
   float[][] step(RnnArchitecture child, int[] tokens, float[] hidden) {
     check(child);

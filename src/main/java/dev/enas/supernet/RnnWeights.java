@@ -52,8 +52,12 @@ public record RnnWeights(
 
   private static void check(String name, float[] values, long expected) {
     if (values == null || values.length != expected) {
-      throw new IllegalArgumentException(name + " must hold " + expected + " values, got "
-          + (values == null ? "null" : values.length));
+      throw new IllegalArgumentException(
+          name
+              + " must hold "
+              + expected
+              + " values, got "
+              + (values == null ? "null" : values.length));
     }
   }
 }

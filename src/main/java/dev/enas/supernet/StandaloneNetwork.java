@@ -25,6 +25,7 @@ public final class StandaloneNetwork implements AutoCloseable {
   private final ParamStore store;
   private final Body body;
   private final NesterovSgd optimizer;
+
   /** Dropout masks of training steps, drawn in step order from the network's seed. */
   private final MaskRandom dropoutMasks;
 
@@ -70,8 +71,8 @@ public final class StandaloneNetwork implements AutoCloseable {
 
   /** One Nesterov SGD step on a minibatch, updating running statistics (see {@link Supernet}). */
   public StepResult trainStep(float[] images, int[] labels, double learningRate) {
-    return Steps.train(store, body, spec, optimizer, dropoutMasks, architecture, images, labels,
-        learningRate);
+    return Steps.train(
+        store, body, spec, optimizer, dropoutMasks, architecture, images, labels, learningRate);
   }
 
   /**

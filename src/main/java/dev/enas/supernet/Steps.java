@@ -1,9 +1,9 @@
 package dev.enas.supernet;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.enas.space.Architecture;
@@ -25,9 +25,9 @@ final class Steps {
 
   /**
    * Turns PyTorch's autograd recording off for the calling thread. Grad mode is per thread and
-   * starts on in every new thread; a gradient collector restores the mode it found when it
-   * closes. In-place writes to weights (the optimizer, running statistics, restores) fail while
-   * it is on, so every entry point that writes calls this first, whatever thread it runs on.
+   * starts on in every new thread; a gradient collector restores the mode it found when it closes.
+   * In-place writes to weights (the optimizer, running statistics, restores) fail while it is on,
+   * so every entry point that writes calls this first, whatever thread it runs on.
    */
   static void gradientsOff() {
     // Loads the native library first if this is the process's first touch of the engine.

@@ -23,11 +23,11 @@ public final class Supernet implements AutoCloseable {
   private final ParamStore store;
   private final Body body;
   private final NesterovSgd optimizer;
+
   /** Dropout masks of training steps, drawn in step order from the network's seed. */
   private final MaskRandom dropoutMasks;
 
-  private Supernet(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed,
-      Device device) {
+  private Supernet(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed, Device device) {
     this.space = space;
     this.spec = spec;
     this.store = new ParamStore(seed, device);
@@ -55,8 +55,8 @@ public final class Supernet implements AutoCloseable {
    * As {@link #create(SearchSpace, NetworkSpec, SgdSettings, long)}, with every weight and every
    * pass's tensors (inputs included) on {@code device}; null takes the engine's default device.
    */
-  public static Supernet create(SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed,
-      Device device) {
+  public static Supernet create(
+      SearchSpace space, NetworkSpec spec, SgdSettings sgd, long seed, Device device) {
     return new Supernet(space, spec, sgd, seed, device);
   }
 
@@ -81,8 +81,8 @@ public final class Supernet implements AutoCloseable {
   public StepResult trainStep(
       Architecture child, float[] images, int[] labels, double learningRate) {
     check(child);
-    return Steps.train(store, body, spec, optimizer, dropoutMasks, child, images, labels,
-        learningRate);
+    return Steps.train(
+        store, body, spec, optimizer, dropoutMasks, child, images, labels, learningRate);
   }
 
   /**

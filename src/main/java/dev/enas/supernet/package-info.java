@@ -21,8 +21,8 @@
  * embedding, decoder bias, node 0's matrix and one matrix per pair of nodes, and {@link
  * dev.enas.supernet.RnnLanguageModel} holds one cell's share of them; both run the one DJL cell in
  * {@code RnnCell}, whose math {@link dev.enas.supernet.RnnReference} defines. Windows are trained
- * with truncated back-propagation through time, carrying the hidden state between calls as a
- * Java copy.
+ * with truncated back-propagation through time, carrying the hidden state between calls as a Java
+ * copy.
  *
  * <p>Native memory: each network owns one NDManager for its tensors; every pass works in a
  * sub-manager closed before it returns, and only Java arrays and records leave the package.

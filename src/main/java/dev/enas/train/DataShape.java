@@ -31,6 +31,7 @@ public record DataShape(boolean text, int channels, int height, int width, long 
 
   /** The paper's cutout, for CIFAR-10's 32 x 32 colour images. */
   static final int PAPER_CUTOUT = 16;
+
   /** Fewest shared-weight or retraining steps an epoch of a text corpus should give. */
   static final int MIN_TEXT_STEPS_PER_EPOCH = 50;
 
@@ -76,8 +77,12 @@ public record DataShape(boolean text, int channels, int height, int width, long 
         for (int i = 1; i <= 5; i++) {
           bytes += Files.size(dir.required("data_batch_" + i + ".bin"));
         }
-        shape = images(Cifar10Reader.CHANNELS, Cifar10Reader.SIDE, Cifar10Reader.SIDE,
-            bytes / Cifar10Reader.RECORD_BYTES);
+        shape =
+            images(
+                Cifar10Reader.CHANNELS,
+                Cifar10Reader.SIDE,
+                Cifar10Reader.SIDE,
+                bytes / Cifar10Reader.RECORD_BYTES);
       } else if (dataset.startsWith("ptb:")) {
         DataFolder dir = roots.folder(dataset.substring(4));
         Path train = dir.required("train.txt", "ptb.train.txt");
@@ -87,8 +92,9 @@ public record DataShape(boolean text, int channels, int height, int width, long 
         return Optional.empty();
       }
       if (data.trainLimit() > 0 && data.trainLimit() < shape.trainSize()) {
-        shape = new DataShape(shape.text(), shape.channels(), shape.height(), shape.width(),
-            data.trainLimit());
+        shape =
+            new DataShape(
+                shape.text(), shape.channels(), shape.height(), shape.width(), data.trainLimit());
       }
       return Optional.of(shape);
     } catch (IOException | RuntimeException e) {
@@ -97,9 +103,8 @@ public record DataShape(boolean text, int channels, int height, int width, long 
   }
 
   /**
-   * Cutout for retraining: none for grey images (a square hole in a digit or a garment removes
-   * what defines it), otherwise the paper's 16 pixels scaled to the shorter image side (16 for 32 x
-   * 32).
+   * Cutout for retraining: none for grey images (a square hole in a digit or a garment removes what
+   * defines it), otherwise the paper's 16 pixels scaled to the shorter image side (16 for 32 x 32).
    */
   public int cutout() {
     if (text || channels == 1) {
@@ -119,21 +124,28 @@ public record DataShape(boolean text, int channels, int height, int width, long 
 
   /**
    * A schedule that anneals within the epochs it has: when a training has fewer epochs than the
-   * cosine restart period, the period becomes the epoch count and the multiplier 1, so the
-   * learning rate reaches its minimum at the end instead of being cut off high. Returns {@code
-   * training} unchanged otherwise.
+   * cosine restart period, the period becomes the epoch count and the multiplier 1, so the learning
+   * rate reaches its minimum at the end instead of being cut off high. Returns {@code training}
+   * unchanged otherwise.
    *
    * @param periodSet the spec set the restart period itself (then it is obeyed)
    * @param multiplierSet the spec set the multiplier itself
    */
-  public static TrainingSpec annealWithin(TrainingSpec training, boolean periodSet,
-      boolean multiplierSet) {
+  public static TrainingSpec annealWithin(
+      TrainingSpec training, boolean periodSet, boolean multiplierSet) {
     if (periodSet || training.epochs() >= training.restartPeriod() || training.epochs() < 1) {
       return training;
     }
-    return new TrainingSpec(training.epochs(), training.stepsPerEpoch(),
-        training.learningRateMax(), training.learningRateMin(), training.epochs(),
-        multiplierSet ? training.restartMultiplier() : 1, training.momentum(),
-        training.weightDecay(), training.gradientClip(), training.maxNonFiniteSteps());
+    return new TrainingSpec(
+        training.epochs(),
+        training.stepsPerEpoch(),
+        training.learningRateMax(),
+        training.learningRateMin(),
+        training.epochs(),
+        multiplierSet ? training.restartMultiplier() : 1,
+        training.momentum(),
+        training.weightDecay(),
+        training.gradientClip(),
+        training.maxNonFiniteSteps());
   }
 }

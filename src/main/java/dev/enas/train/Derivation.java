@@ -18,9 +18,10 @@ import java.util.function.ToDoubleFunction;
 public final class Derivation {
   /** Best reward first, then most likely under the policy. */
   public static final Comparator<SearchEvent.Candidate> BEST_FIRST =
-      Comparator.comparingDouble(SearchEvent.Candidate::reward).reversed()
-          .thenComparing(Comparator.comparingDouble(SearchEvent.Candidate::logProbability)
-              .reversed());
+      Comparator.comparingDouble(SearchEvent.Candidate::reward)
+          .reversed()
+          .thenComparing(
+              Comparator.comparingDouble(SearchEvent.Candidate::logProbability).reversed());
 
   private Derivation() {}
 
@@ -30,16 +31,23 @@ public final class Derivation {
    * @param score a child's reward on the common validation minibatch
    * @param checkpoint called between children, so a caller can cancel
    */
-  public static List<SearchEvent.Candidate> derive(Controller controller, int samples, int topK,
-      ToDoubleFunction<Architecture> score, Runnable checkpoint) {
+  public static List<SearchEvent.Candidate> derive(
+      Controller controller,
+      int samples,
+      int topK,
+      ToDoubleFunction<Architecture> score,
+      Runnable checkpoint) {
     Set<Architecture> seen = new HashSet<>();
     List<SearchEvent.Candidate> scored = new ArrayList<>();
     for (int i = 0; i < samples; i++) {
       checkpoint.run();
       Sample s = controller.sample();
       if (seen.add(s.architecture())) {
-        scored.add(new SearchEvent.Candidate(s.architecture().encode(),
-            score.applyAsDouble(s.architecture()), s.logProbability()));
+        scored.add(
+            new SearchEvent.Candidate(
+                s.architecture().encode(),
+                score.applyAsDouble(s.architecture()),
+                s.logProbability()));
       }
     }
     return rank(scored, topK);
@@ -49,8 +57,8 @@ public final class Derivation {
    * The policy's most probable child first, then the best of the other scored candidates: the
    * ranking of the most-probable selection, {@code topK} long in all.
    */
-  public static List<SearchEvent.Candidate> rankAfter(SearchEvent.Candidate mode,
-      Collection<SearchEvent.Candidate> candidates, int topK) {
+  public static List<SearchEvent.Candidate> rankAfter(
+      SearchEvent.Candidate mode, Collection<SearchEvent.Candidate> candidates, int topK) {
     List<SearchEvent.Candidate> others = new ArrayList<>();
     for (SearchEvent.Candidate c : candidates) {
       if (!c.architecture().equals(mode.architecture())) {

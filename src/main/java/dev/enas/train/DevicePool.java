@@ -8,11 +8,11 @@ import java.util.Objects;
 
 /**
  * Which device each search trains on, from the {@code cpu}, {@code gpu}, {@code gpu:N} or {@code
- * auto} setting and the devices the engine offers. {@code cpu} and an explicit GPU pin every
- * search to that device; {@code auto} places each new search on the GPU running the fewest
- * searches (the lowest index on a tie), or on the CPU when the engine sees no GPU. A GPU setting on
- * an engine without that GPU is refused when the pool is made, naming the setting, so a search
- * never runs on the CPU unasked.
+ * auto} setting and the devices the engine offers. {@code cpu} and an explicit GPU pin every search
+ * to that device; {@code auto} places each new search on the GPU running the fewest searches (the
+ * lowest index on a tie), or on the CPU when the engine sees no GPU. A GPU setting on an engine
+ * without that GPU is refused when the pool is made, naming the setting, so a search never runs on
+ * the CPU unasked.
  *
  * <p>Thread-safe: searches are placed and released from any thread.
  */
@@ -36,8 +36,8 @@ public final class DevicePool {
    * The pool {@code setting} asks for on the PyTorch engine of this process, which it loads.
    *
    * @param field the setting's name for error messages, for instance {@code enas.device}
-   * @throws IllegalArgumentException if the setting is not one of the four forms, or asks for a
-   *     GPU the engine does not offer
+   * @throws IllegalArgumentException if the setting is not one of the four forms, or asks for a GPU
+   *     the engine does not offer
    */
   public static DevicePool fromSetting(String setting, String field) {
     Objects.requireNonNull(setting, field);
@@ -66,15 +66,28 @@ public final class DevicePool {
       return new DevicePool(setting, List.of(Device.cpu()));
     }
     if (gpus == 0) {
-      throw new IllegalArgumentException(field + " is '" + setting + "' but the PyTorch engine"
-          + " sees no CUDA device: this build carries the CPU native library, or no GPU is"
-          + " visible (build with -Pcuda on a machine with CUDA, or set " + field
-          + " to cpu or auto)");
+      throw new IllegalArgumentException(
+          field
+              + " is '"
+              + setting
+              + "' but the PyTorch engine"
+              + " sees no CUDA device: this build carries the CPU native library, or no GPU is"
+              + " visible (build with -Pcuda on a machine with CUDA, or set "
+              + field
+              + " to cpu or auto)");
     }
     if (wanted >= gpus) {
-      throw new IllegalArgumentException(field + " is '" + setting + "' but the PyTorch engine"
-          + " sees " + gpus + " GPU" + (gpus == 1 ? "" : "s") + ": the index must be in 0.."
-          + (gpus - 1));
+      throw new IllegalArgumentException(
+          field
+              + " is '"
+              + setting
+              + "' but the PyTorch engine"
+              + " sees "
+              + gpus
+              + " GPU"
+              + (gpus == 1 ? "" : "s")
+              + ": the index must be in 0.."
+              + (gpus - 1));
     }
     return new DevicePool(setting, List.of(Device.gpu(wanted)));
   }

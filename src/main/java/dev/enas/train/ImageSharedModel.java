@@ -9,7 +9,9 @@ import dev.enas.supernet.NetworkState;
 import dev.enas.supernet.StepResult;
 import dev.enas.supernet.Supernet;
 
-/** The convolutional spaces' shared model: the {@link Supernet}; a child's reward is its accuracy. */
+/**
+ * The convolutional spaces' shared model: the {@link Supernet}; a child's reward is its accuracy.
+ */
 final class ImageSharedModel implements SharedModel {
   private final Supernet supernet;
 
@@ -18,8 +20,13 @@ final class ImageSharedModel implements SharedModel {
   }
 
   static ImageSharedModel create(SearchSpec spec, SearchData data, Device device) {
-    return new ImageSharedModel(Supernet.create(spec.space().toSearchSpace(),
-        Networks.searchNetwork(spec, data), Networks.sgd(spec.shared()), spec.seed(), device));
+    return new ImageSharedModel(
+        Supernet.create(
+            spec.space().toSearchSpace(),
+            Networks.searchNetwork(spec, data),
+            Networks.sgd(spec.shared()),
+            spec.seed(),
+            device));
   }
 
   @Override
@@ -53,8 +60,9 @@ final class ImageSharedModel implements SharedModel {
     if (batch instanceof Batch b) {
       return b;
     }
-    throw new IllegalArgumentException("the convolutional supernet trains on image batches, got "
-        + (batch == null ? "null" : batch.getClass().getSimpleName()));
+    throw new IllegalArgumentException(
+        "the convolutional supernet trains on image batches, got "
+            + (batch == null ? "null" : batch.getClass().getSimpleName()));
   }
 
   @Override

@@ -7,9 +7,9 @@ import java.util.Map;
 /**
  * Kendall's rank correlation between two paired samples, tau-b (ties counted in both variables),
  * with a two-sided p-value for "no association": exact, from the distribution of inversions over
- * all permutations, when neither sample has ties and there are at most {@value #EXACT_MAX}
- * pairs of values; otherwise the normal approximation with the tie-corrected variance of the
- * score (Kendall 1970, as SciPy's {@code kendalltau} computes it).
+ * all permutations, when neither sample has ties and there are at most {@value #EXACT_MAX} pairs of
+ * values; otherwise the normal approximation with the tie-corrected variance of the score (Kendall
+ * 1970, as SciPy's {@code kendalltau} computes it).
  *
  * <p>Used to tell whether the shared-weight rewards a search ranks children by order them as
  * training each child alone does (Sciuto et al. 2019).
@@ -72,10 +72,10 @@ public record KendallTau(double tau, double pValue, int n) {
       double vt = sum(tiesX, t -> t * (t - 1) * (2 * t + 5));
       double vu = sum(tiesY, t -> t * (t - 1) * (2 * t + 5));
       double v1 = (double) sum(tiesX, t -> t * (t - 1)) * sum(tiesY, t -> t * (t - 1));
-      double v2 = (double) sum(tiesX, t -> t * (t - 1) * (t - 2))
-          * sum(tiesY, t -> t * (t - 1) * (t - 2));
-      double variance = (v0 - vt - vu) / 18 + v1 / (2.0 * n * (n - 1))
-          + v2 / (9.0 * n * (n - 1) * (n - 2));
+      double v2 =
+          (double) sum(tiesX, t -> t * (t - 1) * (t - 2)) * sum(tiesY, t -> t * (t - 1) * (t - 2));
+      double variance =
+          (v0 - vt - vu) / 18 + v1 / (2.0 * n * (n - 1)) + v2 / (9.0 * n * (n - 1) * (n - 2));
       double z = Math.abs(score) / Math.sqrt(variance);
       p = Math.min(1, erfc(z / Math.sqrt(2)));
     }
@@ -139,9 +139,29 @@ public record KendallTau(double tau, double pValue, int n) {
   static double erfc(double x) {
     double z = Math.abs(x);
     double t = 1 / (1 + 0.5 * z);
-    double r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196
-        + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398
-        + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    double r =
+        t
+            * Math.exp(
+                -z * z
+                    - 1.26551223
+                    + t
+                        * (1.00002368
+                            + t
+                                * (0.37409196
+                                    + t
+                                        * (0.09678418
+                                            + t
+                                                * (-0.18628806
+                                                    + t
+                                                        * (0.27886807
+                                                            + t
+                                                                * (-1.13520398
+                                                                    + t
+                                                                        * (1.48851587
+                                                                            + t
+                                                                                * (-0.82215223
+                                                                                    + t
+                                                                                        * 0.17087277)))))))));
     return x >= 0 ? r : 2 - r;
   }
 }

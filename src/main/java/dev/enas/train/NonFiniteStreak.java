@@ -34,10 +34,12 @@ final class NonFiniteStreak {
     if (result.applied()) {
       inARow = 0;
     } else if (++inARow >= training.maxNonFiniteSteps()) {
-      throw new IllegalStateException(inARow
-          + " retraining steps in a row had a NaN or infinite loss (retrain.training."
-          + "maxNonFiniteSteps is " + training.maxNonFiniteSteps()
-          + "); lower retrain.training.learningRateMax or retrain.training.gradientClip");
+      throw new IllegalStateException(
+          inARow
+              + " retraining steps in a row had a NaN or infinite loss (retrain.training."
+              + "maxNonFiniteSteps is "
+              + training.maxNonFiniteSteps()
+              + "); lower retrain.training.learningRateMax or retrain.training.gradientClip");
     }
   }
 }

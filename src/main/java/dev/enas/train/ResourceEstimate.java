@@ -5,18 +5,19 @@ import dev.enas.spec.ChildSpec;
 import dev.enas.spec.SearchSpec;
 
 /**
- * What a search will ask of its device, computed from the spec alone before anything is
- * allocated, so that a server can refuse a spec that would not fit instead of failing (or
- * swapping) half-way through an allocation of gigabytes.
+ * What a search will ask of its device, computed from the spec alone before anything is allocated,
+ * so that a server can refuse a spec that would not fit instead of failing (or swapping) half-way
+ * through an allocation of gigabytes.
  *
  * <p>The parameter and statistic counts are exact for the shared weights (they follow the
  * supernets' construction, and a test holds them equal to built networks). Memory counts every
- * trainable weight three times (value, Nesterov velocity, gradient) and every batch-norm
- * statistic once, plus the activations one training step keeps for its backward pass with the
- * largest operation of every layer chosen (about six tensors of the layer's width for a macro
- * layer, the count of a PyTorch autograd graph of these operations): an estimate of the peak, not a
- * measurement; the gradients of activations live only briefly and are not counted. The retraining network is counted as the most expensive child of its width (every
- * layer or node its largest operation), and the larger of the two phases is the search's need.
+ * trainable weight three times (value, Nesterov velocity, gradient) and every batch-norm statistic
+ * once, plus the activations one training step keeps for its backward pass with the largest
+ * operation of every layer chosen (about six tensors of the layer's width for a macro layer, the
+ * count of a PyTorch autograd graph of these operations): an estimate of the peak, not a
+ * measurement; the gradients of activations live only briefly and are not counted. The retraining
+ * network is counted as the most expensive child of its width (every layer or node its largest
+ * operation), and the larger of the two phases is the search's need.
  *
  * @param parameters trainable weights of the shared network
  * @param statistics batch-norm running statistics of the shared network
@@ -25,25 +26,33 @@ import dev.enas.spec.SearchSpec;
  * @param multiplyAddsPerStep multiply-adds of one shared-weight training step (forward and
  *     backward) of the most expensive child
  */
-public record ResourceEstimate(long parameters, long statistics, long searchMemoryBytes,
-    long retrainMemoryBytes, long multiplyAddsPerStep) {
+public record ResourceEstimate(
+    long parameters,
+    long statistics,
+    long searchMemoryBytes,
+    long retrainMemoryBytes,
+    long multiplyAddsPerStep) {
 
   private static final long FLOAT_BYTES = 4;
+
   /** Image classes of every supported image format (MNIST family, CIFAR-10). */
   public static final int IMAGE_CLASSES = 10;
+
   /** Tensors of a layer's width a training step keeps per macro layer (1x1 in, op, norms, sum). */
   private static final int MACRO_ACTIVATIONS = 6;
+
   /** Per micro node: two branches of two separable stacks of about four tensors, and the sum. */
   private static final int MICRO_NODE_ACTIVATIONS = 17;
+
   /** Per rnn node and token: the two matrix products' output, gate, candidate and mix. */
   private static final int RNN_NODE_ACTIVATIONS = 6;
 
   /**
-   * The estimate for a spec on data of this shape; for text, {@code outputs} is the vocabulary
-   * size (its upper bound {@code languageModel.maxVocabulary} before the corpus is read).
+   * The estimate for a spec on data of this shape; for text, {@code outputs} is the vocabulary size
+   * (its upper bound {@code languageModel.maxVocabulary} before the corpus is read).
    */
-  public static ResourceEstimate of(SearchSpec spec, int inputChannels, int height, int width,
-      int outputs) {
+  public static ResourceEstimate of(
+      SearchSpec spec, int inputChannels, int height, int width, int outputs) {
     String kind = spec.space().kind();
     Counts search;
     Counts retrain;
@@ -51,16 +60,13 @@ public record ResourceEstimate(long parameters, long statistics, long searchMemo
     ChildSpec network = spec.retrain().network();
     switch (kind) {
       case "macro" -> {
-        search = macro(spec.space().layers(), child, inputChannels, height, width, outputs,
-            false);
-        retrain = macro(spec.space().layers(), network, inputChannels, height, width, outputs,
-            true);
+        search = macro(spec.space().layers(), child, inputChannels, height, width, outputs, false);
+        retrain =
+            macro(spec.space().layers(), network, inputChannels, height, width, outputs, true);
       }
       case "micro" -> {
-        search = micro(spec.space().nodes(), child, inputChannels, height, width, outputs,
-            false);
-        retrain = micro(spec.space().nodes(), network, inputChannels, height, width, outputs,
-            true);
+        search = micro(spec.space().nodes(), child, inputChannels, height, width, outputs, false);
+        retrain = micro(spec.space().nodes(), network, inputChannels, height, width, outputs, true);
       }
       case "rnn" -> {
         int bptt = spec.languageModel().bpttSteps();
@@ -69,8 +75,12 @@ public record ResourceEstimate(long parameters, long statistics, long searchMemo
       }
       default -> throw new IllegalArgumentException("unknown space " + kind);
     }
-    return new ResourceEstimate(search.parameters, search.statistics, search.memory(),
-        retrain.memory(), search.multiplyAdds);
+    return new ResourceEstimate(
+        search.parameters,
+        search.statistics,
+        search.memory(),
+        retrain.memory(),
+        search.multiplyAdds);
   }
 
   /** What the search needs at its peak: the larger of its two phases. */
@@ -112,9 +122,17 @@ public record ResourceEstimate(long parameters, long statistics, long searchMemo
     }
   }
 
-  /** @param oneChild only the most expensive child's weights rather than every candidate's */
-  private static Counts macro(int layers, ChildSpec child, int inputChannels, int height,
-      int width, int classes, boolean oneChild) {
+  /**
+   * @param oneChild only the most expensive child's weights rather than every candidate's
+   */
+  private static Counts macro(
+      int layers,
+      ChildSpec child,
+      int inputChannels,
+      int height,
+      int width,
+      int classes,
+      boolean oneChild) {
     Counts n = new Counts();
     long batch = child.batchSize();
     int[] reductions = new MacroSpace(layers).reductionLayers();
@@ -167,8 +185,14 @@ public record ResourceEstimate(long parameters, long statistics, long searchMemo
     return n;
   }
 
-  private static Counts micro(int nodes, ChildSpec child, int inputChannels, int height,
-      int width, int classes, boolean oneChild) {
+  private static Counts micro(
+      int nodes,
+      ChildSpec child,
+      int inputChannels,
+      int height,
+      int width,
+      int classes,
+      boolean oneChild) {
     Counts n = new Counts();
     long batch = child.batchSize();
     int cells = child.cellsPerStack();

@@ -9,9 +9,8 @@ import java.util.function.Consumer;
 
 /**
  * Retraining the derived child from scratch, a step at a time so that a scheduler can interleave
- * other work between steps: {@link Retraining} for the convolutional spaces, {@link
- * RnnRetraining} for the recurrent-cell space. Owns its network and data readers until {@link
- * #close()}.
+ * other work between steps: {@link Retraining} for the convolutional spaces, {@link RnnRetraining}
+ * for the recurrent-cell space. Owns its network and data readers until {@link #close()}.
  */
 public interface Retrainer extends AutoCloseable {
 
@@ -21,8 +20,8 @@ public interface Retrainer extends AutoCloseable {
   }
 
   /** As {@link #create(Architecture, SearchData, SearchSpec)}, training on {@code device}. */
-  static Retrainer create(Architecture architecture, SearchData data, SearchSpec spec,
-      Device device) {
+  static Retrainer create(
+      Architecture architecture, SearchData data, SearchSpec spec, Device device) {
     return data.isText()
         ? new RnnRetraining(architecture, data, spec, 0, device)
         : new Retraining(architecture, data, spec, 0, device);
@@ -32,17 +31,18 @@ public interface Retrainer extends AutoCloseable {
    * A retrainer that continues exactly from {@code state}, a {@link #state()} of one created with
    * the same architecture, data and spec.
    */
-  static Retrainer resume(Architecture architecture, SearchData data, SearchSpec spec,
-      State state) {
+  static Retrainer resume(
+      Architecture architecture, SearchData data, SearchSpec spec, State state) {
     return resume(architecture, data, spec, state, null);
   }
 
   /** As {@link #resume(Architecture, SearchData, SearchSpec, State)}, on {@code device}. */
-  static Retrainer resume(Architecture architecture, SearchData data, SearchSpec spec,
-      State state, Device device) {
-    Retrainer r = data.isText()
-        ? new RnnRetraining(architecture, data, spec, state.batches(), device)
-        : new Retraining(architecture, data, spec, state.batches(), device);
+  static Retrainer resume(
+      Architecture architecture, SearchData data, SearchSpec spec, State state, Device device) {
+    Retrainer r =
+        data.isText()
+            ? new RnnRetraining(architecture, data, spec, state.batches(), device)
+            : new Retraining(architecture, data, spec, state.batches(), device);
     try {
       r.restore(state);
       return r;
@@ -57,8 +57,14 @@ public interface Retrainer extends AutoCloseable {
    * the current epoch's sums, the run of non-finite steps, and the last validation figure
    * (accuracy, or perplexity for a language model; NaN before the first epoch ended).
    */
-  record State(NetworkState network, long batches, double lossSum, double accuracySum,
-      int counted, int nonFiniteInARow, double validationFigure) {}
+  record State(
+      NetworkState network,
+      long batches,
+      double lossSum,
+      double accuracySum,
+      int counted,
+      int nonFiniteInARow,
+      double validationFigure) {}
 
   /** Where this retraining stands; valid between steps. */
   State state();
@@ -73,8 +79,8 @@ public interface Retrainer extends AutoCloseable {
   /**
    * Trains one minibatch.
    *
-   * @throws IllegalStateException after {@code retrain.training.maxNonFiniteSteps} steps in a
-   *     row with a NaN or infinite loss
+   * @throws IllegalStateException after {@code retrain.training.maxNonFiniteSteps} steps in a row
+   *     with a NaN or infinite loss
    */
   StepResult step(int epoch, int stepInEpoch);
 
@@ -92,8 +98,8 @@ public interface Retrainer extends AutoCloseable {
    *     throw to stop
    * @param afterEachEpoch receives each epoch's progress
    */
-  default Retraining.Result runToEnd(Runnable beforeEachStep,
-      Consumer<SearchEvent.FinalTrainingProgress> afterEachEpoch) {
+  default Retraining.Result runToEnd(
+      Runnable beforeEachStep, Consumer<SearchEvent.FinalTrainingProgress> afterEachEpoch) {
     for (int epoch = 0; epoch < epochs(); epoch++) {
       for (int s = 0; s < stepsPerEpoch(); s++) {
         beforeEachStep.run();

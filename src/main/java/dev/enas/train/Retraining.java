@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  * read here and nowhere else.
  *
  * <p>Driven a step at a time ({@link #step}, {@link #endEpoch}, {@link #test}) so that a scheduler
- * can interleave other searches between steps; {@link #run} drives it to the end in one call.
- * Owns the network and its batch iterator, released by {@link #close()}.
+ * can interleave other searches between steps; {@link #run} drives it to the end in one call. Owns
+ * the network and its batch iterator, released by {@link #close()}.
  */
 public final class Retraining extends RetrainingLoop {
   private final SearchData data;
@@ -34,8 +34,12 @@ public final class Retraining extends RetrainingLoop {
    * The retrained network's figures: accuracies for an image classifier, perplexities for a
    * language model; the figures that do not apply are NaN.
    */
-  public record Result(double testAccuracy, double validationAccuracy, long parameters,
-      double testPerplexity, double validationPerplexity) {
+  public record Result(
+      double testAccuracy,
+      double validationAccuracy,
+      long parameters,
+      double testPerplexity,
+      double validationPerplexity) {
     /** An image classifier's figures. */
     public Result(double testAccuracy, double validationAccuracy, long parameters) {
       this(testAccuracy, validationAccuracy, parameters, Double.NaN, Double.NaN);
@@ -57,26 +61,30 @@ public final class Retraining extends RetrainingLoop {
   }
 
   /** A retraining whose training minibatches start after the first {@code startBatch}. */
-  Retraining(Architecture architecture, SearchData data, SearchSpec spec, long startBatch,
-      Device device) {
+  Retraining(
+      Architecture architecture, SearchData data, SearchSpec spec, long startBatch, Device device) {
     super(spec.retrain(), true, "minibatches");
     this.data = data;
     this.retrain = spec.retrain();
     Augmentation base = data.augmentation();
     ImageTransform augmentation =
         new Augmentation(base.padding(), base.horizontalFlip(), retrain.cutout());
-    this.network = StandaloneNetwork.create(architecture,
-        Networks.retrainNetwork(spec, data, architecture), Networks.sgd(retrain.training()),
-        spec.seed() + 17, device);
+    this.network =
+        StandaloneNetwork.create(
+            architecture,
+            Networks.retrainNetwork(spec, data, architecture),
+            Networks.sgd(retrain.training()),
+            spec.seed() + 17,
+            device);
     try {
-      this.batches = BatchIterator.builder(data.train(), retrain.network().batchSize(),
-              data.normalization())
-          .seed(spec.seed() + 17)
-          .endless()
-          .dropLast(true)
-          .augmentation(augmentation)
-          .startAt(startBatch)
-          .build();
+      this.batches =
+          BatchIterator.builder(data.train(), retrain.network().batchSize(), data.normalization())
+              .seed(spec.seed() + 17)
+              .endless()
+              .dropLast(true)
+              .augmentation(augmentation)
+              .startAt(startBatch)
+              .build();
     } catch (RuntimeException e) {
       network.close();
       throw e;
@@ -84,8 +92,13 @@ public final class Retraining extends RetrainingLoop {
   }
 
   /** Runs the whole retraining; {@code onTrained} sees the network before it is closed. */
-  public static Result run(Architecture architecture, SearchData data, SearchSpec spec,
-      Consumer<SearchEvent> events, Runnable checkpoint, Consumer<StandaloneNetwork> onTrained) {
+  public static Result run(
+      Architecture architecture,
+      SearchData data,
+      SearchSpec spec,
+      Consumer<SearchEvent> events,
+      Runnable checkpoint,
+      Consumer<StandaloneNetwork> onTrained) {
     try (Retraining r = new Retraining(architecture, data, spec)) {
       Result result = r.runToEnd(checkpoint, events::accept);
       onTrained.accept(r.network());
@@ -94,9 +107,13 @@ public final class Retraining extends RetrainingLoop {
   }
 
   /** As {@link #run(Architecture, SearchData, SearchSpec, Consumer, Runnable, Consumer)}. */
-  public static Result run(Architecture architecture, SearchData data, SearchSpec spec,
-      Consumer<SearchEvent> events, Runnable checkpoint) {
-    return run(architecture, data, spec, events, checkpoint, network -> { });
+  public static Result run(
+      Architecture architecture,
+      SearchData data,
+      SearchSpec spec,
+      Consumer<SearchEvent> events,
+      Runnable checkpoint) {
+    return run(architecture, data, spec, events, checkpoint, network -> {});
   }
 
   @Override
@@ -121,10 +138,10 @@ public final class Retraining extends RetrainingLoop {
   }
 
   @Override
-  SearchEvent.FinalTrainingProgress progress(int epoch, double meanLoss, double meanAccuracy,
-      double validation) {
-    return new SearchEvent.FinalTrainingProgress(epoch, epochs(), meanLoss, meanAccuracy,
-        validation);
+  SearchEvent.FinalTrainingProgress progress(
+      int epoch, double meanLoss, double meanAccuracy, double validation) {
+    return new SearchEvent.FinalTrainingProgress(
+        epoch, epochs(), meanLoss, meanAccuracy, validation);
   }
 
   @Override
@@ -140,8 +157,7 @@ public final class Retraining extends RetrainingLoop {
   /** The test accuracy of the network as trained so far, with its size. */
   @Override
   public Result test() {
-    return new Result(accuracy(data.test()), validationFigure(),
-        network.trainableParameterCount());
+    return new Result(accuracy(data.test()), validationFigure(), network.trainableParameterCount());
   }
 
   /** The network being retrained; owned by this object. */
@@ -152,8 +168,10 @@ public final class Retraining extends RetrainingLoop {
   /** Accuracy over a whole dataset with running batch-norm statistics. */
   private double accuracy(ImageDataset dataset) {
     long correct = 0;
-    try (BatchIterator it = BatchIterator.builder(dataset, retrain.network().batchSize(),
-        data.normalization()).shuffle(false).build()) {
+    try (BatchIterator it =
+        BatchIterator.builder(dataset, retrain.network().batchSize(), data.normalization())
+            .shuffle(false)
+            .build()) {
       while (it.hasNext()) {
         Batch b = it.next();
         correct += Math.round(network.evaluate(b.images(), b.labels()) * b.size());

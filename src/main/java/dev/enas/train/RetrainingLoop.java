@@ -47,8 +47,8 @@ abstract sealed class RetrainingLoop implements Retrainer permits Retraining, Rn
   abstract double validate();
 
   /** An epoch's progress event from its mean training figures (NaN without a step). */
-  abstract SearchEvent.FinalTrainingProgress progress(int epoch, double meanLoss,
-      double meanAccuracy, double validation);
+  abstract SearchEvent.FinalTrainingProgress progress(
+      int epoch, double meanLoss, double meanAccuracy, double validation);
 
   /** The network's weights and optimiser state. */
   abstract NetworkState networkState();
@@ -89,9 +89,12 @@ abstract sealed class RetrainingLoop implements Retrainer permits Retraining, Rn
   @Override
   public final SearchEvent.FinalTrainingProgress endEpoch(int epoch) {
     validationFigure = validate();
-    SearchEvent.FinalTrainingProgress progress = progress(epoch,
-        counted == 0 ? Double.NaN : lossSum / counted,
-        counted == 0 ? Double.NaN : accuracySum / counted, validationFigure);
+    SearchEvent.FinalTrainingProgress progress =
+        progress(
+            epoch,
+            counted == 0 ? Double.NaN : lossSum / counted,
+            counted == 0 ? Double.NaN : accuracySum / counted,
+            validationFigure);
     lossSum = 0;
     accuracySum = 0;
     counted = 0;
@@ -100,15 +103,26 @@ abstract sealed class RetrainingLoop implements Retrainer permits Retraining, Rn
 
   @Override
   public final Retrainer.State state() {
-    return new Retrainer.State(networkState(), batchesRead(), lossSum,
-        classifier ? accuracySum : Double.NaN, counted, nonFinite.inARow(), validationFigure);
+    return new Retrainer.State(
+        networkState(),
+        batchesRead(),
+        lossSum,
+        classifier ? accuracySum : Double.NaN,
+        counted,
+        nonFinite.inARow(),
+        validationFigure);
   }
 
   @Override
   public final void restore(Retrainer.State state) {
     if (state.batches() != batchesRead()) {
-      throw new IllegalArgumentException("the state read " + state.batches() + " " + batchName
-          + ", this retraining starts after " + batchesRead());
+      throw new IllegalArgumentException(
+          "the state read "
+              + state.batches()
+              + " "
+              + batchName
+              + ", this retraining starts after "
+              + batchesRead());
     }
     restoreNetwork(state.network());
     lossSum = state.lossSum();

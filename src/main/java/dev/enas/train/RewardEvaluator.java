@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Rewards from the validation split: a child's reward on the next validation minibatch (the
- * paper's reward: accuracy for the convolutional spaces, 80 / perplexity for the recurrent one),
- * or on the same first {@code derive.validationBatches} minibatches when children must be compared
- * on equal footing (derivation). Never trains anything.
+ * Rewards from the validation split: a child's reward on the next validation minibatch (the paper's
+ * reward: accuracy for the convolutional spaces, 80 / perplexity for the recurrent one), or on the
+ * same first {@code derive.validationBatches} minibatches when children must be compared on equal
+ * footing (derivation). Never trains anything.
  *
  * <p>Owns its batch source (closed by {@link #close()}).
  */
@@ -37,21 +37,25 @@ public final class RewardEvaluator implements AutoCloseable {
     }
     int batchSize = Math.min(spec.child().batchSize(), data.validation().size());
     List<MiniBatch> first = new ArrayList<>();
-    try (BatchIterator it = BatchIterator.builder(data.validation(), batchSize,
-        data.normalization()).shuffle(false).prefetch(1).build()) {
+    try (BatchIterator it =
+        BatchIterator.builder(data.validation(), batchSize, data.normalization())
+            .shuffle(false)
+            .prefetch(1)
+            .build()) {
       while (first.size() < count && it.hasNext()) {
         first.add(it.next());
       }
     }
     this.fixed = List.copyOf(first);
-    this.batches = BatchSource.of(
-        BatchIterator.builder(data.validation(), batchSize, data.normalization())
-            .seed(spec.seed() + 1)
-            .endless()
-            .shuffle(true)
-            .dropLast(true)
-            .startAt(validationBatches)
-            .build());
+    this.batches =
+        BatchSource.of(
+            BatchIterator.builder(data.validation(), batchSize, data.normalization())
+                .seed(spec.seed() + 1)
+                .endless()
+                .shuffle(true)
+                .dropLast(true)
+                .startAt(validationBatches)
+                .build());
   }
 
   /** Validation minibatches the rewards have read so far (the fixed ones do not count). */
@@ -83,11 +87,11 @@ public final class RewardEvaluator implements AutoCloseable {
   }
 
   /**
-   * The mean of a child's rewards on {@code batches}, each from a clean state; image batches
-   * weigh by their image count (the last one may be smaller), text windows alike.
+   * The mean of a child's rewards on {@code batches}, each from a clean state; image batches weigh
+   * by their image count (the last one may be smaller), text windows alike.
    */
-  public static double meanFixedReward(SharedModel model, Architecture child,
-      List<MiniBatch> batches) {
+  public static double meanFixedReward(
+      SharedModel model, Architecture child, List<MiniBatch> batches) {
     if (batches.isEmpty()) {
       throw new IllegalArgumentException("no validation batch to score " + child.encode() + " on");
     }

@@ -18,9 +18,9 @@ import dev.enas.supernet.StepResult;
  * Retraining the derived recurrent cell from scratch as a language model of its own, at the hidden
  * size of {@code retrain.network.channels}: consecutive BPTT windows of the training file with the
  * hidden state carried, validation perplexity after every epoch and test perplexity once at the
- * end, each over the whole file one sequence at a time as language-model papers report it. The
- * test file is read here and nowhere else. {@link #plainTanh} retrains the fixed plain tanh
- * baseline through the same steps, so the two can be compared at one budget.
+ * end, each over the whole file one sequence at a time as language-model papers report it. The test
+ * file is read here and nowhere else. {@link #plainTanh} retrains the fixed plain tanh baseline
+ * through the same steps, so the two can be compared at one budget.
  *
  * <p>Owns the model, released by {@link #close()}.
  */
@@ -47,26 +47,32 @@ public final class RnnRetraining extends RetrainingLoop {
    * A retraining whose training windows start after the first {@code startWindow}, with the model
    * on {@code device} (null: the default).
    */
-  RnnRetraining(Architecture architecture, SearchData data, SearchSpec spec, long startWindow,
+  RnnRetraining(
+      Architecture architecture,
+      SearchData data,
+      SearchSpec spec,
+      long startWindow,
       Device device) {
     this(modelOf(architecture, device), data, spec, startWindow);
   }
 
-  private RnnRetraining(ModelFactory factory, SearchData data, SearchSpec spec,
-      long startWindow) {
+  private RnnRetraining(ModelFactory factory, SearchData data, SearchSpec spec, long startWindow) {
     super(spec.retrain(), false, "windows");
     RetrainSpec retrain = spec.retrain();
     this.corpus = data.corpus();
     this.bpttSteps = spec.languageModel().bpttSteps();
-    this.batches = TextBatcher.builder(corpus, TextCorpus.Split.TRAIN,
-            retrain.network().batchSize(), bpttSteps)
-        .fieldNames("retrain.network.batchSize", "languageModel.bpttSteps")
-        .endless()
-        .startAt(startWindow)
-        .build();
-    this.model = factory.create(
-        Networks.rnnNetwork(retrain.network(), spec.languageModel(), data),
-        Networks.sgd(retrain.training()), spec.seed() + 17);
+    this.batches =
+        TextBatcher.builder(
+                corpus, TextCorpus.Split.TRAIN, retrain.network().batchSize(), bpttSteps)
+            .fieldNames("retrain.network.batchSize", "languageModel.bpttSteps")
+            .endless()
+            .startAt(startWindow)
+            .build();
+    this.model =
+        factory.create(
+            Networks.rnnNetwork(retrain.network(), spec.languageModel(), data),
+            Networks.sgd(retrain.training()),
+            spec.seed() + 17);
   }
 
   /**
@@ -80,8 +86,8 @@ public final class RnnRetraining extends RetrainingLoop {
 
   private static ModelFactory modelOf(Architecture architecture, Device device) {
     if (!(architecture instanceof RnnArchitecture cell)) {
-      throw new IllegalArgumentException("a language model is built from an rnn cell, got "
-          + architecture.encode());
+      throw new IllegalArgumentException(
+          "a language model is built from an rnn cell, got " + architecture.encode());
     }
     return (network, sgd, seed) -> RnnLanguageModel.create(cell, network, sgd, seed, device);
   }
@@ -108,11 +114,11 @@ public final class RnnRetraining extends RetrainingLoop {
   }
 
   @Override
-  SearchEvent.FinalTrainingProgress progress(int epoch, double meanLoss, double meanAccuracy,
-      double validation) {
+  SearchEvent.FinalTrainingProgress progress(
+      int epoch, double meanLoss, double meanAccuracy, double validation) {
     // A language model has no accuracy: its figure is the validation perplexity.
-    return new SearchEvent.FinalTrainingProgress(epoch, epochs(), meanLoss, Double.NaN,
-        Double.NaN, validation);
+    return new SearchEvent.FinalTrainingProgress(
+        epoch, epochs(), meanLoss, Double.NaN, Double.NaN, validation);
   }
 
   @Override
@@ -128,7 +134,8 @@ public final class RnnRetraining extends RetrainingLoop {
   @Override
   public Retraining.Result test() {
     return Retraining.Result.perplexities(
-        model.perplexity(corpus.test(), EVALUATION_BATCH, bpttSteps), validationFigure(),
+        model.perplexity(corpus.test(), EVALUATION_BATCH, bpttSteps),
+        validationFigure(),
         model.parameterCount());
   }
 

@@ -7,13 +7,13 @@ import dev.enas.space.Architecture;
 import dev.enas.space.RnnArchitecture;
 import dev.enas.space.RnnSpace;
 import dev.enas.spec.SearchSpec;
-import dev.enas.supernet.RnnSupernet;
 import dev.enas.supernet.NetworkState;
+import dev.enas.supernet.RnnSupernet;
 import dev.enas.supernet.StepResult;
 
 /**
- * The rnn space's shared model: the {@link RnnSupernet}. A child's reward is 80 / its perplexity
- * on a validation window, the paper's reward for language models.
+ * The rnn space's shared model: the {@link RnnSupernet}. A child's reward is 80 / its perplexity on
+ * a validation window, the paper's reward for language models.
  */
 final class RnnSharedModel implements SharedModel {
   /** The numerator of the paper's reward, c / perplexity. */
@@ -26,9 +26,13 @@ final class RnnSharedModel implements SharedModel {
   }
 
   static RnnSharedModel create(SearchSpec spec, SearchData data, Device device) {
-    return new RnnSharedModel(RnnSupernet.create((RnnSpace) spec.space().toSearchSpace(),
-        Networks.rnnNetwork(spec.child(), spec.languageModel(), data),
-        Networks.sgd(spec.shared()), spec.seed(), device));
+    return new RnnSharedModel(
+        RnnSupernet.create(
+            (RnnSpace) spec.space().toSearchSpace(),
+            Networks.rnnNetwork(spec.child(), spec.languageModel(), data),
+            Networks.sgd(spec.shared()),
+            spec.seed(),
+            device));
   }
 
   @Override
@@ -60,16 +64,20 @@ final class RnnSharedModel implements SharedModel {
     if (child instanceof RnnArchitecture cell) {
       return cell;
     }
-    throw new IllegalArgumentException("the recurrent supernet trains rnn cells, got "
-        + child.space().kind() + " architecture " + child.encode());
+    throw new IllegalArgumentException(
+        "the recurrent supernet trains rnn cells, got "
+            + child.space().kind()
+            + " architecture "
+            + child.encode());
   }
 
   private static TokenBatch text(MiniBatch batch) {
     if (batch instanceof TokenBatch b) {
       return b;
     }
-    throw new IllegalArgumentException("the recurrent supernet trains on text windows, got "
-        + (batch == null ? "null" : batch.getClass().getSimpleName()));
+    throw new IllegalArgumentException(
+        "the recurrent supernet trains on text windows, got "
+            + (batch == null ? "null" : batch.getClass().getSimpleName()));
   }
 
   @Override

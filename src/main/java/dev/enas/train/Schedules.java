@@ -8,7 +8,10 @@ final class Schedules {
   private Schedules() {}
 
   static CosineSchedule of(TrainingSpec training) {
-    return new CosineSchedule(training.learningRateMax(), training.learningRateMin(),
-        training.restartPeriod(), training.restartMultiplier());
+    return new CosineSchedule(
+        training.learningRateMax(),
+        training.learningRateMin(),
+        training.restartPeriod(),
+        training.restartMultiplier());
   }
 }

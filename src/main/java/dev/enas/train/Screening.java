@@ -13,9 +13,9 @@ import java.util.List;
  * shared-weight candidates is trained from scratch as the retraining network for {@code
  * derive.screenSteps} minibatches, its learning rate annealed from the retraining's maximum to its
  * minimum over those steps, and scored on the whole validation split. At small search budgets the
- * shared weights are far from trained and their scores favour children that need little training;
- * a short standalone training measures what the retraining rewards. The budget is bounded by the
- * spec and reported with the result; the test set is never read here.
+ * shared weights are far from trained and their scores favour children that need little training; a
+ * short standalone training measures what the retraining rewards. The budget is bounded by the spec
+ * and reported with the result; the test set is never read here.
  */
 public final class Screening {
   private Screening() {}
@@ -23,25 +23,40 @@ public final class Screening {
   /** The spec a screening trains with: the retraining's, as one epoch of the screening steps. */
   public static SearchSpec spec(SearchSpec spec) {
     TrainingSpec t = spec.retrain().training();
-    TrainingSpec screen = new TrainingSpec(1, spec.derive().screenSteps(), t.learningRateMax(),
-        t.learningRateMin(), 1, 1, t.momentum(), t.weightDecay(), t.gradientClip(),
-        t.maxNonFiniteSteps());
+    TrainingSpec screen =
+        new TrainingSpec(
+            1,
+            spec.derive().screenSteps(),
+            t.learningRateMax(),
+            t.learningRateMin(),
+            1,
+            1,
+            t.momentum(),
+            t.weightDecay(),
+            t.gradientClip(),
+            t.maxNonFiniteSteps());
     RetrainSpec r = spec.retrain();
-    return new SearchSpec(spec.space(), spec.data(), spec.child(), spec.shared(),
-        spec.controller(), spec.derive(),
-        new RetrainSpec(r.network(), screen, r.cutout(), r.plainBaseline()), spec.seed(),
+    return new SearchSpec(
+        spec.space(),
+        spec.data(),
+        spec.child(),
+        spec.shared(),
+        spec.controller(),
+        spec.derive(),
+        new RetrainSpec(r.network(), screen, r.cutout(), r.plainBaseline()),
+        spec.seed(),
         spec.languageModel());
   }
 
   /**
    * Trains {@code candidate} for the screening steps and returns it with its validation figure. A
-   * candidate whose training diverges (too many non-finite steps in a row) is ranked last:
-   * accuracy 0, perplexity infinite.
+   * candidate whose training diverges (too many non-finite steps in a row) is ranked last: accuracy
+   * 0, perplexity infinite.
    *
    * @param beforeEachStep runs before every step, for instance to check for cancellation
    */
-  public static SearchEvent.Candidate screen(SearchEvent.Candidate candidate, SearchData data,
-      SearchSpec spec, Runnable beforeEachStep) {
+  public static SearchEvent.Candidate screen(
+      SearchEvent.Candidate candidate, SearchData data, SearchSpec spec, Runnable beforeEachStep) {
     Architecture child = spec.space().toSearchSpace().parse(candidate.architecture());
     try (Retrainer retrainer = Retrainer.create(child, data, spec(spec))) {
       for (int s = 0; s < retrainer.stepsPerEpoch(); s++) {
@@ -62,8 +77,8 @@ public final class Screening {
   }
 
   /** The candidate with the validation figure of a screening that ended with {@code progress}. */
-  public static SearchEvent.Candidate withFigures(SearchEvent.Candidate candidate,
-      SearchEvent.FinalTrainingProgress progress, boolean text) {
+  public static SearchEvent.Candidate withFigures(
+      SearchEvent.Candidate candidate, SearchEvent.FinalTrainingProgress progress, boolean text) {
     return text
         ? candidate.withScreening(Double.NaN, progress.validationPerplexity())
         : candidate.withScreening(progress.validationAccuracy(), Double.NaN);

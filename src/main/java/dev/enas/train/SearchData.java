@@ -21,9 +21,9 @@ import java.util.List;
 /**
  * The three disjoint parts a search uses: the training split (shared weights and retraining), the
  * validation split (rewards and derivation), and the test set, which only the final evaluation
- * reads. For images the validation split is carved out of the training data and normalisation
- * comes from the training split alone; a text corpus (the rnn space) brings its own three files
- * and its vocabulary, and the image components are null.
+ * reads. For images the validation split is carved out of the training data and normalisation comes
+ * from the training split alone; a text corpus (the rnn space) brings its own three files and its
+ * vocabulary, and the image components are null.
  */
 public record SearchData(
     ImageDataset train,
@@ -34,8 +34,12 @@ public record SearchData(
     TextCorpus corpus) {
 
   /** Image data. */
-  public SearchData(ImageDataset train, ImageDataset validation, ImageDataset test,
-      Normalization normalization, Augmentation augmentation) {
+  public SearchData(
+      ImageDataset train,
+      ImageDataset validation,
+      ImageDataset test,
+      Normalization normalization,
+      Augmentation augmentation) {
     this(train, validation, test, normalization, augmentation, null);
   }
 
@@ -99,10 +103,14 @@ public record SearchData(
       // The MNIST family has ten classes; their names are not in the files, so digits stand in.
       List<String> classes = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
       try {
-        fullTrain = IdxReader.read(find(dir, "train-images-idx3-ubyte"),
-            find(dir, "train-labels-idx1-ubyte"), classes);
-        test = IdxReader.read(find(dir, "t10k-images-idx3-ubyte"),
-            find(dir, "t10k-labels-idx1-ubyte"), classes);
+        fullTrain =
+            IdxReader.read(
+                find(dir, "train-images-idx3-ubyte"),
+                find(dir, "train-labels-idx1-ubyte"),
+                classes);
+        test =
+            IdxReader.read(
+                find(dir, "t10k-images-idx3-ubyte"), find(dir, "t10k-labels-idx1-ubyte"), classes);
       } catch (IOException e) {
         throw redacted(dir, e);
       }
@@ -123,17 +131,21 @@ public record SearchData(
     } else {
       throw new IllegalArgumentException(
           "data.dataset must be 'fashion-mnist', 'idx:DIR', 'cifar10:DIR', 'sonnets' or 'ptb:DIR',"
-              + " was '" + dataset + "'");
+              + " was '"
+              + dataset
+              + "'");
     }
     if (spec.trainLimit() > 0 && spec.trainLimit() < fullTrain.size()) {
       // A stratified subset of the requested size: the "validation" side of a split by count.
-      fullTrain = StratifiedSplit.byCount(fullTrain, spec.trainLimit(), seed ^ 0x7L).validation()
-          .withName(fullTrain.name() + "[" + spec.trainLimit() + "]");
+      fullTrain =
+          StratifiedSplit.byCount(fullTrain, spec.trainLimit(), seed ^ 0x7L)
+              .validation()
+              .withName(fullTrain.name() + "[" + spec.trainLimit() + "]");
     }
     StratifiedSplit split = StratifiedSplit.byFraction(fullTrain, spec.validationFraction(), seed);
     ImageDataset train = split.train();
-    return new SearchData(train, split.validation(), test, Normalization.compute(train),
-        augmentation);
+    return new SearchData(
+        train, split.validation(), test, Normalization.compute(train), augmentation);
   }
 
   private static TextCorpus loadText(DataSpec spec, int maxVocabulary, DataRoots roots)
@@ -142,15 +154,20 @@ public record SearchData(
     if (spec.dataset().equals(DataSpec.SONNETS)) {
       corpus = EmbeddedData.sonnets();
       if (corpus.vocabulary().size() > maxVocabulary) {
-        throw new IllegalArgumentException("languageModel.maxVocabulary: the sonnets' vocabulary has "
-            + corpus.vocabulary().size() + " words, over the bound of " + maxVocabulary);
+        throw new IllegalArgumentException(
+            "languageModel.maxVocabulary: the sonnets' vocabulary has "
+                + corpus.vocabulary().size()
+                + " words, over the bound of "
+                + maxVocabulary);
       }
     } else {
       DataFolder dir = roots.folder(spec.dataset().substring("ptb:".length()));
       if (dir.confined()) {
         // Checked here rather than by the reader, which would list the folder's files.
-        boolean plain = dir.file("train.txt") != null && dir.file("valid.txt") != null
-            && dir.file("test.txt") != null;
+        boolean plain =
+            dir.file("train.txt") != null
+                && dir.file("valid.txt") != null
+                && dir.file("test.txt") != null;
         if (!plain) {
           dir.required("ptb.train.txt");
           dir.required("ptb.valid.txt");
@@ -164,9 +181,13 @@ public record SearchData(
       }
     }
     if (spec.trainLimit() > 0 && spec.trainLimit() < corpus.train().length) {
-      corpus = new TextCorpus(corpus.name() + "[" + spec.trainLimit() + " tokens]",
-          corpus.vocabulary(), java.util.Arrays.copyOf(corpus.train(), spec.trainLimit()),
-          corpus.validation(), corpus.test());
+      corpus =
+          new TextCorpus(
+              corpus.name() + "[" + spec.trainLimit() + " tokens]",
+              corpus.vocabulary(),
+              java.util.Arrays.copyOf(corpus.train(), spec.trainLimit()),
+              corpus.validation(),
+              corpus.test());
     }
     return corpus;
   }
@@ -175,8 +196,10 @@ public record SearchData(
   private static Path find(DataFolder dir, String name) throws IOException {
     Path path = dir.firstFile(name, name + ".gz");
     if (path == null) {
-      throw new java.nio.file.NoSuchFileException(dir.shown(name) + "[.gz]",
-          null, "data.dataset: no " + name + " or " + name + ".gz in " + dir.shown(""));
+      throw new java.nio.file.NoSuchFileException(
+          dir.shown(name) + "[.gz]",
+          null,
+          "data.dataset: no " + name + " or " + name + ".gz in " + dir.shown(""));
     }
     return path;
   }

@@ -16,21 +16,37 @@ public sealed interface SearchEvent {
    * One shared-weight step trained a sampled child on one minibatch; {@code perplexity} is the
    * language model's exp(loss) on it, NaN for the convolutional spaces.
    */
-  record ChildTrained(int epoch, long step, String architecture, double loss, double learningRate,
-      double perplexity) implements SearchEvent {
+  record ChildTrained(
+      int epoch,
+      long step,
+      String architecture,
+      double loss,
+      double learningRate,
+      double perplexity)
+      implements SearchEvent {
     /** A convolutional child's step, which has no perplexity. */
-    public ChildTrained(int epoch, long step, String architecture, double loss,
-        double learningRate) {
+    public ChildTrained(
+        int epoch, long step, String architecture, double loss, double learningRate) {
       this(epoch, step, architecture, loss, learningRate, Double.NaN);
     }
 
     /**
-     * A step of either kind of child: a language model's perplexity is e to its mean
-     * cross-entropy loss, the other spaces have none.
+     * A step of either kind of child: a language model's perplexity is e to its mean cross-entropy
+     * loss, the other spaces have none.
      */
-    public static ChildTrained of(int epoch, long step, String architecture, double loss,
-        double learningRate, boolean languageModel) {
-      return new ChildTrained(epoch, step, architecture, loss, learningRate,
+    public static ChildTrained of(
+        int epoch,
+        long step,
+        String architecture,
+        double loss,
+        double learningRate,
+        boolean languageModel) {
+      return new ChildTrained(
+          epoch,
+          step,
+          architecture,
+          loss,
+          learningRate,
           languageModel ? Math.exp(loss) : Double.NaN);
     }
   }
@@ -40,38 +56,75 @@ public sealed interface SearchEvent {
       implements SearchEvent {}
 
   /**
-   * The controller sampled a child and it was rewarded on a validation batch; {@code perplexity}
-   * is the validation perplexity the recurrent reward (80 / perplexity) encodes, NaN for the
+   * The controller sampled a child and it was rewarded on a validation batch; {@code perplexity} is
+   * the validation perplexity the recurrent reward (80 / perplexity) encodes, NaN for the
    * convolutional spaces.
    */
   record ArchitectureSampled(
-      int epoch, long policyVersion, String architecture, double reward, double logProbability,
-      double entropy, double baseline, double perplexity) implements SearchEvent {
+      int epoch,
+      long policyVersion,
+      String architecture,
+      double reward,
+      double logProbability,
+      double entropy,
+      double baseline,
+      double perplexity)
+      implements SearchEvent {
     /** A convolutional child's reward, which has no perplexity. */
-    public ArchitectureSampled(int epoch, long policyVersion, String architecture, double reward,
-        double logProbability, double entropy, double baseline) {
-      this(epoch, policyVersion, architecture, reward, logProbability, entropy, baseline,
+    public ArchitectureSampled(
+        int epoch,
+        long policyVersion,
+        String architecture,
+        double reward,
+        double logProbability,
+        double entropy,
+        double baseline) {
+      this(
+          epoch,
+          policyVersion,
+          architecture,
+          reward,
+          logProbability,
+          entropy,
+          baseline,
           Double.NaN);
     }
   }
 
   /** The controller made one REINFORCE update from several rewarded children. */
   record ControllerUpdated(
-      int epoch, long policyVersion, int children, double meanReward, double meanEntropy,
-      double baseline, double loss, double gradientNorm) implements SearchEvent {}
+      int epoch,
+      long policyVersion,
+      int children,
+      double meanReward,
+      double meanEntropy,
+      double baseline,
+      double loss,
+      double gradientNorm)
+      implements SearchEvent {}
 
   /** A search epoch (shared pass and controller updates) ended. */
   record EpochFinished(
-      int epoch, int epochs, double meanTrainLoss, double meanReward, String bestArchitecture,
-      double bestReward, double seconds) implements SearchEvent {}
+      int epoch,
+      int epochs,
+      double meanTrainLoss,
+      double meanReward,
+      String bestArchitecture,
+      double bestReward,
+      double seconds)
+      implements SearchEvent {}
 
   /**
    * One derived candidate: its reward on the common validation batches, and for a screened one its
    * validation accuracy (image classifiers) or perplexity (language models) after the short
    * standalone training; NaN where they do not apply.
    */
-  record Candidate(String architecture, double reward, double logProbability,
-      double screenAccuracy, double screenPerplexity) {
+  record Candidate(
+      String architecture,
+      double reward,
+      double logProbability,
+      double screenAccuracy,
+      double screenPerplexity) {
     /** A candidate that was not screened. */
     public Candidate(String architecture, double reward, double logProbability) {
       this(architecture, reward, logProbability, Double.NaN, Double.NaN);
@@ -120,29 +173,40 @@ public sealed interface SearchEvent {
 
   /**
    * An epoch of retraining ended: of the derived child, or of the plain baseline when {@code
-   * plainBaseline} is set. A language model reports its validation perplexity, with NaN
-   * accuracies; an image classifier its accuracies, with a NaN perplexity.
+   * plainBaseline} is set. A language model reports its validation perplexity, with NaN accuracies;
+   * an image classifier its accuracies, with a NaN perplexity.
    */
   record FinalTrainingProgress(
-      int epoch, int epochs, double trainLoss, double trainAccuracy, double validationAccuracy,
-      double validationPerplexity, boolean plainBaseline) implements SearchEvent {
+      int epoch,
+      int epochs,
+      double trainLoss,
+      double trainAccuracy,
+      double validationAccuracy,
+      double validationPerplexity,
+      boolean plainBaseline)
+      implements SearchEvent {
     /** An epoch of the derived child's retraining. */
-    public FinalTrainingProgress(int epoch, int epochs, double trainLoss, double trainAccuracy,
-        double validationAccuracy, double validationPerplexity) {
-      this(epoch, epochs, trainLoss, trainAccuracy, validationAccuracy, validationPerplexity,
-          false);
+    public FinalTrainingProgress(
+        int epoch,
+        int epochs,
+        double trainLoss,
+        double trainAccuracy,
+        double validationAccuracy,
+        double validationPerplexity) {
+      this(
+          epoch, epochs, trainLoss, trainAccuracy, validationAccuracy, validationPerplexity, false);
     }
 
     /** An image classifier's epoch. */
-    public FinalTrainingProgress(int epoch, int epochs, double trainLoss, double trainAccuracy,
-        double validationAccuracy) {
+    public FinalTrainingProgress(
+        int epoch, int epochs, double trainLoss, double trainAccuracy, double validationAccuracy) {
       this(epoch, epochs, trainLoss, trainAccuracy, validationAccuracy, Double.NaN);
     }
 
     /** The same figures, as an epoch of the plain baseline's retraining. */
     public FinalTrainingProgress ofPlainBaseline() {
-      return new FinalTrainingProgress(epoch, epochs, trainLoss, trainAccuracy,
-          validationAccuracy, validationPerplexity, true);
+      return new FinalTrainingProgress(
+          epoch, epochs, trainLoss, trainAccuracy, validationAccuracy, validationPerplexity, true);
     }
   }
 
@@ -151,12 +215,12 @@ public sealed interface SearchEvent {
    * result a user gets without searching. Accuracy for image classifiers, perplexity for language
    * models; the other figure is NaN.
    */
-  record PlainBaseline(String architecture, double testAccuracy, long parameters,
-      double testPerplexity) {
+  record PlainBaseline(
+      String architecture, double testAccuracy, long parameters, double testPerplexity) {
     /** The plain child's figures from its retraining's result. */
     public static PlainBaseline of(String architecture, Retraining.Result result) {
-      return new PlainBaseline(architecture, result.testAccuracy(), result.parameters(),
-          result.testPerplexity());
+      return new PlainBaseline(
+          architecture, result.testAccuracy(), result.parameters(), result.testPerplexity());
     }
   }
 
@@ -165,10 +229,20 @@ public sealed interface SearchEvent {
    * perplexity (language models); the other figure is NaN. {@code plainBaseline} is the plain
    * child's result when the spec asked for it, else null.
    */
-  record Finished(String architecture, double testAccuracy, long parameters, double seconds,
-      double testPerplexity, PlainBaseline plainBaseline) implements SearchEvent {
+  record Finished(
+      String architecture,
+      double testAccuracy,
+      long parameters,
+      double seconds,
+      double testPerplexity,
+      PlainBaseline plainBaseline)
+      implements SearchEvent {
     /** Without a plain baseline. */
-    public Finished(String architecture, double testAccuracy, long parameters, double seconds,
+    public Finished(
+        String architecture,
+        double testAccuracy,
+        long parameters,
+        double seconds,
         double testPerplexity) {
       this(architecture, testAccuracy, parameters, seconds, testPerplexity, null);
     }

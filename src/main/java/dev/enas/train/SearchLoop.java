@@ -13,12 +13,12 @@ import org.slf4j.LoggerFactory;
  * several children rewarded on validation minibatches. Afterwards it derives the best child from
  * the trained policy, retrains it from scratch and reports its test accuracy.
  *
- * <p>Every step is reported to the listener as a {@link SearchEvent}; the last event is always
- * the terminal one (finished, failed or cancelled), right after the phase change to its phase. Cancellation is checked at
- * every step boundary. The same spec (seed included) on the same machine gives the same sequence of
- * sampled architectures and the same derived child. The algorithm itself is {@link SearchRun}'s;
- * this loop drives it to the end in one thread, and is the baseline a scheduler's overhead is
- * measured against.
+ * <p>Every step is reported to the listener as a {@link SearchEvent}; the last event is always the
+ * terminal one (finished, failed or cancelled), right after the phase change to its phase.
+ * Cancellation is checked at every step boundary. The same spec (seed included) on the same machine
+ * gives the same sequence of sampled architectures and the same derived child. The algorithm itself
+ * is {@link SearchRun}'s; this loop drives it to the end in one thread, and is the baseline a
+ * scheduler's overhead is measured against.
  */
 public final class SearchLoop {
   private static final Logger log = LoggerFactory.getLogger(SearchLoop.class);
@@ -32,7 +32,8 @@ public final class SearchLoop {
    * @param listener receives every event in order, on the loop's thread; must not block for long
    * @param cancelRequested polled at every step boundary
    */
-  public SearchLoop(SearchSpec spec, Consumer<SearchEvent> listener, BooleanSupplier cancelRequested) {
+  public SearchLoop(
+      SearchSpec spec, Consumer<SearchEvent> listener, BooleanSupplier cancelRequested) {
     this.spec = spec.validate();
     this.listener = Objects.requireNonNull(listener, "listener");
     this.cancelRequested = Objects.requireNonNull(cancelRequested, "cancelRequested");
@@ -89,5 +90,4 @@ public final class SearchLoop {
       super(message, null, false, false);
     }
   }
-
 }

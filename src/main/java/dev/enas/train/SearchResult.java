@@ -22,16 +22,26 @@ public record SearchResult(
     top = List.copyOf(top);
   }
 
-  static SearchResult succeeded(String architecture, double testAccuracy,
-      double testPerplexity, List<SearchEvent.Candidate> top, double seconds,
+  static SearchResult succeeded(
+      String architecture,
+      double testAccuracy,
+      double testPerplexity,
+      List<SearchEvent.Candidate> top,
+      double seconds,
       SearchEvent.PlainBaseline plainBaseline) {
-    return new SearchResult(Phase.SUCCEEDED, architecture, testAccuracy, top, seconds, "",
-        testPerplexity, plainBaseline);
+    return new SearchResult(
+        Phase.SUCCEEDED,
+        architecture,
+        testAccuracy,
+        top,
+        seconds,
+        "",
+        testPerplexity,
+        plainBaseline);
   }
 
   static SearchResult failed(String reason) {
-    return new SearchResult(
-        Phase.FAILED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null);
+    return new SearchResult(Phase.FAILED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null);
   }
 
   static SearchResult cancelled(String reason) {

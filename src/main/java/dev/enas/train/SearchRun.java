@@ -20,13 +20,13 @@ import java.util.function.Consumer;
 
 /**
  * The ENAS search algorithm, once, as explicit state and a step function: each {@link #step} does
- * one unit of work (a shared-weight step, a rewarded child with the controller update it
- * completes, a derivation sample, a screening or retraining step) and reports its events. Between
- * two steps the whole search can be captured with {@link #snapshot()} and continued by {@link
- * #resume}, in this process or a fresh one: the continued search samples the same architectures,
- * gets the same losses and rewards bit for bit, derives the same child and retrains it to the same
- * test figure as an uninterrupted run on the same machine. {@link SearchLoop} drives it in one
- * thread; a scheduler can drive it a step at a time.
+ * one unit of work (a shared-weight step, a rewarded child with the controller update it completes,
+ * a derivation sample, a screening or retraining step) and reports its events. Between two steps
+ * the whole search can be captured with {@link #snapshot()} and continued by {@link #resume}, in
+ * this process or a fresh one: the continued search samples the same architectures, gets the same
+ * losses and rewards bit for bit, derives the same child and retrains it to the same test figure as
+ * an uninterrupted run on the same machine. {@link SearchLoop} drives it in one thread; a scheduler
+ * can drive it a step at a time.
  *
  * <p>The events of a run are the concatenation of the events of its steps, whatever the process
  * that ran each step, except for wall-clock figures (seconds). A step that throws (a failed or
@@ -64,8 +64,10 @@ public final class SearchRun implements AutoCloseable {
 
   /** Where the shared weights, the reward passes and every retraining live; null: the default. */
   private final Device device;
+
   /** The pool {@link #device} came from, which gets it back at {@link #close()}; or null. */
   private final DevicePool devices;
+
   private boolean released;
 
   private SharedModel model;
@@ -101,10 +103,15 @@ public final class SearchRun implements AutoCloseable {
   private Retraining.Result retrained;
   private SearchEvent.PlainBaseline plainBaseline;
   private SearchResult result;
-  private BiConsumer<Retrainer, Retraining.Result> onRetrained = (network, figures) -> { };
+  private BiConsumer<Retrainer, Retraining.Result> onRetrained = (network, figures) -> {};
 
-  private SearchRun(SearchSpec spec, SearchData data, long startNanos, double secondsBefore,
-      Controller controller, DevicePool devices) {
+  private SearchRun(
+      SearchSpec spec,
+      SearchData data,
+      long startNanos,
+      double secondsBefore,
+      Controller controller,
+      DevicePool devices) {
     this.spec = spec;
     this.devices = devices;
     this.device = devices == null ? null : devices.acquire();
@@ -137,12 +144,18 @@ public final class SearchRun implements AutoCloseable {
    * weights, reward passes, screening, retraining) on a device {@code devices} places it on, held
    * until the run is closed; null takes the engine's default device.
    */
-  public static SearchRun start(SearchSpec spec, SearchData data, long startNanos,
-      DevicePool devices) {
+  public static SearchRun start(
+      SearchSpec spec, SearchData data, long startNanos, DevicePool devices) {
     SearchSpec valid = spec.validate();
     SearchSpace space = valid.space().toSearchSpace();
-    SearchRun run = new SearchRun(valid, data, startNanos, 0,
-        Controllers.create(space, valid.controller(), valid.seed()), devices);
+    SearchRun run =
+        new SearchRun(
+            valid,
+            data,
+            startNanos,
+            0,
+            Controllers.create(space, valid.controller(), valid.seed()),
+            devices);
     try {
       run.openShared(SharedTraining.Position.START, 0);
       run.stage = valid.shared().epochs() > 0 ? Stage.SHARED_TRAINING : Stage.DERIVING;
@@ -155,8 +168,8 @@ public final class SearchRun implements AutoCloseable {
 
   /**
    * The search a {@link #snapshot()} captured, ready for its next step; {@code spec} and {@code
-   * data} must be those the snapshot's search was started with (the space and seed are checked,
-   * and every tensor's name and shape).
+   * data} must be those the snapshot's search was started with (the space and seed are checked, and
+   * every tensor's name and shape).
    *
    * @throws IllegalArgumentException if the snapshot does not fit the spec
    */
@@ -165,20 +178,32 @@ public final class SearchRun implements AutoCloseable {
   }
 
   /**
-   * As {@link #resume(SearchSpec, SearchData, SearchSnapshot)}, on a device {@code devices}
-   * places it on (see {@link #start(SearchSpec, SearchData, long, DevicePool)}).
+   * As {@link #resume(SearchSpec, SearchData, SearchSnapshot)}, on a device {@code devices} places
+   * it on (see {@link #start(SearchSpec, SearchData, long, DevicePool)}).
    */
-  public static SearchRun resume(SearchSpec spec, SearchData data, SearchSnapshot snapshot,
-      DevicePool devices) {
+  public static SearchRun resume(
+      SearchSpec spec, SearchData data, SearchSnapshot snapshot, DevicePool devices) {
     SearchSpec valid = spec.validate();
     if (!valid.space().kind().equals(snapshot.space()) || valid.seed() != snapshot.seed()) {
-      throw new IllegalArgumentException("the snapshot is of a " + snapshot.space()
-          + " search with seed " + snapshot.seed() + ", the spec is of a "
-          + valid.space().kind() + " search with seed " + valid.seed());
+      throw new IllegalArgumentException(
+          "the snapshot is of a "
+              + snapshot.space()
+              + " search with seed "
+              + snapshot.seed()
+              + ", the spec is of a "
+              + valid.space().kind()
+              + " search with seed "
+              + valid.seed());
     }
     SearchSpace space = valid.space().toSearchSpace();
-    SearchRun run = new SearchRun(valid, data, System.nanoTime(), snapshot.elapsedSeconds(),
-        Controllers.restore(space, valid.controller(), snapshot.controller()), devices);
+    SearchRun run =
+        new SearchRun(
+            valid,
+            data,
+            System.nanoTime(),
+            snapshot.elapsedSeconds(),
+            Controllers.restore(space, valid.controller(), snapshot.controller()),
+            devices);
     try {
       run.restore(snapshot);
       return run;
@@ -209,7 +234,8 @@ public final class SearchRun implements AutoCloseable {
       openShared(s.training(), s.validationBatches());
       model.restore(s.sharedModel());
     } else if (stage.compareTo(Stage.DERIVING) <= 0) {
-      throw new IllegalArgumentException("a snapshot at " + stage + " must hold the shared weights");
+      throw new IllegalArgumentException(
+          "a snapshot at " + stage + " must hold the shared weights");
     }
     SearchSnapshot.EpochFigures f = s.figures();
     lossSum = f.lossSum();
@@ -219,8 +245,15 @@ public final class SearchRun implements AutoCloseable {
     best = f.bestArchitecture() == null ? null : space.parse(f.bestArchitecture());
     bestReward = f.bestReward();
     for (SearchSnapshot.Rewarded r : s.pendingRewards()) {
-      pending.add(new Reward(new Sample(space.parse(r.architecture()), r.logProbability(),
-          r.entropy(), r.skipPenalty(), r.policyVersion()), r.reward()));
+      pending.add(
+          new Reward(
+              new Sample(
+                  space.parse(r.architecture()),
+                  r.logProbability(),
+                  r.entropy(),
+                  r.skipPenalty(),
+                  r.policyVersion()),
+              r.reward()));
     }
     for (SearchEvent.Candidate candidate : s.scored()) {
       scored.add(candidate);
@@ -233,31 +266,45 @@ public final class SearchRun implements AutoCloseable {
     plainBaseline = s.plainBaseline();
     if (stage == Stage.FINISHED) {
       if (derived == null || retrained == null) {
-        throw new IllegalArgumentException("a finished search's snapshot lacks its derived child"
-            + " or its retraining result");
+        throw new IllegalArgumentException(
+            "a finished search's snapshot lacks its derived child" + " or its retraining result");
       }
-      result = SearchResult.succeeded(derived.encode(), retrained.testAccuracy(),
-          retrained.testPerplexity(), top, s.elapsedSeconds(), plainBaseline);
+      result =
+          SearchResult.succeeded(
+              derived.encode(),
+              retrained.testAccuracy(),
+              retrained.testPerplexity(),
+              top,
+              s.elapsedSeconds(),
+              plainBaseline);
     }
     checkFits(s.cursor());
     if (stage == Stage.SHARED_TRAINING || stage == Stage.CONTROLLER_TRAINING) {
       // Every warm-up step drew one child, so the sampler resumes after that many draws.
-      long drawn = (long) Math.min(epoch, spec.controller().warmupEpochs())
-          * training.stepsPerEpoch() + (stage == Stage.SHARED_TRAINING && warming() ? step : 0);
+      long drawn =
+          (long) Math.min(epoch, spec.controller().warmupEpochs()) * training.stepsPerEpoch()
+              + (stage == Stage.SHARED_TRAINING && warming() ? step : 0);
       for (long i = 0; i < drawn; i++) {
         warmup.sample();
       }
     }
     if (s.retrainer() != null) {
-      retrainer = switch (stage) {
-        case SCREENING -> Retrainer.resume(space.parse(top.get(index).architecture()), data,
-            Screening.spec(spec), s.retrainer(), device);
-        case FINAL_TRAINING -> Retrainer.resume(derived, data, spec, s.retrainer(), device);
-        case BASELINE_TRAINING -> Retrainer.resume(space.plain(), data, spec, s.retrainer(),
-            device);
-        default -> throw new IllegalArgumentException(
-            "a snapshot at " + stage + " cannot hold a retraining");
-      };
+      retrainer =
+          switch (stage) {
+            case SCREENING ->
+                Retrainer.resume(
+                    space.parse(top.get(index).architecture()),
+                    data,
+                    Screening.spec(spec),
+                    s.retrainer(),
+                    device);
+            case FINAL_TRAINING -> Retrainer.resume(derived, data, spec, s.retrainer(), device);
+            case BASELINE_TRAINING ->
+                Retrainer.resume(space.plain(), data, spec, s.retrainer(), device);
+            default ->
+                throw new IllegalArgumentException(
+                    "a snapshot at " + stage + " cannot hold a retraining");
+          };
     }
   }
 
@@ -267,45 +314,69 @@ public final class SearchRun implements AutoCloseable {
    */
   private void checkFits(SearchSnapshot.Cursor c) {
     boolean searching = stage == Stage.SHARED_TRAINING || stage == Stage.CONTROLLER_TRAINING;
-    require(!searching || epoch < spec.shared().epochs(), c, "shared.epochs",
-        spec.shared().epochs());
+    require(
+        !searching || epoch < spec.shared().epochs(), c, "shared.epochs", spec.shared().epochs());
     if (stage == Stage.SHARED_TRAINING) {
-      require(step < training.stepsPerEpoch(), c, "shared.stepsPerEpoch",
-          training.stepsPerEpoch());
+      require(step < training.stepsPerEpoch(), c, "shared.stepsPerEpoch", training.stepsPerEpoch());
     }
     if (stage == Stage.CONTROLLER_TRAINING) {
-      require(update < spec.controller().updatesPerEpoch(), c, "controller.updatesPerEpoch",
+      require(
+          update < spec.controller().updatesPerEpoch(),
+          c,
+          "controller.updatesPerEpoch",
           spec.controller().updatesPerEpoch());
-      require(child < spec.controller().childrenPerUpdate(), c, "controller.childrenPerUpdate",
+      require(
+          child < spec.controller().childrenPerUpdate(),
+          c,
+          "controller.childrenPerUpdate",
           spec.controller().childrenPerUpdate());
-      require(pending.size() == child, c, "controller.childrenPerUpdate",
+      require(
+          pending.size() == child,
+          c,
+          "controller.childrenPerUpdate",
           spec.controller().childrenPerUpdate());
     }
     if (stage == Stage.DERIVING) {
-      require(step < spec.derive().samples() && scored.size() <= step, c, "derive.samples",
+      require(
+          step < spec.derive().samples() && scored.size() <= step,
+          c,
+          "derive.samples",
           spec.derive().samples());
     }
     if (stage == Stage.SCREENING) {
-      require(spec.derive().screens() && index < screenCount()
-          && screening.size() == top.size(), c, "derive.screenCandidates",
+      require(
+          spec.derive().screens() && index < screenCount() && screening.size() == top.size(),
+          c,
+          "derive.screenCandidates",
           spec.derive().screenCandidates());
     }
     if (stage.compareTo(Stage.FINAL_TRAINING) >= 0) {
       require(derived != null && !top.isEmpty(), c, "derive.topK", spec.derive().topK());
-      require(epoch <= spec.retrain().training().epochs(), c, "retrain.training.epochs",
+      require(
+          epoch <= spec.retrain().training().epochs(),
+          c,
+          "retrain.training.epochs",
           spec.retrain().training().epochs());
     }
     if (stage == Stage.BASELINE_TRAINING) {
-      require(spec.retrain().plainBaseline() && retrained != null, c, "retrain.plainBaseline",
+      require(
+          spec.retrain().plainBaseline() && retrained != null,
+          c,
+          "retrain.plainBaseline",
           spec.retrain().plainBaseline());
     }
   }
 
-  private static void require(boolean holds, SearchSnapshot.Cursor c, String field,
-      Object value) {
+  private static void require(boolean holds, SearchSnapshot.Cursor c, String field, Object value) {
     if (!holds) {
-      throw new IllegalArgumentException("the snapshot stands at " + c + ", which " + field
-          + " = " + value + " does not allow: it was taken of a search with another spec");
+      throw new IllegalArgumentException(
+          "the snapshot stands at "
+              + c
+              + ", which "
+              + field
+              + " = "
+              + value
+              + " does not allow: it was taken of a search with another spec");
     }
   }
 
@@ -349,9 +420,9 @@ public final class SearchRun implements AutoCloseable {
   }
 
   /**
-   * Events reported since the search started, in every process that ran it. The events of a
-   * resumed run continue this count, so a caller whose log already holds later events (steps
-   * redone after a crash) knows which to skip.
+   * Events reported since the search started, in every process that ran it. The events of a resumed
+   * run continue this count, so a caller whose log already holds later events (steps redone after a
+   * crash) knows which to skip.
    */
   public long events() {
     return events;
@@ -371,17 +442,18 @@ public final class SearchRun implements AutoCloseable {
    * @param events receives the unit's events in order
    * @param checkpoint runs where the search may stop (before each piece of work); it may throw to
    *     cancel
-   * @throws IllegalStateException if the search has finished, or when too many steps in a row had
-   *     a NaN or infinite loss
+   * @throws IllegalStateException if the search has finished, or when too many steps in a row had a
+   *     NaN or infinite loss
    */
   public void step(Consumer<SearchEvent> listener, Runnable checkpoint) {
     if (stage == Stage.FINISHED) {
       throw new IllegalStateException("the search has finished");
     }
-    Consumer<SearchEvent> events = e -> {
-      this.events++;
-      listener.accept(e);
-    };
+    Consumer<SearchEvent> events =
+        e -> {
+          this.events++;
+          listener.accept(e);
+        };
     unit(events, checkpoint);
     steps++;
   }
@@ -410,17 +482,29 @@ public final class SearchRun implements AutoCloseable {
     if (r.applied()) {
       lossSum += r.loss();
       lossCount++;
-      events.accept(SearchEvent.ChildTrained.of(epoch, outcome.step(),
-          sample.architecture().encode(), r.loss(), outcome.learningRate(), text));
+      events.accept(
+          SearchEvent.ChildTrained.of(
+              epoch,
+              outcome.step(),
+              sample.architecture().encode(),
+              r.loss(),
+              outcome.learningRate(),
+              text));
     } else {
-      events.accept(new SearchEvent.StepSkipped(epoch, outcome.step(),
-          sample.architecture().encode(),
-          "loss or gradient is not finite (loss " + r.loss() + ")", outcome.inARow()));
+      events.accept(
+          new SearchEvent.StepSkipped(
+              epoch,
+              outcome.step(),
+              sample.architecture().encode(),
+              "loss or gradient is not finite (loss " + r.loss() + ")",
+              outcome.inARow()));
       if (outcome.inARow() >= spec.shared().maxNonFiniteSteps()) {
-        throw new IllegalStateException(outcome.inARow()
-            + " shared-weight steps in a row had a NaN or infinite loss (shared."
-            + "maxNonFiniteSteps is " + spec.shared().maxNonFiniteSteps()
-            + "); lower shared.learningRateMax or shared.gradientClip");
+        throw new IllegalStateException(
+            outcome.inARow()
+                + " shared-weight steps in a row had a NaN or infinite loss (shared."
+                + "maxNonFiniteSteps is "
+                + spec.shared().maxNonFiniteSteps()
+                + "); lower shared.learningRateMax or shared.gradientClip");
       }
     }
     step++;
@@ -447,15 +531,30 @@ public final class SearchRun implements AutoCloseable {
       bestReward = reward;
       best = sample.architecture();
     }
-    events.accept(new SearchEvent.ArchitectureSampled(epoch, controller.policyVersion(),
-        sample.architecture().encode(), reward, sample.logProbability(), sample.entropy(),
-        controller.baseline(), text ? model.metricOf(reward) : Double.NaN));
+    events.accept(
+        new SearchEvent.ArchitectureSampled(
+            epoch,
+            controller.policyVersion(),
+            sample.architecture().encode(),
+            reward,
+            sample.logProbability(),
+            sample.entropy(),
+            controller.baseline(),
+            text ? model.metricOf(reward) : Double.NaN));
     child++;
     if (child == spec.controller().childrenPerUpdate()) {
       UpdateResult u = controller.update(List.copyOf(pending));
       pending.clear();
-      events.accept(new SearchEvent.ControllerUpdated(epoch, u.policyVersion(), u.children(),
-          u.meanReward(), u.meanEntropy(), u.baseline(), u.loss(), u.gradientNorm()));
+      events.accept(
+          new SearchEvent.ControllerUpdated(
+              epoch,
+              u.policyVersion(),
+              u.children(),
+              u.meanReward(),
+              u.meanEntropy(),
+              u.baseline(),
+              u.loss(),
+              u.gradientNorm()));
       child = 0;
       update++;
       if (update == spec.controller().updatesPerEpoch()) {
@@ -466,11 +565,15 @@ public final class SearchRun implements AutoCloseable {
 
   private void endEpoch(Consumer<SearchEvent> events) {
     int epochs = spec.shared().epochs();
-    events.accept(new SearchEvent.EpochFinished(epoch, epochs,
-        lossCount == 0 ? Double.NaN : lossSum / lossCount,
-        rewardCount == 0 ? Double.NaN : rewardSum / rewardCount,
-        best == null ? "" : best.encode(), best == null ? Double.NaN : bestReward,
-        epochSecondsBefore + (System.nanoTime() - epochStartNanos) / 1e9));
+    events.accept(
+        new SearchEvent.EpochFinished(
+            epoch,
+            epochs,
+            lossCount == 0 ? Double.NaN : lossSum / lossCount,
+            rewardCount == 0 ? Double.NaN : rewardSum / rewardCount,
+            best == null ? "" : best.encode(),
+            best == null ? Double.NaN : bestReward,
+            epochSecondsBefore + (System.nanoTime() - epochStartNanos) / 1e9));
     lossSum = 0;
     lossCount = 0;
     rewardSum = 0;
@@ -492,16 +595,22 @@ public final class SearchRun implements AutoCloseable {
       checkpoint.run();
       Sample s = controller.sample();
       if (seen.add(s.architecture())) {
-        scored.add(new SearchEvent.Candidate(s.architecture().encode(),
-            evaluator.rewardOnFixedBatch(model, s.architecture()), s.logProbability()));
+        scored.add(
+            new SearchEvent.Candidate(
+                s.architecture().encode(),
+                evaluator.rewardOnFixedBatch(model, s.architecture()),
+                s.logProbability()));
       }
       step++;
     }
     if (step >= samples) {
       if (spec.derive().mostProbable()) {
         Sample mode = controller.mostProbable();
-        SearchEvent.Candidate scoredMode = new SearchEvent.Candidate(mode.architecture().encode(),
-            evaluator.rewardOnFixedBatch(model, mode.architecture()), mode.logProbability());
+        SearchEvent.Candidate scoredMode =
+            new SearchEvent.Candidate(
+                mode.architecture().encode(),
+                evaluator.rewardOnFixedBatch(model, mode.architecture()),
+                mode.logProbability());
         top = Derivation.rankAfter(scoredMode, scored, spec.derive().topK());
       } else {
         top = Derivation.rank(scored, spec.derive().topK());
@@ -557,8 +666,8 @@ public final class SearchRun implements AutoCloseable {
   private void screened(Consumer<SearchEvent> events, SearchEvent.Candidate candidate) {
     int count = screenCount();
     screening.set(index, candidate);
-    events.accept(new SearchEvent.CandidateScreened(index, count, candidate,
-        spec.derive().screenSteps()));
+    events.accept(
+        new SearchEvent.CandidateScreened(index, count, candidate, spec.derive().screenSteps()));
     index++;
     step = 0;
     if (index == count) {
@@ -569,8 +678,12 @@ public final class SearchRun implements AutoCloseable {
   /** Derivation (and screening) ended with {@code ranked}: its first is the derived child. */
   private void select(Consumer<SearchEvent> events, List<SearchEvent.Candidate> ranked) {
     top = List.copyOf(ranked);
-    events.accept(new SearchEvent.Derived(top, spec.derive().samples(),
-        spec.derive().screens() ? spec.derive().screenSteps() : 0, spec.derive().selection()));
+    events.accept(
+        new SearchEvent.Derived(
+            top,
+            spec.derive().samples(),
+            spec.derive().screens() ? spec.derive().screenSteps() : 0,
+            spec.derive().selection()));
     derived = space.parse(top.get(0).architecture());
     events.accept(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
     stage = Stage.FINAL_TRAINING;
@@ -621,28 +734,48 @@ public final class SearchRun implements AutoCloseable {
   private void finish(Consumer<SearchEvent> events) {
     double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
     events.accept(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
-    events.accept(new SearchEvent.Finished(derived.encode(), retrained.testAccuracy(),
-        retrained.parameters(), seconds, retrained.testPerplexity(), plainBaseline));
-    result = SearchResult.succeeded(derived.encode(), retrained.testAccuracy(),
-        retrained.testPerplexity(), top, seconds, plainBaseline);
+    events.accept(
+        new SearchEvent.Finished(
+            derived.encode(),
+            retrained.testAccuracy(),
+            retrained.parameters(),
+            seconds,
+            retrained.testPerplexity(),
+            plainBaseline));
+    result =
+        SearchResult.succeeded(
+            derived.encode(),
+            retrained.testAccuracy(),
+            retrained.testPerplexity(),
+            top,
+            seconds,
+            plainBaseline);
     stage = Stage.FINISHED;
   }
 
   /**
-   * The whole search as plain values, taken between two steps on the thread that runs the steps
-   * (it reads the networks' native tensors); {@link #resume} continues it. Taking one changes
-   * nothing in the run, and the arrays are copies: the run may go on while the snapshot is
-   * written elsewhere.
+   * The whole search as plain values, taken between two steps on the thread that runs the steps (it
+   * reads the networks' native tensors); {@link #resume} continues it. Taking one changes nothing
+   * in the run, and the arrays are copies: the run may go on while the snapshot is written
+   * elsewhere.
    */
   public SearchSnapshot snapshot() {
     long now = System.nanoTime();
-    double epochSeconds = stage == Stage.SHARED_TRAINING && step == 0
-        ? 0 : epochSecondsBefore + (now - epochStartNanos) / 1e9;
+    double epochSeconds =
+        stage == Stage.SHARED_TRAINING && step == 0
+            ? 0
+            : epochSecondsBefore + (now - epochStartNanos) / 1e9;
     List<SearchSnapshot.Rewarded> rewarded = new ArrayList<>(pending.size());
     for (Reward r : pending) {
       Sample s = r.sample();
-      rewarded.add(new SearchSnapshot.Rewarded(s.architecture().encode(), s.logProbability(),
-          s.entropy(), s.skipPenalty(), s.policyVersion(), r.reward()));
+      rewarded.add(
+          new SearchSnapshot.Rewarded(
+              s.architecture().encode(),
+              s.logProbability(),
+              s.entropy(),
+              s.skipPenalty(),
+              s.policyVersion(),
+              r.reward()));
     }
     return new SearchSnapshot(
         spec.space().kind(),
@@ -656,8 +789,13 @@ public final class SearchRun implements AutoCloseable {
         model == null ? null : model.snapshot(),
         training == null ? null : training.position(),
         evaluator == null ? 0 : evaluator.position(),
-        new SearchSnapshot.EpochFigures(lossSum, lossCount, rewardSum, rewardCount,
-            best == null ? null : best.encode(), bestReward),
+        new SearchSnapshot.EpochFigures(
+            lossSum,
+            lossCount,
+            rewardSum,
+            rewardCount,
+            best == null ? null : best.encode(),
+            bestReward),
         rewarded,
         scored,
         top,

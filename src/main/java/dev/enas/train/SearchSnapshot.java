@@ -7,10 +7,10 @@ import java.util.Objects;
 
 /**
  * A search captured between two steps of its {@link SearchRun}, as plain Java values (records,
- * arrays, strings; no native memory), so that a snapshot codec can write it and a fresh process
- * can continue the search from it to exactly the result an uninterrupted run gets. Parts that do
- * not exist at the snapshot's stage are null (the shared weights after derivation, the
- * retrainer between retrainings) or empty.
+ * arrays, strings; no native memory), so that a snapshot codec can write it and a fresh process can
+ * continue the search from it to exactly the result an uninterrupted run gets. Parts that do not
+ * exist at the snapshot's stage are null (the shared weights after derivation, the retrainer
+ * between retrainings) or empty.
  *
  * @param space the space kind the search runs in, checked on resume
  * @param seed the search's seed, checked on resume
@@ -71,8 +71,8 @@ public record SearchSnapshot(
    * stage (shared step, derivation sample, screening or retraining step), controller update and
    * child within it, and the screened candidate's index.
    */
-  public record Cursor(SearchRun.Stage stage, int epoch, int step, int update, int child,
-      int index) {
+  public record Cursor(
+      SearchRun.Stage stage, int epoch, int step, int update, int child, int index) {
     public Cursor {
       Objects.requireNonNull(stage, "stage");
     }
@@ -82,12 +82,22 @@ public record SearchSnapshot(
    * The running sums of the current search epoch and the best child rewarded so far ({@code
    * bestArchitecture} null before the first reward).
    */
-  public record EpochFigures(double lossSum, int lossCount, double rewardSum, int rewardCount,
-      String bestArchitecture, double bestReward) {}
+  public record EpochFigures(
+      double lossSum,
+      int lossCount,
+      double rewardSum,
+      int rewardCount,
+      String bestArchitecture,
+      double bestReward) {}
 
   /** A child rewarded for the controller update in progress, with the policy's view of it. */
-  public record Rewarded(String architecture, double logProbability, double entropy,
-      double skipPenalty, long policyVersion, double reward) {
+  public record Rewarded(
+      String architecture,
+      double logProbability,
+      double entropy,
+      double skipPenalty,
+      long policyVersion,
+      double reward) {
     public Rewarded {
       Objects.requireNonNull(architecture, "architecture");
     }

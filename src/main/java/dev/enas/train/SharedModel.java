@@ -20,8 +20,8 @@ public interface SharedModel extends AutoCloseable {
   StepResult train(Architecture child, MiniBatch batch, double learningRate);
 
   /**
-   * The child's reward on a validation minibatch. The recurrent model carries its evaluation
-   * hidden state from one call to the next, as it does in training.
+   * The child's reward on a validation minibatch. The recurrent model carries its evaluation hidden
+   * state from one call to the next, as it does in training.
    */
   double reward(Architecture child, MiniBatch batch);
 

@@ -1,7 +1,7 @@
 package dev.enas.train;
 
-import dev.enas.data.MiniBatch;
 import dev.enas.data.BatchIterator;
+import dev.enas.data.MiniBatch;
 import dev.enas.space.Architecture;
 import dev.enas.spec.SearchSpec;
 import dev.enas.supernet.CosineSchedule;
@@ -10,9 +10,9 @@ import dev.enas.supernet.StepResult;
 /**
  * The schedule and the data of shared-weight training: one sampled child per minibatch of the
  * training split, at the cosine schedule's learning rate for the fraction of the epoch done. The
- * next minibatches are prepared on another thread (the batch iterator's prefetch) while the
- * current one trains. {@link #step} runs one step on a supernet; a scheduler that keeps the
- * supernet elsewhere uses {@link #nextBatch}, {@link #learningRate} and {@link #record} instead.
+ * next minibatches are prepared on another thread (the batch iterator's prefetch) while the current
+ * one trains. {@link #step} runs one step on a supernet; a scheduler that keeps the supernet
+ * elsewhere uses {@link #nextBatch}, {@link #learningRate} and {@link #record} instead.
  *
  * <p>Owns its batch iterator (closed by {@link #close()}).
  */
@@ -42,17 +42,18 @@ public final class SharedTraining implements AutoCloseable {
   /** A training that continues from {@code at}, a {@link #position()} of one with this spec. */
   public SharedTraining(SearchData data, SearchSpec spec, Position at) {
     this.schedule = Schedules.of(spec.shared());
-    this.batches = data.isText()
-        ? TextBatches.training(data, spec, at.batches())
-        : BatchSource.of(BatchIterator.builder(data.train(), spec.child().batchSize(),
-                data.normalization())
-            .seed(spec.seed())
-            .endless()
-            .shuffle(true)
-            .dropLast(true)
-            .augmentation(data.augmentation())
-            .startAt(at.batches())
-            .build());
+    this.batches =
+        data.isText()
+            ? TextBatches.training(data, spec, at.batches())
+            : BatchSource.of(
+                BatchIterator.builder(data.train(), spec.child().batchSize(), data.normalization())
+                    .seed(spec.seed())
+                    .endless()
+                    .shuffle(true)
+                    .dropLast(true)
+                    .augmentation(data.augmentation())
+                    .startAt(at.batches())
+                    .build());
     this.steps = at.steps();
     this.nonFiniteInARow = at.nonFiniteInARow();
     int perEpoch = spec.shared().stepsPerEpoch();

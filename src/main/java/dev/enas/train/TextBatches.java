@@ -10,20 +10,24 @@ import java.util.List;
 
 /**
  * The text windows of the rnn space: consecutive BPTT windows of {@code child.batchSize} streams
- * for shared training, and of a validation batch size that leaves at least four windows per pass
- * of the (usually small) validation file for rewards.
+ * for shared training, and of a validation batch size that leaves at least four windows per pass of
+ * the (usually small) validation file for rewards.
  */
 final class TextBatches {
   private TextBatches() {}
 
   /** Windows of the training file, without end. */
   static BatchSource training(SearchData data, SearchSpec spec, long start) {
-    return source(TextBatcher.builder(data.corpus(), TextCorpus.Split.TRAIN,
-            spec.child().batchSize(), spec.languageModel().bpttSteps())
-        .fieldNames("child.batchSize", "languageModel.bpttSteps")
-        .endless()
-        .startAt(start)
-        .build());
+    return source(
+        TextBatcher.builder(
+                data.corpus(),
+                TextCorpus.Split.TRAIN,
+                spec.child().batchSize(),
+                spec.languageModel().bpttSteps())
+            .fieldNames("child.batchSize", "languageModel.bpttSteps")
+            .endless()
+            .startAt(start)
+            .build());
   }
 
   /** Windows of the validation file, without end, in order, after the first {@code start}. */
@@ -54,8 +58,11 @@ final class TextBatches {
   }
 
   private static TextBatcher.Builder validationBuilder(SearchData data, SearchSpec spec) {
-    return TextBatcher.builder(data.corpus(), TextCorpus.Split.VALIDATION,
-            validationBatchSize(data, spec), spec.languageModel().bpttSteps())
+    return TextBatcher.builder(
+            data.corpus(),
+            TextCorpus.Split.VALIDATION,
+            validationBatchSize(data, spec),
+            spec.languageModel().bpttSteps())
         .fieldNames("child.batchSize", "languageModel.bpttSteps");
   }
 

@@ -1,6 +1,5 @@
 package dev.enas.controller;
 
-import dev.enas.spec.ControllerSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -13,6 +12,7 @@ import dev.enas.space.MacroSpace;
 import dev.enas.space.MicroSpace;
 import dev.enas.space.SearchSpace;
 import dev.enas.space.SearchSpaces;
+import dev.enas.spec.ControllerSpec;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.ForAll;
@@ -57,8 +57,24 @@ class ControllerBehaviourTest {
    */
   private static ControllerSpec confident() {
     ControllerSpec base = ControllerSpec.macroDefaults();
-    return new ControllerSpec("enas", 32, 1, 0.02, 2.5, 1.0, 1.0, 1e-4, 0.9, 0.4, 0.8, 5.0,
-        0.999, 1e-3, 0.1, base.updatesPerEpoch(), base.childrenPerUpdate());
+    return new ControllerSpec(
+        "enas",
+        32,
+        1,
+        0.02,
+        2.5,
+        1.0,
+        1.0,
+        1e-4,
+        0.9,
+        0.4,
+        0.8,
+        5.0,
+        0.999,
+        1e-3,
+        0.1,
+        base.updatesPerEpoch(),
+        base.childrenPerUpdate());
   }
 
   @Test
@@ -185,7 +201,8 @@ class ControllerBehaviourTest {
           }
         }
         Sample s = controller.sample();
-        assertThat(s.architecture().decisions()).as("%s sample %d", space.kind(), n)
+        assertThat(s.architecture().decisions())
+            .as("%s sample %d", space.kind(), n)
             .containsExactly(expected);
         assertThat(s.logProbability()).isCloseTo(logProb, within(1e-9));
         assertThat(s.entropy()).isCloseTo(-logProb, within(1e-9));
@@ -218,10 +235,10 @@ class ControllerBehaviourTest {
 
   @Test
   void updatesRejectForeignOrEmptyBatches() {
-    Controller controller = Controllers.create(new MacroSpace(3), ControllerSpec.macroDefaults(), 1);
+    Controller controller =
+        Controllers.create(new MacroSpace(3), ControllerSpec.macroDefaults(), 1);
     Controller other = Controllers.create(new MacroSpace(4), ControllerSpec.macroDefaults(), 1);
-    assertThatThrownBy(() -> controller.update(List.of()))
-        .hasMessageContaining("at least one");
+    assertThatThrownBy(() -> controller.update(List.of())).hasMessageContaining("at least one");
     assertThatThrownBy(() -> controller.update(List.of(new Reward(other.sample(), 1))))
         .hasMessageContaining("macro(layers=4)");
     assertThatThrownBy(() -> new Reward(controller.sample(), Double.NaN))
@@ -230,9 +247,11 @@ class ControllerBehaviourTest {
 
   @Test
   void specViolationsNameTheFieldAndRange() {
-    ControllerSpec bad = new ControllerSpec("greedy", 0, 1, -1, 1.5, 0, 1, 1e-4, 1.0, 1.2, 0.8,
-        5, 0.999, 1e-3, 0.1, 50, 0);
-    assertThat(bad.violations("controller.")).extracting(Object::toString)
+    ControllerSpec bad =
+        new ControllerSpec(
+            "greedy", 0, 1, -1, 1.5, 0, 1, 1e-4, 1.0, 1.2, 0.8, 5, 0.999, 1e-3, 0.1, 50, 0);
+    assertThat(bad.violations("controller."))
+        .extracting(Object::toString)
         .contains(
             "controller.kind: must be 'enas' or 'random', was 'greedy'",
             "controller.hiddenSize: must be in 1..1024, was 0",
@@ -245,6 +264,7 @@ class ControllerBehaviourTest {
     assertThat(ControllerSpec.macroDefaults().violations("")).isEmpty();
     assertThat(ControllerSpec.microDefaults().violations("")).isEmpty();
     assertThat(ControllerSpec.rnnDefaults().violations("")).isEmpty();
-    assertThatThrownBy(() -> ControllerSpec.defaultsFor("cnn")).hasMessageContaining("macro, micro, rnn");
+    assertThatThrownBy(() -> ControllerSpec.defaultsFor("cnn"))
+        .hasMessageContaining("macro, micro, rnn");
   }
 }

@@ -1,11 +1,11 @@
 package dev.enas.controller;
 
-import dev.enas.spec.ControllerSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.enas.space.MacroSpace;
 import dev.enas.space.MicroSpace;
 import dev.enas.space.SearchSpace;
+import dev.enas.spec.ControllerSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,17 +21,33 @@ class ControllerGradientTest {
 
   @ParameterizedTest(name = "{0} size {1}, {2} LSTM layers, tanh {3}")
   @CsvSource({
-      "macro, 4, 1, 1.5",
-      "macro, 3, 2, 0",
-      "micro, 2, 1, 1.1",
-      "micro, 2, 2, 2.5",
+    "macro, 4, 1, 1.5",
+    "macro, 3, 2, 0",
+    "micro, 2, 1, 1.1",
+    "micro, 2, 2, 2.5",
   })
-  void analyticGradientsMatchFiniteDifferences(
-      String kind, int size, int lstmLayers, double tanh) {
+  void analyticGradientsMatchFiniteDifferences(String kind, int size, int lstmLayers, double tanh) {
     SearchSpace space = kind.equals("macro") ? new MacroSpace(size) : new MicroSpace(size);
     ControllerSpec base = ControllerSpec.defaultsFor(kind);
-    ControllerSpec spec = new ControllerSpec("enas", 5, lstmLayers, 1e-3, tanh, 1.7, 2.5, 1e-4,
-        0.99, 0.4, 0.8, 0, 0.999, 1e-3, 0.5, base.updatesPerEpoch(), base.childrenPerUpdate());
+    ControllerSpec spec =
+        new ControllerSpec(
+            "enas",
+            5,
+            lstmLayers,
+            1e-3,
+            tanh,
+            1.7,
+            2.5,
+            1e-4,
+            0.99,
+            0.4,
+            0.8,
+            0,
+            0.999,
+            1e-3,
+            0.5,
+            base.updatesPerEpoch(),
+            base.childrenPerUpdate());
     LstmController controller = new LstmController(space, spec, 11);
     List<int[]> decisions = new ArrayList<>();
     for (int k = 0; k < 3; k++) {
@@ -61,7 +77,8 @@ class ControllerGradientTest {
         double numeric = (plus - minus) / (2 * eps);
         assertThat(grad[i])
             .as("d loss / d %s[%d]", name, i)
-            .isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-7 + 1e-5 * Math.abs(numeric)));
+            .isCloseTo(
+                numeric, org.assertj.core.data.Offset.offset(1e-7 + 1e-5 * Math.abs(numeric)));
       }
     }
   }

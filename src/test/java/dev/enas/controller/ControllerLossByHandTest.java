@@ -1,18 +1,17 @@
 package dev.enas.controller;
 
-import dev.enas.spec.ControllerSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.enas.space.MacroSpace;
+import dev.enas.spec.ControllerSpec;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The controller's numbers on cases small enough to work out with pencil and paper. */
 class ControllerLossByHandTest {
-  private static final double KL_HALF_VS_04 =
-      0.5 * Math.log(0.5 / 0.4) + 0.5 * Math.log(0.5 / 0.6);
+  private static final double KL_HALF_VS_04 = 0.5 * Math.log(0.5 / 0.4) + 0.5 * Math.log(0.5 / 0.6);
 
   /**
    * With every parameter zero the LSTM outputs zero, so every op logit and attention logit is 0:
@@ -55,15 +54,32 @@ class ControllerLossByHandTest {
   }
 
   /**
-   * One layer, hidden size 1, one LSTM layer, weights zero but chosen biases and op weights:
-   * h = sigmoid(b_o) * tanh(sigmoid(b_i) * tanh(b_g)), logits_k = w_k * h, scaled by
-   * 1.5 * tanh(logit / 2).
+   * One layer, hidden size 1, one LSTM layer, weights zero but chosen biases and op weights: h =
+   * sigmoid(b_o) * tanh(sigmoid(b_i) * tanh(b_g)), logits_k = w_k * h, scaled by 1.5 * tanh(logit /
+   * 2).
    */
   @Test
   void oneStepWithKnownActivations() {
     ControllerSpec d = ControllerSpec.macroDefaults();
-    ControllerSpec spec = new ControllerSpec("enas", 1, 1, 1e-3, 1.5, 2.0, 1.0, 1e-4, 0.99, 0.4,
-        0.8, 5, 0.999, 1e-3, 0.1, d.updatesPerEpoch(), d.childrenPerUpdate());
+    ControllerSpec spec =
+        new ControllerSpec(
+            "enas",
+            1,
+            1,
+            1e-3,
+            1.5,
+            2.0,
+            1.0,
+            1e-4,
+            0.99,
+            0.4,
+            0.8,
+            5,
+            0.999,
+            1e-3,
+            0.1,
+            d.updatesPerEpoch(),
+            d.childrenPerUpdate());
     LstmController controller = new LstmController(new MacroSpace(1), spec, 9);
     controller.parameters().values().forEach(values -> Arrays.fill(values, 0));
     double[] bias = controller.parameters().get("lstm.0.bias");

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The controller drives the recurrent-cell space through the same decision program as the others. */
+/**
+ * The controller drives the recurrent-cell space through the same decision program as the others.
+ */
 class RnnControllerTest {
 
   @Test

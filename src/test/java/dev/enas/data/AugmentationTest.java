@@ -32,7 +32,8 @@ class AugmentationTest {
 
   @Property(tries = 100)
   void translateMovesContentByTheOffsetAndZeroFillsTheRest(
-      @ForAll @IntRange(min = -8, max = 8) int down, @ForAll @IntRange(min = -8, max = 8) int right) {
+      @ForAll @IntRange(min = -8, max = 8) int down,
+      @ForAll @IntRange(min = -8, max = 8) int right) {
     float[] original = image();
     float[] moved = image();
 

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 
 class BatchIteratorTest {
 
-  /** 1x1x2 images whose first pixel is their own index, so a batch tells which examples it holds. */
+  /**
+   * 1x1x2 images whose first pixel is their own index, so a batch tells which examples it holds.
+   */
   private static ImageDataset numbered(int size) {
     byte[] pixels = new byte[size * 2];
     int[] labels = new int[size];
@@ -41,8 +43,8 @@ class BatchIteratorTest {
   @Test
   void everyEpochCoversEachExampleExactlyOnce() {
     ImageDataset data = numbered(103);
-    try (BatchIterator batches = BatchIterator.builder(data, 10, Normalization.unit(1))
-        .seed(4).epochs(3).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(data, 10, Normalization.unit(1)).seed(4).epochs(3).build()) {
       assertThat(batches.batchesPerEpoch()).isEqualTo(11);
       List<Batch> all = drain(batches);
 
@@ -70,8 +72,11 @@ class BatchIteratorTest {
 
   @Test
   void dropLastDropsOnlyTheShortBatch() {
-    try (BatchIterator batches = BatchIterator.builder(numbered(103), 10, Normalization.unit(1))
-        .dropLast(true).epochs(2).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(numbered(103), 10, Normalization.unit(1))
+            .dropLast(true)
+            .epochs(2)
+            .build()) {
       List<Batch> all = drain(batches);
 
       assertThat(all).hasSize(20).allMatch(batch -> batch.size() == 10);
@@ -80,8 +85,8 @@ class BatchIteratorTest {
 
   @Test
   void withoutShuffleTheDatasetOrderIsKept() {
-    try (BatchIterator batches = BatchIterator.builder(numbered(25), 10, Normalization.unit(1))
-        .shuffle(false).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(numbered(25), 10, Normalization.unit(1)).shuffle(false).build()) {
       List<Integer> seen = new ArrayList<>();
       drain(batches).forEach(batch -> seen.addAll(indicesOf(batch)));
 
@@ -107,8 +112,12 @@ class BatchIteratorTest {
   }
 
   private static List<Batch> run(ImageDataset data, Normalization normalization, long seed) {
-    try (BatchIterator batches = BatchIterator.builder(data, 16, normalization)
-        .seed(seed).epochs(2).augmentation(Augmentation.cifar10Retrain()).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(data, 16, normalization)
+            .seed(seed)
+            .epochs(2)
+            .augmentation(Augmentation.cifar10Retrain())
+            .build()) {
       return drain(batches);
     }
   }
@@ -118,12 +127,16 @@ class BatchIteratorTest {
     ImageDataset data = numbered(50);
     List<Integer> plain = new ArrayList<>();
     List<Integer> augmented = new ArrayList<>();
-    try (BatchIterator batches = BatchIterator.builder(data, 7, Normalization.unit(1)).seed(3).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(data, 7, Normalization.unit(1)).seed(3).build()) {
       drain(batches).forEach(batch -> plain.addAll(indicesOf(batch)));
     }
     // Flipping a 1x2 image moves the index pixel, so read the other pixel as well.
-    try (BatchIterator batches = BatchIterator.builder(data, 7, Normalization.unit(1)).seed(3)
-        .augmentation(new Augmentation(0, true, 0)).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(data, 7, Normalization.unit(1))
+            .seed(3)
+            .augmentation(new Augmentation(0, true, 0))
+            .build()) {
       for (Batch batch : drain(batches)) {
         for (int k = 0; k < batch.size(); k++) {
           float left = batch.images()[2 * k];
@@ -140,14 +153,17 @@ class BatchIteratorTest {
   void aFailureInTheProducerSurfacesInNext() {
     RuntimeException boom = new RuntimeException("boom");
     int[] calls = {0};
-    ImageTransform failing = (images, offset, channels, height, width, random) -> {
-      if (++calls[0] == 25) {
-        throw boom;
-      }
-    };
+    ImageTransform failing =
+        (images, offset, channels, height, width, random) -> {
+          if (++calls[0] == 25) {
+            throw boom;
+          }
+        };
 
-    try (BatchIterator batches = BatchIterator.builder(numbered(100), 10, Normalization.unit(1))
-        .augmentation(failing).build()) {
+    try (BatchIterator batches =
+        BatchIterator.builder(numbered(100), 10, Normalization.unit(1))
+            .augmentation(failing)
+            .build()) {
       assertThat(batches.next().size()).isEqualTo(10);
       assertThat(batches.next().size()).isEqualTo(10);
       assertThatThrownBy(batches::next)
@@ -162,8 +178,11 @@ class BatchIteratorTest {
 
   @Test
   void closeStopsAnEndlessProducer() {
-    BatchIterator batches = BatchIterator.builder(numbered(100), 10, Normalization.unit(1))
-        .endless().prefetch(2).build();
+    BatchIterator batches =
+        BatchIterator.builder(numbered(100), 10, Normalization.unit(1))
+            .endless()
+            .prefetch(2)
+            .build();
     for (int i = 0; i < 25; i++) {
       assertThat(batches.next().size()).isEqualTo(10);
     }
@@ -173,15 +192,21 @@ class BatchIteratorTest {
 
     assertThat(batches.isProducing()).isFalse();
     assertThat(batches.hasNext()).isFalse();
-    assertThatThrownBy(batches::next).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(batches::next)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
   void producerThreadIsADaemonThatEndsWithTheData() throws InterruptedException {
     // Prefetch 1 and two batches: the producer must still be waiting to hand over the second one.
-    BatchIterator batches = BatchIterator.builder(numbered(10), 5, Normalization.unit(1)).prefetch(1).build();
-    Thread producer = Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals("enas-batches-numbered")).findFirst().orElseThrow();
+    BatchIterator batches =
+        BatchIterator.builder(numbered(10), 5, Normalization.unit(1)).prefetch(1).build();
+    Thread producer =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals("enas-batches-numbered"))
+            .findFirst()
+            .orElseThrow();
     assertThat(producer.isDaemon()).isTrue();
 
     assertThat(drain(batches)).hasSize(2);
@@ -193,7 +218,11 @@ class BatchIteratorTest {
 
   @Test
   void rejectsSettingsThatCannotWork() {
-    assertThatThrownBy(() -> BatchIterator.builder(numbered(5), 10, Normalization.unit(1)).dropLast(true).build())
+    assertThatThrownBy(
+            () ->
+                BatchIterator.builder(numbered(5), 10, Normalization.unit(1))
+                    .dropLast(true)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("batchSize 10");
     assertThatThrownBy(() -> BatchIterator.builder(numbered(5), 0, Normalization.unit(1)))

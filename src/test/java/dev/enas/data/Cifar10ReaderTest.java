@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class Cifar10ReaderTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** Records whose pixel value encodes record, channel and position, so misplaced bytes show. */
   private static byte[] batch(int... labels) {
@@ -62,7 +61,8 @@ class Cifar10ReaderTest {
 
   @Test
   void lengthNotAMultipleOfTheRecordIsRejected() throws IOException {
-    Path file = Files.write(dir.resolve("broken_batch.bin"), Arrays.copyOf(batch(1, 2), 2 * 3073 - 100));
+    Path file =
+        Files.write(dir.resolve("broken_batch.bin"), Arrays.copyOf(batch(1, 2), 2 * 3073 - 100));
 
     assertThatThrownBy(() -> Cifar10Reader.read(List.of(file)))
         .isInstanceOf(DataFormatException.class)

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and files given for folders are refused, and no message shows a server path.
  */
 class DataRootsTest {
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
   private Path root;
   private Path outside;
   private DataRoots roots;
@@ -57,13 +56,31 @@ class DataRootsTest {
 
   @Test
   void traversalAbsolutePathsLinksOutAndFilesAreRefusedWithoutServerPaths() {
-    List<String> refused = List.of("/etc", outside.toString(), "../secret-place",
-        "corpora/../../secret-place", "..", ".", "corpora/./small", "escape", "afile", "nowhere",
-        "~root", "C:/windows", "a\\..\\b", "", ".hidden", "corpora//small", "x".repeat(300));
+    List<String> refused =
+        List.of(
+            "/etc",
+            outside.toString(),
+            "../secret-place",
+            "corpora/../../secret-place",
+            "..",
+            ".",
+            "corpora/./small",
+            "escape",
+            "afile",
+            "nowhere",
+            "~root",
+            "C:/windows",
+            "a\\..\\b",
+            "",
+            ".hidden",
+            "corpora//small",
+            "x".repeat(300));
     for (String name : refused) {
       Throwable e = catchThrowable(() -> roots.folder(name));
       assertThat(e).as(name).isInstanceOf(DataAccessException.class);
-      assertThat(e.getMessage()).as(name).doesNotContain(temp.toString())
+      assertThat(e.getMessage())
+          .as(name)
+          .doesNotContain(temp.toString())
           .doesNotContain("train.txt");
     }
     assertThat(catchThrowable(() -> roots.folder("afile"))).hasMessageContaining("is a file");
@@ -80,36 +97,41 @@ class DataRootsTest {
 
   @Test
   void aFileLinkedOutOfTheRootIsNotRead() {
-    Throwable confined = catchThrowable(() -> SearchData.load(
-        withData("rnn", new DataSpec("ptb:leaky", 0.1, 0)),
-        roots));
-    assertThat(confined).isInstanceOf(DataAccessException.class)
-        .hasMessageContaining("leaky/train.txt").hasMessageContaining("outside")
+    Throwable confined =
+        catchThrowable(
+            () -> SearchData.load(withData("rnn", new DataSpec("ptb:leaky", 0.1, 0)), roots));
+    assertThat(confined)
+        .isInstanceOf(DataAccessException.class)
+        .hasMessageContaining("leaky/train.txt")
+        .hasMessageContaining("outside")
         .hasMessageNotContaining(temp.toString());
   }
 
   @Test
   void loadFailuresNameTheFileRelativeToTheRootAndListNothing() throws IOException {
     Files.createDirectories(root.resolve("digits"));
-    Files.write(root.resolve("digits/train-images-idx3-ubyte"),
+    Files.write(
+        root.resolve("digits/train-images-idx3-ubyte"),
         IdxBytes.withMagic(0x1234, new byte[0], 0, 28, 28));
     Files.write(root.resolve("digits/train-labels-idx1-ubyte"), IdxBytes.labels(0, new byte[0]));
     Files.createDirectories(root.resolve("halfcorpus"));
     Files.writeString(root.resolve("halfcorpus/train.txt"), "a b\n");
     Files.writeString(root.resolve("halfcorpus/notes-of-the-admin.txt"), "x\n");
 
-    Throwable malformed = catchThrowable(() -> SearchData.load(
-        withData("macro", new DataSpec("idx:digits", 0.1, 0)),
-        roots));
-    assertThat(malformed).isInstanceOf(IOException.class)
+    Throwable malformed =
+        catchThrowable(
+            () -> SearchData.load(withData("macro", new DataSpec("idx:digits", 0.1, 0)), roots));
+    assertThat(malformed)
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("digits/train-images-idx3-ubyte")
         .hasMessageContaining("magic")
         .hasMessageNotContaining(temp.toString());
 
-    Throwable missing = catchThrowable(() -> SearchData.load(
-        withData("rnn", new DataSpec("ptb:halfcorpus", 0.1, 0)),
-        roots));
-    assertThat(missing).isInstanceOf(IOException.class)
+    Throwable missing =
+        catchThrowable(
+            () -> SearchData.load(withData("rnn", new DataSpec("ptb:halfcorpus", 0.1, 0)), roots));
+    assertThat(missing)
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("halfcorpus/ptb.train.txt")
         .hasMessageNotContaining("notes-of-the-admin")
         .hasMessageNotContaining(temp.toString());
@@ -117,18 +139,29 @@ class DataRootsTest {
 
   private static dev.enas.spec.SearchSpec withData(String kind, DataSpec data) {
     dev.enas.spec.SearchSpec s = dev.enas.spec.SearchSpec.smoke(kind, 2);
-    return new dev.enas.spec.SearchSpec(s.space(), data, s.child(), s.shared(), s.controller(),
-        s.derive(), s.retrain(), s.seed(), s.languageModel());
+    return new dev.enas.spec.SearchSpec(
+        s.space(),
+        data,
+        s.child(),
+        s.shared(),
+        s.controller(),
+        s.derive(),
+        s.retrain(),
+        s.seed(),
+        s.languageModel());
   }
 
   @Test
   void theListingNamesDataSetsInsideTheRootsOnly() throws IOException {
     Files.createDirectories(root.resolve("mnist"));
     Files.write(root.resolve("mnist/train-images-idx3-ubyte.gz"), new byte[] {1});
-    assertThat(roots.list()).extracting(DataRoots.Listed::reference)
+    assertThat(roots.list())
+        .extracting(DataRoots.Listed::reference)
         .containsExactly("idx:mnist", "ptb:alias", "ptb:corpora/small");
-    assertThat(roots.list()).filteredOn(l -> l.reference().equals("ptb:corpora/small"))
-        .extracting(l -> l.kind().text()).containsExactly(true);
+    assertThat(roots.list())
+        .filteredOn(l -> l.reference().equals("ptb:corpora/small"))
+        .extracting(l -> l.kind().text())
+        .containsExactly(true);
     assertThat(DataRoots.unconfined().list()).isEmpty();
   }
 }

@@ -37,8 +37,9 @@ class EmbeddedDataTest {
     Vocabulary vocabulary = sonnets.vocabulary();
 
     for (TextCorpus.Split split : TextCorpus.Split.values()) {
-      System.out.printf("sonnets %-10s %6d tokens, %4.1f %% <unk>%n", split.label(), sonnets.size(split),
-          100 * sonnets.unknownRate(split));
+      System.out.printf(
+          "sonnets %-10s %6d tokens, %4.1f %% <unk>%n",
+          split.label(), sonnets.size(split), 100 * sonnets.unknownRate(split));
     }
     System.out.printf("sonnets vocabulary %d words%n", vocabulary.size());
 
@@ -64,7 +65,8 @@ class EmbeddedDataTest {
     }
     assertThat(Arrays.stream(counts).min().orElseThrow()).isGreaterThanOrEqualTo(2);
     // Lower case, punctuation gone, every line ended by <eos>.
-    assertThat(vocabulary.words()).allMatch(word -> word.startsWith("<") || word.matches("[a-z'-]+|N"));
+    assertThat(vocabulary.words())
+        .allMatch(word -> word.startsWith("<") || word.matches("[a-z'-]+|N"));
     assertThat(train[train.length - 1]).isEqualTo(vocabulary.eosId());
     assertThat(vocabulary.decode(Arrays.copyOf(train, 9)))
         .isEqualTo("from fairest <unk> we desire increase <eos> that thereby");
@@ -84,7 +86,8 @@ class EmbeddedDataTest {
         nonZero++;
       }
     }
-    // Fashion-MNIST images are roughly half background; all-zero or all-ink data means a broken file.
+    // Fashion-MNIST images are roughly half background; all-zero or all-ink data means a broken
+    // file.
     assertThat(nonZero).isBetween(pixels.length / 5, pixels.length * 4 / 5);
   }
 

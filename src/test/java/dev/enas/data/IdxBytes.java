@@ -8,8 +8,7 @@ import java.util.zip.GZIPOutputStream;
 /** Builds IDX file contents byte by byte, so tests can make valid and deliberately broken files. */
 final class IdxBytes {
 
-  private IdxBytes() {
-  }
+  private IdxBytes() {}
 
   static byte[] images(int count, int rows, int columns, byte[] pixels) {
     return withMagic(IdxReader.IMAGES_MAGIC, pixels, count, rows, columns);

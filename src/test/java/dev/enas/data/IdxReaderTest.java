@@ -17,8 +17,7 @@ class IdxReaderTest {
 
   private static final List<String> THREE_CLASSES = List.of("a", "b", "c");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final byte[] pixels = IdxBytes.pattern(4 * 2 * 3);
   private final byte[] labelBytes = {2, 0, 1, 2};
@@ -68,9 +67,13 @@ class IdxReaderTest {
 
   @Test
   void readsFromStreams() throws IOException {
-    ImageDataset data = IdxReader.read(
-        new ByteArrayInputStream(IdxBytes.gzip(IdxBytes.images(4, 2, 3, pixels))), "res:images",
-        new ByteArrayInputStream(IdxBytes.labels(4, labelBytes)), "res:labels", THREE_CLASSES);
+    ImageDataset data =
+        IdxReader.read(
+            new ByteArrayInputStream(IdxBytes.gzip(IdxBytes.images(4, 2, 3, pixels))),
+            "res:images",
+            new ByteArrayInputStream(IdxBytes.labels(4, labelBytes)),
+            "res:labels",
+            THREE_CLASSES);
 
     assertThat(data.name()).isEqualTo("res:images");
     assertThat(data.pixels()).isEqualTo(pixels);
@@ -78,8 +81,11 @@ class IdxReaderTest {
 
   @Test
   void acceptsAnEmptySet() throws IOException {
-    ImageDataset data = IdxReader.read(write("i", IdxBytes.images(0, 2, 3, new byte[0])),
-        write("l", IdxBytes.labels(0, new byte[0])), THREE_CLASSES);
+    ImageDataset data =
+        IdxReader.read(
+            write("i", IdxBytes.images(0, 2, 3, new byte[0])),
+            write("l", IdxBytes.labels(0, new byte[0])),
+            THREE_CLASSES);
 
     assertThat(data.size()).isZero();
     assertThat(data.classCounts()).containsExactly(0, 0, 0);

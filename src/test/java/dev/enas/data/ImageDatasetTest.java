@@ -29,8 +29,10 @@ class ImageDatasetTest {
 
     assertThat(data.pixels()).containsExactly(1, 2, 3, 4);
     assertThat(data.labels()).containsExactly(1);
-    assertThatThrownBy(() -> data.pixelBuffer().put(0, (byte) 5)).isInstanceOf(ReadOnlyBufferException.class);
-    assertThatThrownBy(() -> data.classNames().set(0, "z")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> data.pixelBuffer().put(0, (byte) 5))
+        .isInstanceOf(ReadOnlyBufferException.class);
+    assertThatThrownBy(() -> data.classNames().set(0, "z"))
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test
@@ -44,7 +46,8 @@ class ImageDatasetTest {
 
     assertThat(subset.size()).isEqualTo(3);
     assertThat(subset.labels()).containsExactly(1, 0, 1);
-    assertThat(subset.pixels()).containsExactly(9, 10, 11, (byte) 200, 1, 2, 3, 4, 9, 10, 11, (byte) 200);
+    assertThat(subset.pixels())
+        .containsExactly(9, 10, 11, (byte) 200, 1, 2, 3, 4, 9, 10, 11, (byte) 200);
     assertThat(subset.classCounts()).containsExactly(1, 2);
   }
 

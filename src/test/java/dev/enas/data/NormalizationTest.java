@@ -11,7 +11,8 @@ class NormalizationTest {
 
   @Test
   void trainSplitHasZeroMeanAndUnitStdPerChannelAfterwards() {
-    ImageDataset train = StratifiedSplit.byFraction(SyntheticImages.colour32(300, 5), 0.2, 5).train();
+    ImageDataset train =
+        StratifiedSplit.byFraction(SyntheticImages.colour32(300, 5), 0.2, 5).train();
     Normalization normalization = Normalization.compute(train);
 
     float[] x = normalization.apply(train);
@@ -37,7 +38,8 @@ class NormalizationTest {
 
   @Test
   void computesMeanAndStdOnTheUnitPixelScale() {
-    // Channel 0 holds 0 and 255 (mean 0.5, std 0.5); channel 1 is constant 51 (mean 0.2, std 1 by rule).
+    // Channel 0 holds 0 and 255 (mean 0.5, std 0.5); channel 1 is constant 51 (mean 0.2, std 1 by
+    // rule).
     byte[] pixels = {0, (byte) 255, 51, 51};
     ImageDataset data = new ImageDataset("t", pixels, new int[] {0}, 2, 1, 2, List.of("only"));
 
@@ -51,8 +53,8 @@ class NormalizationTest {
 
   @Test
   void unitOnlyScalesToZeroOne() {
-    ImageDataset data = new ImageDataset("t", new byte[] {0, (byte) 255}, new int[] {0}, 1, 1, 2,
-        List.of("only"));
+    ImageDataset data =
+        new ImageDataset("t", new byte[] {0, (byte) 255}, new int[] {0}, 1, 1, 2, List.of("only"));
 
     assertThat(Normalization.unit(1).apply(data)).containsExactly(0f, 1f);
   }

@@ -17,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PtbTextReaderTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path write(String name, String text) throws IOException {
     return Files.writeString(dir.resolve(name), text);
@@ -52,7 +51,8 @@ class PtbTextReaderTest {
 
   @Test
   void ignoresAByteOrderMark() throws IOException {
-    assertThat(PtbTextReader.readTokens(stream("\uFEFFa b\n"), "bom")).containsExactly("a", "b", "<eos>");
+    assertThat(PtbTextReader.readTokens(stream("\uFEFFa b\n"), "bom"))
+        .containsExactly("a", "b", "<eos>");
   }
 
   @Test
@@ -60,7 +60,8 @@ class PtbTextReaderTest {
     byte[] text = "a b\nb c\n".getBytes(StandardCharsets.UTF_8);
     Path file = Files.write(dir.resolve("ptb.train.txt"), IdxBytes.gzip(text));
 
-    assertThat(PtbTextReader.readTokens(file)).containsExactly("a", "b", "<eos>", "b", "c", "<eos>");
+    assertThat(PtbTextReader.readTokens(file))
+        .containsExactly("a", "b", "<eos>", "b", "c", "<eos>");
   }
 
   @Test
@@ -88,9 +89,11 @@ class PtbTextReaderTest {
 
   @Test
   void heldOutWordsOutsideTheVocabularyBecomeUnk() throws IOException {
-    Vocabulary vocabulary = PtbTextReader.readTraining(stream("the cat sat\n"), "train", 100).vocabulary();
+    Vocabulary vocabulary =
+        PtbTextReader.readTraining(stream("the cat sat\n"), "train", 100).vocabulary();
 
-    int[] ids = PtbTextReader.readHeldOut(write("valid.txt", "the dog sat\n\nthe <unk>\n"), vocabulary);
+    int[] ids =
+        PtbTextReader.readHeldOut(write("valid.txt", "the dog sat\n\nthe <unk>\n"), vocabulary);
 
     assertThat(vocabulary.decode(ids)).isEqualTo("the <unk> sat <eos> the <unk> <eos>");
   }
@@ -98,7 +101,8 @@ class PtbTextReaderTest {
   @Test
   void vocabularyExactlyAtTheBoundIsAccepted() throws IOException {
     // a, b, <eos>, <unk>: four words.
-    assertThat(PtbTextReader.readTraining(stream("a b\n"), "train", 4).vocabulary().size()).isEqualTo(4);
+    assertThat(PtbTextReader.readTraining(stream("a b\n"), "train", 4).vocabulary().size())
+        .isEqualTo(4);
   }
 
   @Test
@@ -128,7 +132,8 @@ class PtbTextReaderTest {
         .hasMessageContaining(missing.toString())
         .hasMessageContaining("not found");
     assertThatThrownBy(() -> PtbTextReader.readTraining(missing, 100))
-        .isInstanceOf(NoSuchFileException.class).hasMessageContaining(missing.toString());
+        .isInstanceOf(NoSuchFileException.class)
+        .hasMessageContaining(missing.toString());
   }
 
   @Test

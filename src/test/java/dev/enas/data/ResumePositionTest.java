@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A batch iterator or text batcher started at a position serves exactly what one started at zero
- * serves after that many batches, augmentation draws included, wherever the position falls
- * (inside the first epoch, on an epoch boundary, several epochs in).
+ * serves after that many batches, augmentation draws included, wherever the position falls (inside
+ * the first epoch, on an epoch boundary, several epochs in).
  */
 class ResumePositionTest {
 
@@ -61,12 +61,13 @@ class ResumePositionTest {
     assertThat(from0.position()).isEqualTo(60);
     int perPass = from0.windowsPerPass();
     for (int start : new int[] {1, 2, perPass - 1, perPass, perPass + 1, 2 * perPass, 59}) {
-      TextBatcher resumed = TextBatcher.builder(tokens, "t", 4, 5).endless().startAt(start)
-          .build();
+      TextBatcher resumed = TextBatcher.builder(tokens, "t", 4, 5).endless().startAt(start).build();
       assertThat(resumed.position()).isEqualTo(start);
       for (int i = start; i < 60; i++) {
         TokenBatch w = resumed.next();
-        assertThat(w).as("window %d from %d", i, start).usingRecursiveComparison()
+        assertThat(w)
+            .as("window %d from %d", i, start)
+            .usingRecursiveComparison()
             .isEqualTo(all.get(i));
       }
       assertThat(resumed.passesStarted()).isEqualTo(from0.passesStarted());

@@ -55,8 +55,11 @@ class StratifiedSplitTest {
     ImageDataset data = unbalanced();
     StratifiedSplit split = StratifiedSplit.byCount(data, 250, 3);
 
-    int[] all = IntStream.concat(Arrays.stream(split.trainIndices()), Arrays.stream(split.validationIndices()))
-        .sorted().toArray();
+    int[] all =
+        IntStream.concat(
+                Arrays.stream(split.trainIndices()), Arrays.stream(split.validationIndices()))
+            .sorted()
+            .toArray();
     assertThat(all).isEqualTo(IntStream.range(0, data.size()).toArray());
     assertThat(split.validationIndices()).hasSize(250);
     int[] labels = data.labels();
@@ -89,8 +92,15 @@ class StratifiedSplitTest {
   @Test
   void fractionThatEmptiesAClassOfTrainingImagesIsRejected() {
     // Class b has a single image: a 0.9 share of it rounds to the whole class.
-    ImageDataset data = new ImageDataset("s", new byte[11], new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-        1, 1, 1, List.of("a", "b"));
+    ImageDataset data =
+        new ImageDataset(
+            "s",
+            new byte[11],
+            new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
+            1,
+            1,
+            1,
+            List.of("a", "b"));
 
     assertThatThrownBy(() -> StratifiedSplit.byFraction(data, 0.9, 1))
         .isInstanceOf(IllegalArgumentException.class)

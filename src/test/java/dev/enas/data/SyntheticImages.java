@@ -6,23 +6,22 @@ import java.util.SplittableRandom;
 
 /**
  * Small generated datasets for tests and benchmarks: balanced classes, each marked by a bright
- * horizontal band at its own height over uniform noise, so a network can learn them in a few steps and a
- * broken pipeline shows up as chance accuracy.
+ * horizontal band at its own height over uniform noise, so a network can learn them in a few steps
+ * and a broken pipeline shows up as chance accuracy.
  */
 public final class SyntheticImages {
 
-  private SyntheticImages() {
-  }
+  private SyntheticImages() {}
 
   /**
    * A dataset of {@code size} images whose label is {@code index % numClasses}, so every class has
    * {@code size / numClasses} or one more images. The same arguments always give the same pixels.
    */
-  public static ImageDataset create(String name, int size, int numClasses, int channels, int height,
-      int width, long seed) {
+  public static ImageDataset create(
+      String name, int size, int numClasses, int channels, int height, int width, long seed) {
     if (size < 0 || numClasses < 1) {
-      throw new IllegalArgumentException("size must be >= 0 and numClasses >= 1, got " + size + " and "
-          + numClasses);
+      throw new IllegalArgumentException(
+          "size must be >= 0 and numClasses >= 1, got " + size + " and " + numClasses);
     }
     int plane = height * width;
     byte[] pixels = new byte[Math.multiplyExact(size, channels * plane)];

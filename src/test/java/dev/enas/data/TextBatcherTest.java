@@ -49,12 +49,15 @@ class TextBatcherTest {
     assertThat(third.target(1, 2)).isEqualTo(19);
 
     assertThat(batcher.hasNext()).isFalse();
-    assertThatThrownBy(batcher::next).isInstanceOf(NoSuchElementException.class).hasMessageContaining("hand");
+    assertThatThrownBy(batcher::next)
+        .isInstanceOf(NoSuchElementException.class)
+        .hasMessageContaining("hand");
   }
 
   @Test
   void dropsTheTailThatDoesNotFillAStreamOrAWindow() {
-    // 23 tokens over 2 streams: 11 each, token 22 dropped. (11 - 1) / 3 = 3 windows; stream 0's last
+    // 23 tokens over 2 streams: 11 each, token 22 dropped. (11 - 1) / 3 = 3 windows; stream 0's
+    // last
     // window ends with target 9, so token 10 is unused too.
     TextBatcher batcher = TextBatcher.builder(positions(23), "tail", 2, 3).build();
 
@@ -74,7 +77,8 @@ class TextBatcherTest {
       windows.add(batcher.next());
     }
 
-    assertThat(windows).extracting(TokenBatch::startsPass)
+    assertThat(windows)
+        .extracting(TokenBatch::startsPass)
         .containsExactly(true, false, false, true, false, false, true);
     assertThat(windows.get(3).inputs()).isEqualTo(windows.get(0).inputs());
     assertThat(windows.get(6).targets()).isEqualTo(windows.get(0).targets());
@@ -116,8 +120,11 @@ class TextBatcherTest {
 
   @Test
   void badBatchSizeNamesTheField() {
-    assertThatThrownBy(() -> TextBatcher.builder(positions(100), "ptb/train", 0, 35)
-        .fieldNames("child.batchSize", "child.bpttSteps").build())
+    assertThatThrownBy(
+            () ->
+                TextBatcher.builder(positions(100), "ptb/train", 0, 35)
+                    .fieldNames("child.batchSize", "child.bpttSteps")
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("child.batchSize")
         .hasMessageContaining("got 0");
@@ -125,8 +132,11 @@ class TextBatcherTest {
 
   @Test
   void badSequenceLengthNamesTheField() {
-    assertThatThrownBy(() -> TextBatcher.builder(positions(100), "ptb/train", 4, -1)
-        .fieldNames("child.batchSize", "child.bpttSteps").build())
+    assertThatThrownBy(
+            () ->
+                TextBatcher.builder(positions(100), "ptb/train", 4, -1)
+                    .fieldNames("child.batchSize", "child.bpttSteps")
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("child.bpttSteps")
         .hasMessageContaining("sequence length")
@@ -138,8 +148,11 @@ class TextBatcherTest {
 
   @Test
   void tooShortTextNamesTheCorpusAndTheNeed() {
-    assertThatThrownBy(() -> TextBatcher.builder(positions(100), "sonnets/test", 4, 35)
-        .fieldNames("child.batchSize", "child.bpttSteps").build())
+    assertThatThrownBy(
+            () ->
+                TextBatcher.builder(positions(100), "sonnets/test", 4, 35)
+                    .fieldNames("child.batchSize", "child.bpttSteps")
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sonnets/test has 100 tokens")
         .hasMessageContaining("child.batchSize = 4")
@@ -150,11 +163,14 @@ class TextBatcherTest {
   @Test
   void tokenBatchChecksItsShape() {
     assertThatThrownBy(() -> new TokenBatch(new int[6], new int[5], 2, 3, true))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("targets must hold 2 x 3");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("targets must hold 2 x 3");
     assertThatThrownBy(() -> new TokenBatch(new int[5], new int[6], 2, 3, true))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inputs must hold 2 x 3");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("inputs must hold 2 x 3");
     assertThatThrownBy(() -> new TokenBatch(new int[0], new int[0], 0, 3, true))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("positive");
     assertThatThrownBy(() -> new TokenBatch(new int[6], new int[6], 2, 3, true).input(2, 0))
         .isInstanceOf(IndexOutOfBoundsException.class);
   }

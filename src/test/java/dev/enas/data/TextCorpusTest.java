@@ -16,8 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TextCorpusTest {
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   private Path folder(String name, String... namesAndTexts) throws IOException {
     Path dir = Files.createDirectories(root.resolve(name));
@@ -44,17 +43,33 @@ class TextCorpusTest {
 
   @Test
   void readsAFolderWithThePtbNames() throws IOException {
-    Path dir = folder("ptb", "ptb.train.txt", " x y \n", "ptb.valid.txt", " y \n", "ptb.test.txt", " x \n");
+    Path dir =
+        folder(
+            "ptb", "ptb.train.txt", " x y \n", "ptb.valid.txt", " y \n", "ptb.test.txt", " x \n");
 
     TextCorpus corpus = TextCorpus.read(dir, 100);
 
-    assertThat(corpus.vocabulary().decode(corpus.tokens(TextCorpus.Split.TEST))).isEqualTo("x <eos>");
+    assertThat(corpus.vocabulary().decode(corpus.tokens(TextCorpus.Split.TEST)))
+        .isEqualTo("x <eos>");
   }
 
   @Test
   void plainNamesWinWhenBothSetsArePresent() throws IOException {
-    Path dir = folder("both", "train.txt", "plain\n", "valid.txt", "plain\n", "test.txt", "plain\n",
-        "ptb.train.txt", "ptb\n", "ptb.valid.txt", "ptb\n", "ptb.test.txt", "ptb\n");
+    Path dir =
+        folder(
+            "both",
+            "train.txt",
+            "plain\n",
+            "valid.txt",
+            "plain\n",
+            "test.txt",
+            "plain\n",
+            "ptb.train.txt",
+            "ptb\n",
+            "ptb.valid.txt",
+            "ptb\n",
+            "ptb.test.txt",
+            "ptb\n");
 
     assertThat(TextCorpus.read(dir, 100).vocabulary().contains("plain")).isTrue();
   }
@@ -66,7 +81,8 @@ class TextCorpusTest {
     assertThatThrownBy(() -> TextCorpus.read(dir, 100))
         .isInstanceOf(NoSuchFileException.class)
         .hasMessageContaining(dir.toString())
-        .hasMessageContaining("train.txt valid.txt test.txt or ptb.train.txt ptb.valid.txt ptb.test.txt")
+        .hasMessageContaining(
+            "train.txt valid.txt test.txt or ptb.train.txt ptb.valid.txt ptb.test.txt")
         .hasMessageContaining("found ptb.test.txt train.txt valid.txt");
   }
 
@@ -91,7 +107,9 @@ class TextCorpusTest {
 
   @Test
   void errorsInOnePartNameThatFile() throws IOException {
-    Path dir = folder("french", "train.txt", "the cat\n", "valid.txt", "the dog\n", "test.txt", "le chat\n");
+    Path dir =
+        folder(
+            "french", "train.txt", "the cat\n", "valid.txt", "the dog\n", "test.txt", "le chat\n");
 
     assertThatThrownBy(() -> TextCorpus.read(dir, 100))
         .isInstanceOf(DataFormatException.class)
@@ -115,15 +133,20 @@ class TextCorpusTest {
     ClosingStream validation = new ClosingStream("b\n");
     ClosingStream test = new ClosingStream("zzz\n");
 
-    assertThatThrownBy(() -> TextCorpus.read("s", train, "res:train", validation, "res:valid", test,
-        "res:test", 100)).isInstanceOf(DataFormatException.class).hasMessageContaining("res:test");
+    assertThatThrownBy(
+            () ->
+                TextCorpus.read(
+                    "s", train, "res:train", validation, "res:valid", test, "res:test", 100))
+        .isInstanceOf(DataFormatException.class)
+        .hasMessageContaining("res:test");
     assertThat(List.of(train.closed, validation.closed, test.closed)).containsOnly(true);
   }
 
   @Test
   void isImmutable() throws IOException {
-    TextCorpus corpus = TextCorpus.read(folder("c", "train.txt", "a b\n", "valid.txt", "a\n", "test.txt",
-        "b\n"), 100);
+    TextCorpus corpus =
+        TextCorpus.read(
+            folder("c", "train.txt", "a b\n", "valid.txt", "a\n", "test.txt", "b\n"), 100);
     int[] ids = corpus.train();
     int first = ids[0];
 
@@ -136,10 +159,14 @@ class TextCorpusTest {
   void rejectsIdsOutsideTheVocabularyAndEmptyParts() {
     Vocabulary vocabulary = Vocabulary.fromTokens(List.of("a"));
 
-    assertThatThrownBy(() -> new TextCorpus("c", vocabulary, new int[] {0, 3}, new int[] {0}, new int[] {0}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train[1] = 3");
-    assertThatThrownBy(() -> new TextCorpus("c", vocabulary, new int[] {0}, new int[0], new int[] {0}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("validation");
+    assertThatThrownBy(
+            () -> new TextCorpus("c", vocabulary, new int[] {0, 3}, new int[] {0}, new int[] {0}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("train[1] = 3");
+    assertThatThrownBy(
+            () -> new TextCorpus("c", vocabulary, new int[] {0}, new int[0], new int[] {0}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("validation");
   }
 
   private static final class ClosingStream extends ByteArrayInputStream {

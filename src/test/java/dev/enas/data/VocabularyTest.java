@@ -18,10 +18,11 @@ class VocabularyTest {
 
   @Test
   void ordersByDescendingCountThenByString() {
-    Vocabulary vocabulary = Vocabulary.fromTokens(
-        List.of("the", "cat", "the", "a", "a", "dog", "<eos>", "<eos>"));
+    Vocabulary vocabulary =
+        Vocabulary.fromTokens(List.of("the", "cat", "the", "a", "a", "dog", "<eos>", "<eos>"));
 
-    // Count 2: <eos>, a, the ('<' sorts before letters); count 1: cat, dog; <unk> added with count 0.
+    // Count 2: <eos>, a, the ('<' sorts before letters); count 1: cat, dog; <unk> added with count
+    // 0.
     assertThat(vocabulary.words()).containsExactly("<eos>", "a", "the", "cat", "dog", "<unk>");
     assertThat(vocabulary.size()).isEqualTo(6);
     assertThat(vocabulary.eosId()).isZero();
@@ -54,12 +55,18 @@ class VocabularyTest {
 
   @Test
   void encodesAndDecodes() {
-    Vocabulary vocabulary = Vocabulary.fromTokens(List.of("to", "be", "or", "not", "to", "be", "<eos>"));
+    Vocabulary vocabulary =
+        Vocabulary.fromTokens(List.of("to", "be", "or", "not", "to", "be", "<eos>"));
 
     int[] ids = vocabulary.encode(List.of("to", "be", "or", "what", "<eos>"));
 
-    assertThat(ids).containsExactly(vocabulary.id("to"), vocabulary.id("be"), vocabulary.id("or"),
-        vocabulary.unkId(), vocabulary.eosId());
+    assertThat(ids)
+        .containsExactly(
+            vocabulary.id("to"),
+            vocabulary.id("be"),
+            vocabulary.id("or"),
+            vocabulary.unkId(),
+            vocabulary.eosId());
     assertThat(vocabulary.decode(ids)).isEqualTo("to be or <unk> <eos>");
   }
 
@@ -67,7 +74,8 @@ class VocabularyTest {
   void wordListIsUnmodifiable() {
     Vocabulary vocabulary = Vocabulary.fromTokens(List.of("a"));
 
-    assertThatThrownBy(() -> vocabulary.words().add("b")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> vocabulary.words().add("b"))
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test
@@ -83,15 +91,20 @@ class VocabularyTest {
   @Test
   void ofRejectsListsThatCannotBeAVocabulary() {
     assertThatThrownBy(() -> Vocabulary.of(List.of("a", "<eos>")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing <unk>");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("missing <unk>");
     assertThatThrownBy(() -> Vocabulary.of(List.of("<unk>", "a")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing <eos>");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("missing <eos>");
     assertThatThrownBy(() -> Vocabulary.of(List.of("<unk>", "<eos>", "a", "a")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' appears twice");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'a' appears twice");
     assertThatThrownBy(() -> Vocabulary.of(List.of("<unk>", "<eos>", "a b")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whitespace");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("whitespace");
     assertThatThrownBy(() -> Vocabulary.of(List.of("<unk>", "<eos>", "")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-empty");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("non-empty");
   }
 
   @Property(tries = 200)

@@ -11,8 +11,14 @@ class ModelMetadataJsonTest {
 
   @Test
   void stringsOfAnyCharacterRoundTrip() {
-    List<String> words = List.of("plain", "quote \" and \\ back", "tab\tnew\nline", "\u0001",
-        "caf\u00e9 \u4e2d \ud83d\ude00", "");
+    List<String> words =
+        List.of(
+            "plain",
+            "quote \" and \\ back",
+            "tab\tnew\nline",
+            "\u0001",
+            "caf\u00e9 \u4e2d \ud83d\ude00",
+            "");
 
     String json = ModelMetadata.jsonStrings(words);
 
@@ -23,13 +29,17 @@ class ModelMetadataJsonTest {
   @Test
   void arraysThatAreNotOfStringsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> ModelMetadata.parseStrings("[\"a\", 3]"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("element 1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("element 1");
     assertThatThrownBy(() -> ModelMetadata.parseStrings("[\"a\", null]"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("element 1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("element 1");
     assertThatThrownBy(() -> ModelMetadata.parseStrings("{\"a\": 1}"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a JSON array");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a JSON array");
     assertThatThrownBy(() -> ModelMetadata.parseStrings("[\"unclosed\""))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not JSON");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not JSON");
   }
 
   @Test

@@ -38,8 +38,10 @@ final class OnnxChecker {
     if (probe.exit() == 0) {
       return;
     }
-    String missing = "python3-onnx is missing or broken (apt-get install -y python3-onnx): "
-        + "/usr/bin/python3 -c 'import onnx' said: " + lastLine(probe.output());
+    String missing =
+        "python3-onnx is missing or broken (apt-get install -y python3-onnx): "
+            + "/usr/bin/python3 -c 'import onnx' said: "
+            + lastLine(probe.output());
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       Assertions.fail("CI=true and " + missing + "; " + test + " cannot run");
     }
@@ -83,20 +85,27 @@ final class OnnxChecker {
       throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> {
-      try (InputStream in = process.getInputStream()) {
-        in.transferTo(output);
-      } catch (IOException e) {
-        // the process was killed: what was read so far is reported
-      }
-    }, "onnx-checker-output");
+    Thread drain =
+        new Thread(
+            () -> {
+              try (InputStream in = process.getInputStream()) {
+                in.transferTo(output);
+              } catch (IOException e) {
+                // the process was killed: what was read so far is reported
+              }
+            },
+            "onnx-checker-output");
     drain.setDaemon(true);
     drain.start();
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       drain.join(5_000);
-      throw new AssertionError(command.get(0) + " did not finish in " + seconds + " s; output:\n"
-          + output.toString(StandardCharsets.UTF_8));
+      throw new AssertionError(
+          command.get(0)
+              + " did not finish in "
+              + seconds
+              + " s; output:\n"
+              + output.toString(StandardCharsets.UTF_8));
     }
     drain.join(10_000);
     return new Run(process.exitValue(), output.toString(StandardCharsets.UTF_8));

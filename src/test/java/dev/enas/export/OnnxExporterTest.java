@@ -158,8 +158,11 @@ class OnnxExporterTest {
       Map<String, Long> onnx =
           graph.getNodeList().stream()
               .collect(Collectors.groupingBy(NodeProto::getOpType, Collectors.counting()));
-      long multiBlockConvs = trace.stream().filter(n -> n.op().equals("conv"))
-          .filter(n -> n.parameters().size() > 1).count();
+      long multiBlockConvs =
+          trace.stream()
+              .filter(n -> n.op().equals("conv"))
+              .filter(n -> n.parameters().size() > 1)
+              .count();
       assertThat(onnx.get("Conv")).isEqualTo(traced.get("conv"));
       assertThat(onnx.get("BatchNormalization")).isEqualTo(traced.get("batch_norm"));
       assertThat(onnx.get("Relu")).isEqualTo(traced.get("relu"));
@@ -176,8 +179,21 @@ class OnnxExporterTest {
       assertThat(onnx).doesNotContainKeys("Dropout", "Identity");
       assertThat(onnx.keySet())
           .containsOnly(
-              "Sub", "Div", "Conv", "BatchNormalization", "Relu", "MaxPool", "AveragePool",
-              "Sum", "Concat", "Slice", "Pad", "GlobalAveragePool", "Flatten", "Gemm", "Softmax");
+              "Sub",
+              "Div",
+              "Conv",
+              "BatchNormalization",
+              "Relu",
+              "MaxPool",
+              "AveragePool",
+              "Sum",
+              "Concat",
+              "Slice",
+              "Pad",
+              "GlobalAveragePool",
+              "Flatten",
+              "Gemm",
+              "Softmax");
     }
     assertThat(macro.graph()).extracting(GraphNode::op).contains("dropout");
     assertThat(micro.graph()).anyMatch(n -> n.op().equals("conv") && n.parameters().size() > 1);
@@ -201,13 +217,14 @@ class OnnxExporterTest {
         }
         case "Gemm" -> assertThat(intAttribute(node, "transB")).isEqualTo(1);
         case "Concat" -> assertThat(intAttribute(node, "axis")).isEqualTo(1);
-        case "Pad" -> assertThat(longs(initializer(graph, node.getInput(1))))
-            .containsExactly(0L, 0L, 0L, 0L, 0L, 0L, 1L, 1L);
+        case "Pad" ->
+            assertThat(longs(initializer(graph, node.getInput(1))))
+                .containsExactly(0L, 0L, 0L, 0L, 0L, 0L, 1L, 1L);
         case "Slice" -> {
           assertThat(longs(initializer(graph, node.getInput(1)))).containsExactly(1L, 1L);
           assertThat(longs(initializer(graph, node.getInput(3)))).containsExactly(2L, 3L);
         }
-        default -> { }
+        default -> {}
       }
     }
     assertThat(graph.getNodeList())
@@ -272,8 +289,7 @@ class OnnxExporterTest {
         .containsEntry(
             ModelMetadata.CLASS_LABELS, "[\"cat\",\"dog \\\"the\\\" \\\\ one\",\"bird\"]")
         .containsEntry(ModelMetadata.NORMALIZATION, "{\"mean\":[0.25,0.5],\"std\":[0.5,0.125]}");
-    assertThat(MACRO.parse(props.get(ModelMetadata.ARCHITECTURE)))
-        .isEqualTo(macro.architecture());
+    assertThat(MACRO.parse(props.get(ModelMetadata.ARCHITECTURE))).isEqualTo(macro.architecture());
   }
 
   @Test
@@ -382,5 +398,4 @@ class OnnxExporterTest {
   private static List<Long> ints(NodeProto node, String name) {
     return attribute(node, name).getIntsList();
   }
-
 }

@@ -53,8 +53,21 @@ class RnnOnnxExporterTest {
   private static final int STEPS = 20;
   private static final double TOLERANCE = 1e-4;
   private static final List<String> OPS =
-      List.of("Gather", "Concat", "MatMul", "Split", "Sigmoid", "Tanh", "Relu", "Identity", "Mul",
-          "Sub", "Add", "Mean", "Gemm", "Softmax");
+      List.of(
+          "Gather",
+          "Concat",
+          "MatMul",
+          "Split",
+          "Sigmoid",
+          "Tanh",
+          "Relu",
+          "Identity",
+          "Mul",
+          "Sub",
+          "Add",
+          "Mean",
+          "Gemm",
+          "Softmax");
 
   private static double largestDifference;
   private static double largestMagnitude;
@@ -74,8 +87,8 @@ class RnnOnnxExporterTest {
   void onnxRuntimeMatchesTheReferenceTokenByToken(@ForAll long seed) throws OrtException {
     Random random = new Random(seed);
     RnnArchitecture cell = randomCell(1 + random.nextInt(12), random);
-    RnnWeights weights = randomWeights(cell, 20 + random.nextInt(31), 8 + random.nextInt(9),
-        random);
+    RnnWeights weights =
+        randomWeights(cell, 20 + random.nextInt(31), 8 + random.nextInt(9), random);
     assertMatchesReference(cell, weights, 2 + random.nextInt(2), random);
   }
 
@@ -115,9 +128,11 @@ class RnnOnnxExporterTest {
     assertThat(model.getProducerName()).isEqualTo("enas");
     assertThat(model.getProducerVersion()).isEqualTo("0.1.0-test");
     GraphProto graph = model.getGraph();
-    assertThat(graph.getInputList()).extracting(ValueInfoProto::getName)
+    assertThat(graph.getInputList())
+        .extracting(ValueInfoProto::getName)
         .containsExactly("token_ids", "hidden");
-    assertThat(graph.getOutputList()).extracting(ValueInfoProto::getName)
+    assertThat(graph.getOutputList())
+        .extracting(ValueInfoProto::getName)
         .containsExactly("logits", "probabilities", "next_hidden");
     assertShape(graph.getInput(0), TensorProto.DataType.INT64);
     assertShape(graph.getInput(1), TensorProto.DataType.FLOAT, 9);
@@ -143,18 +158,24 @@ class RnnOnnxExporterTest {
   @Example
   void buildsTheStepFromTheListedOperationsInOrder() {
     Random random = new Random(5);
-    RnnArchitecture cell =
-        RnnSpace.parseAnySize("rnn: 0 | 0 1 | 1 2 | 1 3 | 0 0");
+    RnnArchitecture cell = RnnSpace.parseAnySize("rnn: 0 | 0 1 | 1 2 | 1 3 | 0 0");
     RnnWeights weights = randomWeights(cell, 21, 8, random);
     GraphProto graph = export(cell, weights, vocabulary(21)).getGraph();
 
     Map<String, Integer> counts = new TreeMap<>();
     graph.getNodeList().forEach(n -> counts.merge(n.getOpType(), 1, Integer::sum));
     assertThat(counts.keySet()).isSubsetOf(OPS);
-    assertThat(counts).containsEntry("Gather", 1).containsEntry("Concat", 1)
-        .containsEntry("MatMul", 5).containsEntry("Split", 5).containsEntry("Mean", 1)
-        .containsEntry("Gemm", 1).containsEntry("Softmax", 1).containsEntry("Tanh", 2)
-        .containsEntry("Relu", 1).containsEntry("Identity", 1)
+    assertThat(counts)
+        .containsEntry("Gather", 1)
+        .containsEntry("Concat", 1)
+        .containsEntry("MatMul", 5)
+        .containsEntry("Split", 5)
+        .containsEntry("Mean", 1)
+        .containsEntry("Gemm", 1)
+        .containsEntry("Softmax", 1)
+        .containsEntry("Tanh", 2)
+        .containsEntry("Relu", 1)
+        .containsEntry("Identity", 1)
         // Five gates, and the one node whose activation is the sigmoid.
         .containsEntry("Sigmoid", 6);
     Set<String> defined = new HashSet<>();
@@ -179,7 +200,8 @@ class RnnOnnxExporterTest {
     NodeProto gather = producer(graph, "embedded");
     assertThat(gather.getInputList()).containsExactly("embedding", "token_ids");
     // One embedding, read by the Gather and the tied decoder, stored bit for bit.
-    assertThat(graph.getInitializerList()).filteredOn(t -> t.getName().equals("embedding"))
+    assertThat(graph.getInitializerList())
+        .filteredOn(t -> t.getName().equals("embedding"))
         .singleElement()
         .satisfies(t -> assertThat(floats(t)).containsExactly(weights.embedding()));
     assertThat(floats(initializer(graph, "cell.node0.weight")))
@@ -247,8 +269,10 @@ class RnnOnnxExporterTest {
     // Without <eos> and <unk> the ids say so rather than pointing at some other word.
     Map<String, String> plain = new TreeMap<>();
     RnnOnnxExporter.export(cell, weights, vocabulary(24), provenance())
-        .getMetadataPropsList().forEach(e -> plain.put(e.getKey(), e.getValue()));
-    assertThat(plain).containsEntry(ModelMetadata.EOS_ID, "-1")
+        .getMetadataPropsList()
+        .forEach(e -> plain.put(e.getKey(), e.getValue()));
+    assertThat(plain)
+        .containsEntry(ModelMetadata.EOS_ID, "-1")
         .containsEntry(ModelMetadata.UNK_ID, "-1");
   }
 
@@ -295,21 +319,21 @@ class RnnOnnxExporterTest {
   void theSameModelAlwaysGivesTheSameBytes() {
     RnnArchitecture cell = randomCell(6, new Random(8));
     byte[] first =
-        RnnOnnxExporter.toBytes(export(cell, randomWeights(cell, 30, 8, new Random(9)),
-            vocabulary(30)));
+        RnnOnnxExporter.toBytes(
+            export(cell, randomWeights(cell, 30, 8, new Random(9)), vocabulary(30)));
     byte[] again =
-        RnnOnnxExporter.toBytes(export(cell, randomWeights(cell, 30, 8, new Random(9)),
-            vocabulary(30)));
+        RnnOnnxExporter.toBytes(
+            export(cell, randomWeights(cell, 30, 8, new Random(9)), vocabulary(30)));
     byte[] other =
-        RnnOnnxExporter.toBytes(export(cell, randomWeights(cell, 30, 8, new Random(10)),
-            vocabulary(30)));
+        RnnOnnxExporter.toBytes(
+            export(cell, randomWeights(cell, 30, 8, new Random(10)), vocabulary(30)));
     assertThat(again).isEqualTo(first);
     assertThat(other).isNotEqualTo(first);
   }
 
   /**
-   * The reference ONNX checker (Debian's python3-onnx, ONNX 1.12) accepts the step models with
-   * full shape inference, the int64 input and the scalar constant included.
+   * The reference ONNX checker (Debian's python3-onnx, ONNX 1.12) accepts the step models with full
+   * shape inference, the int64 input and the scalar constant included.
    */
   @Example
   void theOnnxCheckerAcceptsTheStepModel() throws Exception {
@@ -434,7 +458,9 @@ class RnnOnnxExporterTest {
     RnnSpace space = new RnnSpace(nodes);
     StringBuilder text = new StringBuilder("rnn: ").append(random.nextInt(4));
     for (int l = 1; l < nodes; l++) {
-      text.append(" | ").append(random.nextInt(l)).append(' ')
+      text.append(" | ")
+          .append(random.nextInt(l))
+          .append(' ')
           .append(random.nextInt(RnnActivation.values().length));
     }
     return space.parse(text.toString());
@@ -444,8 +470,7 @@ class RnnOnnxExporterTest {
    * Weights of a size a trained model has: pre-activations of order one, so that every activation
    * works away from zero and the gates neither open nor close fully.
    */
-  static RnnWeights randomWeights(RnnArchitecture cell, int vocabulary, int hidden,
-      Random random) {
+  static RnnWeights randomWeights(RnnArchitecture cell, int vocabulary, int hidden, Random random) {
     float[][] nodes = new float[cell.nodes()][];
     for (int l = 1; l < cell.nodes(); l++) {
       nodes[l] = uniform(random, hidden * 2 * hidden, 1.5 / Math.sqrt(hidden));

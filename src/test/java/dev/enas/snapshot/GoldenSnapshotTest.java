@@ -39,17 +39,24 @@ class GoldenSnapshotTest {
   private static final Path RESOURCES = Path.of("test/resources/dev/enas/snapshot");
 
   /** One committed snapshot: its file, the search it is of, and the boundary it was taken at. */
-  private record Golden(String file, SearchSpec spec, SearchRun.Stage stage,
-      Predicate<SearchSnapshot.Cursor> at) {}
+  private record Golden(
+      String file, SearchSpec spec, SearchRun.Stage stage, Predicate<SearchSnapshot.Cursor> at) {}
 
-  private static final List<Golden> GOLDEN = List.of(
-      new Golden("macro-controller-training-v1.snap", SearchSpec.smoke("macro", 1),
-          SearchRun.Stage.CONTROLLER_TRAINING,
-          c -> c.stage() == SearchRun.Stage.CONTROLLER_TRAINING && c.epoch() == 1
-              && c.child() == 2),
-      new Golden("rnn-final-training-v1.snap", SearchSpec.smoke("rnn", 1),
-          SearchRun.Stage.FINAL_TRAINING,
-          c -> c.stage() == SearchRun.Stage.FINAL_TRAINING && c.step() == 2));
+  private static final List<Golden> GOLDEN =
+      List.of(
+          new Golden(
+              "macro-controller-training-v1.snap",
+              SearchSpec.smoke("macro", 1),
+              SearchRun.Stage.CONTROLLER_TRAINING,
+              c ->
+                  c.stage() == SearchRun.Stage.CONTROLLER_TRAINING
+                      && c.epoch() == 1
+                      && c.child() == 2),
+          new Golden(
+              "rnn-final-training-v1.snap",
+              SearchSpec.smoke("rnn", 1),
+              SearchRun.Stage.FINAL_TRAINING,
+              c -> c.stage() == SearchRun.Stage.FINAL_TRAINING && c.step() == 2));
 
   @Test
   void theCommittedSnapshotsResumeToTheUninterruptedResult() throws IOException {
@@ -64,7 +71,7 @@ class GoldenSnapshotTest {
       SearchResult resumed;
       try (SearchRun run = SearchRun.resume(g.spec(), SearchData.load(g.spec()), snapshot)) {
         while (!run.finished()) {
-          run.step(e -> events.add(SearchResumeTest.withoutClock(e)), () -> { });
+          run.step(e -> events.add(SearchResumeTest.withoutClock(e)), () -> {});
         }
         resumed = SearchResumeTest.withoutClock(run.result());
       }
@@ -80,8 +87,8 @@ class GoldenSnapshotTest {
   }
 
   /**
-   * A snapshot resumed with a spec other than its search's is refused with the reason, and
-   * nothing of it is left open.
+   * A snapshot resumed with a spec other than its search's is refused with the reason, and nothing
+   * of it is left open.
    */
   @Test
   void aSnapshotIsRefusedUnderAnotherSpec() throws IOException {
@@ -91,23 +98,53 @@ class GoldenSnapshotTest {
     SearchSpec otherSeed = SearchSpec.smoke("macro", 2);
     assertThatThrownBy(() -> SearchRun.resume(otherSeed, SearchData.load(otherSeed), snapshot))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("seed 1").hasMessageContaining("seed 2");
+        .hasMessageContaining("seed 1")
+        .hasMessageContaining("seed 2");
 
     ControllerSpec c = spec.controller();
-    SearchSpec fewerChildren = new SearchSpec(spec.space(), spec.data(), spec.child(),
-        spec.shared(), new ControllerSpec(c.kind(), c.hiddenSize(), c.lstmLayers(), c.learningRate(),
-            c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
-            c.baselineDecay(), c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(),
-            c.adamEpsilon(), c.initRange(), c.updatesPerEpoch(), 2),
-        spec.derive(), spec.retrain(), spec.seed());
-    assertThatThrownBy(() -> SearchRun.resume(fewerChildren, SearchData.load(fewerChildren),
-            snapshot))
+    SearchSpec fewerChildren =
+        new SearchSpec(
+            spec.space(),
+            spec.data(),
+            spec.child(),
+            spec.shared(),
+            new ControllerSpec(
+                c.kind(),
+                c.hiddenSize(),
+                c.lstmLayers(),
+                c.learningRate(),
+                c.tanhConstant(),
+                c.temperature(),
+                c.opTanhReduce(),
+                c.entropyWeight(),
+                c.baselineDecay(),
+                c.skipTarget(),
+                c.skipWeight(),
+                c.gradientClip(),
+                c.adamBeta2(),
+                c.adamEpsilon(),
+                c.initRange(),
+                c.updatesPerEpoch(),
+                2),
+            spec.derive(),
+            spec.retrain(),
+            spec.seed());
+    assertThatThrownBy(
+            () -> SearchRun.resume(fewerChildren, SearchData.load(fewerChildren), snapshot))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("controller.childrenPerUpdate = 2");
 
     ChildSpec wider = new ChildSpec(8, 1, 16, 0);
-    SearchSpec otherWidth = new SearchSpec(spec.space(), spec.data(), wider, spec.shared(),
-        spec.controller(), spec.derive(), spec.retrain(), spec.seed());
+    SearchSpec otherWidth =
+        new SearchSpec(
+            spec.space(),
+            spec.data(),
+            wider,
+            spec.shared(),
+            spec.controller(),
+            spec.derive(),
+            spec.retrain(),
+            spec.seed());
     assertThatThrownBy(() -> SearchRun.resume(otherWidth, SearchData.load(otherWidth), snapshot))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected WEIGHT");
@@ -116,9 +153,10 @@ class GoldenSnapshotTest {
   /** Writes the golden files; run by hand, see the class comment. */
   public static void main(String[] args) throws IOException {
     for (Golden g : GOLDEN) {
-      try (SearchRun run = SearchRun.start(g.spec(), SearchData.load(g.spec()), System.nanoTime())) {
+      try (SearchRun run =
+          SearchRun.start(g.spec(), SearchData.load(g.spec()), System.nanoTime())) {
         while (!g.at().test(run.position())) {
-          run.step(e -> { }, () -> { });
+          run.step(e -> {}, () -> {});
         }
         Files.write(RESOURCES.resolve(g.file()), SnapshotCodec.encode(run.snapshot()));
       }

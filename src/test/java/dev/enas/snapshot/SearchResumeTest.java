@@ -38,9 +38,16 @@ class SearchResumeTest {
   void aMacroSearchWithScreeningAndABaselineResumesExactlyAtEveryKindOfBoundary()
       throws IOException {
     SearchSpec smoke = withDropout(SearchSpec.smoke("macro", 5));
-    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
-        smoke.controller(), new DeriveSpec(6, 3, 2, 2, 3),
-        smoke.retrain().withPlainBaseline(true), smoke.seed());
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            smoke.child(),
+            smoke.shared(),
+            smoke.controller(),
+            new DeriveSpec(6, 3, 2, 2, 3),
+            smoke.retrain().withPlainBaseline(true),
+            smoke.seed());
     checkResumes(spec, true);
   }
 
@@ -49,12 +56,34 @@ class SearchResumeTest {
     // Two epochs, the first a warm-up: the stops mid epoch 0 resume the uniform sampler's stream.
     SearchSpec smoke = withDropout(SearchSpec.smoke("macro", 9));
     ControllerSpec k = smoke.controller();
-    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
-        new ControllerSpec(k.kind(), k.hiddenSize(), k.lstmLayers(), k.learningRate(),
-            k.tanhConstant(), k.temperature(), k.opTanhReduce(), k.entropyWeight(),
-            k.baselineDecay(), k.skipTarget(), k.skipWeight(), k.gradientClip(), k.adamBeta2(),
-            k.adamEpsilon(), k.initRange(), k.updatesPerEpoch(), k.childrenPerUpdate(), 1),
-        smoke.derive(), smoke.retrain(), smoke.seed());
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            smoke.child(),
+            smoke.shared(),
+            new ControllerSpec(
+                k.kind(),
+                k.hiddenSize(),
+                k.lstmLayers(),
+                k.learningRate(),
+                k.tanhConstant(),
+                k.temperature(),
+                k.opTanhReduce(),
+                k.entropyWeight(),
+                k.baselineDecay(),
+                k.skipTarget(),
+                k.skipWeight(),
+                k.gradientClip(),
+                k.adamBeta2(),
+                k.adamEpsilon(),
+                k.initRange(),
+                k.updatesPerEpoch(),
+                k.childrenPerUpdate(),
+                1),
+            smoke.derive(),
+            smoke.retrain(),
+            smoke.seed());
     checkResumes(spec, false);
   }
 
@@ -68,10 +97,17 @@ class SearchResumeTest {
     SearchSpec smoke = SearchSpec.smoke("rnn", 11);
     ChildSpec child = new ChildSpec(8, 1, 4, 0.2);
     RetrainSpec r = smoke.retrain();
-    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), child, smoke.shared(),
-        smoke.controller(), smoke.derive(),
-        new RetrainSpec(child, r.training(), r.cutout(), true), smoke.seed(),
-        new LanguageModelSpec(10, 0.1, 0.2, 50_000));
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            child,
+            smoke.shared(),
+            smoke.controller(),
+            smoke.derive(),
+            new RetrainSpec(child, r.training(), r.cutout(), true),
+            smoke.seed(),
+            new LanguageModelSpec(10, 0.1, 0.2, 50_000));
     checkResumes(spec, true);
   }
 
@@ -79,28 +115,53 @@ class SearchResumeTest {
   void aRandomSearchWithWeightSharingResumesExactly() throws IOException {
     SearchSpec s = SearchSpec.smoke("rnn", 13);
     ControllerSpec c = s.controller();
-    ControllerSpec random = new ControllerSpec("random", c.hiddenSize(), c.lstmLayers(),
-        c.learningRate(), c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
-        c.baselineDecay(), c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(),
-        c.adamEpsilon(), c.initRange(), c.updatesPerEpoch(), c.childrenPerUpdate());
-    checkResumes(new SearchSpec(s.space(), s.data(), s.child(), s.shared(), random, s.derive(),
-        s.retrain(), s.seed(), s.languageModel()), false);
+    ControllerSpec random =
+        new ControllerSpec(
+            "random",
+            c.hiddenSize(),
+            c.lstmLayers(),
+            c.learningRate(),
+            c.tanhConstant(),
+            c.temperature(),
+            c.opTanhReduce(),
+            c.entropyWeight(),
+            c.baselineDecay(),
+            c.skipTarget(),
+            c.skipWeight(),
+            c.gradientClip(),
+            c.adamBeta2(),
+            c.adamEpsilon(),
+            c.initRange(),
+            c.updatesPerEpoch(),
+            c.childrenPerUpdate());
+    checkResumes(
+        new SearchSpec(
+            s.space(),
+            s.data(),
+            s.child(),
+            s.shared(),
+            random,
+            s.derive(),
+            s.retrain(),
+            s.seed(),
+            s.languageModel()),
+        false);
   }
 
   /**
-   * Taking a snapshot changes nothing: a search that writes one before every step and goes on
-   * (as a scheduler does at its snapshot interval) reports what one that never does reports.
+   * Taking a snapshot changes nothing: a search that writes one before every step and goes on (as a
+   * scheduler does at its snapshot interval) reports what one that never does reports.
    */
   @Test
   void takingASnapshotAndGoingOnChangesNothing() throws IOException {
-    for (SearchSpec spec : List.of(withDropout(SearchSpec.smoke("macro", 2)),
-        SearchSpec.smoke("rnn", 2))) {
+    for (SearchSpec spec :
+        List.of(withDropout(SearchSpec.smoke("macro", 2)), SearchSpec.smoke("rnn", 2))) {
       Run straight = run(spec, new TreeSet<>());
       List<SearchEvent> events = new ArrayList<>();
       try (SearchRun search = SearchRun.start(spec, SearchData.load(spec), System.nanoTime())) {
         while (!search.finished()) {
           assertThat(SnapshotCodec.encode(search.snapshot())).isNotEmpty();
-          search.step(e -> events.add(withoutClock(e)), () -> { });
+          search.step(e -> events.add(withoutClock(e)), () -> {});
         }
         assertThat(withoutClock(search.result())).isEqualTo(straight.result());
       }
@@ -115,33 +176,47 @@ class SearchResumeTest {
     ChildSpec n = s.retrain().network();
     ChildSpec retrain = new ChildSpec(n.channels(), n.cellsPerStack(), n.batchSize(), 0.3);
     RetrainSpec r = s.retrain();
-    return new SearchSpec(s.space(), s.data(), search, s.shared(), s.controller(), s.derive(),
-        new RetrainSpec(retrain, r.training(), r.cutout(), r.plainBaseline()), s.seed(),
+    return new SearchSpec(
+        s.space(),
+        s.data(),
+        search,
+        s.shared(),
+        s.controller(),
+        s.derive(),
+        new RetrainSpec(retrain, r.training(), r.cutout(), r.plainBaseline()),
+        s.seed(),
         s.languageModel());
   }
 
   private static void checkResumes(SearchSpec spec, boolean baseline) throws IOException {
     Run straight = run(spec, new TreeSet<>());
-    assertThat(straight.result().phase()).as(straight.result().reason())
-        .isEqualTo(Phase.SUCCEEDED);
+    assertThat(straight.result().phase()).as(straight.result().reason()).isEqualTo(Phase.SUCCEEDED);
 
     List<SearchSnapshot.Cursor> at = straight.cursors();
     TreeSet<Integer> stops = new TreeSet<>();
     stops.add(0);
     stops.add(at.size());
     stops.add(first(at, c -> c.stage() == SearchRun.Stage.SHARED_TRAINING && c.step() == 2));
-    stops.add(first(at, c -> c.stage() == SearchRun.Stage.SHARED_TRAINING && c.epoch() == 1
-        && c.step() == 0));
+    stops.add(
+        first(
+            at,
+            c -> c.stage() == SearchRun.Stage.SHARED_TRAINING && c.epoch() == 1 && c.step() == 0));
     stops.add(first(at, c -> c.stage() == SearchRun.Stage.CONTROLLER_TRAINING && c.child() == 1));
-    stops.add(first(at, c -> c.stage() == SearchRun.Stage.CONTROLLER_TRAINING && c.update() == 1
-        && c.child() == 0));
+    stops.add(
+        first(
+            at,
+            c ->
+                c.stage() == SearchRun.Stage.CONTROLLER_TRAINING
+                    && c.update() == 1
+                    && c.child() == 0));
     stops.add(first(at, c -> c.stage() == SearchRun.Stage.DERIVING && c.step() == 3));
     stops.add(first(at, c -> c.stage() == SearchRun.Stage.FINAL_TRAINING && c.step() == 0));
     stops.add(first(at, c -> c.stage() == SearchRun.Stage.FINAL_TRAINING && c.step() == 2));
     if (spec.derive().screens()) {
       stops.add(first(at, c -> c.stage() == SearchRun.Stage.SCREENING && c.step() == 1));
-      stops.add(first(at, c -> c.stage() == SearchRun.Stage.SCREENING && c.index() == 1
-          && c.step() == 0));
+      stops.add(
+          first(
+              at, c -> c.stage() == SearchRun.Stage.SCREENING && c.index() == 1 && c.step() == 0));
     }
     if (baseline) {
       stops.add(first(at, c -> c.stage() == SearchRun.Stage.BASELINE_TRAINING && c.step() == 1));
@@ -157,8 +232,8 @@ class SearchResumeTest {
     assertThat(resumed.result()).isEqualTo(straight.result());
   }
 
-  private static int first(List<SearchSnapshot.Cursor> cursors,
-      Predicate<SearchSnapshot.Cursor> wanted) {
+  private static int first(
+      List<SearchSnapshot.Cursor> cursors, Predicate<SearchSnapshot.Cursor> wanted) {
     for (int i = 0; i < cursors.size(); i++) {
       if (wanted.test(cursors.get(i))) {
         return i;
@@ -168,9 +243,9 @@ class SearchResumeTest {
   }
 
   /**
-   * Runs the search to its end; before each step in {@code stops} (and after the last, if its
-   * count is in {@code stops}) it writes the search to bytes, closes everything, and continues
-   * from the bytes with freshly loaded data.
+   * Runs the search to its end; before each step in {@code stops} (and after the last, if its count
+   * is in {@code stops}) it writes the search to bytes, closes everything, and continues from the
+   * bytes with freshly loaded data.
    */
   static Run run(SearchSpec spec, TreeSet<Integer> stops) throws IOException {
     List<SearchEvent> events = new ArrayList<>();
@@ -188,7 +263,7 @@ class SearchResumeTest {
           assertThat(search.events()).isEqualTo(events.size());
         }
         cursors.add(search.position());
-        search.step(e -> events.add(withoutClock(e)), () -> { });
+        search.step(e -> events.add(withoutClock(e)), () -> {});
       }
       if (stops.contains(cursors.size())) {
         // A finished search resumes finished, with its result.
@@ -207,18 +282,36 @@ class SearchResumeTest {
 
   static SearchEvent withoutClock(SearchEvent e) {
     if (e instanceof SearchEvent.EpochFinished f) {
-      return new SearchEvent.EpochFinished(f.epoch(), f.epochs(), f.meanTrainLoss(),
-          f.meanReward(), f.bestArchitecture(), f.bestReward(), 0);
+      return new SearchEvent.EpochFinished(
+          f.epoch(),
+          f.epochs(),
+          f.meanTrainLoss(),
+          f.meanReward(),
+          f.bestArchitecture(),
+          f.bestReward(),
+          0);
     }
     if (e instanceof SearchEvent.Finished f) {
-      return new SearchEvent.Finished(f.architecture(), f.testAccuracy(), f.parameters(), 0,
-          f.testPerplexity(), f.plainBaseline());
+      return new SearchEvent.Finished(
+          f.architecture(),
+          f.testAccuracy(),
+          f.parameters(),
+          0,
+          f.testPerplexity(),
+          f.plainBaseline());
     }
     return e;
   }
 
   static SearchResult withoutClock(SearchResult r) {
-    return new SearchResult(r.phase(), r.architecture(), r.testAccuracy(), r.top(), 0,
-        r.reason(), r.testPerplexity(), r.plainBaseline());
+    return new SearchResult(
+        r.phase(),
+        r.architecture(),
+        r.testAccuracy(),
+        r.top(),
+        0,
+        r.reason(),
+        r.testPerplexity(),
+        r.plainBaseline());
   }
 }

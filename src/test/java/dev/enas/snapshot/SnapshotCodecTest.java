@@ -17,9 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bytes that are not a whole, unchanged snapshot of a known format are rejected with a message
- * that says what is wrong, before anything is decoded; values of classes the codec does not
- * register are refused on the way in and on the way out.
+ * Bytes that are not a whole, unchanged snapshot of a known format are rejected with a message that
+ * says what is wrong, before anything is decoded; values of classes the codec does not register are
+ * refused on the way in and on the way out.
  */
 class SnapshotCodecTest {
   private static final int HEADER = 24;
@@ -33,10 +33,11 @@ class SnapshotCodecTest {
 
   @Test
   void everyTruncationIsRejectedAsTruncated() {
-    for (int length : new int[] {0, 7, HEADER - 1, HEADER, HEADER + 1, valid.length / 2,
-        valid.length - 1}) {
+    for (int length :
+        new int[] {0, 7, HEADER - 1, HEADER, HEADER + 1, valid.length / 2, valid.length - 1}) {
       byte[] cut = Arrays.copyOf(valid, length);
-      assertThatThrownBy(() -> SnapshotCodec.decode(cut)).as("cut at %d", length)
+      assertThatThrownBy(() -> SnapshotCodec.decode(cut))
+          .as("cut at %d", length)
           .isInstanceOf(SnapshotFormatException.class)
           .hasMessageContaining("truncated");
     }
@@ -47,7 +48,8 @@ class SnapshotCodecTest {
     for (int at : new int[] {HEADER, HEADER + 100, valid.length / 2, valid.length - 1}) {
       byte[] corrupt = valid.clone();
       corrupt[at] ^= 0x10;
-      assertThatThrownBy(() -> SnapshotCodec.decode(corrupt)).as("byte %d changed", at)
+      assertThatThrownBy(() -> SnapshotCodec.decode(corrupt))
+          .as("byte %d changed", at)
           .isInstanceOf(SnapshotFormatException.class)
           .hasMessageContaining("corrupt snapshot")
           .hasMessageContaining("CRC32");
@@ -130,6 +132,10 @@ class SnapshotCodecTest {
     crc.update(payload);
     return ByteBuffer.allocate(HEADER + payload.length)
         .put("ENASSNAP".getBytes(StandardCharsets.US_ASCII))
-        .putInt(1).putInt(payload.length).putLong(crc.getValue()).put(payload).array();
+        .putInt(1)
+        .putInt(payload.length)
+        .putLong(crc.getValue())
+        .put(payload)
+        .array();
   }
 }

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotStoreTest {
   private static SearchSnapshot golden;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void readASnapshot() throws IOException {
@@ -33,11 +32,27 @@ class SnapshotStoreTest {
   /** The golden snapshot with {@code seconds} as its elapsed time, to tell the writes apart. */
   private static SearchSnapshot numbered(double seconds) {
     SearchSnapshot s = golden;
-    return new SearchSnapshot(s.space(), s.seed(), s.cursor(), s.steps(), s.events(), seconds,
+    return new SearchSnapshot(
+        s.space(),
+        s.seed(),
+        s.cursor(),
+        s.steps(),
+        s.events(),
+        seconds,
         s.epochSeconds(),
-        s.controller(), s.sharedModel(), s.training(), s.validationBatches(), s.figures(),
-        s.pendingRewards(), s.scored(), s.top(), s.screening(), s.retrainer(), s.derived(),
-        s.retrained(), s.plainBaseline());
+        s.controller(),
+        s.sharedModel(),
+        s.training(),
+        s.validationBatches(),
+        s.figures(),
+        s.pendingRewards(),
+        s.scored(),
+        s.top(),
+        s.screening(),
+        s.retrainer(),
+        s.derived(),
+        s.retrained(),
+        s.plainBaseline());
   }
 
   private List<String> names() throws IOException {
@@ -59,7 +74,8 @@ class SnapshotStoreTest {
     assertThat(newest.sequence()).isEqualTo(25);
     assertThat(newest.skipped()).isEmpty();
     assertThat(newest.snapshot().elapsedSeconds()).isEqualTo(25.0);
-    assertThat(SnapshotCodec.encode(newest.snapshot())).isEqualTo(SnapshotCodec.encode(numbered(25)));
+    assertThat(SnapshotCodec.encode(newest.snapshot()))
+        .isEqualTo(SnapshotCodec.encode(numbered(25)));
   }
 
   @Test
@@ -67,14 +83,19 @@ class SnapshotStoreTest {
     new SnapshotStore(dir, 3).write(1, numbered(1));
     long full = SnapshotCodec.encode(numbered(2)).length;
     long[] halfway = {-1};
-    SnapshotStore store = new SnapshotStore(dir, 3, () -> {
-      try (Stream<Path> files = Files.list(dir)) {
-        Path temporary = files.filter(f -> f.toString().endsWith(".tmp")).findFirst().orElseThrow();
-        halfway[0] = Files.size(temporary);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    SnapshotStore store =
+        new SnapshotStore(
+            dir,
+            3,
+            () -> {
+              try (Stream<Path> files = Files.list(dir)) {
+                Path temporary =
+                    files.filter(f -> f.toString().endsWith(".tmp")).findFirst().orElseThrow();
+                halfway[0] = Files.size(temporary);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     store.write(2, numbered(2));
     assertThat(halfway[0]).isEqualTo(full / 2);
     assertThat(store.readNewest().orElseThrow().sequence()).isEqualTo(2);
@@ -100,10 +121,13 @@ class SnapshotStoreTest {
     SnapshotStore.Loaded loaded = store.readNewest().orElseThrow();
     assertThat(loaded.sequence()).isEqualTo(2);
     assertThat(loaded.snapshot().elapsedSeconds()).isEqualTo(2.0);
-    assertThat(loaded.skipped()).singleElement().satisfies(r -> {
-      assertThat(r.file()).isEqualTo(newest);
-      assertThat(r.reason()).contains("truncated");
-    });
+    assertThat(loaded.skipped())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.file()).isEqualTo(newest);
+              assertThat(r.reason()).contains("truncated");
+            });
   }
 
   @Test
@@ -119,7 +143,8 @@ class SnapshotStoreTest {
     }
     SnapshotStore.Loaded loaded = store.readNewest().orElseThrow();
     assertThat(loaded.sequence()).isEqualTo(1);
-    assertThat(loaded.skipped()).extracting(SnapshotStore.Rejected::file)
+    assertThat(loaded.skipped())
+        .extracting(SnapshotStore.Rejected::file)
         .containsExactly(third, second);
     assertThat(loaded.skipped()).allMatch(r -> r.reason().contains("CRC32"));
   }
@@ -134,8 +159,7 @@ class SnapshotStoreTest {
     Files.write(second, Arrays.copyOf(bytes, bytes.length / 2));
 
     // Say a journal that ends before snapshot 3's events: 3 is skipped silently, 2 is corrupt.
-    SnapshotStore.Loaded loaded =
-        store.readNewest(s -> s.elapsedSeconds() < 3).orElseThrow();
+    SnapshotStore.Loaded loaded = store.readNewest(s -> s.elapsedSeconds() < 3).orElseThrow();
     assertThat(loaded.sequence()).isEqualTo(1);
     assertThat(loaded.skipped()).extracting(SnapshotStore.Rejected::file).containsExactly(second);
     // Nothing usable, yet some file sound: no snapshot to resume from, not an error.

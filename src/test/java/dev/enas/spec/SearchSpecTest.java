@@ -22,30 +22,49 @@ class SearchSpecTest {
   @Test
   void everyOutOfRangeFieldIsNamedWithItsRange() {
     SearchSpec d = SearchSpec.defaults("macro");
-    SearchSpec bad = new SearchSpec(
-        new SpaceSpec("macro", 0, 5),
-        new DataSpec("imagenet", 0.95, -1),
-        new ChildSpec(7, 0, 0, 1.0),
-        new TrainingSpec(0, -1, Double.NaN, -1, 0, 0, 1.0, -1, -1, 0),
-        d.controller(),
-        new DeriveSpec(3, 5),
-        new RetrainSpec(new ChildSpec(0, 1, 1, 0), d.retrain().training(), -1),
-        1);
+    SearchSpec bad =
+        new SearchSpec(
+            new SpaceSpec("macro", 0, 5),
+            new DataSpec("imagenet", 0.95, -1),
+            new ChildSpec(7, 0, 0, 1.0),
+            new TrainingSpec(0, -1, Double.NaN, -1, 0, 0, 1.0, -1, -1, 0),
+            d.controller(),
+            new DeriveSpec(3, 5),
+            new RetrainSpec(new ChildSpec(0, 1, 1, 0), d.retrain().training(), -1),
+            1);
     List<String> fields = bad.violations().stream().map(FieldViolation::field).toList();
-    assertThat(fields).contains(
-        "space.layers", "data.dataset", "data.validationFraction", "data.trainLimit",
-        "child.channels", "child.cellsPerStack", "child.batchSize", "child.dropout",
-        "shared.epochs", "shared.stepsPerEpoch", "shared.learningRateMax",
-        "shared.learningRateMin", "shared.restartPeriod", "shared.restartMultiplier",
-        "shared.momentum", "shared.weightDecay", "shared.gradientClip", "shared.maxNonFiniteSteps",
-        "derive.topK", "retrain.network.channels", "retrain.cutout");
-    assertThat(bad.violations()).extracting(Object::toString).contains(
-        "space.layers: must be in 1..64, was 0",
-        "child.channels: must be even, was 7",
-        "data.dataset: must be 'fashion-mnist', 'idx:DIR', 'cifar10:DIR' (images), 'sonnets'"
-            + " or 'ptb:DIR' (text), was 'imagenet'",
-        "derive.topK: must not exceed samples (3), was 5",
-        "shared.learningRateMax: must be positive, finite and at most 100, was NaN");
+    assertThat(fields)
+        .contains(
+            "space.layers",
+            "data.dataset",
+            "data.validationFraction",
+            "data.trainLimit",
+            "child.channels",
+            "child.cellsPerStack",
+            "child.batchSize",
+            "child.dropout",
+            "shared.epochs",
+            "shared.stepsPerEpoch",
+            "shared.learningRateMax",
+            "shared.learningRateMin",
+            "shared.restartPeriod",
+            "shared.restartMultiplier",
+            "shared.momentum",
+            "shared.weightDecay",
+            "shared.gradientClip",
+            "shared.maxNonFiniteSteps",
+            "derive.topK",
+            "retrain.network.channels",
+            "retrain.cutout");
+    assertThat(bad.violations())
+        .extracting(Object::toString)
+        .contains(
+            "space.layers: must be in 1..64, was 0",
+            "child.channels: must be even, was 7",
+            "data.dataset: must be 'fashion-mnist', 'idx:DIR', 'cifar10:DIR' (images), 'sonnets'"
+                + " or 'ptb:DIR' (text), was 'imagenet'",
+            "derive.topK: must not exceed samples (3), was 5",
+            "shared.learningRateMax: must be positive, finite and at most 100, was NaN");
     assertThatThrownBy(bad::validate)
         .isInstanceOf(SpecException.class)
         .satisfies(e -> assertThat(((SpecException) e).violations()).hasSameSizeAs(fields));
@@ -53,9 +72,11 @@ class SearchSpecTest {
 
   @Test
   void unknownSpacesAreRejectedAndTheRnnSpaceChecksItsNodes() {
-    assertThat(new SpaceSpec("cnn", 3, 3).violations("space.")).extracting(Object::toString)
+    assertThat(new SpaceSpec("cnn", 3, 3).violations("space."))
+        .extracting(Object::toString)
         .containsExactly("space.kind: must be 'macro', 'micro' or 'rnn', was 'cnn'");
-    assertThat(new SpaceSpec("rnn", 3, 33).violations("space.")).extracting(Object::toString)
+    assertThat(new SpaceSpec("rnn", 3, 33).violations("space."))
+        .extracting(Object::toString)
         .containsExactly("space.nodes: must be in 1..32, was 33");
     assertThatThrownBy(() -> SearchSpec.defaults("cnn")).isInstanceOf(SpecException.class);
     assertThat(SearchSpec.defaults("rnn").violations()).isEmpty();
@@ -66,13 +87,24 @@ class SearchSpecTest {
   @Test
   void languageModelSettingsOutOfRangeAreNamed() {
     SearchSpec d = SearchSpec.defaults("rnn");
-    SearchSpec bad = new SearchSpec(d.space(), d.data(), d.child(), d.shared(), d.controller(),
-        d.derive(), d.retrain(), 1, new LanguageModelSpec(0, 1.0, -0.1, 1));
-    assertThat(bad.violations()).extracting(Object::toString).containsExactlyInAnyOrder(
-        "languageModel.bpttSteps: must be in 1..1000, was 0",
-        "languageModel.embeddingDropout: must be in [0, 1), was 1.0",
-        "languageModel.inputDropout: must be in [0, 1), was -0.1",
-        "languageModel.maxVocabulary: must be in 2..1000000, was 1");
+    SearchSpec bad =
+        new SearchSpec(
+            d.space(),
+            d.data(),
+            d.child(),
+            d.shared(),
+            d.controller(),
+            d.derive(),
+            d.retrain(),
+            1,
+            new LanguageModelSpec(0, 1.0, -0.1, 1));
+    assertThat(bad.violations())
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder(
+            "languageModel.bpttSteps: must be in 1..1000, was 0",
+            "languageModel.embeddingDropout: must be in [0, 1), was 1.0",
+            "languageModel.inputDropout: must be in [0, 1), was -0.1",
+            "languageModel.maxVocabulary: must be in 2..1000000, was 1");
   }
 
   @Test
@@ -80,34 +112,89 @@ class SearchSpecTest {
     SearchSpec d = SearchSpec.demo();
     for (int warmup : new int[] {-1, d.shared().epochs(), d.shared().epochs() + 1}) {
       ControllerSpec c = d.controller();
-      SearchSpec bad = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-          new ControllerSpec(c.kind(), c.hiddenSize(), c.lstmLayers(), c.learningRate(),
-              c.tanhConstant(), c.temperature(), c.opTanhReduce(), c.entropyWeight(),
-              c.baselineDecay(), c.skipTarget(), c.skipWeight(), c.gradientClip(), c.adamBeta2(),
-              c.adamEpsilon(), c.initRange(), c.updatesPerEpoch(), c.childrenPerUpdate(), warmup),
-          d.derive(), d.retrain(), 1);
-      assertThat(bad.violations()).extracting(Object::toString).containsExactly(warmup < 0
-          ? "controller.warmupEpochs: must be in 0..1000000, was -1"
-          : "controller.warmupEpochs: must be below shared.epochs (" + d.shared().epochs()
-              + ") so that the controller learns at all, was " + warmup);
+      SearchSpec bad =
+          new SearchSpec(
+              d.space(),
+              d.data(),
+              d.child(),
+              d.shared(),
+              new ControllerSpec(
+                  c.kind(),
+                  c.hiddenSize(),
+                  c.lstmLayers(),
+                  c.learningRate(),
+                  c.tanhConstant(),
+                  c.temperature(),
+                  c.opTanhReduce(),
+                  c.entropyWeight(),
+                  c.baselineDecay(),
+                  c.skipTarget(),
+                  c.skipWeight(),
+                  c.gradientClip(),
+                  c.adamBeta2(),
+                  c.adamEpsilon(),
+                  c.initRange(),
+                  c.updatesPerEpoch(),
+                  c.childrenPerUpdate(),
+                  warmup),
+              d.derive(),
+              d.retrain(),
+              1);
+      assertThat(bad.violations())
+          .extracting(Object::toString)
+          .containsExactly(
+              warmup < 0
+                  ? "controller.warmupEpochs: must be in 0..1000000, was -1"
+                  : "controller.warmupEpochs: must be below shared.epochs ("
+                      + d.shared().epochs()
+                      + ") so that the controller learns at all, was "
+                      + warmup);
     }
   }
 
   @Test
   void selectionIsOneOfTwoAndTheModeNeedsALearningController() {
     SearchSpec d = SearchSpec.demo();
-    SearchSpec unknown = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller(), d.derive().withSelection("luckiest"), d.retrain(), 1);
-    assertThat(unknown.violations()).extracting(Object::toString).containsExactly(
-        "derive.selection: must be one of best-reward, most-probable, was 'luckiest'");
-    SearchSpec random = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind("random"), d.derive().withSelection(DeriveSpec.MOST_PROBABLE),
-        d.retrain(), 1);
-    assertThat(random.violations()).extracting(Object::toString).containsExactly(
-        "derive.selection: the random controller's policy is uniform and has no most probable"
-            + " child: use 'best-reward' or controller.kind 'enas'");
-    assertThat(new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind("random"), d.derive().withSelection(DeriveSpec.BEST_REWARD),
-        d.retrain(), 1).violations()).isEmpty();
+    SearchSpec unknown =
+        new SearchSpec(
+            d.space(),
+            d.data(),
+            d.child(),
+            d.shared(),
+            d.controller(),
+            d.derive().withSelection("luckiest"),
+            d.retrain(),
+            1);
+    assertThat(unknown.violations())
+        .extracting(Object::toString)
+        .containsExactly(
+            "derive.selection: must be one of best-reward, most-probable, was 'luckiest'");
+    SearchSpec random =
+        new SearchSpec(
+            d.space(),
+            d.data(),
+            d.child(),
+            d.shared(),
+            d.controller().withKind("random"),
+            d.derive().withSelection(DeriveSpec.MOST_PROBABLE),
+            d.retrain(),
+            1);
+    assertThat(random.violations())
+        .extracting(Object::toString)
+        .containsExactly(
+            "derive.selection: the random controller's policy is uniform and has no most probable"
+                + " child: use 'best-reward' or controller.kind 'enas'");
+    assertThat(
+            new SearchSpec(
+                    d.space(),
+                    d.data(),
+                    d.child(),
+                    d.shared(),
+                    d.controller().withKind("random"),
+                    d.derive().withSelection(DeriveSpec.BEST_REWARD),
+                    d.retrain(),
+                    1)
+                .violations())
+        .isEmpty();
   }
 }

@@ -51,8 +51,7 @@ class ChannelPaddingGarbageTest {
   }
 
   @Test
-  void trainingRunsAreFiniteAndBitIdenticalWithGarbageInFreedMemory()
-      throws InterruptedException {
+  void trainingRunsAreFiniteAndBitIdenticalWithGarbageInFreedMemory() throws InterruptedException {
     Architecture arch =
         SearchSpaces.parse("macro: 0 | 0 0 | 0 0 0 | 0 0 0 0 | 0 0 0 0 0 | 0 0 0 0 0 0");
     NetworkSpec spec = new NetworkSpec(6, 12, 10, 1, 28, 28, 0f, true);
@@ -98,7 +97,8 @@ class ChannelPaddingGarbageTest {
     synchronized (Steps.AUTOGRAD) {
       try (ParamStore store = new ParamStore(3);
           NDManager step = store.manager().newSubManager()) {
-        Param weight = store.heNormal("w", 9 * channels / groups, channels, channels / groups, 3, 3);
+        Param weight =
+            store.heNormal("w", 9 * channels / groups, channels, channels / groups, 3, 3);
         NDArray x = step.create(input, shape);
         x.setRequiresGradient(true);
         if (poison) {
@@ -106,8 +106,9 @@ class ChannelPaddingGarbageTest {
         }
         float[] out;
         try (GradientCollector collector = step.getEngine().newGradientCollector()) {
-          NDArray y = new DjlOps(step, BatchNormMode.TRAIN, new SplittableRandom(1))
-              .conv(x, weight, 1, 1, groups);
+          NDArray y =
+              new DjlOps(step, BatchNormMode.TRAIN, new SplittableRandom(1))
+                  .conv(x, weight, 1, 1, groups);
           out = y.toFloatArray();
           collector.backward(y.mul(y).sum());
         }

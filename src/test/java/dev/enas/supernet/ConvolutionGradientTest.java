@@ -11,13 +11,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A padded 3x3 convolution as every macro conv3x3 layer runs it ({@link DjlOps#paddedConv2d}),
- * and its input gradient, through which every earlier layer learns, against direct
- * double-precision sums, with oneDNN free to use every instruction set the processor has.
+ * A padded 3x3 convolution as every macro conv3x3 layer runs it ({@link DjlOps#paddedConv2d}), and
+ * its input gradient, through which every earlier layer learns, against direct double-precision
+ * sums, with oneDNN free to use every instruction set the processor has.
  *
  * <p>Found by {@link PyTorchParityTest}: on processors with AVX-512 (seen on an AMD EPYC with
- * avx512f/bw/vl/vnni/bf16), libtorch 2.7.1's oneDNN, which runs these convolutions in blocks of
- * 16 channels ({@code jit:avx512_core}), gets a bare {@code Conv2d.conv2d} wrong when the channel
+ * avx512f/bw/vl/vnni/bf16), libtorch 2.7.1's oneDNN, which runs these convolutions in blocks of 16
+ * channels ({@code jit:avx512_core}), gets a bare {@code Conv2d.conv2d} wrong when the channel
  * count is not a multiple of 16: the input gradient 40 to 90 % off at 8 and 24 channels, and at 24
  * channels the forward pass too. The engine pads channels to a multiple of 16 instead; this test
  * fails if that padding goes (8 and 24 channels).
@@ -65,8 +65,9 @@ class ConvolutionGradientTest {
                   int ih = h + kh - 1;
                   int iw = v + kw - 1;
                   if (ih >= 0 && ih < size && iw >= 0 && iw < size) {
-                    sum += (double) x[((b * channels + ci) * size + ih) * size + iw]
-                        * w[((co * channels + ci) * k + kh) * k + kw];
+                    sum +=
+                        (double) x[((b * channels + ci) * size + ih) * size + iw]
+                            * w[((co * channels + ci) * k + kh) * k + kw];
                   }
                 }
               }
@@ -78,7 +79,8 @@ class ConvolutionGradientTest {
         }
       }
     }
-    assertThat(forwardWorst / forwardScale).as("forward error, %d channels", channels)
+    assertThat(forwardWorst / forwardScale)
+        .as("forward error, %d channels", channels)
         .isLessThan(1e-5);
     // d/dx of sum(conv(x, w) * r): each input pixel collects r times the weight that carried it.
     double worst = 0;
@@ -94,8 +96,9 @@ class ConvolutionGradientTest {
                   int oh = h + 1 - kh;
                   int ow = v + 1 - kw;
                   if (oh >= 0 && oh < size && ow >= 0 && ow < size) {
-                    sum += (double) r[((b * channels + co) * size + oh) * size + ow]
-                        * w[((co * channels + ci) * k + kh) * k + kw];
+                    sum +=
+                        (double) r[((b * channels + co) * size + oh) * size + ow]
+                            * w[((co * channels + ci) * k + kh) * k + kw];
                   }
                 }
               }
@@ -108,9 +111,11 @@ class ConvolutionGradientTest {
       }
     }
     assertThat(worst / scale)
-        .as("largest error of the input gradient relative to its largest value, %d channels"
-            + " (libtorch 2.7.1's oneDNN reads uninitialised padding for channel counts that are"
-            + " not multiples of its block)", channels)
+        .as(
+            "largest error of the input gradient relative to its largest value, %d channels"
+                + " (libtorch 2.7.1's oneDNN reads uninitialised padding for channel counts that are"
+                + " not multiples of its block)",
+            channels)
         .isLessThan(1e-5);
   }
 

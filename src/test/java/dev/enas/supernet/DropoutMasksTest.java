@@ -36,8 +36,12 @@ class DropoutMasksTest {
     List<Object> out = new ArrayList<>();
     try (Supernet net = Supernet.create(space, spec, SgdSettings.macroDefaults(), seed)) {
       for (int s = 0; s < STEPS; s++) {
-        StepResult r = net.trainStep(child, Fixtures.images(spec, BATCH, random),
-            Fixtures.labels(spec, BATCH, random), 0.05);
+        StepResult r =
+            net.trainStep(
+                child,
+                Fixtures.images(spec, BATCH, random),
+                Fixtures.labels(spec, BATCH, random),
+                0.05);
         assertThat(r.applied()).isTrue();
         out.add(Double.doubleToRawLongBits(r.loss()));
       }
@@ -57,8 +61,12 @@ class DropoutMasksTest {
     try (StandaloneNetwork net =
         StandaloneNetwork.create(child, DROPPING, SgdSettings.macroDefaults(), seed)) {
       for (int s = 0; s < STEPS; s++) {
-        losses.add(net.trainStep(Fixtures.images(DROPPING, BATCH, random),
-            Fixtures.labels(DROPPING, BATCH, random), 0.05).loss());
+        losses.add(
+            net.trainStep(
+                    Fixtures.images(DROPPING, BATCH, random),
+                    Fixtures.labels(DROPPING, BATCH, random),
+                    0.05)
+                .loss());
       }
     }
     return losses;

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** Random architectures, batches, parameter snapshots and a forced collection for the supernet tests. */
+/**
+ * Random architectures, batches, parameter snapshots and a forced collection for the supernet
+ * tests.
+ */
 final class Fixtures {
   private Fixtures() {}
 

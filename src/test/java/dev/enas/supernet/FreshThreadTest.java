@@ -31,14 +31,18 @@ class FreshThreadTest {
     int[] labels = {0, 1, 2, 3};
     ExecutorService threads = Executors.newCachedThreadPool();
     try {
-      Supernet supernet = CompletableFuture.supplyAsync(
-          () -> Supernet.create(space, spec, SgdSettings.macroDefaults(), 1), threads).get();
+      Supernet supernet =
+          CompletableFuture.supplyAsync(
+                  () -> Supernet.create(space, spec, SgdSettings.macroDefaults(), 1), threads)
+              .get();
       double[] losses = new double[3];
       for (int i = 0; i < 3; i++) {
         // A new thread each time: the executor grows since the previous task may still hold one.
-        StepResult r = CompletableFuture.supplyAsync(
-            () -> supernet.trainStep(child, images, labels, 0.05), Executors.newSingleThreadExecutor())
-            .get(60, TimeUnit.SECONDS);
+        StepResult r =
+            CompletableFuture.supplyAsync(
+                    () -> supernet.trainStep(child, images, labels, 0.05),
+                    Executors.newSingleThreadExecutor())
+                .get(60, TimeUnit.SECONDS);
         assertThat(r.applied()).isTrue();
         losses[i] = r.loss();
       }
@@ -46,12 +50,17 @@ class FreshThreadTest {
       // 2.226, 2.191, 2.144; with no dropout, steps that changed nothing would repeat it).
       assertThat(losses[1]).as(Arrays.toString(losses)).isLessThan(losses[0]);
       assertThat(losses[2]).as(Arrays.toString(losses)).isLessThan(losses[1]);
-      StandaloneNetwork network = CompletableFuture.supplyAsync(() -> {
-        StandaloneNetwork n = StandaloneNetwork.create(child, spec, SgdSettings.macroDefaults(), 2);
-        n.copyWeightsFrom(supernet);
-        n.trainStep(images, labels, 0.05);
-        return n;
-      }, Executors.newSingleThreadExecutor()).get(60, TimeUnit.SECONDS);
+      StandaloneNetwork network =
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    StandaloneNetwork n =
+                        StandaloneNetwork.create(child, spec, SgdSettings.macroDefaults(), 2);
+                    n.copyWeightsFrom(supernet);
+                    n.trainStep(images, labels, 0.05);
+                    return n;
+                  },
+                  Executors.newSingleThreadExecutor())
+              .get(60, TimeUnit.SECONDS);
       double right = network.evaluate(images, labels) * 4;
       assertThat(right).as("right answers of 4").isCloseTo(Math.rint(right), within(1e-9));
       network.close();

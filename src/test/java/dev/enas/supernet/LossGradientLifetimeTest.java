@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The image networks' loss gives the same gradient whether or not the garbage collector runs
- * between forward and backward: it divides by the batch size through a tensor it owns, since a
- * Java number would be wrapped in a scalar that DJL frees before backward reads it (see {@link
+ * between forward and backward: it divides by the batch size through a tensor it owns, since a Java
+ * number would be wrapped in a scalar that DJL frees before backward reads it (see {@link
  * RnnGradientLifetimeTest}).
  */
 class LossGradientLifetimeTest {
@@ -48,8 +48,7 @@ class LossGradientLifetimeTest {
         x.setRequiresGradient(true);
         try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
           NDArray loss = Steps.crossEntropy(manager, x, labels);
-          List<ByteBuffer> fillers =
-              collectBeforeBackward ? Fixtures.collectGarbage() : List.of();
+          List<ByteBuffer> fillers = collectBeforeBackward ? Fixtures.collectGarbage() : List.of();
           collector.backward(loss);
           Reference.reachabilityFence(fillers);
         }

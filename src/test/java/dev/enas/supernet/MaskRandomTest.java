@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dropout generator draws what {@code new SplittableRandom(seed)} draws (so masks did not change
- * when it replaced SplittableRandom), and its one-long state continues the stream exactly.
+ * The dropout generator draws what {@code new SplittableRandom(seed)} draws (so masks did not
+ * change when it replaced SplittableRandom), and its one-long state continues the stream exactly.
  */
 class MaskRandomTest {
 

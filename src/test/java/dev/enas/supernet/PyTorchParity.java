@@ -34,19 +34,20 @@ final class PyTorchParity {
   private static final long TIMEOUT_SECONDS = 300;
 
   /** Importing torch takes a second: probed once per test run. */
-  private static final Supplier<String> PROBE = new Supplier<>() {
-    private String result;
-    private boolean done;
+  private static final Supplier<String> PROBE =
+      new Supplier<>() {
+        private String result;
+        private boolean done;
 
-    @Override
-    public synchronized String get() {
-      if (!done) {
-        result = probe();
-        done = true;
-      }
-      return result;
-    }
-  };
+        @Override
+        public synchronized String get() {
+          if (!done) {
+            result = probe();
+            done = true;
+          }
+          return result;
+        }
+      };
 
   private PyTorchParity() {}
 
@@ -60,8 +61,10 @@ final class PyTorchParity {
     if (missing == null) {
       return;
     }
-    String message = "python3 with torch is needed (Debian package python3-torch: apt-get install"
-        + " -y python3-torch): " + missing;
+    String message =
+        "python3 with torch is needed (Debian package python3-torch: apt-get install"
+            + " -y python3-torch): "
+            + missing;
     if ("true".equals(System.getenv("CI"))) {
       fail(message + "; " + test + " cannot run under CI without it");
     }
@@ -83,8 +86,8 @@ final class PyTorchParity {
   record Output(int exit, String text) {}
 
   /**
-   * Runs a command with its output drained by a thread while it runs (a full pipe would block
-   * it), and kills it after {@code seconds}.
+   * Runs a command with its output drained by a thread while it runs (a full pipe would block it),
+   * and kills it after {@code seconds}.
    */
   static Output run(List<String> command, long seconds) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -92,20 +95,27 @@ final class PyTorchParity {
     builder.environment().put("OMP_NUM_THREADS", "1");
     Process process = builder.start();
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> {
-      try (InputStream in = process.getInputStream()) {
-        in.transferTo(sink);
-      } catch (IOException e) {
-        // The process was killed; what was read so far is reported.
-      }
-    }, "parity-output");
+    Thread drain =
+        new Thread(
+            () -> {
+              try (InputStream in = process.getInputStream()) {
+                in.transferTo(sink);
+              } catch (IOException e) {
+                // The process was killed; what was read so far is reported.
+              }
+            },
+            "parity-output");
     drain.start();
     try {
       if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         drain.join(10_000);
-        throw new AssertionError(command + " did not finish in " + seconds + " s; it printed:\n"
-            + sink.toString(StandardCharsets.UTF_8));
+        throw new AssertionError(
+            command
+                + " did not finish in "
+                + seconds
+                + " s; it printed:\n"
+                + sink.toString(StandardCharsets.UTF_8));
       }
       drain.join(10_000);
     } catch (InterruptedException e) {
@@ -143,8 +153,13 @@ final class PyTorchParity {
     }
 
     Run step(double learningRate, boolean startsPass, String architecture) {
-      text.append("step ").append(learningRate).append(' ').append(startsPass ? 1 : 0)
-          .append(' ').append(architecture).append('\n');
+      text.append("step ")
+          .append(learningRate)
+          .append(' ')
+          .append(startsPass ? 1 : 0)
+          .append(' ')
+          .append(architecture)
+          .append('\n');
       return this;
     }
 
@@ -159,8 +174,8 @@ final class PyTorchParity {
     List<float[]> values = new ArrayList<>();
     List<float[]> momenta = new ArrayList<>();
     for (TensorState t : tensors) {
-      String shape = Arrays.stream(t.shape()).mapToObj(Long::toString)
-          .collect(Collectors.joining("x"));
+      String shape =
+          Arrays.stream(t.shape()).mapToObj(Long::toString).collect(Collectors.joining("x"));
       manifest.append(t.name()).append(t.trainable() ? " W " : " S ").append(shape).append('\n');
       values.add(t.values());
       if (t.trainable()) {
@@ -189,7 +204,8 @@ final class PyTorchParity {
       float[] momentum = parts[1].equals("W") ? momenta.next(size) : null;
       tensors.put(parts[0], new TensorState(parts[0], shape, value, momentum));
     }
-    assertThat(values.done() && momenta.done()).as("%s files match their manifest", prefix)
+    assertThat(values.done() && momenta.done())
+        .as("%s files match their manifest", prefix)
         .isTrue();
     return tensors;
   }
@@ -217,8 +233,10 @@ final class PyTorchParity {
   }
 
   static double[] readLosses(Path dir) throws IOException {
-    return Files.readAllLines(dir.resolve("losses.txt")).stream().filter(l -> !l.isBlank())
-        .mapToDouble(Double::parseDouble).toArray();
+    return Files.readAllLines(dir.resolve("losses.txt")).stream()
+        .filter(l -> !l.isBlank())
+        .mapToDouble(Double::parseDouble)
+        .toArray();
   }
 
   /** Per step, the names of the tensors the script's forward pass read. */

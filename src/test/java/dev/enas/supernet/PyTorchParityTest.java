@@ -59,19 +59,19 @@ import org.junit.jupiter.api.io.TempDir;
  * (or a near tie in a max pool) goes one way in one float32 run and the other way in another, and
  * with batch norm over 8 images and clipped steps one such element moves a stem weight's clipped
  * direction by up to 3e-3; PyTorch 1.13 in float32 against itself in float64 ({@code
- * PARITY_FLOAT64=1}) parts the same way, at the same steps. Step by step, such events stay
- * within one step and are rare at these sizes (8x8 images); observed at most 3e-6 on losses,
- * 2e-5 on weights and 2e-4 on momenta.
+ * PARITY_FLOAT64=1}) parts the same way, at the same steps. Step by step, such events stay within
+ * one step and are rare at these sizes (8x8 images); observed at most 3e-6 on losses, 2e-5 on
+ * weights and 2e-4 on momenta.
  *
  * <p>Every bound is far below what a wrong formula gives: clipping the bare gradient before adding
  * weight decay, batch norm's momentum as 0.9 instead of 0.1 or a biased running variance each fail
  * every test they touch (checked by planting each in the script).
  *
- * <p><b>Environment.</b> On AVX-512 processors libtorch 2.7.1's oneDNN gets convolutions wrong
- * when their channel count is not a multiple of 16 (input gradients at 8 and 24 channels, the
- * forward pass too at 24; found by this test), reading the uninitialised tail of its channel
- * blocks. The engine pads channels to a multiple of 16 ({@code DjlOps.paddedConv2d}), so these
- * cases pass with oneDNN uncapped; {@link ConvolutionGradientTest} isolates it without python.
+ * <p><b>Environment.</b> On AVX-512 processors libtorch 2.7.1's oneDNN gets convolutions wrong when
+ * their channel count is not a multiple of 16 (input gradients at 8 and 24 channels, the forward
+ * pass too at 24; found by this test), reading the uninitialised tail of its channel blocks. The
+ * engine pads channels to a multiple of 16 ({@code DjlOps.paddedConv2d}), so these cases pass with
+ * oneDNN uncapped; {@link ConvolutionGradientTest} isolates it without python.
  */
 @Tag("slow")
 class PyTorchParityTest {
@@ -87,8 +87,7 @@ class PyTorchParityTest {
   static final SgdSettings CNN_SGD = new SgdSettings(0.9, 1e-2, 1.0);
   static final SgdSettings RNN_SGD = new SgdSettings(0.9, 1e-2, 0.05);
 
-  static final String MACRO_CHILD =
-      "macro: 2 | 0 1 | 3 0 1 | 4 1 0 1 | 1 0 1 1 0 | 5 1 0 0 1 1";
+  static final String MACRO_CHILD = "macro: 2 | 0 1 | 3 0 1 | 4 1 0 1 | 1 0 1 1 0 | 5 1 0 0 1 1";
   static final String MICRO_CHILD =
       "micro: 0 0 1 4 | 1 1 0 2 | 2 3 1 0 ; 1 2 0 0 | 0 4 2 1 | 1 3 2 0";
   static final String RNN_CHILD = "rnn: 0 | 0 1 | 1 3 | 1 2 | 0 0 | 4 1";
@@ -119,8 +118,7 @@ class PyTorchParityTest {
     Architecture child = space.parse(MICRO_CHILD);
     try (StandaloneNetwork net = StandaloneNetwork.create(child, spec, CNN_SGD, 21)) {
       Cnn cnn = new Cnn("micro", spec, Collections.nCopies(STEPS, child), 0.1, 22);
-      Compared c =
-          cnn.run(net.state(), (a, x, y, lr) -> net.trainStep(x, y, lr), net::state, true);
+      Compared c = cnn.run(net.state(), (a, x, y, lr) -> net.trainStep(x, y, lr), net::state, true);
       c.report(info);
     }
   }
@@ -261,20 +259,21 @@ class PyTorchParityTest {
 
     /**
      * Free-running: both sides train {@value #STEPS} steps from the same start. With {@code sync}
-     * every PyTorch step starts from our state before that step instead, and every step's result
-     * is compared (see the class comment).
+     * every PyTorch step starts from our state before that step instead, and every step's result is
+     * compared (see the class comment).
      */
     Compared run(List<TensorState> initial, CnnStep ours, State state, boolean sync)
         throws IOException {
-      PyTorchParity.Run run = new PyTorchParity.Run()
-          .set("space", space)
-          .set("batch", BATCH)
-          .set("depth", spec.depth())
-          .set("in_channels", spec.inputChannels())
-          .set("height", spec.height())
-          .set("width", spec.width())
-          .set("sync", sync ? 1 : 0)
-          .sgd(CNN_SGD);
+      PyTorchParity.Run run =
+          new PyTorchParity.Run()
+              .set("space", space)
+              .set("batch", BATCH)
+              .set("depth", spec.depth())
+              .set("in_channels", spec.inputChannels())
+              .set("height", spec.height())
+              .set("width", spec.width())
+              .set("sync", sync ? 1 : 0)
+              .sgd(CNN_SGD);
       for (int i = 0; i < children.size(); i++) {
         run.step(learningRate(peak, i), false, children.get(i).encode());
       }
@@ -314,22 +313,23 @@ class PyTorchParityTest {
     }
 
     Compared run(List<TensorState> initial, RnnStep ours, State state) throws IOException {
-      PyTorchParity.Run run = new PyTorchParity.Run()
-          .set("space", "rnn")
-          .set("batch", BATCH)
-          .set("hidden", spec.hidden())
-          .set("bptt", 5)
-          .set("sync", 0)
-          .sgd(RNN_SGD);
+      PyTorchParity.Run run =
+          new PyTorchParity.Run()
+              .set("space", "rnn")
+              .set("batch", BATCH)
+              .set("hidden", spec.hidden())
+              .set("bptt", 5)
+              .set("sync", 0)
+              .sgd(RNN_SGD);
       for (int i = 0; i < cells.size(); i++) {
         run.step(learningRate(1.0, i), batches.get(i).startsPass(), cells.get(i).encode());
       }
       run.write(dir);
       PyTorchParity.writeTensors(dir, "init", initial);
-      PyTorchParity.writeInts(dir.resolve("inputs.i32"),
-          batches.stream().map(TokenBatch::inputs).toList());
-      PyTorchParity.writeInts(dir.resolve("targets.i32"),
-          batches.stream().map(TokenBatch::targets).toList());
+      PyTorchParity.writeInts(
+          dir.resolve("inputs.i32"), batches.stream().map(TokenBatch::inputs).toList());
+      PyTorchParity.writeInts(
+          dir.resolve("targets.i32"), batches.stream().map(TokenBatch::targets).toList());
       PyTorchParity.runScript(dir);
       List<StepResult> results = new ArrayList<>();
       for (int i = 0; i < cells.size(); i++) {
@@ -343,16 +343,19 @@ class PyTorchParityTest {
   private final class Compared {
     /** Our states: before the first step, then after each step (free-running: after the last). */
     final List<List<TensorState>> states;
+
     final List<StepResult> results;
     final SgdSettings sgd;
     final boolean sync;
     final double[] theirLosses;
     final List<List<String>> theirUsed;
+
     /** PyTorch's state after each compared step: every step with sync, else the last. */
     final List<Map<String, TensorState>> theirs = new ArrayList<>();
 
-    Compared(List<List<TensorState>> states, List<StepResult> results, SgdSettings sgd,
-        boolean sync) throws IOException {
+    Compared(
+        List<List<TensorState>> states, List<StepResult> results, SgdSettings sgd, boolean sync)
+        throws IOException {
       this.states = states;
       this.results = results;
       this.sgd = sgd;
@@ -395,8 +398,9 @@ class PyTorchParityTest {
       double lossDiff = 0;
       for (int i = 0; i < results.size(); i++) {
         double diff = Math.abs(results.get(i).loss() - theirLosses[i]);
-        assertThat(diff).as("step %d loss: ours %s, PyTorch's %s", i, results.get(i).loss(),
-            theirLosses[i]).isLessThanOrEqualTo(tolerance().loss());
+        assertThat(diff)
+            .as("step %d loss: ours %s, PyTorch's %s", i, results.get(i).loss(), theirLosses[i])
+            .isLessThanOrEqualTo(tolerance().loss());
         lossDiff = Math.max(lossDiff, diff);
       }
       Diff weights = new Diff(tolerance());
@@ -405,8 +409,8 @@ class PyTorchParityTest {
       for (int k = 0; k < theirs.size(); k++) {
         List<TensorState> ours = sync ? states.get(k + 1) : last();
         Map<String, TensorState> other = theirs.get(k);
-        assertThat(other.keySet()).containsExactlyInAnyOrderElementsOf(
-            ours.stream().map(TensorState::name).toList());
+        assertThat(other.keySet())
+            .containsExactlyInAnyOrderElementsOf(ours.stream().map(TensorState::name).toList());
         for (TensorState mine : ours) {
           TensorState their = other.get(mine.name());
           assertThat(their.shape()).as(mine.name()).containsExactly(mine.shape());
@@ -416,10 +420,17 @@ class PyTorchParityTest {
           }
         }
       }
-      System.out.printf("%s: %d steps%s, %d tensors; max |diff| losses %.2e, weights %s,"
-              + " momenta %s, running statistics %s%n", info.getDisplayName(), results.size(),
-          sync ? " each from our state before it" : "", last().size(), lossDiff, weights,
-          momenta, statistics);
+      System.out.printf(
+          "%s: %d steps%s, %d tensors; max |diff| losses %.2e, weights %s,"
+              + " momenta %s, running statistics %s%n",
+          info.getDisplayName(),
+          results.size(),
+          sync ? " each from our state before it" : "",
+          last().size(),
+          lossDiff,
+          weights,
+          momenta,
+          statistics);
       weights.check();
       momenta.check();
       statistics.check();
@@ -434,7 +445,8 @@ class PyTorchParityTest {
       assertThat(theirUsed).hasSize(childTensors.size());
       Set<String> everUsed = new HashSet<>();
       for (int i = 0; i < childTensors.size(); i++) {
-        assertThat(new TreeSet<>(theirUsed.get(i))).as("tensors step %d read", i)
+        assertThat(new TreeSet<>(theirUsed.get(i)))
+            .as("tensors step %d read", i)
             .isEqualTo(new TreeSet<>(childTensors.get(i)));
         everUsed.addAll(childTensors.get(i));
       }
@@ -461,15 +473,18 @@ class PyTorchParityTest {
           }
         }
       }
-      System.out.printf("  %d of %d tensors were used by no child and stayed bit-identical on"
-          + " both sides%n", unused, initial().size());
+      System.out.printf(
+          "  %d of %d tensors were used by no child and stayed bit-identical on" + " both sides%n",
+          unused, initial().size());
     }
 
     private static void assertUnchanged(TensorState start, TensorState end) {
       assertThat(Arrays.equals(start.values(), end.values()))
-          .as("unused %s keeps its values", start.name()).isTrue();
+          .as("unused %s keeps its values", start.name())
+          .isTrue();
       assertThat(Arrays.equals(start.momentum(), end.momentum()))
-          .as("unused %s keeps its momentum", start.name()).isTrue();
+          .as("unused %s keeps its momentum", start.name())
+          .isTrue();
     }
 
     private static Map<String, TensorState> byName(List<TensorState> tensors) {
@@ -503,7 +518,8 @@ class PyTorchParityTest {
     }
 
     void check() {
-      assertThat(worstRatio).as("worst element relative to the bound: %s", worst)
+      assertThat(worstRatio)
+          .as("worst element relative to the bound: %s", worst)
           .isLessThanOrEqualTo(1.0);
     }
 

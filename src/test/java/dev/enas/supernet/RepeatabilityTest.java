@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a seed can only repeat if the native kernels compute the same correct numbers every time.
- * On the 2-core AMD EPYC (AVX-512) this project is built on, oneDNN's AVX2 and AVX-512 convolution
+ * What a seed can only repeat if the native kernels compute the same correct numbers every time. On
+ * the 2-core AMD EPYC (AVX-512) this project is built on, oneDNN's AVX2 and AVX-512 convolution
  * kernels, called bare, gave wrong input gradients (border terms included as if the padding were
  * data) and, now and then, gradients that changed from run to run or were NaN, at one intra-op
  * thread too: they read the uninitialised tail of a channel block. The engine's convolutions pad
@@ -35,10 +35,18 @@ class RepeatabilityTest {
       List<String> steps = new ArrayList<>();
       try (Supernet net = Supernet.create(space, spec, SgdSettings.macroDefaults(), 1)) {
         for (int s = 0; s < 4; s++) {
-          StepResult r = net.trainStep(Fixtures.randomArchitecture(space, random),
-              Fixtures.images(spec, 8, random), Fixtures.labels(spec, 8, random), 0.05);
-          steps.add(r.applied() + " " + Double.doubleToRawLongBits(r.loss()) + " "
-              + Double.doubleToRawLongBits(r.gradientNorm()));
+          StepResult r =
+              net.trainStep(
+                  Fixtures.randomArchitecture(space, random),
+                  Fixtures.images(spec, 8, random),
+                  Fixtures.labels(spec, 8, random),
+                  0.05);
+          steps.add(
+              r.applied()
+                  + " "
+                  + Double.doubleToRawLongBits(r.loss())
+                  + " "
+                  + Double.doubleToRawLongBits(r.gradientNorm()));
         }
       }
       if (first == null) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class RnnCellTest {
   private static final RnnNetworkSpec TINY = RnnNetworkSpec.of(7, 4);
   private static final SgdSettings SGD = new SgdSettings(0, 0, 0);
+
   /** Wide enough that gates and activations work away from their linear region. */
   private static final double RANGE = 0.8;
 
@@ -59,8 +60,8 @@ class RnnCellTest {
     RnnSpace space = new RnnSpace(nodes);
     RnnArchitecture cell = RnnFixtures.randomCell(space, random);
     RnnNetworkSpec spec = RnnNetworkSpec.of(2 + random.nextInt(8), 1 + random.nextInt(5));
-    assertStandaloneMatches(cell, RnnFixtures.randomWeights(cell, spec, RANGE, random), spec,
-        batch, random);
+    assertStandaloneMatches(
+        cell, RnnFixtures.randomWeights(cell, spec, RANGE, random), spec, batch, random);
     try (RnnSupernet net = RnnSupernet.create(space, spec, SGD, seed)) {
       net.restore(RnnFixtures.randomState(net, RANGE, random));
       assertSupernetMatches(net, cell, random);
@@ -118,8 +119,11 @@ class RnnCellTest {
       }
     }
     double expected =
-        RnnFixtures.referenceLoss(cell, weights,
-            new TokenBatch(inputs, targets, rows, length, true), new double[rows * 4]);
+        RnnFixtures.referenceLoss(
+            cell,
+            weights,
+            new TokenBatch(inputs, targets, rows, length, true),
+            new double[rows * 4]);
     try (RnnLanguageModel model = RnnLanguageModel.fromWeights(cell, TINY, SGD, weights)) {
       assertThat(Math.log(model.perplexity(stream, rows, 4))).isCloseTo(expected, within(1e-5));
     }
@@ -150,22 +154,26 @@ class RnnCellTest {
     List<TensorState> state = net.state();
     for (int l = 1; l < cell.nodes(); l++) {
       String name = RnnCell.edge(l, cell.input(l));
-      TensorState stored = state.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+      TensorState stored =
+          state.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
       assertThat(weights.nodeWeights()[l]).as(name).containsExactly(stored.values());
     }
     RnnReference.Step expected = RnnReference.step(cell, weights, tokens, toDouble(hidden));
     assertClose(net.step(cell, tokens, hidden), expected, cell);
   }
 
-  private static void assertClose(float[][] actual, RnnReference.Step expected, RnnArchitecture cell) {
+  private static void assertClose(
+      float[][] actual, RnnReference.Step expected, RnnArchitecture cell) {
     assertThat(actual[0]).hasSameSizeAs(expected.logits());
     assertThat(actual[1]).hasSameSizeAs(expected.hidden());
     for (int i = 0; i < expected.logits().length; i++) {
-      assertThat((double) actual[0][i]).as("logit %d of %s", i, cell)
+      assertThat((double) actual[0][i])
+          .as("logit %d of %s", i, cell)
           .isCloseTo(expected.logits()[i], within(1e-5));
     }
     for (int i = 0; i < expected.hidden().length; i++) {
-      assertThat((double) actual[1][i]).as("hidden %d of %s", i, cell)
+      assertThat((double) actual[1][i])
+          .as("hidden %d of %s", i, cell)
           .isCloseTo(expected.hidden()[i], within(1e-5));
     }
   }

@@ -34,7 +34,10 @@ class RnnEquivalenceTest {
       // carry optimizer state into the compared steps either.
       trained =
           net.state().stream()
-              .map(t -> new TensorState(t.name(), t.shape(), t.values(), new float[t.values().length]))
+              .map(
+                  t ->
+                      new TensorState(
+                          t.name(), t.shape(), t.values(), new float[t.values().length]))
               .toList();
     }
   }

@@ -39,24 +39,33 @@ final class RnnFixtures {
   }
 
   /** Weights drawn uniformly from ±range, wide enough that every activation bends. */
-  static RnnWeights randomWeights(RnnArchitecture cell, RnnNetworkSpec spec, double range,
-      Random random) {
+  static RnnWeights randomWeights(
+      RnnArchitecture cell, RnnNetworkSpec spec, double range, Random random) {
     int v = spec.vocabulary();
     int h = spec.hidden();
     float[][] nodes = new float[cell.nodes()][];
     for (int l = 1; l < nodes.length; l++) {
       nodes[l] = uniform(2 * h * h, range, random);
     }
-    return new RnnWeights(v, h, uniform(v * h, range, random), uniform(v, range, random),
-        uniform(4 * h * h, range, random), nodes);
+    return new RnnWeights(
+        v,
+        h,
+        uniform(v * h, range, random),
+        uniform(v, range, random),
+        uniform(4 * h * h, range, random),
+        nodes);
   }
 
   /** A supernet state with every tensor redrawn from ±range and zero momentum. */
   static List<TensorState> randomState(RnnSupernet net, double range, Random random) {
     List<TensorState> state = new ArrayList<>();
     for (TensorState s : net.state()) {
-      state.add(new TensorState(s.name(), s.shape(), uniform(s.values().length, range, random),
-          new float[s.values().length]));
+      state.add(
+          new TensorState(
+              s.name(),
+              s.shape(),
+              uniform(s.values().length, range, random),
+              new float[s.values().length]));
     }
     return state;
   }
@@ -73,8 +82,8 @@ final class RnnFixtures {
    * Mean cross-entropy of a window computed step by step with {@link RnnReference}, from {@code
    * hidden}; the final state is written back into {@code hidden}.
    */
-  static double referenceLoss(RnnArchitecture cell, RnnWeights w, TokenBatch batch,
-      double[] hidden) {
+  static double referenceLoss(
+      RnnArchitecture cell, RnnWeights w, TokenBatch batch, double[] hidden) {
     int b = batch.batchSize();
     int v = w.vocabulary();
     double total = 0;

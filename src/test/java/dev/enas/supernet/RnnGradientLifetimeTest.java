@@ -37,7 +37,8 @@ class RnnGradientLifetimeTest {
       for (int round = 0; round < 3; round++) {
         List<float[]> collected = gradients(model, cell, batch, true);
         for (int i = 0; i < quiet.size(); i++) {
-          assertThat(collected.get(i)).as("gradient %d, round %d", i, round)
+          assertThat(collected.get(i))
+              .as("gradient %d, round %d", i, round)
               .containsExactly(quiet.get(i));
         }
       }
@@ -45,8 +46,9 @@ class RnnGradientLifetimeTest {
   }
 
   /** The gradients of one window's mean loss, tensor by tensor; zeroed again afterwards. */
-  private static List<float[]> gradients(RnnLanguageModel model, RnnArchitecture cell,
-      TokenBatch batch, boolean collectBeforeBackward) throws InterruptedException {
+  private static List<float[]> gradients(
+      RnnLanguageModel model, RnnArchitecture cell, TokenBatch batch, boolean collectBeforeBackward)
+      throws InterruptedException {
     RnnCell.Weights w = RnnCell.Weights.of(model.store(), cell);
     int b = batch.batchSize();
     int steps = batch.steps();
@@ -64,10 +66,12 @@ class RnnGradientLifetimeTest {
       try (NDManager pass = model.store().manager().newSubManager()) {
         NDArray hidden = pass.zeros(new Shape(b, SPEC.hidden()));
         try (GradientCollector collector = pass.getEngine().newGradientCollector()) {
-          RnnCell.Window window = RnnCell.forward(pass, cell, w, pass.create(inputs), b, steps,
-              hidden, RnnCell.Masks.NONE);
-          NDArray loss = RnnCell.negativeLogLikelihood(window.logits(),
-              pass.create(targets).reshape(-1, 1)).mean();
+          RnnCell.Window window =
+              RnnCell.forward(
+                  pass, cell, w, pass.create(inputs), b, steps, hidden, RnnCell.Masks.NONE);
+          NDArray loss =
+              RnnCell.negativeLogLikelihood(window.logits(), pass.create(targets).reshape(-1, 1))
+                  .mean();
           List<ByteBuffer> fillers = collectBeforeBackward ? Fixtures.collectGarbage() : List.of();
           collector.backward(loss);
           Reference.reachabilityFence(fillers);

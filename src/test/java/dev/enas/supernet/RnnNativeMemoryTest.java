@@ -37,8 +37,7 @@ class RnnNativeMemoryTest {
   void manyModelStepsLeaveItsManagerFlat() {
     Random random = new Random(82);
     RnnArchitecture cell = RnnFixtures.randomCell(new RnnSpace(4), random);
-    try (RnnLanguageModel model =
-        RnnLanguageModel.create(cell, SPEC, RnnNoDriftTest.SGD, 82)) {
+    try (RnnLanguageModel model = RnnLanguageModel.create(cell, SPEC, RnnNoDriftTest.SGD, 82)) {
       int before = model.store().openArrays();
       int[] stream = RnnLearningTest.phraseStream(SPEC.vocabulary(), 5, 40, random);
       for (int s = 0; s < 60; s++) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class RnnNoDriftTest {
   static final RnnNetworkSpec SPEC = new RnnNetworkSpec(11, 4, 0.1f, 0.2f, 0.2f);
+
   /** Momentum and weight decay, so a step that reached an idle tensor would move it. */
   static final SgdSettings SGD = new SgdSettings(0.9, 1e-3, 0.25);
 
@@ -39,7 +40,10 @@ class RnnNoDriftTest {
       for (String key : before.keySet()) {
         (used.contains(Fixtures.paramName(key)) ? active : idle).add(key);
       }
-      assertThat(idle.stream().filter(k -> k.endsWith("#momentum")).filter(k -> !isZero(before.get(k))))
+      assertThat(
+              idle.stream()
+                  .filter(k -> k.endsWith("#momentum"))
+                  .filter(k -> !isZero(before.get(k))))
           .as("idle edges with non-zero momentum")
           .isNotEmpty();
 
@@ -96,8 +100,10 @@ class RnnNoDriftTest {
         poisoned.add(new TensorState(s.name(), s.shape(), values, s.momentum()));
       }
       net.restore(poisoned);
-      assertThat(net.trainStep(chain, RnnFixtures.randomBatch(SPEC, 2, 4, false, random), 1.0)
-          .applied()).isTrue();
+      assertThat(
+              net.trainStep(chain, RnnFixtures.randomBatch(SPEC, 2, 4, false, random), 1.0)
+                  .applied())
+          .isTrue();
       assertThat(net.passes().carriedTrainingState()).isNotNull();
       Map<String, float[]> before = Fixtures.snapshot(net.store());
 

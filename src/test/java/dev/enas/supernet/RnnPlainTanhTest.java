@@ -29,8 +29,12 @@ class RnnPlainTanhTest {
       // Wide enough that tanh bends: a linear layer would not pass for it.
       List<TensorState> drawn = new ArrayList<>();
       for (TensorState s : model.state()) {
-        drawn.add(new TensorState(s.name(), s.shape(),
-            RnnFixtures.uniform(s.values().length, 0.8, random), new float[s.values().length]));
+        drawn.add(
+            new TensorState(
+                s.name(),
+                s.shape(),
+                RnnFixtures.uniform(s.values().length, 0.8, random),
+                new float[s.values().length]));
       }
       model.restore(drawn);
       float[] embedding = values(drawn, RnnCell.EMBEDDING, VOCABULARY, HIDDEN);
@@ -49,11 +53,13 @@ class RnnPlainTanhTest {
         double[] next = byHand(embedding, input, tokens[b], previous);
         double[] logits = logits(embedding, bias, next);
         for (int i = 0; i < HIDDEN; i++) {
-          assertThat((double) step[1][b * HIDDEN + i]).as("hidden %d of sequence %d", i, b)
+          assertThat((double) step[1][b * HIDDEN + i])
+              .as("hidden %d of sequence %d", i, b)
               .isCloseTo(next[i], within(1e-5));
         }
         for (int v = 0; v < VOCABULARY; v++) {
-          assertThat((double) step[0][b * VOCABULARY + v]).as("logit %d of sequence %d", v, b)
+          assertThat((double) step[0][b * VOCABULARY + v])
+              .as("logit %d of sequence %d", v, b)
               .isCloseTo(logits[v], within(1e-5));
         }
       }
@@ -75,8 +81,8 @@ class RnnPlainTanhTest {
   void sharesTheEnasModelsEmbeddingAndSizesItsInputMatrixWithoutTheGate() {
     RnnNetworkSpec spec = RnnNetworkSpec.of(9, 6);
     try (RnnLanguageModel plain = RnnLanguageModel.plainTanh(spec, SGD, 5);
-        RnnLanguageModel enas = RnnLanguageModel.create(
-            new RnnSpace(1).parse("rnn: 0"), spec, SGD, 5)) {
+        RnnLanguageModel enas =
+            RnnLanguageModel.create(new RnnSpace(1).parse("rnn: 0"), spec, SGD, 5)) {
       TensorState plainEmbedding = find(plain.state(), RnnCell.EMBEDDING);
       TensorState enasEmbedding = find(enas.state(), RnnCell.EMBEDDING);
       assertThat(plainEmbedding.values()).containsExactly(enasEmbedding.values());

@@ -54,7 +54,8 @@ class RnnSupernetTest {
           .hasMessageContaining("at least 4");
       assertThatThrownBy(() -> model.step(new int[] {1}, new float[3]))
           .hasMessageContaining("hidden must hold 1 x 5");
-      RnnWeights wrongWidth = RnnFixtures.randomWeights(cell, RnnNetworkSpec.of(9, 4), 0.1, new Random(3));
+      RnnWeights wrongWidth =
+          RnnFixtures.randomWeights(cell, RnnNetworkSpec.of(9, 4), 0.1, new Random(3));
       assertThatThrownBy(() -> RnnLanguageModel.fromWeights(cell, PLAIN, SGD, wrongWidth))
           .hasMessageContaining("hidden 4");
     }
@@ -161,12 +162,15 @@ class RnnSupernetTest {
               .get(60, TimeUnit.SECONDS);
       assertThat(step.applied()).isTrue();
       RnnLanguageModel model =
-          CompletableFuture.supplyAsync(() -> {
-            RnnLanguageModel m =
-                RnnLanguageModel.fromWeights(child, PLAIN, SGD, net.weightsOf(child));
-            m.trainStep(batch, 1.0);
-            return m;
-          }, Executors.newSingleThreadExecutor()).get(60, TimeUnit.SECONDS);
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    RnnLanguageModel m =
+                        RnnLanguageModel.fromWeights(child, PLAIN, SGD, net.weightsOf(child));
+                    m.trainStep(batch, 1.0);
+                    return m;
+                  },
+                  Executors.newSingleThreadExecutor())
+              .get(60, TimeUnit.SECONDS);
       assertThat(model.evaluate(batch)).isGreaterThan(1.0);
       model.close();
       net.close();

@@ -30,8 +30,8 @@ class DataShapeTest {
   @Test
   void anIdxHeaderGivesTheShapeOfAGzipOrPlainFile(@TempDir Path dir) throws IOException {
     byte[] header = idxHeader(60_000, 20, 24);
-    try (OutputStream out = new GZIPOutputStream(
-        Files.newOutputStream(dir.resolve("train-images-idx3-ubyte.gz")))) {
+    try (OutputStream out =
+        new GZIPOutputStream(Files.newOutputStream(dir.resolve("train-images-idx3-ubyte.gz")))) {
       out.write(header);
     }
     assertThat(DataShape.peek(new DataSpec("idx:" + dir, 0.1, 0)))

@@ -41,8 +41,7 @@ class DevicePoolTest {
     for (int i = 0; i < 4; i++) {
       placed.add(pool.acquire());
     }
-    assertThat(placed).containsExactly(Device.gpu(0), Device.gpu(1), Device.gpu(2),
-        Device.gpu(0));
+    assertThat(placed).containsExactly(Device.gpu(0), Device.gpu(1), Device.gpu(2), Device.gpu(0));
     // gpu:1 frees up: the next search goes there, not to gpu:2, which still runs one.
     pool.release(Device.gpu(1));
     assertThat(pool.acquire()).isEqualTo(Device.gpu(1));
@@ -91,10 +90,8 @@ class DevicePoolTest {
   @Test
   void releasingADeviceNoSearchHoldsIsAnError() {
     DevicePool pool = DevicePool.fromSetting("auto", "enas.device", 2);
-    assertThatThrownBy(() -> pool.release(Device.gpu(0)))
-        .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> pool.release(Device.cpu()))
-        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> pool.release(Device.gpu(0))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> pool.release(Device.cpu())).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
@@ -114,7 +111,7 @@ class DevicePoolTest {
     try (SearchRun run = SearchRun.start(spec, data, System.nanoTime(), pool)) {
       assertThat(pool.running(Device.cpu())).isEqualTo(1);
       assertThat(run.device()).isEqualTo(Device.cpu());
-      run.step(event -> { }, () -> { });
+      run.step(event -> {}, () -> {});
       assertThat(run.device()).isEqualTo(Device.cpu());
     }
     assertThat(pool.running(Device.cpu())).isZero();
@@ -128,7 +125,7 @@ class DevicePoolTest {
     SearchData data = SearchData.load(spec);
     DevicePool pool = DevicePool.fromSetting("gpu", "enas.device");
     try (SearchRun run = SearchRun.start(spec, data, System.nanoTime(), pool)) {
-      run.step(event -> { }, () -> { });
+      run.step(event -> {}, () -> {});
       assertThat(run.device()).isEqualTo(Device.gpu(0));
     }
     assertThat(pool.running(Device.gpu(0))).isZero();

@@ -24,13 +24,12 @@ class KendallTauTest {
   @Test
   void exactPValuesWithoutTiesMatchEnumeratingEveryPermutation() {
     // 4 discordant pairs of 28: tau 20/28; 8! permutations enumerated give p = 0.0141369...
-    KendallTau t = KendallTau.of(new double[] {1, 2, 3, 4, 5, 6, 7, 8},
-        new double[] {2, 1, 4, 3, 6, 5, 8, 7});
+    KendallTau t =
+        KendallTau.of(new double[] {1, 2, 3, 4, 5, 6, 7, 8}, new double[] {2, 1, 4, 3, 6, 5, 8, 7});
     assertThat(t.tau()).isCloseTo(20.0 / 28, within(1e-12));
     assertThat(t.pValue()).isCloseTo(0.014136904761904762, within(1e-12));
     // 5 discordant of 15: tau 1/3, p = 0.469444... over the 720 permutations of 6.
-    KendallTau u = KendallTau.of(new double[] {1, 2, 3, 4, 5, 6},
-        new double[] {3, 2, 1, 6, 4, 5});
+    KendallTau u = KendallTau.of(new double[] {1, 2, 3, 4, 5, 6}, new double[] {3, 2, 1, 6, 4, 5});
     assertThat(u.tau()).isCloseTo(1.0 / 3, within(1e-12));
     assertThat(u.pValue()).isCloseTo(0.46944444444444444, within(1e-12));
     assertThat(u.n()).isEqualTo(6);
@@ -38,8 +37,8 @@ class KendallTauTest {
 
   @Test
   void tiesUseTauBAndTheTieCorrectedNormalApproximation() {
-    KendallTau t = KendallTau.of(new double[] {1, 2, 2, 3, 4, 5, 5, 6},
-        new double[] {1, 3, 2, 2, 5, 4, 6, 6});
+    KendallTau t =
+        KendallTau.of(new double[] {1, 2, 2, 3, 4, 5, 5, 6}, new double[] {1, 3, 2, 2, 5, 4, 6, 6});
     // 22 concordant, 2 discordant, 2 ties in each: 20 / sqrt(26 * 26).
     assertThat(t.tau()).isCloseTo(0.7692307692307693, within(1e-12));
     assertThat(t.pValue()).isCloseTo(0.010747577580460086, within(1e-6));
@@ -58,8 +57,8 @@ class KendallTauTest {
         .hasMessageContaining("x and y must pair up, found 3 and 2");
     assertThatThrownBy(() -> KendallTau.of(new double[] {1, 2}, new double[] {1, 2}))
         .hasMessageContaining("at least 3 pairs");
-    assertThatThrownBy(() -> KendallTau.of(new double[] {1, Double.NaN, 3},
-        new double[] {1, 2, 3})).hasMessageContaining("pair 1 holds NaN");
+    assertThatThrownBy(() -> KendallTau.of(new double[] {1, Double.NaN, 3}, new double[] {1, 2, 3}))
+        .hasMessageContaining("pair 1 holds NaN");
   }
 
   @Test

@@ -13,20 +13,21 @@ class NonFiniteStreakTest {
   private static final StepResult SKIPPED = new StepResult(Double.NaN, 0, Double.NaN, false, 0);
 
   private static NonFiniteStreak streak(int limit) {
-    return new NonFiniteStreak(
-        new TrainingSpec(1, 10, 0.05, 0.001, 1, 2, 0.9, 1e-4, 5.0, limit));
+    return new NonFiniteStreak(new TrainingSpec(1, 10, 0.05, 0.001, 1, 2, 0.9, 1e-4, 5.0, limit));
   }
 
   @Test
   void anAppliedStepEndsTheStreak() {
     NonFiniteStreak streak = streak(3);
-    assertThatCode(() -> {
-      for (int round = 0; round < 5; round++) {
-        streak.record(SKIPPED);
-        streak.record(SKIPPED);
-        streak.record(APPLIED);
-      }
-    }).doesNotThrowAnyException();
+    assertThatCode(
+            () -> {
+              for (int round = 0; round < 5; round++) {
+                streak.record(SKIPPED);
+                streak.record(SKIPPED);
+                streak.record(APPLIED);
+              }
+            })
+        .doesNotThrowAnyException();
   }
 
   @Test

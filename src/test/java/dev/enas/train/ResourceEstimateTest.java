@@ -10,25 +10,32 @@ import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 /**
- * The estimate's weight counts equal those of networks actually built from the same specs, and
- * its memory grows as the spec does; the issue's 64-layer, 1,024-channel spec needs tens of GiB.
+ * The estimate's weight counts equal those of networks actually built from the same specs, and its
+ * memory grows as the spec does; the issue's 64-layer, 1,024-channel spec needs tens of GiB.
  */
 class ResourceEstimateTest {
 
   @Test
   void parameterAndStatisticCountsMatchBuiltSupernets() throws IOException {
-    for (SearchSpec spec : new SearchSpec[] {
-        SearchSpec.smoke("macro", 1),
-        with(SearchSpec.smoke("macro", 1), SpaceSpec.macro(7), new ChildSpec(6, 1, 8, 0)),
-        SearchSpec.smoke("micro", 1),
-        with(SearchSpec.smoke("micro", 1), SpaceSpec.micro(3), new ChildSpec(8, 2, 8, 0)),
-        SearchSpec.smoke("rnn", 1),
-        with(SearchSpec.smoke("rnn", 1), SpaceSpec.rnn(6), new ChildSpec(12, 1, 4, 0))}) {
+    for (SearchSpec spec :
+        new SearchSpec[] {
+          SearchSpec.smoke("macro", 1),
+          with(SearchSpec.smoke("macro", 1), SpaceSpec.macro(7), new ChildSpec(6, 1, 8, 0)),
+          SearchSpec.smoke("micro", 1),
+          with(SearchSpec.smoke("micro", 1), SpaceSpec.micro(3), new ChildSpec(8, 2, 8, 0)),
+          SearchSpec.smoke("rnn", 1),
+          with(SearchSpec.smoke("rnn", 1), SpaceSpec.rnn(6), new ChildSpec(12, 1, 4, 0))
+        }) {
       SearchData data = SearchData.load(spec);
-      ResourceEstimate estimate = data.isText()
-          ? ResourceEstimate.of(spec, 0, 0, 0, data.classes())
-          : ResourceEstimate.of(spec, data.train().channels(), data.train().height(),
-              data.train().width(), data.classes());
+      ResourceEstimate estimate =
+          data.isText()
+              ? ResourceEstimate.of(spec, 0, 0, 0, data.classes())
+              : ResourceEstimate.of(
+                  spec,
+                  data.train().channels(),
+                  data.train().height(),
+                  data.train().width(),
+                  data.classes());
       long trainable = 0;
       long statistics = 0;
       try (SharedModel model = SharedModel.create(spec, data)) {
@@ -48,8 +55,8 @@ class ResourceEstimateTest {
 
   @Test
   void theIssuesHugeSpecNeedsTensOfGibibytes() {
-    SearchSpec huge = with(SearchSpec.defaults("macro"), SpaceSpec.macro(64),
-        new ChildSpec(1024, 1, 128, 0.1));
+    SearchSpec huge =
+        with(SearchSpec.defaults("macro"), SpaceSpec.macro(64), new ChildSpec(1024, 1, 128, 0.1));
     ResourceEstimate estimate = ResourceEstimate.of(huge, 3, 32, 32, 10);
     // 42 c^2 weights per layer at widths c, 2c and 4c: over 20 billion parameters.
     assertThat(estimate.parameters()).isGreaterThan(20_000_000_000L);
@@ -69,12 +76,26 @@ class ResourceEstimateTest {
     SearchSpec base = SearchSpec.defaults("micro");
     ResourceEstimate small = ResourceEstimate.of(base, 3, 32, 32, 10);
     ChildSpec c = base.child();
-    ResourceEstimate biggerBatch = ResourceEstimate.of(with(base, base.space(),
-        new ChildSpec(c.channels(), c.cellsPerStack(), c.batchSize() * 2, c.dropout())),
-        3, 32, 32, 10);
-    ResourceEstimate wider = ResourceEstimate.of(with(base, base.space(),
-        new ChildSpec(c.channels() * 2, c.cellsPerStack(), c.batchSize(), c.dropout())),
-        3, 32, 32, 10);
+    ResourceEstimate biggerBatch =
+        ResourceEstimate.of(
+            with(
+                base,
+                base.space(),
+                new ChildSpec(c.channels(), c.cellsPerStack(), c.batchSize() * 2, c.dropout())),
+            3,
+            32,
+            32,
+            10);
+    ResourceEstimate wider =
+        ResourceEstimate.of(
+            with(
+                base,
+                base.space(),
+                new ChildSpec(c.channels() * 2, c.cellsPerStack(), c.batchSize(), c.dropout())),
+            3,
+            32,
+            32,
+            10);
     assertThat(biggerBatch.parameters()).isEqualTo(small.parameters());
     assertThat(biggerBatch.searchMemoryBytes()).isGreaterThan(small.searchMemoryBytes());
     assertThat(biggerBatch.retrainMemoryBytes()).isEqualTo(small.retrainMemoryBytes());
@@ -83,7 +104,15 @@ class ResourceEstimateTest {
   }
 
   static SearchSpec with(SearchSpec s, SpaceSpec space, ChildSpec child) {
-    return new SearchSpec(space, s.data(), child, s.shared(), s.controller(), s.derive(),
-        s.retrain(), s.seed(), s.languageModel());
+    return new SearchSpec(
+        space,
+        s.data(),
+        child,
+        s.shared(),
+        s.controller(),
+        s.derive(),
+        s.retrain(),
+        s.seed(),
+        s.languageModel());
   }
 }

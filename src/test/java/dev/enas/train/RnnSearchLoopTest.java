@@ -16,7 +16,8 @@ class RnnSearchLoopTest {
   private static List<SearchEvent> run(SearchSpec spec) {
     List<SearchEvent> events = new ArrayList<>();
     SearchResult result = new SearchLoop(spec, events::add, () -> false).run();
-    assertThat(result.phase()).as("rnn search ended: %s", result.reason())
+    assertThat(result.phase())
+        .as("rnn search ended: %s", result.reason())
         .isEqualTo(Phase.SUCCEEDED);
     assertThat(result.testPerplexity()).isFinite().isGreaterThan(1);
     assertThat(result.testAccuracy()).isNaN();
@@ -44,7 +45,8 @@ class RnnSearchLoopTest {
     assertThat(sampled).hasSize(2 * 2 * 3);
     for (SearchEvent.ArchitectureSampled a : sampled) {
       // reward = 80 / perplexity, and an untrained model is about as perplexed as the vocabulary.
-      assertThat(a.reward() * a.perplexity()).isCloseTo(80.0, org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(a.reward() * a.perplexity())
+          .isCloseTo(80.0, org.assertj.core.data.Offset.offset(1e-9));
       assertThat(a.perplexity()).isGreaterThan(1).isLessThan(vocabulary * 4.0);
     }
     SearchEvent.Derived derived = of(events, SearchEvent.Derived.class).get(0);
@@ -71,14 +73,33 @@ class RnnSearchLoopTest {
   @Test
   void theRnnSpaceRejectsImageDataAndTheOthersRejectText() {
     SearchSpec rnn = SearchSpec.smoke("rnn", 1);
-    SearchSpec onImages = new SearchSpec(rnn.space(), DataSpec.embedded(), rnn.child(),
-        rnn.shared(), rnn.controller(), rnn.derive(), rnn.retrain(), 1, rnn.languageModel());
-    assertThat(onImages.violations()).extracting(Object::toString)
+    SearchSpec onImages =
+        new SearchSpec(
+            rnn.space(),
+            DataSpec.embedded(),
+            rnn.child(),
+            rnn.shared(),
+            rnn.controller(),
+            rnn.derive(),
+            rnn.retrain(),
+            1,
+            rnn.languageModel());
+    assertThat(onImages.violations())
+        .extracting(Object::toString)
         .anyMatch(v -> v.contains("data.dataset") && v.contains("'sonnets' or 'ptb:DIR'"));
     SearchSpec macro = SearchSpec.smoke("macro", 1);
-    SearchSpec onText = new SearchSpec(macro.space(), DataSpec.sonnets(), macro.child(),
-        macro.shared(), macro.controller(), macro.derive(), macro.retrain(), 1);
-    assertThat(onText.violations()).extracting(Object::toString)
+    SearchSpec onText =
+        new SearchSpec(
+            macro.space(),
+            DataSpec.sonnets(),
+            macro.child(),
+            macro.shared(),
+            macro.controller(),
+            macro.derive(),
+            macro.retrain(),
+            1);
+    assertThat(onText.violations())
+        .extracting(Object::toString)
         .anyMatch(v -> v.contains("data.dataset") && v.contains("classifies images"));
   }
 

@@ -27,7 +27,8 @@ class SearchLoopTest {
   private static List<SearchEvent> run(SearchSpec spec) {
     List<SearchEvent> events = new ArrayList<>();
     SearchResult result = new SearchLoop(spec, events::add, () -> false).run();
-    assertThat(result.phase()).as("search of %s ended: %s", spec.space(), result.reason())
+    assertThat(result.phase())
+        .as("search of %s ended: %s", spec.space(), result.reason())
         .isEqualTo(Phase.SUCCEEDED);
     return events;
   }
@@ -45,7 +46,8 @@ class SearchLoopTest {
     assertThat(of(events, SearchEvent.EpochFinished.class)).hasSize(2);
     assertThat(of(events, SearchEvent.FinalTrainingProgress.class)).hasSize(1);
     assertFinishedWithTheBestDerivedChild(tiny("macro", 1), events);
-    assertThat(events.get(events.size() - 2)).isEqualTo(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
+    assertThat(events.get(events.size() - 2))
+        .isEqualTo(new SearchEvent.PhaseChanged(Phase.SUCCEEDED));
     assertThat(events.get(events.size() - 1)).isInstanceOf(SearchEvent.Finished.class);
     for (SearchEvent.ChildTrained c : of(events, SearchEvent.ChildTrained.class)) {
       assertThat(c.loss()).isFinite().isPositive();
@@ -62,10 +64,29 @@ class SearchLoopTest {
   void aSearchWhoseChildRetrainsLongerLearns() {
     SearchSpec t = tiny("macro", 1);
     TrainingSpec r = t.retrain().training();
-    SearchSpec longer = new SearchSpec(t.space(), t.data(), t.child(), t.shared(), t.controller(),
-        t.derive(), new RetrainSpec(new ChildSpec(8, 1, 16, 0),
-            new TrainingSpec(3, 25, r.learningRateMax(), r.learningRateMin(), 3, 1, r.momentum(),
-                r.weightDecay(), r.gradientClip(), r.maxNonFiniteSteps()), 0), t.seed());
+    SearchSpec longer =
+        new SearchSpec(
+            t.space(),
+            t.data(),
+            t.child(),
+            t.shared(),
+            t.controller(),
+            t.derive(),
+            new RetrainSpec(
+                new ChildSpec(8, 1, 16, 0),
+                new TrainingSpec(
+                    3,
+                    25,
+                    r.learningRateMax(),
+                    r.learningRateMin(),
+                    3,
+                    1,
+                    r.momentum(),
+                    r.weightDecay(),
+                    r.gradientClip(),
+                    r.maxNonFiniteSteps()),
+                0),
+            t.seed());
     List<SearchEvent> events = run(longer);
 
     SearchEvent.Finished finished = assertFinishedWithTheBestDerivedChild(longer, events);
@@ -89,10 +110,10 @@ class SearchLoopTest {
     assertThat(of(events, SearchEvent.Derived.class)).hasSize(1);
     SearchEvent.Derived derived = of(events, SearchEvent.Derived.class).get(0);
     assertThat(derived.sampled()).isEqualTo(spec.derive().samples());
-    assertThat(derived.top())
-        .hasSize(Math.min(spec.derive().topK(), spec.derive().samples()));
+    assertThat(derived.top()).hasSize(Math.min(spec.derive().topK(), spec.derive().samples()));
     for (int i = 1; i < derived.top().size(); i++) {
-      assertThat(derived.top().get(i).reward()).as("reward of derived candidate %d", i)
+      assertThat(derived.top().get(i).reward())
+          .as("reward of derived candidate %d", i)
           .isLessThanOrEqualTo(derived.top().get(i - 1).reward());
     }
     for (SearchEvent.Candidate c : derived.top()) {
@@ -130,28 +151,37 @@ class SearchLoopTest {
     SearchEvent.Candidate leader = modeTop.get(0);
     assertThat(of(mode, SearchEvent.Finished.class).get(0).architecture())
         .isEqualTo(leader.architecture());
-    assertThat(modeTop.subList(1, modeTop.size())).isEqualTo(bestTop.stream()
-        .filter(c -> !c.architecture().equals(leader.architecture()))
-        .limit(modeTop.size() - 1).toList());
+    assertThat(modeTop.subList(1, modeTop.size()))
+        .isEqualTo(
+            bestTop.stream()
+                .filter(c -> !c.architecture().equals(leader.architecture()))
+                .limit(modeTop.size() - 1)
+                .toList());
     assertThat(of(mode, SearchEvent.ArchitectureSampled.class))
         .isEqualTo(of(best, SearchEvent.ArchitectureSampled.class));
   }
 
   private static SearchSpec withDerive(SearchSpec s, DeriveSpec derive) {
-    return new SearchSpec(s.space(), s.data(), s.child(), s.shared(), s.controller(), derive,
-        s.retrain(), s.seed());
+    return new SearchSpec(
+        s.space(), s.data(), s.child(), s.shared(), s.controller(), derive, s.retrain(), s.seed());
   }
 
   @Test
   void screeningPicksTheDerivedChildAndThePlainBaselineTrainsWithTheSameBudget() {
     SearchSpec smoke = tiny("macro", 3);
-    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
-        smoke.controller(), new DeriveSpec(6, 3, 2, 2, 3), smoke.retrain().withPlainBaseline(true),
-        smoke.seed());
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            smoke.child(),
+            smoke.shared(),
+            smoke.controller(),
+            new DeriveSpec(6, 3, 2, 2, 3),
+            smoke.retrain().withPlainBaseline(true),
+            smoke.seed());
     List<SearchEvent> events = run(spec);
 
-    List<SearchEvent.CandidateScreened> screened =
-        of(events, SearchEvent.CandidateScreened.class);
+    List<SearchEvent.CandidateScreened> screened = of(events, SearchEvent.CandidateScreened.class);
     assertThat(screened).hasSize(2);
     assertThat(screened).extracting(SearchEvent.CandidateScreened::steps).containsOnly(3);
     SearchEvent.Derived derived = of(events, SearchEvent.Derived.class).get(0);
@@ -162,8 +192,9 @@ class SearchLoopTest {
     assertThat(derived.top().get(1).screened()).isTrue();
     assertThat(derived.top().get(0).screenAccuracy())
         .isGreaterThanOrEqualTo(derived.top().get(1).screenAccuracy());
-    assertThat(derived.top().subList(0, 2)).containsExactlyInAnyOrderElementsOf(
-        screened.stream().map(SearchEvent.CandidateScreened::candidate).toList());
+    assertThat(derived.top().subList(0, 2))
+        .containsExactlyInAnyOrderElementsOf(
+            screened.stream().map(SearchEvent.CandidateScreened::candidate).toList());
     if (derived.top().size() > 2) {
       assertThat(derived.top().get(2).screened()).isFalse();
     }
@@ -178,12 +209,16 @@ class SearchLoopTest {
 
     List<SearchEvent.FinalTrainingProgress> epochs =
         of(events, SearchEvent.FinalTrainingProgress.class);
-    assertThat(epochs).extracting(SearchEvent.FinalTrainingProgress::plainBaseline)
+    assertThat(epochs)
+        .extracting(SearchEvent.FinalTrainingProgress::plainBaseline)
         .containsExactly(false, true);
-    List<Phase> phases = of(events, SearchEvent.PhaseChanged.class).stream()
-        .map(SearchEvent.PhaseChanged::phase).toList();
-    assertThat(phases.subList(phases.size() - 4, phases.size())).containsExactly(
-        Phase.DERIVING, Phase.FINAL_TRAINING, Phase.BASELINE_TRAINING, Phase.SUCCEEDED);
+    List<Phase> phases =
+        of(events, SearchEvent.PhaseChanged.class).stream()
+            .map(SearchEvent.PhaseChanged::phase)
+            .toList();
+    assertThat(phases.subList(phases.size() - 4, phases.size()))
+        .containsExactly(
+            Phase.DERIVING, Phase.FINAL_TRAINING, Phase.BASELINE_TRAINING, Phase.SUCCEEDED);
   }
 
   @Test
@@ -191,12 +226,19 @@ class SearchLoopTest {
     SearchEvent.Candidate a = new SearchEvent.Candidate("a", 0.9, -1);
     SearchEvent.Candidate b = new SearchEvent.Candidate("b", 0.8, -1);
     SearchEvent.Candidate c = new SearchEvent.Candidate("c", 0.7, -1);
-    assertThat(Screening.rank(List.of(a.withScreening(0.5, Double.NaN),
-        b.withScreening(0.6, Double.NaN), c)))
-        .extracting(SearchEvent.Candidate::architecture).containsExactly("b", "a", "c");
-    assertThat(Screening.rank(List.of(a.withScreening(Double.NaN, 120),
-        b.withScreening(Double.NaN, 110), c.withScreening(Double.NaN, Double.POSITIVE_INFINITY))))
-        .extracting(SearchEvent.Candidate::architecture).containsExactly("b", "a", "c");
+    assertThat(
+            Screening.rank(
+                List.of(a.withScreening(0.5, Double.NaN), b.withScreening(0.6, Double.NaN), c)))
+        .extracting(SearchEvent.Candidate::architecture)
+        .containsExactly("b", "a", "c");
+    assertThat(
+            Screening.rank(
+                List.of(
+                    a.withScreening(Double.NaN, 120),
+                    b.withScreening(Double.NaN, 110),
+                    c.withScreening(Double.NaN, Double.POSITIVE_INFINITY))))
+        .extracting(SearchEvent.Candidate::architecture)
+        .containsExactly("b", "a", "c");
   }
 
   @Test
@@ -211,7 +253,8 @@ class SearchLoopTest {
     List<SearchEvent> first = run(tiny("macro", 5));
     List<SearchEvent> second = run(tiny("macro", 5));
     assertThat(sampled(second)).isEqualTo(sampled(first));
-    assertThat(of(second, SearchEvent.Derived.class)).isEqualTo(of(first, SearchEvent.Derived.class));
+    assertThat(of(second, SearchEvent.Derived.class))
+        .isEqualTo(of(first, SearchEvent.Derived.class));
     List<SearchEvent> other = run(tiny("macro", 6));
     assertThat(sampled(other)).isNotEqualTo(sampled(first));
   }
@@ -232,15 +275,21 @@ class SearchLoopTest {
   void cancellationStopsAtTheNextStepBoundary() {
     AtomicBoolean cancel = new AtomicBoolean();
     List<SearchEvent> events = new ArrayList<>();
-    SearchResult result = new SearchLoop(tiny("macro", 1), e -> {
-      events.add(e);
-      if (e instanceof SearchEvent.ChildTrained c && c.step() == 2) {
-        cancel.set(true);
-      }
-    }, cancel::get).run();
+    SearchResult result =
+        new SearchLoop(
+                tiny("macro", 1),
+                e -> {
+                  events.add(e);
+                  if (e instanceof SearchEvent.ChildTrained c && c.step() == 2) {
+                    cancel.set(true);
+                  }
+                },
+                cancel::get)
+            .run();
     assertThat(result.phase()).isEqualTo(Phase.CANCELLED);
     assertThat(of(events, SearchEvent.ChildTrained.class)).hasSize(3);
-    assertThat(events.get(events.size() - 2)).isEqualTo(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+    assertThat(events.get(events.size() - 2))
+        .isEqualTo(new SearchEvent.PhaseChanged(Phase.CANCELLED));
     assertThat(events.get(events.size() - 1)).isInstanceOf(SearchEvent.Cancelled.class);
   }
 
@@ -248,9 +297,16 @@ class SearchLoopTest {
   void nonFiniteLossesAreSkippedThenFailTheSearch() {
     SearchSpec t = tiny("macro", 1);
     // A learning rate of 100 without clipping blows the weights up within a few steps.
-    SearchSpec exploding = new SearchSpec(t.space(), t.data(), t.child(),
-        new TrainingSpec(3, 30, 100, 50, 1, 1, 0.9, 0, 0, 3), t.controller(), t.derive(),
-        t.retrain(), 1);
+    SearchSpec exploding =
+        new SearchSpec(
+            t.space(),
+            t.data(),
+            t.child(),
+            new TrainingSpec(3, 30, 100, 50, 1, 1, 0.9, 0, 0, 3),
+            t.controller(),
+            t.derive(),
+            t.retrain(),
+            1);
     List<SearchEvent> events = new ArrayList<>();
     SearchResult result = new SearchLoop(exploding, events::add, () -> false).run();
     assertThat(result.phase()).isEqualTo(Phase.FAILED);

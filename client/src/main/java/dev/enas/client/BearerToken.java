@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 
 /**
- * Sends a server token with every call as {@code authorization: Bearer TOKEN}, the header the
- * enas server's role check reads.
+ * Sends a server token with every call as {@code authorization: Bearer TOKEN}, the header the enas
+ * server's role check reads.
  */
 final class BearerToken extends CallCredentials {
   private static final Metadata.Key<String> AUTHORIZATION =

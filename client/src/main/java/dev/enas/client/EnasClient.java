@@ -69,6 +69,7 @@ import java.util.function.Function;
 public final class EnasClient implements AutoCloseable {
   /** Where the server listens unless told otherwise. */
   public static final String DEFAULT_TARGET = "localhost:8980";
+
   /** The response header in which an enas server names its HTTP (dashboard) port. */
   static final Metadata.Key<String> HTTP_PORT =
       Metadata.Key.of("enas-http-port", Metadata.ASCII_STRING_MARSHALLER);
@@ -86,13 +87,14 @@ public final class EnasClient implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
 
   private EnasClient(Builder builder) {
-    this.channel = builder.channel != null ? builder.channel
-        : Grpc.newChannelBuilder(builder.target, builder.credentials()).build();
+    this.channel =
+        builder.channel != null
+            ? builder.channel
+            : Grpc.newChannelBuilder(builder.target, builder.credentials()).build();
     BearerToken token = builder.token == null ? null : new BearerToken(builder.token);
     this.blocking = SearchServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.async = SearchServiceGrpc.newStub(channel).withCallCredentials(token);
-    this.inference =
-        GRPCInferenceServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    this.inference = GRPCInferenceServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.callTimeout = builder.callTimeout;
     this.watchRetry = builder.watchRetry;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads());
@@ -116,8 +118,8 @@ public final class EnasClient implements AutoCloseable {
   /**
    * Starts a search; the server picks the id.
    *
-   * @param spec what to search; only {@code space.kind} is required, unset fields take the
-   *     paper's defaults for the space
+   * @param spec what to search; only {@code space.kind} is required, unset fields take the paper's
+   *     defaults for the space
    * @return the search with its spec resolved
    */
   public Search createSearch(SearchSpec spec) {
@@ -125,8 +127,8 @@ public final class EnasClient implements AutoCloseable {
   }
 
   /**
-   * Starts a search under a chosen id, so that retrying a create whose answer was lost cannot
-   * start a second search (the retry gets ALREADY_EXISTS).
+   * Starts a search under a chosen id, so that retrying a create whose answer was lost cannot start
+   * a second search (the retry gets ALREADY_EXISTS).
    *
    * @param searchId 1 to 63 characters from [a-z0-9-]; null or empty lets the server pick
    */
@@ -140,27 +142,30 @@ public final class EnasClient implements AutoCloseable {
 
   /** The search a spec would create, resolved and checked, without starting anything. */
   public Search validateSpec(SearchSpec spec) {
-    return call(stub -> stub.createSearch(
-        CreateSearchRequest.newBuilder().setSpec(spec).setValidateOnly(true).build()));
+    return call(
+        stub ->
+            stub.createSearch(
+                CreateSearchRequest.newBuilder().setSpec(spec).setValidateOnly(true).build()));
   }
 
   /** One search as it is now. */
   public Search getSearch(String searchId) {
-    return call(stub -> stub.getSearch(GetSearchRequest.newBuilder()
-        .setSearchId(searchId).build()));
+    return call(
+        stub -> stub.getSearch(GetSearchRequest.newBuilder().setSearchId(searchId).build()));
   }
 
   /**
    * The port of the server's HTTP dashboard (beside the gRPC port, on the same host), as every
-   * response of an enas server names it in its {@code enas-http-port} header; empty for a
-   * server that names none.
+   * response of an enas server names it in its {@code enas-http-port} header; empty for a server
+   * that names none.
    */
   public OptionalInt dashboardPort() {
     AtomicReference<Metadata> headers = new AtomicReference<>();
     AtomicReference<Metadata> trailers = new AtomicReference<>();
-    call(stub -> stub.withInterceptors(
-            MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
-        .listSearches(ListSearchesRequest.newBuilder().setPageSize(1).build()));
+    call(
+        stub ->
+            stub.withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+                .listSearches(ListSearchesRequest.newBuilder().setPageSize(1).build()));
     Metadata received = headers.get();
     String value = received == null ? null : received.get(HTTP_PORT);
     if (value == null || !value.matches("\\d{1,5}")) {
@@ -181,14 +186,17 @@ public final class EnasClient implements AutoCloseable {
    */
   public Iterator<Search> listSearches(SearchState... states) {
     List<SearchState> filter = Arrays.asList(states);
-    return new PageIterator<>(token -> {
-      ListSearchesResponse page = listSearches(ListSearchesRequest.newBuilder()
-          .setPageSize(ITERATOR_PAGE_SIZE)
-          .setPageToken(token)
-          .addAllStates(filter)
-          .build());
-      return new PageIterator.Page<>(page.getSearchesList(), page.getNextPageToken());
-    });
+    return new PageIterator<>(
+        token -> {
+          ListSearchesResponse page =
+              listSearches(
+                  ListSearchesRequest.newBuilder()
+                      .setPageSize(ITERATOR_PAGE_SIZE)
+                      .setPageToken(token)
+                      .addAllStates(filter)
+                      .build());
+          return new PageIterator.Page<>(page.getSearchesList(), page.getNextPageToken());
+        });
   }
 
   /**
@@ -241,8 +249,7 @@ public final class EnasClient implements AutoCloseable {
   }
 
   /** A search's whole sampled history in the given order, fetched lazily page by page. */
-  public Iterator<SampledArchitecture> listArchitectures(String searchId,
-      ArchitectureOrder order) {
+  public Iterator<SampledArchitecture> listArchitectures(String searchId, ArchitectureOrder order) {
     return architectures(searchId, order, ITERATOR_PAGE_SIZE);
   }
 
@@ -251,8 +258,9 @@ public final class EnasClient implements AutoCloseable {
     if (count < 1) {
       throw new IllegalArgumentException("count must be at least 1, was " + count);
     }
-    Iterator<SampledArchitecture> best = architectures(searchId,
-        ArchitectureOrder.ARCHITECTURE_ORDER_REWARD, Math.min(count, MAX_PAGE_SIZE));
+    Iterator<SampledArchitecture> best =
+        architectures(
+            searchId, ArchitectureOrder.ARCHITECTURE_ORDER_REWARD, Math.min(count, MAX_PAGE_SIZE));
     List<SampledArchitecture> top = new ArrayList<>(Math.min(count, MAX_PAGE_SIZE));
     while (top.size() < count && best.hasNext()) {
       top.add(best.next());
@@ -262,8 +270,10 @@ public final class EnasClient implements AutoCloseable {
 
   /** One architecture of a search's sampled history, by its index in that history. */
   public SampledArchitecture getArchitecture(String searchId, long index) {
-    return call(stub -> stub.getArchitecture(GetArchitectureRequest.newBuilder()
-        .setSearchId(searchId).setIndex(index).build()));
+    return call(
+        stub ->
+            stub.getArchitecture(
+                GetArchitectureRequest.newBuilder().setSearchId(searchId).setIndex(index).build()));
   }
 
   /**
@@ -277,19 +287,22 @@ public final class EnasClient implements AutoCloseable {
    */
   public SearchWatch watch(String searchId, long fromSequence) {
     Objects.requireNonNull(searchId, "searchId");
-    return new SearchWatch(searchId, sink -> new ResumingWatch(async, searchId, fromSequence,
-        watchRetry, scheduler, SearchWatch.WINDOW, sink));
+    return new SearchWatch(
+        searchId,
+        sink ->
+            new ResumingWatch(
+                async, searchId, fromSequence, watchRetry, scheduler, SearchWatch.WINDOW, sink));
   }
 
   /**
-   * The same watch as {@link #watch(String, long)}, delivered to callbacks instead of an
-   * iterator.
+   * The same watch as {@link #watch(String, long)}, delivered to callbacks instead of an iterator.
    */
   public WatchSubscription watch(String searchId, long fromSequence, WatchListener listener) {
     Objects.requireNonNull(searchId, "searchId");
     Objects.requireNonNull(listener, "listener");
-    return new WatchSubscription(listener, sink -> new ResumingWatch(async, searchId,
-        fromSequence, watchRetry, scheduler, 0, sink));
+    return new WatchSubscription(
+        listener,
+        sink -> new ResumingWatch(async, searchId, fromSequence, watchRetry, scheduler, 0, sink));
   }
 
   /** What a model download received: the model's name and version, and the bytes written. */
@@ -299,8 +312,8 @@ public final class EnasClient implements AutoCloseable {
    * Writes the model a search published to {@code out}, chunk by chunk as the server streams it.
    *
    * @param version a version of the search's model, or 0 for the one the search published
-   * @throws EnasException NOT_FOUND if the search has no such model; DATA_LOSS if the stream
-   *     ended short of the size the server announced
+   * @throws EnasException NOT_FOUND if the search has no such model; DATA_LOSS if the stream ended
+   *     short of the size the server announced
    */
   public DownloadedModel downloadModel(String searchId, long version, OutputStream out)
       throws IOException {
@@ -311,8 +324,9 @@ public final class EnasClient implements AutoCloseable {
     long written = 0;
     try {
       // No call deadline: a large model over a slow link may rightly take longer than a call.
-      chunks = blocking.downloadModel(DownloadModelRequest.newBuilder()
-          .setSearchId(searchId).setVersion(version).build());
+      chunks =
+          blocking.downloadModel(
+              DownloadModelRequest.newBuilder().setSearchId(searchId).setVersion(version).build());
       while (chunks.hasNext()) {
         ModelChunk chunk = chunks.next();
         if (total < 0) {
@@ -327,16 +341,21 @@ public final class EnasClient implements AutoCloseable {
       throw EnasException.from(e);
     }
     if (written != Math.max(total, 0)) {
-      throw EnasException.from(Status.DATA_LOSS.withDescription("the model stream"
-          + " ended after " + written + " of " + total + " bytes").asRuntimeException());
+      throw EnasException.from(
+          Status.DATA_LOSS
+              .withDescription(
+                  "the model stream" + " ended after " + written + " of " + total + " bytes")
+              .asRuntimeException());
     }
     return new DownloadedModel(name, modelVersion, written);
   }
 
   /** A served model's inputs, outputs and parameters (class_labels among them). */
   public ModelMetadataResponse modelMetadata(String model, String version) {
-    return infer(stub -> stub.modelMetadata(ModelMetadataRequest.newBuilder()
-        .setName(model).setVersion(version).build()));
+    return infer(
+        stub ->
+            stub.modelMetadata(
+                ModelMetadataRequest.newBuilder().setName(model).setVersion(version).build()));
   }
 
   /** One inference request on a served model, exactly as the Open Inference Protocol has it. */
@@ -356,21 +375,23 @@ public final class EnasClient implements AutoCloseable {
     }
   }
 
-  private Iterator<SampledArchitecture> architectures(String searchId, ArchitectureOrder order,
-      int pageSize) {
-    return new PageIterator<>(token -> {
-      ListArchitecturesResponse page = listArchitectures(ListArchitecturesRequest.newBuilder()
-          .setSearchId(searchId)
-          .setOrderBy(order)
-          .setPageSize(pageSize)
-          .setPageToken(token)
-          .build());
-      return new PageIterator.Page<>(page.getArchitecturesList(), page.getNextPageToken());
-    });
+  private Iterator<SampledArchitecture> architectures(
+      String searchId, ArchitectureOrder order, int pageSize) {
+    return new PageIterator<>(
+        token -> {
+          ListArchitecturesResponse page =
+              listArchitectures(
+                  ListArchitecturesRequest.newBuilder()
+                      .setSearchId(searchId)
+                      .setOrderBy(order)
+                      .setPageSize(pageSize)
+                      .setPageToken(token)
+                      .build());
+          return new PageIterator.Page<>(page.getArchitecturesList(), page.getNextPageToken());
+        });
   }
 
-  private <T> T infer(
-      Function<GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub, T> rpc) {
+  private <T> T infer(Function<GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub, T> rpc) {
     try {
       return rpc.apply(inference.withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
@@ -410,8 +431,8 @@ public final class EnasClient implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Connect over TLS, trusting the certificates of {@code caFile} (PEM), or the JVM's trust
-     * store when it is null.
+     * Connect over TLS, trusting the certificates of {@code caFile} (PEM), or the JVM's trust store
+     * when it is null.
      */
     public Builder tls(java.nio.file.Path caFile) {
       this.tls = true;

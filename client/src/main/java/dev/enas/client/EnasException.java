@@ -16,13 +16,14 @@ import java.util.OptionalLong;
 
 /**
  * A failed call to the search API: the canonical status code, the server's message, and the
- * machine-readable details decoded into plain values (the bad fields of a BadRequest first of
- * all), so that callers never have to unpack google.rpc.Status themselves.
+ * machine-readable details decoded into plain values (the bad fields of a BadRequest first of all),
+ * so that callers never have to unpack google.rpc.Status themselves.
  */
 public final class EnasException extends RuntimeException {
   /** Trailer of a cut WatchSearch stream: the {@code from_sequence} that continues it. */
   public static final Metadata.Key<String> RESUME_SEQUENCE_TRAILER =
       Metadata.Key.of("enas-resume-sequence", Metadata.ASCII_STRING_MARSHALLER);
+
   /** ErrorInfo metadata key with the same resume point as {@link #RESUME_SEQUENCE_TRAILER}. */
   public static final String RESUME_SEQUENCE_KEY = "resume_sequence";
 
@@ -34,8 +35,13 @@ public final class EnasException extends RuntimeException {
   private final List<String> details;
   private final long resumeSequence;
 
-  private EnasException(Status.Code code, String description, List<FieldViolation> violations,
-      List<String> details, long resumeSequence, Throwable cause) {
+  private EnasException(
+      Status.Code code,
+      String description,
+      List<FieldViolation> violations,
+      List<String> details,
+      long resumeSequence,
+      Throwable cause) {
     super(render(code, description, violations, details), cause);
     this.code = code;
     this.description = description;
@@ -104,8 +110,8 @@ public final class EnasException extends RuntimeException {
   }
 
   // Returns the resume sequence the detail carries, or -1.
-  private static long decode(Any any, String message, List<FieldViolation> violations,
-      List<String> details) {
+  private static long decode(
+      Any any, String message, List<FieldViolation> violations, List<String> details) {
     try {
       if (any.is(BadRequest.class)) {
         for (BadRequest.FieldViolation v : any.unpack(BadRequest.class).getFieldViolationsList()) {
@@ -116,13 +122,22 @@ public final class EnasException extends RuntimeException {
         return parseSequence(info.getMetadataMap().get(RESUME_SEQUENCE_KEY));
       } else if (any.is(ResourceInfo.class)) {
         ResourceInfo info = any.unpack(ResourceInfo.class);
-        details.add("resource " + info.getResourceType() + " '" + info.getResourceName() + "'"
-            + unlessSaid(info.getDescription(), message));
+        details.add(
+            "resource "
+                + info.getResourceType()
+                + " '"
+                + info.getResourceName()
+                + "'"
+                + unlessSaid(info.getDescription(), message));
       } else if (any.is(PreconditionFailure.class)) {
-        for (PreconditionFailure.Violation v
-            : any.unpack(PreconditionFailure.class).getViolationsList()) {
-          details.add("precondition " + v.getType() + " of " + v.getSubject()
-              + unlessSaid(v.getDescription(), message));
+        for (PreconditionFailure.Violation v :
+            any.unpack(PreconditionFailure.class).getViolationsList()) {
+          details.add(
+              "precondition "
+                  + v.getType()
+                  + " of "
+                  + v.getSubject()
+                  + unlessSaid(v.getDescription(), message));
         }
       } else if (any.is(QuotaFailure.class)) {
         for (QuotaFailure.Violation v : any.unpack(QuotaFailure.class).getViolationsList()) {
@@ -152,8 +167,8 @@ public final class EnasException extends RuntimeException {
     }
   }
 
-  private static String render(Status.Code code, String description,
-      List<FieldViolation> violations, List<String> details) {
+  private static String render(
+      Status.Code code, String description, List<FieldViolation> violations, List<String> details) {
     StringBuilder text = new StringBuilder(code.name());
     if (!description.isEmpty()) {
       text.append(": ").append(description);

@@ -20,7 +20,9 @@ final class PageIterator<T> implements Iterator<T> {
   private String nextToken = "";
   private boolean lastPage;
 
-  /** @param fetch reads the page a token names; the empty token is the first page */
+  /**
+   * @param fetch reads the page a token names; the empty token is the first page
+   */
   PageIterator(Function<String, Page<T>> fetch) {
     this.fetch = fetch;
   }
@@ -35,8 +37,8 @@ final class PageIterator<T> implements Iterator<T> {
       lastPage = nextToken.isEmpty();
       if (!lastPage && nextToken.equals(token)) {
         // The same token again would loop for ever; this is a server bug, not an empty list.
-        throw new IllegalStateException("the server returned page token '" + token
-            + "' for the page that token itself named");
+        throw new IllegalStateException(
+            "the server returned page token '" + token + "' for the page that token itself named");
       }
     }
     return current.hasNext();

@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One logical watch of a search, made of as many WatchSearch calls as interruptions require. It
- * remembers the sequence after the last event it handed on and asks the next call for exactly
- * that one, so whoever consumes the events sees every sequence once and in order however often
- * the server cut the stream. The server's resume point only tells a resumable cut from another
- * RESOURCE_EXHAUSTED; the position comes from what was actually delivered, which is right even
- * if the two ever differ.
+ * remembers the sequence after the last event it handed on and asks the next call for exactly that
+ * one, so whoever consumes the events sees every sequence once and in order however often the
+ * server cut the stream. The server's resume point only tells a resumable cut from another
+ * RESOURCE_EXHAUSTED; the position comes from what was actually delivered, which is right even if
+ * the two ever differ.
  */
 final class ResumingWatch {
   /** Receives a watch's events and its one terminal outcome; calls never overlap. */
@@ -56,8 +56,14 @@ final class ResumingWatch {
    * @param window messages each call may deliver before {@link #request} asks for more; 0 leaves
    *     flow control to gRPC, which asks for the next message when the sink returns
    */
-  ResumingWatch(SearchServiceGrpc.SearchServiceStub stub, String searchId, long fromSequence,
-      WatchRetry retry, ScheduledExecutorService scheduler, int window, Sink sink) {
+  ResumingWatch(
+      SearchServiceGrpc.SearchServiceStub stub,
+      String searchId,
+      long fromSequence,
+      WatchRetry retry,
+      ScheduledExecutorService scheduler,
+      int window,
+      Sink sink) {
     this.stub = stub;
     this.searchId = searchId;
     this.nextSequence = fromSequence;
@@ -116,10 +122,8 @@ final class ResumingWatch {
         return;
       }
     }
-    WatchSearchRequest request = WatchSearchRequest.newBuilder()
-        .setSearchId(searchId)
-        .setFromSequence(nextSequence)
-        .build();
+    WatchSearchRequest request =
+        WatchSearchRequest.newBuilder().setSearchId(searchId).setFromSequence(nextSequence).build();
     Call started = new Call();
     stub.watchSearch(request, started);
     // Published only now: a ClientCall must not be asked for messages before start() returned,
@@ -157,16 +161,20 @@ final class ResumingWatch {
   }
 
   private void interrupted(EnasException error) {
-    boolean resumable = error.code() == Status.Code.UNAVAILABLE
-        || (error.code() == Status.Code.RESOURCE_EXHAUSTED && error.resumeSequence().isPresent());
+    boolean resumable =
+        error.code() == Status.Code.UNAVAILABLE
+            || (error.code() == Status.Code.RESOURCE_EXHAUSTED
+                && error.resumeSequence().isPresent());
     if (!resumable || failuresInARow >= retry.maxAttempts()) {
       end(() -> sink.failed(error));
       return;
     }
     // A slow-watcher cut says nothing about the server's health: the first one reconnects at
     // once. Anything else, and a cut right after a reconnection, backs off.
-    Duration wait = failuresInARow == 0 && error.code() == Status.Code.RESOURCE_EXHAUSTED
-        ? Duration.ZERO : retry.backoff(failuresInARow);
+    Duration wait =
+        failuresInARow == 0 && error.code() == Status.Code.RESOURCE_EXHAUSTED
+            ? Duration.ZERO
+            : retry.backoff(failuresInARow);
     failuresInARow++;
     sink.resuming(nextSequence, error);
     synchronized (lock) {
@@ -216,9 +224,16 @@ final class ResumingWatch {
       try {
         sink.event(event);
       } catch (RuntimeException listenerFailed) {
-        end(() -> sink.failed(EnasException.local(Status.Code.CANCELLED,
-            "the watch of search " + searchId + " stopped because its listener threw "
-                + listenerFailed, listenerFailed)));
+        end(
+            () ->
+                sink.failed(
+                    EnasException.local(
+                        Status.Code.CANCELLED,
+                        "the watch of search "
+                            + searchId
+                            + " stopped because its listener threw "
+                            + listenerFailed,
+                        listenerFailed)));
         close();
       }
     }

@@ -64,8 +64,8 @@ public final class SearchWatch implements Iterator<SearchEvent>, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
-      throw EnasException.local(Status.Code.CANCELLED,
-          "interrupted while watching search " + searchId, e);
+      throw EnasException.local(
+          Status.Code.CANCELLED, "interrupted while watching search " + searchId, e);
     }
     if (item == END) {
       finished = true;
@@ -92,8 +92,10 @@ public final class SearchWatch implements Iterator<SearchEvent>, AutoCloseable {
 
   /** The remaining events as a sequential stream; closing the stream closes the watch. */
   public Stream<SearchEvent> stream() {
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this,
-        Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(this::close);
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED | Spliterator.NONNULL),
+            false)
+        .onClose(this::close);
   }
 
   /** Stops the watch and cancels its call; {@code hasNext} answers false from then on. */

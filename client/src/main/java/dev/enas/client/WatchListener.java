@@ -3,9 +3,9 @@ package dev.enas.client;
 import dev.enas.proto.v1.SearchEvent;
 
 /**
- * Callbacks of a watch started with {@link EnasClient#watch(String, long, WatchListener)}. They
- * run on gRPC's threads one at a time, never concurrently, and the next event is not asked for
- * until {@code onEvent} returns: keep them short, or hand the work over.
+ * Callbacks of a watch started with {@link EnasClient#watch(String, long, WatchListener)}. They run
+ * on gRPC's threads one at a time, never concurrently, and the next event is not asked for until
+ * {@code onEvent} returns: keep them short, or hand the work over.
  */
 public interface WatchListener {
   /** The next event; each sequence number arrives once, in order. */

@@ -26,8 +26,8 @@ public record WatchRetry(int maxAttempts, Duration initialBackoff, Duration maxB
       throw new IllegalArgumentException("maxAttempts must be >= 0, was " + maxAttempts);
     }
     if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
-      throw new IllegalArgumentException("need 0 <= initialBackoff <= maxBackoff, was "
-          + initialBackoff + " and " + maxBackoff);
+      throw new IllegalArgumentException(
+          "need 0 <= initialBackoff <= maxBackoff, was " + initialBackoff + " and " + maxBackoff);
     }
   }
 

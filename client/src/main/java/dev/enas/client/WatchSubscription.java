@@ -6,44 +6,46 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A running listener watch: close it to stop, or wait for it to end. Returned by
- * {@link EnasClient#watch(String, long, WatchListener)}.
+ * A running listener watch: close it to stop, or wait for it to end. Returned by {@link
+ * EnasClient#watch(String, long, WatchListener)}.
  */
 public final class WatchSubscription implements AutoCloseable {
   private final CountDownLatch ended = new CountDownLatch(1);
   private final ResumingWatch watch;
 
-  WatchSubscription(WatchListener listener,
-      Function<ResumingWatch.Sink, ResumingWatch> watchFactory) {
-    this.watch = watchFactory.apply(new ResumingWatch.Sink() {
-      @Override
-      public void event(dev.enas.proto.v1.SearchEvent event) {
-        listener.onEvent(event);
-      }
+  WatchSubscription(
+      WatchListener listener, Function<ResumingWatch.Sink, ResumingWatch> watchFactory) {
+    this.watch =
+        watchFactory.apply(
+            new ResumingWatch.Sink() {
+              @Override
+              public void event(dev.enas.proto.v1.SearchEvent event) {
+                listener.onEvent(event);
+              }
 
-      @Override
-      public void resuming(long fromSequence, EnasException cause) {
-        listener.onResume(fromSequence, cause);
-      }
+              @Override
+              public void resuming(long fromSequence, EnasException cause) {
+                listener.onResume(fromSequence, cause);
+              }
 
-      @Override
-      public void completed() {
-        try {
-          listener.onCompleted();
-        } finally {
-          ended.countDown();
-        }
-      }
+              @Override
+              public void completed() {
+                try {
+                  listener.onCompleted();
+                } finally {
+                  ended.countDown();
+                }
+              }
 
-      @Override
-      public void failed(EnasException error) {
-        try {
-          listener.onError(error);
-        } finally {
-          ended.countDown();
-        }
-      }
-    });
+              @Override
+              public void failed(EnasException error) {
+                try {
+                  listener.onError(error);
+                } finally {
+                  ended.countDown();
+                }
+              }
+            });
     watch.start();
   }
 

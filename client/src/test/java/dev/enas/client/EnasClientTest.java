@@ -66,7 +66,8 @@ class EnasClientTest {
     client.listSearches().forEachRemaining(s -> ids.add(s.getId()));
 
     assertThat(ids).containsExactly("s1", "s2", "s3", "s4", "s5");
-    assertThat(enas.service.searchLists).extracting(ListSearchesRequest::getPageToken)
+    assertThat(enas.service.searchLists)
+        .extracting(ListSearchesRequest::getPageToken)
         .containsExactly("", "2", "4");
   }
 
@@ -81,9 +82,10 @@ class EnasClientTest {
     client.listSearches(SearchState.SEARCH_STATE_FAILED).forEachRemaining(s -> ids.add(s.getId()));
 
     assertThat(ids).containsExactly("a", "c", "d");
-    assertThat(enas.service.searchLists).hasSize(2)
-        .allSatisfy(r -> assertThat(r.getStatesList())
-            .containsExactly(SearchState.SEARCH_STATE_FAILED));
+    assertThat(enas.service.searchLists)
+        .hasSize(2)
+        .allSatisfy(
+            r -> assertThat(r.getStatesList()).containsExactly(SearchState.SEARCH_STATE_FAILED));
   }
 
   @Test
@@ -95,7 +97,8 @@ class EnasClientTest {
     enas.service.histories.put("s", history);
 
     List<Long> indices = new ArrayList<>();
-    client.listArchitectures("s", ArchitectureOrder.ARCHITECTURE_ORDER_SAMPLED)
+    client
+        .listArchitectures("s", ArchitectureOrder.ARCHITECTURE_ORDER_SAMPLED)
         .forEachRemaining(a -> indices.add(a.getIndex()));
 
     assertThat(indices).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
@@ -114,7 +117,8 @@ class EnasClientTest {
     List<SampledArchitecture> top = client.topArchitectures("s", 3);
 
     assertThat(top).extracting(SampledArchitecture::getReward).containsExactly(0.9, 0.8, 0.7);
-    assertThat(enas.service.architectureLists).extracting(ListArchitecturesRequest::getOrderBy)
+    assertThat(enas.service.architectureLists)
+        .extracting(ListArchitecturesRequest::getOrderBy)
         .containsOnly(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD);
     // Pages of two: the third-best is on the second page, and nothing after it is read.
     assertThat(enas.service.architectureLists).hasSize(2);
@@ -122,9 +126,10 @@ class EnasClientTest {
 
   @Test
   void createSendsTheSpecAndTheChosenId() {
-    SearchSpec spec = SearchSpec.newBuilder()
-        .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_MICRO).setNodes(3))
-        .build();
+    SearchSpec spec =
+        SearchSpec.newBuilder()
+            .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_MICRO).setNodes(3))
+            .build();
 
     Search created = client.createSearch(spec, "my-search");
 
@@ -138,20 +143,26 @@ class EnasClientTest {
 
   @Test
   void badRequestBecomesAnExceptionNamingEveryField() {
-    enas.service.nextError = FakeSearchService.badRequest(
-        "spec.shared.epochs", "must be 1 to 100000, was 0",
-        "spec.controller.learning_rate", "must be in (0, 1], was 7");
+    enas.service.nextError =
+        FakeSearchService.badRequest(
+            "spec.shared.epochs", "must be 1 to 100000, was 0",
+            "spec.controller.learning_rate", "must be in (0, 1], was 7");
 
     assertThatThrownBy(() -> client.createSearch(SearchSpec.getDefaultInstance()))
-        .isInstanceOfSatisfying(EnasException.class, e -> {
-          assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(e.fieldViolations()).containsExactly(
-              new FieldViolation("spec.shared.epochs", "must be 1 to 100000, was 0"),
-              new FieldViolation("spec.controller.learning_rate", "must be in (0, 1], was 7"));
-          assertThat(e.getMessage()).startsWith("INVALID_ARGUMENT: invalid search spec")
-              .contains("\n  spec.shared.epochs: must be 1 to 100000, was 0")
-              .contains("\n  spec.controller.learning_rate: must be in (0, 1], was 7");
-        });
+        .isInstanceOfSatisfying(
+            EnasException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.fieldViolations())
+                  .containsExactly(
+                      new FieldViolation("spec.shared.epochs", "must be 1 to 100000, was 0"),
+                      new FieldViolation(
+                          "spec.controller.learning_rate", "must be in (0, 1], was 7"));
+              assertThat(e.getMessage())
+                  .startsWith("INVALID_ARGUMENT: invalid search spec")
+                  .contains("\n  spec.shared.epochs: must be 1 to 100000, was 0")
+                  .contains("\n  spec.controller.learning_rate: must be in (0, 1], was 7");
+            });
   }
 
   @Test
@@ -159,21 +170,24 @@ class EnasClientTest {
     enas.service.add(Events.search("done", SearchState.SEARCH_STATE_SUCCEEDED), List.of());
 
     assertThatThrownBy(() -> client.cancelSearch("done", "why not"))
-        .isInstanceOfSatisfying(EnasException.class, e -> {
-          assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-          assertThat(e.details()).singleElement().asString().contains("STATE", "done");
-        });
+        .isInstanceOfSatisfying(
+            EnasException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.details()).singleElement().asString().contains("STATE", "done");
+            });
     assertThat(enas.service.cancels.get(0).getReason()).isEqualTo("why not");
   }
 
   @Test
   void unreachableServerIsUnavailable() {
     // The CLI tests reach a closed port over the real transport; in-process fails the same way.
-    try (EnasClient nowhere = EnasClient.of(
-        io.grpc.inprocess.InProcessChannelBuilder.forName("no-such-server").build())) {
+    try (EnasClient nowhere =
+        EnasClient.of(
+            io.grpc.inprocess.InProcessChannelBuilder.forName("no-such-server").build())) {
       assertThatThrownBy(() -> nowhere.getSearch("x"))
-          .isInstanceOfSatisfying(EnasException.class,
-              e -> assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE));
+          .isInstanceOfSatisfying(
+              EnasException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE));
     }
   }
 
@@ -182,7 +196,10 @@ class EnasClientTest {
     enas.service.histories.put("s", List.of(Events.sampled(0, 0.4), Events.sampled(1, 0.6)));
 
     assertThat(client.getArchitecture("s", 1).getReward()).isEqualTo(0.6);
-    assertThat(enas.service.histories.get("s").stream().map(SampledArchitecture::getIndex)
-        .collect(Collectors.toList())).containsExactly(0L, 1L);
+    assertThat(
+            enas.service.histories.get("s").stream()
+                .map(SampledArchitecture::getIndex)
+                .collect(Collectors.toList()))
+        .containsExactly(0L, 1L);
   }
 }

@@ -8,8 +8,8 @@ import com.google.rpc.PreconditionFailure;
 import com.google.rpc.ResourceInfo;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
-import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
@@ -60,6 +60,7 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   public final List<ListSearchesRequest> searchLists = new CopyOnWriteArrayList<>();
   public final List<ListArchitecturesRequest> architectureLists = new CopyOnWriteArrayList<>();
   public final List<CancelSearchRequest> cancels = new CopyOnWriteArrayList<>();
+
   /** Counts down when a watch call that {@link #holdOpen} kept open is cancelled by the client. */
   public final CountDownLatch watchCancelled = new CountDownLatch(1);
 
@@ -68,14 +69,18 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
    * means the search's own version, {@code model_version} of its Search.
    */
   public final Map<String, Map<Long, byte[]>> models = new LinkedHashMap<>();
+
   public final List<DownloadModelRequest> downloads = new CopyOnWriteArrayList<>();
+
   /** Largest chunk DownloadModel sends, small so that tests see several. */
   public volatile int chunkSize = 1000;
 
   /** Most items a list page holds, whatever the request asks. */
   public volatile int maxPageSize = 2;
+
   /** Watch calls keep the stream open after the last logged event, as for a running search. */
   public volatile boolean holdOpen;
+
   /** The next unary call fails with this, once. */
   public volatile StatusRuntimeException nextError;
 
@@ -94,17 +99,20 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   }
 
   /** RESOURCE_EXHAUSTED as the server ends a slow watcher's stream, with its resume point. */
-  public static StatusRuntimeException slowWatcherCut(long resume, boolean trailer,
-      boolean errorInfo) {
-    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
-        .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
-        .setMessage("the watcher fell behind; watch again with from_sequence=" + resume);
+  public static StatusRuntimeException slowWatcherCut(
+      long resume, boolean trailer, boolean errorInfo) {
+    com.google.rpc.Status.Builder status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+            .setMessage("the watcher fell behind; watch again with from_sequence=" + resume);
     if (errorInfo) {
-      status.addDetails(Any.pack(ErrorInfo.newBuilder()
-          .setReason("WATCHER_TOO_SLOW")
-          .setDomain("enas.v1.SearchService")
-          .putMetadata("resume_sequence", Long.toString(resume))
-          .build()));
+      status.addDetails(
+          Any.pack(
+              ErrorInfo.newBuilder()
+                  .setReason("WATCHER_TOO_SLOW")
+                  .setDomain("enas.v1.SearchService")
+                  .putMetadata("resume_sequence", Long.toString(resume))
+                  .build()));
     }
     Metadata trailers = new Metadata();
     if (trailer) {
@@ -117,16 +125,18 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   public static StatusRuntimeException badRequest(String... fieldsAndDescriptions) {
     BadRequest.Builder details = BadRequest.newBuilder();
     for (int i = 0; i < fieldsAndDescriptions.length; i += 2) {
-      details.addFieldViolations(BadRequest.FieldViolation.newBuilder()
-          .setField(fieldsAndDescriptions[i])
-          .setDescription(fieldsAndDescriptions[i + 1]));
+      details.addFieldViolations(
+          BadRequest.FieldViolation.newBuilder()
+              .setField(fieldsAndDescriptions[i])
+              .setDescription(fieldsAndDescriptions[i + 1]));
     }
-    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-        .setCode(Code.INVALID_ARGUMENT_VALUE)
-        .setMessage("invalid search spec: " + fieldsAndDescriptions[0] + " "
-            + fieldsAndDescriptions[1])
-        .addDetails(Any.pack(details.build()))
-        .build());
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(Code.INVALID_ARGUMENT_VALUE)
+            .setMessage(
+                "invalid search spec: " + fieldsAndDescriptions[0] + " " + fieldsAndDescriptions[1])
+            .addDetails(Any.pack(details.build()))
+            .build());
   }
 
   @Override
@@ -136,19 +146,23 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
       return;
     }
     synchronized (this) {
-      String id = request.getSearchId().isEmpty() ? "search-" + (++created)
-          : request.getSearchId();
+      String id = request.getSearchId().isEmpty() ? "search-" + (++created) : request.getSearchId();
       if (searches.containsKey(id)) {
-        response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-            .setCode(Code.ALREADY_EXISTS_VALUE).setMessage("search " + id + " exists").build()));
+        response.onError(
+            StatusProto.toStatusRuntimeException(
+                com.google.rpc.Status.newBuilder()
+                    .setCode(Code.ALREADY_EXISTS_VALUE)
+                    .setMessage("search " + id + " exists")
+                    .build()));
         return;
       }
-      Search search = Search.newBuilder()
-          .setId(request.getValidateOnly() ? "" : id)
-          .setSpec(request.getSpec())
-          .setState(SearchState.SEARCH_STATE_PENDING)
-          .setPhase(Phase.PHASE_PENDING)
-          .build();
+      Search search =
+          Search.newBuilder()
+              .setId(request.getValidateOnly() ? "" : id)
+              .setSpec(request.getSpec())
+              .setState(SearchState.SEARCH_STATE_PENDING)
+              .setPhase(Phase.PHASE_PENDING)
+              .build();
       if (!request.getValidateOnly()) {
         searches.put(id, search);
         events.putIfAbsent(id, List.of());
@@ -171,8 +185,8 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   }
 
   @Override
-  public void listSearches(ListSearchesRequest request,
-      StreamObserver<ListSearchesResponse> response) {
+  public void listSearches(
+      ListSearchesRequest request, StreamObserver<ListSearchesResponse> response) {
     searchLists.add(request);
     if (failed(response)) {
       return;
@@ -187,25 +201,32 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
     }
     int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
     int to = Math.min(matching.size(), from + pageSize(request.getPageSize()));
-    response.onNext(ListSearchesResponse.newBuilder()
-        .addAllSearches(matching.subList(from, to))
-        .setNextPageToken(to < matching.size() ? Integer.toString(to) : "")
-        .build());
+    response.onNext(
+        ListSearchesResponse.newBuilder()
+            .addAllSearches(matching.subList(from, to))
+            .setNextPageToken(to < matching.size() ? Integer.toString(to) : "")
+            .build());
     response.onCompleted();
   }
 
   @Override
-  public void listDatasets(dev.enas.proto.v1.ListDatasetsRequest request,
+  public void listDatasets(
+      dev.enas.proto.v1.ListDatasetsRequest request,
       StreamObserver<dev.enas.proto.v1.ListDatasetsResponse> response) {
     if (failed(response)) {
       return;
     }
-    response.onNext(dev.enas.proto.v1.ListDatasetsResponse.newBuilder()
-        .addDatasets(dev.enas.proto.v1.Dataset.newBuilder().setReference("fashion-mnist")
-            .setEmbedded(true))
-        .addDatasets(dev.enas.proto.v1.Dataset.newBuilder().setReference("ptb:corpora/ptb")
-            .setText(true))
-        .build());
+    response.onNext(
+        dev.enas.proto.v1.ListDatasetsResponse.newBuilder()
+            .addDatasets(
+                dev.enas.proto.v1.Dataset.newBuilder()
+                    .setReference("fashion-mnist")
+                    .setEmbedded(true))
+            .addDatasets(
+                dev.enas.proto.v1.Dataset.newBuilder()
+                    .setReference("ptb:corpora/ptb")
+                    .setText(true))
+            .build());
     response.onCompleted();
   }
 
@@ -220,10 +241,12 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
     }
     if (search.getState() == SearchState.SEARCH_STATE_RUNNING
         || search.getState() == SearchState.SEARCH_STATE_PENDING) {
-      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(Code.FAILED_PRECONDITION_VALUE)
-          .setMessage("search " + search.getId() + " is running; cancel it first")
-          .build()));
+      response.onError(
+          StatusProto.toStatusRuntimeException(
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Code.FAILED_PRECONDITION_VALUE)
+                  .setMessage("search " + search.getId() + " is running; cancel it first")
+                  .build()));
       return;
     }
     synchronized (this) {
@@ -242,12 +265,16 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
     if (search == null) {
       return;
     }
-    if (paused && search.getState() != SearchState.SEARCH_STATE_RUNNING
+    if (paused
+        && search.getState() != SearchState.SEARCH_STATE_RUNNING
         && search.getState() != SearchState.SEARCH_STATE_PENDING) {
-      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(Code.FAILED_PRECONDITION_VALUE)
-          .setMessage("search " + id + " has already ended; only a running search can be paused")
-          .build()));
+      response.onError(
+          StatusProto.toStatusRuntimeException(
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Code.FAILED_PRECONDITION_VALUE)
+                  .setMessage(
+                      "search " + id + " has already ended; only a running search can be paused")
+                  .build()));
       return;
     }
     synchronized (this) {
@@ -279,21 +306,32 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
     }
     if (search.getState() == SearchState.SEARCH_STATE_SUCCEEDED
         || search.getState() == SearchState.SEARCH_STATE_FAILED) {
-      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(Code.FAILED_PRECONDITION_VALUE)
-          .setMessage("search " + search.getId() + " has already ended")
-          .addDetails(Any.pack(PreconditionFailure.newBuilder()
-              .addViolations(PreconditionFailure.Violation.newBuilder()
-                  .setType("STATE").setSubject(search.getId())
-                  .setDescription("search " + search.getId() + " has already ended"))
-              .build()))
-          .build()));
+      response.onError(
+          StatusProto.toStatusRuntimeException(
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Code.FAILED_PRECONDITION_VALUE)
+                  .setMessage("search " + search.getId() + " has already ended")
+                  .addDetails(
+                      Any.pack(
+                          PreconditionFailure.newBuilder()
+                              .addViolations(
+                                  PreconditionFailure.Violation.newBuilder()
+                                      .setType("STATE")
+                                      .setSubject(search.getId())
+                                      .setDescription(
+                                          "search " + search.getId() + " has already ended"))
+                              .build()))
+                  .build()));
       return;
     }
     synchronized (this) {
-      searches.put(search.getId(), search.toBuilder()
-          .setState(SearchState.SEARCH_STATE_CANCELLED).setPhase(Phase.PHASE_CANCELLED)
-          .setFailureReason(request.getReason()).build());
+      searches.put(
+          search.getId(),
+          search.toBuilder()
+              .setState(SearchState.SEARCH_STATE_CANCELLED)
+              .setPhase(Phase.PHASE_CANCELLED)
+              .setFailureReason(request.getReason())
+              .build());
     }
     response.onNext(search);
     response.onCompleted();
@@ -328,39 +366,45 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   }
 
   @Override
-  public void listArchitectures(ListArchitecturesRequest request,
-      StreamObserver<ListArchitecturesResponse> response) {
+  public void listArchitectures(
+      ListArchitecturesRequest request, StreamObserver<ListArchitecturesResponse> response) {
     architectureLists.add(request);
     if (failed(response)) {
       return;
     }
-    List<SampledArchitecture> history = new ArrayList<>(
-        histories.getOrDefault(request.getSearchId(), List.of()));
+    List<SampledArchitecture> history =
+        new ArrayList<>(histories.getOrDefault(request.getSearchId(), List.of()));
     if (request.getOrderBy() == ArchitectureOrder.ARCHITECTURE_ORDER_REWARD) {
-      history.sort(Comparator.comparingDouble(SampledArchitecture::getReward).reversed()
-          .thenComparingLong(SampledArchitecture::getIndex));
+      history.sort(
+          Comparator.comparingDouble(SampledArchitecture::getReward)
+              .reversed()
+              .thenComparingLong(SampledArchitecture::getIndex));
     }
     int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
     int to = Math.min(history.size(), from + pageSize(request.getPageSize()));
-    response.onNext(ListArchitecturesResponse.newBuilder()
-        .addAllArchitectures(history.subList(from, to))
-        .setNextPageToken(to < history.size() ? Integer.toString(to) : "")
-        .setTotalSize(history.size())
-        .build());
+    response.onNext(
+        ListArchitecturesResponse.newBuilder()
+            .addAllArchitectures(history.subList(from, to))
+            .setNextPageToken(to < history.size() ? Integer.toString(to) : "")
+            .setTotalSize(history.size())
+            .build());
     response.onCompleted();
   }
 
   @Override
-  public void getArchitecture(GetArchitectureRequest request,
-      StreamObserver<SampledArchitecture> response) {
+  public void getArchitecture(
+      GetArchitectureRequest request, StreamObserver<SampledArchitecture> response) {
     if (failed(response)) {
       return;
     }
     List<SampledArchitecture> history = histories.getOrDefault(request.getSearchId(), List.of());
     if (request.getIndex() < 0 || request.getIndex() >= history.size()) {
-      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(Code.NOT_FOUND_VALUE)
-          .setMessage("no architecture " + request.getIndex()).build()));
+      response.onError(
+          StatusProto.toStatusRuntimeException(
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Code.NOT_FOUND_VALUE)
+                  .setMessage("no architecture " + request.getIndex())
+                  .build()));
       return;
     }
     response.onNext(history.get((int) request.getIndex()));
@@ -383,19 +427,24 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
       file = models.getOrDefault(search.getId(), Map.of()).get(version);
     }
     if (search.getModelName().isEmpty() || file == null) {
-      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(Code.NOT_FOUND_VALUE)
-          .setMessage("search '" + search.getId() + "' has no model version " + version)
-          .build()));
+      response.onError(
+          StatusProto.toStatusRuntimeException(
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Code.NOT_FOUND_VALUE)
+                  .setMessage("search '" + search.getId() + "' has no model version " + version)
+                  .build()));
       return;
     }
     int from = 0;
     do {
       int to = Math.min(file.length, from + chunkSize);
-      ModelChunk.Builder chunk = ModelChunk.newBuilder()
-          .setData(com.google.protobuf.ByteString.copyFrom(file, from, to - from));
+      ModelChunk.Builder chunk =
+          ModelChunk.newBuilder()
+              .setData(com.google.protobuf.ByteString.copyFrom(file, from, to - from));
       if (from == 0) {
-        chunk.setModelName(search.getModelName()).setModelVersion(version)
+        chunk
+            .setModelName(search.getModelName())
+            .setModelVersion(version)
             .setTotalSize(file.length);
       }
       response.onNext(chunk.build());
@@ -421,12 +470,18 @@ public final class FakeSearchService extends SearchServiceGrpc.SearchServiceImpl
   private synchronized Search find(String id, StreamObserver<?> response) {
     Search search = searches.get(id);
     if (search == null) {
-      response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(Code.NOT_FOUND_VALUE)
-          .setMessage("no search '" + id + "'")
-          .addDetails(Any.pack(ResourceInfo.newBuilder()
-              .setResourceType("search").setResourceName(id).build()))
-          .build()));
+      response.onError(
+          StatusProto.toStatusRuntimeException(
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Code.NOT_FOUND_VALUE)
+                  .setMessage("no search '" + id + "'")
+                  .addDetails(
+                      Any.pack(
+                          ResourceInfo.newBuilder()
+                              .setResourceType("search")
+                              .setResourceName(id)
+                              .build()))
+                  .build()));
     }
     return search;
   }

@@ -19,10 +19,13 @@ public final class InProcessEnas implements AutoCloseable {
 
   public final FakeSearchService service = new FakeSearchService();
   public final FakeInferenceService inference = new FakeInferenceService();
+
   /** The HTTP port the fake names in its response headers, as an enas server does; null: none. */
   public volatile String httpPort;
+
   /** The authorization header of the latest call, null when it had none. */
   public volatile String lastAuthorization;
+
   private static final io.grpc.Metadata.Key<String> AUTHORIZATION =
       io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
   private static final io.grpc.Metadata.Key<String> HTTP_PORT =
@@ -32,27 +35,34 @@ public final class InProcessEnas implements AutoCloseable {
 
   public InProcessEnas() {
     try {
-      server = InProcessServerBuilder.forName(name).addService(service).addService(inference)
-          .intercept(new io.grpc.ServerInterceptor() {
-            @Override
-            public <ReqT, RespT> io.grpc.ServerCall.Listener<ReqT> interceptCall(
-                io.grpc.ServerCall<ReqT, RespT> call, io.grpc.Metadata headers,
-                io.grpc.ServerCallHandler<ReqT, RespT> next) {
-              lastAuthorization = headers.get(AUTHORIZATION);
-              return next.startCall(
-                  new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+      server =
+          InProcessServerBuilder.forName(name)
+              .addService(service)
+              .addService(inference)
+              .intercept(
+                  new io.grpc.ServerInterceptor() {
                     @Override
-                    public void sendHeaders(io.grpc.Metadata responseHeaders) {
-                      String port = httpPort;
-                      if (port != null) {
-                        responseHeaders.put(HTTP_PORT, port);
-                      }
-                      super.sendHeaders(responseHeaders);
+                    public <ReqT, RespT> io.grpc.ServerCall.Listener<ReqT> interceptCall(
+                        io.grpc.ServerCall<ReqT, RespT> call,
+                        io.grpc.Metadata headers,
+                        io.grpc.ServerCallHandler<ReqT, RespT> next) {
+                      lastAuthorization = headers.get(AUTHORIZATION);
+                      return next.startCall(
+                          new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                            @Override
+                            public void sendHeaders(io.grpc.Metadata responseHeaders) {
+                              String port = httpPort;
+                              if (port != null) {
+                                responseHeaders.put(HTTP_PORT, port);
+                              }
+                              super.sendHeaders(responseHeaders);
+                            }
+                          },
+                          headers);
                     }
-                  }, headers);
-            }
-          })
-          .build().start();
+                  })
+              .build()
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -44,7 +44,8 @@ class WatchTest {
 
   @Test
   void resumesAfterASlowWatcherCutFromTheEventAfterTheLastDelivered() {
-    enas.service.cutWatches(new Cut(7, FakeSearchService.slowWatcherCut(7, true, true)),
+    enas.service.cutWatches(
+        new Cut(7, FakeSearchService.slowWatcherCut(7, true, true)),
         new Cut(10, FakeSearchService.slowWatcherCut(17, true, true)));
 
     List<Long> sequences = sequences(client.watch(ID, 0));
@@ -99,8 +100,9 @@ class WatchTest {
     List<Long> sequences = sequences(client.watch("long", 0));
 
     assertThat(longLog.size()).isGreaterThan(20 * SearchWatch.WINDOW);
-    assertThat(sequences).containsExactlyElementsOf(
-        LongStream.range(0, longLog.size()).boxed().collect(Collectors.toList()));
+    assertThat(sequences)
+        .containsExactlyElementsOf(
+            LongStream.range(0, longLog.size()).boxed().collect(Collectors.toList()));
   }
 
   @Test
@@ -113,21 +115,22 @@ class WatchTest {
     assertThat(watch.next().getSequence()).isZero();
     assertThat(watch.next().getSequence()).isOne();
     assertThatThrownBy(watch::hasNext)
-        .isInstanceOfSatisfying(EnasException.class,
-            e -> assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE));
+        .isInstanceOfSatisfying(
+            EnasException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE));
     // The first call and InProcessEnas.FAST_RETRY's three reconnections.
     assertThat(fromSequences()).containsExactly(0L, 2L, 2L, 2L);
   }
 
   @Test
   void exhaustedWithoutAResumePointIsNotRetried() {
-    enas.service.cutWatches(new Cut(3, Status.RESOURCE_EXHAUSTED
-        .withDescription("quota").asRuntimeException()));
+    enas.service.cutWatches(
+        new Cut(3, Status.RESOURCE_EXHAUSTED.withDescription("quota").asRuntimeException()));
     SearchWatch watch = client.watch(ID, 0);
     List<Long> seen = new ArrayList<>();
 
     assertThatThrownBy(() -> watch.forEachRemaining(e -> seen.add(e.getSequence())))
-        .isInstanceOfSatisfying(EnasException.class,
+        .isInstanceOfSatisfying(
+            EnasException.class,
             e -> assertThat(e.code()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     assertThat(seen).containsExactly(0L, 1L, 2L);
     assertThat(fromSequences()).containsExactly(0L);
@@ -136,41 +139,48 @@ class WatchTest {
   @Test
   void anUnknownSearchFailsAtOnceWithNotFound() {
     assertThatThrownBy(() -> client.watch("nope", 0).hasNext())
-        .isInstanceOfSatisfying(EnasException.class, e -> {
-          assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND);
-          assertThat(e.details()).containsExactly("resource search 'nope'");
-        });
+        .isInstanceOfSatisfying(
+            EnasException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.details()).containsExactly("resource search 'nope'");
+            });
   }
 
   @Test
   void listenerWatchResumesToo() throws InterruptedException {
-    enas.service.cutWatches(new Cut(6, FakeSearchService.slowWatcherCut(6, true, false)),
+    enas.service.cutWatches(
+        new Cut(6, FakeSearchService.slowWatcherCut(6, true, false)),
         new Cut(1, Status.UNAVAILABLE.asRuntimeException()));
     List<Long> seen = new CopyOnWriteArrayList<>();
     List<Long> resumedFrom = new CopyOnWriteArrayList<>();
     AtomicReference<String> end = new AtomicReference<>();
 
-    try (WatchSubscription watch = client.watch(ID, 0, new WatchListener() {
-      @Override
-      public void onEvent(SearchEvent event) {
-        seen.add(event.getSequence());
-      }
+    try (WatchSubscription watch =
+        client.watch(
+            ID,
+            0,
+            new WatchListener() {
+              @Override
+              public void onEvent(SearchEvent event) {
+                seen.add(event.getSequence());
+              }
 
-      @Override
-      public void onResume(long fromSequence, EnasException cause) {
-        resumedFrom.add(fromSequence);
-      }
+              @Override
+              public void onResume(long fromSequence, EnasException cause) {
+                resumedFrom.add(fromSequence);
+              }
 
-      @Override
-      public void onCompleted() {
-        end.set("completed");
-      }
+              @Override
+              public void onCompleted() {
+                end.set("completed");
+              }
 
-      @Override
-      public void onError(EnasException error) {
-        end.set(error.toString());
-      }
-    })) {
+              @Override
+              public void onError(EnasException error) {
+                end.set(error.toString());
+              }
+            })) {
       assertThat(watch.awaitTermination(Duration.ofSeconds(10))).isTrue();
       assertThat(watch.nextSequence()).isEqualTo(log.size());
     }
@@ -214,7 +224,8 @@ class WatchTest {
   }
 
   private List<Long> fromSequences() {
-    return enas.service.watches.stream().map(WatchSearchRequest::getFromSequence)
+    return enas.service.watches.stream()
+        .map(WatchSearchRequest::getFromSequence)
         .collect(Collectors.toList());
   }
 }

@@ -23,15 +23,16 @@ class ArchitectureRulesTest {
 
   @Test
   void aWireMessageOutsideTheAdaptersIsCaught() {
-    assertThatThrownBy(() -> ServerArchitecture.ONLY_THE_ADAPTERS_TOUCH_WIRE_MESSAGES.check(FIXTURE))
+    assertThatThrownBy(
+            () -> ServerArchitecture.ONLY_THE_ADAPTERS_TOUCH_WIRE_MESSAGES.check(FIXTURE))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("dev.enas.proto.v1.Search");
   }
 
   @Test
   void aGrpcAdapterOfApiUsedOutsideItIsCaught() {
-    assertThatThrownBy(() -> ServerArchitecture
-        .ONLY_THE_ADAPTERS_USE_THE_API_PACKAGE.check(FIXTURE))
+    assertThatThrownBy(
+            () -> ServerArchitecture.ONLY_THE_ADAPTERS_USE_THE_API_PACKAGE.check(FIXTURE))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("dev.enas.server.api.GrpcServer");
   }

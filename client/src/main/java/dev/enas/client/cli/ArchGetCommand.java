@@ -8,7 +8,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code enas arch get}: one sampled architecture by its index in the search's history. */
-@Command(name = "get", mixinStandardHelpOptions = true,
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
     description = "Show one sampled architecture by its index in the search's history.")
 final class ArchGetCommand extends ClientCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The search.")
@@ -30,12 +32,20 @@ final class ArchGetCommand extends ClientCommand implements Callable<Integer> {
       out().println(Text.json(a));
     } else {
       out().println(a.getArchitecture().getEncoding());
-      out().println(String.format(Locale.ROOT,
-          "index %d, epoch %d, policy %d: reward %s, baseline %s, log-probability %s,"
-              + " entropy %s, sampled %s",
-          a.getIndex(), a.getEpoch() + 1, a.getPolicyVersion(), Text.decimal(a.getReward()),
-          Text.decimal(a.getBaseline()), Text.decimal(a.getLogProbability()),
-          Text.decimal(a.getEntropy()), Text.time(a.getTime())));
+      out()
+          .println(
+              String.format(
+                  Locale.ROOT,
+                  "index %d, epoch %d, policy %d: reward %s, baseline %s, log-probability %s,"
+                      + " entropy %s, sampled %s",
+                  a.getIndex(),
+                  a.getEpoch() + 1,
+                  a.getPolicyVersion(),
+                  Text.decimal(a.getReward()),
+                  Text.decimal(a.getBaseline()),
+                  Text.decimal(a.getLogProbability()),
+                  Text.decimal(a.getEntropy()),
+                  Text.time(a.getTime())));
     }
     out().flush();
     return ExitCodes.OK;

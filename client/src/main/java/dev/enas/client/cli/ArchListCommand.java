@@ -14,20 +14,29 @@ import picocli.CommandLine.Parameters;
  * {@code enas arch list}: the best (or first) architectures a search sampled, as a table or JSON
  * lines.
  */
-@Command(name = "list", mixinStandardHelpOptions = true,
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
     description = "List a search's sampled architectures, best reward first.")
 final class ArchListCommand extends ClientCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The search.")
   String searchId;
 
-  @Option(names = "--top", paramLabel = "N", defaultValue = "10",
+  @Option(
+      names = "--top",
+      paramLabel = "N",
+      defaultValue = "10",
       description = "How many to show (default: ${DEFAULT-VALUE}).")
   int top;
 
-  @Option(names = "--order", converter = Choices.OrderConverter.class, paramLabel = "ORDER",
+  @Option(
+      names = "--order",
+      converter = Choices.OrderConverter.class,
+      paramLabel = "ORDER",
       defaultValue = "reward",
-      description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}): best reward first, or"
-          + " in sampling order.")
+      description =
+          "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}): best reward first, or"
+              + " in sampling order.")
   Choices.Order order;
 
   @Option(names = "--json", description = "One enas.v1.SampledArchitecture per line as JSON.")
@@ -56,12 +65,20 @@ final class ArchListCommand extends ClientCommand implements Callable<Integer> {
       List<List<String>> rows = new ArrayList<>();
       int rank = 1;
       for (SampledArchitecture a : shown) {
-        rows.add(List.of(Integer.toString(rank++), Long.toString(a.getIndex()),
-            Text.decimal(a.getReward()), Integer.toString(a.getEpoch() + 1),
-            Long.toString(a.getPolicyVersion()), a.getArchitecture().getEncoding()));
+        rows.add(
+            List.of(
+                Integer.toString(rank++),
+                Long.toString(a.getIndex()),
+                Text.decimal(a.getReward()),
+                Integer.toString(a.getEpoch() + 1),
+                Long.toString(a.getPolicyVersion()),
+                a.getArchitecture().getEncoding()));
       }
-      Text.table(List.of("#", "INDEX", "REWARD", "EPOCH", "POLICY", "ARCHITECTURE"), rows,
-          new boolean[] {true, true, true, true, true, false}).forEach(out()::println);
+      Text.table(
+              List.of("#", "INDEX", "REWARD", "EPOCH", "POLICY", "ARCHITECTURE"),
+              rows,
+              new boolean[] {true, true, true, true, true, false})
+          .forEach(out()::println);
     }
     out().flush();
     return ExitCodes.OK;

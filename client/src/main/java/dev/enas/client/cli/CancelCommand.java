@@ -8,13 +8,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code enas search cancel}: asks a search to stop at its next step boundary. */
-@Command(name = "cancel", mixinStandardHelpOptions = true,
+@Command(
+    name = "cancel",
+    mixinStandardHelpOptions = true,
     description = "Ask a search to stop at its next step boundary.")
 final class CancelCommand extends ClientCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The search.")
   String searchId;
 
-  @Option(names = "--reason", paramLabel = "TEXT",
+  @Option(
+      names = "--reason",
+      paramLabel = "TEXT",
       description = "Why, kept with the search (at most 1024 characters).")
   String reason;
 
@@ -24,8 +28,15 @@ final class CancelCommand extends ClientCommand implements Callable<Integer> {
     if (before.getState() == SearchState.SEARCH_STATE_CANCELLED) {
       out().println(searchId + " was already cancelled");
     } else {
-      out().println("cancelling " + searchId + " (was " + Text.state(before.getState()) + ", "
-          + Text.phase(before.getPhase()) + "): it stops at its next step boundary");
+      out()
+          .println(
+              "cancelling "
+                  + searchId
+                  + " (was "
+                  + Text.state(before.getState())
+                  + ", "
+                  + Text.phase(before.getPhase())
+                  + "): it stops at its next step boundary");
     }
     out().flush();
     return ExitCodes.OK;

@@ -34,10 +34,14 @@ final class Choices {
           return constant;
         }
       }
-      throw new CommandLine.TypeConversionException("expected one of "
-          + Arrays.stream(type.getEnumConstants()).map(Object::toString)
-              .collect(Collectors.joining(", "))
-          + " but was '" + value + "'");
+      throw new CommandLine.TypeConversionException(
+          "expected one of "
+              + Arrays.stream(type.getEnumConstants())
+                  .map(Object::toString)
+                  .collect(Collectors.joining(", "))
+              + " but was '"
+              + value
+              + "'");
     }
   }
 
@@ -73,7 +77,8 @@ final class Choices {
 
   /** Values of {@code --space}. */
   enum Space {
-    MACRO(SearchSpace.SEARCH_SPACE_MACRO), MICRO(SearchSpace.SEARCH_SPACE_MICRO),
+    MACRO(SearchSpace.SEARCH_SPACE_MACRO),
+    MICRO(SearchSpace.SEARCH_SPACE_MICRO),
     RNN(SearchSpace.SEARCH_SPACE_RNN);
 
     final SearchSpace proto;
@@ -90,7 +95,8 @@ final class Choices {
 
   /** Values of {@code --controller}. */
   enum Controller {
-    ENAS(ControllerKind.CONTROLLER_KIND_ENAS), RANDOM(ControllerKind.CONTROLLER_KIND_RANDOM);
+    ENAS(ControllerKind.CONTROLLER_KIND_ENAS),
+    RANDOM(ControllerKind.CONTROLLER_KIND_RANDOM);
 
     final ControllerKind proto;
 
@@ -106,7 +112,9 @@ final class Choices {
 
   /** Values of {@code --preset}; see {@link StartCommand} for what each sets. */
   enum Preset {
-    DEMO, SMOKE, PAPER;
+    DEMO,
+    SMOKE,
+    PAPER;
 
     @Override
     public String toString() {
@@ -116,8 +124,10 @@ final class Choices {
 
   /** Values of {@code --state}. */
   enum State {
-    PENDING(SearchState.SEARCH_STATE_PENDING), RUNNING(SearchState.SEARCH_STATE_RUNNING),
-    SUCCEEDED(SearchState.SEARCH_STATE_SUCCEEDED), FAILED(SearchState.SEARCH_STATE_FAILED),
+    PENDING(SearchState.SEARCH_STATE_PENDING),
+    RUNNING(SearchState.SEARCH_STATE_RUNNING),
+    SUCCEEDED(SearchState.SEARCH_STATE_SUCCEEDED),
+    FAILED(SearchState.SEARCH_STATE_FAILED),
     CANCELLED(SearchState.SEARCH_STATE_CANCELLED);
 
     final SearchState proto;

@@ -7,12 +7,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * What every command that talks to the server shares: the client the root command connects on
- * first use, and picocli's output streams, which tests replace.
+ * What every command that talks to the server shares: the client the root command connects on first
+ * use, and picocli's output streams, which tests replace.
  */
 abstract class ClientCommand {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   EnasClient client() {
     return ((EnasCli) spec.root().userObject()).client();

@@ -9,7 +9,9 @@ import picocli.CommandLine.Parameters;
  * {@code enas search delete}: forgets an ended search on the server, journal included; its
  * published model stays served.
  */
-@Command(name = "delete", mixinStandardHelpOptions = true,
+@Command(
+    name = "delete",
+    mixinStandardHelpOptions = true,
     description = "Delete an ended search and its events from the server (its model stays).")
 final class DeleteCommand extends ClientCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The search.")
@@ -18,9 +20,15 @@ final class DeleteCommand extends ClientCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Search deleted = client().deleteSearch(searchId);
-    out().println("deleted " + searchId + " (" + Text.state(deleted.getState())
-        + (deleted.getModelName().isEmpty() ? ")"
-            : "; its model " + deleted.getModelName() + " stays served)"));
+    out()
+        .println(
+            "deleted "
+                + searchId
+                + " ("
+                + Text.state(deleted.getState())
+                + (deleted.getModelName().isEmpty()
+                    ? ")"
+                    : "; its model " + deleted.getModelName() + " stays served)"));
     out().flush();
     return ExitCodes.OK;
   }

@@ -19,33 +19,54 @@ import picocli.CommandLine.ScopeType;
  * searches, read their sampled architectures, download the models they published and classify
  * images with them, on the server named by {@code --server}.
  */
-@Command(name = "enas", mixinStandardHelpOptions = true,
+@Command(
+    name = "enas",
+    mixinStandardHelpOptions = true,
     versionProvider = EnasCli.Version.class,
-    subcommands = {SearchCommand.class, ArchCommand.class, ModelCommand.class, DataCommand.class,
-        InferCommand.class, DashboardCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      SearchCommand.class,
+      ArchCommand.class,
+      ModelCommand.class,
+      DataCommand.class,
+      InferCommand.class,
+      DashboardCommand.class,
+      CommandLine.HelpCommand.class
+    },
     description = "Drive and watch ENAS searches on an enas server.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-        " 0:the command succeeded; a watched search succeeded",
-        " 1:a watched search failed, or an unexpected error in the client",
-        " 2:bad command line (unknown option, malformed value, unreadable spec or image file)",
-        " 3:the server refused the request or could not be reached",
-        "130:a watched search was cancelled"})
+      " 0:the command succeeded; a watched search succeeded",
+      " 1:a watched search failed, or an unexpected error in the client",
+      " 2:bad command line (unknown option, malformed value, unreadable spec or image file)",
+      " 3:the server refused the request or could not be reached",
+      "130:a watched search was cancelled"
+    })
 public final class EnasCli {
-  @Option(names = "--server", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--server",
+      paramLabel = "HOST:PORT",
+      scope = ScopeType.INHERIT,
       defaultValue = "${env:ENAS_SERVER:-" + EnasClient.DEFAULT_TARGET + "}",
       description = "The enas server (default: $ENAS_SERVER, else ${DEFAULT-VALUE}).")
   String server;
 
-  @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
       description = "A file holding the server's bearer token (default: $ENAS_TOKEN, else none).")
   java.io.File tokenFile;
 
-  @Option(names = "--tls", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--tls",
+      scope = ScopeType.INHERIT,
       description = "Connect over TLS, trusting the JVM's trust store (or --ca-file).")
   boolean tls;
 
-  @Option(names = "--ca-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--ca-file",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
       description = "Connect over TLS trusting the CA certificates of this PEM file.")
   java.io.File caFile;
 
@@ -62,13 +83,13 @@ public final class EnasCli {
   /**
    * A command line with its own way to reach the server, for embedding and tests.
    *
-   * @param connector makes the client for the {@code --server} value; null connects over
-   *     plaintext with the token of {@code --token-file} or {@code $ENAS_TOKEN}
+   * @param connector makes the client for the {@code --server} value; null connects over plaintext
+   *     with the token of {@code --token-file} or {@code $ENAS_TOKEN}
    * @param progress whether watches draw progress bars (on the error stream)
    * @param progressWidth the widest line a bar may draw
    */
-  public EnasCli(Function<String, EnasClient> connector, boolean progress,
-      IntSupplier progressWidth) {
+  public EnasCli(
+      Function<String, EnasClient> connector, boolean progress, IntSupplier progressWidth) {
     this.connector = connector;
     this.progress = progress;
     this.progressWidth = progressWidth;
@@ -79,30 +100,32 @@ public final class EnasCli {
   }
 
   /**
-   * The picocli command line around {@code cli}, with its error handling: usage errors print
-   * one line naming the option and exit 2, server errors print the status code and every bad
-   * field and exit 3, and the client is closed after every command.
+   * The picocli command line around {@code cli}, with its error handling: usage errors print one
+   * line naming the option and exit 2, server errors print the status code and every bad field and
+   * exit 3, and the client is closed after every command.
    */
   public static CommandLine commandLine(EnasCli cli) {
     CommandLine line = new CommandLine(cli);
     line.setParameterExceptionHandler(EnasCli::usageError);
-    line.setExecutionExceptionHandler((error, command, parsed) ->
-        executionError(error, command));
-    line.setExecutionStrategy(parsed -> {
-      try {
-        return new CommandLine.RunLast().execute(parsed);
-      } finally {
-        cli.closeClient();
-      }
-    });
+    line.setExecutionExceptionHandler((error, command, parsed) -> executionError(error, command));
+    line.setExecutionStrategy(
+        parsed -> {
+          try {
+            return new CommandLine.RunLast().execute(parsed);
+          } finally {
+            cli.closeClient();
+          }
+        });
     return line;
   }
 
   /** The client of {@code --server}, connected on first use. */
   EnasClient client() {
     if (client == null) {
-      client = connector != null ? connector.apply(server)
-          : tlsOptions(EnasClient.builder().target(server).token(token())).build();
+      client =
+          connector != null
+              ? connector.apply(server)
+              : tlsOptions(EnasClient.builder().target(server).token(token())).build();
     }
     return client;
   }
@@ -119,8 +142,8 @@ public final class EnasCli {
     try {
       return java.nio.file.Files.readString(tokenFile.toPath()).strip();
     } catch (java.io.IOException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "--token-file: cannot read " + tokenFile);
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--token-file: cannot read " + tokenFile);
     }
   }
 
@@ -149,8 +172,13 @@ public final class EnasCli {
   private static int usageError(CommandLine.ParameterException error, String[] args) {
     CommandLine command = error.getCommandLine();
     PrintWriter err = command.getErr();
-    err.println(command.getCommandSpec().qualifiedName() + ": " + error.getMessage()
-        + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
+    err.println(
+        command.getCommandSpec().qualifiedName()
+            + ": "
+            + error.getMessage()
+            + " (see '"
+            + command.getCommandSpec().qualifiedName()
+            + " --help')");
     err.flush();
     return ExitCodes.USAGE;
   }
@@ -158,10 +186,10 @@ public final class EnasCli {
   private static int executionError(Exception error, CommandLine command) {
     PrintWriter err = command.getErr();
     if (error instanceof EnasException failure) {
-      Map<String, String> flags = command.getCommand() instanceof FieldFlags fields
-          ? fields.flagsByField() : Map.of();
-      printServerError(err, failure, flags,
-          ((EnasCli) command.getCommandSpec().root().userObject()).server());
+      Map<String, String> flags =
+          command.getCommand() instanceof FieldFlags fields ? fields.flagsByField() : Map.of();
+      printServerError(
+          err, failure, flags, ((EnasCli) command.getCommandSpec().root().userObject()).server());
       return ExitCodes.SERVER_ERROR;
     }
     err.println("enas: " + error);
@@ -170,24 +198,26 @@ public final class EnasCli {
   }
 
   /**
-   * Prints a server error: the code and message on the first line, then every bad field, with
-   * the option that sets it where there is one, and every other detail.
+   * Prints a server error: the code and message on the first line, then every bad field, with the
+   * option that sets it where there is one, and every other detail.
    */
-  static void printServerError(PrintWriter err, EnasException error,
-      Map<String, String> flagsByField, String server) {
+  static void printServerError(
+      PrintWriter err, EnasException error, Map<String, String> flagsByField, String server) {
     StringBuilder first = new StringBuilder("enas: ").append(error.code());
     if (!error.description().isEmpty()) {
       first.append(": ").append(error.description());
     }
     if (error.code() == Status.Code.UNAVAILABLE || error.code() == Status.Code.DEADLINE_EXCEEDED) {
-      first.append(" (is the server at ").append(server)
+      first
+          .append(" (is the server at ")
+          .append(server)
           .append(" running? --server or ENAS_SERVER name another)");
     }
     err.println(first);
     for (FieldViolation v : error.fieldViolations()) {
       String flag = flagsByField.get(v.field());
-      err.println("  " + v.field() + (flag == null ? "" : " (" + flag + ")") + ": "
-          + v.description());
+      err.println(
+          "  " + v.field() + (flag == null ? "" : " (" + flag + ")") + ": " + v.description());
     }
     for (String detail : error.details()) {
       err.println("  " + detail);

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code enas search get}: one search as a readable summary, or as the JSON of the message. */
-@Command(name = "get", mixinStandardHelpOptions = true,
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
     description = "Show one search: state, progress, best architecture, result.")
 final class GetCommand extends ClientCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The search.")
@@ -42,37 +44,70 @@ final class GetCommand extends ClientCommand implements Callable<Integer> {
     row(out, "state", state.equals(phase) ? state : state + " (" + phase + ")");
     row(out, "space", space(spec));
     row(out, "dataset", spec.getData().getDataset());
-    row(out, "controller", spec.getController().getKind().name()
-        .replace("CONTROLLER_KIND_", "").toLowerCase(Locale.ROOT));
+    row(
+        out,
+        "controller",
+        spec.getController()
+            .getKind()
+            .name()
+            .replace("CONTROLLER_KIND_", "")
+            .toLowerCase(Locale.ROOT));
     row(out, "seed", Long.toString(spec.getSeed()));
-    row(out, "progress", "epoch " + p.getEpoch() + " of " + p.getEpochs() + ", "
-        + Text.count(p.getSteps()) + " steps, " + Text.count(p.getControllerUpdates())
-        + " controller updates, " + Text.count(p.getArchitecturesSampled())
-        + " architectures sampled; final training " + p.getFinalEpoch() + " of "
-        + p.getFinalEpochs() + " epochs");
+    row(
+        out,
+        "progress",
+        "epoch "
+            + p.getEpoch()
+            + " of "
+            + p.getEpochs()
+            + ", "
+            + Text.count(p.getSteps())
+            + " steps, "
+            + Text.count(p.getControllerUpdates())
+            + " controller updates, "
+            + Text.count(p.getArchitecturesSampled())
+            + " architectures sampled; final training "
+            + p.getFinalEpoch()
+            + " of "
+            + p.getFinalEpochs()
+            + " epochs");
     if (s.hasBest()) {
-      row(out, "best", Text.decimal(s.getBest().getReward()) + "  "
-          + s.getBest().getArchitecture().getEncoding());
+      row(
+          out,
+          "best",
+          Text.decimal(s.getBest().getReward())
+              + "  "
+              + s.getBest().getArchitecture().getEncoding());
     }
     if (s.hasResult()) {
-      String figure = s.getResult().hasTestPerplexity()
-          ? "test perplexity " + Text.decimal(s.getResult().getTestPerplexity())
-          : "test accuracy " + Text.decimal(s.getResult().getTestAccuracy());
-      row(out, "result", figure + ", " + Text.count(s.getResult().getParameters())
-          + " parameters");
+      String figure =
+          s.getResult().hasTestPerplexity()
+              ? "test perplexity " + Text.decimal(s.getResult().getTestPerplexity())
+              : "test accuracy " + Text.decimal(s.getResult().getTestAccuracy());
+      row(out, "result", figure + ", " + Text.count(s.getResult().getParameters()) + " parameters");
       row(out, "", s.getResult().getArchitecture().getEncoding());
       if (s.getResult().hasPlainBaseline()) {
-        row(out, "plain", Text.plainBaseline(s.getResult().getPlainBaseline(),
-            s.getResult().getTestAccuracy(), s.getResult().getTestPerplexity(),
-            s.getResult().hasTestPerplexity()));
+        row(
+            out,
+            "plain",
+            Text.plainBaseline(
+                s.getResult().getPlainBaseline(),
+                s.getResult().getTestAccuracy(),
+                s.getResult().getTestPerplexity(),
+                s.getResult().hasTestPerplexity()));
         row(out, "", s.getResult().getPlainBaseline().getArchitecture().getEncoding());
       }
     }
     if (!s.getModelName().isEmpty()) {
-      row(out, "model", s.getModelName() + " version " + s.getModelVersion()
-          + (s.getResult().hasTestPerplexity()
-              ? " (a one-step language model, served through ModelInfer)"
-              : " (enas infer --model " + s.getModelName() + ")"));
+      row(
+          out,
+          "model",
+          s.getModelName()
+              + " version "
+              + s.getModelVersion()
+              + (s.getResult().hasTestPerplexity()
+                  ? " (a one-step language model, served through ModelInfer)"
+                  : " (enas infer --model " + s.getModelName() + ")"));
     }
     if (!s.getFailureReason().isEmpty()) {
       row(out, "reason", s.getFailureReason());

@@ -28,28 +28,44 @@ import picocli.CommandLine.Option;
  * The model's metadata says what it takes (channels, height, width) and what it calls its classes;
  * the image is fitted to that here, so any PNG or JPEG works with any served enas model.
  */
-@Command(name = "infer", mixinStandardHelpOptions = true,
+@Command(
+    name = "infer",
+    mixinStandardHelpOptions = true,
     description = "Classify an image (PNG or JPEG) with a served model; prints the top classes.")
 final class InferCommand extends ClientCommand implements Callable<Integer> {
   /** The exported models' output of softmax probabilities (see the ONNX exporter). */
   static final String PROBABILITIES = "probabilities";
+
   /** The model parameter holding the class labels in output order, a JSON array. */
   static final String CLASS_LABELS = "class_labels";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--model", paramLabel = "NAME", required = true,
+  @Option(
+      names = "--model",
+      paramLabel = "NAME",
+      required = true,
       description = "The served model: a search id for the models searches publish.")
   String model;
 
-  @Option(names = "--version", paramLabel = "N", defaultValue = "",
+  @Option(
+      names = "--version",
+      paramLabel = "N",
+      defaultValue = "",
       description = "The model version (default: the server's choice, the newest ready one).")
   String version;
 
-  @Option(names = "--image", paramLabel = "FILE", required = true,
+  @Option(
+      names = "--image",
+      paramLabel = "FILE",
+      required = true,
       description = "The image to classify, PNG or JPEG; resized to the model's input.")
   Path image;
 
-  @Option(names = "--top", paramLabel = "K", defaultValue = "5",
+  @Option(
+      names = "--top",
+      paramLabel = "K",
+      defaultValue = "5",
       description = "How many classes to print (default: ${DEFAULT-VALUE}).")
   int top;
 
@@ -61,8 +77,13 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
     BufferedImage picture = read(image);
     ModelMetadataResponse metadata = client().modelMetadata(model, version);
     if (metadata.getInputsCount() != 1 || metadata.getInputs(0).getShapeCount() != 4) {
-      err().println("enas infer: model " + model + " does not take one image batch N x C x H x W;"
-          + " its inputs are " + shapes(metadata.getInputsList()));
+      err()
+          .println(
+              "enas infer: model "
+                  + model
+                  + " does not take one image batch N x C x H x W;"
+                  + " its inputs are "
+                  + shapes(metadata.getInputsList()));
       err().flush();
       return ExitCodes.SEARCH_FAILED;
     }
@@ -71,25 +92,36 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
     int height = (int) input.getShape(2);
     int width = (int) input.getShape(3);
     if ((channels != 1 && channels != 3) || height < 1 || width < 1) {
-      err().println("enas infer: model " + model + " takes " + shapes(List.of(input))
-          + "; only grey (1) or RGB (3) images of a fixed size can be sent to it");
+      err()
+          .println(
+              "enas infer: model "
+                  + model
+                  + " takes "
+                  + shapes(List.of(input))
+                  + "; only grey (1) or RGB (3) images of a fixed size can be sent to it");
       err().flush();
       return ExitCodes.SEARCH_FAILED;
     }
     float[] pixels = pixels(picture, channels, height, width);
 
-    boolean hasProbabilities = metadata.getOutputsList().stream()
-        .anyMatch(o -> o.getName().equals(PROBABILITIES));
+    boolean hasProbabilities =
+        metadata.getOutputsList().stream().anyMatch(o -> o.getName().equals(PROBABILITIES));
     String output = hasProbabilities ? PROBABILITIES : metadata.getOutputs(0).getName();
-    ModelInferResponse response = client().modelInfer(ModelInferRequest.newBuilder()
-        .setModelName(model)
-        .setModelVersion(version)
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
-            .setName(input.getName()).setDatatype("FP32")
-            .addAllShape(List.of(1L, (long) channels, (long) height, (long) width)))
-        .addRawInputContents(RawContents.ofFloats(pixels))
-        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(output))
-        .build());
+    ModelInferResponse response =
+        client()
+            .modelInfer(
+                ModelInferRequest.newBuilder()
+                    .setModelName(model)
+                    .setModelVersion(version)
+                    .addInputs(
+                        ModelInferRequest.InferInputTensor.newBuilder()
+                            .setName(input.getName())
+                            .setDatatype("FP32")
+                            .addAllShape(List.of(1L, (long) channels, (long) height, (long) width)))
+                    .addRawInputContents(RawContents.ofFloats(pixels))
+                    .addOutputs(
+                        ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(output))
+                    .build());
     float[] scores = RawContents.toFloats(response.getRawOutputContents(0));
     double[] probabilities = hasProbabilities ? toDouble(scores) : softmax(scores);
 
@@ -99,13 +131,19 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
       order.add(k);
     }
     order.sort(Comparator.comparingDouble((Integer k) -> -probabilities[k]));
-    out().println(image + ": model " + response.getModelName() + " version "
-        + response.getModelVersion());
+    out()
+        .println(
+            image
+                + ": model "
+                + response.getModelName()
+                + " version "
+                + response.getModelVersion());
     for (int rank = 0; rank < Math.min(top, order.size()); rank++) {
       int k = order.get(rank);
       String label = k < labels.size() ? labels.get(k) : "class " + k;
-      out().println(String.format(Locale.ROOT, "%2d. %-20s %.4f", rank + 1, label,
-          probabilities[k]));
+      out()
+          .println(
+              String.format(Locale.ROOT, "%2d. %-20s %.4f", rank + 1, label, probabilities[k]));
     }
     out().flush();
     return ExitCodes.OK;
@@ -131,17 +169,19 @@ final class InferCommand extends ClientCommand implements Callable<Integer> {
    * becomes grey by its luminance (ITU-R BT.601, what most grey datasets were made with).
    */
   static float[] pixels(BufferedImage picture, int channels, int height, int width) {
-    boolean grey = picture.getType() == BufferedImage.TYPE_BYTE_GRAY
-        || picture.getType() == BufferedImage.TYPE_USHORT_GRAY;
+    boolean grey =
+        picture.getType() == BufferedImage.TYPE_BYTE_GRAY
+            || picture.getType() == BufferedImage.TYPE_USHORT_GRAY;
     BufferedImage sized = picture;
     if (picture.getWidth() != width || picture.getHeight() != height) {
       // Grey stays grey: drawing into RGB would convert through the linear grey colour space.
-      sized = new BufferedImage(width, height,
-          grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+      sized =
+          new BufferedImage(
+              width, height, grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
       Graphics2D g = sized.createGraphics();
       try {
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION,
-            RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.setRenderingHint(
+            RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(picture, 0, 0, width, height, null);
       } finally {
         g.dispose();

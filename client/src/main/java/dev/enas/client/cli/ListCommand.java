@@ -11,13 +11,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code enas search list}: every search on the server, oldest first, as a table or JSON lines. */
-@Command(name = "list", mixinStandardHelpOptions = true,
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
     description = "List the searches on the server, oldest first.")
 final class ListCommand extends ClientCommand implements Callable<Integer> {
-  @Option(names = "--state", converter = Choices.StateConverter.class, paramLabel = "STATE",
+  @Option(
+      names = "--state",
+      converter = Choices.StateConverter.class,
+      paramLabel = "STATE",
       split = ",",
-      description = "Only searches in these states: ${COMPLETION-CANDIDATES}"
-          + " (repeat or separate with commas).")
+      description =
+          "Only searches in these states: ${COMPLETION-CANDIDATES}"
+              + " (repeat or separate with commas).")
   List<Choices.State> states = new ArrayList<>();
 
   @Option(names = "--json", description = "One search per line as JSON.")
@@ -33,18 +39,25 @@ final class ListCommand extends ClientCommand implements Callable<Integer> {
       if (json) {
         out().println(Text.jsonLine(search));
       } else {
-        rows.add(List.of(search.getId(), Text.state(search.getState()),
-            Text.phase(search.getPhase()), progress(search.getProgress()),
-            search.hasBest() ? Text.decimal(search.getBest().getReward()) : "-",
-            Text.time(search.getCreateTime())));
+        rows.add(
+            List.of(
+                search.getId(),
+                Text.state(search.getState()),
+                Text.phase(search.getPhase()),
+                progress(search.getProgress()),
+                search.hasBest() ? Text.decimal(search.getBest().getReward()) : "-",
+                Text.time(search.getCreateTime())));
       }
     }
     if (!json) {
       if (rows.isEmpty()) {
         out().println(states.isEmpty() ? "no searches" : "no searches in state " + states);
       } else {
-        Text.table(List.of("ID", "STATE", "PHASE", "PROGRESS", "BEST", "CREATED"), rows,
-            new boolean[] {false, false, false, false, true, false}).forEach(out()::println);
+        Text.table(
+                List.of("ID", "STATE", "PHASE", "PROGRESS", "BEST", "CREATED"),
+                rows,
+                new boolean[] {false, false, false, false, true, false})
+            .forEach(out()::println);
       }
     }
     out().flush();

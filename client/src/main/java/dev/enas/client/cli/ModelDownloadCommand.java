@@ -12,17 +12,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code enas model download}: a search's ONNX model, into a file. */
-@Command(name = "download", mixinStandardHelpOptions = true,
+@Command(
+    name = "download",
+    mixinStandardHelpOptions = true,
     description = "Download the ONNX model a search published.")
 final class ModelDownloadCommand extends ClientCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The search.")
   String searchId;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      required = true,
       description = "Where to write the model (replaced if it exists).")
   Path output;
 
-  @Option(names = "--version", paramLabel = "N",
+  @Option(
+      names = "--version",
+      paramLabel = "N",
       description = "A version of the search's model (default: the one the search published).")
   long version;
 
@@ -43,8 +50,17 @@ final class ModelDownloadCommand extends ClientCommand implements Callable<Integ
         model = client().downloadModel(searchId, version, out);
       }
       Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING);
-      out().println("wrote " + output + ": model " + model.name() + " version " + model.version()
-          + ", " + Text.count(model.size()) + " bytes");
+      out()
+          .println(
+              "wrote "
+                  + output
+                  + ": model "
+                  + model.name()
+                  + " version "
+                  + model.version()
+                  + ", "
+                  + Text.count(model.size())
+                  + " bytes");
     } finally {
       Files.deleteIfExists(partial);
     }

@@ -9,9 +9,12 @@ import picocli.CommandLine.Parameters;
  * {@code enas search pause}: the search snapshots itself at its next step boundary and gives back
  * its memory and device time until {@code enas search resume}, across server restarts too.
  */
-@Command(name = "pause", mixinStandardHelpOptions = true,
-    description = "Pause a running search: it snapshots itself and frees its memory until resumed"
-        + " (across server restarts too).")
+@Command(
+    name = "pause",
+    mixinStandardHelpOptions = true,
+    description =
+        "Pause a running search: it snapshots itself and frees its memory until resumed"
+            + " (across server restarts too).")
 final class PauseCommand extends ClientCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The search.")
   String searchId;
@@ -19,10 +22,17 @@ final class PauseCommand extends ClientCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Search before = client().pauseSearch(searchId);
-    out().println(before.getPaused() ? searchId + " was already paused"
-        : "pausing " + searchId + " (" + Text.phase(before.getPhase())
-            + "): it snapshots itself at its next step boundary; `enas search resume "
-            + searchId + "` continues it");
+    out()
+        .println(
+            before.getPaused()
+                ? searchId + " was already paused"
+                : "pausing "
+                    + searchId
+                    + " ("
+                    + Text.phase(before.getPhase())
+                    + "): it snapshots itself at its next step boundary; `enas search resume "
+                    + searchId
+                    + "` continues it");
     out().flush();
     return ExitCodes.OK;
   }

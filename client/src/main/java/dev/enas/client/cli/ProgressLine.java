@@ -5,10 +5,10 @@ import java.util.function.IntSupplier;
 import me.tongfei.progressbar.ProgressBarConsumer;
 
 /**
- * Where one progress bar draws itself: a single line of the error stream, rewritten in place,
- * that steps aside while a line of the report is printed above it. The bar draws from its own
- * thread; every write here holds this object's lock, so a report line and a redraw never mix.
- * Closing erases the bar for good: the report lines are what stays on the screen.
+ * Where one progress bar draws itself: a single line of the error stream, rewritten in place, that
+ * steps aside while a line of the report is printed above it. The bar draws from its own thread;
+ * every write here holds this object's lock, so a report line and a redraw never mix. Closing
+ * erases the bar for good: the report lines are what stays on the screen.
  */
 final class ProgressLine implements ProgressBarConsumer {
   private final PrintWriter err;
@@ -16,7 +16,9 @@ final class ProgressLine implements ProgressBarConsumer {
   private String shown = "";
   private boolean closed;
 
-  /** @param width the longest line the terminal shows without wrapping, asked at every draw */
+  /**
+   * @param width the longest line the terminal shows without wrapping, asked at every draw
+   */
   ProgressLine(PrintWriter err, IntSupplier width) {
     this.err = err;
     this.width = width;

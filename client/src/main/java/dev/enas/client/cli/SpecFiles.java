@@ -18,11 +18,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Reads a search spec from a file in the proto's canonical JSON mapping of
- * {@code enas.v1.SearchSpec} ({@code .json}), or from HOCON (any other name), which is turned
- * into that same JSON first: one schema, so a spec written for grpcurl works here and the other
- * way round, while HOCON adds comments, unquoted keys, dotted paths and {@code ${?ENV}}
- * substitutions.
+ * Reads a search spec from a file in the proto's canonical JSON mapping of {@code
+ * enas.v1.SearchSpec} ({@code .json}), or from HOCON (any other name), which is turned into that
+ * same JSON first: one schema, so a spec written for grpcurl works here and the other way round,
+ * while HOCON adds comments, unquoted keys, dotted paths and {@code ${?ENV}} substitutions.
  */
 final class SpecFiles {
   private SpecFiles() {}
@@ -76,9 +75,11 @@ final class SpecFiles {
 
   private static String hoconToJson(String text, Path file) throws BadSpecFile {
     try {
-      return ConfigFactory.parseString(text, ConfigParseOptions.defaults()
-              .setSyntax(ConfigSyntax.CONF)
-              .setOriginDescription(file.toString()))
+      return ConfigFactory.parseString(
+              text,
+              ConfigParseOptions.defaults()
+                  .setSyntax(ConfigSyntax.CONF)
+                  .setOriginDescription(file.toString()))
           .resolve()
           .root()
           .render(ConfigRenderOptions.concise());

@@ -14,42 +14,57 @@ import picocli.CommandLine.Option;
  * starts the search and prints its id. Fields nobody set stay unset, so the server fills in the
  * paper's defaults for the space.
  */
-@Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Start a search and print its id.",
-        "The spec comes from --preset or --spec (if any), then each flag sets one field over it;"
-            + " every field left unset takes the paper's default for the space.",
-        "Presets: paper = the paper's defaults (nothing set but the space);"
-            + " demo = the README's quick-start search (macro, 6 layers, 6 epochs, about four"
-            + " minutes on two cores); smoke = a search of seconds (macro 3 layers or micro 2"
-            + " nodes, 400 images, 2 epochs of 4 steps)."})
+@Command(
+    name = "start",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Start a search and print its id.",
+      "The spec comes from --preset or --spec (if any), then each flag sets one field over it;"
+          + " every field left unset takes the paper's default for the space.",
+      "Presets: paper = the paper's defaults (nothing set but the space);"
+          + " demo = the README's quick-start search (macro, 6 layers, 6 epochs, about four"
+          + " minutes on two cores); smoke = a search of seconds (macro 3 layers or micro 2"
+          + " nodes, 400 images, 2 epochs of 4 steps)."
+    })
 final class StartCommand extends ClientCommand implements Callable<Integer>, FieldFlags {
   // Spec fields the server may name in a BadRequest, and the flag that sets each.
-  private static final Map<String, String> FLAGS_BY_FIELD = Map.ofEntries(
-      Map.entry("spec.space.kind", "--space"),
-      Map.entry("spec.space.layers", "--layers"),
-      Map.entry("spec.space.nodes", "--nodes"),
-      Map.entry("spec.data.dataset", "--dataset"),
-      Map.entry("spec.shared.epochs", "--epochs"),
-      Map.entry("spec.child.channels", "--channels"),
-      Map.entry("spec.child.batch_size", "--batch-size"),
-      Map.entry("spec.controller.kind", "--controller"),
-      Map.entry("spec.derive.selection", "--selection"),
-      Map.entry("spec.seed", "--seed"),
-      Map.entry("spec.retrain.training.epochs", "--final-epochs"),
-      Map.entry("spec.retrain.network.channels", "--final-channels"),
-      Map.entry("search_id", "--id"));
+  private static final Map<String, String> FLAGS_BY_FIELD =
+      Map.ofEntries(
+          Map.entry("spec.space.kind", "--space"),
+          Map.entry("spec.space.layers", "--layers"),
+          Map.entry("spec.space.nodes", "--nodes"),
+          Map.entry("spec.data.dataset", "--dataset"),
+          Map.entry("spec.shared.epochs", "--epochs"),
+          Map.entry("spec.child.channels", "--channels"),
+          Map.entry("spec.child.batch_size", "--batch-size"),
+          Map.entry("spec.controller.kind", "--controller"),
+          Map.entry("spec.derive.selection", "--selection"),
+          Map.entry("spec.seed", "--seed"),
+          Map.entry("spec.retrain.training.epochs", "--final-epochs"),
+          Map.entry("spec.retrain.network.channels", "--final-channels"),
+          Map.entry("search_id", "--id"));
 
-  @Option(names = "--space", converter = Choices.SpaceConverter.class, paramLabel = "SPACE",
+  @Option(
+      names = "--space",
+      converter = Choices.SpaceConverter.class,
+      paramLabel = "SPACE",
       description = "Search space: ${COMPLETION-CANDIDATES}. Default with --preset: macro.")
   Choices.Space space;
 
-  @Option(names = "--preset", converter = Choices.PresetConverter.class, paramLabel = "PRESET",
+  @Option(
+      names = "--preset",
+      converter = Choices.PresetConverter.class,
+      paramLabel = "PRESET",
       description = "Start from a named spec: ${COMPLETION-CANDIDATES}.")
   Choices.Preset preset;
 
-  @Option(names = "--spec", paramLabel = "FILE",
-      description = "Start from a spec file: JSON (*.json, the proto's JSON mapping of"
-          + " enas.v1.SearchSpec) or HOCON (any other name).")
+  @Option(
+      names = "--spec",
+      paramLabel = "FILE",
+      description =
+          "Start from a spec file: JSON (*.json, the proto's JSON mapping of"
+              + " enas.v1.SearchSpec) or HOCON (any other name).")
   Path specFile;
 
   @Option(names = "--layers", paramLabel = "N", description = "Macro: layers of the network.")
@@ -58,7 +73,9 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
   @Option(names = "--nodes", paramLabel = "N", description = "Micro: nodes per cell.")
   Integer nodes;
 
-  @Option(names = "--dataset", paramLabel = "DATA",
+  @Option(
+      names = "--dataset",
+      paramLabel = "DATA",
       description = "fashion-mnist, idx:DIR or cifar10:DIR (folders on the server).")
   String dataset;
 
@@ -71,39 +88,56 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
   @Option(names = "--batch-size", paramLabel = "N", description = "Search minibatch size.")
   Integer batchSize;
 
-  @Option(names = "--controller", converter = Choices.ControllerConverter.class,
+  @Option(
+      names = "--controller",
+      converter = Choices.ControllerConverter.class,
       paramLabel = "KIND",
-      description = "${COMPLETION-CANDIDATES}: the LSTM policy, or random search with weight"
-          + " sharing as the baseline.")
+      description =
+          "${COMPLETION-CANDIDATES}: the LSTM policy, or random search with weight"
+              + " sharing as the baseline.")
   Choices.Controller controller;
 
-  @Option(names = "--selection", paramLabel = "HOW",
-      description = "Which child is derived: best-reward (the paper's: the best-scored sample)"
-          + " or most-probable (the policy's mode; needs the enas controller).")
+  @Option(
+      names = "--selection",
+      paramLabel = "HOW",
+      description =
+          "Which child is derived: best-reward (the paper's: the best-scored sample)"
+              + " or most-probable (the policy's mode; needs the enas controller).")
   String selection;
 
   @Option(names = "--seed", paramLabel = "N", description = "Seed of every random choice.")
   Long seed;
 
-  @Option(names = "--final-epochs", paramLabel = "N",
+  @Option(
+      names = "--final-epochs",
+      paramLabel = "N",
       description = "Epochs of retraining the derived child.")
   Integer finalEpochs;
 
-  @Option(names = "--final-channels", paramLabel = "N",
+  @Option(
+      names = "--final-channels",
+      paramLabel = "N",
       description = "Width of the retrained child.")
   Integer finalChannels;
 
-  @Option(names = "--id", paramLabel = "ID",
-      description = "Id for the search ([a-z0-9-], 1 to 63), so a retried start cannot start it"
-          + " twice; default: the server picks one.")
+  @Option(
+      names = "--id",
+      paramLabel = "ID",
+      description =
+          "Id for the search ([a-z0-9-], 1 to 63), so a retried start cannot start it"
+              + " twice; default: the server picks one.")
   String id;
 
-  @Option(names = "--dry-run",
+  @Option(
+      names = "--dry-run",
       description = "Only check the spec: print it as the server resolves it, start nothing.")
   boolean dryRun;
 
-  @Option(names = "--watch", description = "Watch the search after starting it, as"
-      + " 'enas search watch' does; the exit code is then the search's outcome.")
+  @Option(
+      names = "--watch",
+      description =
+          "Watch the search after starting it, as"
+              + " 'enas search watch' does; the exit code is then the search's outcome.")
   boolean watch;
 
   @Option(names = "--json", description = "With --watch: events as JSON lines.")
@@ -139,8 +173,9 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
   /** The spec the options describe, or a usage error naming the option at fault. */
   SearchSpec spec() {
     if (preset != null && specFile != null) {
-      throw usage("--preset and --spec cannot be combined: start from one, then set fields with"
-          + " flags");
+      throw usage(
+          "--preset and --spec cannot be combined: start from one, then set fields with"
+              + " flags");
     }
     if (json && !watch) {
       throw usage("--json only applies with --watch");
@@ -215,8 +250,9 @@ final class StartCommand extends ClientCommand implements Callable<Integer>, Fie
           return SpecFiles.resource("demo-rnn.json");
         }
         if (kind != Choices.Space.MACRO) {
-          throw usage("--preset demo is a macro or rnn search; use --space macro or rnn, or"
-              + " --preset smoke or paper");
+          throw usage(
+              "--preset demo is a macro or rnn search; use --space macro or rnn, or"
+                  + " --preset smoke or paper");
         }
         return SpecFiles.resource("demo.json");
       case SMOKE:

@@ -21,10 +21,9 @@ final class Text {
   // for scripts that read the field. Field names stay as the .proto spells them, which is how
   // the server's errors name fields (spec.shared.learning_rate_max) and how spec files are
   // written; JsonFormat reads either spelling back.
-  private static final JsonFormat.Printer JSON_PRETTY = JsonFormat.printer()
-      .alwaysPrintFieldsWithNoPresence().preservingProtoFieldNames();
-  private static final JsonFormat.Printer JSON_LINE =
-      JSON_PRETTY.omittingInsignificantWhitespace();
+  private static final JsonFormat.Printer JSON_PRETTY =
+      JsonFormat.printer().alwaysPrintFieldsWithNoPresence().preservingProtoFieldNames();
+  private static final JsonFormat.Printer JSON_LINE = JSON_PRETTY.omittingInsignificantWhitespace();
 
   private Text() {}
 
@@ -63,7 +62,8 @@ final class Text {
       return "-";
     }
     return Instant.ofEpochSecond(time.getSeconds(), time.getNanos())
-        .truncatedTo(ChronoUnit.SECONDS).toString();
+        .truncatedTo(ChronoUnit.SECONDS)
+        .toString();
   }
 
   /** A wall time such as "12.3s", "4m 12s" or "2h 05m". */
@@ -85,17 +85,26 @@ final class Text {
    * (test error ratio for a classifier, perplexity ratio for a language model; below 1 means the
    * search won).
    */
-  static String plainBaseline(PlainBaseline plain, double derivedAccuracy,
-      double derivedPerplexity, boolean languageModel) {
+  static String plainBaseline(
+      PlainBaseline plain,
+      double derivedAccuracy,
+      double derivedPerplexity,
+      boolean languageModel) {
     if (languageModel) {
-      return "test perplexity " + decimal(plain.getTestPerplexity()) + ", "
-          + count(plain.getParameters()) + " parameters; derived / plain perplexity "
+      return "test perplexity "
+          + decimal(plain.getTestPerplexity())
+          + ", "
+          + count(plain.getParameters())
+          + " parameters; derived / plain perplexity "
           + decimal(derivedPerplexity / plain.getTestPerplexity());
     }
     double derivedError = 1 - derivedAccuracy;
     double plainError = 1 - plain.getTestAccuracy();
-    return "test accuracy " + decimal(plain.getTestAccuracy()) + ", "
-        + count(plain.getParameters()) + " parameters; derived / plain test error "
+    return "test accuracy "
+        + decimal(plain.getTestAccuracy())
+        + ", "
+        + count(plain.getParameters())
+        + " parameters; derived / plain test error "
         + (plainError > 0 ? decimal(derivedError / plainError) : "-")
         + (derivedError < plainError ? " (the search won)" : " (the search did not win)");
   }

@@ -13,13 +13,13 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * The human view of a watched search: one progress bar for the phase under way (shared steps of
- * the epoch, controller updates of the epoch, derivation, final-training epochs) carrying the
- * current loss or reward, the baseline and the best reward so far, and one report line per
- * finished epoch, derivation, final epoch and outcome, which is what stays on the screen.
+ * The human view of a watched search: one progress bar for the phase under way (shared steps of the
+ * epoch, controller updates of the epoch, derivation, final-training epochs) carrying the current
+ * loss or reward, the baseline and the best reward so far, and one report line per finished epoch,
+ * derivation, final epoch and outcome, which is what stays on the screen.
  *
- * <p>Events carry their epoch, so a bar opens on its phase's first event rather than on the
- * phase change; a watch that starts in the middle of the history still labels bars correctly.
+ * <p>Events carry their epoch, so a bar opens on its phase's first event rather than on the phase
+ * change; a watch that starts in the middle of the history still labels bars correctly.
  */
 final class WatchPrinter implements AutoCloseable {
   private final PrintWriter out;
@@ -113,15 +113,25 @@ final class WatchPrinter implements AutoCloseable {
 
   private void childTrained(SearchEvent.ChildTrained trained) {
     sharedStep(trained.getEpoch(), trained.getStep());
-    setMessage("loss " + Text.decimal(trained.getLoss())
-        + (trained.hasPerplexity() ? " ppl " + Text.decimal(trained.getPerplexity()) : "")
-        + " best " + Text.decimal(bestReward));
+    setMessage(
+        "loss "
+            + Text.decimal(trained.getLoss())
+            + (trained.hasPerplexity() ? " ppl " + Text.decimal(trained.getPerplexity()) : "")
+            + " best "
+            + Text.decimal(bestReward));
   }
 
   private void stepSkipped(SearchEvent.StepSkipped skipped) {
     sharedStep(skipped.getEpoch(), skipped.getStep());
-    report("epoch " + (skipped.getEpoch() + 1) + " step " + skipped.getStep() + " skipped ("
-        + skipped.getInARow() + " in a row): " + skipped.getReason());
+    report(
+        "epoch "
+            + (skipped.getEpoch() + 1)
+            + " step "
+            + skipped.getStep()
+            + " skipped ("
+            + skipped.getInARow()
+            + " in a row): "
+            + skipped.getReason());
   }
 
   private void sharedStep(int epoch, long step) {
@@ -129,8 +139,8 @@ final class WatchPrinter implements AutoCloseable {
     if (stepsInEpoch >= 0) {
       stepsInEpoch++;
     }
-    ensureBar("shared" + epoch, epochLabel(epoch) + " shared",
-        stepsPerEpoch > 0 ? stepsPerEpoch : -1);
+    ensureBar(
+        "shared" + epoch, epochLabel(epoch) + " shared", stepsPerEpoch > 0 ? stepsPerEpoch : -1);
     if (bar != null) {
       if (stepsInEpoch >= 0) {
         bar.stepTo(stepsInEpoch);
@@ -148,19 +158,31 @@ final class WatchPrinter implements AutoCloseable {
       return;
     }
     controllerBar(sample.getEpoch(), sample.getPolicyVersion());
-    setMessage("reward " + Text.decimal(sample.getReward())
-        + (sample.hasPerplexity() ? " val ppl " + Text.decimal(sample.getPerplexity()) : "")
-        + " baseline " + Text.decimal(sample.getBaseline()) + " best " + Text.decimal(bestReward));
+    setMessage(
+        "reward "
+            + Text.decimal(sample.getReward())
+            + (sample.hasPerplexity() ? " val ppl " + Text.decimal(sample.getPerplexity()) : "")
+            + " baseline "
+            + Text.decimal(sample.getBaseline())
+            + " best "
+            + Text.decimal(bestReward));
   }
 
   private void updated(SearchEvent.ControllerUpdated update) {
     controllerBar(update.getEpoch(), update.getPolicyVersion());
-    setMessage("reward " + Text.decimal(update.getMeanReward()) + " baseline "
-        + Text.decimal(update.getBaseline()) + " best " + Text.decimal(bestReward));
+    setMessage(
+        "reward "
+            + Text.decimal(update.getMeanReward())
+            + " baseline "
+            + Text.decimal(update.getBaseline())
+            + " best "
+            + Text.decimal(bestReward));
   }
 
   private void controllerBar(int epoch, long policyVersion) {
-    ensureBar("controller" + epoch, epochLabel(epoch) + " controller",
+    ensureBar(
+        "controller" + epoch,
+        epochLabel(epoch) + " controller",
         updatesPerEpoch > 0 ? updatesPerEpoch : -1);
     if (bar != null && updatesPerEpoch > 0) {
       bar.stepTo(policyVersion - (long) epoch * updatesPerEpoch);
@@ -186,10 +208,15 @@ final class WatchPrinter implements AutoCloseable {
         && (Double.isNaN(bestReward) || done.getBestReward() > bestReward)) {
       bestReward = done.getBestReward();
     }
-    StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
-        "epoch %s  loss %s  reward %s  best %s", fraction(done.getEpoch() + 1, done.getEpochs()),
-        Text.decimal(done.getMeanTrainLoss()), Text.decimal(done.getMeanReward()),
-        Text.decimal(done.getBestReward())));
+    StringBuilder text =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "epoch %s  loss %s  reward %s  best %s",
+                fraction(done.getEpoch() + 1, done.getEpochs()),
+                Text.decimal(done.getMeanTrainLoss()),
+                Text.decimal(done.getMeanReward()),
+                Text.decimal(done.getBestReward())));
     if (done.hasBestArchitecture()) {
       text.append("  ").append(done.getBestArchitecture().getEncoding());
     }
@@ -205,16 +232,23 @@ final class WatchPrinter implements AutoCloseable {
     if (derived.getScreenSteps() > 0) {
       how = ", the best screened by " + derived.getScreenSteps() + " steps of training each:";
     } else if ("most-probable".equals(derived.getSelection())) {
-      how = ": the policy's most probable child first, then the best-scored samples"
-          + " (reward on the validation batches):";
+      how =
+          ": the policy's most probable child first, then the best-scored samples"
+              + " (reward on the validation batches):";
     } else {
       how = ", best reward first:";
     }
     report("derived from " + Text.count(derived.getSampled()) + " candidates" + how);
     int rank = 1;
     for (SearchEvent.Candidate c : derived.getTopList()) {
-      report(String.format(Locale.ROOT, "%4d. %s%s  %s", rank++, Text.decimal(c.getReward()),
-          screening(c), c.getArchitecture().getEncoding()));
+      report(
+          String.format(
+              Locale.ROOT,
+              "%4d. %s%s  %s",
+              rank++,
+              Text.decimal(c.getReward()),
+              screening(c),
+              c.getArchitecture().getEncoding()));
     }
   }
 
@@ -223,9 +257,14 @@ final class WatchPrinter implements AutoCloseable {
     if (bar != null) {
       bar.stepTo(s.getIndex() + 1L);
     }
-    report(String.format(Locale.ROOT, "screened %s  reward %s%s  %s",
-        fraction(s.getIndex() + 1, s.getCount()), Text.decimal(s.getCandidate().getReward()),
-        screening(s.getCandidate()), s.getCandidate().getArchitecture().getEncoding()));
+    report(
+        String.format(
+            Locale.ROOT,
+            "screened %s  reward %s%s  %s",
+            fraction(s.getIndex() + 1, s.getCount()),
+            Text.decimal(s.getCandidate().getReward()),
+            screening(s.getCandidate()),
+            s.getCandidate().getArchitecture().getEncoding()));
   }
 
   /** A candidate's screening figure, or nothing for one that was not screened. */
@@ -243,37 +282,59 @@ final class WatchPrinter implements AutoCloseable {
       ensureBar(kind, task, p.getEpochs());
       if (bar != null) {
         bar.stepTo(p.getEpoch() + 1L);
-        setMessage("loss " + Text.decimal(p.getTrainLoss()) + " val ppl "
-            + Text.decimal(p.getValidationPerplexity()));
+        setMessage(
+            "loss "
+                + Text.decimal(p.getTrainLoss())
+                + " val ppl "
+                + Text.decimal(p.getValidationPerplexity()));
       }
-      report(String.format(Locale.ROOT, "%s %s  loss %s  val ppl %s", kind,
-          fraction(p.getEpoch() + 1, p.getEpochs()), Text.decimal(p.getTrainLoss()),
-          Text.decimal(p.getValidationPerplexity())));
+      report(
+          String.format(
+              Locale.ROOT,
+              "%s %s  loss %s  val ppl %s",
+              kind,
+              fraction(p.getEpoch() + 1, p.getEpochs()),
+              Text.decimal(p.getTrainLoss()),
+              Text.decimal(p.getValidationPerplexity())));
       return;
     }
     ensureBar(kind, task, p.getEpochs());
     if (bar != null) {
       bar.stepTo(p.getEpoch() + 1L);
-      setMessage("loss " + Text.decimal(p.getTrainLoss()) + " val acc "
-          + Text.decimal(p.getValidationAccuracy()));
+      setMessage(
+          "loss "
+              + Text.decimal(p.getTrainLoss())
+              + " val acc "
+              + Text.decimal(p.getValidationAccuracy()));
     }
-    report(String.format(Locale.ROOT, "%s %s  loss %s  train acc %s  val acc %s", kind,
-        fraction(p.getEpoch() + 1, p.getEpochs()), Text.decimal(p.getTrainLoss()),
-        Text.decimal(p.getTrainAccuracy()), Text.decimal(p.getValidationAccuracy())));
+    report(
+        String.format(
+            Locale.ROOT,
+            "%s %s  loss %s  train acc %s  val acc %s",
+            kind,
+            fraction(p.getEpoch() + 1, p.getEpochs()),
+            Text.decimal(p.getTrainLoss()),
+            Text.decimal(p.getTrainAccuracy()),
+            Text.decimal(p.getValidationAccuracy())));
   }
 
   private void finished(SearchEvent.Finished done) {
     closeBar();
     String took = done.hasDuration() ? ", took " + Text.duration(done.getDuration()) : "";
-    String figure = done.hasTestPerplexity()
-        ? "test perplexity " + Text.decimal(done.getTestPerplexity())
-        : "test accuracy " + Text.decimal(done.getTestAccuracy());
-    report("succeeded: " + figure + ", " + Text.count(done.getParameters()) + " parameters"
-        + took);
+    String figure =
+        done.hasTestPerplexity()
+            ? "test perplexity " + Text.decimal(done.getTestPerplexity())
+            : "test accuracy " + Text.decimal(done.getTestAccuracy());
+    report("succeeded: " + figure + ", " + Text.count(done.getParameters()) + " parameters" + took);
     report("  " + done.getArchitecture().getEncoding());
     if (done.hasPlainBaseline()) {
-      report("plain baseline: " + Text.plainBaseline(done.getPlainBaseline(),
-          done.getTestAccuracy(), done.getTestPerplexity(), done.hasTestPerplexity()));
+      report(
+          "plain baseline: "
+              + Text.plainBaseline(
+                  done.getPlainBaseline(),
+                  done.getTestAccuracy(),
+                  done.getTestPerplexity(),
+                  done.hasTestPerplexity()));
       report("  " + done.getPlainBaseline().getArchitecture().getEncoding());
     }
   }
@@ -296,14 +357,15 @@ final class WatchPrinter implements AutoCloseable {
       return;
     }
     line = lines.get();
-    bar = new ProgressBarBuilder()
-        .setTaskName(task)
-        .setInitialMax(max)
-        .setStyle(ProgressBarStyle.UNICODE_BLOCK)
-        .setUpdateIntervalMillis(200)
-        .setConsumer(line)
-        .clearDisplayOnFinish()
-        .build();
+    bar =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(max)
+            .setStyle(ProgressBarStyle.UNICODE_BLOCK)
+            .setUpdateIntervalMillis(200)
+            .setConsumer(line)
+            .clearDisplayOnFinish()
+            .build();
   }
 
   private void setMessage(String message) {
@@ -326,10 +388,11 @@ final class WatchPrinter implements AutoCloseable {
 
   private void report(String text) {
     if (line != null) {
-      line.printAbove(() -> {
-        out.println(text);
-        out.flush();
-      });
+      line.printAbove(
+          () -> {
+            out.println(text);
+            out.flush();
+          });
     } else {
       out.println(text);
       out.flush();

@@ -13,14 +13,24 @@ import java.io.PrintWriter;
 final class Watching {
   private Watching() {}
 
-  /** @return {@link ExitCodes#OK}, {@code SEARCH_FAILED} or {@code SEARCH_CANCELLED} */
-  static int run(EnasCli root, String searchId, long fromSequence, boolean json,
-      boolean progress, PrintWriter out, PrintWriter err) {
+  /**
+   * @return {@link ExitCodes#OK}, {@code SEARCH_FAILED} or {@code SEARCH_CANCELLED}
+   */
+  static int run(
+      EnasCli root,
+      String searchId,
+      long fromSequence,
+      boolean json,
+      boolean progress,
+      PrintWriter out,
+      PrintWriter err) {
     Search search = root.client().getSearch(searchId);
     SearchEvent.KindCase outcome = SearchEvent.KindCase.KIND_NOT_SET;
-    WatchPrinter printer = json ? null
-        : new WatchPrinter(search, fromSequence > 0, out,
-            progress ? () -> root.progressLine(err) : null);
+    WatchPrinter printer =
+        json
+            ? null
+            : new WatchPrinter(
+                search, fromSequence > 0, out, progress ? () -> root.progressLine(err) : null);
     try (SearchWatch events = root.client().watch(searchId, fromSequence)) {
       while (events.hasNext()) {
         SearchEvent event = events.next();
@@ -47,7 +57,8 @@ final class Watching {
   }
 
   private static boolean isTerminal(SearchEvent.KindCase kind) {
-    return kind == SearchEvent.KindCase.FINISHED || kind == SearchEvent.KindCase.FAILED
+    return kind == SearchEvent.KindCase.FINISHED
+        || kind == SearchEvent.KindCase.FAILED
         || kind == SearchEvent.KindCase.CANCELLED;
   }
 
@@ -73,8 +84,11 @@ final class Watching {
     if (state == SearchState.SEARCH_STATE_FAILED) {
       return ExitCodes.SEARCH_FAILED;
     }
-    err.println("enas: the watch of " + search.getId() + " ended while the search is still "
-        + Text.state(state));
+    err.println(
+        "enas: the watch of "
+            + search.getId()
+            + " ended while the search is still "
+            + Text.state(state));
     return ExitCodes.SERVER_ERROR;
   }
 }

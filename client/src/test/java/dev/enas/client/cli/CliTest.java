@@ -35,8 +35,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The enas command line against an in-process fake server, as a user types it. */
 class CliTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private InProcessEnas enas;
   private final List<String> targets = new ArrayList<>();
@@ -75,41 +74,71 @@ class CliTest {
 
   @Test
   void startSendsEveryFlagAsItsSpecFieldAndPrintsTheId() {
-    int code = run("search", "start", "--space", "macro", "--layers", "6", "--dataset",
-        "idx:/data/mnist", "--epochs", "3", "--channels", "16", "--batch-size", "32",
-        "--controller", "random", "--selection", "best-reward", "--seed", "7",
-        "--final-epochs", "2", "--final-channels", "24", "--id", "my-run");
+    int code =
+        run(
+            "search",
+            "start",
+            "--space",
+            "macro",
+            "--layers",
+            "6",
+            "--dataset",
+            "idx:/data/mnist",
+            "--epochs",
+            "3",
+            "--channels",
+            "16",
+            "--batch-size",
+            "32",
+            "--controller",
+            "random",
+            "--selection",
+            "best-reward",
+            "--seed",
+            "7",
+            "--final-epochs",
+            "2",
+            "--final-channels",
+            "24",
+            "--id",
+            "my-run");
 
     assertThat(code).isZero();
     assertThat(out).isEqualTo("my-run\n");
-    assertThat(enas.service.creates).singleElement().satisfies(request -> {
-      assertThat(request.getSearchId()).isEqualTo("my-run");
-      SearchSpec spec = request.getSpec();
-      assertThat(spec.getSpace().getKind()).isEqualTo(SearchSpace.SEARCH_SPACE_MACRO);
-      assertThat(spec.getSpace().getLayers()).isEqualTo(6);
-      assertThat(spec.getSpace().hasNodes()).isFalse();
-      assertThat(spec.getData().getDataset()).isEqualTo("idx:/data/mnist");
-      assertThat(spec.getShared().getEpochs()).isEqualTo(3);
-      assertThat(spec.getChild().getChannels()).isEqualTo(16);
-      assertThat(spec.getChild().getBatchSize()).isEqualTo(32);
-      assertThat(spec.getController().getKind()).isEqualTo(ControllerKind.CONTROLLER_KIND_RANDOM);
-      assertThat(spec.getDerive().getSelection()).isEqualTo("best-reward");
-      assertThat(spec.getSeed()).isEqualTo(7);
-      assertThat(spec.getRetrain().getTraining().getEpochs()).isEqualTo(2);
-      assertThat(spec.getRetrain().getNetwork().getChannels()).isEqualTo(24);
-      // Everything not on the command line is left to the server's defaults.
-      assertThat(spec.getShared().hasLearningRateMax()).isFalse();
-      assertThat(spec.getDerive().hasSamples()).isFalse();
-      assertThat(spec.hasLanguageModel()).isFalse();
-    });
+    assertThat(enas.service.creates)
+        .singleElement()
+        .satisfies(
+            request -> {
+              assertThat(request.getSearchId()).isEqualTo("my-run");
+              SearchSpec spec = request.getSpec();
+              assertThat(spec.getSpace().getKind()).isEqualTo(SearchSpace.SEARCH_SPACE_MACRO);
+              assertThat(spec.getSpace().getLayers()).isEqualTo(6);
+              assertThat(spec.getSpace().hasNodes()).isFalse();
+              assertThat(spec.getData().getDataset()).isEqualTo("idx:/data/mnist");
+              assertThat(spec.getShared().getEpochs()).isEqualTo(3);
+              assertThat(spec.getChild().getChannels()).isEqualTo(16);
+              assertThat(spec.getChild().getBatchSize()).isEqualTo(32);
+              assertThat(spec.getController().getKind())
+                  .isEqualTo(ControllerKind.CONTROLLER_KIND_RANDOM);
+              assertThat(spec.getDerive().getSelection()).isEqualTo("best-reward");
+              assertThat(spec.getSeed()).isEqualTo(7);
+              assertThat(spec.getRetrain().getTraining().getEpochs()).isEqualTo(2);
+              assertThat(spec.getRetrain().getNetwork().getChannels()).isEqualTo(24);
+              // Everything not on the command line is left to the server's defaults.
+              assertThat(spec.getShared().hasLearningRateMax()).isFalse();
+              assertThat(spec.getDerive().hasSamples()).isFalse();
+              assertThat(spec.hasLanguageModel()).isFalse();
+            });
   }
 
   @Test
   void startReadsAJsonSpecFileAndFlagsOverrideIt() throws IOException {
     Path file = dir.resolve("spec.json");
-    Files.writeString(file, "{\"space\": {\"kind\": \"SEARCH_SPACE_MICRO\", \"nodes\": 4},\n"
-        + " \"shared\": {\"epochs\": 20, \"learning_rate_max\": 0.1},\n"
-        + " \"controller\": {\"updatesPerEpoch\": 5}}");
+    Files.writeString(
+        file,
+        "{\"space\": {\"kind\": \"SEARCH_SPACE_MICRO\", \"nodes\": 4},\n"
+            + " \"shared\": {\"epochs\": 20, \"learning_rate_max\": 0.1},\n"
+            + " \"controller\": {\"updatesPerEpoch\": 5}}");
 
     int code = run("search", "start", "--spec", file.toString(), "--epochs", "9");
 
@@ -125,13 +154,16 @@ class CliTest {
   @Test
   void startReadsAHoconSpecFile() throws IOException {
     Path file = dir.resolve("spec.conf");
-    Files.writeString(file, String.join("\n",
-        "# a short macro search",
-        "space { kind = SEARCH_SPACE_MACRO, layers = 4 }",
-        "shared.epochs = 2",
-        "retrain.training.epochs = 1",
-        "controller.kind = CONTROLLER_KIND_RANDOM",
-        "seed = 42"));
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "# a short macro search",
+            "space { kind = SEARCH_SPACE_MACRO, layers = 4 }",
+            "shared.epochs = 2",
+            "retrain.training.epochs = 1",
+            "controller.kind = CONTROLLER_KIND_RANDOM",
+            "seed = 42"));
 
     int code = run("search", "start", "--spec", file.toString());
 
@@ -172,17 +204,21 @@ class CliTest {
     // The policy's most probable child, retrained at 16 channels (oneDNN's block).
     assertThat(demo.getDerive().getSelection()).isEqualTo("most-probable");
     assertThat(demo.getRetrain().getNetwork().getChannels()).isEqualTo(16);
-    assertThat(enas.service.creates.get(2).getSpec()).isEqualTo(SearchSpec.newBuilder()
-        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
-            .setKind(SearchSpace.SEARCH_SPACE_MICRO)).build());
+    assertThat(enas.service.creates.get(2).getSpec())
+        .isEqualTo(
+            SearchSpec.newBuilder()
+                .setSpace(
+                    dev.enas.proto.v1.SpaceSpec.newBuilder()
+                        .setKind(SearchSpace.SEARCH_SPACE_MICRO))
+                .build());
   }
 
   @Test
   void dryRunOnlyValidatesAndPrintsTheResolvedSpec() throws InvalidProtocolBufferException {
-    assertThat(run("search", "start", "--space", "macro", "--epochs", "4", "--dry-run"))
-        .isZero();
+    assertThat(run("search", "start", "--space", "macro", "--epochs", "4", "--dry-run")).isZero();
 
-    assertThat(enas.service.creates).singleElement()
+    assertThat(enas.service.creates)
+        .singleElement()
         .satisfies(r -> assertThat(r.getValidateOnly()).isTrue());
     assertThat(enas.service.searches).isEmpty();
     SearchSpec.Builder printed = SearchSpec.newBuilder();
@@ -191,23 +227,26 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "search start --space foo                 | --space",
-      "search start --space macro --layers x    | --layers",
-      "search start --space micro --layers 3    | --layers",
-      "search start --space macro --nodes 3     | --nodes",
-      "search start --space macro --seed 1.5    | --seed",
-      "search start --space macro --bogus       | --bogus",
-      "search start --epochs 3                  | --space",
-      "search start --preset demo --space micro | --preset demo",
-      "search start --preset nope               | --preset",
-      "search start --space macro --json        | --json",
-      "search watch s1 --from -2                | --from",
-      "search list --state running,bogus        | --state",
-      "arch list s1 --top 0                     | --top",
-      "arch list s1 --order best                | --order",
-      "search get                               | ID",
-      "search                                   | subcommand"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "search start --space foo                 | --space",
+        "search start --space macro --layers x    | --layers",
+        "search start --space micro --layers 3    | --layers",
+        "search start --space macro --nodes 3     | --nodes",
+        "search start --space macro --seed 1.5    | --seed",
+        "search start --space macro --bogus       | --bogus",
+        "search start --epochs 3                  | --space",
+        "search start --preset demo --space micro | --preset demo",
+        "search start --preset nope               | --preset",
+        "search start --space macro --json        | --json",
+        "search watch s1 --from -2                | --from",
+        "search list --state running,bogus        | --state",
+        "arch list s1 --top 0                     | --top",
+        "arch list s1 --order best                | --order",
+        "search get                               | ID",
+        "search                                   | subcommand"
+      })
   void badCommandLinesExitWith2AndOneLineNamingTheOption(String line, String named) {
     int code = run(line.trim().split("\\s+"));
 
@@ -233,15 +272,17 @@ class CliTest {
 
   @Test
   void serverInvalidArgumentPrintsTheCodeAndEveryFieldWithItsFlag() {
-    enas.service.nextError = FakeSearchService.badRequest(
-        "spec.shared.epochs", "must be 1 to 100000, was 0",
-        "spec.controller.learning_rate", "must be in (0, 1], was 7");
+    enas.service.nextError =
+        FakeSearchService.badRequest(
+            "spec.shared.epochs", "must be 1 to 100000, was 0",
+            "spec.controller.learning_rate", "must be in (0, 1], was 7");
 
     int code = run("search", "start", "--space", "macro", "--epochs", "0");
 
     assertThat(code).isEqualTo(3);
     assertThat(out).isEmpty();
-    assertThat(err).startsWith("enas: INVALID_ARGUMENT: invalid search spec")
+    assertThat(err)
+        .startsWith("enas: INVALID_ARGUMENT: invalid search spec")
         .contains("\n  spec.shared.epochs (--epochs): must be 1 to 100000, was 0\n")
         .contains("\n  spec.controller.learning_rate: must be in (0, 1], was 7\n");
   }
@@ -250,13 +291,13 @@ class CliTest {
 
   @ParameterizedTest
   @CsvSource({"SUCCEEDED, 0, finished", "FAILED, 1, failed", "CANCELLED, 130, cancelled"})
-  void watchJsonPrintsOneEventPerLineAndExitsByOutcome(Events.Outcome outcome, int exitCode,
-      String lastKind) throws InvalidProtocolBufferException {
+  void watchJsonPrintsOneEventPerLineAndExitsByOutcome(
+      Events.Outcome outcome, int exitCode, String lastKind) throws InvalidProtocolBufferException {
     List<SearchEvent> log = Events.run("s1", 2, 3, 2, 2, outcome);
     enas.service.add(Events.search("s1", SearchState.SEARCH_STATE_RUNNING), log);
     // A cut in the middle changes nothing for the user.
-    enas.service.cutWatches(new FakeSearchService.Cut(5,
-        FakeSearchService.slowWatcherCut(5, true, true)));
+    enas.service.cutWatches(
+        new FakeSearchService.Cut(5, FakeSearchService.slowWatcherCut(5, true, true)));
 
     int code = run("search", "watch", "s1", "--json");
 
@@ -274,27 +315,35 @@ class CliTest {
 
   @Test
   void watchShowsBarsPerPhaseAndAReportLinePerEpochAndTheOutcome() {
-    enas.service.add(Events.resolved("s1", 2, 2, 2),
-        Events.run("s1", 2, 3, 2, 2, Events.Outcome.SUCCEEDED));
+    enas.service.add(
+        Events.resolved("s1", 2, 2, 2), Events.run("s1", 2, 3, 2, 2, Events.Outcome.SUCCEEDED));
     progress = true;
 
     int code = run("search", "watch", "s1");
 
     assertThat(code).isZero();
-    assertThat(out.split("\n")).containsSubsequence(
-        "epoch 1/2  loss 1.5000  reward 0.5500  best 0.6000  macro: 3 | 5 1",
-        "epoch 2/2  loss 1.5000  reward 0.5500  best 0.6100  macro: 3 | 5 1",
-        "deriving: scoring 10 candidates",
-        "derived from 10 candidates, best reward first:",
-        "   1. 0.7100  macro: 3 | 5 1",
-        "final training of the derived child",
-        "final 1/2  loss 0.9000  train acc 0.7000  val acc 0.7200",
-        "final 2/2  loss 0.9000  train acc 0.7000  val acc 0.7200",
-        "succeeded: test accuracy 0.7825, 123,456 parameters",
-        "  macro: 3 | 5 1");
+    assertThat(out.split("\n"))
+        .containsSubsequence(
+            "epoch 1/2  loss 1.5000  reward 0.5500  best 0.6000  macro: 3 | 5 1",
+            "epoch 2/2  loss 1.5000  reward 0.5500  best 0.6100  macro: 3 | 5 1",
+            "deriving: scoring 10 candidates",
+            "derived from 10 candidates, best reward first:",
+            "   1. 0.7100  macro: 3 | 5 1",
+            "final training of the derived child",
+            "final 1/2  loss 0.9000  train acc 0.7000  val acc 0.7200",
+            "final 2/2  loss 0.9000  train acc 0.7000  val acc 0.7200",
+            "succeeded: test accuracy 0.7825, 123,456 parameters",
+            "  macro: 3 | 5 1");
     // The bars: steps of the epoch learnt from the first, updates from the spec.
-    assertThat(err).contains("epoch 1/2 shared", "epoch 2/2 shared 100% ", "3/3",
-        "epoch 2/2 controller 100% ", "2/2", "final training 100% ", "best 0.6");
+    assertThat(err)
+        .contains(
+            "epoch 1/2 shared",
+            "epoch 2/2 shared 100% ",
+            "3/3",
+            "epoch 2/2 controller 100% ",
+            "2/2",
+            "final training 100% ",
+            "best 0.6");
   }
 
   @Test
@@ -306,32 +355,70 @@ class CliTest {
       }
       log.add(e);
     }
-    SearchEvent.Candidate wide = SearchEvent.Candidate.newBuilder()
-        .setArchitecture(Events.arch("1 | 1 0")).setReward(0.62).setScreenAccuracy(0.81).build();
-    SearchEvent.Candidate pools = SearchEvent.Candidate.newBuilder()
-        .setArchitecture(Events.arch("4 | 5 1")).setReward(0.70).setScreenAccuracy(0.74).build();
-    List<SearchEvent.Builder> tail = List.of(
-        SearchEvent.newBuilder().setPhaseChanged(
-            SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_DERIVING)),
-        SearchEvent.newBuilder().setCandidateScreened(SearchEvent.CandidateScreened.newBuilder()
-            .setIndex(0).setCount(2).setCandidate(pools).setSteps(84)),
-        SearchEvent.newBuilder().setCandidateScreened(SearchEvent.CandidateScreened.newBuilder()
-            .setIndex(1).setCount(2).setCandidate(wide).setSteps(84)),
-        SearchEvent.newBuilder().setDerived(SearchEvent.Derived.newBuilder().setSampled(10)
-            .setScreenSteps(84).addTop(wide).addTop(pools)),
-        SearchEvent.newBuilder().setPhaseChanged(
-            SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_BASELINE_TRAINING)),
-        SearchEvent.newBuilder().setFinalTrainingProgress(
-            SearchEvent.FinalTrainingProgress.newBuilder().setEpoch(0).setEpochs(1)
-                .setTrainLoss(0.8).setTrainAccuracy(0.7).setValidationAccuracy(0.75)
-                .setPlainBaseline(true)),
-        SearchEvent.newBuilder().setPhaseChanged(
-            SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_SUCCEEDED)),
-        SearchEvent.newBuilder().setFinished(SearchEvent.Finished.newBuilder()
-            .setArchitecture(Events.arch("1 | 1 0")).setTestAccuracy(0.84).setParameters(1000)
-            .setPlainBaseline(dev.enas.proto.v1.PlainBaseline.newBuilder()
-                .setArchitecture(Events.arch("0 | 0 0")).setTestAccuracy(0.80)
-                .setParameters(800))));
+    SearchEvent.Candidate wide =
+        SearchEvent.Candidate.newBuilder()
+            .setArchitecture(Events.arch("1 | 1 0"))
+            .setReward(0.62)
+            .setScreenAccuracy(0.81)
+            .build();
+    SearchEvent.Candidate pools =
+        SearchEvent.Candidate.newBuilder()
+            .setArchitecture(Events.arch("4 | 5 1"))
+            .setReward(0.70)
+            .setScreenAccuracy(0.74)
+            .build();
+    List<SearchEvent.Builder> tail =
+        List.of(
+            SearchEvent.newBuilder()
+                .setPhaseChanged(
+                    SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_DERIVING)),
+            SearchEvent.newBuilder()
+                .setCandidateScreened(
+                    SearchEvent.CandidateScreened.newBuilder()
+                        .setIndex(0)
+                        .setCount(2)
+                        .setCandidate(pools)
+                        .setSteps(84)),
+            SearchEvent.newBuilder()
+                .setCandidateScreened(
+                    SearchEvent.CandidateScreened.newBuilder()
+                        .setIndex(1)
+                        .setCount(2)
+                        .setCandidate(wide)
+                        .setSteps(84)),
+            SearchEvent.newBuilder()
+                .setDerived(
+                    SearchEvent.Derived.newBuilder()
+                        .setSampled(10)
+                        .setScreenSteps(84)
+                        .addTop(wide)
+                        .addTop(pools)),
+            SearchEvent.newBuilder()
+                .setPhaseChanged(
+                    SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_BASELINE_TRAINING)),
+            SearchEvent.newBuilder()
+                .setFinalTrainingProgress(
+                    SearchEvent.FinalTrainingProgress.newBuilder()
+                        .setEpoch(0)
+                        .setEpochs(1)
+                        .setTrainLoss(0.8)
+                        .setTrainAccuracy(0.7)
+                        .setValidationAccuracy(0.75)
+                        .setPlainBaseline(true)),
+            SearchEvent.newBuilder()
+                .setPhaseChanged(
+                    SearchEvent.PhaseChanged.newBuilder().setPhase(Phase.PHASE_SUCCEEDED)),
+            SearchEvent.newBuilder()
+                .setFinished(
+                    SearchEvent.Finished.newBuilder()
+                        .setArchitecture(Events.arch("1 | 1 0"))
+                        .setTestAccuracy(0.84)
+                        .setParameters(1000)
+                        .setPlainBaseline(
+                            dev.enas.proto.v1.PlainBaseline.newBuilder()
+                                .setArchitecture(Events.arch("0 | 0 0"))
+                                .setTestAccuracy(0.80)
+                                .setParameters(800))));
     for (SearchEvent.Builder e : tail) {
       log.add(e.setSearchId("s1").setSequence(log.size()).build());
     }
@@ -339,37 +426,43 @@ class CliTest {
 
     assertThat(run("search", "watch", "s1")).isZero();
 
-    assertThat(out.split("\n")).containsSubsequence(
-        "screened 1/2  reward 0.7000  screened val acc 0.7400  macro: 4 | 5 1",
-        "screened 2/2  reward 0.6200  screened val acc 0.8100  macro: 1 | 1 0",
-        "derived from 10 candidates, the best screened by 84 steps of training each:",
-        "   1. 0.6200  screened val acc 0.8100  macro: 1 | 1 0",
-        "   2. 0.7000  screened val acc 0.7400  macro: 4 | 5 1",
-        "retraining the plain child with the same budget",
-        "baseline 1/1  loss 0.8000  train acc 0.7000  val acc 0.7500",
-        "succeeded: test accuracy 0.8400, 1,000 parameters",
-        "  macro: 1 | 1 0",
-        "plain baseline: test accuracy 0.8000, 800 parameters; derived / plain test error 0.8000"
-            + " (the search won)",
-        "  macro: 0 | 0 0");
+    assertThat(out.split("\n"))
+        .containsSubsequence(
+            "screened 1/2  reward 0.7000  screened val acc 0.7400  macro: 4 | 5 1",
+            "screened 2/2  reward 0.6200  screened val acc 0.8100  macro: 1 | 1 0",
+            "derived from 10 candidates, the best screened by 84 steps of training each:",
+            "   1. 0.6200  screened val acc 0.8100  macro: 1 | 1 0",
+            "   2. 0.7000  screened val acc 0.7400  macro: 4 | 5 1",
+            "retraining the plain child with the same budget",
+            "baseline 1/1  loss 0.8000  train acc 0.7000  val acc 0.7500",
+            "succeeded: test accuracy 0.8400, 1,000 parameters",
+            "  macro: 1 | 1 0",
+            "plain baseline: test accuracy 0.8000, 800 parameters; derived / plain test error 0.8000"
+                + " (the search won)",
+            "  macro: 0 | 0 0");
   }
 
   @Test
   void watchSaysWhyThePolicysModeLeadsALowerScore() {
     List<SearchEvent> log = new ArrayList<>();
     for (SearchEvent e : Events.run("s1", 1, 1, 1, 1, Events.Outcome.SUCCEEDED)) {
-      log.add(e.hasDerived() ? e.toBuilder().setDerived(e.getDerived().toBuilder()
-          .setSelection("most-probable")).build() : e);
+      log.add(
+          e.hasDerived()
+              ? e.toBuilder()
+                  .setDerived(e.getDerived().toBuilder().setSelection("most-probable"))
+                  .build()
+              : e);
     }
     enas.service.add(Events.resolved("s1", 1, 1, 1), log);
 
     assertThat(run("search", "watch", "s1")).isZero();
 
-    assertThat(out.split("\n")).containsSubsequence(
-        "derived from 10 candidates: the policy's most probable child first, then the"
-            + " best-scored samples (reward on the validation batches):",
-        "   1. 0.7100  macro: 3 | 5 1",
-        "   2. 0.6400  macro: 0 | 1 0");
+    assertThat(out.split("\n"))
+        .containsSubsequence(
+            "derived from 10 candidates: the policy's most probable child first, then the"
+                + " best-scored samples (reward on the validation batches):",
+            "   1. 0.7100  macro: 3 | 5 1",
+            "   2. 0.6400  macro: 0 | 1 0");
   }
 
   @Test
@@ -378,8 +471,10 @@ class CliTest {
     for (SearchEvent e : Events.run("s1", 2, 3, 2, 2, Events.Outcome.SUCCEEDED)) {
       SearchEvent.Builder b = e.toBuilder();
       if (e.hasFinalTrainingProgress()) {
-        b.getFinalTrainingProgressBuilder().setValidationPerplexity(123.4)
-            .setTrainAccuracy(Double.NaN).setValidationAccuracy(Double.NaN);
+        b.getFinalTrainingProgressBuilder()
+            .setValidationPerplexity(123.4)
+            .setTrainAccuracy(Double.NaN)
+            .setValidationAccuracy(Double.NaN);
       } else if (e.hasFinished()) {
         b.getFinishedBuilder().setTestPerplexity(98.76).setTestAccuracy(Double.NaN);
       } else if (e.hasChildTrained()) {
@@ -396,10 +491,11 @@ class CliTest {
     int code = run("search", "watch", "s1");
 
     assertThat(code).isZero();
-    assertThat(out.split("\n")).containsSubsequence(
-        "final 1/2  loss 0.9000  val ppl 123.4000",
-        "final 2/2  loss 0.9000  val ppl 123.4000",
-        "succeeded: test perplexity 98.7600, 123,456 parameters");
+    assertThat(out.split("\n"))
+        .containsSubsequence(
+            "final 1/2  loss 0.9000  val ppl 123.4000",
+            "final 2/2  loss 0.9000  val ppl 123.4000",
+            "succeeded: test perplexity 98.7600, 123,456 parameters");
     assertThat(err).contains(" ppl ", "val ppl ");
   }
 
@@ -436,11 +532,9 @@ class CliTest {
 
   @Test
   void startWithWatchFollowsTheNewSearch() {
-    enas.service.events.put("my-run", Events.run("my-run", 1, 2, 1, 1,
-        Events.Outcome.SUCCEEDED));
+    enas.service.events.put("my-run", Events.run("my-run", 1, 2, 1, 1, Events.Outcome.SUCCEEDED));
 
-    int code = run("search", "start", "--space", "macro", "--id", "my-run", "--watch",
-        "--json");
+    int code = run("search", "start", "--space", "macro", "--id", "my-run", "--watch", "--json");
 
     assertThat(code).isZero();
     assertThat(err).isEqualTo("my-run\n");
@@ -452,7 +546,8 @@ class CliTest {
   @Test
   void watchOfAnUnknownSearchIsAServerError() {
     assertThat(run("search", "watch", "nope")).isEqualTo(3);
-    assertThat(err).startsWith("enas: NOT_FOUND: no search 'nope'")
+    assertThat(err)
+        .startsWith("enas: NOT_FOUND: no search 'nope'")
         .contains("resource search 'nope'");
   }
 
@@ -469,8 +564,9 @@ class CliTest {
     String[] lines = out.split("\n");
     assertThat(lines).hasSize(4);
     assertThat(lines[0]).startsWith("ID").contains("STATE", "PHASE", "PROGRESS", "BEST");
-    assertThat(lines[1]).matches("a\\s+running\\s+.*").contains("shared training", "epoch 1/6",
-        "0.6100");
+    assertThat(lines[1])
+        .matches("a\\s+running\\s+.*")
+        .contains("shared training", "epoch 1/6", "0.6100");
     assertThat(lines[2]).matches("b\\s+failed\\s+.*");
     assertThat(lines[3]).matches("c\\s+running\\s+.*").contains("0.7000");
     assertThat(enas.service.searchLists).hasSize(2);
@@ -480,12 +576,14 @@ class CliTest {
   void listFiltersByStateAndPrintsJsonLines() throws InvalidProtocolBufferException {
     enas.service.add(running("a", 0.61), List.of());
 
-    assertThat(run("search", "list", "--state", "running,FAILED", "--state", "pending",
-        "--json")).isZero();
+    assertThat(run("search", "list", "--state", "running,FAILED", "--state", "pending", "--json"))
+        .isZero();
 
-    assertThat(enas.service.searchLists.get(0).getStatesList()).containsExactly(
-        SearchState.SEARCH_STATE_RUNNING, SearchState.SEARCH_STATE_FAILED,
-        SearchState.SEARCH_STATE_PENDING);
+    assertThat(enas.service.searchLists.get(0).getStatesList())
+        .containsExactly(
+            SearchState.SEARCH_STATE_RUNNING,
+            SearchState.SEARCH_STATE_FAILED,
+            SearchState.SEARCH_STATE_PENDING);
     Search.Builder printed = Search.newBuilder();
     JsonFormat.parser().merge(out.strip(), printed);
     assertThat(printed.build()).isEqualTo(enas.service.searches.get("a"));
@@ -496,8 +594,12 @@ class CliTest {
     enas.service.add(running("a", 0.61), List.of());
 
     assertThat(run("search", "get", "a")).isZero();
-    assertThat(out).contains("id          a\n", "state       running (shared training)\n",
-        "space       macro, 2 layers\n", "best        0.6100  macro: 1 | 0 1\n");
+    assertThat(out)
+        .contains(
+            "id          a\n",
+            "state       running (shared training)\n",
+            "space       macro, 2 layers\n",
+            "best        0.6100  macro: 1 | 0 1\n");
 
     assertThat(run("search", "get", "a", "--json")).isZero();
     Search.Builder printed = Search.newBuilder();
@@ -577,14 +679,15 @@ class CliTest {
     assertThat(lines[1]).matches("1\\s+1\\s+0\\.9000\\s+1\\s+0\\s+macro: 1 \\| 2 1");
     assertThat(lines[2]).matches("2\\s+4\\s+0\\.8000\\s+2\\s+2\\s+macro: 4 \\| 5 1");
     assertThat(lines[3]).matches("3\\s+3\\s+0\\.7000\\s+1\\s+1\\s+macro: 3 \\| 4 1");
-    assertThat(enas.service.architectureLists).allSatisfy(r -> assertThat(r.getOrderBy())
-        .isEqualTo(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD));
+    assertThat(enas.service.architectureLists)
+        .allSatisfy(
+            r -> assertThat(r.getOrderBy()).isEqualTo(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD));
   }
 
   @Test
   void archListInSamplingOrderAndArchGet() {
-    enas.service.histories.put("s1", List.of(Events.sampled(0, 0.2), Events.sampled(1, 0.4),
-        Events.sampled(2, 0.3)));
+    enas.service.histories.put(
+        "s1", List.of(Events.sampled(0, 0.2), Events.sampled(1, 0.4), Events.sampled(2, 0.3)));
 
     assertThat(run("arch", "list", "s1", "--order", "sampled", "--top", "2")).isZero();
     assertThat(out.split("\n")).hasSize(3);
@@ -610,8 +713,11 @@ class CliTest {
 
     run("search", "list");
 
-    assertThat(targets).containsExactly(fromEnvironment != null && !fromEnvironment.isEmpty()
-        ? fromEnvironment : "localhost:8980");
+    assertThat(targets)
+        .containsExactly(
+            fromEnvironment != null && !fromEnvironment.isEmpty()
+                ? fromEnvironment
+                : "localhost:8980");
   }
 
   @Test
@@ -628,8 +734,8 @@ class CliTest {
     return Events.search(id, SearchState.SEARCH_STATE_RUNNING).toBuilder()
         .setPhase(Phase.PHASE_SHARED_TRAINING)
         .setProgress(dev.enas.proto.v1.Progress.newBuilder().setEpoch(1).setEpochs(6))
-        .setBest(ScoredArchitecture.newBuilder().setArchitecture(Events.arch("1 | 0 1"))
-            .setReward(best))
+        .setBest(
+            ScoredArchitecture.newBuilder().setArchitecture(Events.arch("1 | 0 1")).setReward(best))
         .build();
   }
 
@@ -652,24 +758,29 @@ class CliTest {
   void modelListShowsTheModelOfEverySucceededSearchAcrossPages() {
     enas.service.add(published("shirts", "shirts", 1, 0.8123), List.of());
     enas.service.add(Events.search("broken", SearchState.SEARCH_STATE_FAILED), List.of());
-    enas.service.add(Events.search("unpublished", SearchState.SEARCH_STATE_SUCCEEDED),
-        List.of());
+    enas.service.add(Events.search("unpublished", SearchState.SEARCH_STATE_SUCCEEDED), List.of());
     enas.service.add(published("shoes", "footwear", 3, 0.7), List.of());
     Search words = published("words", "words", 1, Double.NaN);
-    enas.service.add(words.toBuilder().setResult(words.getResult().toBuilder()
-        .setTestPerplexity(122.18)).build(), List.of());
+    enas.service.add(
+        words.toBuilder()
+            .setResult(words.getResult().toBuilder().setTestPerplexity(122.18))
+            .build(),
+        List.of());
 
     assertThat(run("model", "list")).as(err).isZero();
 
     String[] lines = out.split("\n");
     assertThat(lines).hasSize(4);
-    assertThat(lines[0])
-        .matches("MODEL\\s+VERSION\\s+TEST ACCURACY\\s+TEST PERPLEXITY\\s+SEARCH");
+    assertThat(lines[0]).matches("MODEL\\s+VERSION\\s+TEST ACCURACY\\s+TEST PERPLEXITY\\s+SEARCH");
     assertThat(lines[1]).matches("shirts\\s+1\\s+0\\.8123\\s+-\\s+shirts");
     assertThat(lines[2]).matches("footwear\\s+3\\s+0\\.7000\\s+-\\s+shoes");
     assertThat(lines[3]).matches("words\\s+1\\s+-\\s+122\\.1800\\s+words");
-    assertThat(enas.service.searchLists).isNotEmpty().allSatisfy(request ->
-        assertThat(request.getStatesList()).containsExactly(SearchState.SEARCH_STATE_SUCCEEDED));
+    assertThat(enas.service.searchLists)
+        .isNotEmpty()
+        .allSatisfy(
+            request ->
+                assertThat(request.getStatesList())
+                    .containsExactly(SearchState.SEARCH_STATE_SUCCEEDED));
     assertThat(enas.service.searchLists).hasSize(2);
   }
 
@@ -695,13 +806,17 @@ class CliTest {
 
     assertThat(Files.readAllBytes(file)).isEqualTo(first);
     assertThat(out).isEqualTo("wrote " + file + ": model shirts version 1, 2,500 bytes\n");
-    assertThat(enas.service.downloads).singleElement().satisfies(request -> {
-      assertThat(request.getSearchId()).isEqualTo("shirts");
-      assertThat(request.getVersion()).isZero();
-    });
+    assertThat(enas.service.downloads)
+        .singleElement()
+        .satisfies(
+            request -> {
+              assertThat(request.getSearchId()).isEqualTo("shirts");
+              assertThat(request.getVersion()).isZero();
+            });
 
-    assertThat(run("model", "download", "shirts", "--version", "2", "--output",
-        file.toString())).as(err).isZero();
+    assertThat(run("model", "download", "shirts", "--version", "2", "--output", file.toString()))
+        .as(err)
+        .isZero();
 
     assertThat(Files.readAllBytes(file)).isEqualTo(second);
     assertThat(out).contains("version 2, 10 bytes");
@@ -731,11 +846,25 @@ class CliTest {
   void modelDownloadWithABadCommandLineExitsTwoBeforeCallingTheServer() {
     assertThat(run("model", "download", "shirts")).isEqualTo(2);
     assertThat(err).contains("--output");
-    assertThat(run("model", "download", "shirts", "-o",
-        dir.resolve("no-such-folder").resolve("m.onnx").toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "model",
+                "download",
+                "shirts",
+                "-o",
+                dir.resolve("no-such-folder").resolve("m.onnx").toString()))
+        .isEqualTo(2);
     assertThat(err).contains("no folder");
-    assertThat(run("model", "download", "shirts", "--version", "-1", "-o",
-        dir.resolve("m.onnx").toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "model",
+                "download",
+                "shirts",
+                "--version",
+                "-1",
+                "-o",
+                dir.resolve("m.onnx").toString()))
+        .isEqualTo(2);
     assertThat(err).contains("--version");
 
     assertThat(enas.service.downloads).isEmpty();
@@ -747,8 +876,11 @@ class CliTest {
         .setPhase(Phase.PHASE_SUCCEEDED)
         .setModelName(model)
         .setModelVersion(version)
-        .setResult(dev.enas.proto.v1.SearchResult.newBuilder().setTestAccuracy(accuracy)
-            .setParameters(1000).setArchitecture(Events.arch("1 | 0 1")))
+        .setResult(
+            dev.enas.proto.v1.SearchResult.newBuilder()
+                .setTestAccuracy(accuracy)
+                .setParameters(1000)
+                .setArchitecture(Events.arch("1 | 0 1")))
         .build();
   }
 
@@ -772,8 +904,10 @@ class CliTest {
   }
 
   private static ModelMetadataResponse metadataWithLabels(String json) {
-    return ModelMetadataResponse.newBuilder().putParameters(InferCommand.CLASS_LABELS,
-        InferParameter.newBuilder().setStringParam(json).build()).build();
+    return ModelMetadataResponse.newBuilder()
+        .putParameters(
+            InferCommand.CLASS_LABELS, InferParameter.newBuilder().setStringParam(json).build())
+        .build();
   }
 
   @Test
@@ -790,19 +924,29 @@ class CliTest {
     int code = run("infer", "--model", "fashion", "--image", png.toString(), "--top", "2");
 
     assertThat(code).as(err).isZero();
-    assertThat(out).isEqualTo(png + ": model fashion version 1\n"
-        + " 1. Trouser              0.7000\n"
-        + " 2. Bag                  0.2000\n");
-    assertThat(enas.inference.requests).singleElement().satisfies(request -> {
-      assertThat(request.getInputs(0).getName()).isEqualTo("input");
-      assertThat(request.getInputs(0).getShapeList()).containsExactly(1L, 1L, 4L, 4L);
-      java.nio.FloatBuffer sent = request.getRawInputContents(0).asReadOnlyByteBuffer()
-          .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-      assertThat(sent.remaining()).isEqualTo(16);
-      for (int i = 0; i < 16; i++) {
-        assertThat(sent.get(i)).as("pixel %d", i).isEqualTo(i * 17 / 255f);
-      }
-    });
+    assertThat(out)
+        .isEqualTo(
+            png
+                + ": model fashion version 1\n"
+                + " 1. Trouser              0.7000\n"
+                + " 2. Bag                  0.2000\n");
+    assertThat(enas.inference.requests)
+        .singleElement()
+        .satisfies(
+            request -> {
+              assertThat(request.getInputs(0).getName()).isEqualTo("input");
+              assertThat(request.getInputs(0).getShapeList()).containsExactly(1L, 1L, 4L, 4L);
+              java.nio.FloatBuffer sent =
+                  request
+                      .getRawInputContents(0)
+                      .asReadOnlyByteBuffer()
+                      .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                      .asFloatBuffer();
+              assertThat(sent.remaining()).isEqualTo(16);
+              for (int i = 0; i < 16; i++) {
+                assertThat(sent.get(i)).as("pixel %d", i).isEqualTo(i * 17 / 255f);
+              }
+            });
   }
 
   @Test
@@ -820,8 +964,14 @@ class CliTest {
     assertThat(run("infer", "--model", "fashion", "--image", png.toString())).as(err).isZero();
 
     assertThat(out).contains(" 3. T-shirt/top");
-    java.nio.FloatBuffer sent = enas.inference.requests.get(0).getRawInputContents(0)
-        .asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    java.nio.FloatBuffer sent =
+        enas.inference
+            .requests
+            .get(0)
+            .getRawInputContents(0)
+            .asReadOnlyByteBuffer()
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .asFloatBuffer();
     assertThat(sent.remaining()).isEqualTo(16);
     for (int i = 0; i < 16; i++) {
       assertThat(sent.get(i)).isCloseTo(0.299f, org.assertj.core.api.Assertions.within(1e-6f));
@@ -843,10 +993,14 @@ class CliTest {
   }
 
   private int run(String... args) {
-    EnasCli cli = new EnasCli(target -> {
-      targets.add(target);
-      return enas.client();
-    }, progress, () -> 100);
+    EnasCli cli =
+        new EnasCli(
+            target -> {
+              targets.add(target);
+              return enas.client();
+            },
+            progress,
+            () -> 100);
     return execute(cli, args);
   }
 

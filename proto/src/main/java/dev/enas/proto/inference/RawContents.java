@@ -8,9 +8,9 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 
 /**
- * The raw form of the Open Inference Protocol's tensors ({@code raw_input_contents},
- * {@code raw_output_contents}): each element's little-endian bytes, row-major. The one place that
- * encodes and decodes it, for the server, the Java client and the benchmarks alike.
+ * The raw form of the Open Inference Protocol's tensors ({@code raw_input_contents}, {@code
+ * raw_output_contents}): each element's little-endian bytes, row-major. The one place that encodes
+ * and decodes it, for the server, the Java client and the benchmarks alike.
  */
 public final class RawContents {
   private RawContents() {}
@@ -22,8 +22,8 @@ public final class RawContents {
 
   /** The raw bytes of the floats from the buffer's position to its limit (the buffer is kept). */
   public static ByteString ofFloats(FloatBuffer values) {
-    ByteBuffer bytes = ByteBuffer.allocate(values.remaining() * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(values.remaining() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(values.duplicate());
     // The array is this method's own and never written again: no second copy.
     return UnsafeByteOperations.unsafeWrap(bytes.array());
@@ -31,8 +31,8 @@ public final class RawContents {
 
   /** The raw bytes of the longs from the buffer's position to its limit (the buffer is kept). */
   public static ByteString ofLongs(LongBuffer values) {
-    ByteBuffer bytes = ByteBuffer.allocate(values.remaining() * Long.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(values.remaining() * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asLongBuffer().put(values.duplicate());
     return UnsafeByteOperations.unsafeWrap(bytes.array());
   }

@@ -13,8 +13,7 @@ class RawContentsTest {
   void floatsAreLittleEndianAndReadBack() {
     ByteString raw = RawContents.ofFloats(new float[] {1.0f, -2.5f});
     // 1.0f is 0x3f800000: its least significant byte comes first.
-    assertThat(raw.toByteArray()).containsExactly(0, 0, (byte) 0x80, 0x3f, 0, 0, 0x20,
-        (byte) 0xc0);
+    assertThat(raw.toByteArray()).containsExactly(0, 0, (byte) 0x80, 0x3f, 0, 0, 0x20, (byte) 0xc0);
     assertThat(RawContents.toFloats(raw)).containsExactly(1.0f, -2.5f);
     assertThat(RawContents.floatView(raw).isReadOnly()).isTrue();
   }

@@ -33,8 +33,9 @@ class WireContractTest {
     List<String> missing = new ArrayList<>(golden);
     missing.removeAll(current);
     assertThat(missing)
-        .as("breaking wire changes: these recorded entries no longer exist as recorded. Restore"
-            + " them; a field that must go leaves a `reserved` line and stays in the golden file")
+        .as(
+            "breaking wire changes: these recorded entries no longer exist as recorded. Restore"
+                + " them; a field that must go leaves a `reserved` line and stays in the golden file")
         .isEmpty();
   }
 
@@ -63,8 +64,11 @@ class WireContractTest {
 
   private static Set<String> describe() {
     Set<String> out = new LinkedHashSet<>();
-    for (FileDescriptor file : List.of(ArchitectureProto.getDescriptor(),
-        SearchProto.getDescriptor(), dev.enas.proto.inference.GrpcServiceProto.getDescriptor())) {
+    for (FileDescriptor file :
+        List.of(
+            ArchitectureProto.getDescriptor(),
+            SearchProto.getDescriptor(),
+            dev.enas.proto.inference.GrpcServiceProto.getDescriptor())) {
       for (EnumDescriptor e : file.getEnumTypes()) {
         describe(e, out);
       }
@@ -73,10 +77,18 @@ class WireContractTest {
       }
       for (ServiceDescriptor s : file.getServices()) {
         for (MethodDescriptor m : s.getMethods()) {
-          out.add("rpc " + s.getFullName() + "." + m.getName() + "("
-              + (m.isClientStreaming() ? "stream " : "") + m.getInputType().getFullName()
-              + ") returns (" + (m.isServerStreaming() ? "stream " : "")
-              + m.getOutputType().getFullName() + ")");
+          out.add(
+              "rpc "
+                  + s.getFullName()
+                  + "."
+                  + m.getName()
+                  + "("
+                  + (m.isClientStreaming() ? "stream " : "")
+                  + m.getInputType().getFullName()
+                  + ") returns ("
+                  + (m.isServerStreaming() ? "stream " : "")
+                  + m.getOutputType().getFullName()
+                  + ")");
         }
       }
     }
@@ -85,19 +97,29 @@ class WireContractTest {
 
   private static void describe(Descriptor message, Set<String> out) {
     for (FieldDescriptor f : message.getFields()) {
-      String type = switch (f.getJavaType()) {
-        case MESSAGE -> f.getMessageType().getFullName();
-        case ENUM -> f.getEnumType().getFullName();
-        default -> f.getType().name().toLowerCase(java.util.Locale.ROOT);
-      };
+      String type =
+          switch (f.getJavaType()) {
+            case MESSAGE -> f.getMessageType().getFullName();
+            case ENUM -> f.getEnumType().getFullName();
+            default -> f.getType().name().toLowerCase(java.util.Locale.ROOT);
+          };
       boolean inOneof = f.getRealContainingOneof() != null;
       // Presence of a scalar is part of the contract: proto3 `optional` is a synthetic oneof.
-      boolean optionalScalar = f.hasPresence() && !inOneof
-          && f.getJavaType() != FieldDescriptor.JavaType.MESSAGE;
+      boolean optionalScalar =
+          f.hasPresence() && !inOneof && f.getJavaType() != FieldDescriptor.JavaType.MESSAGE;
       String label = f.isRepeated() ? "repeated " : optionalScalar ? "optional " : "";
       String oneof = inOneof ? " oneof " + f.getRealContainingOneof().getName() : "";
-      out.add("field " + message.getFullName() + "." + f.getName() + " = " + f.getNumber()
-          + " " + label + type + oneof);
+      out.add(
+          "field "
+              + message.getFullName()
+              + "."
+              + f.getName()
+              + " = "
+              + f.getNumber()
+              + " "
+              + label
+              + type
+              + oneof);
     }
     for (EnumDescriptor e : message.getEnumTypes()) {
       describe(e, out);

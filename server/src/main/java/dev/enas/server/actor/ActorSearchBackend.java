@@ -24,10 +24,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * The edge between gRPC and the actors: each API call becomes one ask to the
- * {@link SearchManager} with the configured timeout, and a refusal becomes the failed stage the
- * API maps to a status code. Model files are read from the model repository on the blocking
- * executor, after the manager said which model the search published.
+ * The edge between gRPC and the actors: each API call becomes one ask to the {@link SearchManager}
+ * with the configured timeout, and a refusal becomes the failed stage the API maps to a status
+ * code. Model files are read from the model repository on the blocking executor, after the manager
+ * said which model the search published.
  */
 public final class ActorSearchBackend implements SearchBackend {
   private final ActorRef<SearchManager.Command> manager;
@@ -40,8 +40,12 @@ public final class ActorSearchBackend implements SearchBackend {
    * @param models where searches publish their models
    * @param blocking reads model files
    */
-  public ActorSearchBackend(ActorRef<SearchManager.Command> manager, ActorSystem<?> system,
-      Duration timeout, ModelRepository models, Executor blocking) {
+  public ActorSearchBackend(
+      ActorRef<SearchManager.Command> manager,
+      ActorSystem<?> system,
+      Duration timeout,
+      ModelRepository models,
+      Executor blocking) {
     this.manager = manager;
     this.system = system;
     this.timeout = timeout;
@@ -53,9 +57,11 @@ public final class ActorSearchBackend implements SearchBackend {
       Function<ActorRef<SearchManager.Reply<T>>, SearchManager.Command> message) {
     return AskPattern.<SearchManager.Command, SearchManager.Reply<T>>ask(
             manager, message::apply, timeout, system.scheduler())
-        .thenCompose(reply -> reply.error() != null
-            ? CompletableFuture.failedFuture(reply.error())
-            : CompletableFuture.completedFuture(reply.value()));
+        .thenCompose(
+            reply ->
+                reply.error() != null
+                    ? CompletableFuture.failedFuture(reply.error())
+                    : CompletableFuture.completedFuture(reply.value()));
   }
 
   @Override
@@ -106,25 +112,32 @@ public final class ActorSearchBackend implements SearchBackend {
   @Override
   public CompletionStage<Page<HistoryEntry>> architectures(
       String id, int pageSize, long cursor, ArchitectureOrder order) {
-    return ask(replyTo -> new SearchManager.ListArchitectures(id, pageSize, cursor, order, replyTo));
+    return ask(
+        replyTo -> new SearchManager.ListArchitectures(id, pageSize, cursor, order, replyTo));
   }
 
   @Override
   public CompletionStage<ModelFile> model(String id, long version) {
-    return get(id).thenApplyAsync(info -> {
-      if (info.model() == null) {
-        throw SearchBackendException.NotFound.model(id,
-            info.phase().name().toLowerCase(Locale.ROOT));
-      }
-      String name = info.model().name();
-      long wanted = version == 0 ? info.model().version() : version;
-      try {
-        byte[] bytes = models.read(name, wanted).orElseThrow(
-            () -> SearchBackendException.NotFound.modelVersion(id, name, wanted));
-        return new ModelFile(name, wanted, bytes);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, blocking);
+    return get(id)
+        .thenApplyAsync(
+            info -> {
+              if (info.model() == null) {
+                throw SearchBackendException.NotFound.model(
+                    id, info.phase().name().toLowerCase(Locale.ROOT));
+              }
+              String name = info.model().name();
+              long wanted = version == 0 ? info.model().version() : version;
+              try {
+                byte[] bytes =
+                    models
+                        .read(name, wanted)
+                        .orElseThrow(
+                            () -> SearchBackendException.NotFound.modelVersion(id, name, wanted));
+                return new ModelFile(name, wanted, bytes);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            blocking);
   }
 }

@@ -24,8 +24,15 @@ public final class HaltPoint {
   public static final String PROPERTY = "enas.test.halt-at";
 
   /** Every point a process can halt at. */
-  public static final List<String> POINTS = List.of("shared-training", "controller-training",
-      "deriving", "screening", "final-training", "baseline-training", "snapshot-write");
+  public static final List<String> POINTS =
+      List.of(
+          "shared-training",
+          "controller-training",
+          "deriving",
+          "screening",
+          "final-training",
+          "baseline-training",
+          "snapshot-write");
 
   private static volatile HaltPoint configured;
 
@@ -41,8 +48,7 @@ public final class HaltPoint {
   /**
    * Parses {@code value} ({@code POINT} or {@code POINT:N}); null or blank is no point.
    *
-   * @throws IllegalArgumentException naming the property and the accepted values when it is not
-   *     one
+   * @throws IllegalArgumentException naming the property and the accepted values when it is not one
    */
   static HaltPoint parse(String value) {
     if (value == null || value.isBlank()) {
@@ -60,8 +66,14 @@ public final class HaltPoint {
       valid &= n >= 1;
     }
     if (!valid) {
-      throw new IllegalArgumentException(PROPERTY + " must be POINT or POINT:N with N >= 1 and "
-          + "POINT one of " + POINTS + ", was \"" + value + "\"");
+      throw new IllegalArgumentException(
+          PROPERTY
+              + " must be POINT or POINT:N with N >= 1 and "
+              + "POINT one of "
+              + POINTS
+              + ", was \""
+              + value
+              + "\"");
     }
     return new HaltPoint(parts[0], n);
   }

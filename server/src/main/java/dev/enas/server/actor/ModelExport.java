@@ -19,16 +19,18 @@ import java.util.Map;
 
 /**
  * The retrained child as an ONNX model with its provenance, checked in ONNX Runtime against the
- * network itself. It runs on the device thread, in the step that tested the network and before
- * the network is closed: the one place both can be compared.
+ * network itself. It runs on the device thread, in the step that tested the network and before the
+ * network is closed: the one place both can be compared.
  */
 final class ModelExport {
   private ModelExport() {}
 
   /** Test images the export is verified on: enough to cover every class of the embedded data. */
   static final int VERIFY_IMAGES = 64;
+
   /** Sequences, and tokens in each, the one-step language model is verified on. */
   static final int VERIFY_SEQUENCES = 3;
+
   static final int VERIFY_STEPS = 20;
 
   /**
@@ -38,11 +40,15 @@ final class ModelExport {
    * @param metadata the provenance written into the model, to store beside it
    * @param agreement how closely ONNX Runtime matched an image classifier; null for a language
    *     model
-   * @param stepAgreement how closely ONNX Runtime's one-step model matched a language model step
-   *     by step over whole sequences; null for an image classifier
+   * @param stepAgreement how closely ONNX Runtime's one-step model matched a language model step by
+   *     step over whole sequences; null for an image classifier
    */
-  record Done(Retraining.Result result, byte[] model, Map<String, String> metadata,
-      ExportVerifier.Agreement agreement, ExportVerifier.StepAgreement stepAgreement) {}
+  record Done(
+      Retraining.Result result,
+      byte[] model,
+      Map<String, String> metadata,
+      ExportVerifier.Agreement agreement,
+      ExportVerifier.StepAgreement stepAgreement) {}
 
   /**
    * Exports and verifies {@code retrainer}'s network.
@@ -52,8 +58,13 @@ final class ModelExport {
    * @throws RuntimeException if the export cannot be built or ONNX Runtime disagrees with the
    *     network (the message says how far, and where)
    */
-  static Done export(Retrainer retrainer, SearchData data, SearchSpec spec, String searchId,
-      String buildVersion, Retraining.Result result) {
+  static Done export(
+      Retrainer retrainer,
+      SearchData data,
+      SearchSpec spec,
+      String searchId,
+      String buildVersion,
+      Retraining.Result result) {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(ModelMetadata.SEARCH_ID, searchId);
     metadata.put(ModelMetadata.SEED, Long.toString(spec.seed()));
@@ -69,10 +80,17 @@ final class ModelExport {
     }
     Retraining retraining = (Retraining) retrainer;
     metadata.put(ModelMetadata.TEST_ACCURACY, Double.toString(result.testAccuracy()));
-    byte[] model = OnnxExporter.toBytes(OnnxExporter.export(retraining.network(),
-        data.normalization(), data.train().classNames(), metadata));
-    ExportVerifier.Agreement agreement = new ExportVerifier().verify(model, retraining.network(),
-        data.normalization(), rawImages(data.test(), VERIFY_IMAGES));
+    byte[] model =
+        OnnxExporter.toBytes(
+            OnnxExporter.export(
+                retraining.network(), data.normalization(), data.train().classNames(), metadata));
+    ExportVerifier.Agreement agreement =
+        new ExportVerifier()
+            .verify(
+                model,
+                retraining.network(),
+                data.normalization(),
+                rawImages(data.test(), VERIFY_IMAGES));
     return new Done(result, model, Collections.unmodifiableMap(metadata), agreement, null);
   }
 
@@ -81,12 +99,17 @@ final class ModelExport {
    * #VERIFY_SEQUENCES} sequences of {@link #VERIFY_STEPS} tokens of the validation file, each side
    * carrying its own hidden state from step to step.
    */
-  private static Done exportLanguageModel(RnnRetraining retraining, SearchData data,
-      Map<String, String> metadata, Retraining.Result result) {
+  private static Done exportLanguageModel(
+      RnnRetraining retraining,
+      SearchData data,
+      Map<String, String> metadata,
+      Retraining.Result result) {
     metadata.put(ModelMetadata.TEST_PERPLEXITY, Double.toString(result.testPerplexity()));
     RnnLanguageModel network = retraining.model();
-    byte[] model = RnnOnnxExporter.toBytes(RnnOnnxExporter.export(network.cell(),
-        network.weights(), data.corpus().vocabulary().words(), metadata));
+    byte[] model =
+        RnnOnnxExporter.toBytes(
+            RnnOnnxExporter.export(
+                network.cell(), network.weights(), data.corpus().vocabulary().words(), metadata));
     int[] tokens = data.corpus().validation();
     int length = Math.min(VERIFY_STEPS, tokens.length / VERIFY_SEQUENCES);
     int[][] sequences = new int[VERIFY_SEQUENCES][length];

@@ -37,18 +37,18 @@ import org.slf4j.LoggerFactory;
  * Runs one search by driving the engine's {@link SearchRun} a step at a time on the device thread,
  * publishing each step's events, so the server and the in-process {@code SearchLoop} run the same
  * algorithm by construction. The server adds what only it does: after the derived child is
- * retrained it exports the network to ONNX, checks the export in ONNX Runtime (phase EXPORTING)
- * and publishes the model before the search goes on, so a succeeded search always has a model to
- * serve; and it writes snapshots ({@link SnapshotSettings}) at step boundaries.
+ * retrained it exports the network to ONNX, checks the export in ONNX Runtime (phase EXPORTING) and
+ * publishes the model before the search goes on, so a succeeded search always has a model to serve;
+ * and it writes snapshots ({@link SnapshotSettings}) at step boundaries.
  *
  * <p>Each step is one task on the device dispatcher, so the steps of several searches interleave
  * there. Cancellation takes effect at the next step boundary; the run's native memory is released
  * on the device thread when the search ends or the coordinator stops.
  *
  * <p>A search recovered from the journal resumes from its newest snapshot that the journal covers
- * (its start when there is none); its record compares every event it emits for a journaled
- * sequence number with the journaled one (see {@link SearchRecord}). A snapshot that cannot be
- * read is passed over for the one before, with a warning in the log and a journal entry.
+ * (its start when there is none); its record compares every event it emits for a journaled sequence
+ * number with the journaled one (see {@link SearchRecord}). A snapshot that cannot be read is
+ * passed over for the one before, with a warning in the log and a journal entry.
  */
 public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.Command> {
   private static final Logger log = LoggerFactory.getLogger(SearchCoordinator.class);
@@ -72,8 +72,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private record SuspendedAt(Throwable failure) implements Command {}
 
   /**
-   * Running the search again after a restart gave an event other than the journaled one; the
-   * record has already failed the search with the reason, and this stops its work.
+   * Running the search again after a restart gave an event other than the journaled one; the record
+   * has already failed the search with the reason, and this stops its work.
    */
   record Diverged(String reason) implements Command {}
 
@@ -90,10 +90,13 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private record Published(Long version, Throwable failure) implements Command {}
 
   /**
-   * What one step produced: its events in order, and after the retraining step of the derived
-   * child the exported model (or why the export failed); whether the run has finished.
+   * What one step produced: its events in order, and after the retraining step of the derived child
+   * the exported model (or why the export failed); whether the run has finished.
    */
-  private record Step(List<SearchEvent> events, ModelExport.Done exported, String exportFailure,
+  private record Step(
+      List<SearchEvent> events,
+      ModelExport.Done exported,
+      String exportFailure,
       boolean finished) {}
 
   /** Unwinds a step at its boundary when the search was cancelled. */
@@ -115,21 +118,30 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private final String buildVersion;
   private final Driver driver;
   private final java.time.Duration stepTimeout;
+
   /** Places the search's networks on a device when the run opens; takes it back at close. */
   private final DevicePool devices;
+
   private final DataRoots dataRoots;
+
   /** Where a kill test wants the search held (off in production: {@link HaltPoint}). */
   private final HaltPoint halt = HaltPoint.configured();
 
   private volatile String cancelReason;
+
   /** A step, the opening or the publishing is under way. */
   private boolean publishing;
+
   private boolean done;
+
   /** Whether a {@link Suspend} stopped the search's steps; who waits for its snapshot. */
   private boolean suspended;
+
   private final List<ActorRef<Done>> suspenders = new ArrayList<>();
+
   /** Whether the run is open on the device thread (steps and snapshots can be taken). */
   private boolean open;
+
   /** Events of the export step that follow the model's publication. */
   private List<SearchEvent> held = List.of();
 
@@ -138,15 +150,26 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
    * @param publisher takes the search's model when it is verified
    * @param buildVersion the server build, written into the model's provenance
    */
-  static Behavior<Command> create(SearchRecord record, ServerSettings settings,
-      SnapshotSettings snapshots, Executor blocking, ModelPublisher publisher,
+  static Behavior<Command> create(
+      SearchRecord record,
+      ServerSettings settings,
+      SnapshotSettings snapshots,
+      Executor blocking,
+      ModelPublisher publisher,
       String buildVersion) {
-    return Behaviors.setup(context -> new SearchCoordinator(context, record, settings, snapshots,
-        blocking, publisher, buildVersion));
+    return Behaviors.setup(
+        context ->
+            new SearchCoordinator(
+                context, record, settings, snapshots, blocking, publisher, buildVersion));
   }
 
-  private SearchCoordinator(ActorContext<Command> context, SearchRecord record,
-      ServerSettings settings, SnapshotSettings snapshots, Executor blocking, ModelPublisher publisher,
+  private SearchCoordinator(
+      ActorContext<Command> context,
+      SearchRecord record,
+      ServerSettings settings,
+      SnapshotSettings snapshots,
+      Executor blocking,
+      ModelPublisher publisher,
       String buildVersion) {
     super(context);
     this.context = context;
@@ -154,8 +177,11 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     this.spec = record.info().spec();
     this.snapshots = snapshots;
     this.blocking = blocking;
-    this.device = context.getSystem().dispatchers()
-        .lookup(DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
+    this.device =
+        context
+            .getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig(ServerSettings.DEVICE_DISPATCHER));
     this.publisher = publisher;
     this.buildVersion = buildVersion;
     this.driver = new Driver();
@@ -164,7 +190,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     this.dataRoots = settings.dataRoots();
     boolean resuming = record.recomputing();
     long journaled = record.replayEnd();
-    context.pipeToSelf(CompletableFuture.supplyAsync(() -> load(resuming, journaled), blocking),
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> load(resuming, journaled), blocking),
         (loaded, failure) -> failure != null ? new Loaded(null, null, failure) : loaded);
   }
 
@@ -179,8 +206,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     SnapshotStore.Loaded snapshot = null;
     if (snapshots.enabled()) {
       try {
-        driver.store = new SnapshotStore(snapshots.of(record.id()), snapshots.keep(),
-            () -> halt.reached("snapshot-write"));
+        driver.store =
+            new SnapshotStore(
+                snapshots.of(record.id()), snapshots.keep(), () -> halt.reached("snapshot-write"));
         if (resuming) {
           // A snapshot ahead of the journal (the crash lost its last entries) cannot be used:
           // the events between the journal's end and the snapshot would be missing.
@@ -189,12 +217,18 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
           snapshot = newest.orElse(null);
         }
       } catch (SnapshotFormatException e) {
-        log.warn("search {}: no snapshot can be read, running it again from its start: {}",
-            record.id(), e.getMessage());
+        log.warn(
+            "search {}: no snapshot can be read, running it again from its start: {}",
+            record.id(),
+            e.getMessage());
         record.noteSnapshots(List.of(e.getMessage()), -1);
       } catch (IOException e) {
-        log.warn("search {}: the snapshot folder {} cannot be used ({}); the search runs without "
-            + "snapshots", record.id(), snapshots.of(record.id()), e.toString());
+        log.warn(
+            "search {}: the snapshot folder {} cannot be used ({}); the search runs without "
+                + "snapshots",
+            record.id(),
+            snapshots.of(record.id()),
+            e.toString());
         driver.store = null;
       }
     }
@@ -202,8 +236,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   }
 
   /**
-   * The journal sequence number of the first event after a snapshot: the engine's events before
-   * it, plus the EXPORTING phase change the server adds after the derived child's retraining.
+   * The journal sequence number of the first event after a snapshot: the engine's events before it,
+   * plus the EXPORTING phase change the server adds after the derived child's retraining.
    */
   static long sequenceOf(SearchSnapshot s) {
     SearchRun.Stage stage = s.cursor().stage();
@@ -221,15 +255,17 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         .onMessage(Suspend.class, this::onSuspend)
         .onMessage(SuspendedAt.class, this::onSuspendedAt)
         .onMessage(Diverged.class, m -> fail(m.reason()))
-        .onSignal(PostStop.class, signal -> {
-          // A journaled search is not over when its server stops: the next start resumes it.
-          if (!record.isJournaled() && !record.info().phase().isTerminal()) {
-            record.emit(new SearchEvent.PhaseChanged(Phase.FAILED));
-            record.emit(new SearchEvent.Failed("the server stopped before the search ended"));
-          }
-          closeRunAndWait();
-          return this;
-        })
+        .onSignal(
+            PostStop.class,
+            signal -> {
+              // A journaled search is not over when its server stops: the next start resumes it.
+              if (!record.isJournaled() && !record.info().phase().isTerminal()) {
+                record.emit(new SearchEvent.PhaseChanged(Phase.FAILED));
+                record.emit(new SearchEvent.Failed("the server stopped before the search ended"));
+              }
+              closeRunAndWait();
+              return this;
+            })
         .build();
   }
 
@@ -246,21 +282,28 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
       return cancelled();
     }
     SnapshotStore.Loaded snapshot = m.snapshot();
-    CompletableFuture<Void> open = CompletableFuture.runAsync(() -> {
-      if (snapshot != null) {
-        try {
-          driver.run = SearchRun.resume(spec, m.data(), snapshot.snapshot(), devices);
-          driver.resumedFrom = snapshot;
-        } catch (IllegalArgumentException e) {
-          log.warn("search {}: snapshot {} does not fit the search ({}); running it again from "
-              + "its start", record.id(), snapshot.file(), e.getMessage());
-        }
-      }
-      if (driver.run == null) {
-        driver.run = SearchRun.start(spec, m.data(), System.nanoTime(), devices);
-      }
-      driver.open(m.data());
-    }, device);
+    CompletableFuture<Void> open =
+        CompletableFuture.runAsync(
+            () -> {
+              if (snapshot != null) {
+                try {
+                  driver.run = SearchRun.resume(spec, m.data(), snapshot.snapshot(), devices);
+                  driver.resumedFrom = snapshot;
+                } catch (IllegalArgumentException e) {
+                  log.warn(
+                      "search {}: snapshot {} does not fit the search ({}); running it again from "
+                          + "its start",
+                      record.id(),
+                      snapshot.file(),
+                      e.getMessage());
+                }
+              }
+              if (driver.run == null) {
+                driver.run = SearchRun.start(spec, m.data(), System.nanoTime(), devices);
+              }
+              driver.open(m.data());
+            },
+            device);
     context.pipeToSelf(open, (ok, failure) -> new Opened(failure));
     return this;
   }
@@ -277,16 +320,25 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     if (from != null) {
       long sequence = sequenceOf(from.snapshot());
       record.skipReplayTo(sequence);
-      List<String> skipped = from.skipped().stream()
-          .map(r -> r.file().getFileName() + ": " + r.reason()).toList();
+      List<String> skipped =
+          from.skipped().stream().map(r -> r.file().getFileName() + ": " + r.reason()).toList();
       record.noteSnapshots(skipped, sequence);
       if (skipped.isEmpty()) {
-        log.info("search {}: resumed from snapshot {} at step {}, event {}", record.id(),
-            from.file().getFileName(), from.snapshot().steps(), sequence);
+        log.info(
+            "search {}: resumed from snapshot {} at step {}, event {}",
+            record.id(),
+            from.file().getFileName(),
+            from.snapshot().steps(),
+            sequence);
       } else {
-        log.warn("search {}: resumed from the older snapshot {} at step {}, event {}: newer ones "
-            + "could not be read: {}", record.id(), from.file().getFileName(),
-            from.snapshot().steps(), sequence, skipped);
+        log.warn(
+            "search {}: resumed from the older snapshot {} at step {}, event {}: newer ones "
+                + "could not be read: {}",
+            record.id(),
+            from.file().getFileName(),
+            from.snapshot().steps(),
+            sequence,
+            skipped);
       }
     }
     return next();
@@ -297,12 +349,16 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
     if (cancelReason != null) {
       return cancelled();
     }
-    CompletableFuture<Step> step = CompletableFuture.supplyAsync(
-        () -> driver.step(() -> {
-          if (cancelReason != null) {
-            throw new CancelledStep();
-          }
-        }), device);
+    CompletableFuture<Step> step =
+        CompletableFuture.supplyAsync(
+            () ->
+                driver.step(
+                    () -> {
+                      if (cancelReason != null) {
+                        throw new CancelledStep();
+                      }
+                    }),
+            device);
     context.pipeToSelf(step, Stepped::new);
     return this;
   }
@@ -347,13 +403,17 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   private Behavior<Command> publish(ModelExport.Done exported) {
     publishing = true;
     String name = record.id();
-    context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-      try {
-        return publisher.publish(name, exported.model(), exported.metadata());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, blocking), Published::new);
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return publisher.publish(name, exported.model(), exported.metadata());
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            blocking),
+        Published::new);
     return this;
   }
 
@@ -400,7 +460,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
   /** Snapshots the run between two steps on the device thread, then answers the suspenders. */
   private Behavior<Command> snapshotForSuspend() {
-    context.pipeToSelf(CompletableFuture.runAsync(driver::snapshotNow, device),
+    context.pipeToSelf(
+        CompletableFuture.runAsync(driver::snapshotNow, device),
         (ok, failure) -> new SuspendedAt(failure));
     return this;
   }
@@ -474,9 +535,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   }
 
   /**
-   * Releases the run's native memory before the coordinator is gone, waiting for the step in
-   * flight to end first (one step at most, bounded by {@code enas.step-timeout}): whoever stopped
-   * the search (a delete, the server's shutdown) may count on the memory being free.
+   * Releases the run's native memory before the coordinator is gone, waiting for the step in flight
+   * to end first (one step at most, bounded by {@code enas.step-timeout}): whoever stopped the
+   * search (a delete, the server's shutdown) may count on the memory being free.
    */
   private void closeRunAndWait() {
     try {
@@ -484,9 +545,12 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
           .get(stepTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+    } catch (java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException
         | RuntimeException e) {
-      log.warn("search {}: its run could not be closed on the device thread: {}", record.id(),
+      log.warn(
+          "search {}: its run could not be closed on the device thread: {}",
+          record.id(),
           e.toString());
     }
   }
@@ -506,9 +570,9 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
   }
 
   /**
-   * The search's run and everything only the device thread touches: the run, the snapshot store
-   * and when the last snapshot was written. One task at a time uses it (the coordinator sends the
-   * next only after the last one answered), so it needs no lock.
+   * The search's run and everything only the device thread touches: the run, the snapshot store and
+   * when the last snapshot was written. One task at a time uses it (the coordinator sends the next
+   * only after the last one answered), so it needs no lock.
    */
   private final class Driver {
     SearchRun run;
@@ -556,8 +620,8 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
 
     /**
      * Whether a snapshot is due: at a stage boundary, or after the configured steps or time. Not
-     * after the export step, whose model is not published yet: a search resumed there would
-     * never publish it.
+     * after the export step, whose model is not published yet: a search resumed there would never
+     * publish it.
      */
     private boolean due(SearchRun.Stage before) {
       if (store == null) {
@@ -578,8 +642,12 @@ public final class SearchCoordinator extends AbstractBehavior<SearchCoordinator.
         Path file = store.write(run.steps(), run.snapshot());
         log.debug("search {}: snapshot {} written", record.id(), file.getFileName());
       } catch (IOException | RuntimeException e) {
-        log.warn("search {}: writing a snapshot to {} failed; the search goes on, and a restart "
-            + "resumes it from an older one", record.id(), store.directory(), e);
+        log.warn(
+            "search {}: writing a snapshot to {} failed; the search goes on, and a restart "
+                + "resumes it from an older one",
+            record.id(),
+            store.directory(),
+            e);
       }
     }
 

@@ -13,12 +13,12 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 
 /**
- * The event-sourced writer of one search's journal: persists the entries its
- * {@link SearchRecord} hands it, one after another in the order they come, so the journal is
- * always a prefix of what the search emitted. The coordinator never waits for it; a crash loses
- * at most the entries not yet written, and those are computed again on the next start. Once the
- * search's terminal event is written it tells the manager, which then drops the search's log from
- * the heap and stops the writer.
+ * The event-sourced writer of one search's journal: persists the entries its {@link SearchRecord}
+ * hands it, one after another in the order they come, so the journal is always a prefix of what the
+ * search emitted. The coordinator never waits for it; a crash loses at most the entries not yet
+ * written, and those are computed again on the next start. Once the search's terminal event is
+ * written it tells the manager, which then drops the search's log from the heap and stops the
+ * writer.
  *
  * <p>A write that fails stops the writer (Pekko's rule for journal failures): the journal then
  * keeps the prefix written so far, which recovery continues from; the manager notices the stop.
@@ -41,7 +41,9 @@ final class SearchJournal
   private final String searchId;
   private final ActorRef<SearchManager.Command> manager;
 
-  /** @param manager told {@link SearchManager.JournalSettled} once the search's end is written */
+  /**
+   * @param manager told {@link SearchManager.JournalSettled} once the search's end is written
+   */
   static Behavior<Command> create(String searchId, ActorRef<SearchManager.Command> manager) {
     return Behaviors.setup(context -> new SearchJournal(searchId, manager));
   }
@@ -59,30 +61,42 @@ final class SearchJournal
 
   @Override
   public CommandHandler<Command, JournalEvent, State> commandHandler() {
-    return newCommandHandlerBuilder().forAnyState()
-        .onCommand(Write.class, (state, write) -> {
-          if (write.entry() instanceof JournalEvent.Logged logged && isTerminal(logged)) {
-            return Effect().persist(write.entry())
-                .thenRun(after -> manager.tell(new SearchManager.JournalSettled(searchId)));
-          }
-          return Effect().persist(write.entry());
-        })
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(
+            Write.class,
+            (state, write) -> {
+              if (write.entry() instanceof JournalEvent.Logged logged && isTerminal(logged)) {
+                return Effect()
+                    .persist(write.entry())
+                    .thenRun(after -> manager.tell(new SearchManager.JournalSettled(searchId)));
+              }
+              return Effect().persist(write.entry());
+            })
         // Commands wait while a write is under way, so this runs after every earlier write.
-        .onCommand(Flush.class, (state, flush) -> Effect().none()
-            .thenRun(after -> flush.replyTo().tell(Done.getInstance())))
+        .onCommand(
+            Flush.class,
+            (state, flush) ->
+                Effect().none().thenRun(after -> flush.replyTo().tell(Done.getInstance())))
         .build();
   }
 
   @Override
   public EventHandler<State, JournalEvent> eventHandler() {
-    return newEventHandlerBuilder().forAnyState()
-        .onAnyEvent((state, entry) -> new State(state.entries() + 1,
-            state.ended() || entry instanceof JournalEvent.Logged logged && isTerminal(logged)));
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent(
+            (state, entry) ->
+                new State(
+                    state.entries() + 1,
+                    state.ended()
+                        || entry instanceof JournalEvent.Logged logged && isTerminal(logged)));
   }
 
   static boolean isTerminal(JournalEvent.Logged logged) {
     SearchEvent event = logged.event();
-    return event instanceof SearchEvent.Finished || event instanceof SearchEvent.Failed
+    return event instanceof SearchEvent.Finished
+        || event instanceof SearchEvent.Failed
         || event instanceof SearchEvent.Cancelled;
   }
 }

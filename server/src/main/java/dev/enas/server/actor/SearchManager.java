@@ -40,10 +40,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one actor that knows every search: creates them (with admission control: at most
- * {@code maxConcurrentSearches} running), lists, reads and cancels them. Each search is a
- * {@link SearchCoordinator} child with a {@link SearchRecord} the manager reads without asking it.
- * Replies carry either the answer or the {@link SearchBackendException} the API maps to a status.
+ * The one actor that knows every search: creates them (with admission control: at most {@code
+ * maxConcurrentSearches} running), lists, reads and cancels them. Each search is a {@link
+ * SearchCoordinator} child with a {@link SearchRecord} the manager reads without asking it. Replies
+ * carry either the answer or the {@link SearchBackendException} the API maps to a status.
  *
  * <p>With a {@link Journal}, every search's entries are written by its {@link SearchJournal}, and
  * the manager starts by reading them all back ({@link Recover}): ended searches keep only their
@@ -64,8 +64,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   public record Get(String id, ActorRef<Reply<SearchInfo>> replyTo) implements Command {}
 
   /** Searches in creation order, a page at a time. */
-  public record ListSearches(int pageSize, long cursor, Set<Phase> phases,
-      ActorRef<Reply<Page<SearchInfo>>> replyTo) implements Command {}
+  public record ListSearches(
+      int pageSize, long cursor, Set<Phase> phases, ActorRef<Reply<Page<SearchInfo>>> replyTo)
+      implements Command {}
 
   /** Ask a search to stop at its next step boundary. */
   public record Cancel(String id, String reason, ActorRef<Reply<SearchInfo>> replyTo)
@@ -79,26 +80,31 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       implements Command {}
 
   /** A page of a search's sampled history. */
-  public record ListArchitectures(String id, int pageSize, long cursor, ArchitectureOrder order,
-      ActorRef<Reply<Page<HistoryEntry>>> replyTo) implements Command {}
+  public record ListArchitectures(
+      String id,
+      int pageSize,
+      long cursor,
+      ArchitectureOrder order,
+      ActorRef<Reply<Page<HistoryEntry>>> replyTo)
+      implements Command {}
 
   /**
-   * Removes an ended search and its journal entries; its published model stays. A running search
-   * is refused with FAILED_PRECONDITION.
+   * Removes an ended search and its journal entries; its published model stays. A running search is
+   * refused with FAILED_PRECONDITION.
    */
   public record Delete(String id, ActorRef<Reply<SearchInfo>> replyTo) implements Command {}
 
   /**
-   * Reads every search from the journal and runs the unfinished ones again; answers with the
-   * number of searches recovered. A manager with a journal answers nothing else before this.
+   * Reads every search from the journal and runs the unfinished ones again; answers with the number
+   * of searches recovered. A manager with a journal answers nothing else before this.
    */
   public record Recover(ActorRef<Reply<Integer>> replyTo) implements Command {}
 
   /**
    * Before the server stops: every running search snapshots itself at its next step boundary and
-   * stops, and the answer comes once everything the searches emitted is in the journal, so the
-   * next start continues where this one ended. {@code timeout} bounds the snapshots and the
-   * journal's flush each.
+   * stops, and the answer comes once everything the searches emitted is in the journal, so the next
+   * start continues where this one ended. {@code timeout} bounds the snapshots and the journal's
+   * flush each.
    */
   public record Drain(Duration timeout, ActorRef<Reply<Integer>> replyTo) implements Command {}
 
@@ -127,15 +133,16 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
    * A created search's first journal entry is written (or could not be): only now is the create
    * answered, so that a search a client was told about survives a kill right after the answer.
    */
-  private record CreateJournaled(ActorRef<Reply<SearchInfo>> replyTo, SearchInfo info,
-      Throwable failure) implements Command {}
+  private record CreateJournaled(
+      ActorRef<Reply<SearchInfo>> replyTo, SearchInfo info, Throwable failure) implements Command {}
 
   /** A search's journal writer stopped without being told to: a write failed. */
   private record WriterStopped(String id, ActorRef<SearchJournal.Command> writer)
       implements Command {}
 
-  private record Recovered(List<SearchRecord> records, Throwable failure,
-      ActorRef<Reply<Integer>> replyTo) implements Command {}
+  private record Recovered(
+      List<SearchRecord> records, Throwable failure, ActorRef<Reply<Integer>> replyTo)
+      implements Command {}
 
   /** An answer or a refusal. */
   public record Reply<T>(T value, SearchBackendException error) {
@@ -156,15 +163,19 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   private final Journal journal;
   private final Map<String, Entry> searches = new LinkedHashMap<>();
   private final List<String> order = new ArrayList<>();
+
   /** Ended searches rebuilt from the journal lately, so paging through one reads it once. */
-  private final Map<String, SearchRecord> rebuilt = Collections.synchronizedMap(
-      new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, SearchRecord> eldest) {
-          return size() > REBUILT_KEPT;
-        }
-      });
+  private final Map<String, SearchRecord> rebuilt =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, SearchRecord> eldest) {
+              return size() > REBUILT_KEPT;
+            }
+          });
+
   private long nextOrdinal;
+
   /** Tells the coordinators of one search apart across pauses. */
   private long incarnation;
 
@@ -175,7 +186,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
    * One search: its record, its coordinator while it has one, and its journal writer until the
    * search's end is written (then the record drops its log and the coordinator stops).
    */
-  private record Entry(SearchRecord record, ActorRef<SearchCoordinator.Command> coordinator,
+  private record Entry(
+      SearchRecord record,
+      ActorRef<SearchCoordinator.Command> coordinator,
       ActorRef<SearchJournal.Command> writer) {}
 
   /**
@@ -183,60 +196,100 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
    * @param publisher where searches that finish put their models
    * @param buildVersion the server build, written into every exported model
    */
-  public static Behavior<Command> create(ServerSettings settings, Executor blocking,
-      ModelPublisher publisher, String buildVersion) {
-    return Behaviors.setup(context ->
-        new SearchManager(context, settings, SnapshotSettings.OFF, blocking, publisher,
-            buildVersion, null));
+  public static Behavior<Command> create(
+      ServerSettings settings, Executor blocking, ModelPublisher publisher, String buildVersion) {
+    return Behaviors.setup(
+        context ->
+            new SearchManager(
+                context, settings, SnapshotSettings.OFF, blocking, publisher, buildVersion, null));
   }
 
   /**
-   * A manager whose searches live in {@code journal}. It waits for {@link Recover} and keeps
-   * every other request until the searches are read back.
+   * A manager whose searches live in {@code journal}. It waits for {@link Recover} and keeps every
+   * other request until the searches are read back.
    */
-  public static Behavior<Command> create(ServerSettings settings, Executor blocking,
-      ModelPublisher publisher, String buildVersion, Journal journal) {
+  public static Behavior<Command> create(
+      ServerSettings settings,
+      Executor blocking,
+      ModelPublisher publisher,
+      String buildVersion,
+      Journal journal) {
     return create(settings, SnapshotSettings.OFF, blocking, publisher, buildVersion, journal);
   }
 
   /**
-   * A manager whose searches live in {@code journal} and write snapshots as {@code snapshots}
-   * says, so that a restart resumes them from there rather than from their start.
+   * A manager whose searches live in {@code journal} and write snapshots as {@code snapshots} says,
+   * so that a restart resumes them from there rather than from their start.
    */
-  public static Behavior<Command> create(ServerSettings settings, SnapshotSettings snapshots,
-      Executor blocking, ModelPublisher publisher, String buildVersion, Journal journal) {
-    return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(context ->
-        recovering(context, stash, settings, snapshots, blocking, publisher, buildVersion,
-            journal)));
+  public static Behavior<Command> create(
+      ServerSettings settings,
+      SnapshotSettings snapshots,
+      Executor blocking,
+      ModelPublisher publisher,
+      String buildVersion,
+      Journal journal) {
+    return Behaviors.withStash(
+        STASH_CAPACITY,
+        stash ->
+            Behaviors.setup(
+                context ->
+                    recovering(
+                        context,
+                        stash,
+                        settings,
+                        snapshots,
+                        blocking,
+                        publisher,
+                        buildVersion,
+                        journal)));
   }
 
-  private static Behavior<Command> recovering(ActorContext<Command> context,
-      StashBuffer<Command> stash, ServerSettings settings, SnapshotSettings snapshots,
-      Executor blocking, ModelPublisher publisher, String buildVersion, Journal journal) {
+  private static Behavior<Command> recovering(
+      ActorContext<Command> context,
+      StashBuffer<Command> stash,
+      ServerSettings settings,
+      SnapshotSettings snapshots,
+      Executor blocking,
+      ModelPublisher publisher,
+      String buildVersion,
+      Journal journal) {
     return Behaviors.receive(Command.class)
-        .onMessage(Recover.class, m -> {
-          context.pipeToSelf(readAll(journal, blocking),
-              (records, failure) -> new Recovered(records, failure, m.replyTo()));
-          return Behaviors.same();
-        })
-        .onMessage(Recovered.class, m -> {
-          if (m.failure() != null) {
-            Throwable cause = m.failure() instanceof CompletionException && m.failure()
-                .getCause() != null ? m.failure().getCause() : m.failure();
-            m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(
-                "journal", "reading " + journal.settings().describe() + " failed: " + cause)));
-            return Behaviors.same();
-          }
-          SearchManager manager = new SearchManager(
-              context, settings, snapshots, blocking, publisher, buildVersion, journal);
-          manager.restore(m.records());
-          m.replyTo().tell(Reply.ok(m.records().size()));
-          return stash.unstashAll(manager);
-        })
-        .onAnyMessage(m -> {
-          stash.stash(m);
-          return Behaviors.same();
-        })
+        .onMessage(
+            Recover.class,
+            m -> {
+              context.pipeToSelf(
+                  readAll(journal, blocking),
+                  (records, failure) -> new Recovered(records, failure, m.replyTo()));
+              return Behaviors.same();
+            })
+        .onMessage(
+            Recovered.class,
+            m -> {
+              if (m.failure() != null) {
+                Throwable cause =
+                    m.failure() instanceof CompletionException && m.failure().getCause() != null
+                        ? m.failure().getCause()
+                        : m.failure();
+                m.replyTo()
+                    .tell(
+                        Reply.error(
+                            new SearchBackendException.FailedPrecondition(
+                                "journal",
+                                "reading " + journal.settings().describe() + " failed: " + cause)));
+                return Behaviors.same();
+              }
+              SearchManager manager =
+                  new SearchManager(
+                      context, settings, snapshots, blocking, publisher, buildVersion, journal);
+              manager.restore(m.records());
+              m.replyTo().tell(Reply.ok(m.records().size()));
+              return stash.unstashAll(manager);
+            })
+        .onAnyMessage(
+            m -> {
+              stash.stash(m);
+              return Behaviors.same();
+            })
         .build();
   }
 
@@ -245,31 +298,47 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
    * are read one at a time, so only one search's events are in the heap at once.
    */
   private static CompletionStage<List<SearchRecord>> readAll(Journal journal, Executor blocking) {
-    return journal.searchIds().thenCompose(ids -> {
-      CompletionStage<List<SearchRecord>> all =
-          CompletableFuture.completedFuture(new ArrayList<>());
-      for (String id : ids) {
-        all = all.thenCompose(records -> journal.entries(id).thenApplyAsync(entries -> {
-          // A deleted search leaves no entries behind.
-          if (!entries.isEmpty()) {
-            SearchRecord record = SearchRecord.fromJournal(entries);
-            if (record.info().phase().isTerminal()) {
-              record.release();
-            }
-            records.add(record);
-          }
-          return records;
-        }, blocking));
-      }
-      return all.thenApply(records -> {
-        records.sort(Comparator.comparingLong(SearchRecord::ordinal));
-        return records;
-      });
-    });
+    return journal
+        .searchIds()
+        .thenCompose(
+            ids -> {
+              CompletionStage<List<SearchRecord>> all =
+                  CompletableFuture.completedFuture(new ArrayList<>());
+              for (String id : ids) {
+                all =
+                    all.thenCompose(
+                        records ->
+                            journal
+                                .entries(id)
+                                .thenApplyAsync(
+                                    entries -> {
+                                      // A deleted search leaves no entries behind.
+                                      if (!entries.isEmpty()) {
+                                        SearchRecord record = SearchRecord.fromJournal(entries);
+                                        if (record.info().phase().isTerminal()) {
+                                          record.release();
+                                        }
+                                        records.add(record);
+                                      }
+                                      return records;
+                                    },
+                                    blocking));
+              }
+              return all.thenApply(
+                  records -> {
+                    records.sort(Comparator.comparingLong(SearchRecord::ordinal));
+                    return records;
+                  });
+            });
   }
 
-  private SearchManager(ActorContext<Command> context, ServerSettings settings,
-      SnapshotSettings snapshots, Executor blocking, ModelPublisher publisher, String buildVersion,
+  private SearchManager(
+      ActorContext<Command> context,
+      ServerSettings settings,
+      SnapshotSettings snapshots,
+      Executor blocking,
+      ModelPublisher publisher,
+      String buildVersion,
       Journal journal) {
     super(context);
     this.settings = settings;
@@ -294,109 +363,151 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
       if (record.isPaused()) {
         // Paused before the stop: it keeps its place, and its journal, until resumed.
-        record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> { });
+        record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {});
         searches.put(id, new Entry(record, null, writer));
         getContext().getLog().info("search {} is paused; ResumeSearch continues it", id);
         continue;
       }
       searches.put(id, new Entry(record, startResumed(record, writer), writer));
-      getContext().getLog().info("search {} was running when the server stopped; resuming it "
-          + "over its {} journaled events", id, record.info().eventCount());
+      getContext()
+          .getLog()
+          .info(
+              "search {} was running when the server stopped; resuming it "
+                  + "over its {} journaled events",
+              id,
+              record.info().eventCount());
     }
   }
 
   /**
-   * Starts a coordinator for an unfinished journaled search that continues from its newest
-   * snapshot (or its start): from sequence 0, which the coordinator moves on to the snapshot's.
+   * Starts a coordinator for an unfinished journaled search that continues from its newest snapshot
+   * (or its start): from sequence 0, which the coordinator moves on to the snapshot's.
    */
-  private ActorRef<SearchCoordinator.Command> startResumed(SearchRecord record,
-      ActorRef<SearchJournal.Command> writer) {
+  private ActorRef<SearchCoordinator.Command> startResumed(
+      SearchRecord record, ActorRef<SearchJournal.Command> writer) {
     AtomicReference<ActorRef<SearchCoordinator.Command>> coordinator = new AtomicReference<>();
-    record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {
-      ActorRef<SearchCoordinator.Command> c = coordinator.get();
-      if (c != null) {
-        c.tell(new SearchCoordinator.Diverged(reason));
-      }
-    });
+    record.resume(
+        0,
+        entry -> writer.tell(new SearchJournal.Write(entry)),
+        reason -> {
+          ActorRef<SearchCoordinator.Command> c = coordinator.get();
+          if (c != null) {
+            c.tell(new SearchCoordinator.Diverged(reason));
+          }
+        });
     coordinator.set(spawnCoordinator(record));
     return coordinator.get();
   }
 
   private ActorRef<SearchJournal.Command> spawnWriter(String id, long ordinal) {
-    ActorRef<SearchJournal.Command> writer = getContext().spawn(
-        SearchJournal.create(id, getContext().getSelf()), "journal-" + ordinal);
+    ActorRef<SearchJournal.Command> writer =
+        getContext().spawn(SearchJournal.create(id, getContext().getSelf()), "journal-" + ordinal);
     getContext().watchWith(writer, new WriterStopped(id, writer));
     return writer;
   }
 
   private ActorRef<SearchCoordinator.Command> spawnCoordinator(SearchRecord record) {
     // A resumed search gets a new coordinator while the paused one may still be stopping.
-    return getContext().spawn(SearchCoordinator.create(record, settings, snapshots, blocking,
-        publisher, buildVersion), "search-" + record.ordinal() + "-" + (incarnation++));
+    return getContext()
+        .spawn(
+            SearchCoordinator.create(
+                record, settings, snapshots, blocking, publisher, buildVersion),
+            "search-" + record.ordinal() + "-" + (incarnation++));
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Create.class, this::onCreate)
-        .onMessage(Get.class, m -> {
-          Entry e = searches.get(m.id());
-          m.replyTo().tell(e == null ? Reply.error(SearchBackendException.NotFound.search(m.id()))
-              : Reply.ok(e.record().info()));
-          return this;
-        })
+        .onMessage(
+            Get.class,
+            m -> {
+              Entry e = searches.get(m.id());
+              m.replyTo()
+                  .tell(
+                      e == null
+                          ? Reply.error(SearchBackendException.NotFound.search(m.id()))
+                          : Reply.ok(e.record().info()));
+              return this;
+            })
         .onMessage(ListSearches.class, this::onList)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Pause.class, this::onPause)
         .onMessage(Resume.class, this::onResume)
         .onMessage(PauseSettled.class, this::onPauseSettled)
-        .onMessage(GetEventLog.class, m -> {
-          withRecord(m.id(), m.replyTo(), SearchRecord::log);
-          return this;
-        })
-        .onMessage(GetArchitecture.class, m -> {
-          withRecord(m.id(), m.replyTo(), record -> {
-            HistoryEntry entry = record.historyAt(m.index());
-            if (entry == null) {
-              throw SearchBackendException.NotFound.architecture(m.id(), m.index(),
-                  record.historySize());
-            }
-            return entry;
-          });
-          return this;
-        })
-        .onMessage(ListArchitectures.class, m -> {
-          withRecord(m.id(), m.replyTo(),
-              record -> record.historyPage(m.pageSize(), m.cursor(), m.order()));
-          return this;
-        })
+        .onMessage(
+            GetEventLog.class,
+            m -> {
+              withRecord(m.id(), m.replyTo(), SearchRecord::log);
+              return this;
+            })
+        .onMessage(
+            GetArchitecture.class,
+            m -> {
+              withRecord(
+                  m.id(),
+                  m.replyTo(),
+                  record -> {
+                    HistoryEntry entry = record.historyAt(m.index());
+                    if (entry == null) {
+                      throw SearchBackendException.NotFound.architecture(
+                          m.id(), m.index(), record.historySize());
+                    }
+                    return entry;
+                  });
+              return this;
+            })
+        .onMessage(
+            ListArchitectures.class,
+            m -> {
+              withRecord(
+                  m.id(),
+                  m.replyTo(),
+                  record -> record.historyPage(m.pageSize(), m.cursor(), m.order()));
+              return this;
+            })
         .onMessage(Delete.class, this::onDelete)
         .onMessage(Drain.class, this::onDrain)
         .onMessage(Suspended.class, this::afterSuspend)
         .onMessage(JournalSettled.class, this::onSettled)
-        .onMessage(CreateJournaled.class, m -> {
-          if (m.failure() != null) {
-            getContext().getLog().error("search {}: its creation was not journaled within {}",
-                m.info().id(), settings.askTimeout(), m.failure());
-          }
-          m.replyTo().tell(Reply.ok(m.info()));
-          return this;
-        })
+        .onMessage(
+            CreateJournaled.class,
+            m -> {
+              if (m.failure() != null) {
+                getContext()
+                    .getLog()
+                    .error(
+                        "search {}: its creation was not journaled within {}",
+                        m.info().id(),
+                        settings.askTimeout(),
+                        m.failure());
+              }
+              m.replyTo().tell(Reply.ok(m.info()));
+              return this;
+            })
         .onMessage(WriterStopped.class, this::onWriterStopped)
-        .onMessage(Recover.class, m -> {
-          m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition("journal",
-              journal == null ? "this server keeps no journal" : "the searches are recovered")));
-          return this;
-        })
+        .onMessage(
+            Recover.class,
+            m -> {
+              m.replyTo()
+                  .tell(
+                      Reply.error(
+                          new SearchBackendException.FailedPrecondition(
+                              "journal",
+                              journal == null
+                                  ? "this server keeps no journal"
+                                  : "the searches are recovered")));
+              return this;
+            })
         .build();
   }
 
   /**
-   * Answers from a search's full record: the one in the heap, or for an ended search whose log
-   * was released, the one rebuilt from its journal entries (read off the actor's thread).
+   * Answers from a search's full record: the one in the heap, or for an ended search whose log was
+   * released, the one rebuilt from its journal entries (read off the actor's thread).
    */
-  private <T> void withRecord(String id, ActorRef<Reply<T>> replyTo,
-      Function<SearchRecord, T> answer) {
+  private <T> void withRecord(
+      String id, ActorRef<Reply<T>> replyTo, Function<SearchRecord, T> answer) {
     Entry e = searches.get(id);
     if (e == null) {
       replyTo.tell(Reply.error(SearchBackendException.NotFound.search(id)));
@@ -412,19 +523,23 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       replyTo.tell(answer(cached, answer));
       return;
     }
-    journal.entries(id).thenApplyAsync(SearchRecord::fromJournal, blocking)
-        .whenComplete((full, failure) -> {
-          if (failure != null) {
-            log.error("reading search {} from the journal failed", id,
-                failure);
-            replyTo.tell(Reply.error(new SearchBackendException.FailedPrecondition(
-                "search " + SearchBackendException.quote(id),
-                "its events could not be read from the journal (see the server log)")));
-            return;
-          }
-          rebuilt.put(id, full);
-          replyTo.tell(answer(full, answer));
-        });
+    journal
+        .entries(id)
+        .thenApplyAsync(SearchRecord::fromJournal, blocking)
+        .whenComplete(
+            (full, failure) -> {
+              if (failure != null) {
+                log.error("reading search {} from the journal failed", id, failure);
+                replyTo.tell(
+                    Reply.error(
+                        new SearchBackendException.FailedPrecondition(
+                            "search " + SearchBackendException.quote(id),
+                            "its events could not be read from the journal (see the server log)")));
+                return;
+              }
+              rebuilt.put(id, full);
+              replyTo.tell(answer(full, answer));
+            });
   }
 
   private static <T> Reply<T> answer(SearchRecord record, Function<SearchRecord, T> answer) {
@@ -436,19 +551,24 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   }
 
   private Behavior<Command> onCreate(Create m) {
-    String id = m.requestedId() == null || m.requestedId().isEmpty()
-        ? UUID.randomUUID().toString()
-        : m.requestedId();
+    String id =
+        m.requestedId() == null || m.requestedId().isEmpty()
+            ? UUID.randomUUID().toString()
+            : m.requestedId();
     if (searches.containsKey(id)) {
       m.replyTo().tell(Reply.error(SearchBackendException.AlreadyExists.search(id)));
       return this;
     }
-    long running = searches.values().stream()
-        .filter(e -> !e.record().info().phase().isTerminal())
-        .count();
+    long running =
+        searches.values().stream().filter(e -> !e.record().info().phase().isTerminal()).count();
     if (running >= settings.maxConcurrentSearches()) {
-      m.replyTo().tell(Reply.error(new SearchBackendException.ResourceExhausted(
-          "running searches", settings.maxConcurrentSearches(), "enas.max-concurrent-searches")));
+      m.replyTo()
+          .tell(
+              Reply.error(
+                  new SearchBackendException.ResourceExhausted(
+                      "running searches",
+                      settings.maxConcurrentSearches(),
+                      "enas.max-concurrent-searches")));
       return this;
     }
     long ordinal = nextOrdinal++;
@@ -460,8 +580,13 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     } else {
       ActorRef<SearchJournal.Command> w = spawnWriter(id, ordinal);
       writer = w;
-      record = SearchRecord.journaled(id, ordinal, m.spec(), Instant.now(),
-          entry -> w.tell(new SearchJournal.Write(entry)));
+      record =
+          SearchRecord.journaled(
+              id,
+              ordinal,
+              m.spec(),
+              Instant.now(),
+              entry -> w.tell(new SearchJournal.Write(entry)));
     }
     ActorRef<SearchCoordinator.Command> coordinator = spawnCoordinator(record);
     searches.put(id, new Entry(record, coordinator, writer));
@@ -472,8 +597,13 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       // The answer waits for the writer: it persists in order, so the flush completes once the
       // creation entry is on disk.
       SearchInfo info = record.info();
-      getContext().ask(Done.class, writer, settings.askTimeout(), SearchJournal.Flush::new,
-          (done, failure) -> new CreateJournaled(m.replyTo(), info, failure));
+      getContext()
+          .ask(
+              Done.class,
+              writer,
+              settings.askTimeout(),
+              SearchJournal.Flush::new,
+              (done, failure) -> new CreateJournaled(m.replyTo(), info, failure));
     }
     return this;
   }
@@ -501,19 +631,24 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     }
     SearchInfo info = e.record().info();
     if (info.phase() == Phase.SUCCEEDED || info.phase() == Phase.FAILED) {
-      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(
-          "search " + SearchBackendException.quote(m.id()),
-          "search " + SearchBackendException.quote(m.id()) + " already ended as "
-              + info.phase().name().toLowerCase(java.util.Locale.ROOT)
-              + "; only a running search can be cancelled")));
+      m.replyTo()
+          .tell(
+              Reply.error(
+                  new SearchBackendException.FailedPrecondition(
+                      "search " + SearchBackendException.quote(m.id()),
+                      "search "
+                          + SearchBackendException.quote(m.id())
+                          + " already ended as "
+                          + info.phase().name().toLowerCase(java.util.Locale.ROOT)
+                          + "; only a running search can be cancelled")));
       return this;
     }
     if (e.coordinator() != null) {
       e.coordinator().tell(new SearchCoordinator.Cancel(m.reason()));
     } else if (!info.phase().isTerminal()) {
       // A paused search has no coordinator to stop: it ends here.
-      String reason = m.reason() == null || m.reason().isBlank() ? "cancelled on request"
-          : m.reason();
+      String reason =
+          m.reason() == null || m.reason().isBlank() ? "cancelled on request" : m.reason();
       e.record().emitEnd(new SearchEvent.PhaseChanged(Phase.CANCELLED));
       e.record().emitEnd(new SearchEvent.Cancelled(reason));
     }
@@ -530,14 +665,24 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     SearchInfo info = e.record().info();
     String search = "search " + SearchBackendException.quote(m.id());
     if (info.phase().isTerminal()) {
-      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
-          search + " already ended as " + info.phase().name().toLowerCase(java.util.Locale.ROOT)
-              + "; only a running search can be paused")));
+      m.replyTo()
+          .tell(
+              Reply.error(
+                  new SearchBackendException.FailedPrecondition(
+                      search,
+                      search
+                          + " already ended as "
+                          + info.phase().name().toLowerCase(java.util.Locale.ROOT)
+                          + "; only a running search can be paused")));
       return this;
     }
     if (journal == null || !e.record().isJournaled()) {
-      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition("journal",
-          "this server keeps no journal, so a paused search could not keep its place")));
+      m.replyTo()
+          .tell(
+              Reply.error(
+                  new SearchBackendException.FailedPrecondition(
+                      "journal",
+                      "this server keeps no journal, so a paused search could not keep its place")));
       return this;
     }
     m.replyTo().tell(Reply.ok(info));
@@ -547,10 +692,14 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     e.record().setPaused(true);
     ActorRef<SearchCoordinator.Command> coordinator = e.coordinator();
     if (coordinator != null) {
-      getContext().pipeToSelf(AskPattern.<SearchCoordinator.Command, Done>ask(coordinator,
-              SearchCoordinator.Suspend::new, settings.stepTimeout(),
-              getContext().getSystem().scheduler()),
-          (done, failure) -> new PauseSettled(m.id(), coordinator));
+      getContext()
+          .pipeToSelf(
+              AskPattern.<SearchCoordinator.Command, Done>ask(
+                  coordinator,
+                  SearchCoordinator.Suspend::new,
+                  settings.stepTimeout(),
+                  getContext().getSystem().scheduler()),
+              (done, failure) -> new PauseSettled(m.id(), coordinator));
     }
     getContext().getLog().info("pausing search {}", m.id());
     return this;
@@ -606,15 +755,26 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     SearchInfo info = e.record().info();
     String search = "search " + SearchBackendException.quote(m.id());
     if (!info.phase().isTerminal()) {
-      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
-          search + " is " + info.phase().name().toLowerCase(java.util.Locale.ROOT)
-              + "; only an ended search can be deleted (cancel it first)")));
+      m.replyTo()
+          .tell(
+              Reply.error(
+                  new SearchBackendException.FailedPrecondition(
+                      search,
+                      search
+                          + " is "
+                          + info.phase().name().toLowerCase(java.util.Locale.ROOT)
+                          + "; only an ended search can be deleted (cancel it first)")));
       return this;
     }
     if (e.writer() != null) {
-      m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
-          search + " has just ended and its last events are still being written to the "
-              + "journal; delete it again in a moment")));
+      m.replyTo()
+          .tell(
+              Reply.error(
+                  new SearchBackendException.FailedPrecondition(
+                      search,
+                      search
+                          + " has just ended and its last events are still being written to the "
+                          + "journal; delete it again in a moment")));
       return this;
     }
     searches.remove(m.id());
@@ -628,47 +788,65 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       return this;
     }
     String id = m.id();
-    CompletableFuture.runAsync(() -> {
-      try {
-        journal.delete(id);
-      } catch (SQLException ex) {
-        throw new IllegalStateException(ex);
-      }
-    }, blocking).whenComplete((done, failure) -> {
-      if (failure != null) {
-        log.error("deleting search {} from the journal failed", id,
-            failure);
-        m.replyTo().tell(Reply.error(new SearchBackendException.FailedPrecondition(search,
-            "its events could not be deleted from the journal (see the server log); it is "
-                + "back after the next start")));
-      } else {
-        m.replyTo().tell(Reply.ok(info));
-      }
-    });
+    CompletableFuture.runAsync(
+            () -> {
+              try {
+                journal.delete(id);
+              } catch (SQLException ex) {
+                throw new IllegalStateException(ex);
+              }
+            },
+            blocking)
+        .whenComplete(
+            (done, failure) -> {
+              if (failure != null) {
+                log.error("deleting search {} from the journal failed", id, failure);
+                m.replyTo()
+                    .tell(
+                        Reply.error(
+                            new SearchBackendException.FailedPrecondition(
+                                search,
+                                "its events could not be deleted from the journal (see the server log); it is "
+                                    + "back after the next start")));
+              } else {
+                m.replyTo().tell(Reply.ok(info));
+              }
+            });
     return this;
   }
 
   /**
    * Asks every running journaled search to snapshot itself at its next step boundary and stop
-   * taking steps; once all have answered (or the drain's time is up), {@link #afterSuspend}
-   * stops them and flushes the journal.
+   * taking steps; once all have answered (or the drain's time is up), {@link #afterSuspend} stops
+   * them and flushes the journal.
    */
   private Behavior<Command> onDrain(Drain m) {
     List<CompletableFuture<Done>> suspended = new ArrayList<>();
     for (Entry e : searches.values()) {
-      if (e.coordinator() != null && e.record().isJournaled()
+      if (e.coordinator() != null
+          && e.record().isJournaled()
           && !e.record().info().phase().isTerminal()) {
-        suspended.add(AskPattern.<SearchCoordinator.Command, Done>ask(e.coordinator(),
-                SearchCoordinator.Suspend::new, m.timeout(), getContext().getSystem().scheduler())
-            .toCompletableFuture().exceptionally(failure -> {
-              log.warn("a search did not snapshot within {}; the next start resumes it from an "
-                  + "older snapshot", m.timeout());
-              return Done.getInstance();
-            }));
+        suspended.add(
+            AskPattern.<SearchCoordinator.Command, Done>ask(
+                    e.coordinator(),
+                    SearchCoordinator.Suspend::new,
+                    m.timeout(),
+                    getContext().getSystem().scheduler())
+                .toCompletableFuture()
+                .exceptionally(
+                    failure -> {
+                      log.warn(
+                          "a search did not snapshot within {}; the next start resumes it from an "
+                              + "older snapshot",
+                          m.timeout());
+                      return Done.getInstance();
+                    }));
       }
     }
-    getContext().pipeToSelf(CompletableFuture.allOf(suspended.toArray(CompletableFuture[]::new)),
-        (ok, failure) -> new Suspended(m));
+    getContext()
+        .pipeToSelf(
+            CompletableFuture.allOf(suspended.toArray(CompletableFuture[]::new)),
+            (ok, failure) -> new Suspended(m));
     return this;
   }
 
@@ -682,9 +860,14 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       if (e.writer() != null) {
         // A writer that has just written its search's end stops by itself: no answer, and none
         // needed, so a timeout counts as written.
-        flushed.add(AskPattern.<SearchJournal.Command, Done>ask(e.writer(),
-                SearchJournal.Flush::new, m.timeout(), getContext().getSystem().scheduler())
-            .toCompletableFuture().exceptionally(failure -> Done.getInstance()));
+        flushed.add(
+            AskPattern.<SearchJournal.Command, Done>ask(
+                    e.writer(),
+                    SearchJournal.Flush::new,
+                    m.timeout(),
+                    getContext().getSystem().scheduler())
+                .toCompletableFuture()
+                .exceptionally(failure -> Done.getInstance()));
       }
     }
     CompletableFuture.allOf(flushed.toArray(CompletableFuture[]::new))
@@ -712,42 +895,46 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   }
 
   /**
-   * Removes an ended search's snapshots: its journal holds all it did, and nothing resumes it.
-   * Off the actor's thread; a failure only leaves files behind, said in the log.
+   * Removes an ended search's snapshots: its journal holds all it did, and nothing resumes it. Off
+   * the actor's thread; a failure only leaves files behind, said in the log.
    */
   private void deleteSnapshots(String id) {
     if (!snapshots.enabled()) {
       return;
     }
     java.nio.file.Path folder = snapshots.of(id);
-    CompletableFuture.runAsync(() -> {
-      try {
-        if (java.nio.file.Files.isDirectory(folder)) {
-          try (var files = java.nio.file.Files.list(folder)) {
-            for (java.nio.file.Path file : files.toList()) {
-              java.nio.file.Files.deleteIfExists(file);
+    CompletableFuture.runAsync(
+        () -> {
+          try {
+            if (java.nio.file.Files.isDirectory(folder)) {
+              try (var files = java.nio.file.Files.list(folder)) {
+                for (java.nio.file.Path file : files.toList()) {
+                  java.nio.file.Files.deleteIfExists(file);
+                }
+              }
+              java.nio.file.Files.deleteIfExists(folder);
             }
+          } catch (java.io.IOException ex) {
+            log.warn("could not delete the snapshots of ended search {} in {}", id, folder, ex);
           }
-          java.nio.file.Files.deleteIfExists(folder);
-        }
-      } catch (java.io.IOException ex) {
-        log.warn("could not delete the snapshots of ended search {} in {}", id, folder, ex);
-      }
-    }, blocking);
+        },
+        blocking);
   }
 
   /**
-   * A journal write failed and its writer stopped: the journal keeps what was written before,
-   * the search goes on in memory, and the next start computes the rest again. The search's log
-   * stays in the heap, since the journal does not hold all of it.
+   * A journal write failed and its writer stopped: the journal keeps what was written before, the
+   * search goes on in memory, and the next start computes the rest again. The search's log stays in
+   * the heap, since the journal does not hold all of it.
    */
   private Behavior<Command> onWriterStopped(WriterStopped m) {
     Entry e = searches.get(m.id());
     if (e == null || e.writer() != m.writer()) {
       return this;
     }
-    log.error("the journal writer of search {} stopped after a failed write (see above); its "
-        + "newer events are not in the journal and are computed again on the next start", m.id());
+    log.error(
+        "the journal writer of search {} stopped after a failed write (see above); its "
+            + "newer events are not in the journal and are computed again on the next start",
+        m.id());
     searches.put(m.id(), new Entry(e.record(), e.coordinator(), null));
     return this;
   }

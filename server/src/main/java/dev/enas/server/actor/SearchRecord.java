@@ -17,18 +17,18 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Everything known about one search, kept as it happens: its event log, the sampled history and
- * the {@link SearchInfo} both are summarised into. Only the search's coordinator writes (through
- * {@link #emit}); readers (the manager answering the API) get immutable snapshots, so no ask to a
- * busy coordinator is needed to read a search.
+ * Everything known about one search, kept as it happens: its event log, the sampled history and the
+ * {@link SearchInfo} both are summarised into. Only the search's coordinator writes (through {@link
+ * #emit}); readers (the manager answering the API) get immutable snapshots, so no ask to a busy
+ * coordinator is needed to read a search.
  *
- * <p>A journaled record also hands every entry to its search's journal, in the order the log
- * gives them. A record rebuilt from the journal for a search that was still running holds the
- * journaled events; the search then runs again from its start, and each event it emits for a
- * sequence number the log already has is compared with the journaled one instead of appended, so
- * watchers see neither a gap nor a duplicate. An event that differs fails the search. Once a
- * finished search's entries are all in the journal, {@link #release} drops the log and the history
- * and only the summary stays in the heap.
+ * <p>A journaled record also hands every entry to its search's journal, in the order the log gives
+ * them. A record rebuilt from the journal for a search that was still running holds the journaled
+ * events; the search then runs again from its start, and each event it emits for a sequence number
+ * the log already has is compared with the journaled one instead of appended, so watchers see
+ * neither a gap nor a duplicate. An event that differs fails the search. Once a finished search's
+ * entries are all in the journal, {@link #release} drops the log and the history and only the
+ * summary stays in the heap.
  */
 final class SearchRecord {
   private volatile EventLog log = new EventLog();
@@ -36,20 +36,36 @@ final class SearchRecord {
   private volatile SearchInfo info;
   // Sorted view of the history by reward, rebuilt lazily for reward-ordered pages.
   private List<HistoryEntry> byReward;
-  private Consumer<JournalEvent> journal = entry -> { };
+  private Consumer<JournalEvent> journal = entry -> {};
   private boolean journaled;
   private long ordinal;
+
   /** Sequence numbers below this came from the journal and are recomputed, not appended. */
   private long replayEnd;
+
   /** The next journaled sequence number recomputation has to reproduce. */
   private long replayCursor;
+
   private boolean diverged;
-  private Consumer<String> onDivergence = reason -> { };
+  private Consumer<String> onDivergence = reason -> {};
   private volatile boolean released;
 
   SearchRecord(String id, SearchSpec spec, Instant created) {
-    this.info = new SearchInfo(id, spec, Phase.PENDING, SearchInfo.Progress.start(spec), null,
-        null, "", created, created, null, null, 0, null);
+    this.info =
+        new SearchInfo(
+            id,
+            spec,
+            Phase.PENDING,
+            SearchInfo.Progress.start(spec),
+            null,
+            null,
+            "",
+            created,
+            created,
+            null,
+            null,
+            0,
+            null);
   }
 
   /**
@@ -57,8 +73,8 @@ final class SearchRecord {
    *
    * @param ordinal the search's place in creation order, kept across restarts
    */
-  static SearchRecord journaled(String id, long ordinal, SearchSpec spec, Instant created,
-      Consumer<JournalEvent> journal) {
+  static SearchRecord journaled(
+      String id, long ordinal, SearchSpec spec, Instant created, Consumer<JournalEvent> journal) {
     SearchRecord record = new SearchRecord(id, spec, created);
     record.ordinal = ordinal;
     record.journaled = true;
@@ -84,8 +100,14 @@ final class SearchRecord {
     for (JournalEvent entry : entries.subList(1, entries.size())) {
       if (entry instanceof JournalEvent.Logged logged) {
         if (logged.sequence() != record.log.size()) {
-          throw new IllegalArgumentException("search " + created.id() + ": the journal has event "
-              + logged.sequence() + " where event " + record.log.size() + " was due");
+          throw new IllegalArgumentException(
+              "search "
+                  + created.id()
+                  + ": the journal has event "
+                  + logged.sequence()
+                  + " where event "
+                  + record.log.size()
+                  + " was due");
         }
         record.log.appendAt(logged.event(), logged.time(), record::fold);
       } else if (entry instanceof JournalEvent.ModelPublished model) {
@@ -105,11 +127,11 @@ final class SearchRecord {
    * @param fromSequence the sequence number of the first event the run will emit: 0 for a run from
    *     the search's start (all there is today), the sequence after a snapshot for a run resumed
    *     from it
-   * @param onDivergence told the reason when a recomputed event differs from the journaled one;
-   *     the record has then already failed the search
+   * @param onDivergence told the reason when a recomputed event differs from the journaled one; the
+   *     record has then already failed the search
    */
-  synchronized void resume(long fromSequence, Consumer<JournalEvent> journal,
-      Consumer<String> onDivergence) {
+  synchronized void resume(
+      long fromSequence, Consumer<JournalEvent> journal, Consumer<String> onDivergence) {
     if (fromSequence < 0 || fromSequence > log.size()) {
       throw new IllegalArgumentException(
           "fromSequence must be in 0.." + log.size() + ", was " + fromSequence);
@@ -130,8 +152,14 @@ final class SearchRecord {
    */
   synchronized void skipReplayTo(long sequence) {
     if (sequence < replayCursor || sequence > replayEnd) {
-      throw new IllegalArgumentException("a resumed search can only continue at a journaled "
-          + "sequence in " + replayCursor + ".." + replayEnd + ", not at " + sequence);
+      throw new IllegalArgumentException(
+          "a resumed search can only continue at a journaled "
+              + "sequence in "
+              + replayCursor
+              + ".."
+              + replayEnd
+              + ", not at "
+              + sequence);
     }
     replayCursor = sequence;
   }
@@ -204,10 +232,16 @@ final class SearchRecord {
         return;
       }
       diverged = true;
-      String reason = "running the search again after a restart gave a different event at "
-          + "sequence " + replayCursor + " than the journal holds (journal: " + journaled
-          + "; now: " + event + "); the same spec and seed repeat a search only on the same "
-          + "machine, build and enas.intra-op-threads";
+      String reason =
+          "running the search again after a restart gave a different event at "
+              + "sequence "
+              + replayCursor
+              + " than the journal holds (journal: "
+              + journaled
+              + "; now: "
+              + event
+              + "); the same spec and seed repeat a search only on the same "
+              + "machine, build and enas.intra-op-threads";
       replayEnd = replayCursor;
       append(new SearchEvent.PhaseChanged(Phase.FAILED));
       append(new SearchEvent.Failed(reason));
@@ -218,9 +252,9 @@ final class SearchRecord {
   }
 
   /**
-   * Emits an event that ends the search early (a failure, a cancellation): it follows whatever
-   * the log already holds, even while journaled events are still being recomputed, since the
-   * journal cannot hold a reason to stop that this run has not seen yet.
+   * Emits an event that ends the search early (a failure, a cancellation): it follows whatever the
+   * log already holds, even while journaled events are still being recomputed, since the journal
+   * cannot hold a reason to stop that this run has not seen yet.
    */
   synchronized void emitEnd(SearchEvent event) {
     if (diverged || released) {
@@ -231,10 +265,12 @@ final class SearchRecord {
   }
 
   private void append(SearchEvent event) {
-    log.append(event, logged -> {
-      fold(logged);
-      journal.accept(new JournalEvent.Logged(logged.sequence(), logged.time(), event));
-    });
+    log.append(
+        event,
+        logged -> {
+          fold(logged);
+          journal.accept(new JournalEvent.Logged(logged.sequence(), logged.time(), event));
+        });
   }
 
   /**
@@ -243,12 +279,23 @@ final class SearchRecord {
    */
   static SearchEvent withoutClock(SearchEvent event) {
     if (event instanceof SearchEvent.EpochFinished e) {
-      return new SearchEvent.EpochFinished(e.epoch(), e.epochs(), e.meanTrainLoss(),
-          e.meanReward(), e.bestArchitecture(), e.bestReward(), 0);
+      return new SearchEvent.EpochFinished(
+          e.epoch(),
+          e.epochs(),
+          e.meanTrainLoss(),
+          e.meanReward(),
+          e.bestArchitecture(),
+          e.bestReward(),
+          0);
     }
     if (event instanceof SearchEvent.Finished f) {
-      return new SearchEvent.Finished(f.architecture(), f.testAccuracy(), f.parameters(), 0,
-          f.testPerplexity(), f.plainBaseline());
+      return new SearchEvent.Finished(
+          f.architecture(),
+          f.testAccuracy(),
+          f.parameters(),
+          0,
+          f.testPerplexity(),
+          f.plainBaseline());
     }
     return event;
   }
@@ -273,37 +320,102 @@ final class SearchRecord {
       if (phase.isTerminal()) {
         end = time;
       }
-    } else if (event instanceof SearchEvent.ChildTrained || event instanceof SearchEvent.StepSkipped) {
-      p = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps() + 1, p.controllerUpdates(),
-          p.architecturesSampled(), p.finalEpoch(), p.finalEpochs());
+    } else if (event instanceof SearchEvent.ChildTrained
+        || event instanceof SearchEvent.StepSkipped) {
+      p =
+          new SearchInfo.Progress(
+              p.epoch(),
+              p.epochs(),
+              p.steps() + 1,
+              p.controllerUpdates(),
+              p.architecturesSampled(),
+              p.finalEpoch(),
+              p.finalEpochs());
     } else if (event instanceof SearchEvent.ArchitectureSampled a) {
-      history.add(new HistoryEntry(history.size(), sequence, time, a.epoch(), a.policyVersion(),
-          a.architecture(), a.reward(), a.logProbability(), a.entropy(), a.baseline()));
+      history.add(
+          new HistoryEntry(
+              history.size(),
+              sequence,
+              time,
+              a.epoch(),
+              a.policyVersion(),
+              a.architecture(),
+              a.reward(),
+              a.logProbability(),
+              a.entropy(),
+              a.baseline()));
       byReward = null;
-      p = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps(), p.controllerUpdates(),
-          history.size(), p.finalEpoch(), p.finalEpochs());
+      p =
+          new SearchInfo.Progress(
+              p.epoch(),
+              p.epochs(),
+              p.steps(),
+              p.controllerUpdates(),
+              history.size(),
+              p.finalEpoch(),
+              p.finalEpochs());
       if (best == null || a.reward() > best.reward()) {
         best = new SearchInfo.Scored(a.architecture(), a.reward());
       }
     } else if (event instanceof SearchEvent.ControllerUpdated) {
-      p = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps(), p.controllerUpdates() + 1,
-          p.architecturesSampled(), p.finalEpoch(), p.finalEpochs());
+      p =
+          new SearchInfo.Progress(
+              p.epoch(),
+              p.epochs(),
+              p.steps(),
+              p.controllerUpdates() + 1,
+              p.architecturesSampled(),
+              p.finalEpoch(),
+              p.finalEpochs());
     } else if (event instanceof SearchEvent.EpochFinished e) {
-      p = new SearchInfo.Progress(e.epoch() + 1, p.epochs(), p.steps(), p.controllerUpdates(),
-          p.architecturesSampled(), p.finalEpoch(), p.finalEpochs());
+      p =
+          new SearchInfo.Progress(
+              e.epoch() + 1,
+              p.epochs(),
+              p.steps(),
+              p.controllerUpdates(),
+              p.architecturesSampled(),
+              p.finalEpoch(),
+              p.finalEpochs());
     } else if (event instanceof SearchEvent.FinalTrainingProgress f) {
-      p = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps(), p.controllerUpdates(),
-          p.architecturesSampled(), f.epoch() + 1, p.finalEpochs());
+      p =
+          new SearchInfo.Progress(
+              p.epoch(),
+              p.epochs(),
+              p.steps(),
+              p.controllerUpdates(),
+              p.architecturesSampled(),
+              f.epoch() + 1,
+              p.finalEpochs());
     } else if (event instanceof SearchEvent.Finished f) {
-      result = new SearchInfo.Result(f.architecture(), f.testAccuracy(), f.parameters(),
-          f.testPerplexity(), f.plainBaseline());
+      result =
+          new SearchInfo.Result(
+              f.architecture(),
+              f.testAccuracy(),
+              f.parameters(),
+              f.testPerplexity(),
+              f.plainBaseline());
     } else if (event instanceof SearchEvent.Failed f) {
       reason = f.reason();
     } else if (event instanceof SearchEvent.Cancelled c) {
       reason = c.reason();
     }
-    info = new SearchInfo(i.id(), i.spec(), phase, p, best, result, reason, i.createTime(), time,
-        start, end, sequence + 1, i.model(), i.paused());
+    info =
+        new SearchInfo(
+            i.id(),
+            i.spec(),
+            phase,
+            p,
+            best,
+            result,
+            reason,
+            i.createTime(),
+            time,
+            start,
+            end,
+            sequence + 1,
+            i.model(),
+            i.paused());
   }
 
   /**
@@ -322,9 +434,22 @@ final class SearchRecord {
 
   private void setModel(String name, long version) {
     SearchInfo i = info;
-    info = new SearchInfo(i.id(), i.spec(), i.phase(), i.progress(), i.best(), i.result(),
-        i.failureReason(), i.createTime(), i.updateTime(), i.startTime(), i.endTime(),
-        i.eventCount(), new SearchInfo.Model(name, version), i.paused());
+    info =
+        new SearchInfo(
+            i.id(),
+            i.spec(),
+            i.phase(),
+            i.progress(),
+            i.best(),
+            i.result(),
+            i.failureReason(),
+            i.createTime(),
+            i.updateTime(),
+            i.startTime(),
+            i.endTime(),
+            i.eventCount(),
+            new SearchInfo.Model(name, version),
+            i.paused());
   }
 
   /** Whether the search is paused: it keeps its place and takes no steps until resumed. */
@@ -340,9 +465,22 @@ final class SearchRecord {
 
   private void markPaused(boolean paused) {
     SearchInfo i = info;
-    info = new SearchInfo(i.id(), i.spec(), i.phase(), i.progress(), i.best(), i.result(),
-        i.failureReason(), i.createTime(), i.updateTime(), i.startTime(), i.endTime(),
-        i.eventCount(), i.model(), paused);
+    info =
+        new SearchInfo(
+            i.id(),
+            i.spec(),
+            i.phase(),
+            i.progress(),
+            i.best(),
+            i.result(),
+            i.failureReason(),
+            i.createTime(),
+            i.updateTime(),
+            i.startTime(),
+            i.endTime(),
+            i.eventCount(),
+            i.model(),
+            paused);
   }
 
   synchronized long historySize() {
@@ -359,8 +497,10 @@ final class SearchRecord {
     if (order == ArchitectureOrder.REWARD) {
       if (byReward == null) {
         byReward = new ArrayList<>(history);
-        byReward.sort(Comparator.comparingDouble(HistoryEntry::reward).reversed()
-            .thenComparingLong(HistoryEntry::index));
+        byReward.sort(
+            Comparator.comparingDouble(HistoryEntry::reward)
+                .reversed()
+                .thenComparingLong(HistoryEntry::index));
       }
       source = byReward;
     }

@@ -16,15 +16,21 @@ import java.util.Objects;
  *     create is refused with RESOURCE_EXHAUSTED
  * @param stepTimeout how long one step may take inside a search, queueing on the device included
  * @param askTimeout how long an API call waits for the actors
- * @param intraOpThreads PyTorch's intra-op threads for every search; the same seed repeats a
- *     search bit for bit only at the same count
+ * @param intraOpThreads PyTorch's intra-op threads for every search; the same seed repeats a search
+ *     bit for bit only at the same count
  * @param dataRoots the folders searches may read data sets from
  * @param devices where each search's networks are placed ({@code enas.device})
  */
-public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
-    int intraOpThreads, DataRoots dataRoots, DevicePool devices) {
+public record ServerSettings(
+    int maxConcurrentSearches,
+    Duration stepTimeout,
+    Duration askTimeout,
+    int intraOpThreads,
+    DataRoots dataRoots,
+    DevicePool devices) {
   /** Dispatcher of the single thread that runs all DJL work of the device. */
   public static final String DEVICE_DISPATCHER = "enas.device-dispatcher";
+
   /** Dispatcher for actors that may block (data loading, waiting for prepared batches). */
   public static final String BLOCKING_DISPATCHER = "enas.blocking-dispatcher";
 
@@ -48,15 +54,24 @@ public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Du
   }
 
   /** Settings whose searches run on the CPU. */
-  public ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
-      int intraOpThreads, DataRoots dataRoots) {
-    this(maxConcurrentSearches, stepTimeout, askTimeout, intraOpThreads, dataRoots,
+  public ServerSettings(
+      int maxConcurrentSearches,
+      Duration stepTimeout,
+      Duration askTimeout,
+      int intraOpThreads,
+      DataRoots dataRoots) {
+    this(
+        maxConcurrentSearches,
+        stepTimeout,
+        askTimeout,
+        intraOpThreads,
+        dataRoots,
         DevicePool.cpu());
   }
 
   /** Settings whose searches may read only the embedded data sets. */
-  public ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout,
-      int intraOpThreads) {
+  public ServerSettings(
+      int maxConcurrentSearches, Duration stepTimeout, Duration askTimeout, int intraOpThreads) {
     this(maxConcurrentSearches, stepTimeout, askTimeout, intraOpThreads, DataRoots.none());
   }
 
@@ -67,8 +82,8 @@ public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Du
 
   /** The same settings with other data roots. */
   public ServerSettings withDataRoots(DataRoots roots) {
-    return new ServerSettings(maxConcurrentSearches, stepTimeout, askTimeout, intraOpThreads,
-        roots, devices);
+    return new ServerSettings(
+        maxConcurrentSearches, stepTimeout, askTimeout, intraOpThreads, roots, devices);
   }
 
   /**
@@ -80,9 +95,12 @@ public record ServerSettings(int maxConcurrentSearches, Duration stepTimeout, Du
    *     the engine does not offer
    */
   public static ServerSettings fromConfig(Config enas) {
-    return new ServerSettings(enas.getInt("max-concurrent-searches"),
-        enas.getDuration("step-timeout"), enas.getDuration("ask-timeout"),
-        enas.getInt("intra-op-threads"), dataRoots(enas),
+    return new ServerSettings(
+        enas.getInt("max-concurrent-searches"),
+        enas.getDuration("step-timeout"),
+        enas.getDuration("ask-timeout"),
+        enas.getInt("intra-op-threads"),
+        dataRoots(enas),
         DevicePool.fromSetting(enas.getString("device"), "enas.device"));
   }
 

@@ -32,8 +32,10 @@ public record SnapshotSettings(Path directory, long everySteps, Duration every, 
           "enas.snapshots.every-minutes must be >= 0 (0: no time trigger), was " + every);
     }
     if (keep < 2 || keep > 1000) {
-      throw new IllegalArgumentException("enas.snapshots.keep must be in 2..1000 (a corrupt "
-          + "newest snapshot needs an older one to fall back to), was " + keep);
+      throw new IllegalArgumentException(
+          "enas.snapshots.keep must be in 2..1000 (a corrupt "
+              + "newest snapshot needs an older one to fall back to), was "
+              + keep);
     }
   }
 
@@ -67,9 +69,8 @@ public record SnapshotSettings(Path directory, long everySteps, Duration every, 
       return new SnapshotSettings(null, everySteps, every, keep);
     }
     String dir = c.getString("directory");
-    Path directory = dir.isBlank()
-        ? Path.of(enas.getString("data-dir")).resolve("snapshots")
-        : Path.of(dir);
+    Path directory =
+        dir.isBlank() ? Path.of(enas.getString("data-dir")).resolve("snapshots") : Path.of(dir);
     return new SnapshotSettings(directory.toAbsolutePath().normalize(), everySteps, every, keep);
   }
 }

@@ -1,6 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackendException;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
@@ -10,6 +9,7 @@ import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.PauseSearchRequest;
 import dev.enas.proto.v1.ResumeSearchRequest;
 import dev.enas.proto.v1.Search;
+import dev.enas.server.domain.SearchBackendException;
 import dev.enas.spec.SearchSpec;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -24,8 +24,8 @@ import java.util.function.Supplier;
 /**
  * The dashboard's buttons, through {@link SearchServiceImpl} itself, so that a search started or
  * cancelled from the page passes the same checks, limits, ownership and audit as over gRPC. The
- * HTTP port has no authentication: on a server with tokens every action is refused (use gRPC with
- * a token there); without tokens the page acts as gRPC's anonymous caller does.
+ * HTTP port has no authentication: on a server with tokens every action is refused (use gRPC with a
+ * token there); without tokens the page acts as gRPC's anonymous caller does.
  */
 public final class DashboardControl implements SearchControl {
   private static final List<String> PRESETS = List.of("smoke", "demo", "paper");
@@ -56,8 +56,10 @@ public final class DashboardControl implements SearchControl {
       return refused;
     }
     if (!SPACES.contains(space)) {
-      return CompletableFuture.failedFuture(new SearchBackendException.InvalidArgument("space",
-          "must be one of " + SPACES + ", was " + SearchBackendException.quote(space)));
+      return CompletableFuture.failedFuture(
+          new SearchBackendException.InvalidArgument(
+              "space",
+              "must be one of " + SPACES + ", was " + SearchBackendException.quote(space)));
     }
     SearchSpec spec;
     switch (preset) {
@@ -66,8 +68,9 @@ public final class DashboardControl implements SearchControl {
         break;
       case "demo":
         if (space.equals("micro")) {
-          return CompletableFuture.failedFuture(new SearchBackendException.InvalidArgument(
-              "space", "the demo preset is a macro or rnn search, was micro"));
+          return CompletableFuture.failedFuture(
+              new SearchBackendException.InvalidArgument(
+                  "space", "the demo preset is a macro or rnn search, was micro"));
         }
         spec = withSeed(space.equals("rnn") ? SearchSpec.rnnDemo() : SearchSpec.demo(), seed);
         break;
@@ -75,12 +78,16 @@ public final class DashboardControl implements SearchControl {
         spec = withSeed(SearchSpec.defaults(space), seed);
         break;
       default:
-        return CompletableFuture.failedFuture(new SearchBackendException.InvalidArgument(
-            "preset", "must be one of " + PRESETS + ", was "
-                + SearchBackendException.quote(preset)));
+        return CompletableFuture.failedFuture(
+            new SearchBackendException.InvalidArgument(
+                "preset",
+                "must be one of " + PRESETS + ", was " + SearchBackendException.quote(preset)));
     }
-    CreateSearchRequest request = CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(spec)).setSearchId(searchId).build();
+    CreateSearchRequest request =
+        CreateSearchRequest.newBuilder()
+            .setSpec(SpecMapper.toWire(spec))
+            .setSearchId(searchId)
+            .build();
     return call(searchId, observer -> services.get().createSearch(request, observer));
   }
 
@@ -92,18 +99,41 @@ public final class DashboardControl implements SearchControl {
     }
     switch (action) {
       case CANCEL:
-        return call(searchId, observer -> services.get().cancelSearch(
-            CancelSearchRequest.newBuilder().setSearchId(searchId)
-                .setReason("cancelled from the dashboard").build(), observer));
+        return call(
+            searchId,
+            observer ->
+                services
+                    .get()
+                    .cancelSearch(
+                        CancelSearchRequest.newBuilder()
+                            .setSearchId(searchId)
+                            .setReason("cancelled from the dashboard")
+                            .build(),
+                        observer));
       case PAUSE:
-        return call(searchId, observer -> services.get().pauseSearch(
-            PauseSearchRequest.newBuilder().setSearchId(searchId).build(), observer));
+        return call(
+            searchId,
+            observer ->
+                services
+                    .get()
+                    .pauseSearch(
+                        PauseSearchRequest.newBuilder().setSearchId(searchId).build(), observer));
       case RESUME:
-        return call(searchId, observer -> services.get().resumeSearch(
-            ResumeSearchRequest.newBuilder().setSearchId(searchId).build(), observer));
+        return call(
+            searchId,
+            observer ->
+                services
+                    .get()
+                    .resumeSearch(
+                        ResumeSearchRequest.newBuilder().setSearchId(searchId).build(), observer));
       case DELETE:
-        return call(searchId, observer -> services.get().deleteSearch(
-            DeleteSearchRequest.newBuilder().setSearchId(searchId).build(), observer));
+        return call(
+            searchId,
+            observer ->
+                services
+                    .get()
+                    .deleteSearch(
+                        DeleteSearchRequest.newBuilder().setSearchId(searchId).build(), observer));
       default:
         throw new IllegalArgumentException("unknown action " + action);
     }
@@ -111,42 +141,53 @@ public final class DashboardControl implements SearchControl {
 
   private CompletionStage<Search> refusal() {
     if (services.get() == null) {
-      return CompletableFuture.failedFuture(new SearchBackendException.FailedPrecondition(
-          "server", "the server is still starting; try again"));
+      return CompletableFuture.failedFuture(
+          new SearchBackendException.FailedPrecondition(
+              "server", "the server is still starting; try again"));
     }
     if (!tokensRequired) {
       return null;
     }
-    return CompletableFuture.failedFuture(new SearchBackendException.PermissionDenied(
-        "this server checks tokens and its HTTP port has none; start, cancel, pause, resume and"
-            + " delete searches over gRPC with a token (client/enas --token-file)"));
+    return CompletableFuture.failedFuture(
+        new SearchBackendException.PermissionDenied(
+            "this server checks tokens and its HTTP port has none; start, cancel, pause, resume and"
+                + " delete searches over gRPC with a token (client/enas --token-file)"));
   }
 
   private static SearchSpec withSeed(SearchSpec s, long seed) {
-    return new SearchSpec(s.space(), s.data(), s.child(), s.shared(), s.controller(), s.derive(),
-        s.retrain(), seed, s.languageModel());
+    return new SearchSpec(
+        s.space(),
+        s.data(),
+        s.child(),
+        s.shared(),
+        s.controller(),
+        s.derive(),
+        s.retrain(),
+        seed,
+        s.languageModel());
   }
 
   /** Runs one handler with an observer that completes the returned stage. */
-  private static CompletionStage<Search> call(String searchId,
-      Consumer<StreamObserver<Search>> handler) {
+  private static CompletionStage<Search> call(
+      String searchId, Consumer<StreamObserver<Search>> handler) {
     CompletableFuture<Search> answer = new CompletableFuture<>();
-    handler.accept(new StreamObserver<>() {
-      @Override
-      public void onNext(Search value) {
-        answer.complete(value);
-      }
+    handler.accept(
+        new StreamObserver<>() {
+          @Override
+          public void onNext(Search value) {
+            answer.complete(value);
+          }
 
-      @Override
-      public void onError(Throwable error) {
-        answer.completeExceptionally(domain(error, searchId));
-      }
+          @Override
+          public void onError(Throwable error) {
+            answer.completeExceptionally(domain(error, searchId));
+          }
 
-      @Override
-      public void onCompleted() {
-        // the value came with onNext
-      }
-    });
+          @Override
+          public void onCompleted() {
+            // the value came with onNext
+          }
+        });
     return answer;
   }
 
@@ -156,8 +197,10 @@ public final class DashboardControl implements SearchControl {
       return error;
     }
     Status.Code code = status.getStatus().getCode();
-    String description = status.getStatus().getDescription() == null
-        ? code.toString() : status.getStatus().getDescription();
+    String description =
+        status.getStatus().getDescription() == null
+            ? code.toString()
+            : status.getStatus().getDescription();
     switch (code) {
       case INVALID_ARGUMENT:
         return invalid(status, description);
@@ -185,8 +228,8 @@ public final class DashboardControl implements SearchControl {
             BadRequest bad = any.unpack(BadRequest.class);
             if (bad.getFieldViolationsCount() > 0) {
               BadRequest.FieldViolation first = bad.getFieldViolations(0);
-              return new SearchBackendException.InvalidArgument(first.getField(),
-                  first.getDescription());
+              return new SearchBackendException.InvalidArgument(
+                  first.getField(), first.getDescription());
             }
           } catch (InvalidProtocolBufferException e) {
             break;

@@ -11,82 +11,90 @@ final class EventMapper {
   private EventMapper() {}
 
   static SearchEvent toWire(String searchId, LoggedEvent logged) {
-    SearchEvent.Builder out = SearchEvent.newBuilder()
-        .setSearchId(searchId)
-        .setSequence(logged.sequence())
-        .setTime(SearchMapper.timestamp(logged.time()));
+    SearchEvent.Builder out =
+        SearchEvent.newBuilder()
+            .setSearchId(searchId)
+            .setSequence(logged.sequence())
+            .setTime(SearchMapper.timestamp(logged.time()));
     dev.enas.train.SearchEvent event = logged.event();
     if (event instanceof dev.enas.train.SearchEvent.PhaseChanged e) {
-      out.setPhaseChanged(SearchEvent.PhaseChanged.newBuilder()
-          .setPhase(SearchMapper.phase(e.phase())));
+      out.setPhaseChanged(
+          SearchEvent.PhaseChanged.newBuilder().setPhase(SearchMapper.phase(e.phase())));
     } else if (event instanceof dev.enas.train.SearchEvent.ChildTrained e) {
-      SearchEvent.ChildTrained.Builder trained = SearchEvent.ChildTrained.newBuilder()
-          .setEpoch(e.epoch())
-          .setStep(e.step())
-          .setArchitecture(SearchMapper.architecture(e.architecture()))
-          .setLoss(e.loss())
-          .setLearningRate(e.learningRate());
+      SearchEvent.ChildTrained.Builder trained =
+          SearchEvent.ChildTrained.newBuilder()
+              .setEpoch(e.epoch())
+              .setStep(e.step())
+              .setArchitecture(SearchMapper.architecture(e.architecture()))
+              .setLoss(e.loss())
+              .setLearningRate(e.learningRate());
       if (!Double.isNaN(e.perplexity())) {
         trained.setPerplexity(e.perplexity());
       }
       out.setChildTrained(trained);
     } else if (event instanceof dev.enas.train.SearchEvent.StepSkipped e) {
-      out.setStepSkipped(SearchEvent.StepSkipped.newBuilder()
-          .setEpoch(e.epoch())
-          .setStep(e.step())
-          .setArchitecture(SearchMapper.architecture(e.architecture()))
-          .setReason(text(e.reason()))
-          .setInARow(e.inARow()));
+      out.setStepSkipped(
+          SearchEvent.StepSkipped.newBuilder()
+              .setEpoch(e.epoch())
+              .setStep(e.step())
+              .setArchitecture(SearchMapper.architecture(e.architecture()))
+              .setReason(text(e.reason()))
+              .setInARow(e.inARow()));
     } else if (event instanceof dev.enas.train.SearchEvent.ArchitectureSampled e) {
-      SearchEvent.ArchitectureSampled.Builder sampled = SearchEvent.ArchitectureSampled.newBuilder()
-          .setEpoch(e.epoch())
-          .setPolicyVersion(e.policyVersion())
-          .setArchitecture(SearchMapper.architecture(e.architecture()))
-          .setReward(e.reward())
-          .setLogProbability(e.logProbability())
-          .setEntropy(e.entropy())
-          .setBaseline(e.baseline());
+      SearchEvent.ArchitectureSampled.Builder sampled =
+          SearchEvent.ArchitectureSampled.newBuilder()
+              .setEpoch(e.epoch())
+              .setPolicyVersion(e.policyVersion())
+              .setArchitecture(SearchMapper.architecture(e.architecture()))
+              .setReward(e.reward())
+              .setLogProbability(e.logProbability())
+              .setEntropy(e.entropy())
+              .setBaseline(e.baseline());
       if (!Double.isNaN(e.perplexity())) {
         sampled.setPerplexity(e.perplexity());
       }
       out.setArchitectureSampled(sampled);
     } else if (event instanceof dev.enas.train.SearchEvent.ControllerUpdated e) {
-      out.setControllerUpdated(SearchEvent.ControllerUpdated.newBuilder()
-          .setEpoch(e.epoch())
-          .setPolicyVersion(e.policyVersion())
-          .setChildren(e.children())
-          .setMeanReward(e.meanReward())
-          .setMeanEntropy(e.meanEntropy())
-          .setBaseline(e.baseline())
-          .setLoss(e.loss())
-          .setGradientNorm(e.gradientNorm()));
+      out.setControllerUpdated(
+          SearchEvent.ControllerUpdated.newBuilder()
+              .setEpoch(e.epoch())
+              .setPolicyVersion(e.policyVersion())
+              .setChildren(e.children())
+              .setMeanReward(e.meanReward())
+              .setMeanEntropy(e.meanEntropy())
+              .setBaseline(e.baseline())
+              .setLoss(e.loss())
+              .setGradientNorm(e.gradientNorm()));
     } else if (event instanceof dev.enas.train.SearchEvent.EpochFinished e) {
-      SearchEvent.EpochFinished.Builder epoch = SearchEvent.EpochFinished.newBuilder()
-          .setEpoch(e.epoch())
-          .setEpochs(e.epochs())
-          .setMeanTrainLoss(e.meanTrainLoss())
-          .setMeanReward(e.meanReward())
-          .setBestReward(e.bestReward())
-          .setDuration(SearchMapper.duration(e.seconds()));
+      SearchEvent.EpochFinished.Builder epoch =
+          SearchEvent.EpochFinished.newBuilder()
+              .setEpoch(e.epoch())
+              .setEpochs(e.epochs())
+              .setMeanTrainLoss(e.meanTrainLoss())
+              .setMeanReward(e.meanReward())
+              .setBestReward(e.bestReward())
+              .setDuration(SearchMapper.duration(e.seconds()));
       if (e.bestArchitecture() != null && !e.bestArchitecture().isEmpty()) {
         epoch.setBestArchitecture(SearchMapper.architecture(e.bestArchitecture()));
       }
       out.setEpochFinished(epoch);
     } else if (event instanceof dev.enas.train.SearchEvent.Derived e) {
-      SearchEvent.Derived.Builder derived = SearchEvent.Derived.newBuilder()
-          .setSampled(e.sampled())
-          .setScreenSteps(e.screenSteps())
-          .setSelection(e.selection());
+      SearchEvent.Derived.Builder derived =
+          SearchEvent.Derived.newBuilder()
+              .setSampled(e.sampled())
+              .setScreenSteps(e.screenSteps())
+              .setSelection(e.selection());
       for (dev.enas.train.SearchEvent.Candidate c : e.top()) {
         derived.addTop(candidate(c));
       }
       out.setDerived(derived);
     } else if (event instanceof dev.enas.train.SearchEvent.CandidateScreened e) {
-      out.setCandidateScreened(SearchEvent.CandidateScreened.newBuilder()
-          .setIndex(e.index())
-          .setCount(e.count())
-          .setCandidate(candidate(e.candidate()))
-          .setSteps(e.steps()));
+      out.setCandidateScreened(
+          SearchEvent.CandidateScreened.newBuilder()
+              .setIndex(e.index())
+              .setCount(e.count())
+              .setCandidate(candidate(e.candidate()))
+              .setSteps(e.steps()));
     } else if (event instanceof dev.enas.train.SearchEvent.FinalTrainingProgress e) {
       SearchEvent.FinalTrainingProgress.Builder progress =
           SearchEvent.FinalTrainingProgress.newBuilder()
@@ -101,11 +109,12 @@ final class EventMapper {
       progress.setPlainBaseline(e.plainBaseline());
       out.setFinalTrainingProgress(progress);
     } else if (event instanceof dev.enas.train.SearchEvent.Finished e) {
-      SearchEvent.Finished.Builder finished = SearchEvent.Finished.newBuilder()
-          .setArchitecture(SearchMapper.architecture(e.architecture()))
-          .setTestAccuracy(e.testAccuracy())
-          .setParameters(e.parameters())
-          .setDuration(SearchMapper.duration(e.seconds()));
+      SearchEvent.Finished.Builder finished =
+          SearchEvent.Finished.newBuilder()
+              .setArchitecture(SearchMapper.architecture(e.architecture()))
+              .setTestAccuracy(e.testAccuracy())
+              .setParameters(e.parameters())
+              .setDuration(SearchMapper.duration(e.seconds()));
       if (!Double.isNaN(e.testPerplexity())) {
         finished.setTestPerplexity(e.testPerplexity());
       }
@@ -124,10 +133,11 @@ final class EventMapper {
   }
 
   private static SearchEvent.Candidate candidate(dev.enas.train.SearchEvent.Candidate c) {
-    SearchEvent.Candidate.Builder out = SearchEvent.Candidate.newBuilder()
-        .setArchitecture(SearchMapper.architecture(c.architecture()))
-        .setReward(c.reward())
-        .setLogProbability(c.logProbability());
+    SearchEvent.Candidate.Builder out =
+        SearchEvent.Candidate.newBuilder()
+            .setArchitecture(SearchMapper.architecture(c.architecture()))
+            .setReward(c.reward())
+            .setLogProbability(c.logProbability());
     if (!Double.isNaN(c.screenAccuracy())) {
       out.setScreenAccuracy(c.screenAccuracy());
     }
@@ -138,12 +148,12 @@ final class EventMapper {
   }
 
   /** The wire form of a plain baseline's result. */
-  static dev.enas.proto.v1.PlainBaseline plainBaseline(
-      dev.enas.train.SearchEvent.PlainBaseline b) {
-    dev.enas.proto.v1.PlainBaseline.Builder out = dev.enas.proto.v1.PlainBaseline.newBuilder()
-        .setArchitecture(SearchMapper.architecture(b.architecture()))
-        .setTestAccuracy(b.testAccuracy())
-        .setParameters(b.parameters());
+  static dev.enas.proto.v1.PlainBaseline plainBaseline(dev.enas.train.SearchEvent.PlainBaseline b) {
+    dev.enas.proto.v1.PlainBaseline.Builder out =
+        dev.enas.proto.v1.PlainBaseline.newBuilder()
+            .setArchitecture(SearchMapper.architecture(b.architecture()))
+            .setTestAccuracy(b.testAccuracy())
+            .setParameters(b.parameters());
     if (!Double.isNaN(b.testPerplexity())) {
       out.setTestPerplexity(b.testPerplexity());
     }

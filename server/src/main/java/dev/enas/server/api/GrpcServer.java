@@ -1,7 +1,7 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackend;
 import dev.enas.proto.v1.SearchServiceGrpc;
+import dev.enas.server.domain.SearchBackend;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -30,18 +30,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running gRPC server: the search service and any further services (model inference),
- * {@code grpc.health.v1} health and server reflection (so grpcurl needs no .proto files), on
- * whatever transport the given builder makes.
- * Production passes a Netty builder; tests pass an in-process one.
+ * The running gRPC server: the search service and any further services (model inference), {@code
+ * grpc.health.v1} health and server reflection (so grpcurl needs no .proto files), on whatever
+ * transport the given builder makes. Production passes a Netty builder; tests pass an in-process
+ * one.
  *
  * <p>Handlers run on a fixed pool rather than gRPC's unbounded default. Its queue is unbounded
- * because grpc-java has no defined behaviour for a rejected task, and handlers never block, so
- * the queue drains as fast as the backend answers. Services marked {@link OnTransportThread} skip
- * the pool: their calls run on the transport thread that read them, which saves a thread hand-off
- * per call (on a small machine a large part of a short call's latency). {@link #close()} shuts
- * down in order: health turns NOT_SERVING, no new calls are accepted, watch streams end with
- * their resume point, running calls get the grace period, then whatever is left is cancelled.
+ * because grpc-java has no defined behaviour for a rejected task, and handlers never block, so the
+ * queue drains as fast as the backend answers. Services marked {@link OnTransportThread} skip the
+ * pool: their calls run on the transport thread that read them, which saves a thread hand-off per
+ * call (on a small machine a large part of a short call's latency). {@link #close()} shuts down in
+ * order: health turns NOT_SERVING, no new calls are accepted, watch streams end with their resume
+ * point, running calls get the grace period, then whatever is left is cancelled.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
@@ -55,8 +55,13 @@ public final class GrpcServer implements AutoCloseable {
   private final Duration shutdownGrace;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private GrpcServer(Server server, SearchServiceImpl searchService, HealthStatusManager health,
-      ExecutorService handlers, ExecutorService delivery, Duration shutdownGrace) {
+  private GrpcServer(
+      Server server,
+      SearchServiceImpl searchService,
+      HealthStatusManager health,
+      ExecutorService handlers,
+      ExecutorService delivery,
+      Duration shutdownGrace) {
     this.server = server;
     this.searchService = searchService;
     this.health = health;
@@ -82,8 +87,12 @@ public final class GrpcServer implements AutoCloseable {
    *
    * @throws IOException if the transport cannot start (a port in use, for example)
    */
-  public static GrpcServer start(ServerBuilder<?> builder, SearchBackend backend,
-      GrpcSettings settings, List<? extends BindableService> services) throws IOException {
+  public static GrpcServer start(
+      ServerBuilder<?> builder,
+      SearchBackend backend,
+      GrpcSettings settings,
+      List<? extends BindableService> services)
+      throws IOException {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(settings, "settings");
@@ -94,8 +103,8 @@ public final class GrpcServer implements AutoCloseable {
     ExecutorService delivery =
         Executors.newFixedThreadPool(settings.deliveryThreads(), daemonThreads("enas-watch-"));
     SearchServiceImpl searchService =
-        new SearchServiceImpl(backend, delivery, settings.watchBufferCapacity(),
-            settings.admission());
+        new SearchServiceImpl(
+            backend, delivery, settings.watchBufferCapacity(), settings.admission());
     HealthStatusManager health = new HealthStatusManager();
     Set<String> onTransport = new HashSet<>();
     for (int i = 0; i < services.size(); i++) {
@@ -107,14 +116,16 @@ public final class GrpcServer implements AutoCloseable {
     // the call runs; with the transport thread as the default, the lookup costs no hand-off.
     builder
         .directExecutor()
-        .callExecutor(new ServerCallExecutorSupplier() {
-          @Override
-          public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call,
-              Metadata headers) {
-            return onTransport.contains(call.getMethodDescriptor().getServiceName())
-                ? null : handlers;
-          }
-        })
+        .callExecutor(
+            new ServerCallExecutorSupplier() {
+              @Override
+              public <ReqT, RespT> Executor getExecutor(
+                  ServerCall<ReqT, RespT> call, Metadata headers) {
+                return onTransport.contains(call.getMethodDescriptor().getServiceName())
+                    ? null
+                    : handlers;
+              }
+            })
         .addService(MalformedRequests.refuse(searchService.bindService()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -130,11 +141,12 @@ public final class GrpcServer implements AutoCloseable {
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     health.setStatus(SearchServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    extra.forEach(service ->
-        health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING));
+    extra.forEach(
+        service ->
+            health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING));
     log.info("gRPC server started on {}", server.getListenSockets());
-    return new GrpcServer(server, searchService, health, handlers, delivery,
-        settings.shutdownGrace());
+    return new GrpcServer(
+        server, searchService, health, handlers, delivery, settings.shutdownGrace());
   }
 
   /**

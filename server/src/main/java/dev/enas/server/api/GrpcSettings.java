@@ -15,8 +15,12 @@ import java.util.Objects;
  * @param shutdownGrace how long shutdown waits for running calls before cancelling them
  * @param admission what a new search must pass (data roots); embedded data only by default
  */
-public record GrpcSettings(int handlerThreads, int deliveryThreads, int watchBufferCapacity,
-    Duration shutdownGrace, SearchAdmission admission) {
+public record GrpcSettings(
+    int handlerThreads,
+    int deliveryThreads,
+    int watchBufferCapacity,
+    Duration shutdownGrace,
+    SearchAdmission admission) {
 
   public GrpcSettings {
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
@@ -33,14 +37,19 @@ public record GrpcSettings(int handlerThreads, int deliveryThreads, int watchBuf
           "watchBufferCapacity must be in 1..1000000, was " + watchBufferCapacity);
     }
     if (shutdownGrace.isNegative()) {
-      throw new IllegalArgumentException("shutdownGrace must not be negative, was " + shutdownGrace);
+      throw new IllegalArgumentException(
+          "shutdownGrace must not be negative, was " + shutdownGrace);
     }
   }
 
   /** Settings with the default admission: embedded data sets only. */
   public GrpcSettings(
       int handlerThreads, int deliveryThreads, int watchBufferCapacity, Duration shutdownGrace) {
-    this(handlerThreads, deliveryThreads, watchBufferCapacity, shutdownGrace,
+    this(
+        handlerThreads,
+        deliveryThreads,
+        watchBufferCapacity,
+        shutdownGrace,
         SearchAdmission.defaults());
   }
 
@@ -59,7 +68,7 @@ public record GrpcSettings(int handlerThreads, int deliveryThreads, int watchBuf
 
   /** The same settings with another admission. */
   public GrpcSettings withAdmission(SearchAdmission other) {
-    return new GrpcSettings(handlerThreads, deliveryThreads, watchBufferCapacity, shutdownGrace,
-        other);
+    return new GrpcSettings(
+        handlerThreads, deliveryThreads, watchBufferCapacity, shutdownGrace, other);
   }
 }

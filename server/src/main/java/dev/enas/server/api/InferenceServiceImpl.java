@@ -1,6 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackendException;
 import static dev.enas.server.domain.SearchBackendException.quote;
 
 import dev.enas.proto.inference.GRPCInferenceServiceGrpc;
@@ -18,6 +17,7 @@ import dev.enas.proto.inference.ServerMetadataRequest;
 import dev.enas.proto.inference.ServerMetadataResponse;
 import dev.enas.proto.inference.ServerReadyRequest;
 import dev.enas.proto.inference.ServerReadyResponse;
+import dev.enas.server.domain.SearchBackendException;
 import dev.enas.server.domain.SearchBackendException.FailedPrecondition;
 import dev.enas.server.domain.SearchBackendException.InvalidArgument;
 import dev.enas.server.domain.SearchBackendException.NotFound;
@@ -37,9 +37,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
@@ -62,15 +62,18 @@ import java.util.regex.Pattern;
  * once.
  *
  * <p>Errors follow {@link Statuses}: INVALID_ARGUMENT naming the request field, NOT_FOUND for an
- * unknown model or version, FAILED_PRECONDITION for a version whose file could not be loaded.
- * Owns the inference threads; {@link #close()} stops them.
+ * unknown model or version, FAILED_PRECONDITION for a version whose file could not be loaded. Owns
+ * the inference threads; {@link #close()} stops them.
  */
-public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase
+public final class InferenceServiceImpl
+    extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase
     implements GrpcServer.OnTransportThread, AutoCloseable {
   /** The server name that ServerMetadata reports. */
   public static final String SERVER_NAME = "enas";
+
   /** The platform of every model: Triton's name for ONNX models run by ONNX Runtime. */
   public static final String PLATFORM = "onnxruntime_onnx";
+
   /** This server's own protocol extensions; see the .proto's ServerMetadataResponse. */
   public static final List<String> EXTENSIONS =
       List.of("enas_model_parameters", "enas_model_ready_reason");
@@ -95,8 +98,12 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
    *     thread; 0 for none
    * @param serverVersion the build version that ServerMetadata reports
    */
-  public InferenceServiceImpl(ModelRepository repository, int threads, int queue,
-      int inlineMaxBytes, String serverVersion) {
+  public InferenceServiceImpl(
+      ModelRepository repository,
+      int threads,
+      int queue,
+      int inlineMaxBytes,
+      String serverVersion) {
     this.repository = Objects.requireNonNull(repository, "repository");
     this.serverVersion = Objects.requireNonNull(serverVersion, "serverVersion");
     this.queue = queue;
@@ -107,12 +114,18 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
     BlockingQueue<Runnable> waiting =
         queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     AtomicInteger count = new AtomicInteger();
-    this.inference = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, waiting,
-        runnable -> {
-          Thread thread = new Thread(runnable, "enas-infer-" + count.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        });
+    this.inference =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            0,
+            TimeUnit.MILLISECONDS,
+            waiting,
+            runnable -> {
+              Thread thread = new Thread(runnable, "enas-infer-" + count.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   @Override
@@ -124,63 +137,70 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
   @Override
   public void serverReady(
       ServerReadyRequest request, StreamObserver<ServerReadyResponse> response) {
-    response.onNext(ServerReadyResponse.newBuilder()
-        .setReady(!stopping && repository.ready()).build());
+    response.onNext(
+        ServerReadyResponse.newBuilder().setReady(!stopping && repository.ready()).build());
     response.onCompleted();
   }
 
   @Override
   public void serverMetadata(
       ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> response) {
-    response.onNext(ServerMetadataResponse.newBuilder()
-        .setName(SERVER_NAME)
-        .setVersion(serverVersion)
-        .addAllExtensions(EXTENSIONS)
-        .build());
+    response.onNext(
+        ServerMetadataResponse.newBuilder()
+            .setName(SERVER_NAME)
+            .setVersion(serverVersion)
+            .addAllExtensions(EXTENSIONS)
+            .build());
     response.onCompleted();
   }
 
   @Override
   public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> response) {
-    guard(response, () -> {
-      ModelVersion version =
-          resolve(request.getName(), request.getVersion(), "name", "version").version();
-      response.onNext(ModelReadyResponse.newBuilder()
-          .setReady(version.ready())
-          .setReason(version.reason())
-          .build());
-      response.onCompleted();
-    });
+    guard(
+        response,
+        () -> {
+          ModelVersion version =
+              resolve(request.getName(), request.getVersion(), "name", "version").version();
+          response.onNext(
+              ModelReadyResponse.newBuilder()
+                  .setReady(version.ready())
+                  .setReason(version.reason())
+                  .build());
+          response.onCompleted();
+        });
   }
 
   @Override
   public void modelMetadata(
       ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> response) {
-    guard(response, () -> {
-      response.onNext(metadata(request));
-      response.onCompleted();
-    });
+    guard(
+        response,
+        () -> {
+          response.onNext(metadata(request));
+          response.onCompleted();
+        });
   }
 
   private ModelMetadataResponse metadata(ModelMetadataRequest request) {
     Resolved resolved = resolve(request.getName(), request.getVersion(), "name", "version");
     ModelVersion version = requireReady(resolved.version());
-    ModelMetadataResponse.Builder out = ModelMetadataResponse.newBuilder()
-        .setName(version.model())
-        .setPlatform(PLATFORM);
+    ModelMetadataResponse.Builder out =
+        ModelMetadataResponse.newBuilder().setName(version.model()).setPlatform(PLATFORM);
     resolved.model().readyVersions().forEach(number -> out.addVersions(Long.toString(number)));
     version.inputs().forEach(tensor -> out.addInputs(toWire(tensor)));
     version.outputs().forEach(tensor -> out.addOutputs(toWire(tensor)));
-    new TreeMap<>(version.parameters()).forEach((key, value) ->
-        out.putParameters(key, InferParameter.newBuilder().setStringParam(value).build()));
+    new TreeMap<>(version.parameters())
+        .forEach(
+            (key, value) ->
+                out.putParameters(key, InferParameter.newBuilder().setStringParam(value).build()));
     return out.build();
   }
 
   /**
    * The models for the HTTP adapter: the same resolution, checks and sessions as the RPCs, and
    * inference on the same pool, bounded by the same slots and queue, so the dashboard's requests
-   * compete fairly with gRPC ones. They are not counted in the per-transport counters, which
-   * count gRPC requests.
+   * compete fairly with gRPC ones. They are not counted in the per-transport counters, which count
+   * gRPC requests.
    */
   public ModelAccess access() {
     return new ModelAccess() {
@@ -192,8 +212,9 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
       @Override
       public CompletionStage<ModelMetadataResponse> metadata(String name) {
         try {
-          return CompletableFuture.completedFuture(InferenceServiceImpl.this.metadata(
-              ModelMetadataRequest.newBuilder().setName(name).build()));
+          return CompletableFuture.completedFuture(
+              InferenceServiceImpl.this.metadata(
+                  ModelMetadataRequest.newBuilder().setName(name).build()));
         } catch (RuntimeException e) {
           return CompletableFuture.failedFuture(domain(e, name));
         }
@@ -201,7 +222,9 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
 
       @Override
       public String notReadyReason(String name) {
-        return repository.model(name).map(model -> model.defaultVersion().reason())
+        return repository
+            .model(name)
+            .map(model -> model.defaultVersion().reason())
             .orElse("no such model");
       }
 
@@ -214,16 +237,17 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
           return answer;
         }
         try {
-          inference.execute(() -> {
-            slots.acquireUninterruptibly();
-            try {
-              answer.complete(InferenceServiceImpl.this.infer(request));
-            } catch (RuntimeException e) {
-              answer.completeExceptionally(domain(e, request.getModelName()));
-            } finally {
-              slots.release();
-            }
-          });
+          inference.execute(
+              () -> {
+                slots.acquireUninterruptibly();
+                try {
+                  answer.complete(InferenceServiceImpl.this.infer(request));
+                } catch (RuntimeException e) {
+                  answer.completeExceptionally(domain(e, request.getModelName()));
+                } finally {
+                  slots.release();
+                }
+              });
         } catch (RejectedExecutionException e) {
           answer.completeExceptionally(
               new ResourceExhausted("queued inference requests", queue, "enas.serving.queue"));
@@ -240,7 +264,8 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
     }
     if (e instanceof StatusRuntimeException status) {
       String description = status.getStatus().getDescription();
-      return new FailedPrecondition("models/" + model,
+      return new FailedPrecondition(
+          "models/" + model,
           description == null ? status.getStatus().getCode().toString() : description);
     }
     return e;
@@ -260,23 +285,27 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
     ServerCallStreamObserver<ModelInferResponse> call =
         (ServerCallStreamObserver<ModelInferResponse>) response;
     try {
-      inference.execute(() -> {
-        if (call.isCancelled()) {
-          return;
-        }
-        slots.acquireUninterruptibly();
-        try {
-          onPool.increment();
-          answer(request, response);
-        } finally {
-          slots.release();
-        }
-      });
+      inference.execute(
+          () -> {
+            if (call.isCancelled()) {
+              return;
+            }
+            slots.acquireUninterruptibly();
+            try {
+              onPool.increment();
+              answer(request, response);
+            } finally {
+              slots.release();
+            }
+          });
     } catch (RejectedExecutionException e) {
-      response.onError(stopping
-          ? Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException()
-          : Statuses.toStatus(
-              new ResourceExhausted("queued inference requests", queue, "enas.serving.queue")));
+      response.onError(
+          stopping
+              ? Status.UNAVAILABLE
+                  .withDescription("the server is shutting down")
+                  .asRuntimeException()
+              : Statuses.toStatus(
+                  new ResourceExhausted("queued inference requests", queue, "enas.serving.queue")));
     }
   }
 
@@ -292,10 +321,12 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
   }
 
   private void answer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
-    guard(response, () -> {
-      response.onNext(infer(request));
-      response.onCompleted();
-    });
+    guard(
+        response,
+        () -> {
+          response.onNext(infer(request));
+          response.onCompleted();
+        });
   }
 
   /** ModelInfer requests run so far on the transport thread that read them. */
@@ -337,27 +368,37 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
     ModelVersion version = requireReady(resolved.version());
     InferRequests.Prepared prepared =
         InferRequests.prepare(request, version, resolved.model().maxBatch());
-    ModelSession session = version.acquire().orElseThrow(() -> Status.UNAVAILABLE
-        .withDescription(version + " was unloaded while the request waited; send it again")
-        .asRuntimeException());
+    ModelSession session =
+        version
+            .acquire()
+            .orElseThrow(
+                () ->
+                    Status.UNAVAILABLE
+                        .withDescription(
+                            version + " was unloaded while the request waited; send it again")
+                        .asRuntimeException());
     try (session) {
       Map<String, Tensor> results = session.run(prepared.inputs(), prepared.outputs());
-      ModelInferResponse.Builder out = ModelInferResponse.newBuilder()
-          .setModelName(version.model())
-          .setModelVersion(Long.toString(version.version()))
-          .setId(request.getId());
-      results.forEach((name, tensor) -> {
-        ModelInferResponse.InferOutputTensor.Builder output =
-            ModelInferResponse.InferOutputTensor.newBuilder()
-                .setName(name)
-                .setDatatype(tensor.datatype());
-        for (long dim : tensor.shape()) {
-          output.addShape(dim);
-        }
-        out.addOutputs(output);
-        out.addRawOutputContents(tensor.isFloats() ? RawContents.ofFloats(tensor.floats())
-            : RawContents.ofLongs(tensor.longs()));
-      });
+      ModelInferResponse.Builder out =
+          ModelInferResponse.newBuilder()
+              .setModelName(version.model())
+              .setModelVersion(Long.toString(version.version()))
+              .setId(request.getId());
+      results.forEach(
+          (name, tensor) -> {
+            ModelInferResponse.InferOutputTensor.Builder output =
+                ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName(name)
+                    .setDatatype(tensor.datatype());
+            for (long dim : tensor.shape()) {
+              output.addShape(dim);
+            }
+            out.addOutputs(output);
+            out.addRawOutputContents(
+                tensor.isFloats()
+                    ? RawContents.ofFloats(tensor.floats())
+                    : RawContents.ofLongs(tensor.longs()));
+          });
       return out.build();
     }
   }
@@ -369,34 +410,56 @@ public final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInf
     if (name.isEmpty()) {
       throw new InvalidArgument(nameField, "is required");
     }
-    ServedModel model = repository.model(name).orElseThrow(() -> {
-      List<String> names = repository.modelNames();
-      String known = names.isEmpty() ? "the repository holds no models"
-          : "the models are " + names.subList(0, Math.min(names.size(), NAMES_IN_MESSAGE))
-              + (names.size() > NAMES_IN_MESSAGE ? " and " + (names.size() - NAMES_IN_MESSAGE)
-                  + " more" : "");
-      return new NotFound("inference.Model", name,
-          "no model has " + nameField + " " + quote(name) + "; " + known);
-    });
+    ServedModel model =
+        repository
+            .model(name)
+            .orElseThrow(
+                () -> {
+                  List<String> names = repository.modelNames();
+                  String known =
+                      names.isEmpty()
+                          ? "the repository holds no models"
+                          : "the models are "
+                              + names.subList(0, Math.min(names.size(), NAMES_IN_MESSAGE))
+                              + (names.size() > NAMES_IN_MESSAGE
+                                  ? " and " + (names.size() - NAMES_IN_MESSAGE) + " more"
+                                  : "");
+                  return new NotFound(
+                      "inference.Model",
+                      name,
+                      "no model has " + nameField + " " + quote(name) + "; " + known);
+                });
     if (version.isEmpty()) {
       return new Resolved(model, model.defaultVersion());
     }
     if (!VERSION.matcher(version).matches()) {
-      throw new InvalidArgument(versionField, "must be a version number such as 1, or empty for"
-          + " the model's default version; was " + quote(version));
+      throw new InvalidArgument(
+          versionField,
+          "must be a version number such as 1, or empty for"
+              + " the model's default version; was "
+              + quote(version));
     }
     ModelVersion found = model.versions().get(Long.parseLong(version));
     if (found == null) {
-      throw new NotFound("inference.ModelVersion", name + "/" + version, "model " + quote(name)
-          + " has no " + versionField + " " + version + "; its versions are "
-          + model.versions().keySet());
+      throw new NotFound(
+          "inference.ModelVersion",
+          name + "/" + version,
+          "model "
+              + quote(name)
+              + " has no "
+              + versionField
+              + " "
+              + version
+              + "; its versions are "
+              + model.versions().keySet());
     }
     return new Resolved(model, found);
   }
 
   private static ModelVersion requireReady(ModelVersion version) {
     if (!version.ready()) {
-      throw new FailedPrecondition("models/" + version.model() + "/versions/" + version.version(),
+      throw new FailedPrecondition(
+          "models/" + version.model() + "/versions/" + version.version(),
           version + " is not ready: " + version.reason());
     }
     return version;

@@ -19,13 +19,13 @@ import java.util.List;
  * Answers a request body that is not a valid message of the method's request type with
  * INVALID_ARGUMENT naming the type. grpc-java parses a request inside its own call machinery, and a
  * parse failure there becomes UNKNOWN ("Application error processing RPC") with a SEVERE stack
- * trace in the log: a caller's garbage would look like a server fault and could flood the log.
- * Here the parse result travels to the call as a value, and a failure closes the call cleanly.
+ * trace in the log: a caller's garbage would look like a server fault and could flood the log. Here
+ * the parse result travels to the call as a value, and a failure closes the call cleanly.
  *
  * <p>It also bounds every status message these services send: a message that quotes a caller's
  * value (an unknown name of 64 KiB, say) would otherwise travel in a trailer over the client's
- * header limit, and the client's HTTP/2 stack answers that by closing the whole connection,
- * failing every other call on it.
+ * header limit, and the client's HTTP/2 stack answers that by closing the whole connection, failing
+ * every other call on it.
  */
 final class MalformedRequests {
   private MalformedRequests() {}
@@ -34,8 +34,9 @@ final class MalformedRequests {
   static ServerServiceDefinition refuse(ServerServiceDefinition service) {
     ServiceDescriptor original = service.getServiceDescriptor();
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
-        .setSchemaDescriptor(original.getSchemaDescriptor());
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName())
+            .setSchemaDescriptor(original.getSchemaDescriptor());
     for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
       ServerMethodDefinition<?, ?> checked = checked(method);
       methods.add(checked);
@@ -59,8 +60,10 @@ final class MalformedRequests {
     for (int i = 0; i < description.length(); ) {
       int c = description.codePointAt(i);
       // grpc-message keeps printable ASCII but '%' as it is and percent-encodes each other byte.
-      wire += c >= 0x20 && c < 0x7f && c != '%'
-          ? 1 : 3 * new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8).length;
+      wire +=
+          c >= 0x20 && c < 0x7f && c != '%'
+              ? 1
+              : 3 * new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8).length;
       if (wire > MAX_DESCRIPTION_BYTES) {
         return status.withDescription(description.substring(0, i) + " (cut)");
       }
@@ -76,27 +79,32 @@ final class MalformedRequests {
       ServerMethodDefinition<Q, R> definition) {
     MethodDescriptor<Q, R> method = definition.getMethodDescriptor();
     MethodDescriptor.Marshaller<Q> requests = method.getRequestMarshaller();
-    MethodDescriptor<Parsed<Q>, R> wire = method.toBuilder(
-        new MethodDescriptor.Marshaller<Parsed<Q>>() {
-          @Override
-          public InputStream stream(Parsed<Q> value) {
-            return requests.stream(value.message());
-          }
+    MethodDescriptor<Parsed<Q>, R> wire =
+        method.toBuilder(
+                new MethodDescriptor.Marshaller<Parsed<Q>>() {
+                  @Override
+                  public InputStream stream(Parsed<Q> value) {
+                    return requests.stream(value.message());
+                  }
 
-          @Override
-          public Parsed<Q> parse(InputStream stream) {
-            try {
-              return new Parsed<>(requests.parse(stream), null);
-            } catch (RuntimeException e) {
-              return new Parsed<>(null, e);
-            }
-          }
-        }, method.getResponseMarshaller()).build();
+                  @Override
+                  public Parsed<Q> parse(InputStream stream) {
+                    try {
+                      return new Parsed<>(requests.parse(stream), null);
+                    } catch (RuntimeException e) {
+                      return new Parsed<>(null, e);
+                    }
+                  }
+                },
+                method.getResponseMarshaller())
+            .build();
     String type = requestType(method);
     ServerCallHandler<Q, R> handler = definition.getServerCallHandler();
-    return ServerMethodDefinition.create(wire,
-        (call, headers) -> new CheckedListener<>(call, handler.startCall(
-            new Unwrapped<>(call, method), headers), type));
+    return ServerMethodDefinition.create(
+        wire,
+        (call, headers) ->
+            new CheckedListener<>(
+                call, handler.startCall(new Unwrapped<>(call, method), headers), type));
   }
 
   private static String requestType(MethodDescriptor<?, ?> method) {
@@ -127,8 +135,10 @@ final class MalformedRequests {
       }
       if (message.failure() != null) {
         refused = true;
-        call.close(Status.INVALID_ARGUMENT.withDescription(
-            "the request body is not a valid " + type + " message"), new Metadata());
+        call.close(
+            Status.INVALID_ARGUMENT.withDescription(
+                "the request body is not a valid " + type + " message"),
+            new Metadata());
         return;
       }
       delegate.onMessage(message.message());

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * The served models as the HTTP adapter (the dashboard's models page) reaches them: the Open
  * Inference Protocol's own messages, answered by the same code, sessions, thread pool and queue
- * bound as the gRPC ModelMetadata and ModelInfer. It names no gRPC class; a refusal fails the
- * stage with the {@link SearchBackendException} of the same meaning as the gRPC status.
+ * bound as the gRPC ModelMetadata and ModelInfer. It names no gRPC class; a refusal fails the stage
+ * with the {@link SearchBackendException} of the same meaning as the gRPC status.
  */
 public interface ModelAccess {
   /** The names of every model in the repository, ready or not, sorted. */

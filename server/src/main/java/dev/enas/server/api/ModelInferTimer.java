@@ -11,9 +11,9 @@ import io.grpc.Status;
 import java.util.Objects;
 
 /**
- * Times every ModelInfer call from its arrival to its status and reports it with the model it
- * asked for, so that latency can be watched per model (the generic gRPC metrics know the method
- * but not the model). A plain callback keeps metrics libraries out of this package.
+ * Times every ModelInfer call from its arrival to its status and reports it with the model it asked
+ * for, so that latency can be watched per model (the generic gRPC metrics know the method but not
+ * the model). A plain callback keeps metrics libraries out of this package.
  */
 public final class ModelInferTimer implements ServerInterceptor {
   /** Full name of the timed method. */
@@ -44,13 +44,14 @@ public final class ModelInferTimer implements ServerInterceptor {
     }
     long start = System.nanoTime();
     String[] model = {""};
-    ServerCall<ReqT, RespT> timed = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-      @Override
-      public void close(Status status, Metadata trailers) {
-        listener.onInfer(model[0], status.getCode().name(), System.nanoTime() - start);
-        super.close(status, trailers);
-      }
-    };
+    ServerCall<ReqT, RespT> timed =
+        new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            listener.onInfer(model[0], status.getCode().name(), System.nanoTime() - start);
+            super.close(status, trailers);
+          }
+        };
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
         next.startCall(timed, headers)) {
       @Override

@@ -1,6 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackendException;
 import dev.enas.server.domain.SearchBackendException.InvalidArgument;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +17,7 @@ final class PageTokens {
   static final String FIELD = "page_token";
   private static final byte VERSION = 1;
   private static final int BYTES = 1 + 4 + 8 + 4;
+
   /** Base64 of {@link #BYTES} bytes without padding; anything longer is not one of ours. */
   private static final int MAX_TEXT = 32;
 
@@ -67,15 +67,19 @@ final class PageTokens {
       throw malformed();
     }
     if (queryFingerprint != fingerprint(query)) {
-      throw new InvalidArgument(FIELD, "belongs to a different query: keep the filter and order"
-          + " of the request that returned it, or start again with an empty page_token");
+      throw new InvalidArgument(
+          FIELD,
+          "belongs to a different query: keep the filter and order"
+              + " of the request that returned it, or start again with an empty page_token");
     }
     return cursor;
   }
 
   private static InvalidArgument malformed() {
-    return new InvalidArgument(FIELD, "is not a page token this server issued: pass the"
-        + " next_page_token of the previous response unchanged, or empty for the first page");
+    return new InvalidArgument(
+        FIELD,
+        "is not a page token this server issued: pass the"
+            + " next_page_token of the previous response unchanged, or empty for the first page");
   }
 
   private static int fingerprint(String query) {

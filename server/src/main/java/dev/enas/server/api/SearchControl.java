@@ -6,13 +6,18 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The search RPCs that change something, as the HTTP adapter (the dashboard's buttons) reaches
- * them: answered by the gRPC service's own code, with its checks, admission, limits, ownership
- * and audit lines. It names no gRPC class; a refusal fails the stage with the
- * {@link SearchBackendException} of the same meaning as the gRPC status.
+ * them: answered by the gRPC service's own code, with its checks, admission, limits, ownership and
+ * audit lines. It names no gRPC class; a refusal fails the stage with the {@link
+ * SearchBackendException} of the same meaning as the gRPC status.
  */
 public interface SearchControl {
   /** What the dashboard can do to one search. */
-  enum Action { CANCEL, PAUSE, RESUME, DELETE }
+  enum Action {
+    CANCEL,
+    PAUSE,
+    RESUME,
+    DELETE
+  }
 
   /** The presets {@link #start} takes, as the CLI's {@code --preset} names them. */
   List<String> presets();

@@ -1,7 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.HistoryEntry;
-import dev.enas.server.domain.SearchInfo;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
 import dev.enas.proto.v1.Architecture;
@@ -12,6 +10,8 @@ import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchResult;
 import dev.enas.proto.v1.SearchSpace;
 import dev.enas.proto.v1.SearchState;
+import dev.enas.server.domain.HistoryEntry;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.train.Phase;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -25,27 +25,30 @@ final class SearchMapper {
   private SearchMapper() {}
 
   static Search toWire(SearchInfo info) {
-    Search.Builder out = Search.newBuilder()
-        .setId(info.id())
-        .setSpec(SpecMapper.toWire(info.spec()))
-        .setState(state(info.phase()))
-        .setPhase(phase(info.phase()))
-        .setProgress(toWire(info.progress()))
-        .setFailureReason(info.failureReason())
-        .setCreateTime(timestamp(info.createTime()))
-        .setUpdateTime(timestamp(info.updateTime()))
-        .setEventCount(info.eventCount())
-        .setPaused(info.paused());
+    Search.Builder out =
+        Search.newBuilder()
+            .setId(info.id())
+            .setSpec(SpecMapper.toWire(info.spec()))
+            .setState(state(info.phase()))
+            .setPhase(phase(info.phase()))
+            .setProgress(toWire(info.progress()))
+            .setFailureReason(info.failureReason())
+            .setCreateTime(timestamp(info.createTime()))
+            .setUpdateTime(timestamp(info.updateTime()))
+            .setEventCount(info.eventCount())
+            .setPaused(info.paused());
     if (info.best() != null) {
-      out.setBest(ScoredArchitecture.newBuilder()
-          .setArchitecture(architecture(info.best().architecture()))
-          .setReward(info.best().reward()));
+      out.setBest(
+          ScoredArchitecture.newBuilder()
+              .setArchitecture(architecture(info.best().architecture()))
+              .setReward(info.best().reward()));
     }
     if (info.result() != null) {
-      SearchResult.Builder result = SearchResult.newBuilder()
-          .setArchitecture(architecture(info.result().architecture()))
-          .setTestAccuracy(info.result().testAccuracy())
-          .setParameters(info.result().parameters());
+      SearchResult.Builder result =
+          SearchResult.newBuilder()
+              .setArchitecture(architecture(info.result().architecture()))
+              .setTestAccuracy(info.result().testAccuracy())
+              .setParameters(info.result().parameters());
       if (!Double.isNaN(info.result().testPerplexity())) {
         result.setTestPerplexity(info.result().testPerplexity());
       }

@@ -1,20 +1,18 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackend;
-import dev.enas.server.domain.SearchBackendException;
-import dev.enas.server.domain.SearchInfo;
 import com.google.protobuf.ByteString;
+import dev.enas.data.DataRoots;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.CancelSearchRequest;
-import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.CreateSearchRequest;
+import dev.enas.proto.v1.DeleteSearchRequest;
 import dev.enas.proto.v1.DownloadModelRequest;
 import dev.enas.proto.v1.GetArchitectureRequest;
 import dev.enas.proto.v1.GetSearchRequest;
-import dev.enas.proto.v1.ListDatasetsRequest;
-import dev.enas.proto.v1.ListDatasetsResponse;
 import dev.enas.proto.v1.ListArchitecturesRequest;
 import dev.enas.proto.v1.ListArchitecturesResponse;
+import dev.enas.proto.v1.ListDatasetsRequest;
+import dev.enas.proto.v1.ListDatasetsResponse;
 import dev.enas.proto.v1.ListSearchesRequest;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.ModelChunk;
@@ -27,8 +25,10 @@ import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchServiceGrpc;
 import dev.enas.proto.v1.SearchState;
 import dev.enas.proto.v1.WatchSearchRequest;
+import dev.enas.server.domain.SearchBackend;
+import dev.enas.server.domain.SearchBackendException;
 import dev.enas.server.domain.SearchBackendException.InvalidArgument;
-import dev.enas.data.DataRoots;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.security.Principal;
 import dev.enas.server.security.SearchAdmission;
 import dev.enas.server.store.EventLog;
@@ -59,8 +59,12 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   static final int MAX_PAGE_SIZE = 1000;
   static final int MAX_ID_LENGTH = 128;
   static final int MAX_REASON_LENGTH = 1024;
-  /** Bytes per ModelChunk: far below the 4 MiB message limit, large enough to keep headers cheap. */
+
+  /**
+   * Bytes per ModelChunk: far below the 4 MiB message limit, large enough to keep headers cheap.
+   */
   static final int CHUNK_SIZE = 64 * 1024;
+
   private static final Pattern CLIENT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
   /**
@@ -81,7 +85,10 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
    * @param watchBufferCapacity events a watcher may fall behind the search before it is cut
    * @param admission what a new search must pass before the backend sees it
    */
-  public SearchServiceImpl(SearchBackend backend, Executor delivery, int watchBufferCapacity,
+  public SearchServiceImpl(
+      SearchBackend backend,
+      Executor delivery,
+      int watchBufferCapacity,
       SearchAdmission admission) {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.admission = Objects.requireNonNull(admission, "admission");
@@ -95,202 +102,278 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
 
   @Override
   public void createSearch(CreateSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () -> {
-      String id = request.getSearchId();
-      if (!id.isEmpty() && !CLIENT_ID.matcher(id).matches()) {
-        throw new InvalidArgument("search_id", "must be 1 to 63 characters from [a-z0-9-],"
-            + " starting with a letter or digit, or empty; was "
-            + SearchBackendException.quote(id));
-      }
-      SearchSpec spec = SpecMapper.toCore(request.getSpec(), admission.dataRoots());
-      checkBudget(spec);
-      if (!id.isEmpty() && admission.modelTaken().test(id)) {
-        // The search would publish its model under its id, into a model it does not own.
-        throw new SearchBackendException.AlreadyExists("search_id " + SearchBackendException.quote(id)
-            + " names a model that is already in the model repository; choose another id");
-      }
-      if (request.getValidateOnly()) {
-        response.onNext(preview(spec));
-        response.onCompleted();
-        return;
-      }
-      String owner = AuthInterceptor.caller().name();
-      answer(audited("create", id, withinOwnerLimit(owner)
-          .thenCompose(ok -> backend.create(spec, id)).thenApply(info -> {
-            admission.owners().record(info.id(), owner);
-            return info;
-          })), SearchMapper::toWire, response);
-    });
+    guard(
+        response,
+        () -> {
+          String id = request.getSearchId();
+          if (!id.isEmpty() && !CLIENT_ID.matcher(id).matches()) {
+            throw new InvalidArgument(
+                "search_id",
+                "must be 1 to 63 characters from [a-z0-9-],"
+                    + " starting with a letter or digit, or empty; was "
+                    + SearchBackendException.quote(id));
+          }
+          SearchSpec spec = SpecMapper.toCore(request.getSpec(), admission.dataRoots());
+          checkBudget(spec);
+          if (!id.isEmpty() && admission.modelTaken().test(id)) {
+            // The search would publish its model under its id, into a model it does not own.
+            throw new SearchBackendException.AlreadyExists(
+                "search_id "
+                    + SearchBackendException.quote(id)
+                    + " names a model that is already in the model repository; choose another id");
+          }
+          if (request.getValidateOnly()) {
+            response.onNext(preview(spec));
+            response.onCompleted();
+            return;
+          }
+          String owner = AuthInterceptor.caller().name();
+          answer(
+              audited(
+                  "create",
+                  id,
+                  withinOwnerLimit(owner)
+                      .thenCompose(ok -> backend.create(spec, id))
+                      .thenApply(
+                          info -> {
+                            admission.owners().record(info.id(), owner);
+                            return info;
+                          })),
+              SearchMapper::toWire,
+              response);
+        });
   }
 
   @Override
   public void listDatasets(
       ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> response) {
-    guard(response, () -> {
-      ListDatasetsResponse.Builder answer = ListDatasetsResponse.newBuilder();
-      answer.addDatasetsBuilder().setReference(DataSpec.EMBEDDED).setEmbedded(true);
-      answer.addDatasetsBuilder().setReference(DataSpec.SONNETS).setEmbedded(true).setText(true);
-      for (DataRoots.Listed listed : admission.dataRoots().list()) {
-        answer.addDatasetsBuilder().setReference(listed.reference())
-            .setText(listed.kind().text());
-      }
-      response.onNext(answer.build());
-      response.onCompleted();
-    });
+    guard(
+        response,
+        () -> {
+          ListDatasetsResponse.Builder answer = ListDatasetsResponse.newBuilder();
+          answer.addDatasetsBuilder().setReference(DataSpec.EMBEDDED).setEmbedded(true);
+          answer
+              .addDatasetsBuilder()
+              .setReference(DataSpec.SONNETS)
+              .setEmbedded(true)
+              .setText(true);
+          for (DataRoots.Listed listed : admission.dataRoots().list()) {
+            answer
+                .addDatasetsBuilder()
+                .setReference(listed.reference())
+                .setText(listed.kind().text());
+          }
+          response.onNext(answer.build());
+          response.onCompleted();
+        });
   }
 
   @Override
   public void getSearch(GetSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () ->
-        answer(backend.get(searchId(request.getSearchId())), SearchMapper::toWire, response));
+    guard(
+        response,
+        () -> answer(backend.get(searchId(request.getSearchId())), SearchMapper::toWire, response));
   }
 
   @Override
   public void listSearches(
       ListSearchesRequest request, StreamObserver<ListSearchesResponse> response) {
-    guard(response, () -> {
-      int pageSize = pageSize(request.getPageSize());
-      Set<dev.enas.train.Phase> phases = EnumSet.noneOf(dev.enas.train.Phase.class);
-      Set<Integer> states = new TreeSet<>();
-      List<Integer> values = request.getStatesValueList();
-      for (int i = 0; i < values.size(); i++) {
-        SearchState state = SearchState.forNumber(values.get(i));
-        if (state == null || state == SearchState.SEARCH_STATE_UNSPECIFIED) {
-          throw new InvalidArgument("states[" + i + "]", "must be a SearchState other than"
-              + " SEARCH_STATE_UNSPECIFIED, was " + values.get(i));
-        }
-        phases.addAll(SearchMapper.phases(state));
-        states.add(state.getNumber());
-      }
-      long cursor = PageTokens.decode("searches " + states, request.getPageToken());
-      answer(backend.list(pageSize, cursor, phases), page -> {
-        ListSearchesResponse.Builder out = ListSearchesResponse.newBuilder()
-            .setNextPageToken(PageTokens.encode("searches " + states, page.nextCursor()));
-        page.items().forEach(item -> out.addSearches(SearchMapper.toWire(item)));
-        return out.build();
-      }, response);
-    });
+    guard(
+        response,
+        () -> {
+          int pageSize = pageSize(request.getPageSize());
+          Set<dev.enas.train.Phase> phases = EnumSet.noneOf(dev.enas.train.Phase.class);
+          Set<Integer> states = new TreeSet<>();
+          List<Integer> values = request.getStatesValueList();
+          for (int i = 0; i < values.size(); i++) {
+            SearchState state = SearchState.forNumber(values.get(i));
+            if (state == null || state == SearchState.SEARCH_STATE_UNSPECIFIED) {
+              throw new InvalidArgument(
+                  "states[" + i + "]",
+                  "must be a SearchState other than"
+                      + " SEARCH_STATE_UNSPECIFIED, was "
+                      + values.get(i));
+            }
+            phases.addAll(SearchMapper.phases(state));
+            states.add(state.getNumber());
+          }
+          long cursor = PageTokens.decode("searches " + states, request.getPageToken());
+          answer(
+              backend.list(pageSize, cursor, phases),
+              page -> {
+                ListSearchesResponse.Builder out =
+                    ListSearchesResponse.newBuilder()
+                        .setNextPageToken(
+                            PageTokens.encode("searches " + states, page.nextCursor()));
+                page.items().forEach(item -> out.addSearches(SearchMapper.toWire(item)));
+                return out.build();
+              },
+              response);
+        });
   }
 
   @Override
   public void cancelSearch(CancelSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      if (request.getReason().length() > MAX_REASON_LENGTH) {
-        throw new InvalidArgument("reason", "must be at most " + MAX_REASON_LENGTH
-            + " characters, was " + request.getReason().length());
-      }
-      answer(audited("cancel", id,
-          managed(id).thenCompose(ok -> backend.cancel(id, request.getReason()))),
-          SearchMapper::toWire, response);
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          if (request.getReason().length() > MAX_REASON_LENGTH) {
+            throw new InvalidArgument(
+                "reason",
+                "must be at most "
+                    + MAX_REASON_LENGTH
+                    + " characters, was "
+                    + request.getReason().length());
+          }
+          answer(
+              audited(
+                  "cancel",
+                  id,
+                  managed(id).thenCompose(ok -> backend.cancel(id, request.getReason()))),
+              SearchMapper::toWire,
+              response);
+        });
   }
 
   @Override
   public void pauseSearch(PauseSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      answer(audited("pause", id, managed(id).thenCompose(ok -> backend.pause(id))),
-          SearchMapper::toWire, response);
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          answer(
+              audited("pause", id, managed(id).thenCompose(ok -> backend.pause(id))),
+              SearchMapper::toWire,
+              response);
+        });
   }
 
   @Override
   public void resumeSearch(ResumeSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      answer(audited("resume", id, managed(id).thenCompose(ok -> backend.resume(id))),
-          SearchMapper::toWire, response);
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          answer(
+              audited("resume", id, managed(id).thenCompose(ok -> backend.resume(id))),
+              SearchMapper::toWire,
+              response);
+        });
   }
 
   @Override
   public void deleteSearch(DeleteSearchRequest request, StreamObserver<Search> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      answer(audited("delete", id, managed(id).thenCompose(ok -> backend.delete(id))),
-          SearchMapper::toWire, response);
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          answer(
+              audited("delete", id, managed(id).thenCompose(ok -> backend.delete(id))),
+              SearchMapper::toWire,
+              response);
+        });
   }
 
   @Override
   public void watchSearch(WatchSearchRequest request, StreamObserver<SearchEvent> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      long from = request.getFromSequence();
-      if (from < 0) {
-        throw new InvalidArgument("from_sequence", "must not be negative, was " + from);
-      }
-      ServerCallStreamObserver<SearchEvent> stream = (ServerCallStreamObserver<SearchEvent>) response;
-      WatchCall watch = new WatchCall(id, stream, watchBufferCapacity, watches::remove);
-      watches.add(watch);
-      if (stopping) {
-        watch.stop();
-      }
-      backend.eventLog(id).whenComplete((log, error) -> {
-        if (error != null) {
-          watch.fail(Statuses.toStatus(error));
-          return;
-        }
-        try {
-          attach(watch, log, from);
-        } catch (RuntimeException e) {
-          watch.fail(Statuses.toStatus(e));
-        }
-      });
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          long from = request.getFromSequence();
+          if (from < 0) {
+            throw new InvalidArgument("from_sequence", "must not be negative, was " + from);
+          }
+          ServerCallStreamObserver<SearchEvent> stream =
+              (ServerCallStreamObserver<SearchEvent>) response;
+          WatchCall watch = new WatchCall(id, stream, watchBufferCapacity, watches::remove);
+          watches.add(watch);
+          if (stopping) {
+            watch.stop();
+          }
+          backend
+              .eventLog(id)
+              .whenComplete(
+                  (log, error) -> {
+                    if (error != null) {
+                      watch.fail(Statuses.toStatus(error));
+                      return;
+                    }
+                    try {
+                      attach(watch, log, from);
+                    } catch (RuntimeException e) {
+                      watch.fail(Statuses.toStatus(e));
+                    }
+                  });
+        });
   }
 
   @Override
   public void getArchitecture(
       GetArchitectureRequest request, StreamObserver<SampledArchitecture> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      if (request.getIndex() < 0) {
-        throw new InvalidArgument("index", "must not be negative, was " + request.getIndex());
-      }
-      answer(backend.architecture(id, request.getIndex()), SearchMapper::toWire, response);
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          if (request.getIndex() < 0) {
+            throw new InvalidArgument("index", "must not be negative, was " + request.getIndex());
+          }
+          answer(backend.architecture(id, request.getIndex()), SearchMapper::toWire, response);
+        });
   }
 
   @Override
   public void listArchitectures(
       ListArchitecturesRequest request, StreamObserver<ListArchitecturesResponse> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      int pageSize = pageSize(request.getPageSize());
-      dev.enas.server.domain.ArchitectureOrder order = order(request.getOrderByValue());
-      String query = "architectures " + id + " " + order;
-      long cursor = PageTokens.decode(query, request.getPageToken());
-      answer(backend.architectures(id, pageSize, cursor, order), page -> {
-        ListArchitecturesResponse.Builder out = ListArchitecturesResponse.newBuilder()
-            .setNextPageToken(PageTokens.encode(query, page.nextCursor()))
-            .setTotalSize(Math.max(page.totalSize(), 0));
-        page.items().forEach(item -> out.addArchitectures(SearchMapper.toWire(item)));
-        return out.build();
-      }, response);
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          int pageSize = pageSize(request.getPageSize());
+          dev.enas.server.domain.ArchitectureOrder order = order(request.getOrderByValue());
+          String query = "architectures " + id + " " + order;
+          long cursor = PageTokens.decode(query, request.getPageToken());
+          answer(
+              backend.architectures(id, pageSize, cursor, order),
+              page -> {
+                ListArchitecturesResponse.Builder out =
+                    ListArchitecturesResponse.newBuilder()
+                        .setNextPageToken(PageTokens.encode(query, page.nextCursor()))
+                        .setTotalSize(Math.max(page.totalSize(), 0));
+                page.items().forEach(item -> out.addArchitectures(SearchMapper.toWire(item)));
+                return out.build();
+              },
+              response);
+        });
   }
 
   @Override
   public void downloadModel(DownloadModelRequest request, StreamObserver<ModelChunk> response) {
-    guard(response, () -> {
-      String id = searchId(request.getSearchId());
-      if (request.getVersion() < 0) {
-        throw new InvalidArgument("version", "must not be negative, was " + request.getVersion());
-      }
-      ServerCallStreamObserver<ModelChunk> stream = (ServerCallStreamObserver<ModelChunk>) response;
-      ChunkedModel chunks = new ChunkedModel(stream);
-      audited("download", id,
-          managed(id).thenCompose(ok -> backend.model(id, request.getVersion())))
-          .whenComplete((file, error) -> {
-        if (error != null) {
-          chunks.fail(Statuses.toStatus(error));
-        } else {
-          chunks.start(file);
-        }
-      });
-    });
+    guard(
+        response,
+        () -> {
+          String id = searchId(request.getSearchId());
+          if (request.getVersion() < 0) {
+            throw new InvalidArgument(
+                "version", "must not be negative, was " + request.getVersion());
+          }
+          ServerCallStreamObserver<ModelChunk> stream =
+              (ServerCallStreamObserver<ModelChunk>) response;
+          ChunkedModel chunks = new ChunkedModel(stream);
+          audited(
+                  "download",
+                  id,
+                  managed(id).thenCompose(ok -> backend.model(id, request.getVersion())))
+              .whenComplete(
+                  (file, error) -> {
+                    if (error != null) {
+                      chunks.fail(Statuses.toStatus(error));
+                    } else {
+                      chunks.start(file);
+                    }
+                  });
+        });
   }
 
   /**
@@ -307,11 +390,12 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       this.stream = stream;
       // Handlers must be set before the call method returns; they wait here for the file.
       stream.setOnReadyHandler(this::send);
-      stream.setOnCancelHandler(() -> {
-        synchronized (this) {
-          done = true;
-        }
-      });
+      stream.setOnCancelHandler(
+          () -> {
+            synchronized (this) {
+              done = true;
+            }
+          });
     }
 
     synchronized void start(SearchBackend.ModelFile model) {
@@ -333,10 +417,12 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       byte[] bytes = file.bytes();
       while (stream.isReady() && !done) {
         int length = Math.min(CHUNK_SIZE, bytes.length - offset);
-        ModelChunk.Builder chunk = ModelChunk.newBuilder()
-            .setData(ByteString.copyFrom(bytes, offset, length));
+        ModelChunk.Builder chunk =
+            ModelChunk.newBuilder().setData(ByteString.copyFrom(bytes, offset, length));
         if (offset == 0) {
-          chunk.setModelName(file.name()).setModelVersion(file.version())
+          chunk
+              .setModelName(file.name())
+              .setModelVersion(file.version())
               .setTotalSize(bytes.length);
         }
         stream.onNext(chunk.build());
@@ -350,9 +436,9 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   }
 
   /**
-   * Ends every open WatchSearch stream with UNAVAILABLE and its resume sequence, and every one
-   * that starts from now on; called when the server shuts down, since watch streams would
-   * otherwise hold the shutdown until its deadline.
+   * Ends every open WatchSearch stream with UNAVAILABLE and its resume sequence, and every one that
+   * starts from now on; called when the server shuts down, since watch streams would otherwise hold
+   * the shutdown until its deadline.
    */
   public void stopWatches() {
     stopping = true;
@@ -369,44 +455,59 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   private void attach(WatchCall watch, EventLog log, long from) {
     long size = log.size();
     if (from > size) {
-      watch.fail(Statuses.invalidArgument("from_sequence", "must be at most " + size
-          + ", the search's event count, was " + from));
+      watch.fail(
+          Statuses.invalidArgument(
+              "from_sequence",
+              "must be at most " + size + ", the search's event count, was " + from));
       return;
     }
     watch.attach(log, from, delivery);
   }
 
   /**
-   * Completes when the caller may manage the search (its owner, or an admin); fails with
-   * NOT_FOUND for an unknown search and PERMISSION_DENIED for another's. Called on the handler
-   * thread, where the caller is known.
+   * Completes when the caller may manage the search (its owner, or an admin); fails with NOT_FOUND
+   * for an unknown search and PERMISSION_DENIED for another's. Called on the handler thread, where
+   * the caller is known.
    */
   private CompletionStage<Void> managed(String id) {
     Principal caller = AuthInterceptor.caller();
     if (caller.mayManage(admission.owners().ownerOf(id).orElse(Principal.ANONYMOUS))) {
       return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
-    return backend.get(id).thenApply(info -> {
-      throw new SearchBackendException.PermissionDenied("search " + SearchBackendException.quote(id)
-          + " belongs to another user; the " + caller.role().label()
-          + " role manages only its own searches");
-    });
+    return backend
+        .get(id)
+        .thenApply(
+            info -> {
+              throw new SearchBackendException.PermissionDenied(
+                  "search "
+                      + SearchBackendException.quote(id)
+                      + " belongs to another user; the "
+                      + caller.role().label()
+                      + " role manages only its own searches");
+            });
   }
 
   /**
    * Logs the action's outcome to the audit log when it completes: the caller's name (never a
    * token), the action, the search, and "done" or the status code it was refused with.
    */
-  private static <T> CompletionStage<T> audited(String action, String id,
-      CompletionStage<T> outcome) {
+  private static <T> CompletionStage<T> audited(
+      String action, String id, CompletionStage<T> outcome) {
     Principal caller = AuthInterceptor.caller();
     String who = caller.name().isEmpty() ? "(no token)" : caller.name();
-    return outcome.whenComplete((value, error) -> {
-      String search = value instanceof SearchInfo info ? info.id() : id;
-      audit.info("{} {} {} search={} {}", who, caller.role().label(), action,
-          search.isEmpty() ? "(new)" : search,
-          error == null ? "done" : "not done (" + cause(error).getClass().getSimpleName() + ")");
-    });
+    return outcome.whenComplete(
+        (value, error) -> {
+          String search = value instanceof SearchInfo info ? info.id() : id;
+          audit.info(
+              "{} {} {} search={} {}",
+              who,
+              caller.role().label(),
+              action,
+              search.isEmpty() ? "(new)" : search,
+              error == null
+                  ? "done"
+                  : "not done (" + cause(error).getClass().getSimpleName() + ")");
+        });
   }
 
   private static Throwable cause(Throwable error) {
@@ -420,8 +521,8 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   /**
    * Completes when the owner has fewer running searches than {@code
    * enas.limits.running-searches-per-owner}; fails with RESOURCE_EXHAUSTED otherwise. Searches
-   * created without a token have no owner and are not counted here. Two creates of one owner at
-   * the same instant may both pass: the bound is for fairness, the server-wide bound stays exact.
+   * created without a token have no owner and are not counted here. Two creates of one owner at the
+   * same instant may both pass: the bound is for fairness, the server-wide bound stays exact.
    */
   private CompletionStage<Void> withinOwnerLimit(String owner) {
     int limit = admission.limits().runningPerOwner();
@@ -434,27 +535,36 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
         running.add(phase);
       }
     }
-    return backend.list(MAX_PAGE_SIZE, 0, running).thenAccept(page -> {
-      long mine = page.items().stream()
-          .filter(info -> admission.owners().ownerOf(info.id()).orElse("").equals(owner))
-          .count();
-      if (mine >= limit) {
-        throw new SearchBackendException.ResourceExhausted("running searches per owner", limit,
-            "enas.limits.running-searches-per-owner");
-      }
-    });
+    return backend
+        .list(MAX_PAGE_SIZE, 0, running)
+        .thenAccept(
+            page -> {
+              long mine =
+                  page.items().stream()
+                      .filter(
+                          info -> admission.owners().ownerOf(info.id()).orElse("").equals(owner))
+                      .count();
+              if (mine >= limit) {
+                throw new SearchBackendException.ResourceExhausted(
+                    "running searches per owner", limit, "enas.limits.running-searches-per-owner");
+              }
+            });
   }
 
   /** Refuses a spec whose estimated needs exceed a budget, before anything is allocated. */
   private void checkBudget(SearchSpec spec) {
-    DataShape shape = DataShape.peek(spec.data(), admission.dataRoots())
-        .orElse(spec.data().isText() ? DataShape.text(Integer.MAX_VALUE)
-            : DataShape.images(3, 32, 32, 0));
+    DataShape shape =
+        DataShape.peek(spec.data(), admission.dataRoots())
+            .orElse(
+                spec.data().isText()
+                    ? DataShape.text(Integer.MAX_VALUE)
+                    : DataShape.images(3, 32, 32, 0));
     List<String> exceeded = admission.limits().exceeded(ResourceEstimate.of(spec, shape));
     if (!exceeded.isEmpty()) {
-      throw new SearchBackendException.InvalidSpec(exceeded.stream()
-          .map(problem -> new dev.enas.spec.FieldViolation("spec", problem))
-          .toList());
+      throw new SearchBackendException.InvalidSpec(
+          exceeded.stream()
+              .map(problem -> new dev.enas.spec.FieldViolation("spec", problem))
+              .toList());
     }
   }
 
@@ -472,8 +582,8 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       throw new InvalidArgument("search_id", "is required");
     }
     if (id.length() > MAX_ID_LENGTH) {
-      throw new InvalidArgument("search_id", "must be at most " + MAX_ID_LENGTH
-          + " characters, was " + id.length());
+      throw new InvalidArgument(
+          "search_id", "must be at most " + MAX_ID_LENGTH + " characters, was " + id.length());
     }
     return id;
   }
@@ -494,9 +604,12 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
       case ArchitectureOrder.ARCHITECTURE_ORDER_REWARD_VALUE:
         return dev.enas.server.domain.ArchitectureOrder.REWARD;
       default:
-        throw new InvalidArgument("order_by", "unknown order " + value
-            + "; this server knows ARCHITECTURE_ORDER_SAMPLED (1) and ARCHITECTURE_ORDER_REWARD"
-            + " (2)");
+        throw new InvalidArgument(
+            "order_by",
+            "unknown order "
+                + value
+                + "; this server knows ARCHITECTURE_ORDER_SAMPLED (1) and ARCHITECTURE_ORDER_REWARD"
+                + " (2)");
     }
   }
 
@@ -512,20 +625,21 @@ public final class SearchServiceImpl extends SearchServiceGrpc.SearchServiceImpl
   /** Completes a unary call with the converted answer of a backend call, or its failure. */
   private static <T, R> void answer(
       CompletionStage<T> stage, Function<T, R> convert, StreamObserver<R> response) {
-    stage.whenComplete((value, error) -> {
-      if (error != null) {
-        response.onError(Statuses.toStatus(error));
-        return;
-      }
-      R converted;
-      try {
-        converted = convert.apply(value);
-      } catch (RuntimeException e) {
-        response.onError(Statuses.toStatus(e));
-        return;
-      }
-      response.onNext(converted);
-      response.onCompleted();
-    });
+    stage.whenComplete(
+        (value, error) -> {
+          if (error != null) {
+            response.onError(Statuses.toStatus(error));
+            return;
+          }
+          R converted;
+          try {
+            converted = convert.apply(value);
+          } catch (RuntimeException e) {
+            response.onError(Statuses.toStatus(e));
+            return;
+          }
+          response.onNext(converted);
+          response.onCompleted();
+        });
   }
 }

@@ -1,6 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackendException;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.server.domain.SearchBackendException.InvalidSpec;
@@ -9,10 +8,10 @@ import dev.enas.spec.SearchSpec;
 /**
  * A spec as the protobuf JSON of the wire {@code enas.v1.SearchSpec}: the form in which an exported
  * model carries the spec that produced it ({@code ModelMetadata.SPEC}), so that a client in any
- * language can read it from the model's metadata and start the same search again with
- * CreateSearch. Every field is written (the resolved spec), so reading it back gives the same spec
- * whatever the defaults of a later build are. Field names are the proto's, as the HTTP API writes
- * them; the parser takes either spelling.
+ * language can read it from the model's metadata and start the same search again with CreateSearch.
+ * Every field is written (the resolved spec), so reading it back gives the same spec whatever the
+ * defaults of a later build are. Field names are the proto's, as the HTTP API writes them; the
+ * parser takes either spelling.
  */
 public final class SpecJson {
   private static final JsonFormat.Printer PRINTER =

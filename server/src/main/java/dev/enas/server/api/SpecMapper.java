@@ -1,6 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackendException;
 import dev.enas.data.DataAccessException;
 import dev.enas.data.DataRoots;
 import dev.enas.proto.v1.ControllerKind;
@@ -31,23 +30,35 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Converts between the wire spec ({@code enas.v1.SearchSpec}) and the core {@link SearchSpec}.
- * An unset wire field takes the paper's default for the chosen space; the result is validated by
- * the core spec's own rules, and every violation is renamed from the core's dotted path
- * ({@code controller.learningRate}) to the request's field path
- * ({@code spec.controller.learning_rate}), which is the naming BadRequest uses throughout the API.
- * The wire spec mirrors the core records component for component, which is what makes the
- * renaming mechanical; a test holds the two in step.
+ * Converts between the wire spec ({@code enas.v1.SearchSpec}) and the core {@link SearchSpec}. An
+ * unset wire field takes the paper's default for the chosen space; the result is validated by the
+ * core spec's own rules, and every violation is renamed from the core's dotted path ({@code
+ * controller.learningRate}) to the request's field path ({@code spec.controller.learning_rate}),
+ * which is the naming BadRequest uses throughout the API. The wire spec mirrors the core records
+ * component for component, which is what makes the renaming mechanical; a test holds the two in
+ * step.
  */
 public final class SpecMapper {
-  /** Longest data-set reference accepted; longer values are rejected before anything echoes them. */
+  /**
+   * Longest data-set reference accepted; longer values are rejected before anything echoes them.
+   */
   static final int MAX_DATASET_LENGTH = 1024;
 
-  private static final List<Class<? extends Record>> SPEC_RECORDS = List.of(
-      SearchSpec.class, SpaceSpec.class, DataSpec.class, ChildSpec.class, TrainingSpec.class,
-      ControllerSpec.class, DeriveSpec.class, RetrainSpec.class, LanguageModelSpec.class);
+  private static final List<Class<? extends Record>> SPEC_RECORDS =
+      List.of(
+          SearchSpec.class,
+          SpaceSpec.class,
+          DataSpec.class,
+          ChildSpec.class,
+          TrainingSpec.class,
+          ControllerSpec.class,
+          DeriveSpec.class,
+          RetrainSpec.class,
+          LanguageModelSpec.class);
+
   /** Core field names whose wire name differs, longest first so none shadows a longer one. */
   private static final Pattern CORE_NAMES;
+
   private static final Map<String, String> SNAKE_NAMES;
 
   static {
@@ -61,16 +72,20 @@ public final class SpecMapper {
       }
     }
     SNAKE_NAMES = Map.copyOf(names);
-    CORE_NAMES = Pattern.compile("\\b(" + names.keySet().stream()
-        .sorted(Comparator.comparingInt(String::length).reversed())
-        .collect(Collectors.joining("|")) + ")\\b");
+    CORE_NAMES =
+        Pattern.compile(
+            "\\b("
+                + names.keySet().stream()
+                    .sorted(Comparator.comparingInt(String::length).reversed())
+                    .collect(Collectors.joining("|"))
+                + ")\\b");
   }
 
   private SpecMapper() {}
 
   /**
-   * The core spec a wire spec asks for: unset fields from {@link SearchSpec#defaults} of its
-   * space, then validated.
+   * The core spec a wire spec asks for: unset fields from {@link SearchSpec#defaults} of its space,
+   * then validated.
    *
    * @throws InvalidSpec naming every bad field by its core path (see {@link #requestPath})
    */
@@ -80,8 +95,8 @@ public final class SpecMapper {
 
   /**
    * As {@link #toCore(dev.enas.proto.v1.SearchSpec)}, with the data set required to lie inside the
-   * data roots: a reference that leaves them, names no folder there, or names a file is a
-   * violation of {@code data.dataset}.
+   * data roots: a reference that leaves them, names no folder there, or names a file is a violation
+   * of {@code data.dataset}.
    */
   static SearchSpec toCore(dev.enas.proto.v1.SearchSpec wire, DataRoots roots) {
     List<FieldViolation> violations = new ArrayList<>();
@@ -91,16 +106,17 @@ public final class SpecMapper {
       throw new InvalidSpec(violations);
     }
     SearchSpec d = SearchSpec.defaults(kind);
-    SearchSpec spec = new SearchSpec(
-        space(wire.getSpace(), kind, d.space(), violations),
-        data(wire.getData(), d.data(), violations),
-        child(wire.getChild(), d.child()),
-        training(wire.getShared(), d.shared()),
-        controller(wire.getController(), d.controller(), violations),
-        derive(wire.getDerive(), d.derive()),
-        retrain(wire.getRetrain(), d.retrain()),
-        wire.hasSeed() ? wire.getSeed() : d.seed(),
-        languageModel(wire.getLanguageModel(), d.languageModel()));
+    SearchSpec spec =
+        new SearchSpec(
+            space(wire.getSpace(), kind, d.space(), violations),
+            data(wire.getData(), d.data(), violations),
+            child(wire.getChild(), d.child()),
+            training(wire.getShared(), d.shared()),
+            controller(wire.getController(), d.controller(), violations),
+            derive(wire.getDerive(), d.derive()),
+            retrain(wire.getRetrain(), d.retrain()),
+            wire.hasSeed() ? wire.getSeed() : d.seed(),
+            languageModel(wire.getLanguageModel(), d.languageModel()));
     violations.addAll(spec.violations());
     if (violations.isEmpty()) {
       confine(spec.data(), roots, violations);
@@ -132,15 +148,18 @@ public final class SpecMapper {
    * steps per epoch, and a cosine schedule that anneals within the epochs a training has. A field
    * the request sets is never changed.
    */
-  private static SearchSpec fitToData(SearchSpec spec, dev.enas.proto.v1.SearchSpec wire,
-      DataRoots roots) {
+  private static SearchSpec fitToData(
+      SearchSpec spec, dev.enas.proto.v1.SearchSpec wire, DataRoots roots) {
     dev.enas.proto.v1.TrainingSpec sharedWire = wire.getShared();
     dev.enas.proto.v1.RetrainSpec retrainWire = wire.getRetrain();
-    TrainingSpec shared = DataShape.annealWithin(spec.shared(), sharedWire.hasRestartPeriod(),
-        sharedWire.hasRestartMultiplier());
-    TrainingSpec retraining = DataShape.annealWithin(spec.retrain().training(),
-        retrainWire.getTraining().hasRestartPeriod(),
-        retrainWire.getTraining().hasRestartMultiplier());
+    TrainingSpec shared =
+        DataShape.annealWithin(
+            spec.shared(), sharedWire.hasRestartPeriod(), sharedWire.hasRestartMultiplier());
+    TrainingSpec retraining =
+        DataShape.annealWithin(
+            spec.retrain().training(),
+            retrainWire.getTraining().hasRestartPeriod(),
+            retrainWire.getTraining().hasRestartMultiplier());
     ChildSpec child = spec.child();
     ChildSpec network = spec.retrain().network();
     int cutout = spec.retrain().cutout();
@@ -148,74 +167,96 @@ public final class SpecMapper {
     if (shape.isPresent() && shape.get().text()) {
       int bptt = spec.languageModel().bpttSteps();
       if (!wire.getChild().hasBatchSize()) {
-        child = new ChildSpec(child.channels(), child.cellsPerStack(),
-            shape.get().textBatchSize(child.batchSize(), bptt), child.dropout());
+        child =
+            new ChildSpec(
+                child.channels(),
+                child.cellsPerStack(),
+                shape.get().textBatchSize(child.batchSize(), bptt),
+                child.dropout());
       }
       if (!retrainWire.getNetwork().hasBatchSize()) {
-        network = new ChildSpec(network.channels(), network.cellsPerStack(),
-            shape.get().textBatchSize(network.batchSize(), bptt), network.dropout());
+        network =
+            new ChildSpec(
+                network.channels(),
+                network.cellsPerStack(),
+                shape.get().textBatchSize(network.batchSize(), bptt),
+                network.dropout());
       }
     } else if (shape.isPresent() && !retrainWire.hasCutout()) {
       cutout = shape.get().cutout();
     }
-    return new SearchSpec(spec.space(), spec.data(), child, shared, spec.controller(),
-        spec.derive(), new RetrainSpec(network, retraining, cutout,
-            spec.retrain().plainBaseline()),
-        spec.seed(), spec.languageModel());
+    return new SearchSpec(
+        spec.space(),
+        spec.data(),
+        child,
+        shared,
+        spec.controller(),
+        spec.derive(),
+        new RetrainSpec(network, retraining, cutout, spec.retrain().plainBaseline()),
+        spec.seed(),
+        spec.languageModel());
   }
 
   /** The wire form of a core spec with every field set, as a resolved spec is reported. */
   public static dev.enas.proto.v1.SearchSpec toWire(SearchSpec spec) {
     ControllerSpec c = spec.controller();
     return dev.enas.proto.v1.SearchSpec.newBuilder()
-        .setSpace(dev.enas.proto.v1.SpaceSpec.newBuilder()
-            .setKind(wireSpace(spec.space().kind()))
-            .setLayers(spec.space().layers())
-            .setNodes(spec.space().nodes()))
-        .setData(dev.enas.proto.v1.DataSpec.newBuilder()
-            .setDataset(spec.data().dataset())
-            .setValidationFraction(spec.data().validationFraction())
-            .setTrainLimit(spec.data().trainLimit()))
+        .setSpace(
+            dev.enas.proto.v1.SpaceSpec.newBuilder()
+                .setKind(wireSpace(spec.space().kind()))
+                .setLayers(spec.space().layers())
+                .setNodes(spec.space().nodes()))
+        .setData(
+            dev.enas.proto.v1.DataSpec.newBuilder()
+                .setDataset(spec.data().dataset())
+                .setValidationFraction(spec.data().validationFraction())
+                .setTrainLimit(spec.data().trainLimit()))
         .setChild(toWire(spec.child()))
         .setShared(toWire(spec.shared()))
-        .setController(dev.enas.proto.v1.ControllerSpec.newBuilder()
-            .setKind("random".equals(c.kind())
-                ? ControllerKind.CONTROLLER_KIND_RANDOM : ControllerKind.CONTROLLER_KIND_ENAS)
-            .setHiddenSize(c.hiddenSize())
-            .setLstmLayers(c.lstmLayers())
-            .setLearningRate(c.learningRate())
-            .setTanhConstant(c.tanhConstant())
-            .setTemperature(c.temperature())
-            .setOpTanhReduce(c.opTanhReduce())
-            .setEntropyWeight(c.entropyWeight())
-            .setBaselineDecay(c.baselineDecay())
-            .setSkipTarget(c.skipTarget())
-            .setSkipWeight(c.skipWeight())
-            .setGradientClip(c.gradientClip())
-            .setAdamBeta2(c.adamBeta2())
-            .setAdamEpsilon(c.adamEpsilon())
-            .setInitRange(c.initRange())
-            .setUpdatesPerEpoch(c.updatesPerEpoch())
-            .setChildrenPerUpdate(c.childrenPerUpdate())
-            .setWarmupEpochs(c.warmupEpochs()))
-        .setDerive(dev.enas.proto.v1.DeriveSpec.newBuilder()
-            .setSamples(spec.derive().samples())
-            .setTopK(spec.derive().topK())
-            .setValidationBatches(spec.derive().validationBatches())
-            .setScreenCandidates(spec.derive().screenCandidates())
-            .setScreenSteps(spec.derive().screenSteps())
-            .setSelection(spec.derive().selection()))
-        .setRetrain(dev.enas.proto.v1.RetrainSpec.newBuilder()
-            .setNetwork(toWire(spec.retrain().network()))
-            .setTraining(toWire(spec.retrain().training()))
-            .setCutout(spec.retrain().cutout())
-            .setPlainBaseline(spec.retrain().plainBaseline()))
+        .setController(
+            dev.enas.proto.v1.ControllerSpec.newBuilder()
+                .setKind(
+                    "random".equals(c.kind())
+                        ? ControllerKind.CONTROLLER_KIND_RANDOM
+                        : ControllerKind.CONTROLLER_KIND_ENAS)
+                .setHiddenSize(c.hiddenSize())
+                .setLstmLayers(c.lstmLayers())
+                .setLearningRate(c.learningRate())
+                .setTanhConstant(c.tanhConstant())
+                .setTemperature(c.temperature())
+                .setOpTanhReduce(c.opTanhReduce())
+                .setEntropyWeight(c.entropyWeight())
+                .setBaselineDecay(c.baselineDecay())
+                .setSkipTarget(c.skipTarget())
+                .setSkipWeight(c.skipWeight())
+                .setGradientClip(c.gradientClip())
+                .setAdamBeta2(c.adamBeta2())
+                .setAdamEpsilon(c.adamEpsilon())
+                .setInitRange(c.initRange())
+                .setUpdatesPerEpoch(c.updatesPerEpoch())
+                .setChildrenPerUpdate(c.childrenPerUpdate())
+                .setWarmupEpochs(c.warmupEpochs()))
+        .setDerive(
+            dev.enas.proto.v1.DeriveSpec.newBuilder()
+                .setSamples(spec.derive().samples())
+                .setTopK(spec.derive().topK())
+                .setValidationBatches(spec.derive().validationBatches())
+                .setScreenCandidates(spec.derive().screenCandidates())
+                .setScreenSteps(spec.derive().screenSteps())
+                .setSelection(spec.derive().selection()))
+        .setRetrain(
+            dev.enas.proto.v1.RetrainSpec.newBuilder()
+                .setNetwork(toWire(spec.retrain().network()))
+                .setTraining(toWire(spec.retrain().training()))
+                .setCutout(spec.retrain().cutout())
+                .setPlainBaseline(spec.retrain().plainBaseline()))
         .setSeed(spec.seed())
-        .setLanguageModel(dev.enas.proto.v1.LanguageModelSpec.newBuilder()
-            .setBpttSteps(spec.languageModel().bpttSteps())
-            .setEmbeddingDropout(spec.languageModel().embeddingDropout())
-            .setInputDropout(spec.languageModel().inputDropout())
-            .setMaxVocabulary(spec.languageModel().maxVocabulary()))
+        .setLanguageModel(
+            dev.enas.proto.v1.LanguageModelSpec.newBuilder()
+                .setBpttSteps(spec.languageModel().bpttSteps())
+                .setEmbeddingDropout(spec.languageModel().embeddingDropout())
+                .setInputDropout(spec.languageModel().inputDropout())
+                .setMaxVocabulary(spec.languageModel().maxVocabulary()))
         .build();
   }
 
@@ -229,8 +270,8 @@ public final class SpecMapper {
   }
 
   /**
-   * The request path of a core spec path: {@code controller.learningRate} becomes
-   * {@code spec.controller.learning_rate}.
+   * The request path of a core spec path: {@code controller.learningRate} becomes {@code
+   * spec.controller.learning_rate}.
    */
   static String requestPath(String corePath) {
     if ("spec".equals(corePath)) {
@@ -278,13 +319,20 @@ public final class SpecMapper {
       case SearchSpace.SEARCH_SPACE_RNN_VALUE:
         return "rnn";
       case SearchSpace.SEARCH_SPACE_UNSPECIFIED_VALUE:
-        violations.add(new FieldViolation("space.kind", "is required: SEARCH_SPACE_MACRO,"
-            + " SEARCH_SPACE_MICRO or SEARCH_SPACE_RNN (it picks every default)"));
+        violations.add(
+            new FieldViolation(
+                "space.kind",
+                "is required: SEARCH_SPACE_MACRO,"
+                    + " SEARCH_SPACE_MICRO or SEARCH_SPACE_RNN (it picks every default)"));
         return null;
       default:
-        violations.add(new FieldViolation("space.kind", "unknown search space " + value
-            + "; this server knows SEARCH_SPACE_MACRO (1), SEARCH_SPACE_MICRO (2) and"
-            + " SEARCH_SPACE_RNN (3)"));
+        violations.add(
+            new FieldViolation(
+                "space.kind",
+                "unknown search space "
+                    + value
+                    + "; this server knows SEARCH_SPACE_MACRO (1), SEARCH_SPACE_MICRO (2) and"
+                    + " SEARCH_SPACE_RNN (3)"));
         return null;
     }
   }
@@ -302,19 +350,21 @@ public final class SpecMapper {
     }
   }
 
-  private static SpaceSpec space(dev.enas.proto.v1.SpaceSpec wire, String kind, SpaceSpec d,
-      List<FieldViolation> violations) {
+  private static SpaceSpec space(
+      dev.enas.proto.v1.SpaceSpec wire, String kind, SpaceSpec d, List<FieldViolation> violations) {
     int layers = wire.hasLayers() ? wire.getLayers() : d.layers();
     int nodes = wire.hasNodes() ? wire.getNodes() : d.nodes();
     // The core checks only the size its space uses; the other one is still stored and reported,
     // so it must not hold an absurd value either.
     if (!"macro".equals(kind) && (layers < 1 || layers > MacroSpace.MAX_LAYERS)) {
-      violations.add(new FieldViolation("space.layers",
-          "must be in 1.." + MacroSpace.MAX_LAYERS + ", was " + layers));
+      violations.add(
+          new FieldViolation(
+              "space.layers", "must be in 1.." + MacroSpace.MAX_LAYERS + ", was " + layers));
     }
     if (!"micro".equals(kind) && (nodes < 1 || nodes > MicroSpace.MAX_NODES)) {
-      violations.add(new FieldViolation("space.nodes",
-          "must be in 1.." + MicroSpace.MAX_NODES + ", was " + nodes));
+      violations.add(
+          new FieldViolation(
+              "space.nodes", "must be in 1.." + MicroSpace.MAX_NODES + ", was " + nodes));
     }
     return new SpaceSpec(kind, layers, nodes);
   }
@@ -324,13 +374,19 @@ public final class SpecMapper {
     String dataset = d.dataset();
     if (wire.hasDataset()) {
       if (wire.getDataset().length() > MAX_DATASET_LENGTH) {
-        violations.add(new FieldViolation("data.dataset", "must be at most " + MAX_DATASET_LENGTH
-            + " characters, was " + wire.getDataset().length()));
+        violations.add(
+            new FieldViolation(
+                "data.dataset",
+                "must be at most "
+                    + MAX_DATASET_LENGTH
+                    + " characters, was "
+                    + wire.getDataset().length()));
       } else {
         dataset = wire.getDataset();
       }
     }
-    return new DataSpec(dataset,
+    return new DataSpec(
+        dataset,
         wire.hasValidationFraction() ? wire.getValidationFraction() : d.validationFraction(),
         wire.hasTrainLimit() ? wire.getTrainLimit() : d.trainLimit());
   }
@@ -357,8 +413,8 @@ public final class SpecMapper {
         wire.hasMaxNonFiniteSteps() ? wire.getMaxNonFiniteSteps() : d.maxNonFiniteSteps());
   }
 
-  private static ControllerSpec controller(dev.enas.proto.v1.ControllerSpec wire,
-      ControllerSpec d, List<FieldViolation> violations) {
+  private static ControllerSpec controller(
+      dev.enas.proto.v1.ControllerSpec wire, ControllerSpec d, List<FieldViolation> violations) {
     String kind;
     switch (wire.getKindValue()) {
       case ControllerKind.CONTROLLER_KIND_UNSPECIFIED_VALUE:
@@ -371,9 +427,13 @@ public final class SpecMapper {
         kind = "random";
         break;
       default:
-        violations.add(new FieldViolation("controller.kind", "unknown controller kind "
-            + wire.getKindValue() + "; this server knows CONTROLLER_KIND_ENAS (1) and"
-            + " CONTROLLER_KIND_RANDOM (2)"));
+        violations.add(
+            new FieldViolation(
+                "controller.kind",
+                "unknown controller kind "
+                    + wire.getKindValue()
+                    + "; this server knows CONTROLLER_KIND_ENAS (1) and"
+                    + " CONTROLLER_KIND_RANDOM (2)"));
         kind = d.kind();
     }
     return new ControllerSpec(

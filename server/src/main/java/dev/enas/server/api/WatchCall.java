@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * One WatchSearch stream: an event-log subscription whose pace is the stream's flow control.
- * Events go out only while the transport is ready, so a client that stops reading leaves them in
- * the log, where they fill the subscription's bounded buffer until the log cuts it; the search
- * itself never waits. The stream's handlers are set while the RPC method runs, as gRPC requires,
- * before the asynchronous lookup of the log has finished, so cancellation and shutdown are
- * honoured in every order in which they can arrive.
+ * One WatchSearch stream: an event-log subscription whose pace is the stream's flow control. Events
+ * go out only while the transport is ready, so a client that stops reading leaves them in the log,
+ * where they fill the subscription's bounded buffer until the log cuts it; the search itself never
+ * waits. The stream's handlers are set while the RPC method runs, as gRPC requires, before the
+ * asynchronous lookup of the log has finished, so cancellation and shutdown are honoured in every
+ * order in which they can arrive.
  */
 final class WatchCall implements EventLog.Subscriber {
   private final String searchId;
@@ -27,7 +27,10 @@ final class WatchCall implements EventLog.Subscriber {
   private volatile boolean cancelled;
   private volatile boolean stopRequested;
 
-  WatchCall(String searchId, ServerCallStreamObserver<SearchEvent> stream, int bufferCapacity,
+  WatchCall(
+      String searchId,
+      ServerCallStreamObserver<SearchEvent> stream,
+      int bufferCapacity,
       Consumer<WatchCall> onEnd) {
     this.searchId = searchId;
     this.stream = stream;

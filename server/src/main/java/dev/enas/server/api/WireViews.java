@@ -1,15 +1,15 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.ArchitectureOrder;
-import dev.enas.server.domain.HistoryEntry;
-import dev.enas.server.domain.Page;
-import dev.enas.server.domain.SearchInfo;
 import dev.enas.proto.v1.ListArchitecturesResponse;
 import dev.enas.proto.v1.ListSearchesResponse;
 import dev.enas.proto.v1.SampledArchitecture;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchState;
+import dev.enas.server.domain.ArchitectureOrder;
+import dev.enas.server.domain.HistoryEntry;
+import dev.enas.server.domain.Page;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.store.LoggedEvent;
 import dev.enas.train.Phase;
 import java.util.Collection;
@@ -51,12 +51,14 @@ public final class WireViews {
   }
 
   /**
-   * A page of searches as ListSearches answers it; its token continues the same state filter,
-   * and ListSearches accepts it too.
+   * A page of searches as ListSearches answers it; its token continues the same state filter, and
+   * ListSearches accepts it too.
    */
-  public static ListSearchesResponse searches(Page<SearchInfo> page, Collection<SearchState> states) {
-    ListSearchesResponse.Builder out = ListSearchesResponse.newBuilder()
-        .setNextPageToken(PageTokens.encode(searchesQuery(states), page.nextCursor()));
+  public static ListSearchesResponse searches(
+      Page<SearchInfo> page, Collection<SearchState> states) {
+    ListSearchesResponse.Builder out =
+        ListSearchesResponse.newBuilder()
+            .setNextPageToken(PageTokens.encode(searchesQuery(states), page.nextCursor()));
     page.items().forEach(item -> out.addSearches(SearchMapper.toWire(item)));
     return out.build();
   }
@@ -69,9 +71,11 @@ public final class WireViews {
   /** A page of a search's history as ListArchitectures answers it. */
   public static ListArchitecturesResponse architectures(
       String searchId, ArchitectureOrder order, Page<HistoryEntry> page) {
-    ListArchitecturesResponse.Builder out = ListArchitecturesResponse.newBuilder()
-        .setNextPageToken(PageTokens.encode(architecturesQuery(searchId, order), page.nextCursor()))
-        .setTotalSize(Math.max(page.totalSize(), 0));
+    ListArchitecturesResponse.Builder out =
+        ListArchitecturesResponse.newBuilder()
+            .setNextPageToken(
+                PageTokens.encode(architecturesQuery(searchId, order), page.nextCursor()))
+            .setTotalSize(Math.max(page.totalSize(), 0));
     page.items().forEach(item -> out.addArchitectures(SearchMapper.toWire(item)));
     return out.build();
   }

@@ -7,9 +7,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 
 /**
- * Tells every gRPC client where the dashboard is: each response's headers carry
- * {@code enas-http-port}, the port of the HTTP server beside this gRPC port, which
- * {@code enas dashboard} reads to print the dashboard's address from nothing but the gRPC one.
+ * Tells every gRPC client where the dashboard is: each response's headers carry {@code
+ * enas-http-port}, the port of the HTTP server beside this gRPC port, which {@code enas dashboard}
+ * reads to print the dashboard's address from nothing but the gRPC one.
  */
 final class DashboardHeader implements ServerInterceptor {
   /** The header's name; the CLI reads the same. */
@@ -25,12 +25,14 @@ final class DashboardHeader implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-      @Override
-      public void sendHeaders(Metadata responseHeaders) {
-        responseHeaders.put(HTTP_PORT, port);
-        super.sendHeaders(responseHeaders);
-      }
-    }, headers);
+    return next.startCall(
+        new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendHeaders(Metadata responseHeaders) {
+            responseHeaders.put(HTTP_PORT, port);
+            super.sendHeaders(responseHeaders);
+          }
+        },
+        headers);
   }
 }

@@ -6,9 +6,9 @@ import dev.enas.server.actor.HaltPoint;
 import dev.enas.server.actor.SearchManager;
 import dev.enas.server.actor.ServerSettings;
 import dev.enas.server.actor.SnapshotSettings;
-import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.AuthInterceptor;
 import dev.enas.server.api.DashboardControl;
+import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.api.ModelInferTimer;
@@ -16,11 +16,11 @@ import dev.enas.server.domain.SearchBackend;
 import dev.enas.server.http.HttpServer;
 import dev.enas.server.http.HttpSettings;
 import dev.enas.server.metrics.ServerMetrics;
-import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.security.ResourceLimits;
 import dev.enas.server.security.SearchAdmission;
 import dev.enas.server.security.SearchOwners;
 import dev.enas.server.security.SecuritySettings;
+import dev.enas.server.serving.ModelRepository;
 import dev.enas.server.serving.ServingSettings;
 import dev.enas.server.store.Journal;
 import dev.enas.server.store.JournalSettings;
@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * serves exported networks, and the gRPC server in front of both (the search API and the Open
  * Inference Protocol on one port), with an HTTP port beside it for the dashboard, the JSON API,
  * event streams and Prometheus metrics. {@link #close()} shuts down in order: end the HTTP event
- * streams with their resume points and unbind HTTP, report not ready, stop accepting RPCs and drain them, stop the inference threads, stop the actor system (which stops
- * every search and frees its native memory), close the model sessions, stop the helper threads.
+ * streams with their resume points and unbind HTTP, report not ready, stop accepting RPCs and drain
+ * them, stop the inference threads, stop the actor system (which stops every search and frees its
+ * native memory), close the model sessions, stop the helper threads.
  */
 public final class EnasServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EnasServer.class);
@@ -69,9 +70,15 @@ public final class EnasServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private EnasServer(ActorSystem<SearchManager.Command> system, GrpcServer grpc,
-      ExecutorService blocking, ModelRepository models, InferenceServiceImpl inference,
-      HttpServer http, ServerMetrics metrics, Duration drainTimeout) {
+  private EnasServer(
+      ActorSystem<SearchManager.Command> system,
+      GrpcServer grpc,
+      ExecutorService blocking,
+      ModelRepository models,
+      InferenceServiceImpl inference,
+      HttpServer http,
+      ServerMetrics metrics,
+      Duration drainTimeout) {
     this.drainTimeout = drainTimeout;
     this.system = system;
     this.grpc = grpc;
@@ -100,14 +107,20 @@ public final class EnasServer implements AutoCloseable {
     // operation, and a seed repeats a search only at the same count.
     TorchThreads.use(settings.intraOpThreads());
     ServingSettings serving = ServingSettings.fromConfig(enas);
-    GrpcSettings grpcSettings = new GrpcSettings(enas.getInt("grpc.handler-threads"),
-        enas.getInt("grpc.delivery-threads"), enas.getInt("grpc.watch-buffer"),
-        enas.getDuration("grpc.shutdown-grace"));
-    ExecutorService blocking = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "enas-load");
-      t.setDaemon(true);
-      return t;
-    });
+    GrpcSettings grpcSettings =
+        new GrpcSettings(
+            enas.getInt("grpc.handler-threads"),
+            enas.getInt("grpc.delivery-threads"),
+            enas.getInt("grpc.watch-buffer"),
+            enas.getDuration("grpc.shutdown-grace"));
+    ExecutorService blocking =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "enas-load");
+              t.setDaemon(true);
+              return t;
+            });
     ModelRepository models;
     try {
       models = ModelRepository.open(serving);
@@ -116,8 +129,8 @@ public final class EnasServer implements AutoCloseable {
       throw e;
     }
     InferenceServiceImpl inference =
-        new InferenceServiceImpl(models, serving.threads(), serving.queue(),
-            serving.inlineMaxBytes(), version());
+        new InferenceServiceImpl(
+            models, serving.threads(), serving.queue(), serving.inlineMaxBytes(), version());
     JournalSettings journalSettings = JournalSettings.fromConfig(enas);
     HttpSettings httpSettings = HttpSettings.fromConfig(enas);
     Duration metricsPoll = enas.getDuration("metrics.poll-interval");
@@ -126,8 +139,11 @@ public final class EnasServer implements AutoCloseable {
       // A journal that does not open fails the start here, naming its file and setting, before
       // anything could make it look like a server without searches.
       Journal.check(journalSettings);
-      system = ActorSystem.create(guardian(settings, snapshots, blocking, models, journalSettings), "enas",
-          journalSettings.applyTo(config));
+      system =
+          ActorSystem.create(
+              guardian(settings, snapshots, blocking, models, journalSettings),
+              "enas",
+              journalSettings.applyTo(config));
     } catch (IOException | RuntimeException e) {
       inference.close();
       models.close();
@@ -144,28 +160,39 @@ public final class EnasServer implements AutoCloseable {
       SecuritySettings security = SecuritySettings.fromConfig(enas);
       // The dashboard's buttons answer through the gRPC service, which starts after HTTP.
       AtomicReference<GrpcServer> started = new AtomicReference<>();
-      http = HttpServer.start(system, httpSettings, backend, inference.access(),
-          new DashboardControl(() -> started.get() == null ? null : started.get().searchService(),
-              security.tokenStore() != null),
-          metrics::scrape);
+      http =
+          HttpServer.start(
+              system,
+              httpSettings,
+              backend,
+              inference.access(),
+              new DashboardControl(
+                  () -> started.get() == null ? null : started.get().searchService(),
+                  security.tokenStore() != null),
+              metrics::scrape);
       builder.intercept(new DashboardHeader(http.port()));
       builder.intercept(new ModelInferTimer(metrics::recordInfer));
       builder.intercept(new MetricCollectingServerInterceptor(metrics.registry()));
       builder.intercept(new AuthInterceptor(security.tokenStore(), security.openReflection()));
-      SearchAdmission admission = new SearchAdmission(settings.dataRoots(),
-          ResourceLimits.fromConfig(enas), SearchOwners.open(security.ownersFile()),
-          name -> models.model(name).isPresent()
-              || java.nio.file.Files.exists(models.root().resolve(name)));
-      GrpcServer grpc = GrpcServer.start(builder, backend, grpcSettings.withAdmission(admission),
-          List.of(inference));
+      SearchAdmission admission =
+          new SearchAdmission(
+              settings.dataRoots(),
+              ResourceLimits.fromConfig(enas),
+              SearchOwners.open(security.ownersFile()),
+              name ->
+                  models.model(name).isPresent()
+                      || java.nio.file.Files.exists(models.root().resolve(name)));
+      GrpcServer grpc =
+          GrpcServer.start(
+              builder, backend, grpcSettings.withAdmission(admission), List.of(inference));
       started.set(grpc);
       metrics.watchers("grpc", grpc.searchService()::openWatches);
       metrics.watchers("sse", http::openStreams);
       metrics.servingSessions(models::openSessions);
-      metrics.inferenceRequests(inference::inferencesOnTransportThread, inference::inferencesOnPool);
+      metrics.inferenceRequests(
+          inference::inferencesOnTransportThread, inference::inferencesOnPool);
       metrics.follow(backend, metricsPoll);
-      return new EnasServer(system, grpc, blocking, models, inference, http, metrics,
-          drainTimeout);
+      return new EnasServer(system, grpc, blocking, models, inference, http, metrics, drainTimeout);
     } catch (IOException | RuntimeException e) {
       if (http != null) {
         http.close();
@@ -183,20 +210,32 @@ public final class EnasServer implements AutoCloseable {
    * Makes the journal's tables and reads every search back into the manager; the API starts only
    * after this, so no client sees a server whose searches are still missing.
    */
-  private static void recover(ActorSystem<SearchManager.Command> system,
-      JournalSettings journalSettings) throws IOException {
+  private static void recover(
+      ActorSystem<SearchManager.Command> system, JournalSettings journalSettings)
+      throws IOException {
     Journal.of(journalSettings, system).createTables();
     SearchManager.Reply<Integer> reply;
     try {
-      reply = AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
-              SearchManager.Recover::new, journalSettings.recoveryTimeout(), system.scheduler())
-          .toCompletableFuture().get();
+      reply =
+          AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(
+                  system,
+                  SearchManager.Recover::new,
+                  journalSettings.recoveryTimeout(),
+                  system.scheduler())
+              .toCompletableFuture()
+              .get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while reading " + journalSettings.describe(), e);
     } catch (ExecutionException e) {
-      throw new IOException("reading " + journalSettings.describe() + " did not finish within "
-          + "enas.journal.recovery-timeout (" + journalSettings.recoveryTimeout() + ")", e);
+      throw new IOException(
+          "reading "
+              + journalSettings.describe()
+              + " did not finish within "
+              + "enas.journal.recovery-timeout ("
+              + journalSettings.recoveryTimeout()
+              + ")",
+          e);
     }
     if (reply.error() != null) {
       throw new IOException(reply.error().getMessage(), reply.error());
@@ -206,8 +245,8 @@ public final class EnasServer implements AutoCloseable {
 
   /**
    * How long the searches get to snapshot themselves, and the journal to take their last events,
-   * when the server stops: what {@code enas.shutdown-grace} leaves after the gRPC calls' grace
-   * and a margin for the rest of the shutdown, at least 5 s.
+   * when the server stops: what {@code enas.shutdown-grace} leaves after the gRPC calls' grace and
+   * a margin for the rest of the shutdown, at least 5 s.
    */
   static Duration drainTimeout(Config enas) {
     Duration grace = enas.getDuration("shutdown-grace");
@@ -234,18 +273,27 @@ public final class EnasServer implements AutoCloseable {
   }
 
   /**
-   * The guardian is the search manager itself, wired to the model repository that finished
-   * searches publish to.
+   * The guardian is the search manager itself, wired to the model repository that finished searches
+   * publish to.
    */
-  private static Behavior<SearchManager.Command> guardian(ServerSettings settings,
-      SnapshotSettings snapshots, ExecutorService blocking, ModelRepository models,
+  private static Behavior<SearchManager.Command> guardian(
+      ServerSettings settings,
+      SnapshotSettings snapshots,
+      ExecutorService blocking,
+      ModelRepository models,
       JournalSettings journal) {
     String version = version();
     // Outside a Maven build there is no version to trace a model back to; say so plainly.
     String buildVersion = version.equals("unknown") ? "dev" : version;
-    return Behaviors.setup(context -> SearchManager.create(settings, snapshots, blocking,
-        (name, model, metadata) -> models.publish(name, model, metadata).version(),
-        buildVersion, Journal.of(journal, context.getSystem())));
+    return Behaviors.setup(
+        context ->
+            SearchManager.create(
+                settings,
+                snapshots,
+                blocking,
+                (name, model, metadata) -> models.publish(name, model, metadata).version(),
+                buildVersion,
+                Journal.of(journal, context.getSystem())));
   }
 
   /** The port the API listens on (-1 in process). */
@@ -279,9 +327,11 @@ public final class EnasServer implements AutoCloseable {
    */
   private java.util.concurrent.CompletableFuture<SearchManager.Reply<Integer>> drain() {
     Duration timeout = drainTimeout;
-    return AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(system,
+    return AskPattern.<SearchManager.Command, SearchManager.Reply<Integer>>ask(
+            system,
             replyTo -> new SearchManager.Drain(timeout, replyTo),
-            timeout.multipliedBy(2).plusSeconds(5), system.scheduler())
+            timeout.multipliedBy(2).plusSeconds(5),
+            system.scheduler())
         .toCompletableFuture();
   }
 

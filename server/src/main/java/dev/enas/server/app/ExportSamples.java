@@ -18,10 +18,15 @@ import picocli.CommandLine.Option;
  * grey PNGs named by index and true label, so that {@code enas infer} can be tried on images no
  * search trained on, and its answer checked against the file name.
  */
-@Command(name = "export-samples", mixinStandardHelpOptions = true,
+@Command(
+    name = "export-samples",
+    mixinStandardHelpOptions = true,
     description = "Write the first embedded Fashion-MNIST test images as PNG files.")
 final class ExportSamples implements Callable<Integer> {
-  @Option(names = "--count", defaultValue = "3", description = "How many (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--count",
+      defaultValue = "3",
+      description = "How many (default: ${DEFAULT-VALUE}).")
   int count;
 
   @Option(names = "--out", required = true, description = "The folder to write them to.")
@@ -43,8 +48,11 @@ final class ExportSamples implements Callable<Integer> {
           image.getRaster().setSample(x, y, 0, test.pixel(i, 0, y, x));
         }
       }
-      String label = test.classNames().get(test.label(i))
-          .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+      String label =
+          test.classNames()
+              .get(test.label(i))
+              .toLowerCase(Locale.ROOT)
+              .replaceAll("[^a-z0-9]+", "-");
       Path file = folder.resolve(String.format(Locale.ROOT, "test-%03d-%s.png", i, label));
       ImageIO.write(image, "png", file.toFile());
       System.out.println(file);

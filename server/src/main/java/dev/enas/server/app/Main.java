@@ -25,7 +25,9 @@ import sun.misc.Signal;
  * environment variables, then system properties, then {@code application.conf}), and runs the
  * server until it is stopped.
  */
-@Command(name = "enas-server", mixinStandardHelpOptions = true,
+@Command(
+    name = "enas-server",
+    mixinStandardHelpOptions = true,
     subcommands = {Main.Serve.class, ExportSamples.class, TokenCommand.class},
     description = "The enas search server.")
 public final class Main implements Runnable {
@@ -41,18 +43,26 @@ public final class Main implements Runnable {
   }
 
   /** Serves the search API and the models until interrupted. */
-  @Command(name = "serve", mixinStandardHelpOptions = true,
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
       description = "Serve the search API and the model repository over gRPC.")
   static final class Serve implements Callable<Integer> {
     @Option(names = "--port", description = "Port to listen on (default: enas.server.port, 8980).")
     Integer port;
 
-    @Option(names = "--http-port", description = "HTTP port for the dashboard, the JSON API and"
-        + " /metrics (default: enas.http.port, 8981; 0 takes a free port).")
+    @Option(
+        names = "--http-port",
+        description =
+            "HTTP port for the dashboard, the JSON API and"
+                + " /metrics (default: enas.http.port, 8981; 0 takes a free port).")
     Integer httpPort;
 
-    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1); any"
-        + " other needs TLS and tokens, or --insecure.")
+    @Option(
+        names = "--host",
+        description =
+            "Address to listen on (default 127.0.0.1); any"
+                + " other needs TLS and tokens, or --insecure.")
     String host;
 
     @Option(names = "--data-dir", description = "Folder for the server's files.")
@@ -64,19 +74,26 @@ public final class Main implements Runnable {
     @Option(names = "--max-concurrent-searches", description = "Searches that may run at once.")
     Integer maxConcurrent;
 
-    @Option(names = "--model-repository",
+    @Option(
+        names = "--model-repository",
         description = "Folder of the served ONNX models (default: <data-dir>/models).")
     String modelRepository;
 
     @Option(names = "--config", description = "A HOCON file read over the defaults.")
     File configFile;
 
-    @Option(names = "--tokens", description = "Token file (default: <data-dir>/security/tokens;"
-        + " tokens are on when it exists). Make one with `enas-server token add`.")
+    @Option(
+        names = "--tokens",
+        description =
+            "Token file (default: <data-dir>/security/tokens;"
+                + " tokens are on when it exists). Make one with `enas-server token add`.")
     String tokensFile;
 
-    @Option(names = "--insecure", description = "Allow listening on a non-loopback address"
-        + " without TLS and tokens (logs a warning).")
+    @Option(
+        names = "--insecure",
+        description =
+            "Allow listening on a non-loopback address"
+                + " without TLS and tokens (logs a warning).")
     boolean insecure;
 
     @Override
@@ -123,12 +140,16 @@ public final class Main implements Runnable {
       }
       InetSocketAddress address = new InetSocketAddress(host, listenPort);
       // The reload thread is a daemon and lives as long as the server.
-      EnasServer server = EnasServer.start(config, tls.enabled()
-          ? NettyServerBuilder.forAddress(address, TlsCredentials.load(tls).credentials())
-          : NettyServerBuilder.forAddress(address));
+      EnasServer server =
+          EnasServer.start(
+              config,
+              tls.enabled()
+                  ? NettyServerBuilder.forAddress(address, TlsCredentials.load(tls).credentials())
+                  : NettyServerBuilder.forAddress(address));
       // The dashboard's line first: scripts wait for the listening line, then find both.
       String httpHost = config.getString("enas.http.host");
-      System.err.printf("enas dashboard on http://%s:%d/%n",
+      System.err.printf(
+          "enas dashboard on http://%s:%d/%n",
           httpHost.isBlank() ? address.getHostString() : httpHost, server.httpPort());
       System.err.printf("enas server listening on %s:%d%n", address.getHostString(), server.port());
       // SIGTERM and Ctrl-C stop the server in order and exit 0; any other exit of the JVM still
@@ -140,20 +161,26 @@ public final class Main implements Runnable {
       }
       stop.await();
       Duration grace = config.getDuration("enas.shutdown-grace");
-      System.err.printf("enas server stopping: no new work; running searches snapshot and"
-          + " continue on the next start (within %s)%n", grace);
-      Thread watchdog = new Thread(() -> {
-        try {
-          Thread.sleep(grace.toMillis());
-        } catch (InterruptedException e) {
-          return;
-        }
-        // The journal and the snapshots are crash-safe: past the grace, exiting loses only the
-        // steps since the last snapshot, which the next start computes again.
-        System.err.printf("enas server did not stop within enas.shutdown-grace (%s); exiting%n",
-            grace);
-        Runtime.getRuntime().halt(0);
-      }, "enas-shutdown-watchdog");
+      System.err.printf(
+          "enas server stopping: no new work; running searches snapshot and"
+              + " continue on the next start (within %s)%n",
+          grace);
+      Thread watchdog =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(grace.toMillis());
+                } catch (InterruptedException e) {
+                  return;
+                }
+                // The journal and the snapshots are crash-safe: past the grace, exiting loses only
+                // the
+                // steps since the last snapshot, which the next start computes again.
+                System.err.printf(
+                    "enas server did not stop within enas.shutdown-grace (%s); exiting%n", grace);
+                Runtime.getRuntime().halt(0);
+              },
+              "enas-shutdown-watchdog");
       watchdog.setDaemon(true);
       watchdog.start();
       server.close();
@@ -162,8 +189,7 @@ public final class Main implements Runnable {
     }
 
     private static Config override(Config config, String path, Object value) {
-      return value == null ? config
-          : config.withValue(path, ConfigValueFactory.fromAnyRef(value));
+      return value == null ? config : config.withValue(path, ConfigValueFactory.fromAnyRef(value));
     }
   }
 }

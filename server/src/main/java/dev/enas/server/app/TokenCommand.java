@@ -12,11 +12,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code enas-server token add}: makes a bearer token, stores its salted hash in the token file
- * and prints the token once; nothing else ever holds it. A running server picks the new line up
- * by itself.
+ * {@code enas-server token add}: makes a bearer token, stores its salted hash in the token file and
+ * prints the token once; nothing else ever holds it. A running server picks the new line up by
+ * itself.
  */
-@Command(name = "token", mixinStandardHelpOptions = true,
+@Command(
+    name = "token",
+    mixinStandardHelpOptions = true,
     description = "Manage the bearer tokens of the gRPC API.",
     subcommands = {TokenCommand.Add.class})
 final class TokenCommand implements Runnable {
@@ -27,10 +29,14 @@ final class TokenCommand implements Runnable {
   }
 
   /** Adds one token. */
-  @Command(name = "add", mixinStandardHelpOptions = true,
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
       description = "Add a token and print it (once) on standard output.")
   static final class Add implements Callable<Integer> {
-    @Option(names = "--name", required = true,
+    @Option(
+        names = "--name",
+        required = true,
         description = "Who the token is for; searches it creates are owned by this name.")
     String name;
 
@@ -49,8 +55,10 @@ final class TokenCommand implements Runnable {
       if (dataDir != null) {
         config = config.withValue("enas.data-dir", ConfigValueFactory.fromAnyRef(dataDir));
       }
-      Path file = tokensFile != null ? Path.of(tokensFile)
-          : SecuritySettings.fromConfig(config.getConfig("enas")).tokensFile();
+      Path file =
+          tokensFile != null
+              ? Path.of(tokensFile)
+              : SecuritySettings.fromConfig(config.getConfig("enas")).tokensFile();
       Role parsed;
       try {
         parsed = Role.parse(role);
@@ -60,8 +68,14 @@ final class TokenCommand implements Runnable {
       }
       try {
         String token = TokenStore.add(file, name, parsed);
-        System.err.println("added " + parsed.label() + " token '" + name + "' to " + file
-            + "; it is shown only this once:");
+        System.err.println(
+            "added "
+                + parsed.label()
+                + " token '"
+                + name
+                + "' to "
+                + file
+                + "; it is shown only this once:");
         System.out.println(token);
         return 0;
       } catch (IllegalArgumentException e) {

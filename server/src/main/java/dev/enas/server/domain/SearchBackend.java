@@ -7,10 +7,10 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What the API needs from whatever runs searches (the actors, or an in-memory fake in tests).
- * Every call answers asynchronously so that the gRPC threads never wait on a search; a call fails
- * with one of the {@link SearchBackendException} subtypes for anything the client caused, and
- * with any other exception only for bugs, which the client sees as INTERNAL.
+ * What the API needs from whatever runs searches (the actors, or an in-memory fake in tests). Every
+ * call answers asynchronously so that the gRPC threads never wait on a search; a call fails with
+ * one of the {@link SearchBackendException} subtypes for anything the client caused, and with any
+ * other exception only for bugs, which the client sees as INTERNAL.
  *
  * <p>Paging uses cursors the backend chooses: {@code 0} asks for the first page, and a page whose
  * {@link Page#nextCursor()} is {@code 0} is the last. The API wraps cursors in opaque, checksummed
@@ -23,10 +23,10 @@ public interface SearchBackend {
    *
    * @param requestedId an id the client chose, already checked for its format; empty to let the
    *     backend choose one
-   * @return the new search; fails with {@link SearchBackendException.AlreadyExists} for a taken
-   *     id, {@link SearchBackendException.ResourceExhausted} when no more searches may run, or
-   *     {@link SearchBackendException.InvalidSpec} for what only the backend can check (a data
-   *     folder that does not exist, for example)
+   * @return the new search; fails with {@link SearchBackendException.AlreadyExists} for a taken id,
+   *     {@link SearchBackendException.ResourceExhausted} when no more searches may run, or {@link
+   *     SearchBackendException.InvalidSpec} for what only the backend can check (a data folder that
+   *     does not exist, for example)
    */
   CompletionStage<SearchInfo> create(SearchSpec spec, String requestedId);
 
@@ -43,9 +43,9 @@ public interface SearchBackend {
   CompletionStage<Page<SearchInfo>> list(int pageSize, long cursor, Set<Phase> phases);
 
   /**
-   * Asks a search to stop at its next step boundary and answers with its state at the time of
-   * the request. Cancelling a cancelled search succeeds again; one that succeeded or failed
-   * fails with {@link SearchBackendException.FailedPrecondition}.
+   * Asks a search to stop at its next step boundary and answers with its state at the time of the
+   * request. Cancelling a cancelled search succeeds again; one that succeeded or failed fails with
+   * {@link SearchBackendException.FailedPrecondition}.
    */
   CompletionStage<SearchInfo> cancel(String id, String reason);
 
@@ -59,7 +59,8 @@ public interface SearchBackend {
    */
   default CompletionStage<SearchInfo> pause(String id) {
     return java.util.concurrent.CompletableFuture.failedFuture(
-        new SearchBackendException.FailedPrecondition("journal",
+        new SearchBackendException.FailedPrecondition(
+            "journal",
             "this server keeps no journal, so a paused search could not keep its place"));
   }
 

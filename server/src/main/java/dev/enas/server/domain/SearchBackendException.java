@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * Failures a client caused, each of which {@link Statuses} turns into one canonical status code.
- * The set is closed so that every kind has exactly one mapping; anything else a backend throws is
- * a bug and becomes INTERNAL.
+ * The set is closed so that every kind has exactly one mapping; anything else a backend throws is a
+ * bug and becomes INTERNAL.
  */
 public abstract sealed class SearchBackendException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -67,22 +67,40 @@ public abstract sealed class SearchBackendException extends RuntimeException {
 
     /** The search's history has no entry at this index. */
     public static NotFound architecture(String searchId, long index, long historySize) {
-      return new NotFound("enas.v1.SampledArchitecture", searchId + "/" + index,
-          "search " + quote(searchId) + " has no architecture at index " + index
-              + ": its history holds " + historySize);
+      return new NotFound(
+          "enas.v1.SampledArchitecture",
+          searchId + "/" + index,
+          "search "
+              + quote(searchId)
+              + " has no architecture at index "
+              + index
+              + ": its history holds "
+              + historySize);
     }
 
     /** The search has published no model (yet): it is still running, failed or was cancelled. */
     public static NotFound model(String searchId, String phase) {
-      return new NotFound("enas.v1.ModelChunk", searchId, "search " + quote(searchId)
-          + " has no model: only a search that succeeded has one, and it is " + phase);
+      return new NotFound(
+          "enas.v1.ModelChunk",
+          searchId,
+          "search "
+              + quote(searchId)
+              + " has no model: only a search that succeeded has one, and it is "
+              + phase);
     }
 
     /** The search's model has no such version in the model repository. */
     public static NotFound modelVersion(String searchId, String model, long version) {
-      return new NotFound("enas.v1.ModelChunk", model + "/" + version, "search " + quote(searchId)
-          + " has no model version " + version + " (model " + quote(model)
-          + " in the model repository)");
+      return new NotFound(
+          "enas.v1.ModelChunk",
+          model + "/" + version,
+          "search "
+              + quote(searchId)
+              + " has no model version "
+              + version
+              + " (model "
+              + quote(model)
+              + " in the model repository)");
     }
 
     public String resourceType() {
@@ -157,9 +175,9 @@ public abstract sealed class SearchBackendException extends RuntimeException {
   }
 
   /**
-   * INVALID_ARGUMENT about the search spec, with violations named by the core spec's dotted
-   * paths ({@code controller.learningRate}); the API renames them to request paths
-   * ({@code spec.controller.learning_rate}).
+   * INVALID_ARGUMENT about the search spec, with violations named by the core spec's dotted paths
+   * ({@code controller.learningRate}); the API renames them to request paths ({@code
+   * spec.controller.learning_rate}).
    */
   public static final class InvalidSpec extends SearchBackendException {
     private static final long serialVersionUID = 1L;
@@ -179,8 +197,8 @@ public abstract sealed class SearchBackendException extends RuntimeException {
   }
 
   /**
-   * INVALID_ARGUMENT about a request field other than the spec, named by its request path
-   * ({@code page_token}, {@code from_sequence}).
+   * INVALID_ARGUMENT about a request field other than the spec, named by its request path ({@code
+   * page_token}, {@code from_sequence}).
    */
   public static final class InvalidArgument extends SearchBackendException {
     private static final long serialVersionUID = 1L;

@@ -7,8 +7,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A search as the backend sees it at one moment, which the API turns into an {@code enas.v1.Search}.
- * Absent values are {@code null} rather than Optional so that the actors can build these cheaply.
+ * A search as the backend sees it at one moment, which the API turns into an {@code
+ * enas.v1.Search}. Absent values are {@code null} rather than Optional so that the actors can build
+ * these cheaply.
  *
  * @param id server-wide unique id
  * @param spec the resolved spec the search runs with
@@ -42,11 +43,35 @@ public record SearchInfo(
     boolean paused) {
 
   /** A search that is not paused. */
-  public SearchInfo(String id, SearchSpec spec, Phase phase, Progress progress, Scored best,
-      Result result, String failureReason, Instant createTime, Instant updateTime,
-      Instant startTime, Instant endTime, long eventCount, Model model) {
-    this(id, spec, phase, progress, best, result, failureReason, createTime, updateTime,
-        startTime, endTime, eventCount, model, false);
+  public SearchInfo(
+      String id,
+      SearchSpec spec,
+      Phase phase,
+      Progress progress,
+      Scored best,
+      Result result,
+      String failureReason,
+      Instant createTime,
+      Instant updateTime,
+      Instant startTime,
+      Instant endTime,
+      long eventCount,
+      Model model) {
+    this(
+        id,
+        spec,
+        phase,
+        progress,
+        best,
+        result,
+        failureReason,
+        createTime,
+        updateTime,
+        startTime,
+        endTime,
+        eventCount,
+        model,
+        false);
   }
 
   public SearchInfo {
@@ -82,7 +107,8 @@ public record SearchInfo(
 
     /** Nothing done yet, with the totals the spec sets. */
     public static Progress start(SearchSpec spec) {
-      return new Progress(0, spec.shared().epochs(), 0, 0, 0, 0, spec.retrain().training().epochs());
+      return new Progress(
+          0, spec.shared().epochs(), 0, 0, 0, 0, spec.retrain().training().epochs());
     }
   }
 
@@ -97,15 +123,19 @@ public record SearchInfo(
    * The outcome of a search that succeeded: the retrained child and its test accuracy (image
    * classifiers) or test perplexity (language models); the other figure is NaN.
    */
-  public record Result(String architecture, double testAccuracy, long parameters,
-      double testPerplexity, SearchEvent.PlainBaseline plainBaseline) {
+  public record Result(
+      String architecture,
+      double testAccuracy,
+      long parameters,
+      double testPerplexity,
+      SearchEvent.PlainBaseline plainBaseline) {
     public Result {
       Objects.requireNonNull(architecture, "architecture");
     }
 
     /** Without a plain baseline. */
-    public Result(String architecture, double testAccuracy, long parameters,
-        double testPerplexity) {
+    public Result(
+        String architecture, double testAccuracy, long parameters, double testPerplexity) {
       this(architecture, testAccuracy, parameters, testPerplexity, null);
     }
 

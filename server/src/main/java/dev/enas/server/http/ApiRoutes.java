@@ -22,9 +22,9 @@ import com.google.protobuf.util.JsonFormat;
 import dev.enas.proto.v1.SearchState;
 import dev.enas.server.api.ModelAccess;
 import dev.enas.server.api.SearchControl;
+import dev.enas.server.api.WireViews;
 import dev.enas.server.domain.ArchitectureOrder;
 import dev.enas.server.domain.SearchBackend;
-import dev.enas.server.api.WireViews;
 import dev.enas.server.store.EventLog;
 import dev.enas.train.Phase;
 import java.util.ArrayList;
@@ -63,8 +63,8 @@ import org.apache.pekko.stream.javadsl.Source;
  *   <li>{@code GET /api/v1/searches/{id}/architectures?order_by=&page_size=&page_token=}: a
  *       ListArchitecturesResponse
  *   <li>{@code GET /api/v1/searches/{id}/architectures/{index}}: a SampledArchitecture
- *   <li>{@code GET /api/v1/searches/{id}/events?from=}: {@code text/event-stream}; a
- *       {@code Last-Event-ID} header resumes right after that event and wins over {@code from}
+ *   <li>{@code GET /api/v1/searches/{id}/events?from=}: {@code text/event-stream}; a {@code
+ *       Last-Event-ID} header resumes right after that event and wins over {@code from}
  *   <li>{@code /api/v1/models...}: the served models ({@link ModelRoutes})
  *   <li>{@code POST /api/v1/searches?preset=&space=&seed=&search_id=}, {@code POST
  *       /api/v1/searches/{id}/cancel|pause|resume}, {@code DELETE /api/v1/searches/{id}}: the
@@ -74,11 +74,14 @@ import org.apache.pekko.stream.javadsl.Source;
 final class ApiRoutes {
   static final int DEFAULT_PAGE_SIZE = 50;
   static final int MAX_PAGE_SIZE = 1000;
+
   /** Events the response stream holds ahead of the connection; the log holds the rest. */
   private static final int STREAM_QUEUE = 16;
+
   /** Fields at their default value are printed too: a reward of 0 or epoch 0 is data. */
   private static final JsonFormat.Printer JSON =
       JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence();
+
   private static final List<org.apache.pekko.http.javadsl.model.HttpHeader> NO_STORE =
       List.of(RawHeader.create("Cache-Control", "no-store"));
 
@@ -90,11 +93,16 @@ final class ApiRoutes {
 
   /** The header every request that changes a search must carry. */
   static final String CONTROL_HEADER = "X-Enas-Control";
+
   private final ModelRoutes models;
   private final SearchControl control;
 
-  ApiRoutes(SearchBackend backend, ModelAccess models, SearchControl control,
-      HttpSettings settings, Executor delivery) {
+  ApiRoutes(
+      SearchBackend backend,
+      ModelAccess models,
+      SearchControl control,
+      HttpSettings settings,
+      Executor delivery) {
     this.backend = backend;
     this.control = control;
     this.models = new ModelRoutes(models);
@@ -106,38 +114,145 @@ final class ApiRoutes {
   Route routes() {
     return concat(
         pathPrefix("v1", () -> pathPrefix("models", models::routes)),
-        pathPrefix("v1", () -> pathPrefix("searches", () -> concat(
-            pathEnd(() -> concat(
-                get(() -> parameterMultiMap(params -> handle(() -> listSearches(params)))),
-                post(() -> control(params -> start(params))))),
-            pathPrefix(PathMatchers.segment(), id -> concat(
-                pathEnd(() -> concat(
-                    get(() -> parameterMultiMap(params -> handle(() -> {
-                      Params.of(params, Set.of());
-                      return json(backend.get(id).thenApply(WireViews::search));
-                    }))),
-                    delete(() -> control(params -> act(SearchControl.Action.DELETE, id, params))))),
-                path("cancel", () -> post(() ->
-                    control(params -> act(SearchControl.Action.CANCEL, id, params)))),
-                path("pause", () -> post(() ->
-                    control(params -> act(SearchControl.Action.PAUSE, id, params)))),
-                path("resume", () -> post(() ->
-                    control(params -> act(SearchControl.Action.RESUME, id, params)))),
-                path("events", () -> get(() -> parameterMultiMap(params ->
-                    optionalHeaderValueByName("Last-Event-ID", lastId ->
-                        handle(() -> events(id, params, lastId)))))),
-                pathPrefix("architectures", () -> concat(
-                    pathEnd(() -> get(() -> parameterMultiMap(params ->
-                        handle(() -> listArchitectures(id, params))))),
-                    path(PathMatchers.segment(), index -> get(() -> parameterMultiMap(params ->
-                        handle(() -> {
-                          Params.of(params, Set.of());
-                          long at = Params.integer("index", index, 0, Long.MAX_VALUE);
-                          return json(backend.architecture(id, at)
-                              .thenApply(WireViews::architecture));
-                        }))))))))))),
-        extractUnmatchedPath(unmatched ->
-            complete(HttpError.noRoute("/api" + unmatched).response())));
+        pathPrefix(
+            "v1",
+            () ->
+                pathPrefix(
+                    "searches",
+                    () ->
+                        concat(
+                            pathEnd(
+                                () ->
+                                    concat(
+                                        get(
+                                            () ->
+                                                parameterMultiMap(
+                                                    params -> handle(() -> listSearches(params)))),
+                                        post(() -> control(params -> start(params))))),
+                            pathPrefix(
+                                PathMatchers.segment(),
+                                id ->
+                                    concat(
+                                        pathEnd(
+                                            () ->
+                                                concat(
+                                                    get(
+                                                        () ->
+                                                            parameterMultiMap(
+                                                                params ->
+                                                                    handle(
+                                                                        () -> {
+                                                                          Params.of(
+                                                                              params, Set.of());
+                                                                          return json(
+                                                                              backend
+                                                                                  .get(id)
+                                                                                  .thenApply(
+                                                                                      WireViews
+                                                                                          ::search));
+                                                                        }))),
+                                                    delete(
+                                                        () ->
+                                                            control(
+                                                                params ->
+                                                                    act(
+                                                                        SearchControl.Action.DELETE,
+                                                                        id,
+                                                                        params))))),
+                                        path(
+                                            "cancel",
+                                            () ->
+                                                post(
+                                                    () ->
+                                                        control(
+                                                            params ->
+                                                                act(
+                                                                    SearchControl.Action.CANCEL,
+                                                                    id,
+                                                                    params)))),
+                                        path(
+                                            "pause",
+                                            () ->
+                                                post(
+                                                    () ->
+                                                        control(
+                                                            params ->
+                                                                act(
+                                                                    SearchControl.Action.PAUSE,
+                                                                    id,
+                                                                    params)))),
+                                        path(
+                                            "resume",
+                                            () ->
+                                                post(
+                                                    () ->
+                                                        control(
+                                                            params ->
+                                                                act(
+                                                                    SearchControl.Action.RESUME,
+                                                                    id,
+                                                                    params)))),
+                                        path(
+                                            "events",
+                                            () ->
+                                                get(
+                                                    () ->
+                                                        parameterMultiMap(
+                                                            params ->
+                                                                optionalHeaderValueByName(
+                                                                    "Last-Event-ID",
+                                                                    lastId ->
+                                                                        handle(
+                                                                            () ->
+                                                                                events(
+                                                                                    id, params,
+                                                                                    lastId)))))),
+                                        pathPrefix(
+                                            "architectures",
+                                            () ->
+                                                concat(
+                                                    pathEnd(
+                                                        () ->
+                                                            get(
+                                                                () ->
+                                                                    parameterMultiMap(
+                                                                        params ->
+                                                                            handle(
+                                                                                () ->
+                                                                                    listArchitectures(
+                                                                                        id,
+                                                                                        params))))),
+                                                    path(
+                                                        PathMatchers.segment(),
+                                                        index ->
+                                                            get(
+                                                                () ->
+                                                                    parameterMultiMap(
+                                                                        params ->
+                                                                            handle(
+                                                                                () -> {
+                                                                                  Params.of(
+                                                                                      params,
+                                                                                      Set.of());
+                                                                                  long at =
+                                                                                      Params
+                                                                                          .integer(
+                                                                                              "index",
+                                                                                              index,
+                                                                                              0,
+                                                                                              Long
+                                                                                                  .MAX_VALUE);
+                                                                                  return json(
+                                                                                      backend
+                                                                                          .architecture(
+                                                                                              id,
+                                                                                              at)
+                                                                                          .thenApply(
+                                                                                              WireViews
+                                                                                                  ::architecture));
+                                                                                }))))))))))),
+        extractUnmatchedPath(
+            unmatched -> complete(HttpError.noRoute("/api" + unmatched).response())));
   }
 
   /**
@@ -146,14 +261,21 @@ final class ApiRoutes {
    * never grants), so a page elsewhere cannot start or delete searches through a visitor's browser.
    */
   private Route control(Function<Map<String, List<String>>, Route> body) {
-    return optionalHeaderValueByName(CONTROL_HEADER, marker -> parameterMultiMap(params ->
-        handle(() -> {
-          if (marker.isEmpty() || marker.get().isBlank()) {
-            throw HttpError.forbidden(CONTROL_HEADER, "is required on requests that change a"
-                + " search (the dashboard sends it); a page of another site cannot");
-          }
-          return body.apply(params);
-        })));
+    return optionalHeaderValueByName(
+        CONTROL_HEADER,
+        marker ->
+            parameterMultiMap(
+                params ->
+                    handle(
+                        () -> {
+                          if (marker.isEmpty() || marker.get().isBlank()) {
+                            throw HttpError.forbidden(
+                                CONTROL_HEADER,
+                                "is required on requests that change a"
+                                    + " search (the dashboard sends it); a page of another site cannot");
+                          }
+                          return body.apply(params);
+                        })));
   }
 
   private Route start(Map<String, List<String>> query) {
@@ -180,8 +302,8 @@ final class ApiRoutes {
       phases.addAll(WireViews.phases(state));
     }
     long cursor = WireViews.searchesCursor(states, params.one("page_token", ""));
-    return json(backend.list(pageSize, cursor, phases)
-        .thenApply(page -> WireViews.searches(page, states)));
+    return json(
+        backend.list(pageSize, cursor, phases).thenApply(page -> WireViews.searches(page, states)));
   }
 
   private Route listArchitectures(String id, Map<String, List<String>> query) {
@@ -197,61 +319,74 @@ final class ApiRoutes {
         order = ArchitectureOrder.REWARD;
         break;
       default:
-        throw HttpError.badParameter("order_by", "must be sampled or reward, was "
-            + Params.quote(orderName));
+        throw HttpError.badParameter(
+            "order_by", "must be sampled or reward, was " + Params.quote(orderName));
     }
     long cursor = WireViews.architecturesCursor(id, order, params.one("page_token", ""));
-    return json(backend.architectures(id, pageSize, cursor, order)
-        .thenApply(page -> WireViews.architectures(id, order, page)));
+    return json(
+        backend
+            .architectures(id, pageSize, cursor, order)
+            .thenApply(page -> WireViews.architectures(id, order, page)));
   }
 
   /**
-   * The event stream of one search. The log is looked up before the response starts, so an
-   * unknown search is a 404 and a resume point past the end a 400; a stream resumed after the
-   * search's terminal event answers 204, which tells a browser's EventSource to stop
-   * reconnecting.
+   * The event stream of one search. The log is looked up before the response starts, so an unknown
+   * search is a 404 and a resume point past the end a 400; a stream resumed after the search's
+   * terminal event answers 204, which tells a browser's EventSource to stop reconnecting.
    */
   private Route events(String id, Map<String, List<String>> query, Optional<String> lastEventId) {
     Params params = Params.of(query, Set.of("from"));
     long fromParameter = params.integer("from", 0, Long.MAX_VALUE, 0);
-    long from = lastEventId.isPresent() && !lastEventId.get().isBlank()
-        ? Params.integer("Last-Event-ID", lastEventId.get(), -1, Long.MAX_VALUE - 1) + 1
-        : fromParameter;
-    String fromName = lastEventId.isPresent() && !lastEventId.get().isBlank()
-        ? "Last-Event-ID" : "from";
-    return onComplete(backend.eventLog(id), found -> handle(() -> {
-      if (found.isFailure()) {
-        throw HttpError.of(found.failed().get());
-      }
-      EventLog eventLog = found.get();
-      long size = eventLog.size();
-      if (from > size) {
-        long highest = fromName.equals("from") ? size : size - 1;
-        throw HttpError.badParameter(fromName, "must be at most " + highest
-            + " for this search, which has " + size + " events, was "
-            + (fromName.equals("from") ? from : from - 1));
-      }
-      if (from == size && eventLog.isClosed()) {
-        return complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
-      }
-      return stream(id, eventLog, from);
-    }));
+    long from =
+        lastEventId.isPresent() && !lastEventId.get().isBlank()
+            ? Params.integer("Last-Event-ID", lastEventId.get(), -1, Long.MAX_VALUE - 1) + 1
+            : fromParameter;
+    String fromName =
+        lastEventId.isPresent() && !lastEventId.get().isBlank() ? "Last-Event-ID" : "from";
+    return onComplete(
+        backend.eventLog(id),
+        found ->
+            handle(
+                () -> {
+                  if (found.isFailure()) {
+                    throw HttpError.of(found.failed().get());
+                  }
+                  EventLog eventLog = found.get();
+                  long size = eventLog.size();
+                  if (from > size) {
+                    long highest = fromName.equals("from") ? size : size - 1;
+                    throw HttpError.badParameter(
+                        fromName,
+                        "must be at most "
+                            + highest
+                            + " for this search, which has "
+                            + size
+                            + " events, was "
+                            + (fromName.equals("from") ? from : from - 1));
+                  }
+                  if (from == size && eventLog.isClosed()) {
+                    return complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
+                  }
+                  return stream(id, eventLog, from);
+                }));
   }
 
   private Route stream(String id, EventLog eventLog, long from) {
     Source<ServerSentEvent, NotUsed> source =
         Source.<ServerSentEvent>queue(STREAM_QUEUE, OverflowStrategy.backpressure())
-            .mapMaterializedValue(queue -> {
-              EventStream stream = new EventStream(id, streams::remove);
-              streams.add(stream);
-              stream.start(queue, eventLog, from, settings.sseBuffer(), delivery);
-              if (stopping) {
-                stream.stop();
-              }
-              return NotUsed.notUsed();
-            })
+            .mapMaterializedValue(
+                queue -> {
+                  EventStream stream = new EventStream(id, streams::remove);
+                  streams.add(stream);
+                  stream.start(queue, eventLog, from, settings.sseBuffer(), delivery);
+                  if (stopping) {
+                    stream.stop();
+                  }
+                  return NotUsed.notUsed();
+                })
             .keepAlive(settings.sseKeepAlive(), ServerSentEvent::heartbeat);
-    return respondWithHeaders(List.<org.apache.pekko.http.javadsl.model.HttpHeader>of(
+    return respondWithHeaders(
+        List.<org.apache.pekko.http.javadsl.model.HttpHeader>of(
             RawHeader.create("Cache-Control", "no-cache"),
             // Proxies such as nginx would otherwise hold events back to fill a buffer.
             RawHeader.create("X-Accel-Buffering", "no")),
@@ -280,24 +415,29 @@ final class ApiRoutes {
     } catch (IllegalArgumentException e) {
       // named below
     }
-    throw HttpError.badParameter("state", "must be one of pending, running, succeeded, failed,"
-        + " cancelled (or the SearchState names), was " + Params.quote(name));
+    throw HttpError.badParameter(
+        "state",
+        "must be one of pending, running, succeeded, failed,"
+            + " cancelled (or the SearchState names), was "
+            + Params.quote(name));
   }
 
   /** Answers with a message as protobuf JSON once the backend has answered. */
   private static Route json(CompletionStage<? extends MessageOrBuilder> answer) {
-    return completeWithFuture(answer.handle((message, error) -> {
-      if (error != null) {
-        return HttpError.of(error).response();
-      }
-      try {
-        return HttpResponse.create()
-            .withEntity(ContentTypes.APPLICATION_JSON, JSON.print(message))
-            .addHeaders(NO_STORE);
-      } catch (InvalidProtocolBufferException | RuntimeException e) {
-        return HttpError.of(e).response();
-      }
-    }));
+    return completeWithFuture(
+        answer.handle(
+            (message, error) -> {
+              if (error != null) {
+                return HttpError.of(error).response();
+              }
+              try {
+                return HttpResponse.create()
+                    .withEntity(ContentTypes.APPLICATION_JSON, JSON.print(message))
+                    .addHeaders(NO_STORE);
+              } catch (InvalidProtocolBufferException | RuntimeException e) {
+                return HttpError.of(e).response();
+              }
+            }));
   }
 
   /** Runs a route builder, turning a bad request it finds into its error response. */

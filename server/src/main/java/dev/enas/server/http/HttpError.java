@@ -13,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An HTTP error with the JSON body every error of the API has:
- * {@code {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "...", "field": "..."}}},
- * the status names being gRPC's, so that a client handles both transports alike. The one place
- * where backend failures become HTTP statuses; anything that is not a client's fault is a 500
- * with a generic message, its detail in the log.
+ * An HTTP error with the JSON body every error of the API has: {@code {"error": {"code": 400,
+ * "status": "INVALID_ARGUMENT", "message": "...", "field": "..."}}}, the status names being gRPC's,
+ * so that a client handles both transports alike. The one place where backend failures become HTTP
+ * statuses; anything that is not a client's fault is a 500 with a generic message, its detail in
+ * the log.
  */
 final class HttpError extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -37,14 +37,14 @@ final class HttpError extends RuntimeException {
 
   /** 400 INVALID_ARGUMENT naming the query parameter or header at fault. */
   static HttpError badParameter(String parameter, String message) {
-    return new HttpError(StatusCodes.BAD_REQUEST, "INVALID_ARGUMENT", parameter,
-        parameter + ": " + message);
+    return new HttpError(
+        StatusCodes.BAD_REQUEST, "INVALID_ARGUMENT", parameter, parameter + ": " + message);
   }
 
   /** 403 PERMISSION_DENIED naming the header at fault. */
   static HttpError forbidden(String header, String message) {
-    return new HttpError(StatusCodes.FORBIDDEN, "PERMISSION_DENIED", header,
-        header + ": " + message);
+    return new HttpError(
+        StatusCodes.FORBIDDEN, "PERMISSION_DENIED", header, header + ": " + message);
   }
 
   /** 404 for a path nothing answers. */
@@ -82,17 +82,23 @@ final class HttpError extends RuntimeException {
       return new HttpError(StatusCodes.FORBIDDEN, "PERMISSION_DENIED", "", e.getMessage());
     }
     if (cause instanceof SearchBackendException.ResourceExhausted e) {
-      return new HttpError(StatusCodes.SERVICE_UNAVAILABLE, "RESOURCE_EXHAUSTED", "",
-          e.getMessage());
+      return new HttpError(
+          StatusCodes.SERVICE_UNAVAILABLE, "RESOURCE_EXHAUSTED", "", e.getMessage());
     }
     if (cause instanceof java.util.concurrent.TimeoutException
         || cause instanceof org.apache.pekko.pattern.AskTimeoutException) {
       log.warn("an HTTP request timed out waiting for the server", cause);
-      return new HttpError(StatusCodes.SERVICE_UNAVAILABLE, "DEADLINE_EXCEEDED", "",
+      return new HttpError(
+          StatusCodes.SERVICE_UNAVAILABLE,
+          "DEADLINE_EXCEEDED",
+          "",
           "the server did not answer in time; try again");
     }
     log.error("an HTTP request failed", cause);
-    return new HttpError(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "",
+    return new HttpError(
+        StatusCodes.INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "",
         "internal error; the server's log has the details");
   }
 
@@ -116,7 +122,6 @@ final class HttpError extends RuntimeException {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    return HttpResponse.create().withStatus(status)
-        .withEntity(ContentTypes.APPLICATION_JSON, json);
+    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json);
   }
 }

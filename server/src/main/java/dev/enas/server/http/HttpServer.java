@@ -35,16 +35,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP port beside gRPC, served by Pekko HTTP on the server's actor system: the dashboard
- * (the project's own pages from the jar, Chart.js and d3 from their WebJars), the read-only JSON
- * API and per-search event streams under {@code /api/v1/} ({@link ApiRoutes}), and Prometheus
- * metrics at {@code /metrics}. {@link #close()} ends every event stream with its resume point,
- * then unbinds and lets running requests finish within a short deadline.
+ * The HTTP port beside gRPC, served by Pekko HTTP on the server's actor system: the dashboard (the
+ * project's own pages from the jar, Chart.js and d3 from their WebJars), the read-only JSON API and
+ * per-search event streams under {@code /api/v1/} ({@link ApiRoutes}), and Prometheus metrics at
+ * {@code /metrics}. {@link #close()} ends every event stream with its resume point, then unbinds
+ * and lets running requests finish within a short deadline.
  */
 public final class HttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
   /** The dashboard's files in the jar. */
   static final String UI = "dev/enas/server/http/dashboard";
+
   private static final String WEBJARS = "META-INF/resources/webjars";
   private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration UNBIND_DEADLINE = Duration.ofSeconds(3);
@@ -68,35 +70,65 @@ public final class HttpServer implements AutoCloseable {
    * @param scrape the Prometheus text of the server's metrics, at the time of the request
    * @throws IOException if the port cannot be bound (in use, or an address not of this host)
    */
-  public static HttpServer start(ActorSystem<?> system, HttpSettings settings,
-      SearchBackend backend, ModelAccess models, SearchControl control,
-      Supplier<CompletionStage<String>> scrape) throws IOException {
+  public static HttpServer start(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      SearchBackend backend,
+      ModelAccess models,
+      SearchControl control,
+      Supplier<CompletionStage<String>> scrape)
+      throws IOException {
     ApiRoutes api = new ApiRoutes(backend, models, control, settings, system.executionContext());
-    Route routes = concat(
-        pathSingleSlash(() -> get(() -> getFromResource(UI + "/index.html"))),
-        path("search", () -> get(() -> getFromResource(UI + "/search.html"))),
-        path("models", () -> get(() -> getFromResource(UI + "/models.html"))),
-        path("ui", () -> redirect(
-            Uri.create("/"), StatusCodes.FOUND)),
-        pathPrefix("ui", () -> get(() -> getFromResourceDirectory(UI))),
-        pathPrefix("webjars", () -> get(() -> getFromResourceDirectory(WEBJARS))),
-        path("metrics", () -> get(() -> completeWithFuture(scrape.get().handle(
-            (text, error) -> error == null
-                ? HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, text)
-                : HttpError.of(error).response())))),
-        pathPrefix("api", api::routes),
-        extractUnmatchedPath(unmatched -> complete(HttpError.noRoute(unmatched).response())));
+    Route routes =
+        concat(
+            pathSingleSlash(() -> get(() -> getFromResource(UI + "/index.html"))),
+            path("search", () -> get(() -> getFromResource(UI + "/search.html"))),
+            path("models", () -> get(() -> getFromResource(UI + "/models.html"))),
+            path("ui", () -> redirect(Uri.create("/"), StatusCodes.FOUND)),
+            pathPrefix("ui", () -> get(() -> getFromResourceDirectory(UI))),
+            pathPrefix("webjars", () -> get(() -> getFromResourceDirectory(WEBJARS))),
+            path(
+                "metrics",
+                () ->
+                    get(
+                        () ->
+                            completeWithFuture(
+                                scrape
+                                    .get()
+                                    .handle(
+                                        (text, error) ->
+                                            error == null
+                                                ? HttpResponse.create()
+                                                    .withEntity(ContentTypes.TEXT_PLAIN_UTF8, text)
+                                                : HttpError.of(error).response())))),
+            pathPrefix("api", api::routes),
+            extractUnmatchedPath(unmatched -> complete(HttpError.noRoute(unmatched).response())));
     ServerBinding binding;
     try {
-      binding = Http.get(system).newServerAt(settings.host(), settings.port()).bind(routes)
-          .toCompletableFuture().get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      binding =
+          Http.get(system)
+              .newServerAt(settings.host(), settings.port())
+              .bind(routes)
+              .toCompletableFuture()
+              .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw new IOException("cannot serve HTTP on " + settings.host() + ":" + settings.port()
-          + " (enas.http.host / enas.http.port, --http-port): " + e.getCause().getMessage(),
+      throw new IOException(
+          "cannot serve HTTP on "
+              + settings.host()
+              + ":"
+              + settings.port()
+              + " (enas.http.host / enas.http.port, --http-port): "
+              + e.getCause().getMessage(),
           e.getCause());
     } catch (TimeoutException e) {
-      throw new IOException("binding HTTP on " + settings.host() + ":" + settings.port()
-          + " took longer than " + BIND_TIMEOUT, e);
+      throw new IOException(
+          "binding HTTP on "
+              + settings.host()
+              + ":"
+              + settings.port()
+              + " took longer than "
+              + BIND_TIMEOUT,
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while binding HTTP", e);
@@ -133,7 +165,9 @@ public final class HttpServer implements AutoCloseable {
       }
     }
     try {
-      binding.terminate(UNBIND_DEADLINE).toCompletableFuture()
+      binding
+          .terminate(UNBIND_DEADLINE)
+          .toCompletableFuture()
           .get(UNBIND_DEADLINE.toMillis() + 2_000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -8,10 +8,10 @@ import java.time.Duration;
  *
  * @param host address to listen on; the gRPC server's ({@code enas.server.host}) unless set
  * @param port port to listen on, 0 for one the system chooses
- * @param sseBuffer events an event-stream client may fall behind before its stream is cut with
- *     its resume point, as WatchSearch cuts a gRPC watcher
- * @param sseKeepAlive how often an idle event stream sends a comment line, so that proxies and
- *     the server's own idle timeout leave it open
+ * @param sseBuffer events an event-stream client may fall behind before its stream is cut with its
+ *     resume point, as WatchSearch cuts a gRPC watcher
+ * @param sseKeepAlive how often an idle event stream sends a comment line, so that proxies and the
+ *     server's own idle timeout leave it open
  */
 public record HttpSettings(String host, int port, int sseBuffer, Duration sseKeepAlive) {
   public HttpSettings {
@@ -34,8 +34,10 @@ public record HttpSettings(String host, int port, int sseBuffer, Duration sseKee
   /** Reads {@code http.host} (empty: {@code server.host}), {@code http.port} and the rest. */
   public static HttpSettings fromConfig(Config enas) {
     String host = enas.getString("http.host");
-    return new HttpSettings(host.isBlank() ? enas.getString("server.host") : host,
-        enas.getInt("http.port"), enas.getInt("http.sse-buffer"),
+    return new HttpSettings(
+        host.isBlank() ? enas.getString("server.host") : host,
+        enas.getInt("http.port"),
+        enas.getInt("http.sse-buffer"),
         enas.getDuration("http.sse-keep-alive"));
   }
 }

@@ -33,8 +33,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * The served models under {@code /api/v1/models}, for the dashboard's models page: the Open
- * Inference Protocol's messages as protobuf JSON with the proto's field names, answered by the
- * same code as the gRPC ModelMetadata and ModelInfer.
+ * Inference Protocol's messages as protobuf JSON with the proto's field names, answered by the same
+ * code as the gRPC ModelMetadata and ModelInfer.
  *
  * <ul>
  *   <li>{@code GET /api/v1/models}: {@code {"models": [{"name", "ready", "reason", "metadata"}]}},
@@ -46,8 +46,11 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 final class ModelRoutes {
   /** Larger than one 3 x 64 x 64 image written out as JSON numbers, with room to spare. */
   static final long MAX_REQUEST_BYTES = 16L * 1024 * 1024;
+
   private static final JsonFormat.Printer JSON =
-      JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence()
+      JsonFormat.printer()
+          .preservingProtoFieldNames()
+          .alwaysPrintFieldsWithNoPresence()
           .omittingInsignificantWhitespace();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -61,51 +64,88 @@ final class ModelRoutes {
   /** Everything under {@code /api/v1/models}. */
   Route routes() {
     return concat(
-        pathEnd(() -> get(() -> parameterMultiMap(params -> ApiRoutes.handle(() -> {
-          Params.of(params, Set.of());
-          return completeWithFuture(list().handle(ModelRoutes::answer));
-        })))),
-        pathPrefix(PathMatchers.segment(), name -> concat(
-            pathEnd(() -> get(() -> parameterMultiMap(params -> ApiRoutes.handle(() -> {
-              Params.of(params, Set.of());
-              return completeWithFuture(models.metadata(name)
-                  .thenApply(ModelRoutes::print).handle(ModelRoutes::answer));
-            })))),
-            path("infer", () -> post(() -> org.apache.pekko.http.javadsl.server.Directives
-                .withSizeLimit(MAX_REQUEST_BYTES, () -> entity(Unmarshaller.entityToString(),
-                    body -> ApiRoutes.handle(() -> completeWithFuture(
-                        infer(name, body).handle(ModelRoutes::answer)))))))
-        )));
+        pathEnd(
+            () ->
+                get(
+                    () ->
+                        parameterMultiMap(
+                            params ->
+                                ApiRoutes.handle(
+                                    () -> {
+                                      Params.of(params, Set.of());
+                                      return completeWithFuture(list().handle(ModelRoutes::answer));
+                                    })))),
+        pathPrefix(
+            PathMatchers.segment(),
+            name ->
+                concat(
+                    pathEnd(
+                        () ->
+                            get(
+                                () ->
+                                    parameterMultiMap(
+                                        params ->
+                                            ApiRoutes.handle(
+                                                () -> {
+                                                  Params.of(params, Set.of());
+                                                  return completeWithFuture(
+                                                      models
+                                                          .metadata(name)
+                                                          .thenApply(ModelRoutes::print)
+                                                          .handle(ModelRoutes::answer));
+                                                })))),
+                    path(
+                        "infer",
+                        () ->
+                            post(
+                                () ->
+                                    org.apache.pekko.http.javadsl.server.Directives.withSizeLimit(
+                                        MAX_REQUEST_BYTES,
+                                        () ->
+                                            entity(
+                                                Unmarshaller.entityToString(),
+                                                body ->
+                                                    ApiRoutes.handle(
+                                                        () ->
+                                                            completeWithFuture(
+                                                                infer(name, body)
+                                                                    .handle(
+                                                                        ModelRoutes
+                                                                            ::answer))))))))));
   }
 
   private CompletionStage<String> list() {
     List<String> names = models.names();
     List<CompletableFuture<String>> entries = new ArrayList<>();
     for (String name : names) {
-      entries.add(models.metadata(name).thenApply(ModelRoutes::print)
-          .handle((json, error) -> error == null ? json : null)
-          .toCompletableFuture());
+      entries.add(
+          models
+              .metadata(name)
+              .thenApply(ModelRoutes::print)
+              .handle((json, error) -> error == null ? json : null)
+              .toCompletableFuture());
     }
     return CompletableFuture.allOf(entries.toArray(new CompletableFuture<?>[0]))
-        .thenApply(done -> {
-          ObjectNode body = MAPPER.createObjectNode();
-          ArrayNode array = body.putArray("models");
-          for (int i = 0; i < names.size(); i++) {
-            ObjectNode entry = array.addObject();
-            String metadata = entries.get(i).join();
-            entry.put("name", names.get(i));
-            entry.put("ready", metadata != null);
-            entry.put("reason", metadata != null ? "" : models.notReadyReason(names.get(i)));
-            if (metadata != null) {
-              try {
-                entry.set("metadata", MAPPER.readTree(metadata));
-              } catch (JsonProcessingException e) {
-                throw new IllegalStateException("protobuf JSON that Jackson cannot read", e);
+        .thenApply(
+            done -> {
+              ObjectNode body = MAPPER.createObjectNode();
+              ArrayNode array = body.putArray("models");
+              for (int i = 0; i < names.size(); i++) {
+                ObjectNode entry = array.addObject();
+                String metadata = entries.get(i).join();
+                entry.put("name", names.get(i));
+                entry.put("ready", metadata != null);
+                entry.put("reason", metadata != null ? "" : models.notReadyReason(names.get(i)));
+                if (metadata != null) {
+                  try {
+                    entry.set("metadata", MAPPER.readTree(metadata));
+                  } catch (JsonProcessingException e) {
+                    throw new IllegalStateException("protobuf JSON that Jackson cannot read", e);
+                  }
+                }
               }
-            }
-          }
-          return body.toString();
-        });
+              return body.toString();
+            });
   }
 
   private CompletionStage<String> infer(String name, String body) {
@@ -113,12 +153,16 @@ final class ModelRoutes {
     try {
       PARSER.merge(body, request);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
-      throw HttpError.badParameter("body", "must be a ModelInferRequest as protobuf JSON: "
-          + e.getMessage());
+      throw HttpError.badParameter(
+          "body", "must be a ModelInferRequest as protobuf JSON: " + e.getMessage());
     }
     if (!request.getModelName().isEmpty() && !request.getModelName().equals(name)) {
-      throw HttpError.badParameter("model_name", "must be empty or the model of the path, "
-          + Params.quote(name) + ", was " + Params.quote(request.getModelName()));
+      throw HttpError.badParameter(
+          "model_name",
+          "must be empty or the model of the path, "
+              + Params.quote(name)
+              + ", was "
+              + Params.quote(request.getModelName()));
     }
     return models.infer(request.setModelName(name).build()).thenApply(ModelRoutes::print);
   }
@@ -135,7 +179,8 @@ final class ModelRoutes {
     if (error != null) {
       return HttpError.of(error).response();
     }
-    return HttpResponse.create().withStatus(StatusCodes.OK)
+    return HttpResponse.create()
+        .withStatus(StatusCodes.OK)
         .withEntity(ContentTypes.APPLICATION_JSON, json);
   }
 }

@@ -6,10 +6,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A request's query parameters, checked against what the endpoint accepts: an unknown parameter,
- * a repeated single one or a value out of range is a 400 naming the parameter and what it
- * accepts, rather than being ignored (a mistyped {@code page_sise} silently giving the default
- * page is the kind of surprise this rules out).
+ * A request's query parameters, checked against what the endpoint accepts: an unknown parameter, a
+ * repeated single one or a value out of range is a 400 naming the parameter and what it accepts,
+ * rather than being ignored (a mistyped {@code page_sise} silently giving the default page is the
+ * kind of surprise this rules out).
  */
 final class Params {
   private final Map<String, List<String>> values;
@@ -22,8 +22,10 @@ final class Params {
   static Params of(Map<String, List<String>> values, Set<String> accepted) {
     for (String name : values.keySet()) {
       if (!accepted.contains(name)) {
-        throw HttpError.badParameter(name, "is not a parameter of this endpoint, which takes "
-            + (accepted.isEmpty() ? "none" : String.join(", ", new TreeSet<>(accepted))));
+        throw HttpError.badParameter(
+            name,
+            "is not a parameter of this endpoint, which takes "
+                + (accepted.isEmpty() ? "none" : String.join(", ", new TreeSet<>(accepted))));
       }
     }
     return new Params(values);
@@ -41,8 +43,8 @@ final class Params {
   String one(String name, String fallback) {
     List<String> given = values.getOrDefault(name, List.of());
     if (given.size() > 1) {
-      throw HttpError.badParameter(name, "must be given at most once, was given " + given.size()
-          + " times");
+      throw HttpError.badParameter(
+          name, "must be given at most once, was given " + given.size() + " times");
     }
     return given.isEmpty() ? fallback : given.get(0);
   }
@@ -62,8 +64,8 @@ final class Params {
     try {
       value = Long.parseLong(text.strip());
     } catch (NumberFormatException e) {
-      throw HttpError.badParameter(name, "must be an integer in " + min + ".." + max + ", was "
-          + quote(text));
+      throw HttpError.badParameter(
+          name, "must be an integer in " + min + ".." + max + ", was " + quote(text));
     }
     if (value < min || value > max) {
       throw HttpError.badParameter(name, "must be in " + min + ".." + max + ", was " + value);

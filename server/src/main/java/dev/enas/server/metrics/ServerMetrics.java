@@ -53,11 +53,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The server's Prometheus metrics (Micrometer's Prometheus registry), all read from outside the
  * searches: the per-state gauges from the backend's listing, the step, update and event counters
- * and their durations from each search's event log, followed like any watcher. Nothing in a
- * search waits for them. Durations are the time between consecutive events of a log: a shared
- * step's is from the event before it to its ChildTrained or StepSkipped, waiting for the device
- * included; a controller update's is from the event before its batch of ArchitectureSampled
- * events (the children it samples and rewards) to its ControllerUpdated.
+ * and their durations from each search's event log, followed like any watcher. Nothing in a search
+ * waits for them. Durations are the time between consecutive events of a log: a shared step's is
+ * from the event before it to its ChildTrained or StepSkipped, waiting for the device included; a
+ * controller update's is from the event before its batch of ArchitectureSampled events (the
+ * children it samples and rewards) to its ControllerUpdated.
  *
  * <p>Names follow Prometheus conventions: the server's own metrics and the gRPC ones start with
  * {@code enas_}, use base units and end counters in {@code _total}; the JVM and process metrics
@@ -65,8 +65,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerMetrics implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerMetrics.class);
+
   /** Events a log follower may lag before its subscription is cut; it then resumes itself. */
   private static final int FOLLOW_BUFFER = 1 << 20;
+
   private static final int LIST_PAGE = 1000;
   private static final Pattern VM_RSS = Pattern.compile("VmRSS:\\s+(\\d+)\\s+kB");
   private static final Path PROC_STATUS = Path.of("/proc/self/status");
@@ -81,8 +83,10 @@ public final class ServerMetrics implements AutoCloseable {
   private final Executor delivery;
   private final ScheduledExecutorService poller;
   private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+
   /** What the function counters read, held here since the registry holds it weakly. */
   private final List<LongSupplier> counted = new CopyOnWriteArrayList<>();
+
   private final Counter stepsTrained;
   private final Counter stepsSkipped;
   private final Counter controllerUpdates;
@@ -98,24 +102,29 @@ public final class ServerMetrics implements AutoCloseable {
     this.startedAt = clock.instant();
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // Micrometer's gRPC interceptor names its meters grpc.server.*: they are ours to prefix.
-    registry.config().meterFilter(new MeterFilter() {
-      @Override
-      public Meter.Id map(Meter.Id id) {
-        return id.getName().startsWith("grpc.") ? id.withName("enas." + id.getName()) : id;
-      }
+    registry
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public Meter.Id map(Meter.Id id) {
+                return id.getName().startsWith("grpc.") ? id.withName("enas." + id.getName()) : id;
+              }
 
-      @Override
-      public DistributionStatisticConfig configure(
-          Meter.Id id, DistributionStatisticConfig config) {
-        // gRPC call durations as histograms, so that quantiles aggregate across servers.
-        return id.getName().equals("enas.grpc.server.processing.duration")
-            ? DistributionStatisticConfig.builder().percentilesHistogram(true)
-                .minimumExpectedValue((double) Duration.ofMillis(1).dividedBy(10).toNanos())
-                .maximumExpectedValue((double) Duration.ofMinutes(10).toNanos())
-                .build().merge(config)
-            : config;
-      }
-    });
+              @Override
+              public DistributionStatisticConfig configure(
+                  Meter.Id id, DistributionStatisticConfig config) {
+                // gRPC call durations as histograms, so that quantiles aggregate across servers.
+                return id.getName().equals("enas.grpc.server.processing.duration")
+                    ? DistributionStatisticConfig.builder()
+                        .percentilesHistogram(true)
+                        .minimumExpectedValue((double) Duration.ofMillis(1).dividedBy(10).toNanos())
+                        .maximumExpectedValue((double) Duration.ofMinutes(10).toNanos())
+                        .build()
+                        .merge(config)
+                    : config;
+              }
+            });
     // Micrometer's process CPU time is in nanoseconds: not a base unit, and process_cpu_usage
     // says the same.
     registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
@@ -133,8 +142,9 @@ public final class ServerMetrics implements AutoCloseable {
           .description("Resident set size of the server process, native memory included")
           .register(registry);
     }
-    for (Phase phase : List.of(Phase.PENDING, Phase.SHARED_TRAINING, Phase.SUCCEEDED,
-        Phase.FAILED, Phase.CANCELLED)) {
+    for (Phase phase :
+        List.of(
+            Phase.PENDING, Phase.SHARED_TRAINING, Phase.SUCCEEDED, Phase.FAILED, Phase.CANCELLED)) {
       AtomicLong count = new AtomicLong();
       searchesByState.put(stateName(phase), count);
       Gauge.builder("enas.searches", count, AtomicLong::get)
@@ -142,32 +152,43 @@ public final class ServerMetrics implements AutoCloseable {
           .description("Searches the server holds, by state")
           .register(registry);
     }
-    stepsTrained = Counter.builder("enas.shared.steps").tag("outcome", "trained")
-        .description("Shared-weight steps: a sampled child trained for one minibatch")
-        .register(registry);
-    stepsSkipped = Counter.builder("enas.shared.steps").tag("outcome", "skipped")
-        .description("Shared-weight steps: a sampled child trained for one minibatch")
-        .register(registry);
-    controllerUpdates = Counter.builder("enas.controller.updates")
-        .description("Controller (REINFORCE) updates").register(registry);
-    stepDuration = Timer.builder("enas.shared.step.duration")
-        .description("Wall time of one shared-weight step, waiting for the device included")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofMinutes(10))
-        .register(registry);
-    updateDuration = Timer.builder("enas.controller.update.duration")
-        .description("Wall time of one controller update: sampling and rewarding its children,"
-            + " then the policy step")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofMinutes(10))
-        .register(registry);
-    poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "enas-metrics");
-      thread.setDaemon(true);
-      return thread;
-    });
+    stepsTrained =
+        Counter.builder("enas.shared.steps")
+            .tag("outcome", "trained")
+            .description("Shared-weight steps: a sampled child trained for one minibatch")
+            .register(registry);
+    stepsSkipped =
+        Counter.builder("enas.shared.steps")
+            .tag("outcome", "skipped")
+            .description("Shared-weight steps: a sampled child trained for one minibatch")
+            .register(registry);
+    controllerUpdates =
+        Counter.builder("enas.controller.updates")
+            .description("Controller (REINFORCE) updates")
+            .register(registry);
+    stepDuration =
+        Timer.builder("enas.shared.step.duration")
+            .description("Wall time of one shared-weight step, waiting for the device included")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(10))
+            .register(registry);
+    updateDuration =
+        Timer.builder("enas.controller.update.duration")
+            .description(
+                "Wall time of one controller update: sampling and rewarding its children,"
+                    + " then the policy step")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(10))
+            .register(registry);
+    poller =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "enas-metrics");
+              thread.setDaemon(true);
+              return thread;
+            });
     delivery = poller;
   }
 
@@ -178,9 +199,9 @@ public final class ServerMetrics implements AutoCloseable {
 
   /**
    * Starts following the backend's searches: lists them every {@code pollInterval} for the
-   * per-state gauges and subscribes to the event log of each search it has not seen. A search
-   * that existed before the metrics started is followed from its current end, one created after
-   * from its first event, so a counter counts each event once.
+   * per-state gauges and subscribes to the event log of each search it has not seen. A search that
+   * existed before the metrics started is followed from its current end, one created after from its
+   * first event, so a counter counts each event once.
    */
   public void follow(SearchBackend searches, Duration pollInterval) {
     backend = searches;
@@ -200,8 +221,8 @@ public final class ServerMetrics implements AutoCloseable {
 
   /**
    * ModelInfer requests by where they ran: on the transport thread that read them (small ones,
-   * under the inline limit) or on the inference pool. A pool share near one for small requests
-   * says the inline limit is too low for the traffic.
+   * under the inline limit) or on the inference pool. A pool share near one for small requests says
+   * the inline limit is too low for the traffic.
    */
   public void inferenceRequests(LongSupplier onTransportThread, LongSupplier onPool) {
     inferenceRequests("transport", onTransportThread);
@@ -255,39 +276,52 @@ public final class ServerMetrics implements AutoCloseable {
       return running;
     }
     Map<String, Long> counts = new HashMap<>();
-    CompletableFuture<Void> next = listFrom(searches, 0, counts).toCompletableFuture()
-        .thenAccept(nothing -> searchesByState.forEach(
-            (state, gauge) -> gauge.set(counts.getOrDefault(state, 0L))));
-    next.exceptionally(error -> {
-      log.debug("metrics: listing the searches failed", error);
-      return null;
-    });
+    CompletableFuture<Void> next =
+        listFrom(searches, 0, counts)
+            .toCompletableFuture()
+            .thenAccept(
+                nothing ->
+                    searchesByState.forEach(
+                        (state, gauge) -> gauge.set(counts.getOrDefault(state, 0L))));
+    next.exceptionally(
+        error -> {
+          log.debug("metrics: listing the searches failed", error);
+          return null;
+        });
     refreshing = next;
     return next;
   }
 
   private CompletionStage<Void> listFrom(
       SearchBackend searches, long cursor, Map<String, Long> counts) {
-    return searches.list(LIST_PAGE, cursor, Set.of()).thenCompose((Page<SearchInfo> page) -> {
-      for (SearchInfo info : page.items()) {
-        counts.merge(stateName(info.phase()), 1L, Long::sum);
-        boolean before = info.createTime().isBefore(startedAt);
-        // A search that had ended before the metrics started adds no event to count, and asking
-        // for its log would read its whole journal back (a restarted server holds only the
-        // summary of an ended search), for every such search at every start.
-        if (followed.add(info.id()) && !(before && info.phase().isTerminal())) {
-          searches.eventLog(info.id()).whenComplete((eventLog, error) -> {
-            if (error != null) {
-              followed.remove(info.id());
-            } else if (!(before && eventLog.isClosed())) {
-              subscribe(eventLog, before ? eventLog.size() : 0, new Follower());
-            }
-          });
-        }
-      }
-      return page.nextCursor() == 0 ? CompletableFuture.<Void>completedFuture(null)
-          : listFrom(searches, page.nextCursor(), counts);
-    });
+    return searches
+        .list(LIST_PAGE, cursor, Set.of())
+        .thenCompose(
+            (Page<SearchInfo> page) -> {
+              for (SearchInfo info : page.items()) {
+                counts.merge(stateName(info.phase()), 1L, Long::sum);
+                boolean before = info.createTime().isBefore(startedAt);
+                // A search that had ended before the metrics started adds no event to count, and
+                // asking
+                // for its log would read its whole journal back (a restarted server holds only the
+                // summary of an ended search), for every such search at every start.
+                if (followed.add(info.id()) && !(before && info.phase().isTerminal())) {
+                  searches
+                      .eventLog(info.id())
+                      .whenComplete(
+                          (eventLog, error) -> {
+                            if (error != null) {
+                              followed.remove(info.id());
+                            } else if (!(before && eventLog.isClosed())) {
+                              subscribe(eventLog, before ? eventLog.size() : 0, new Follower());
+                            }
+                          });
+                }
+              }
+              return page.nextCursor() == 0
+                  ? CompletableFuture.<Void>completedFuture(null)
+                  : listFrom(searches, page.nextCursor(), counts);
+            });
   }
 
   private void subscribe(EventLog eventLog, long from, Follower follower) {
@@ -317,7 +351,10 @@ public final class ServerMetrics implements AutoCloseable {
 
   private static String kind(SearchEvent event) {
     // PhaseChanged -> phase_changed: the event kinds as the proto's oneof names them.
-    return event.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1_$2")
+    return event
+        .getClass()
+        .getSimpleName()
+        .replaceAll("([a-z])([A-Z])", "$1_$2")
         .toLowerCase(Locale.ROOT);
   }
 
@@ -330,9 +367,7 @@ public final class ServerMetrics implements AutoCloseable {
     registry.close();
   }
 
-  /**
-   * Counts one search's events as its log delivers them, on the metrics thread, one at a time.
-   */
+  /** Counts one search's events as its log delivers them, on the metrics thread, one at a time. */
   private final class Follower implements EventLog.Subscriber {
     EventLog eventLog;
     EventLog.Subscription subscription;
@@ -343,10 +378,15 @@ public final class ServerMetrics implements AutoCloseable {
     @Override
     public void onEvent(LoggedEvent logged) {
       SearchEvent event = logged.event();
-      eventCounters.computeIfAbsent(kind(event), kind -> Counter.builder("enas.events.published")
-          .tag("kind", kind)
-          .description("Events appended to the searches' logs, by kind")
-          .register(registry)).increment();
+      eventCounters
+          .computeIfAbsent(
+              kind(event),
+              kind ->
+                  Counter.builder("enas.events.published")
+                      .tag("kind", kind)
+                      .description("Events appended to the searches' logs, by kind")
+                      .register(registry))
+          .increment();
       Instant time = logged.time();
       boolean sampled = event instanceof SearchEvent.ArchitectureSampled;
       if (previousTime != null) {
@@ -358,8 +398,8 @@ public final class ServerMetrics implements AutoCloseable {
           stepDuration.record(Duration.between(previousTime, time));
         } else if (event instanceof SearchEvent.ControllerUpdated) {
           controllerUpdates.increment();
-          updateDuration.record(Duration.between(
-              previousSampled ? samplingStart : previousTime, time));
+          updateDuration.record(
+              Duration.between(previousSampled ? samplingStart : previousTime, time));
         }
         if (sampled && !previousSampled) {
           samplingStart = previousTime;

@@ -26,12 +26,26 @@ public final class BindPolicy {
     }
     String missing = !tokens && !tls ? "TLS and tokens" : !tls ? "TLS" : "tokens";
     if (insecure) {
-      return new Decision(true, "serving " + host + " without " + missing + " (--insecure):"
-          + " anyone who reaches the port " + (tokens ? "can read tokens on the wire"
-          : "may create, cancel and delete searches and download every model"));
+      return new Decision(
+          true,
+          "serving "
+              + host
+              + " without "
+              + missing
+              + " (--insecure):"
+              + " anyone who reaches the port "
+              + (tokens
+                  ? "can read tokens on the wire"
+                  : "may create, cancel and delete searches and download every model"));
     }
-    return new Decision(false, "listening on " + host + " without " + missing + " needs"
-        + " --insecure; without it the server listens on loopback only (--host 127.0.0.1)");
+    return new Decision(
+        false,
+        "listening on "
+            + host
+            + " without "
+            + missing
+            + " needs"
+            + " --insecure; without it the server listens on loopback only (--host 127.0.0.1)");
   }
 
   /** Whether a host name or address is the loopback interface (unresolvable: not). */

@@ -3,8 +3,8 @@ package dev.enas.server.security;
 import java.util.Objects;
 
 /**
- * Who makes a call: the name of the token it presented and that token's role. Searches record
- * their creator's name as their owner.
+ * Who makes a call: the name of the token it presented and that token's role. Searches record their
+ * creator's name as their owner.
  *
  * @param name the token's name, or {@link #ANONYMOUS} on a server without tokens
  * @param role what the caller may do

@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * Budgets a search's {@link ResourceEstimate} must fit before the search is admitted, so that a
- * spec asking for more than the machine has is refused at once rather than failing (or pushing
- * the box into swap) in the middle of an allocation. Zero means no limit.
+ * spec asking for more than the machine has is refused at once rather than failing (or pushing the
+ * box into swap) in the middle of an allocation. Zero means no limit.
  *
  * @param memoryBytes weights, optimizer state, gradients and activations at the search's peak
  * @param parameters trainable weights of the shared network
@@ -17,8 +17,8 @@ import java.util.Locale;
  * @param runningPerOwner searches one token's owner may have running at once (searches created
  *     without a token are bounded only by {@code enas.max-concurrent-searches})
  */
-public record ResourceLimits(long memoryBytes, long parameters, long multiplyAddsPerStep,
-    int runningPerOwner) {
+public record ResourceLimits(
+    long memoryBytes, long parameters, long multiplyAddsPerStep, int runningPerOwner) {
 
   public ResourceLimits {
     if (memoryBytes < 0 || parameters < 0 || multiplyAddsPerStep < 0 || runningPerOwner < 0) {
@@ -37,8 +37,8 @@ public record ResourceLimits(long memoryBytes, long parameters, long multiplyAdd
   }
 
   /**
-   * The shipped defaults (application.conf): 16 GiB, 500 million weights, 5e12 per step, 2
-   * running searches per owner.
+   * The shipped defaults (application.conf): 16 GiB, 500 million weights, 5e12 per step, 2 running
+   * searches per owner.
    */
   public static ResourceLimits defaults() {
     return new ResourceLimits(16L << 30, 500_000_000L, 5_000_000_000_000L, 2);
@@ -49,29 +49,43 @@ public record ResourceLimits(long memoryBytes, long parameters, long multiplyAdd
    * .running-searches-per-owner}.
    */
   public static ResourceLimits fromConfig(Config enas) {
-    return new ResourceLimits(enas.getBytes("limits.memory"), enas.getLong("limits.parameters"),
-        enas.getLong("limits.work-per-step"), enas.getInt("limits.running-searches-per-owner"));
+    return new ResourceLimits(
+        enas.getBytes("limits.memory"),
+        enas.getLong("limits.parameters"),
+        enas.getLong("limits.work-per-step"),
+        enas.getInt("limits.running-searches-per-owner"));
   }
 
-  /**
-   * What the estimate exceeds, each naming the budget and the estimate; empty when it fits.
-   */
+  /** What the estimate exceeds, each naming the budget and the estimate; empty when it fits. */
   public List<String> exceeded(ResourceEstimate estimate) {
     List<String> out = new ArrayList<>();
     if (memoryBytes > 0 && estimate.memoryBytes() > memoryBytes) {
-      out.add(String.format(Locale.ROOT, "needs an estimated %s of memory, over the budget"
-              + " enas.limits.memory = %s (search %s, retraining %s)", gib(estimate.memoryBytes()),
-          gib(memoryBytes), gib(estimate.searchMemoryBytes()),
-          gib(estimate.retrainMemoryBytes())));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "needs an estimated %s of memory, over the budget"
+                  + " enas.limits.memory = %s (search %s, retraining %s)",
+              gib(estimate.memoryBytes()),
+              gib(memoryBytes),
+              gib(estimate.searchMemoryBytes()),
+              gib(estimate.retrainMemoryBytes())));
     }
     if (parameters > 0 && estimate.parameters() > parameters) {
-      out.add(String.format(Locale.ROOT, "has %,d shared weights, over the budget"
-          + " enas.limits.parameters = %,d", estimate.parameters(), parameters));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "has %,d shared weights, over the budget" + " enas.limits.parameters = %,d",
+              estimate.parameters(),
+              parameters));
     }
     if (multiplyAddsPerStep > 0 && estimate.multiplyAddsPerStep() > multiplyAddsPerStep) {
-      out.add(String.format(Locale.ROOT, "needs an estimated %.3g multiply-adds per training step,"
-          + " over the budget enas.limits.work-per-step = %.3g",
-          (double) estimate.multiplyAddsPerStep(), (double) multiplyAddsPerStep));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "needs an estimated %.3g multiply-adds per training step,"
+                  + " over the budget enas.limits.work-per-step = %.3g",
+              (double) estimate.multiplyAddsPerStep(),
+              (double) multiplyAddsPerStep));
     }
     return out;
   }

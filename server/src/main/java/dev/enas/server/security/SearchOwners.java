@@ -14,10 +14,10 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Who created each search, so that an operator acts only on its own. Kept beside the journal
- * rather than in it, in a small properties file rewritten whole (through a temporary file and a
- * rename) on every create, so owners survive a restart. A search without an entry predates tokens
- * and only an admin manages it.
+ * Who created each search, so that an operator acts only on its own. Kept beside the journal rather
+ * than in it, in a small properties file rewritten whole (through a temporary file and a rename) on
+ * every create, so owners survive a restart. A search without an entry predates tokens and only an
+ * admin manages it.
  */
 public final class SearchOwners {
   private final Path file;
@@ -64,8 +64,8 @@ public final class SearchOwners {
       try (Writer out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
         properties.store(out, "search id = owner (the name of the token that created it)");
       }
-      Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

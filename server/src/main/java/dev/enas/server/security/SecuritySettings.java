@@ -27,8 +27,10 @@ public record SecuritySettings(Path tokensFile, boolean openReflection, Path own
   public static SecuritySettings fromConfig(Config enas) {
     Path security = Path.of(enas.getString("data-dir"), "security");
     String tokens = enas.getString("security.tokens-file");
-    return new SecuritySettings(tokens.isBlank() ? security.resolve("tokens") : Path.of(tokens),
-        enas.getBoolean("security.open-reflection"), security.resolve("owners.properties"));
+    return new SecuritySettings(
+        tokens.isBlank() ? security.resolve("tokens") : Path.of(tokens),
+        enas.getBoolean("security.open-reflection"),
+        security.resolve("owners.properties"));
   }
 
   /** Whether tokens are configured: the token file exists. */

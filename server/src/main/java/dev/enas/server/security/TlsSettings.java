@@ -9,12 +9,11 @@ import java.time.Duration;
  *
  * @param certFile PEM certificate chain of the server, or null for plaintext
  * @param keyFile PEM (PKCS#8) private key of that certificate
- * @param clientCaFile PEM CA certificates client certificates must chain to (mutual TLS), or
- *     null to accept clients without certificates
+ * @param clientCaFile PEM CA certificates client certificates must chain to (mutual TLS), or null
+ *     to accept clients without certificates
  * @param reloadInterval how often the files are checked for new content
  */
-public record TlsSettings(Path certFile, Path keyFile, Path clientCaFile,
-    Duration reloadInterval) {
+public record TlsSettings(Path certFile, Path keyFile, Path clientCaFile, Duration reloadInterval) {
 
   public TlsSettings {
     if ((certFile == null) != (keyFile == null)) {
@@ -33,11 +32,16 @@ public record TlsSettings(Path certFile, Path keyFile, Path clientCaFile,
     return certFile != null;
   }
 
-  /** Reads {@code tls.cert-file}, {@code tls.key-file}, {@code tls.client-ca-file}, {@code
-   * tls.reload-interval}; empty paths are unset. */
+  /**
+   * Reads {@code tls.cert-file}, {@code tls.key-file}, {@code tls.client-ca-file}, {@code
+   * tls.reload-interval}; empty paths are unset.
+   */
   public static TlsSettings fromConfig(Config enas) {
-    return new TlsSettings(path(enas, "tls.cert-file"), path(enas, "tls.key-file"),
-        path(enas, "tls.client-ca-file"), enas.getDuration("tls.reload-interval"));
+    return new TlsSettings(
+        path(enas, "tls.cert-file"),
+        path(enas, "tls.key-file"),
+        path(enas, "tls.client-ca-file"),
+        enas.getDuration("tls.reload-interval"));
   }
 
   private static Path path(Config enas, String key) {

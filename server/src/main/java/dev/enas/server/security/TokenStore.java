@@ -83,19 +83,23 @@ public final class TokenStore {
     }
     byte[] presented = hash(entry.salt, token.substring(dot + 1));
     return MessageDigest.isEqual(presented, entry.hash)
-        ? Optional.of(new Principal(name, entry.role)) : Optional.empty();
+        ? Optional.of(new Principal(name, entry.role))
+        : Optional.empty();
   }
 
   /**
-   * Adds a token to the file (creating it readable by its owner only) and returns the token,
-   * which exists nowhere else: the file keeps only its hash.
+   * Adds a token to the file (creating it readable by its owner only) and returns the token, which
+   * exists nowhere else: the file keeps only its hash.
    *
    * @throws IllegalArgumentException for a malformed or taken name
    */
   public static synchronized String add(Path file, String name, Role role) throws IOException {
     if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("a token name is 1 to 63 characters of [a-z0-9_-],"
-          + " starting with a letter or digit; was '" + name + "'");
+      throw new IllegalArgumentException(
+          "a token name is 1 to 63 characters of [a-z0-9_-],"
+              + " starting with a letter or digit; was '"
+              + name
+              + "'");
     }
     if (read(file).entries.containsKey(name)) {
       throw new IllegalArgumentException("a token named '" + name + "' exists already");
@@ -106,15 +110,23 @@ public final class TokenStore {
     byte[] salt = new byte[16];
     RANDOM.nextBytes(salt);
     Base64.Encoder b64 = Base64.getEncoder();
-    String line = name + " " + role.label() + " " + b64.encodeToString(salt) + " "
-        + b64.encodeToString(hash(salt, secret)) + "\n";
+    String line =
+        name
+            + " "
+            + role.label()
+            + " "
+            + b64.encodeToString(salt)
+            + " "
+            + b64.encodeToString(hash(salt, secret))
+            + "\n";
     if (!Files.exists(file)) {
       if (file.getParent() != null) {
         Files.createDirectories(file.getParent());
       }
       try {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException e) {
         Files.createFile(file);
       }
@@ -136,7 +148,9 @@ public final class TokenStore {
       log.info("token file {} read again: {} tokens", file, loaded.entries.size());
     } catch (IOException | RuntimeException e) {
       // Keep the tokens known to be good; the message names the line, never its content.
-      log.warn("token file {} could not be read again, keeping the previous tokens: {}", file,
+      log.warn(
+          "token file {} could not be read again, keeping the previous tokens: {}",
+          file,
           e.getMessage());
     }
   }
@@ -159,11 +173,12 @@ public final class TokenStore {
         if (fields.length != 4 || !NAME.matcher(fields[0]).matches()) {
           throw new IllegalArgumentException("expected: name role salt hash");
         }
-        entries.put(fields[0], new Entry(Role.parse(fields[1]), b64.decode(fields[2]),
-            b64.decode(fields[3])));
+        entries.put(
+            fields[0],
+            new Entry(Role.parse(fields[1]), b64.decode(fields[2]), b64.decode(fields[3])));
       } catch (IllegalArgumentException e) {
-        throw new IOException(file + " line " + (i + 1) + " is malformed (expected"
-            + " 'name role salt hash')");
+        throw new IOException(
+            file + " line " + (i + 1) + " is malformed (expected" + " 'name role salt hash')");
       }
     }
     return new Loaded(modified, Files.size(file), Map.copyOf(entries));

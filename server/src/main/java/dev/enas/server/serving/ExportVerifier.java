@@ -24,9 +24,9 @@ import java.util.function.BiFunction;
 /**
  * Checks an exported model before it is served: ONNX Runtime (CPU) must compute the logits DJL
  * computes for the same network in evaluation mode, within an absolute tolerance, and the softmax
- * of them as probabilities. A model that fails is never published. A language model's step
- * ({@link RnnOnnxExporter}) is checked the same way over a whole sequence, with its hidden state
- * fed back ({@link #verifyLanguageModel}).
+ * of them as probabilities. A model that fails is never published. A language model's step ({@link
+ * RnnOnnxExporter}) is checked the same way over a whole sequence, with its hidden state fed back
+ * ({@link #verifyLanguageModel}).
  *
  * <p>Native resources: each {@link #verify} or {@link #verifyLanguageModel} call owns and closes
  * its session options, {@code OrtSession}, input {@code OnnxTensor}s and {@code OrtSession.Result}s
@@ -37,6 +37,7 @@ import java.util.function.BiFunction;
 public final class ExportVerifier {
   /** Absolute, on logits: float32 rounding of a small network stays orders of magnitude below. */
   public static final double DEFAULT_TOLERANCE = 1e-4;
+
   /**
    * Added per unit of magnitude: float32 rounding grows with the value, and a well-trained
    * network's logits reach the hundreds, where 1e-4 is below a few ulps (seen: 1.07e-4 at 244).
@@ -164,12 +165,12 @@ public final class ExportVerifier {
   }
 
   /**
-   * Runs a language model's one-step {@code model} in ONNX Runtime over {@code sequences}, token
-   * by token, and compares every step's logits, probabilities and next hidden state with what
-   * {@code expectedStep} gives for the same tokens. Each side starts from a zero hidden state and
-   * carries its own: ONNX Runtime is fed its own {@code next_hidden}, as a client would feed it,
-   * and {@code expectedStep} gets back what it returned, so a difference that builds up through
-   * the recurrence is caught at the step where it leaves the tolerance.
+   * Runs a language model's one-step {@code model} in ONNX Runtime over {@code sequences}, token by
+   * token, and compares every step's logits, probabilities and next hidden state with what {@code
+   * expectedStep} gives for the same tokens. Each side starts from a zero hidden state and carries
+   * its own: ONNX Runtime is fed its own {@code next_hidden}, as a client would feed it, and {@code
+   * expectedStep} gets back what it returned, so a difference that builds up through the recurrence
+   * is caught at the step where it leaves the tolerance.
    *
    * @param model the exported model's bytes (see {@link RnnOnnxExporter#toBytes})
    * @param sequences batch x steps token ids: row b is sequence b, all of one length, every id in
@@ -177,10 +178,10 @@ public final class ExportVerifier {
    * @param expectedStep one step of the network the model was exported from, in evaluation mode:
    *     given the step's token ids (one per sequence) and the previous hidden state (batch x
    *     hidden, row-major), returns {logits (batch x vocabulary), next hidden state (batch x
-   *     hidden)}, both row-major; for instance the DJL language model's step, or
-   *     {@code RnnReference}
-   * @throws MismatchException if a value differs by more than the tolerance; its message names
-   *     the output, the largest difference, the step, the sequence and the index
+   *     hidden)}, both row-major; for instance the DJL language model's step, or {@code
+   *     RnnReference}
+   * @throws MismatchException if a value differs by more than the tolerance; its message names the
+   *     output, the largest difference, the step, the sequence and the index
    * @throws VerificationException if ONNX Runtime cannot load or run the model, or its inputs and
    *     outputs are not those of {@link RnnOnnxExporter}
    * @throws IllegalArgumentException if the sequences are empty, ragged or hold an id outside the
@@ -195,8 +196,14 @@ public final class ExportVerifier {
     int steps = sequences[0].length;
     for (int b = 1; b < batch; b++) {
       if (sequences[b].length != steps) {
-        throw new IllegalArgumentException("sequence " + b + " has " + sequences[b].length
-            + " tokens, sequence 0 has " + steps + "; the sequences run side by side");
+        throw new IllegalArgumentException(
+            "sequence "
+                + b
+                + " has "
+                + sequences[b].length
+                + " tokens, sequence 0 has "
+                + steps
+                + "; the sequences run side by side");
       }
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -209,8 +216,15 @@ public final class ExportVerifier {
         for (int b = 0; b < batch; b++) {
           for (int t = 0; t < steps; t++) {
             if (sequences[b][t] < 0 || sequences[b][t] >= vocabulary) {
-              throw new IllegalArgumentException("token " + t + " of sequence " + b + " is "
-                  + sequences[b][t] + ", outside the model's vocabulary 0.." + (vocabulary - 1));
+              throw new IllegalArgumentException(
+                  "token "
+                      + t
+                      + " of sequence "
+                      + b
+                      + " is "
+                      + sequences[b][t]
+                      + ", outside the model's vocabulary 0.."
+                      + (vocabulary - 1));
             }
           }
         }
@@ -230,12 +244,17 @@ public final class ExportVerifier {
           checkExpected(expected, batch, hidden, vocabulary);
           float[][] actual = runStep(env, session, ids, ortHidden, hidden, vocabulary);
           StepPosition at = new StepPosition(t, steps, batch);
-          logits = Math.max(logits, compareStep("logit", actual[0], toDouble(expected[0]),
-              vocabulary, at));
-          probabilities = Math.max(probabilities, compareStep("probability", actual[1],
-              softmax(expected[0], vocabulary), vocabulary, at));
-          states = Math.max(states, compareStep("next_hidden", actual[2],
-              toDouble(expected[1]), hidden, at));
+          logits =
+              Math.max(
+                  logits, compareStep("logit", actual[0], toDouble(expected[0]), vocabulary, at));
+          probabilities =
+              Math.max(
+                  probabilities,
+                  compareStep(
+                      "probability", actual[1], softmax(expected[0], vocabulary), vocabulary, at));
+          states =
+              Math.max(
+                  states, compareStep("next_hidden", actual[2], toDouble(expected[1]), hidden, at));
           ortHidden = actual[2];
           expectedHidden = expected[1];
         }
@@ -257,9 +276,13 @@ public final class ExportVerifier {
     long[] hidden = shapeOf(inputs, RnnOnnxExporter.HIDDEN);
     long[] logits = shapeOf(outputs, RnnOnnxExporter.LOGITS);
     if (hidden.length != 2 || hidden[1] < 1 || logits.length != 2 || logits[1] < 1) {
-      throw new VerificationException("the exported model's hidden is "
-          + Arrays.toString(hidden) + " and its logits " + Arrays.toString(logits)
-          + "; expected [-1, hidden] and [-1, vocabulary] (-1: the dynamic batch)", null);
+      throw new VerificationException(
+          "the exported model's hidden is "
+              + Arrays.toString(hidden)
+              + " and its logits "
+              + Arrays.toString(logits)
+              + "; expected [-1, hidden] and [-1, vocabulary] (-1: the dynamic batch)",
+          null);
     }
     checkTensor(inputs, RnnOnnxExporter.TOKEN_IDS, OnnxJavaType.INT64, new long[] {-1});
     checkTensor(inputs, RnnOnnxExporter.HIDDEN, OnnxJavaType.FLOAT, new long[] {-1, hidden[1]});
@@ -281,11 +304,23 @@ public final class ExportVerifier {
   }
 
   private static void checkExpected(float[][] expected, int batch, int hidden, int vocabulary) {
-    if (expected == null || expected.length != 2 || expected[0] == null || expected[1] == null
-        || expected[0].length != batch * vocabulary || expected[1].length != batch * hidden) {
-      throw new IllegalArgumentException("the expected step must return {logits of " + batch
-          + " x " + vocabulary + ", next hidden state of " + batch + " x " + hidden
-          + "} floats, returned " + describe(expected));
+    if (expected == null
+        || expected.length != 2
+        || expected[0] == null
+        || expected[1] == null
+        || expected[0].length != batch * vocabulary
+        || expected[1].length != batch * hidden) {
+      throw new IllegalArgumentException(
+          "the expected step must return {logits of "
+              + batch
+              + " x "
+              + vocabulary
+              + ", next hidden state of "
+              + batch
+              + " x "
+              + hidden
+              + "} floats, returned "
+              + describe(expected));
     }
   }
 
@@ -301,16 +336,27 @@ public final class ExportVerifier {
   }
 
   /** ONNX Runtime's logits, probabilities and next hidden state for one step, in that order. */
-  private static float[][] runStep(OrtEnvironment env, OrtSession session, long[] ids,
-      float[] hiddenState, int hidden, int vocabulary) throws OrtException {
+  private static float[][] runStep(
+      OrtEnvironment env,
+      OrtSession session,
+      long[] ids,
+      float[] hiddenState,
+      int hidden,
+      int vocabulary)
+      throws OrtException {
     int batch = ids.length;
-    try (OnnxTensor tokens = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {batch});
-        OnnxTensor state = OnnxTensor.createTensor(
-            env, FloatBuffer.wrap(hiddenState), new long[] {batch, hidden});
-        OrtSession.Result result = session.run(
-            Map.of(RnnOnnxExporter.TOKEN_IDS, tokens, RnnOnnxExporter.HIDDEN, state),
-            Set.of(RnnOnnxExporter.LOGITS, RnnOnnxExporter.PROBABILITIES,
-                RnnOnnxExporter.NEXT_HIDDEN))) {
+    try (OnnxTensor tokens =
+            OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {batch});
+        OnnxTensor state =
+            OnnxTensor.createTensor(
+                env, FloatBuffer.wrap(hiddenState), new long[] {batch, hidden});
+        OrtSession.Result result =
+            session.run(
+                Map.of(RnnOnnxExporter.TOKEN_IDS, tokens, RnnOnnxExporter.HIDDEN, state),
+                Set.of(
+                    RnnOnnxExporter.LOGITS,
+                    RnnOnnxExporter.PROBABILITIES,
+                    RnnOnnxExporter.NEXT_HIDDEN))) {
       return new float[][] {
         output(result, RnnOnnxExporter.LOGITS, new long[] {batch, vocabulary}),
         output(result, RnnOnnxExporter.PROBABILITIES, new long[] {batch, vocabulary}),
@@ -422,7 +468,11 @@ public final class ExportVerifier {
     if (!(value instanceof OnnxTensor tensor)
         || !Arrays.equals(tensor.getInfo().getShape(), shape)) {
       throw new VerificationException(
-          "ONNX Runtime's " + name + " is " + value.getInfo() + ", expected float "
+          "ONNX Runtime's "
+              + name
+              + " is "
+              + value.getInfo()
+              + ", expected float "
               + Arrays.toString(shape),
           null);
     }
@@ -433,12 +483,11 @@ public final class ExportVerifier {
   }
 
   /**
-   * The largest absolute difference, if every value is within the tolerance plus
-   * {@link #RELATIVE_TOLERANCE} times its magnitude. A NaN on either side fails: it compares
-   * false with any tolerance, so it must not be skipped as "not larger".
+   * The largest absolute difference, if every value is within the tolerance plus {@link
+   * #RELATIVE_TOLERANCE} times its magnitude. A NaN on either side fails: it compares false with
+   * any tolerance, so it must not be skipped as "not larger".
    */
-  private double compare(
-      String what, float[] actual, double[] expected, int classes, int batch) {
+  private double compare(String what, float[] actual, double[] expected, int classes, int batch) {
     Measured measured = measure(actual, expected);
     if (measured.failed()) {
       int at = measured.at();
@@ -449,14 +498,7 @@ public final class ExportVerifier {
               "the exported model disagrees with the network: largest %s difference %.3e at"
                   + " image %d of %d, class %d (ONNX Runtime %s, DJL %s); tolerance %.1e"
                   + " + 1e-6 x |value|",
-              what,
-              measured.largest(),
-              image,
-              batch,
-              index,
-              actual[at],
-              expected[at],
-              tolerance),
+              what, measured.largest(), image, batch, index, actual[at], expected[at], tolerance),
           measured.largest(),
           image,
           index,
@@ -466,8 +508,8 @@ public final class ExportVerifier {
   }
 
   /**
-   * The largest absolute difference; when some value is out of tolerance, the one furthest out
-   * (or the first NaN) and its difference instead.
+   * The largest absolute difference; when some value is out of tolerance, the one furthest out (or
+   * the first NaN) and its difference instead.
    */
   private record Measured(double largest, int at, boolean failed) {}
 

@@ -101,8 +101,11 @@ final class LoadedSession {
       try (OrtSession.Result result = session.run(feeds, new LinkedHashSet<>(outputs))) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (String name : outputs) {
-          OnnxValue value = result.get(name).orElseThrow(() ->
-              new InferenceException(label + " produced no output '" + name + "'"));
+          OnnxValue value =
+              result
+                  .get(name)
+                  .orElseThrow(
+                      () -> new InferenceException(label + " produced no output '" + name + "'"));
           if (!(value instanceof OnnxTensor tensor)) {
             throw new InferenceException(label + " output '" + name + "' is not a tensor");
           }
@@ -118,8 +121,7 @@ final class LoadedSession {
     }
   }
 
-  private static OnnxTensor toOnnx(OrtEnvironment environment, Tensor tensor)
-      throws OrtException {
+  private static OnnxTensor toOnnx(OrtEnvironment environment, Tensor tensor) throws OrtException {
     if (tensor.isFloats()) {
       return OnnxTensor.createTensor(environment, tensor.floats(), tensor.shape());
     }

@@ -41,12 +41,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>where a version is a positive decimal number without leading zeros. The folder is the truth:
- * it is scanned at start, every {@link ServingSettings#scanInterval()} and on {@link #scan()}, so
- * a model file copied in by hand is served, a new version is live without a restart, a replaced file
+ * it is scanned at start, every {@link ServingSettings#scanInterval()} and on {@link #scan()}, so a
+ * model file copied in by hand is served, a new version is live without a restart, a replaced file
  * is reloaded and a removed one is unloaded. Finished searches add versions with {@link #publish}.
  *
- * <p>Each version's file is loaded once into one ONNX Runtime session that every request shares.
- * A file ONNX Runtime cannot load makes only that version not ready, with the reason; every other
+ * <p>Each version's file is loaded once into one ONNX Runtime session that every request shares. A
+ * file ONNX Runtime cannot load makes only that version not ready, with the reason; every other
  * version and model keeps serving. A session closes when its version leaves the folder (or its file
  * changes) and the last request running on it has finished.
  *
@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class ModelRepository implements AutoCloseable {
   /** The model file of a version, the name Triton's ONNX Runtime backend looks for. */
   public static final String MODEL_FILE = "model.onnx";
+
   /** The metadata a version was published with, as a JSON object of strings. */
   public static final String METADATA_FILE = "enas-metadata.json";
 
@@ -77,11 +78,13 @@ public final class ModelRepository implements AutoCloseable {
     this.settings = settings;
     this.root = settings.repository().toAbsolutePath().normalize();
     this.loader = new SessionLoader(settings);
-    this.scanner = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "enas-model-scan");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.scanner =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "enas-model-scan");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /**
@@ -98,8 +101,11 @@ public final class ModelRepository implements AutoCloseable {
       repository.scanner.scheduleWithFixedDelay(
           repository::scanQuietly, every, every, TimeUnit.MILLISECONDS);
     }
-    log.info("model repository {}: {} model(s), scanned every {}", repository.root,
-        repository.models.size(), every > 0 ? settings.scanInterval() : "never (on demand only)");
+    log.info(
+        "model repository {}: {} model(s), scanned every {}",
+        repository.root,
+        repository.models.size(),
+        every > 0 ? settings.scanInterval() : "never (on demand only)");
     return repository;
   }
 
@@ -146,7 +152,9 @@ public final class ModelRepository implements AutoCloseable {
       try {
         folders = list(root);
       } catch (IOException e) {
-        log.warn("cannot list the model repository {} ({}); the models stay as they were", root,
+        log.warn(
+            "cannot list the model repository {} ({}); the models stay as they were",
+            root,
             e.toString());
         return;
       }
@@ -188,9 +196,10 @@ public final class ModelRepository implements AutoCloseable {
     Objects.requireNonNull(metadata, "metadata");
     Map<String, String> entries = new LinkedHashMap<>(metadata);
     if (modelName == null || !MODEL_NAME.matcher(modelName).matches()) {
-      throw new IllegalArgumentException("a model name is 1 to 128 characters from [A-Za-z0-9_.-]"
-          + " starting with a letter or digit, was " + (modelName == null ? "null"
-              : "'" + modelName + "'"));
+      throw new IllegalArgumentException(
+          "a model name is 1 to 128 characters from [A-Za-z0-9_.-]"
+              + " starting with a letter or digit, was "
+              + (modelName == null ? "null" : "'" + modelName + "'"));
     }
     SessionLoader.Loaded loaded;
     try {
@@ -212,14 +221,22 @@ public final class ModelRepository implements AutoCloseable {
         Path file = versionFolder.resolve(MODEL_FILE);
         try {
           if (!entries.isEmpty()) {
-            writeAtomically(versionFolder.resolve(METADATA_FILE),
+            writeAtomically(
+                versionFolder.resolve(METADATA_FILE),
                 json(entries).getBytes(StandardCharsets.UTF_8));
           }
           Path config = folder.resolve(TritonConfig.FILE);
           if (TritonConfig.ownedByEnas(config)) {
-            writeAtomically(config, TritonConfig.render(modelName, version, loaded.inputs(),
-                loaded.outputs(), loaded.batched(), settings.maxBatch())
-                .getBytes(StandardCharsets.UTF_8));
+            writeAtomically(
+                config,
+                TritonConfig.render(
+                        modelName,
+                        version,
+                        loaded.inputs(),
+                        loaded.outputs(),
+                        loaded.batched(),
+                        settings.maxBatch())
+                    .getBytes(StandardCharsets.UTF_8));
           }
           // The model file comes last: its appearance is what makes the version exist.
           writeAtomically(file, onnxModel);
@@ -314,8 +331,11 @@ public final class ModelRepository implements AutoCloseable {
         continue;
       }
       ModelVersion known = before == null ? null : before.versions().get(version);
-      versions.put(version, known != null && known.fingerprint().equals(fingerprint)
-          ? known : load(name, version, file, fingerprint));
+      versions.put(
+          version,
+          known != null && known.fingerprint().equals(fingerprint)
+              ? known
+              : load(name, version, file, fingerprint));
     }
     return versions;
   }
@@ -323,18 +343,23 @@ public final class ModelRepository implements AutoCloseable {
   private ModelVersion load(String name, long version, Path file, Fingerprint fingerprint) {
     try {
       SessionLoader.Loaded loaded = loader.load(file);
-      return register(name, version, fingerprint, loaded,
-          readMetadata(file.resolveSibling(METADATA_FILE)));
+      return register(
+          name, version, fingerprint, loaded, readMetadata(file.resolveSibling(METADATA_FILE)));
     } catch (SessionLoader.LoadFailure failure) {
       // Clients see the reason: name the file by its place in the repository, not the disk.
-      String reason = failure.getMessage().replace(file.toString(), root.relativize(file).toString());
+      String reason =
+          failure.getMessage().replace(file.toString(), root.relativize(file).toString());
       log.warn("model '{}' version {} is not ready: {}", name, version, reason);
       return ModelVersion.failed(name, version, fingerprint, reason);
     }
   }
 
-  private ModelVersion register(String name, long version, Fingerprint fingerprint,
-      SessionLoader.Loaded loaded, Map<String, String> published) {
+  private ModelVersion register(
+      String name,
+      long version,
+      Fingerprint fingerprint,
+      SessionLoader.Loaded loaded,
+      Map<String, String> published) {
     String label = "model '" + name + "' version " + version;
     openSessions.incrementAndGet();
     LoadedSession session =
@@ -361,7 +386,8 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   private int batchLimit(Path folder) {
-    int configured = TritonConfig.maxBatch(folder.resolve(TritonConfig.FILE)).orElse(Integer.MAX_VALUE);
+    int configured =
+        TritonConfig.maxBatch(folder.resolve(TritonConfig.FILE)).orElse(Integer.MAX_VALUE);
     return Math.min(settings.maxBatch(), configured);
   }
 
@@ -384,8 +410,8 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path temporary = Files.createTempFile(
-        target.getParent(), "." + target.getFileName() + ".", ".tmp");
+    Path temporary =
+        Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
     try {
       try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -394,8 +420,8 @@ public final class ModelRepository implements AutoCloseable {
         }
         channel.force(true);
       }
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temporary);
     }
@@ -403,8 +429,8 @@ public final class ModelRepository implements AutoCloseable {
 
   /**
    * The entries of a version's metadata file: a JSON object whose values are strings (a value of
-   * another kind, as a hand-written file may hold, is kept as its JSON text). A file that is not
-   * a JSON object costs the metadata, with a warning, never the model.
+   * another kind, as a hand-written file may hold, is kept as its JSON text). A file that is not a
+   * JSON object costs the metadata, with a warning, never the model.
    */
   static Map<String, String> readMetadata(Path file) {
     if (!Files.isRegularFile(file)) {

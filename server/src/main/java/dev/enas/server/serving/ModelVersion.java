@@ -23,9 +23,18 @@ public final class ModelVersion {
   private final List<String> classLabels;
   private final Map<String, Long> indexBounds;
 
-  private ModelVersion(String model, long version, Fingerprint fingerprint, LoadedSession session,
-      String reason, List<TensorSpec> inputs, List<TensorSpec> outputs, boolean batched,
-      Map<String, String> parameters, List<String> classLabels, Map<String, Long> indexBounds) {
+  private ModelVersion(
+      String model,
+      long version,
+      Fingerprint fingerprint,
+      LoadedSession session,
+      String reason,
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs,
+      boolean batched,
+      Map<String, String> parameters,
+      List<String> classLabels,
+      Map<String, Long> indexBounds) {
     this.model = model;
     this.version = version;
     this.fingerprint = fingerprint;
@@ -39,16 +48,40 @@ public final class ModelVersion {
     this.indexBounds = Map.copyOf(indexBounds);
   }
 
-  static ModelVersion ready(String model, long version, Fingerprint fingerprint,
-      LoadedSession session, SessionLoader.Loaded loaded, Map<String, String> parameters) {
-    return new ModelVersion(model, version, fingerprint, Objects.requireNonNull(session), "",
-        loaded.inputs(), loaded.outputs(), loaded.batched(), parameters, loaded.classLabels(),
+  static ModelVersion ready(
+      String model,
+      long version,
+      Fingerprint fingerprint,
+      LoadedSession session,
+      SessionLoader.Loaded loaded,
+      Map<String, String> parameters) {
+    return new ModelVersion(
+        model,
+        version,
+        fingerprint,
+        Objects.requireNonNull(session),
+        "",
+        loaded.inputs(),
+        loaded.outputs(),
+        loaded.batched(),
+        parameters,
+        loaded.classLabels(),
         loaded.indexBounds());
   }
 
   static ModelVersion failed(String model, long version, Fingerprint fingerprint, String reason) {
-    return new ModelVersion(model, version, fingerprint, null, reason, List.of(), List.of(), false,
-        Map.of(), List.of(), Map.of());
+    return new ModelVersion(
+        model,
+        version,
+        fingerprint,
+        null,
+        reason,
+        List.of(),
+        List.of(),
+        false,
+        Map.of(),
+        List.of(),
+        Map.of());
   }
 
   /** The model's name. */
@@ -103,9 +136,9 @@ public final class ModelVersion {
   }
 
   /**
-   * Inputs whose values index a table, by name, with the table's size: every value of such an
-   * input must lie in 0..size-1. A language model exported by enas declares its {@code token_ids}
-   * so, bounded by its vocabulary; other models have none.
+   * Inputs whose values index a table, by name, with the table's size: every value of such an input
+   * must lie in 0..size-1. A language model exported by enas declares its {@code token_ids} so,
+   * bounded by its vocabulary; other models have none.
    */
   public Map<String, Long> indexBounds() {
     return indexBounds;

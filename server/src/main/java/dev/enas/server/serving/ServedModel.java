@@ -12,8 +12,8 @@ import java.util.TreeMap;
  *
  * @param name the model's folder name
  * @param versions every version found, ready or not, by number
- * @param maxBatch the batch limit of the model's batched versions: the server's limit, lowered by
- *     a smaller positive {@code max_batch_size} in the model's config.pbtxt
+ * @param maxBatch the batch limit of the model's batched versions: the server's limit, lowered by a
+ *     smaller positive {@code max_batch_size} in the model's config.pbtxt
  */
 public record ServedModel(String name, NavigableMap<Long, ModelVersion> versions, int maxBatch) {
   public ServedModel {
@@ -40,7 +40,9 @@ public record ServedModel(String name, NavigableMap<Long, ModelVersion> versions
 
   /** Numbers of the versions that are ready, lowest first. */
   public List<Long> readyVersions() {
-    return versions.values().stream().filter(ModelVersion::ready).map(ModelVersion::version)
+    return versions.values().stream()
+        .filter(ModelVersion::ready)
+        .map(ModelVersion::version)
         .toList();
   }
 }

@@ -25,11 +25,18 @@ import java.util.regex.Pattern;
  * @param inlineMaxBytes requests whose serialized size is at most this many bytes run on the
  *     transport thread that read them, when one of the {@code threads} inference slots is free,
  *     instead of being handed to an inference thread: one thread hand-off less for a small batch.
- *     The transport thread serves other calls of the same connections meanwhile, so this bounds
- *     how long they may wait; 0 hands every request to the inference threads
+ *     The transport thread serves other calls of the same connections meanwhile, so this bounds how
+ *     long they may wait; 0 hands every request to the inference threads
  */
-public record ServingSettings(Path repository, Duration scanInterval, int maxBatch, String device,
-    int intraOpThreads, int threads, int queue, int inlineMaxBytes) {
+public record ServingSettings(
+    Path repository,
+    Duration scanInterval,
+    int maxBatch,
+    String device,
+    int intraOpThreads,
+    int threads,
+    int queue,
+    int inlineMaxBytes) {
   /**
    * The default of {@code enas.serving.inline-max-bytes}: a request with one 32 x 32 RGB image in
    * FP32 (12 KiB of pixels), or a few grey 28 x 28 ones.
@@ -71,17 +78,30 @@ public record ServingSettings(Path repository, Duration scanInterval, int maxBat
   }
 
   /** Settings with the default {@code inline-max-bytes}. */
-  public ServingSettings(Path repository, Duration scanInterval, int maxBatch, String device,
-      int intraOpThreads, int threads, int queue) {
-    this(repository, scanInterval, maxBatch, device, intraOpThreads, threads, queue,
+  public ServingSettings(
+      Path repository,
+      Duration scanInterval,
+      int maxBatch,
+      String device,
+      int intraOpThreads,
+      int threads,
+      int queue) {
+    this(
+        repository,
+        scanInterval,
+        maxBatch,
+        device,
+        intraOpThreads,
+        threads,
+        queue,
         DEFAULT_INLINE_MAX_BYTES);
   }
 
   /**
    * Reads the {@code serving} section of the {@code enas} configuration. An empty repository means
    * {@code <data-dir>/models} and an empty device means the server's {@code device}; both are
-   * resolved here rather than by HOCON substitution, because the command line overrides
-   * {@code data-dir} and {@code device} after the file's substitutions have been resolved.
+   * resolved here rather than by HOCON substitution, because the command line overrides {@code
+   * data-dir} and {@code device} after the file's substitutions have been resolved.
    */
   public static ServingSettings fromConfig(Config enas) {
     Config serving = enas.getConfig("serving");

@@ -38,8 +38,10 @@ final class SessionLoader {
     this.settings = settings;
     boolean offered = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
     if (settings.gpuRequested() && !offered) {
-      log.warn("enas.serving.device is {} but this ONNX Runtime build has no CUDA provider (build"
-          + " with -Dcuda for the GPU build); serving on the CPU", settings.device());
+      log.warn(
+          "enas.serving.device is {} but this ONNX Runtime build has no CUDA provider (build"
+              + " with -Dcuda for the GPU build); serving on the CPU",
+          settings.device());
     }
     this.tryCuda = settings.gpuRequested() ? offered : settings.device().equals("auto") && offered;
     log.info("model serving on {}", tryCuda ? "CUDA device " + settings.gpuId() : "the CPU");
@@ -51,8 +53,13 @@ final class SessionLoader {
    * @param indexBounds inputs whose values index a table, with the table's size (see {@link
    *     ModelVersion#indexBounds()})
    */
-  record Loaded(OrtSession session, List<TensorSpec> inputs, List<TensorSpec> outputs,
-      Map<String, String> metadata, List<String> classLabels, boolean batched,
+  record Loaded(
+      OrtSession session,
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs,
+      Map<String, String> metadata,
+      List<String> classLabels,
+      boolean batched,
       Map<String, Long> indexBounds) {}
 
   /** Why a model cannot be served, in words fit for a client. */
@@ -66,8 +73,8 @@ final class SessionLoader {
 
   /** Opens a session on a model file; see {@link #open(Source)}. */
   Loaded load(Path file) throws LoadFailure {
-    return inspect(open((environment, options) ->
-        environment.createSession(file.toString(), options)));
+    return inspect(
+        open((environment, options) -> environment.createSession(file.toString(), options)));
   }
 
   /** Opens a session on a model held in memory; see {@link #open(Source)}. */
@@ -84,8 +91,8 @@ final class SessionLoader {
 
   /**
    * Opens a session on CUDA when that is wanted and has not failed before, else on the CPU. A
-   * failure on CUDA is retried on the CPU: if the CPU also fails the model is at fault and the CPU's
-   * message is the reason; if it succeeds, CUDA is not usable and is not tried again.
+   * failure on CUDA is retried on the CPU: if the CPU also fails the model is at fault and the
+   * CPU's message is the reason; if it succeeds, CUDA is not usable and is not tried again.
    */
   private OrtSession open(Source model) throws LoadFailure {
     if (tryCuda && !cudaFailed) {
@@ -95,8 +102,10 @@ final class SessionLoader {
       } catch (OrtException | RuntimeException cudaError) {
         OrtSession session = openOnCpu(model);
         cudaFailed = true;
-        log.warn("CUDA device {} is not usable for serving ({}); serving on the CPU",
-            settings.gpuId(), cudaError.getMessage());
+        log.warn(
+            "CUDA device {} is not usable for serving ({}); serving on the CPU",
+            settings.gpuId(),
+            cudaError.getMessage());
         return session;
       }
     }
@@ -135,12 +144,18 @@ final class SessionLoader {
       if (inputs.isEmpty() || outputs.isEmpty()) {
         throw new LoadFailure("the model has no " + (inputs.isEmpty() ? "inputs" : "outputs"));
       }
-      Map<String, String> metadata =
-          new LinkedHashMap<>(session.getMetadata().getCustomMetadata());
+      Map<String, String> metadata = new LinkedHashMap<>(session.getMetadata().getCustomMetadata());
       List<String> labels = classLabels(metadata.get(CLASS_LABELS));
-      boolean batched = inputs.stream().allMatch(SessionLoader::dynamicFirstDimension)
-          && outputs.stream().allMatch(SessionLoader::dynamicFirstDimension);
-      return new Loaded(session, inputs, outputs, Map.copyOf(metadata), labels, batched,
+      boolean batched =
+          inputs.stream().allMatch(SessionLoader::dynamicFirstDimension)
+              && outputs.stream().allMatch(SessionLoader::dynamicFirstDimension);
+      return new Loaded(
+          session,
+          inputs,
+          outputs,
+          Map.copyOf(metadata),
+          labels,
+          batched,
           indexBounds(metadata, inputs));
     } catch (OrtException | RuntimeException | LoadFailure e) {
       try {
@@ -164,8 +179,13 @@ final class SessionLoader {
     List<TensorSpec> out = new ArrayList<>();
     for (NodeInfo node : nodes.values()) {
       if (!(node.getInfo() instanceof TensorInfo info)) {
-        throw new LoadFailure(kind + " '" + node.getName() + "' is not a tensor ("
-            + node.getInfo() + "); enas serves FP32 and INT64 tensors only");
+        throw new LoadFailure(
+            kind
+                + " '"
+                + node.getName()
+                + "' is not a tensor ("
+                + node.getInfo()
+                + "); enas serves FP32 and INT64 tensors only");
       }
       String datatype;
       if (info.type == OnnxJavaType.FLOAT) {
@@ -173,8 +193,13 @@ final class SessionLoader {
       } else if (info.type == OnnxJavaType.INT64) {
         datatype = TensorSpec.INT64;
       } else {
-        throw new LoadFailure(kind + " '" + node.getName() + "' holds " + info.type
-            + " elements; enas serves FP32 and INT64 tensors only");
+        throw new LoadFailure(
+            kind
+                + " '"
+                + node.getName()
+                + "' holds "
+                + info.type
+                + " elements; enas serves FP32 and INT64 tensors only");
       }
       List<Long> shape = new ArrayList<>();
       for (long dim : info.getShape()) {
@@ -197,21 +222,26 @@ final class SessionLoader {
    * A language model exported by enas takes token ids that index its vocabulary. ONNX Runtime's
    * Gather fails on an id past the end, which would reach the client as a fault of the model, and
    * quietly takes a negative id as counting from the end; knowing the bound lets a request be
-   * refused as the client's error instead. Empty for any other model, or when the vocabulary
-   * entry cannot be read.
+   * refused as the client's error instead. Empty for any other model, or when the vocabulary entry
+   * cannot be read.
    */
   static Map<String, Long> indexBounds(Map<String, String> metadata, List<TensorSpec> inputs) {
-    boolean languageModel = ModelMetadata.Kind.LANGUAGE_MODEL.value()
-        .equals(metadata.get(ModelMetadata.MODEL_KIND));
-    boolean tokenIds = inputs.stream().anyMatch(input -> input.name()
-        .equals(RnnOnnxExporter.TOKEN_IDS) && input.datatype().equals(TensorSpec.INT64));
+    boolean languageModel =
+        ModelMetadata.Kind.LANGUAGE_MODEL.value().equals(metadata.get(ModelMetadata.MODEL_KIND));
+    boolean tokenIds =
+        inputs.stream()
+            .anyMatch(
+                input ->
+                    input.name().equals(RnnOnnxExporter.TOKEN_IDS)
+                        && input.datatype().equals(TensorSpec.INT64));
     if (!languageModel || !tokenIds) {
       return Map.of();
     }
     List<String> vocabulary =
         strings(ModelMetadata.VOCABULARY, metadata.get(ModelMetadata.VOCABULARY));
     return vocabulary.isEmpty()
-        ? Map.of() : Map.of(RnnOnnxExporter.TOKEN_IDS, (long) vocabulary.size());
+        ? Map.of()
+        : Map.of(RnnOnnxExporter.TOKEN_IDS, (long) vocabulary.size());
   }
 
   /** A metadata entry that is a JSON array of strings, or an empty list with a warning. */
@@ -226,5 +256,4 @@ final class SessionLoader {
       return List.of();
     }
   }
-
 }

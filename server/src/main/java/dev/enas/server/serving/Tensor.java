@@ -90,8 +90,13 @@ public final class Tensor {
       holds *= dim;
     }
     if (holds != elements) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(copy) + " holds "
-          + holds + " elements but the data has " + elements);
+      throw new IllegalArgumentException(
+          "shape "
+              + Arrays.toString(copy)
+              + " holds "
+              + holds
+              + " elements but the data has "
+              + elements);
     }
     return copy;
   }

@@ -7,8 +7,8 @@ import java.util.Objects;
  * One input or output of a model as clients see it.
  *
  * @param name the tensor's name in the model
- * @param datatype the element type in the inference protocol's spelling: {@link #FP32} or
- *     {@link #INT64}
+ * @param datatype the element type in the inference protocol's spelling: {@link #FP32} or {@link
+ *     #INT64}
  * @param shape the dimensions, outermost first; -1 marks a dimension of any size
  */
 public record TensorSpec(String name, String datatype, List<Long> shape) {

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  */
 final class TritonConfig {
   static final String FILE = "config.pbtxt";
+
   /** First line of a configuration enas wrote; one without it was written by hand and is kept. */
   static final String MARKER = "# Written by enas";
 
@@ -32,29 +33,45 @@ final class TritonConfig {
    * max_batch_size 0 and its full shapes. Every version is served ({@code version_policy all}), as
    * enas serves them, rather than Triton's default of the latest only.
    */
-  static String render(String model, long version, List<TensorSpec> inputs,
-      List<TensorSpec> outputs, boolean batched, int maxBatch) {
-    StringBuilder out = new StringBuilder()
-        .append(MARKER).append(" when it published version ").append(version)
-        .append(". Remove this line to keep hand edits: enas then never rewrites the file.\n")
-        .append("name: ").append(quote(model)).append('\n')
-        .append("platform: \"onnxruntime_onnx\"\n")
-        .append("max_batch_size: ").append(batched ? maxBatch : 0).append('\n')
-        .append("version_policy: { all: { } }\n");
+  static String render(
+      String model,
+      long version,
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs,
+      boolean batched,
+      int maxBatch) {
+    StringBuilder out =
+        new StringBuilder()
+            .append(MARKER)
+            .append(" when it published version ")
+            .append(version)
+            .append(". Remove this line to keep hand edits: enas then never rewrites the file.\n")
+            .append("name: ")
+            .append(quote(model))
+            .append('\n')
+            .append("platform: \"onnxruntime_onnx\"\n")
+            .append("max_batch_size: ")
+            .append(batched ? maxBatch : 0)
+            .append('\n')
+            .append("version_policy: { all: { } }\n");
     tensors(out, "input", inputs, batched);
     tensors(out, "output", outputs, batched);
     return out.toString();
   }
 
-  private static void tensors(StringBuilder out, String kind, List<TensorSpec> tensors,
-      boolean batched) {
+  private static void tensors(
+      StringBuilder out, String kind, List<TensorSpec> tensors, boolean batched) {
     out.append(kind).append(" [\n");
     for (int i = 0; i < tensors.size(); i++) {
       TensorSpec tensor = tensors.get(i);
       List<Long> dims = batched ? tensor.shape().subList(1, tensor.shape().size()) : tensor.shape();
       out.append("  {\n")
-          .append("    name: ").append(quote(tensor.name())).append('\n')
-          .append("    data_type: ").append(dataType(tensor.datatype())).append('\n');
+          .append("    name: ")
+          .append(quote(tensor.name()))
+          .append('\n')
+          .append("    data_type: ")
+          .append(dataType(tensor.datatype()))
+          .append('\n');
       if (dims.isEmpty()) {
         // Triton wants at least one dimension: a scalar per batch item is [1] reshaped to [].
         out.append("    dims: [ 1 ]\n    reshape: { shape: [ ] }\n");
@@ -113,5 +130,4 @@ final class TritonConfig {
   private static String quote(String text) {
     return '"' + TextFormat.escapeBytes(ByteString.copyFromUtf8(text)) + '"';
   }
-
 }

@@ -14,23 +14,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The append-only event log of one search, which any number of subscribers replay from any
- * sequence number and then follow live.
+ * The append-only event log of one search, which any number of subscribers replay from any sequence
+ * number and then follow live.
  *
  * <p>Appending never waits for a subscriber: it stores the event and nudges each subscription,
  * whose delivery runs on an executor of the subscriber's choosing. A subscriber starts by reading
  * the events already logged at its own pace; every event appended after it subscribed occupies a
- * slot of its bounded buffer until delivered. When an append would need more slots than the
- * buffer has, the subscription is cut with {@link CutReason#OVERFLOW} and the sequence to resume
- * from, which is the first event it did not receive. Registration and appends share one lock, so
- * the switch from replay to live can neither skip nor repeat an event.
+ * slot of its bounded buffer until delivered. When an append would need more slots than the buffer
+ * has, the subscription is cut with {@link CutReason#OVERFLOW} and the sequence to resume from,
+ * which is the first event it did not receive. Registration and appends share one lock, so the
+ * switch from replay to live can neither skip nor repeat an event.
  *
  * <p>A terminal event ({@code Finished}, {@code Failed}, {@code Cancelled}) closes the log; each
  * subscription completes once it has delivered everything up to that event.
  *
- * <p>Events stay in memory, in fixed-size segments of plain arrays (12 to 16 bytes per event
- * beside the event itself), so a log of 100,000 events costs little and never copies itself as it
- * grows.
+ * <p>Events stay in memory, in fixed-size segments of plain arrays (12 to 16 bytes per event beside
+ * the event itself), so a log of 100,000 events costs little and never copies itself as it grows.
  */
 public final class EventLog {
   private static final Logger log = LoggerFactory.getLogger(EventLog.class);
@@ -38,6 +37,7 @@ public final class EventLog {
   private static final int SEGMENT_BITS = 10;
   private static final int SEGMENT_SIZE = 1 << SEGMENT_BITS;
   private static final int SEGMENT_MASK = SEGMENT_SIZE - 1;
+
   /** Events one delivery run hands over before yielding its thread to other subscriptions. */
   private static final int DELIVERY_BATCH = 256;
 
@@ -68,14 +68,14 @@ public final class EventLog {
    * @throws IllegalStateException if the log is already closed
    */
   public long append(SearchEvent event) {
-    return append(event, logged -> { });
+    return append(event, logged -> {});
   }
 
   /**
    * Appends an event and hands it to {@code beforeVisible} before any reader or subscriber can see
    * it, so that a summary kept beside the log is never behind what watchers have been shown (a
-   * watcher that saw Finished and then reads the summary finds the result). The callback runs
-   * under the append lock: it must be quick and must not touch this log.
+   * watcher that saw Finished and then reads the summary finds the result). The callback runs under
+   * the append lock: it must be quick and must not touch this log.
    *
    * @throws IllegalStateException if the log is already closed
    */
@@ -84,8 +84,8 @@ public final class EventLog {
   }
 
   /**
-   * Appends an event that was logged before, at the time it was logged then: a log rebuilt from
-   * the journal gives every event the time watchers saw before the restart. Times still never run
+   * Appends an event that was logged before, at the time it was logged then: a log rebuilt from the
+   * journal gives every event the time watchers saw before the restart. Times still never run
    * backwards.
    *
    * @throws IllegalStateException if the log is already closed
@@ -173,15 +173,16 @@ public final class EventLog {
    *     subscription is cut
    * @param delivery runs the subscription's deliveries; a rejected task ends the subscription
    *     silently, which is what a shut-down executor means
-   * @throws IllegalArgumentException if {@code fromSequence} is outside {@code 0..size()} or
-   *     the capacity is below 1
+   * @throws IllegalArgumentException if {@code fromSequence} is outside {@code 0..size()} or the
+   *     capacity is below 1
    */
   public Subscription subscribe(
       long fromSequence, int bufferCapacity, Executor delivery, Subscriber subscriber) {
     Objects.requireNonNull(delivery, "delivery");
     Objects.requireNonNull(subscriber, "subscriber");
     if (bufferCapacity < 1) {
-      throw new IllegalArgumentException("bufferCapacity must be at least 1, was " + bufferCapacity);
+      throw new IllegalArgumentException(
+          "bufferCapacity must be at least 1, was " + bufferCapacity);
     }
     SubscriptionImpl subscription;
     synchronized (appendLock) {
@@ -205,13 +206,13 @@ public final class EventLog {
   }
 
   private static long toNanos(Instant instant) {
-    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L),
-        instant.getNano());
+    return Math.addExact(
+        Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
   }
 
   private static Instant fromNanos(long nanos) {
-    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
-        Math.floorMod(nanos, 1_000_000_000L));
+    return Instant.ofEpochSecond(
+        Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
   /** Why a subscription ended before the end of the log. */
@@ -223,13 +224,13 @@ public final class EventLog {
   }
 
   /**
-   * Receives a subscription's events. Every callback runs on the subscription's executor, one at
-   * a time and in order; none may block, since a blocked callback holds a delivery thread.
+   * Receives a subscription's events. Every callback runs on the subscription's executor, one at a
+   * time and in order; none may block, since a blocked callback holds a delivery thread.
    */
   public interface Subscriber {
     /**
-     * Whether another event may be handed over now. Delivery pauses while this answers false
-     * and resumes after {@link Subscription#wake()}; events appended meanwhile fill the buffer.
+     * Whether another event may be handed over now. Delivery pauses while this answers false and
+     * resumes after {@link Subscription#wake()}; events appended meanwhile fill the buffer.
      */
     default boolean ready() {
       return true;
@@ -269,9 +270,9 @@ public final class EventLog {
   }
 
   /**
-   * One subscription's state. The delivery loop runs on the executor and is serialised by
-   * {@code pending}: whoever raises it from zero submits the loop, and the loop runs again for
-   * every signal that arrived while it ran, so no wake-up is lost and no two runs overlap.
+   * One subscription's state. The delivery loop runs on the executor and is serialised by {@code
+   * pending}: whoever raises it from zero submits the loop, and the loop runs again for every
+   * signal that arrived while it ran, so no wake-up is lost and no two runs overlap.
    */
   private final class SubscriptionImpl implements Subscription, Runnable {
     private final int capacity;
@@ -282,8 +283,10 @@ public final class EventLog {
 
     /** Next sequence to deliver; written only by the delivery loop. */
     private volatile long cursor;
+
     /** Set by the loop when the subscriber was not ready; appends then need not wake it. */
     private volatile boolean parked;
+
     private volatile boolean cancelled;
     private volatile boolean stopRequested;
     private volatile boolean ended;
@@ -435,5 +438,9 @@ public final class EventLog {
     }
   }
 
-  private enum Step { IDLE, YIELD, ENDED }
+  private enum Step {
+    IDLE,
+    YIELD,
+    ENDED
+  }
 }

@@ -8,8 +8,8 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
@@ -18,9 +18,9 @@ import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * The searches' journal as the server reads it: which searches exist, one search's entries in
- * order, and deleting a search's entries. Writing goes through each search's event-sourced
- * journal actor; reading goes through the read journal, so a finished search's events need no
- * actor and no memory until someone asks for them.
+ * order, and deleting a search's entries. Writing goes through each search's event-sourced journal
+ * actor; reading goes through the read journal, so a finished search's events need no actor and no
+ * memory until someone asks for them.
  */
 public final class Journal {
   /** Every search's persistence id starts with this, followed by the search id. */
@@ -33,8 +33,9 @@ public final class Journal {
   private Journal(JournalSettings settings, ActorSystem<?> system) {
     this.settings = settings;
     this.system = system;
-    this.read = PersistenceQuery.get(system)
-        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    this.read =
+        PersistenceQuery.get(system)
+            .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
   }
 
   /**
@@ -46,14 +47,25 @@ public final class Journal {
     try {
       Class.forName(settings.driver());
     } catch (ClassNotFoundException e) {
-      throw new IOException("cannot open " + settings.describe() + ": the JDBC driver "
-          + settings.driver() + " (enas.journal.driver) is not on the class path", e);
+      throw new IOException(
+          "cannot open "
+              + settings.describe()
+              + ": the JDBC driver "
+              + settings.driver()
+              + " (enas.journal.driver) is not on the class path",
+          e);
     }
     try (Connection connection = connect(settings)) {
       connection.isValid(10);
     } catch (SQLException e) {
-      throw new IOException("cannot open " + settings.describe() + " (set by "
-          + settings.setting() + "): " + e.getMessage(), e);
+      throw new IOException(
+          "cannot open "
+              + settings.describe()
+              + " (set by "
+              + settings.setting()
+              + "): "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -69,15 +81,22 @@ public final class Journal {
    */
   public void createTables() throws IOException {
     try {
-      SchemaUtils.createIfNotExists(system).toCompletableFuture()
+      SchemaUtils.createIfNotExists(system)
+          .toCompletableFuture()
           .get(settings.recoveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while making the tables of " + settings.describe(), e);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new IOException("cannot make the tables of " + settings.describe() + " (set by "
-          + settings.setting() + "): " + cause.getMessage(), cause);
+      throw new IOException(
+          "cannot make the tables of "
+              + settings.describe()
+              + " (set by "
+              + settings.setting()
+              + "): "
+              + cause.getMessage(),
+          cause);
     }
   }
 
@@ -113,8 +132,8 @@ public final class Journal {
     try (Connection connection = connect(settings)) {
       connection.setAutoCommit(false);
       for (String table : List.of("\"snapshot\"", "\"event_journal\"")) {
-        try (PreparedStatement delete = connection.prepareStatement(
-            "DELETE FROM " + table + " WHERE \"persistence_id\" = ?")) {
+        try (PreparedStatement delete =
+            connection.prepareStatement("DELETE FROM " + table + " WHERE \"persistence_id\" = ?")) {
           delete.setString(1, persistenceId(searchId));
           delete.executeUpdate();
         }

@@ -12,10 +12,10 @@ import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
@@ -35,8 +35,8 @@ public final class JournalSerializer extends SerializerWithStringManifest {
   static final String RESTORED = "restored";
   static final String PAUSED = "paused";
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private static final Map<String, Class<?>> EVENT_TYPES = new HashMap<>();
 
@@ -121,7 +121,9 @@ public final class JournalSerializer extends SerializerWithStringManifest {
       JsonNode node = JSON.readTree(json);
       switch (manifest) {
         case CREATED -> {
-          return new JournalEvent.Created(node.get("id").asText(), node.get("ordinal").asLong(),
+          return new JournalEvent.Created(
+              node.get("id").asText(),
+              node.get("ordinal").asLong(),
               JSON.treeToValue(node.get("spec"), SearchSpec.class),
               Instant.parse(node.get("time").asText()));
         }
@@ -131,13 +133,14 @@ public final class JournalSerializer extends SerializerWithStringManifest {
           if (eventType == null) {
             throw new NotSerializableException("unknown search event type '" + type + "'");
           }
-          return new JournalEvent.Logged(node.get("sequence").asLong(),
+          return new JournalEvent.Logged(
+              node.get("sequence").asLong(),
               Instant.parse(node.get("time").asText()),
               (SearchEvent) JSON.treeToValue(node.get("event"), eventType));
         }
         case MODEL -> {
-          return new JournalEvent.ModelPublished(node.get("name").asText(),
-              node.get("version").asLong());
+          return new JournalEvent.ModelPublished(
+              node.get("name").asText(), node.get("version").asLong());
         }
         case PAUSED -> {
           return new JournalEvent.Paused(node.get("paused").asBoolean());

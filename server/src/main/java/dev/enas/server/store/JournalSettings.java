@@ -10,22 +10,31 @@ import java.util.Map;
 /**
  * Where the searches' journal lives, read from {@code enas.journal}. By default an embedded H2
  * database in one file under the data directory, so a server needs nothing installed; any JDBC
- * database that pekko-persistence-jdbc supports (PostgreSQL when several servers share one
- * journal) by setting {@code url}, {@code driver}, {@code profile}, {@code user} and {@code
- * password}.
+ * database that pekko-persistence-jdbc supports (PostgreSQL when several servers share one journal)
+ * by setting {@code url}, {@code driver}, {@code profile}, {@code user} and {@code password}.
  *
  * @param url the JDBC url
  * @param file the H2 database file the url names, or null for a database that is not a file here
  * @param setting the configuration key the url came from, named in every error about it
  * @param recoveryTimeout how long reading the journal at start may take
  */
-public record JournalSettings(String url, String driver, String profile, String user,
-    String password, int maxConnections, Path file, String setting, Duration recoveryTimeout) {
+public record JournalSettings(
+    String url,
+    String driver,
+    String profile,
+    String user,
+    String password,
+    int maxConnections,
+    Path file,
+    String setting,
+    Duration recoveryTimeout) {
 
   /** The key that selects the database. */
   public static final String URL_KEY = "enas.journal.url";
+
   /** The key of the data directory the default database lives in. */
   public static final String DATA_DIR_KEY = "enas.data-dir";
+
   /** Name of the shared database the journal, snapshot store and read journal all use. */
   static final String SHARED_DB = "enas";
 
@@ -41,9 +50,9 @@ public record JournalSettings(String url, String driver, String profile, String 
   }
 
   /**
-   * Reads {@code url} (empty: H2 in {@code <data-dir>/journal/enas.mv.db}), {@code driver},
-   * {@code profile}, {@code user}, {@code password}, {@code max-connections} and {@code
-   * recovery-timeout} from {@code enas.journal}, and {@code enas.data-dir}.
+   * Reads {@code url} (empty: H2 in {@code <data-dir>/journal/enas.mv.db}), {@code driver}, {@code
+   * profile}, {@code user}, {@code password}, {@code max-connections} and {@code recovery-timeout}
+   * from {@code enas.journal}, and {@code enas.data-dir}.
    */
   public static JournalSettings fromConfig(Config enas) {
     Config journal = enas.getConfig("journal");
@@ -51,8 +60,12 @@ public record JournalSettings(String url, String driver, String profile, String 
     Path file = null;
     String setting = URL_KEY;
     if (url.isBlank()) {
-      Path base = Path.of(enas.getString("data-dir")).toAbsolutePath().normalize()
-          .resolve("journal").resolve("enas");
+      Path base =
+          Path.of(enas.getString("data-dir"))
+              .toAbsolutePath()
+              .normalize()
+              .resolve("journal")
+              .resolve("enas");
       file = base.resolveSibling("enas.mv.db");
       // WRITE_DELAY=0: a commit is on disk when it returns, so a SIGKILL loses no written entry
       // (H2 otherwise writes committed changes up to a second later).
@@ -62,9 +75,15 @@ public record JournalSettings(String url, String driver, String profile, String 
       String path = url.substring("jdbc:h2:file:".length()).split(";", 2)[0];
       file = Path.of(path + ".mv.db").toAbsolutePath().normalize();
     }
-    return new JournalSettings(url, journal.getString("driver"), journal.getString("profile"),
-        journal.getString("user"), journal.getString("password"),
-        journal.getInt("max-connections"), file, setting,
+    return new JournalSettings(
+        url,
+        journal.getString("driver"),
+        journal.getString("profile"),
+        journal.getString("user"),
+        journal.getString("password"),
+        journal.getInt("max-connections"),
+        file,
+        setting,
         journal.getDuration("recovery-timeout"));
   }
 
@@ -79,15 +98,16 @@ public record JournalSettings(String url, String driver, String profile, String 
    */
   public Config applyTo(Config config) {
     String db = "pekko-persistence-jdbc.shared-databases." + SHARED_DB;
-    return ConfigFactory.parseMap(Map.of(
-            db + ".profile", profile,
-            db + ".db.url", url,
-            db + ".db.driver", driver,
-            db + ".db.user", user,
-            db + ".db.password", password,
-            db + ".db.numThreads", maxConnections,
-            db + ".db.maxConnections", maxConnections,
-            db + ".db.minConnections", 1))
+    return ConfigFactory.parseMap(
+            Map.of(
+                db + ".profile", profile,
+                db + ".db.url", url,
+                db + ".db.driver", driver,
+                db + ".db.user", user,
+                db + ".db.password", password,
+                db + ".db.numThreads", maxConnections,
+                db + ".db.maxConnections", maxConnections,
+                db + ".db.minConnections", 1))
         .withFallback(config)
         .withValue("jdbc-journal.use-shared-db", ConfigValueFactory.fromAnyRef(SHARED_DB))
         .withValue("jdbc-snapshot-store.use-shared-db", ConfigValueFactory.fromAnyRef(SHARED_DB))

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class DeviceSettingTest {
   private static Config enas(String device) {
-    return ConfigFactory.load().getConfig("enas")
+    return ConfigFactory.load()
+        .getConfig("enas")
         .withValue("device", ConfigValueFactory.fromAnyRef(device));
   }
 

@@ -38,7 +38,8 @@ class HaltPointTest {
   @Test
   void anythingElseIsRefusedNamingThePropertyAndThePoints() {
     for (String bad : new String[] {"derive", "deriving:0", "deriving:x", "deriving:1:2"}) {
-      assertThatIllegalArgumentException().isThrownBy(() -> HaltPoint.parse(bad))
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> HaltPoint.parse(bad))
           .withMessageContaining(HaltPoint.PROPERTY)
           .withMessageContaining("snapshot-write")
           .withMessageContaining(bad);

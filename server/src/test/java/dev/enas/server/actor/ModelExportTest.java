@@ -14,15 +14,16 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The retrained child's export as a search publishes it: built from the trained network and
- * checked in ONNX Runtime against it, with the provenance the model carries.
+ * The retrained child's export as a search publishes it: built from the trained network and checked
+ * in ONNX Runtime against it, with the provenance the model carries.
  */
 @Tag("slow")
 class ModelExportTest {
 
   private static Architecture sampled(SearchSpec spec) {
     return Controllers.create(spec.space().toSearchSpace(), spec.controller(), 3)
-        .sample().architecture();
+        .sample()
+        .architecture();
   }
 
   @Test
@@ -30,9 +31,8 @@ class ModelExportTest {
     SearchSpec spec = SearchSpec.smoke("macro", 4);
     SearchData data = SearchData.load(spec);
     try (Retrainer retrainer = Retrainer.create(sampled(spec), data, spec)) {
-      Retraining.Result result = retrainer.runToEnd(() -> { }, progress -> { });
-      ModelExport.Done done =
-          ModelExport.export(retrainer, data, spec, "search-1", "test", result);
+      Retraining.Result result = retrainer.runToEnd(() -> {}, progress -> {});
+      ModelExport.Done done = ModelExport.export(retrainer, data, spec, "search-1", "test", result);
 
       assertThat(done.result()).isEqualTo(result);
       assertThat(done.model()).isNotEmpty();
@@ -50,7 +50,7 @@ class ModelExportTest {
     SearchSpec spec = SearchSpec.smoke("rnn", 4);
     SearchData data = SearchData.load(spec);
     try (Retrainer retrainer = Retrainer.create(sampled(spec), data, spec)) {
-      Retraining.Result result = retrainer.runToEnd(() -> { }, progress -> { });
+      Retraining.Result result = retrainer.runToEnd(() -> {}, progress -> {});
       ModelExport.Done done =
           ModelExport.export(retrainer, data, spec, "rnn-final", "test", result);
 

@@ -47,8 +47,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Whole searches through the manager: each coordinator drives real actors through a smoke
- * search. Waiting is done by following the search's event log, never by sleeping.
+ * Whole searches through the manager: each coordinator drives real actors through a smoke search.
+ * Waiting is done by following the search's event log, never by sleeping.
  */
 @Tag("slow")
 class SearchManagerTest {
@@ -73,8 +73,7 @@ class SearchManagerTest {
   private final List<ActorRef<SearchManager.Command>> managers = new ArrayList<>();
 
   /** The managers' only data root. */
-  @TempDir
-  static Path dataRoot;
+  @TempDir static Path dataRoot;
 
   /** Stops whatever a test left running, so every test starts with no search holding memory. */
   @AfterEach
@@ -86,18 +85,25 @@ class SearchManagerTest {
   private static final Map<String, Map<String, String>> published = new ConcurrentHashMap<>();
 
   private ActorRef<SearchManager.Command> spawnManager(int maxConcurrentSearches) {
-    return spawnManager(maxConcurrentSearches, (name, model, metadata) -> {
-      published.put(name, metadata);
-      return 1;
-    });
+    return spawnManager(
+        maxConcurrentSearches,
+        (name, model, metadata) -> {
+          published.put(name, metadata);
+          return 1;
+        });
   }
 
   private ActorRef<SearchManager.Command> spawnManager(
       int maxConcurrentSearches, ModelPublisher publisher) {
-    ActorRef<SearchManager.Command> manager = testKit.spawn(SearchManager.create(
-        new ServerSettings(maxConcurrentSearches, Duration.ofSeconds(60), Duration.ofSeconds(10))
-            .withDataRoots(DataRoots.of(List.of(dataRoot))),
-        blocking, publisher, "test"));
+    ActorRef<SearchManager.Command> manager =
+        testKit.spawn(
+            SearchManager.create(
+                new ServerSettings(
+                        maxConcurrentSearches, Duration.ofSeconds(60), Duration.ofSeconds(10))
+                    .withDataRoots(DataRoots.of(List.of(dataRoot))),
+                blocking,
+                publisher,
+                "test"));
     managers.add(manager);
     return manager;
   }
@@ -109,7 +115,8 @@ class SearchManagerTest {
     }
   }
 
-  private static <T> SearchManager.Reply<T> ask(ActorRef<SearchManager.Command> manager,
+  private static <T> SearchManager.Reply<T> ask(
+      ActorRef<SearchManager.Command> manager,
       Function<ActorRef<SearchManager.Reply<T>>, SearchManager.Command> request) {
     TestProbe<SearchManager.Reply<T>> probe = testKit.createTestProbe();
     manager.tell(request.apply(probe.ref()));
@@ -138,30 +145,37 @@ class SearchManagerTest {
    * Follows a search's log until an event matches, and returns every event up to that one. The
    * subscriber only forwards to a probe, so it never blocks the log's delivery.
    */
-  private static List<SearchEvent> awaitEvent(ActorRef<SearchManager.Command> manager, String id,
-      Predicate<SearchEvent> until) {
+  private static List<SearchEvent> awaitEvent(
+      ActorRef<SearchManager.Command> manager, String id, Predicate<SearchEvent> until) {
     EventLog log = ok(ask(manager, r -> new SearchManager.GetEventLog(id, r)));
     TestProbe<LoggedEvent> events = testKit.createTestProbe();
-    EventLog.Subscription subscription = log.subscribe(0, 100_000, blocking,
-        new EventLog.Subscriber() {
-          @Override
-          public void onEvent(LoggedEvent event) {
-            events.ref().tell(event);
-          }
+    EventLog.Subscription subscription =
+        log.subscribe(
+            0,
+            100_000,
+            blocking,
+            new EventLog.Subscriber() {
+              @Override
+              public void onEvent(LoggedEvent event) {
+                events.ref().tell(event);
+              }
 
-          @Override
-          public void onComplete() {}
+              @Override
+              public void onComplete() {}
 
-          @Override
-          public void onCut(EventLog.CutReason reason, long resumeSequence) {}
-        });
+              @Override
+              public void onCut(EventLog.CutReason reason, long resumeSequence) {}
+            });
     try {
       List<SearchEvent> seen = new ArrayList<>();
-      events.fishForMessage(SEARCH, logged -> {
-        seen.add(logged.event());
-        return until.test(logged.event()) ? FishingOutcomes.complete()
-            : FishingOutcomes.continueAndIgnore();
-      });
+      events.fishForMessage(
+          SEARCH,
+          logged -> {
+            seen.add(logged.event());
+            return until.test(logged.event())
+                ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndIgnore();
+          });
       return seen;
     } finally {
       subscription.cancel();
@@ -169,8 +183,13 @@ class SearchManagerTest {
   }
 
   private static List<SearchEvent> awaitEnd(ActorRef<SearchManager.Command> manager, String id) {
-    return awaitEvent(manager, id, e -> e instanceof SearchEvent.Finished
-        || e instanceof SearchEvent.Failed || e instanceof SearchEvent.Cancelled);
+    return awaitEvent(
+        manager,
+        id,
+        e ->
+            e instanceof SearchEvent.Finished
+                || e instanceof SearchEvent.Failed
+                || e instanceof SearchEvent.Cancelled);
   }
 
   private static List<Phase> phases(List<SearchEvent> events) {
@@ -189,16 +208,19 @@ class SearchManagerTest {
 
   @Test
   void aModelThatCannotBePublishedFailsTheSearchWithTheReason() {
-    ActorRef<SearchManager.Command> manager = spawnManager(3, (name, model, metadata) -> {
-      throw new java.io.IOException("disk full");
-    });
-    SearchManager.Reply<SearchInfo> created = ask(manager,
-        r -> new SearchManager.Create(SearchSpec.smoke("macro", 5), "unpublished", r));
+    ActorRef<SearchManager.Command> manager =
+        spawnManager(
+            3,
+            (name, model, metadata) -> {
+              throw new java.io.IOException("disk full");
+            });
+    SearchManager.Reply<SearchInfo> created =
+        ask(manager, r -> new SearchManager.Create(SearchSpec.smoke("macro", 5), "unpublished", r));
     assertThat(ok(created).phase()).isEqualTo(Phase.PENDING);
     List<SearchEvent> events = awaitEnd(manager, "unpublished");
 
-    assertThat(events.get(events.size() - 1)).isEqualTo(
-        new SearchEvent.Failed("publishing the model failed: disk full"));
+    assertThat(events.get(events.size() - 1))
+        .isEqualTo(new SearchEvent.Failed("publishing the model failed: disk full"));
     assertThat(phases(events)).endsWith(Phase.FINAL_TRAINING, Phase.EXPORTING, Phase.FAILED);
     SearchInfo failed = get(manager, "unpublished");
     assertThat(failed.model()).isNull();
@@ -209,9 +231,16 @@ class SearchManagerTest {
   void screeningAndThePlainBaselineRunThroughTheActorsAsInTheEngine() {
     ActorRef<SearchManager.Command> manager = spawnManager(3);
     SearchSpec smoke = SearchSpec.smoke("macro", 8);
-    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
-        smoke.controller(), new DeriveSpec(6, 3, 2, 2, 3), smoke.retrain().withPlainBaseline(true),
-        smoke.seed());
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            smoke.child(),
+            smoke.shared(),
+            smoke.controller(),
+            new DeriveSpec(6, 3, 2, 2, 3),
+            smoke.retrain().withPlainBaseline(true),
+            smoke.seed());
 
     SearchInfo created = ok(ask(manager, r -> new SearchManager.Create(spec, "screened", r)));
     assertThat(created.phase()).isEqualTo(Phase.PENDING);
@@ -219,10 +248,16 @@ class SearchManagerTest {
     List<SearchEvent> engine = new ArrayList<>();
     new SearchLoop(spec, engine::add, () -> false).run();
 
-    assertThat(phases(events)).endsWith(Phase.DERIVING, Phase.FINAL_TRAINING, Phase.EXPORTING,
-        Phase.BASELINE_TRAINING, Phase.SUCCEEDED);
+    assertThat(phases(events))
+        .endsWith(
+            Phase.DERIVING,
+            Phase.FINAL_TRAINING,
+            Phase.EXPORTING,
+            Phase.BASELINE_TRAINING,
+            Phase.SUCCEEDED);
     // The same steps in the same order give the same screening, choice and baseline.
-    assertThat(only(events, SearchEvent.CandidateScreened.class)).hasSize(2)
+    assertThat(only(events, SearchEvent.CandidateScreened.class))
+        .hasSize(2)
         .isEqualTo(only(engine, SearchEvent.CandidateScreened.class));
     assertThat(only(events, SearchEvent.Derived.class))
         .isEqualTo(only(engine, SearchEvent.Derived.class));
@@ -255,19 +290,28 @@ class SearchManagerTest {
 
     assertThat(created.id()).isEqualTo("smoke-1");
     assertThat(created.phase()).isEqualTo(Phase.PENDING);
-    assertThat(phases(events)).containsExactly(Phase.SHARED_TRAINING, Phase.CONTROLLER_TRAINING,
-        Phase.SHARED_TRAINING, Phase.CONTROLLER_TRAINING, Phase.DERIVING, Phase.FINAL_TRAINING,
-        Phase.EXPORTING, Phase.SUCCEEDED);
+    assertThat(phases(events))
+        .containsExactly(
+            Phase.SHARED_TRAINING,
+            Phase.CONTROLLER_TRAINING,
+            Phase.SHARED_TRAINING,
+            Phase.CONTROLLER_TRAINING,
+            Phase.DERIVING,
+            Phase.FINAL_TRAINING,
+            Phase.EXPORTING,
+            Phase.SUCCEEDED);
     assertThat(count(events, SearchEvent.ChildTrained.class)).isEqualTo(2 * 4);
     assertThat(count(events, SearchEvent.ControllerUpdated.class)).isEqualTo(2 * 2);
     SearchEvent.Finished finished = (SearchEvent.Finished) events.get(events.size() - 1);
 
     assertThat(done.phase()).isEqualTo(Phase.SUCCEEDED);
     assertThat(done.progress()).isEqualTo(new SearchInfo.Progress(2, 2, 8, 4, 12, 1, 1));
-    assertThat(done.result()).isEqualTo(new SearchInfo.Result(
-        finished.architecture(), finished.testAccuracy(), finished.parameters()));
+    assertThat(done.result())
+        .isEqualTo(
+            new SearchInfo.Result(
+                finished.architecture(), finished.testAccuracy(), finished.parameters()));
     // The actors take the engine's steps: the engine's search of the same spec ends alike.
-    SearchResult engine = new SearchLoop(spec, e -> { }, () -> false).run();
+    SearchResult engine = new SearchLoop(spec, e -> {}, () -> false).run();
     assertThat(finished.architecture()).isEqualTo(engine.architecture());
     // The same retraining: the same test accuracy, up to the float rounding of PyTorch's
     // intra-op threads, which moved a few of the 1,000 test images across a near-tie in a full
@@ -290,25 +334,37 @@ class SearchManagerTest {
     long cursor = 0;
     do {
       long from = cursor;
-      Page<HistoryEntry> page = ok(ask(manager, r -> new SearchManager.ListArchitectures(
-          "smoke-1", 5, from, ArchitectureOrder.SAMPLED, r)));
+      Page<HistoryEntry> page =
+          ok(
+              ask(
+                  manager,
+                  r ->
+                      new SearchManager.ListArchitectures(
+                          "smoke-1", 5, from, ArchitectureOrder.SAMPLED, r)));
       page.items().forEach(e -> indices.add(e.index()));
       cursor = page.nextCursor();
     } while (cursor != 0 && indices.size() <= 12);
     assertThat(indices).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
-    Page<HistoryEntry> best = ok(ask(manager,
-        r -> new SearchManager.ListArchitectures("smoke-1", 1, 0, ArchitectureOrder.REWARD, r)));
+    Page<HistoryEntry> best =
+        ok(
+            ask(
+                manager,
+                r ->
+                    new SearchManager.ListArchitectures(
+                        "smoke-1", 1, 0, ArchitectureOrder.REWARD, r)));
     assertThat(best.items().get(0).reward()).isEqualTo(done.best().reward());
     HistoryEntry first = ok(ask(manager, r -> new SearchManager.GetArchitecture("smoke-1", 0, r)));
     assertThat(first.index()).isZero();
 
     SearchManager.Reply<HistoryEntry> pastTheEnd =
         ask(manager, r -> new SearchManager.GetArchitecture("smoke-1", 12, r));
-    assertThat(pastTheEnd.error()).isInstanceOf(SearchBackendException.NotFound.class)
-        .hasMessageContaining("no architecture at index 12").hasMessageContaining("holds 12");
-    SearchManager.Reply<SearchInfo> cancel =
-        cancel(manager, "smoke-1", "too late");
-    assertThat(cancel.error()).isInstanceOf(SearchBackendException.FailedPrecondition.class)
+    assertThat(pastTheEnd.error())
+        .isInstanceOf(SearchBackendException.NotFound.class)
+        .hasMessageContaining("no architecture at index 12")
+        .hasMessageContaining("holds 12");
+    SearchManager.Reply<SearchInfo> cancel = cancel(manager, "smoke-1", "too late");
+    assertThat(cancel.error())
+        .isInstanceOf(SearchBackendException.FailedPrecondition.class)
         .hasMessageContaining("already ended as succeeded");
     assertThat(get(manager, "smoke-1").phase()).isEqualTo(Phase.SUCCEEDED);
     SearchManager.Reply<SearchInfo> again =
@@ -323,8 +379,10 @@ class SearchManagerTest {
 
     SearchManager.Reply<SearchInfo> refused =
         ask(manager, r -> new SearchManager.Create(SearchSpec.smoke("macro", 23), "", r));
-    assertThat(refused.error()).isInstanceOf(SearchBackendException.ResourceExhausted.class)
-        .hasMessageContaining("at most 1").hasMessageContaining("enas.max-concurrent-searches");
+    assertThat(refused.error())
+        .isInstanceOf(SearchBackendException.ResourceExhausted.class)
+        .hasMessageContaining("at most 1")
+        .hasMessageContaining("enas.max-concurrent-searches");
 
     awaitEvent(manager, running.id(), e -> e instanceof SearchEvent.ChildTrained);
     SearchInfo asked = ok(cancel(manager, running.id(), "make room"));
@@ -351,26 +409,32 @@ class SearchManagerTest {
   @Test
   void unknownIdsAreNotFound() {
     ActorRef<SearchManager.Command> manager = spawnManager(1);
-    List<SearchManager.Reply<?>> replies = List.of(
-        SearchManagerTest.<SearchInfo>ask(manager, r -> new SearchManager.Get("nope", r)),
-        SearchManagerTest.cancel(manager, "nope", ""),
-        SearchManagerTest.<EventLog>ask(manager, r -> new SearchManager.GetEventLog("nope", r)),
-        SearchManagerTest.<HistoryEntry>ask(manager,
-            r -> new SearchManager.GetArchitecture("nope", 0, r)),
-        SearchManagerTest.<Page<HistoryEntry>>ask(manager,
-            r -> new SearchManager.ListArchitectures("nope", 10, 0, ArchitectureOrder.SAMPLED, r)));
+    List<SearchManager.Reply<?>> replies =
+        List.of(
+            SearchManagerTest.<SearchInfo>ask(manager, r -> new SearchManager.Get("nope", r)),
+            SearchManagerTest.cancel(manager, "nope", ""),
+            SearchManagerTest.<EventLog>ask(manager, r -> new SearchManager.GetEventLog("nope", r)),
+            SearchManagerTest.<HistoryEntry>ask(
+                manager, r -> new SearchManager.GetArchitecture("nope", 0, r)),
+            SearchManagerTest.<Page<HistoryEntry>>ask(
+                manager,
+                r ->
+                    new SearchManager.ListArchitectures(
+                        "nope", 10, 0, ArchitectureOrder.SAMPLED, r)));
 
     for (SearchManager.Reply<?> reply : replies) {
       assertThat(reply.value()).isNull();
-      assertThat(reply.error()).isInstanceOfSatisfying(SearchBackendException.NotFound.class,
-          e -> {
-            assertThat(e.resourceType()).isEqualTo("enas.v1.Search");
-            assertThat(e.resourceName()).isEqualTo("nope");
-            assertThat(e.getMessage()).contains("'nope'");
-          });
+      assertThat(reply.error())
+          .isInstanceOfSatisfying(
+              SearchBackendException.NotFound.class,
+              e -> {
+                assertThat(e.resourceType()).isEqualTo("enas.v1.Search");
+                assertThat(e.resourceName()).isEqualTo("nope");
+                assertThat(e.getMessage()).contains("'nope'");
+              });
     }
-    Page<SearchInfo> none = ok(ask(manager,
-        r -> new SearchManager.ListSearches(10, 0, Set.of(), r)));
+    Page<SearchInfo> none =
+        ok(ask(manager, r -> new SearchManager.ListSearches(10, 0, Set.of(), r)));
     assertThat(none.items()).isEmpty();
     assertThat(none.nextCursor()).isZero();
   }
@@ -381,16 +445,24 @@ class SearchManagerTest {
     // read either when it is recovered.
     ActorRef<SearchManager.Command> manager = spawnManager(1);
     SearchSpec smoke = SearchSpec.smoke("macro", 24);
-    SearchSpec outside = new SearchSpec(smoke.space(), new DataSpec("idx:/etc", 0.2, 400),
-        smoke.child(), smoke.shared(), smoke.controller(), smoke.derive(), smoke.retrain(),
-        smoke.seed());
+    SearchSpec outside =
+        new SearchSpec(
+            smoke.space(),
+            new DataSpec("idx:/etc", 0.2, 400),
+            smoke.child(),
+            smoke.shared(),
+            smoke.controller(),
+            smoke.derive(),
+            smoke.retrain(),
+            smoke.seed());
 
     SearchInfo broken = create(manager, outside);
     awaitEnd(manager, broken.id());
     SearchInfo failed = get(manager, broken.id());
 
     assertThat(failed.phase()).isEqualTo(Phase.FAILED);
-    assertThat(failed.failureReason()).startsWith("loading idx:/etc failed: ")
+    assertThat(failed.failureReason())
+        .startsWith("loading idx:/etc failed: ")
         .contains("not an absolute path");
   }
 
@@ -399,45 +471,56 @@ class SearchManagerTest {
     ActorRef<SearchManager.Command> manager = spawnManager(2);
     SearchSpec smoke = SearchSpec.smoke("macro", 24);
     Files.createDirectories(dataRoot.resolve("empty"));
-    SearchSpec missing = new SearchSpec(smoke.space(), new DataSpec("idx:empty", 0.2, 400),
-        smoke.child(), smoke.shared(), smoke.controller(), smoke.derive(), smoke.retrain(),
-        smoke.seed());
+    SearchSpec missing =
+        new SearchSpec(
+            smoke.space(),
+            new DataSpec("idx:empty", 0.2, 400),
+            smoke.child(),
+            smoke.shared(),
+            smoke.controller(),
+            smoke.derive(),
+            smoke.retrain(),
+            smoke.seed());
 
     SearchInfo broken = create(manager, missing);
     List<SearchEvent> events = awaitEnd(manager, broken.id());
     SearchInfo failed = get(manager, broken.id());
 
-    assertThat(events).containsExactly(new SearchEvent.PhaseChanged(Phase.FAILED),
-        new SearchEvent.Failed(failed.failureReason()));
+    assertThat(events)
+        .containsExactly(
+            new SearchEvent.PhaseChanged(Phase.FAILED),
+            new SearchEvent.Failed(failed.failureReason()));
     assertThat(failed.phase()).isEqualTo(Phase.FAILED);
     // The file by its name inside the root; nothing of the server's own folders.
-    assertThat(failed.failureReason()).startsWith("loading idx:empty failed: ")
-        .contains("empty/train-images-idx3-ubyte").doesNotContain("Exception")
+    assertThat(failed.failureReason())
+        .startsWith("loading idx:empty failed: ")
+        .contains("empty/train-images-idx3-ubyte")
+        .doesNotContain("Exception")
         .doesNotContain(dataRoot.toString());
     assertThat(failed.endTime()).isNotNull();
 
     // The manager still creates, lists and cancels searches.
     SearchInfo second = create(manager, smoke);
     SearchInfo third = create(manager, smoke);
-    Page<SearchInfo> first = ok(ask(manager,
-        r -> new SearchManager.ListSearches(2, 0, Set.of(), r)));
-    Page<SearchInfo> rest = ok(ask(manager,
-        r -> new SearchManager.ListSearches(2, first.nextCursor(), Set.of(), r)));
-    Page<SearchInfo> onlyFailed = ok(ask(manager,
-        r -> new SearchManager.ListSearches(10, 0, Set.of(Phase.FAILED), r)));
+    Page<SearchInfo> first =
+        ok(ask(manager, r -> new SearchManager.ListSearches(2, 0, Set.of(), r)));
+    Page<SearchInfo> rest =
+        ok(ask(manager, r -> new SearchManager.ListSearches(2, first.nextCursor(), Set.of(), r)));
+    Page<SearchInfo> onlyFailed =
+        ok(ask(manager, r -> new SearchManager.ListSearches(10, 0, Set.of(Phase.FAILED), r)));
     assertThat(first.items()).extracting(SearchInfo::id).containsExactly(broken.id(), second.id());
     assertThat(first.nextCursor()).isNotZero();
     assertThat(rest.items()).extracting(SearchInfo::id).containsExactly(third.id());
     assertThat(rest.nextCursor()).isZero();
     assertThat(onlyFailed.items()).extracting(SearchInfo::id).containsExactly(broken.id());
-    SearchManager.Reply<SearchInfo> cancelFailed =
-        cancel(manager, broken.id(), "");
+    SearchManager.Reply<SearchInfo> cancelFailed = cancel(manager, broken.id(), "");
     assertThat(cancelFailed.error())
         .isInstanceOf(SearchBackendException.FailedPrecondition.class)
         .hasMessageContaining("already ended as failed");
     for (SearchInfo s : List.of(second, third)) {
       ok(cancel(manager, s.id(), "done with it"));
-      assertThat(awaitEnd(manager, s.id())).last()
+      assertThat(awaitEnd(manager, s.id()))
+          .last()
           .isEqualTo(new SearchEvent.Cancelled("done with it"));
     }
   }
@@ -447,19 +530,34 @@ class SearchManagerTest {
     SearchSpec smoke = SearchSpec.smoke("macro", 25);
     TrainingSpec t = smoke.retrain().training();
     // Far more retraining steps than the test lets run: only cancellation can end it quickly.
-    TrainingSpec endless = new TrainingSpec(1, 100_000, t.learningRateMax(), t.learningRateMin(),
-        t.restartPeriod(), t.restartMultiplier(), t.momentum(), t.weightDecay(),
-        t.gradientClip(), t.maxNonFiniteSteps());
-    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(), smoke.shared(),
-        smoke.controller(), smoke.derive(),
-        new RetrainSpec(smoke.retrain().network(), endless, smoke.retrain().cutout()),
-        smoke.seed());
+    TrainingSpec endless =
+        new TrainingSpec(
+            1,
+            100_000,
+            t.learningRateMax(),
+            t.learningRateMin(),
+            t.restartPeriod(),
+            t.restartMultiplier(),
+            t.momentum(),
+            t.weightDecay(),
+            t.gradientClip(),
+            t.maxNonFiniteSteps());
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            smoke.child(),
+            smoke.shared(),
+            smoke.controller(),
+            smoke.derive(),
+            new RetrainSpec(smoke.retrain().network(), endless, smoke.retrain().cutout()),
+            smoke.seed());
     int before = liveArrays();
     ActorRef<SearchManager.Command> manager = spawnManager(1);
     SearchInfo search = create(manager, spec);
 
-    awaitEvent(manager, search.id(),
-        e -> e.equals(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING)));
+    awaitEvent(
+        manager, search.id(), e -> e.equals(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING)));
     ok(cancel(manager, search.id(), "enough"));
     List<SearchEvent> events = awaitEnd(manager, search.id());
 

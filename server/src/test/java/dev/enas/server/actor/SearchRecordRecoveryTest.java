@@ -80,8 +80,10 @@ class SearchRecordRecoveryTest {
 
     rebuilt.emit(new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
     assertThat(rebuilt.log().size()).isEqualTo(before + 1);
-    assertThat(written).singleElement().isInstanceOfSatisfying(JournalEvent.Logged.class,
-        logged -> assertThat(logged.sequence()).isEqualTo(before));
+    assertThat(written)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            JournalEvent.Logged.class, logged -> assertThat(logged.sequence()).isEqualTo(before));
     assertThat(rebuilt.info().eventCount()).isEqualTo(before + 1);
     assertThat(divergences).isEmpty();
   }
@@ -91,7 +93,7 @@ class SearchRecordRecoveryTest {
     original();
     SearchRecord rebuilt = SearchRecord.fromJournal(journal);
     List<String> divergences = new ArrayList<>();
-    rebuilt.resume(3, entry -> { }, divergences::add);
+    rebuilt.resume(3, entry -> {}, divergences::add);
     long before = rebuilt.log().size();
 
     firstEvents(0.5).subList(3, 7).forEach(rebuilt::emit);
@@ -130,7 +132,7 @@ class SearchRecordRecoveryTest {
     original();
     SearchRecord rebuilt = SearchRecord.fromJournal(journal);
     List<JournalEvent> written = new ArrayList<>();
-    rebuilt.resume(0, written::add, reason -> { });
+    rebuilt.resume(0, written::add, reason -> {});
     long before = rebuilt.log().size();
 
     rebuilt.emit(new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
@@ -139,7 +141,8 @@ class SearchRecordRecoveryTest {
 
     assertThat(rebuilt.log().size()).isEqualTo(before + 2);
     assertThat(rebuilt.info().phase()).isEqualTo(Phase.CANCELLED);
-    assertThat(written).extracting(e -> ((JournalEvent.Logged) e).sequence())
+    assertThat(written)
+        .extracting(e -> ((JournalEvent.Logged) e).sequence())
         .containsExactly(before, before + 1);
   }
 

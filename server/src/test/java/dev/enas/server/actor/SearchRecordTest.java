@@ -179,7 +179,8 @@ class SearchRecordTest {
   void rewardOrderFollowsTheHistoryAsItGrows() {
     sampled("low", 0.1);
     assertThat(record.historyPage(1, 0, ArchitectureOrder.REWARD).items())
-        .extracting(HistoryEntry::architecture).containsExactly("low");
+        .extracting(HistoryEntry::architecture)
+        .containsExactly("low");
 
     sampled("high", 0.9);
 
@@ -220,29 +221,39 @@ class SearchRecordTest {
   @Test
   void aWatcherFindsEveryEventItWasShownAlreadyInTheSummary() {
     List<String> behind = new ArrayList<>();
-    record.log().subscribe(0, 100, Runnable::run, new EventLog.Subscriber() {
-      @Override
-      public void onEvent(LoggedEvent event) {
-        SearchInfo info = record.info();
-        if (info.eventCount() <= event.sequence()) {
-          behind.add(event.sequence() + ": " + event.event() + " but eventCount "
-              + info.eventCount());
-        }
-        if (event.event() instanceof SearchEvent.Finished && info.result() == null) {
-          behind.add("Finished without a result");
-        }
-        if (event.event() instanceof SearchEvent.ArchitectureSampled
-            && record.historySize() <= 0) {
-          behind.add("a sampled architecture missing from the history");
-        }
-      }
+    record
+        .log()
+        .subscribe(
+            0,
+            100,
+            Runnable::run,
+            new EventLog.Subscriber() {
+              @Override
+              public void onEvent(LoggedEvent event) {
+                SearchInfo info = record.info();
+                if (info.eventCount() <= event.sequence()) {
+                  behind.add(
+                      event.sequence()
+                          + ": "
+                          + event.event()
+                          + " but eventCount "
+                          + info.eventCount());
+                }
+                if (event.event() instanceof SearchEvent.Finished && info.result() == null) {
+                  behind.add("Finished without a result");
+                }
+                if (event.event() instanceof SearchEvent.ArchitectureSampled
+                    && record.historySize() <= 0) {
+                  behind.add("a sampled architecture missing from the history");
+                }
+              }
 
-      @Override
-      public void onComplete() {}
+              @Override
+              public void onComplete() {}
 
-      @Override
-      public void onCut(EventLog.CutReason reason, long resumeSequence) {}
-    });
+              @Override
+              public void onCut(EventLog.CutReason reason, long resumeSequence) {}
+            });
 
     record.emit(new SearchEvent.PhaseChanged(Phase.CONTROLLER_TRAINING));
     sampled("a", 0.5);

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** The snapshot settings as configured, and bad values refused with the setting named. */
 class SnapshotSettingsTest {
   private static Config enas(String key, Object value) {
-    return ConfigFactory.load().getConfig("enas")
+    return ConfigFactory.load()
+        .getConfig("enas")
         .withValue(key, ConfigValueFactory.fromAnyRef(value));
   }
 
@@ -41,12 +42,14 @@ class SnapshotSettingsTest {
   void badValuesNameTheirSetting() {
     assertThatThrownBy(() -> SnapshotSettings.fromConfig(enas("snapshots.every-steps", -1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("enas.snapshots.every-steps").hasMessageContaining("-1");
+        .hasMessageContaining("enas.snapshots.every-steps")
+        .hasMessageContaining("-1");
     assertThatThrownBy(() -> SnapshotSettings.fromConfig(enas("snapshots.every-minutes", -2)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("enas.snapshots.every-minutes");
     assertThatThrownBy(() -> SnapshotSettings.fromConfig(enas("snapshots.keep", 1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("enas.snapshots.keep").hasMessageContaining("was 1");
+        .hasMessageContaining("enas.snapshots.keep")
+        .hasMessageContaining("was 1");
   }
 }

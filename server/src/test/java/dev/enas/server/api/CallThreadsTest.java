@@ -33,17 +33,27 @@ class CallThreadsTest {
   void markedServicesRunOnTheTransportThreadAndTheOthersOnTheHandlerPool() throws Exception {
     Recorder marked = new MarkedRecorder("test.Marked");
     Recorder plain = new Recorder("test.Plain");
-    GrpcServer server = GrpcServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-        new InMemorySearchBackend(2), new GrpcSettings(2, 1, 64, Duration.ofSeconds(5)),
-        List.of(marked, plain));
-    ManagedChannel channel = Grpc.newChannelBuilderForAddress(
-        InetAddress.getLoopbackAddress().getHostAddress(), server.port(),
-        InsecureChannelCredentials.create()).build();
+    GrpcServer server =
+        GrpcServer.start(
+            NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            new InMemorySearchBackend(2),
+            new GrpcSettings(2, 1, 64, Duration.ofSeconds(5)),
+            List.of(marked, plain));
+    ManagedChannel channel =
+        Grpc.newChannelBuilderForAddress(
+                InetAddress.getLoopbackAddress().getHostAddress(),
+                server.port(),
+                InsecureChannelCredentials.create())
+            .build();
     try {
       for (Recorder recorder : List.of(marked, plain)) {
-        ServerLiveResponse answer = ClientCalls.blockingUnaryCall(channel, recorder.method,
-            CallOptions.DEFAULT, ServerLiveRequest.getDefaultInstance());
+        ServerLiveResponse answer =
+            ClientCalls.blockingUnaryCall(
+                channel,
+                recorder.method,
+                CallOptions.DEFAULT,
+                ServerLiveRequest.getDefaultInstance());
         assertThat(answer.getLive()).isTrue();
       }
     } finally {
@@ -61,22 +71,26 @@ class CallThreadsTest {
     final MethodDescriptor<ServerLiveRequest, ServerLiveResponse> method;
 
     Recorder(String service) {
-      method = MethodDescriptor.<ServerLiveRequest, ServerLiveResponse>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName(service, "Where"))
-          .setRequestMarshaller(ProtoUtils.marshaller(ServerLiveRequest.getDefaultInstance()))
-          .setResponseMarshaller(ProtoUtils.marshaller(ServerLiveResponse.getDefaultInstance()))
-          .build();
+      method =
+          MethodDescriptor.<ServerLiveRequest, ServerLiveResponse>newBuilder()
+              .setType(MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(MethodDescriptor.generateFullMethodName(service, "Where"))
+              .setRequestMarshaller(ProtoUtils.marshaller(ServerLiveRequest.getDefaultInstance()))
+              .setResponseMarshaller(ProtoUtils.marshaller(ServerLiveResponse.getDefaultInstance()))
+              .build();
     }
 
     @Override
     public ServerServiceDefinition bindService() {
       return ServerServiceDefinition.builder(method.getServiceName())
-          .addMethod(method, ServerCalls.asyncUnaryCall((request, response) -> {
-            thread.set(Thread.currentThread().getName());
-            response.onNext(ServerLiveResponse.newBuilder().setLive(true).build());
-            response.onCompleted();
-          }))
+          .addMethod(
+              method,
+              ServerCalls.asyncUnaryCall(
+                  (request, response) -> {
+                    thread.set(Thread.currentThread().getName());
+                    response.onNext(ServerLiveResponse.newBuilder().setLive(true).build());
+                    response.onCompleted();
+                  }))
           .build();
     }
   }

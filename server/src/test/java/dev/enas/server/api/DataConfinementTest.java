@@ -25,13 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * CreateSearch admits only data sets inside the data roots, and ListDatasets says which those
- * are. Refusals are INVALID_ARGUMENT on {@code spec.data.dataset} and never show a server path or
- * the content of a folder outside the roots.
+ * CreateSearch admits only data sets inside the data roots, and ListDatasets says which those are.
+ * Refusals are INVALID_ARGUMENT on {@code spec.data.dataset} and never show a server path or the
+ * content of a folder outside the roots.
  */
 class DataConfinementTest {
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
   private Path outside;
   private TestServer test;
 
@@ -60,36 +59,57 @@ class DataConfinementTest {
 
   @Test
   void aDataSetInsideTheRootsIsAdmitted() {
-    var search = test.blocking.createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(rnn("ptb:sonnet-copy")).build());
+    var search =
+        test.blocking.createSearch(
+            CreateSearchRequest.newBuilder().setSpec(rnn("ptb:sonnet-copy")).build());
     assertThat(search.getSpec().getData().getDataset()).isEqualTo("ptb:sonnet-copy");
   }
 
   @Test
   void pathsThatLeaveTheRootsAreRefusedNamingTheFieldOnly() {
-    List<String> refused = List.of("ptb:/etc", "ptb:" + outside, "ptb:../home-of-someone",
-        "ptb:sonnet-copy/../../home-of-someone", "ptb:link-out", "ptb:notes.txt",
-        "ptb:missing", "idx:/root/.ssh", "cifar10:~", "ptb:..");
+    List<String> refused =
+        List.of(
+            "ptb:/etc",
+            "ptb:" + outside,
+            "ptb:../home-of-someone",
+            "ptb:sonnet-copy/../../home-of-someone",
+            "ptb:link-out",
+            "ptb:notes.txt",
+            "ptb:missing",
+            "idx:/root/.ssh",
+            "cifar10:~",
+            "ptb:..");
     for (String dataset : refused) {
-      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-          () -> test.blocking.createSearch(CreateSearchRequest.newBuilder()
-              .setSpec(dataset.startsWith("ptb:") ? rnn(dataset) : macro(dataset)).build()));
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () ->
+                  test.blocking.createSearch(
+                      CreateSearchRequest.newBuilder()
+                          .setSpec(dataset.startsWith("ptb:") ? rnn(dataset) : macro(dataset))
+                          .build()));
       assertThat(e).as(dataset).isNotNull();
       assertThat(e.getStatus().getCode()).as(dataset).isEqualTo(Status.Code.INVALID_ARGUMENT);
       BadRequest bad = badRequest(e);
-      assertThat(bad.getFieldViolationsList()).as(dataset)
-          .extracting(BadRequest.FieldViolation::getField).containsExactly("spec.data.dataset");
+      assertThat(bad.getFieldViolationsList())
+          .as(dataset)
+          .extracting(BadRequest.FieldViolation::getField)
+          .containsExactly("spec.data.dataset");
       String everything = e.getStatus().getDescription() + bad;
-      assertThat(everything).as(dataset).doesNotContain(temp.toString())
-          .doesNotContain("train.txt").doesNotContain("secret");
+      assertThat(everything)
+          .as(dataset)
+          .doesNotContain(temp.toString())
+          .doesNotContain("train.txt")
+          .doesNotContain("secret");
     }
   }
 
   @Test
   void listDatasetsNamesTheEmbeddedSetsAndTheFoldersInsideTheRoots() {
-    List<Dataset> datasets = test.blocking.listDatasets(ListDatasetsRequest.getDefaultInstance())
-        .getDatasetsList();
-    assertThat(datasets).extracting(Dataset::getReference)
+    List<Dataset> datasets =
+        test.blocking.listDatasets(ListDatasetsRequest.getDefaultInstance()).getDatasetsList();
+    assertThat(datasets)
+        .extracting(Dataset::getReference)
         .containsExactly("fashion-mnist", "sonnets", "idx:mnist", "ptb:sonnet-copy");
     assertThat(datasets).extracting(Dataset::getText).containsExactly(false, true, false, true);
     assertThat(datasets).extracting(Dataset::getEmbedded).containsExactly(true, true, false, false);
@@ -98,12 +118,21 @@ class DataConfinementTest {
   @Test
   void withoutRootsOnlyTheEmbeddedSetsAreAdmitted() {
     try (TestServer strict = TestServer.start(SearchAdmission.defaults())) {
-      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-          () -> strict.blocking.createSearch(CreateSearchRequest.newBuilder()
-              .setSpec(rnn("ptb:sonnet-copy")).build()));
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () ->
+                  strict.blocking.createSearch(
+                      CreateSearchRequest.newBuilder().setSpec(rnn("ptb:sonnet-copy")).build()));
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      assertThat(strict.blocking.createSearch(CreateSearchRequest.newBuilder()
-          .setSpec(rnn("sonnets")).build()).getSpec().getData().getDataset()).isEqualTo("sonnets");
+      assertThat(
+              strict
+                  .blocking
+                  .createSearch(CreateSearchRequest.newBuilder().setSpec(rnn("sonnets")).build())
+                  .getSpec()
+                  .getData()
+                  .getDataset())
+          .isEqualTo("sonnets");
     }
   }
 
@@ -123,12 +152,14 @@ class DataConfinementTest {
   private static dev.enas.proto.v1.SearchSpec rnn(String dataset) {
     return dev.enas.proto.v1.SearchSpec.newBuilder()
         .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_RNN))
-        .setData(DataSpec.newBuilder().setDataset(dataset)).build();
+        .setData(DataSpec.newBuilder().setDataset(dataset))
+        .build();
   }
 
   private static dev.enas.proto.v1.SearchSpec macro(String dataset) {
     return dev.enas.proto.v1.SearchSpec.newBuilder()
         .setSpace(SpaceSpec.newBuilder().setKind(SearchSpace.SEARCH_SPACE_MACRO))
-        .setData(DataSpec.newBuilder().setDataset(dataset)).build();
+        .setData(DataSpec.newBuilder().setDataset(dataset))
+        .build();
   }
 }

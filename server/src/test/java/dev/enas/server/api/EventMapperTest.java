@@ -26,22 +26,29 @@ class EventMapperTest {
       SearchEvent event = sample(kind);
       dev.enas.proto.v1.SearchEvent wire =
           EventMapper.toWire("s-1", new LoggedEvent(41, TIME, event));
-      assertThat(wire.getKindCase()).as(kind.getSimpleName())
+      assertThat(wire.getKindCase())
+          .as(kind.getSimpleName())
           .isNotEqualTo(dev.enas.proto.v1.SearchEvent.KindCase.KIND_NOT_SET);
       seen.add(wire.getKindCase());
       assertThat(wire.getSequence()).isEqualTo(41);
       assertThat(wire.getSearchId()).isEqualTo("s-1");
       assertThat(wire.getTime().getNanos()).isEqualTo(123_456_789);
     }
-    assertThat(seen).hasSize(kinds.length)
+    assertThat(seen)
+        .hasSize(kinds.length)
         .hasSize(dev.enas.proto.v1.SearchEvent.getDescriptor().getOneofs().get(0).getFieldCount());
   }
 
   @Test
   void fieldsCarryOverWithTheArchitecturesSpace() {
-    dev.enas.proto.v1.SearchEvent sampled = EventMapper.toWire("s", new LoggedEvent(0, TIME,
-        new SearchEvent.ArchitectureSampled(3, 17, "micro: 0 1 1 4 ; 1 3 0 0", 0.71, -12.5, 3.25,
-            0.6)));
+    dev.enas.proto.v1.SearchEvent sampled =
+        EventMapper.toWire(
+            "s",
+            new LoggedEvent(
+                0,
+                TIME,
+                new SearchEvent.ArchitectureSampled(
+                    3, 17, "micro: 0 1 1 4 ; 1 3 0 0", 0.71, -12.5, 3.25, 0.6)));
     assertThat(sampled.getArchitectureSampled().getEpoch()).isEqualTo(3);
     assertThat(sampled.getArchitectureSampled().getPolicyVersion()).isEqualTo(17);
     assertThat(sampled.getArchitectureSampled().getArchitecture().getSpace())
@@ -51,15 +58,27 @@ class EventMapperTest {
     assertThat(sampled.getArchitectureSampled().getEntropy()).isEqualTo(3.25);
     assertThat(sampled.getArchitectureSampled().getBaseline()).isEqualTo(0.6);
 
-    dev.enas.proto.v1.SearchEvent derived = EventMapper.toWire("s", new LoggedEvent(1, TIME,
-        new SearchEvent.Derived(List.of(new SearchEvent.Candidate("macro: 0", 0.9, -1),
-            new SearchEvent.Candidate("macro: 1", 0.8, -2)), 100)));
+    dev.enas.proto.v1.SearchEvent derived =
+        EventMapper.toWire(
+            "s",
+            new LoggedEvent(
+                1,
+                TIME,
+                new SearchEvent.Derived(
+                    List.of(
+                        new SearchEvent.Candidate("macro: 0", 0.9, -1),
+                        new SearchEvent.Candidate("macro: 1", 0.8, -2)),
+                    100)));
     assertThat(derived.getDerived().getTopList())
-        .extracting(c -> c.getArchitecture().getEncoding()).containsExactly("macro: 0", "macro: 1");
+        .extracting(c -> c.getArchitecture().getEncoding())
+        .containsExactly("macro: 0", "macro: 1");
     assertThat(derived.getDerived().getSampled()).isEqualTo(100);
 
-    dev.enas.proto.v1.SearchEvent epoch = EventMapper.toWire("s", new LoggedEvent(2, TIME,
-        new SearchEvent.EpochFinished(2, 10, 1.5, 0.4, null, 0, 61.25)));
+    dev.enas.proto.v1.SearchEvent epoch =
+        EventMapper.toWire(
+            "s",
+            new LoggedEvent(
+                2, TIME, new SearchEvent.EpochFinished(2, 10, 1.5, 0.4, null, 0, 61.25)));
     assertThat(epoch.getEpochFinished().hasBestArchitecture()).isFalse();
     assertThat(epoch.getEpochFinished().getDuration().getSeconds()).isEqualTo(61);
     assertThat(epoch.getEpochFinished().getDuration().getNanos()).isEqualTo(250_000_000);
@@ -68,8 +87,8 @@ class EventMapperTest {
   /** An instance of an event record with a plausible value in every component. */
   private static SearchEvent sample(Class<?> kind) throws Exception {
     RecordComponent[] components = kind.getRecordComponents();
-    Class<?>[] types = Arrays.stream(components).map(RecordComponent::getType)
-        .toArray(Class<?>[]::new);
+    Class<?>[] types =
+        Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new);
     Object[] values = Arrays.stream(types).map(EventMapperTest::valueOf).toArray();
     Constructor<?> constructor = kind.getDeclaredConstructor(types);
     return (SearchEvent) constructor.newInstance(values);

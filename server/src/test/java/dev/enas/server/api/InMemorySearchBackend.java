@@ -5,11 +5,11 @@ import dev.enas.server.domain.HistoryEntry;
 import dev.enas.server.domain.Page;
 import dev.enas.server.domain.SearchBackend;
 import dev.enas.server.domain.SearchBackendException;
-import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.domain.SearchBackendException.AlreadyExists;
 import dev.enas.server.domain.SearchBackendException.FailedPrecondition;
 import dev.enas.server.domain.SearchBackendException.NotFound;
 import dev.enas.server.domain.SearchBackendException.ResourceExhausted;
+import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.store.EventLog;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
@@ -29,13 +29,14 @@ import java.util.function.Supplier;
 
 /**
  * A {@link SearchBackend} without actors for the API tests: searches are records in a map, and a
- * test drives a search by appending events to its log with {@link #append}, which also updates
- * what GetSearch and the history report, as the real coordinator will. The one fake backend of
- * the server's tests (the HTTP tests use it too).
+ * test drives a search by appending events to its log with {@link #append}, which also updates what
+ * GetSearch and the history report, as the real coordinator will. The one fake backend of the
+ * server's tests (the HTTP tests use it too).
  */
 public final class InMemorySearchBackend implements SearchBackend {
   private static final Comparator<HistoryEntry> BY_REWARD =
-      Comparator.comparingDouble(HistoryEntry::reward).reversed()
+      Comparator.comparingDouble(HistoryEntry::reward)
+          .reversed()
           .thenComparingLong(HistoryEntry::index);
 
   private final Clock clock = Clock.systemUTC();
@@ -96,24 +97,25 @@ public final class InMemorySearchBackend implements SearchBackend {
 
   @Override
   public CompletionStage<SearchInfo> create(SearchSpec spec, String requestedId) {
-    return call(() -> {
-      synchronized (this) {
-        if (!requestedId.isEmpty() && byId.containsKey(requestedId)) {
-          throw AlreadyExists.search(requestedId);
-        }
-        long active = searches.stream().filter(e -> !e.snapshot().phase().isTerminal()).count();
-        if (active >= maxActive) {
-          throw new ResourceExhausted("concurrent searches", maxActive,
-              "enas.search.max-concurrent");
-        }
-        created++;
-        String id = requestedId.isEmpty() ? "s-" + created : requestedId;
-        Entry entry = new Entry(id, spec, clock.instant());
-        searches.add(entry);
-        byId.put(id, entry);
-        return entry.snapshot();
-      }
-    });
+    return call(
+        () -> {
+          synchronized (this) {
+            if (!requestedId.isEmpty() && byId.containsKey(requestedId)) {
+              throw AlreadyExists.search(requestedId);
+            }
+            long active = searches.stream().filter(e -> !e.snapshot().phase().isTerminal()).count();
+            if (active >= maxActive) {
+              throw new ResourceExhausted(
+                  "concurrent searches", maxActive, "enas.search.max-concurrent");
+            }
+            created++;
+            String id = requestedId.isEmpty() ? "s-" + created : requestedId;
+            Entry entry = new Entry(id, spec, clock.instant());
+            searches.add(entry);
+            byId.put(id, entry);
+            return entry.snapshot();
+          }
+        });
   }
 
   @Override
@@ -123,62 +125,73 @@ public final class InMemorySearchBackend implements SearchBackend {
 
   @Override
   public CompletionStage<Page<SearchInfo>> list(int pageSize, long cursor, Set<Phase> phases) {
-    return call(() -> {
-      List<Entry> all;
-      synchronized (this) {
-        all = List.copyOf(searches);
-      }
-      // The cursor is one past the position of the next candidate, so filters that change while
-      // a client pages never shift what the next page starts with.
-      int start = cursor == 0 ? 0 : (int) (cursor - 1);
-      List<SearchInfo> page = new ArrayList<>();
-      for (int i = start; i < all.size(); i++) {
-        SearchInfo info = all.get(i).snapshot();
-        if (!phases.isEmpty() && !phases.contains(info.phase())) {
-          continue;
-        }
-        if (page.size() == pageSize) {
-          return new Page<>(page, i + 1, -1);
-        }
-        page.add(info);
-      }
-      return new Page<>(page, 0, -1);
-    });
+    return call(
+        () -> {
+          List<Entry> all;
+          synchronized (this) {
+            all = List.copyOf(searches);
+          }
+          // The cursor is one past the position of the next candidate, so filters that change while
+          // a client pages never shift what the next page starts with.
+          int start = cursor == 0 ? 0 : (int) (cursor - 1);
+          List<SearchInfo> page = new ArrayList<>();
+          for (int i = start; i < all.size(); i++) {
+            SearchInfo info = all.get(i).snapshot();
+            if (!phases.isEmpty() && !phases.contains(info.phase())) {
+              continue;
+            }
+            if (page.size() == pageSize) {
+              return new Page<>(page, i + 1, -1);
+            }
+            page.add(info);
+          }
+          return new Page<>(page, 0, -1);
+        });
   }
 
   @Override
   public CompletionStage<SearchInfo> cancel(String id, String reason) {
-    return call(() -> {
-      Entry entry = entry(id);
-      synchronized (entry) {
-        Phase phase = entry.phase;
-        if (phase == Phase.SUCCEEDED || phase == Phase.FAILED) {
-          throw new FailedPrecondition("searches/" + id, "search " + SearchBackendException.quote(id)
-              + " already " + phase + "; only a pending or running search can be cancelled");
-        }
-        if (phase != Phase.CANCELLED) {
-          appendTo(entry, new SearchEvent.Cancelled(reason));
-        }
-        return entry.snapshot();
-      }
-    });
+    return call(
+        () -> {
+          Entry entry = entry(id);
+          synchronized (entry) {
+            Phase phase = entry.phase;
+            if (phase == Phase.SUCCEEDED || phase == Phase.FAILED) {
+              throw new FailedPrecondition(
+                  "searches/" + id,
+                  "search "
+                      + SearchBackendException.quote(id)
+                      + " already "
+                      + phase
+                      + "; only a pending or running search can be cancelled");
+            }
+            if (phase != Phase.CANCELLED) {
+              appendTo(entry, new SearchEvent.Cancelled(reason));
+            }
+            return entry.snapshot();
+          }
+        });
   }
 
   @Override
   public CompletionStage<SearchInfo> delete(String id) {
-    return call(() -> {
-      Entry entry = entry(id);
-      SearchInfo info = entry.snapshot();
-      if (!info.phase().isTerminal()) {
-        throw new FailedPrecondition("searches/" + id, "search " + SearchBackendException.quote(id)
-            + " has not ended; only an ended search can be deleted");
-      }
-      synchronized (this) {
-        searches.remove(entry);
-        byId.remove(id);
-      }
-      return info;
-    });
+    return call(
+        () -> {
+          Entry entry = entry(id);
+          SearchInfo info = entry.snapshot();
+          if (!info.phase().isTerminal()) {
+            throw new FailedPrecondition(
+                "searches/" + id,
+                "search "
+                    + SearchBackendException.quote(id)
+                    + " has not ended; only an ended search can be deleted");
+          }
+          synchronized (this) {
+            searches.remove(entry);
+            byId.remove(id);
+          }
+          return info;
+        });
   }
 
   @Override
@@ -188,59 +201,63 @@ public final class InMemorySearchBackend implements SearchBackend {
 
   @Override
   public CompletionStage<HistoryEntry> architecture(String id, long index) {
-    return call(() -> {
-      Entry entry = entry(id);
-      synchronized (entry) {
-        if (index >= entry.history.size()) {
-          throw NotFound.architecture(id, index, entry.history.size());
-        }
-        return entry.history.get((int) index);
-      }
-    });
+    return call(
+        () -> {
+          Entry entry = entry(id);
+          synchronized (entry) {
+            if (index >= entry.history.size()) {
+              throw NotFound.architecture(id, index, entry.history.size());
+            }
+            return entry.history.get((int) index);
+          }
+        });
   }
 
   @Override
   public CompletionStage<Page<HistoryEntry>> architectures(
       String id, int pageSize, long cursor, ArchitectureOrder order) {
-    return call(() -> {
-      Entry entry = entry(id);
-      List<HistoryEntry> history;
-      synchronized (entry) {
-        history = List.copyOf(entry.history);
-      }
-      List<HistoryEntry> ordered = history;
-      int start = 0;
-      if (order == ArchitectureOrder.REWARD) {
-        ordered = new ArrayList<>(history);
-        ordered.sort(BY_REWARD);
-      }
-      if (cursor != 0) {
-        // The cursor names the last entry returned (index + 1); the next page starts after it
-        // in the requested order, wherever later samples have landed meanwhile.
-        HistoryEntry last = history.get((int) (cursor - 1));
-        start = ordered.indexOf(last) + 1;
-      }
-      int end = Math.min(ordered.size(), start + pageSize);
-      List<HistoryEntry> page = ordered.subList(start, end);
-      long next = end < ordered.size() ? page.get(page.size() - 1).index() + 1 : 0;
-      return new Page<>(page, next, history.size());
-    });
+    return call(
+        () -> {
+          Entry entry = entry(id);
+          List<HistoryEntry> history;
+          synchronized (entry) {
+            history = List.copyOf(entry.history);
+          }
+          List<HistoryEntry> ordered = history;
+          int start = 0;
+          if (order == ArchitectureOrder.REWARD) {
+            ordered = new ArrayList<>(history);
+            ordered.sort(BY_REWARD);
+          }
+          if (cursor != 0) {
+            // The cursor names the last entry returned (index + 1); the next page starts after it
+            // in the requested order, wherever later samples have landed meanwhile.
+            HistoryEntry last = history.get((int) (cursor - 1));
+            start = ordered.indexOf(last) + 1;
+          }
+          int end = Math.min(ordered.size(), start + pageSize);
+          List<HistoryEntry> page = ordered.subList(start, end);
+          long next = end < ordered.size() ? page.get(page.size() - 1).index() + 1 : 0;
+          return new Page<>(page, next, history.size());
+        });
   }
 
   @Override
   public CompletionStage<ModelFile> model(String id, long version) {
-    return call(() -> {
-      Entry entry = entry(id);
-      synchronized (entry) {
-        if (entry.model == null) {
-          throw NotFound.model(id, entry.phase.name());
-        }
-        if (version != 0 && version != entry.model.version()) {
-          throw NotFound.modelVersion(id, entry.model.name(), version);
-        }
-        return new ModelFile(entry.model.name(), entry.model.version(), entry.modelBytes.clone());
-      }
-    });
+    return call(
+        () -> {
+          Entry entry = entry(id);
+          synchronized (entry) {
+            if (entry.model == null) {
+              throw NotFound.model(id, entry.phase.name());
+            }
+            if (version != 0 && version != entry.model.version()) {
+              throw NotFound.modelVersion(id, entry.model.name(), version);
+            }
+            return new ModelFile(
+                entry.model.name(), entry.model.version(), entry.modelBytes.clone());
+          }
+        });
   }
 
   private <T> CompletionStage<T> call(Supplier<T> body) {
@@ -290,8 +307,20 @@ public final class InMemorySearchBackend implements SearchBackend {
     }
 
     synchronized SearchInfo snapshot() {
-      return new SearchInfo(id, spec, phase, progress, best, result, failureReason, createTime,
-          updateTime, startTime, endTime, log.size(), model);
+      return new SearchInfo(
+          id,
+          spec,
+          phase,
+          progress,
+          best,
+          result,
+          failureReason,
+          createTime,
+          updateTime,
+          startTime,
+          endTime,
+          log.size(),
+          model);
     }
 
     void apply(long sequence, SearchEvent event, Instant time) {
@@ -300,26 +329,70 @@ public final class InMemorySearchBackend implements SearchBackend {
       if (event instanceof SearchEvent.PhaseChanged e) {
         enter(e.phase(), time);
       } else if (event instanceof SearchEvent.ChildTrained e) {
-        progress = new SearchInfo.Progress(p.epoch(), p.epochs(), Math.max(p.steps(), e.step()),
-            p.controllerUpdates(), p.architecturesSampled(), p.finalEpoch(), p.finalEpochs());
+        progress =
+            new SearchInfo.Progress(
+                p.epoch(),
+                p.epochs(),
+                Math.max(p.steps(), e.step()),
+                p.controllerUpdates(),
+                p.architecturesSampled(),
+                p.finalEpoch(),
+                p.finalEpochs());
       } else if (event instanceof SearchEvent.ArchitectureSampled e) {
-        history.add(new HistoryEntry(history.size(), sequence, time, e.epoch(), e.policyVersion(),
-            e.architecture(), e.reward(), e.logProbability(), e.entropy(), e.baseline()));
-        progress = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps(),
-            p.controllerUpdates(), history.size(), p.finalEpoch(), p.finalEpochs());
+        history.add(
+            new HistoryEntry(
+                history.size(),
+                sequence,
+                time,
+                e.epoch(),
+                e.policyVersion(),
+                e.architecture(),
+                e.reward(),
+                e.logProbability(),
+                e.entropy(),
+                e.baseline()));
+        progress =
+            new SearchInfo.Progress(
+                p.epoch(),
+                p.epochs(),
+                p.steps(),
+                p.controllerUpdates(),
+                history.size(),
+                p.finalEpoch(),
+                p.finalEpochs());
         if (best == null || e.reward() > best.reward()) {
           best = new SearchInfo.Scored(e.architecture(), e.reward());
         }
       } else if (event instanceof SearchEvent.ControllerUpdated e) {
-        progress = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps(),
-            Math.max(p.controllerUpdates(), e.policyVersion()), p.architecturesSampled(),
-            p.finalEpoch(), p.finalEpochs());
+        progress =
+            new SearchInfo.Progress(
+                p.epoch(),
+                p.epochs(),
+                p.steps(),
+                Math.max(p.controllerUpdates(), e.policyVersion()),
+                p.architecturesSampled(),
+                p.finalEpoch(),
+                p.finalEpochs());
       } else if (event instanceof SearchEvent.EpochFinished e) {
-        progress = new SearchInfo.Progress(e.epoch(), p.epochs(), p.steps(),
-            p.controllerUpdates(), p.architecturesSampled(), p.finalEpoch(), p.finalEpochs());
+        progress =
+            new SearchInfo.Progress(
+                e.epoch(),
+                p.epochs(),
+                p.steps(),
+                p.controllerUpdates(),
+                p.architecturesSampled(),
+                p.finalEpoch(),
+                p.finalEpochs());
       } else if (event instanceof SearchEvent.FinalTrainingProgress e) {
-        progress = new SearchInfo.Progress(p.epoch(), p.epochs(), p.steps(),
-            p.controllerUpdates(), p.architecturesSampled(), e.epoch(), p.finalEpochs());
+        progress =
+            new SearchInfo.Progress(
+                p.epoch(),
+                p.epochs(),
+                p.steps(),
+                p.controllerUpdates(),
+                p.architecturesSampled(),
+                e.epoch(),
+                p.finalEpochs());
       } else if (event instanceof SearchEvent.Finished e) {
         result = new SearchInfo.Result(e.architecture(), e.testAccuracy(), e.parameters());
         enter(Phase.SUCCEEDED, time);

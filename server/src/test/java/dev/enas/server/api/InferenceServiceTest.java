@@ -42,16 +42,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The inference service through real stubs on an in-process server, over real ONNX models in a
- * real folder: health, metadata, inference with both kinds of contents, versions that appear
- * while the server runs, and a corrupt model next to working ones.
+ * The inference service through real stubs on an in-process server, over real ONNX models in a real
+ * folder: health, metadata, inference with both kinds of contents, versions that appear while the
+ * server runs, and a corrupt model next to working ones.
  */
 class InferenceServiceTest {
   private static final TestModels.Classifier V1 = TestModels.Classifier.of(3, 11);
   private static final TestModels.Classifier V2 = TestModels.Classifier.of(3, 12);
 
-  @TempDir
-  Path folder;
+  @TempDir Path folder;
 
   private InferenceTestServer test;
 
@@ -85,13 +84,18 @@ class InferenceServiceTest {
     assertThat(metadata.getVersion()).isEqualTo("test-version");
     assertThat(metadata.getExtensionsList())
         .containsExactly("enas_model_parameters", "enas_model_ready_reason");
-    HealthCheckResponse health = HealthGrpc.newBlockingStub(test.channel).check(
-        HealthCheckRequest.newBuilder().setService("inference.GRPCInferenceService").build());
+    HealthCheckResponse health =
+        HealthGrpc.newBlockingStub(test.channel)
+            .check(
+                HealthCheckRequest.newBuilder()
+                    .setService("inference.GRPCInferenceService")
+                    .build());
     assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
     test.service.beginShutdown();
     assertThat(test.stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady())
-        .as("a server shutting down is live but no longer ready").isFalse();
+        .as("a server shutting down is live but no longer ready")
+        .isFalse();
     assertThat(test.stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
   }
 
@@ -120,8 +124,9 @@ class InferenceServiceTest {
     for (int i = 0; i < eight.length; i++) {
       eight[i] = (i % 7) / 7f;
     }
-    test = InferenceTestServer.start(folder, Duration.ZERO, 8,
-        images("fashion", one).build().getSerializedSize());
+    test =
+        InferenceTestServer.start(
+            folder, Duration.ZERO, 8, images("fashion", one).build().getSerializedSize());
     test.repository.publish("fashion", V1.bytes(), Map.of());
     int clients = 6;
     int calls = 20;
@@ -130,14 +135,17 @@ class InferenceServiceTest {
       List<Future<?>> done = new ArrayList<>();
       for (int c = 0; c < clients; c++) {
         int client = c;
-        done.add(pool.submit(() -> {
-          for (int k = 0; k < calls; k++) {
-            float[] pixels = (client + k) % 2 == 0 ? one : eight;
-            assertClose(output(test.stub.modelInfer(images("fashion", pixels).build()), 1),
-                V1.probabilities(pixels));
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int k = 0; k < calls; k++) {
+                    float[] pixels = (client + k) % 2 == 0 ? one : eight;
+                    assertClose(
+                        output(test.stub.modelInfer(images("fashion", pixels).build()), 1),
+                        V1.probabilities(pixels));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : done) {
         f.get(60, TimeUnit.SECONDS);
@@ -160,8 +168,8 @@ class InferenceServiceTest {
     float[] one = new float[TestModels.PIXELS];
 
     for (int i = 0; i < 3; i++) {
-      assertClose(output(test.stub.modelInfer(images("fashion", one).build()), 1),
-          V1.probabilities(one));
+      assertClose(
+          output(test.stub.modelInfer(images("fashion", one).build()), 1), V1.probabilities(one));
     }
 
     assertThat(test.service.inferencesOnTransportThread()).isZero();
@@ -178,10 +186,15 @@ class InferenceServiceTest {
     assertThat(metadata.getName()).isEqualTo("fashion");
     assertThat(metadata.getPlatform()).isEqualTo("onnxruntime_onnx");
     assertThat(metadata.getVersionsList()).containsExactly("1");
-    assertThat(metadata.getInputsList()).containsExactly(ModelMetadataResponse.TensorMetadata
-        .newBuilder().setName("image").setDatatype("FP32").addAllShape(List.of(-1L, 1L, 4L, 4L))
-        .build());
-    assertThat(metadata.getOutputsList()).extracting(
+    assertThat(metadata.getInputsList())
+        .containsExactly(
+            ModelMetadataResponse.TensorMetadata.newBuilder()
+                .setName("image")
+                .setDatatype("FP32")
+                .addAllShape(List.of(-1L, 1L, 4L, 4L))
+                .build());
+    assertThat(metadata.getOutputsList())
+        .extracting(
             ModelMetadataResponse.TensorMetadata::getName,
             ModelMetadataResponse.TensorMetadata::getDatatype,
             ModelMetadataResponse.TensorMetadata::getShapeList)
@@ -189,11 +202,14 @@ class InferenceServiceTest {
             org.assertj.core.groups.Tuple.tuple("logits", "FP32", List.of(-1L, 3L)),
             org.assertj.core.groups.Tuple.tuple("probabilities", "FP32", List.of(-1L, 3L)));
     assertThat(metadata.getParametersMap())
-        .containsEntry("class_labels",
+        .containsEntry(
+            "class_labels",
             InferParameter.newBuilder().setStringParam("[\"c0\", \"c1\", \"c2\"]").build())
         .containsEntry("search_id", InferParameter.newBuilder().setStringParam("s-9").build());
-    assertThat(test.stub.modelMetadata(ModelMetadataRequest.newBuilder()
-        .setName("fashion").setVersion("1").build())).isEqualTo(metadata);
+    assertThat(
+            test.stub.modelMetadata(
+                ModelMetadataRequest.newBuilder().setName("fashion").setVersion("1").build()))
+        .isEqualTo(metadata);
   }
 
   @Test
@@ -207,8 +223,9 @@ class InferenceServiceTest {
     assertThat(response.getModelName()).isEqualTo("fashion");
     assertThat(response.getModelVersion()).isEqualTo("1");
     assertThat(response.getId()).isEqualTo("request-7");
-    assertThat(response.getOutputsList()).extracting(o -> o.getName(), o -> o.getDatatype(),
-            o -> o.getShapeList(), o -> o.hasContents())
+    assertThat(response.getOutputsList())
+        .extracting(
+            o -> o.getName(), o -> o.getDatatype(), o -> o.getShapeList(), o -> o.hasContents())
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("logits", "FP32", List.of(2L, 3L), false),
             org.assertj.core.groups.Tuple.tuple("probabilities", "FP32", List.of(2L, 3L), false));
@@ -220,33 +237,47 @@ class InferenceServiceTest {
   void inferenceWithRawContentsReturnsOnlyTheRequestedOutputsInTheirOrder() throws IOException {
     start(Duration.ZERO).repository.publish("fashion", V1.bytes(), Map.of());
     float[] pixels = TestModels.images(3, 22);
-    ModelInferRequest.Builder request = ModelInferRequest.newBuilder()
-        .setModelName("fashion")
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
-            .setName("image").setDatatype("FP32").addAllShape(List.of(3L, 1L, 4L, 4L)))
-        .addRawInputContents(raw(pixels));
+    ModelInferRequest.Builder request =
+        ModelInferRequest.newBuilder()
+            .setModelName("fashion")
+            .addInputs(
+                ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName("image")
+                    .setDatatype("FP32")
+                    .addAllShape(List.of(3L, 1L, 4L, 4L)))
+            .addRawInputContents(raw(pixels));
 
-    ModelInferResponse one = test.stub.modelInfer(request.clone()
-        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
-            .setName("probabilities"))
-        .build());
+    ModelInferResponse one =
+        test.stub.modelInfer(
+            request
+                .clone()
+                .addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                        .setName("probabilities"))
+                .build());
     assertThat(one.getOutputsList()).extracting(o -> o.getName()).containsExactly("probabilities");
     assertThat(one.getRawOutputContentsCount()).isEqualTo(1);
     assertClose(output(one, 0), V1.probabilities(pixels));
 
-    ModelInferResponse both = test.stub.modelInfer(request.clone()
-        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
-            .setName("probabilities"))
-        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
-        .build());
-    assertThat(both.getOutputsList()).extracting(o -> o.getName())
+    ModelInferResponse both =
+        test.stub.modelInfer(
+            request
+                .clone()
+                .addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                        .setName("probabilities"))
+                .addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
+                .build());
+    assertThat(both.getOutputsList())
+        .extracting(o -> o.getName())
         .containsExactly("probabilities", "logits");
     assertClose(output(both, 1), V1.logits(pixels));
   }
 
   /**
-   * A client generates with a language model through ModelInfer alone: INT64 token ids and the
-   * FP32 hidden state in, next_hidden fed back, the most probable word as the next token. Steps
+   * A client generates with a language model through ModelInfer alone: INT64 token ids and the FP32
+   * hidden state in, next_hidden fed back, the most probable word as the next token. Steps
    * alternate typed and raw contents; every step matches the reference within 1e-4.
    */
   @Test
@@ -257,7 +288,8 @@ class InferenceServiceTest {
 
     ModelMetadataResponse metadata =
         test.stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("sonnets").build());
-    assertThat(metadata.getInputsList()).extracting(
+    assertThat(metadata.getInputsList())
+        .extracting(
             ModelMetadataResponse.TensorMetadata::getName,
             ModelMetadataResponse.TensorMetadata::getDatatype,
             ModelMetadataResponse.TensorMetadata::getShapeList)
@@ -279,8 +311,8 @@ class InferenceServiceTest {
       }
       ModelInferResponse response = test.stub.modelInfer(request.build());
 
-      assertThat(response.getOutputsList()).extracting(o -> o.getName(), o -> o.getDatatype(),
-              o -> o.getShapeList())
+      assertThat(response.getOutputsList())
+          .extracting(o -> o.getName(), o -> o.getDatatype(), o -> o.getShapeList())
           .containsExactly(
               org.assertj.core.groups.Tuple.tuple("logits", "FP32", List.of(2L, 31L)),
               org.assertj.core.groups.Tuple.tuple("probabilities", "FP32", List.of(2L, 31L)),
@@ -289,11 +321,13 @@ class InferenceServiceTest {
       float[] logits = output(response, 0);
       hidden = output(response, 2);
       for (int i = 0; i < logits.length; i++) {
-        assertThat((double) logits[i]).as("step %d logit %d", step, i)
+        assertThat((double) logits[i])
+            .as("step %d logit %d", step, i)
             .isCloseTo(expected.logits()[i], within(1e-4));
       }
       for (int i = 0; i < hidden.length; i++) {
-        assertThat((double) hidden[i]).as("step %d unit %d", step, i)
+        assertThat((double) hidden[i])
+            .as("step %d unit %d", step, i)
             .isCloseTo(expected.hidden()[i], within(1e-4));
       }
       expectedHidden = expected.hidden();
@@ -316,15 +350,23 @@ class InferenceServiceTest {
     float[] a = {1, 2, 3, 4, 5, 6, 7, 8};
     float[] b = {0.5f, 0.25f, -1, -2, 10, 20, 30, 40};
 
-    ModelInferResponse response = test.stub.modelInfer(ModelInferRequest.newBuilder()
-        .setModelName("adder")
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
-            .setName("b").setDatatype("FP32").addAllShape(List.of(2L, 4L)))
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
-            .setName("a").setDatatype("FP32").addAllShape(List.of(2L, 4L)))
-        .addRawInputContents(raw(b))
-        .addRawInputContents(raw(a))
-        .build());
+    ModelInferResponse response =
+        test.stub.modelInfer(
+            ModelInferRequest.newBuilder()
+                .setModelName("adder")
+                .addInputs(
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("b")
+                        .setDatatype("FP32")
+                        .addAllShape(List.of(2L, 4L)))
+                .addInputs(
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("a")
+                        .setDatatype("FP32")
+                        .addAllShape(List.of(2L, 4L)))
+                .addRawInputContents(raw(b))
+                .addRawInputContents(raw(a))
+                .build());
 
     assertClose(output(response, 0), new float[] {1.5f, 2.25f, 2, 2, 15, 26, 37, 48});
   }
@@ -342,8 +384,8 @@ class InferenceServiceTest {
     ModelMetadataResponse metadata;
     do {
       Thread.sleep(50);
-      metadata = test.stub.modelMetadata(ModelMetadataRequest.newBuilder()
-          .setName("fashion").build());
+      metadata =
+          test.stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("fashion").build());
     } while (metadata.getVersionsCount() < 2 && Instant.now().isBefore(deadline));
 
     assertThat(metadata.getVersionsList()).containsExactly("1", "2");
@@ -367,26 +409,39 @@ class InferenceServiceTest {
     ModelReadyResponse corrupt =
         test.stub.modelReady(ModelReadyRequest.newBuilder().setName("corrupt").build());
     assertThat(corrupt.getReady()).isFalse();
-    assertThat(corrupt.getReason()).contains("ONNX Runtime cannot load the model")
+    assertThat(corrupt.getReason())
+        .contains("ONNX Runtime cannot load the model")
         .contains("corrupt/1/model.onnx");
 
-    StatusRuntimeException metadata = catchThrowableOfType(StatusRuntimeException.class,
-        () -> test.stub.modelMetadata(ModelMetadataRequest.newBuilder()
-            .setName("corrupt").build()));
+    StatusRuntimeException metadata =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                test.stub.modelMetadata(
+                    ModelMetadataRequest.newBuilder().setName("corrupt").build()));
     assertThat(metadata.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(metadata.getStatus().getDescription())
         .contains("model 'corrupt' version 1 is not ready");
     assertThat(StatusProto.fromThrowable(metadata).getDetails(0).is(PreconditionFailure.class))
         .isTrue();
-    StatusRuntimeException infer = catchThrowableOfType(StatusRuntimeException.class,
-        () -> test.stub.modelInfer(images("corrupt", TestModels.images(1, 1)).build()));
+    StatusRuntimeException infer =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> test.stub.modelInfer(images("corrupt", TestModels.images(1, 1)).build()));
     assertThat(infer.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
 
-    assertThat(test.stub.modelReady(ModelReadyRequest.newBuilder()
-        .setName("upgraded").setVersion("2").build()).getReady()).isFalse();
-    assertThat(test.stub.modelReady(ModelReadyRequest.newBuilder()
-        .setName("upgraded").build()).getReady())
-        .as("the default version is the newest one that works").isTrue();
+    assertThat(
+            test.stub
+                .modelReady(
+                    ModelReadyRequest.newBuilder().setName("upgraded").setVersion("2").build())
+                .getReady())
+        .isFalse();
+    assertThat(
+            test.stub
+                .modelReady(ModelReadyRequest.newBuilder().setName("upgraded").build())
+                .getReady())
+        .as("the default version is the newest one that works")
+        .isTrue();
     float[] pixels = TestModels.images(2, 24);
     assertThat(test.stub.modelInfer(images("upgraded", pixels).build()).getModelVersion())
         .isEqualTo("1");
@@ -394,9 +449,10 @@ class InferenceServiceTest {
         test.stub.modelReady(ModelReadyRequest.newBuilder().setName("good").build());
     assertThat(good.getReady()).isTrue();
     assertThat(good.getReason()).isEmpty();
-    assertClose(output(test.stub.modelInfer(images("good", pixels).build()), 1),
-        V1.probabilities(pixels));
+    assertClose(
+        output(test.stub.modelInfer(images("good", pixels).build()), 1), V1.probabilities(pixels));
     assertThat(test.stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady())
-        .as("a broken model does not make the server unready").isTrue();
+        .as("a broken model does not make the server unready")
+        .isTrue();
   }
 }

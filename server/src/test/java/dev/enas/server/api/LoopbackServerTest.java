@@ -53,12 +53,18 @@ class LoopbackServerTest {
   @BeforeAll
   static void start() throws Exception {
     backend = new InMemorySearchBackend(10);
-    server = GrpcServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-        backend, new GrpcSettings(2, 2, 1024, Duration.ofSeconds(5)));
-    channel = Grpc.newChannelBuilderForAddress(
-        InetAddress.getLoopbackAddress().getHostAddress(), server.port(),
-        InsecureChannelCredentials.create()).build();
+    server =
+        GrpcServer.start(
+            NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            backend,
+            new GrpcSettings(2, 2, 1024, Duration.ofSeconds(5)));
+    channel =
+        Grpc.newChannelBuilderForAddress(
+                InetAddress.getLoopbackAddress().getHostAddress(),
+                server.port(),
+                InsecureChannelCredentials.create())
+            .build();
   }
 
   @AfterAll
@@ -73,22 +79,32 @@ class LoopbackServerTest {
 
     assertThat(health.check(HealthCheckRequest.newBuilder().setService("").build()).getStatus())
         .isEqualTo(ServingStatus.SERVING);
-    assertThat(health.check(HealthCheckRequest.newBuilder()
-        .setService(SearchServiceGrpc.SERVICE_NAME).build()).getStatus())
+    assertThat(
+            health
+                .check(
+                    HealthCheckRequest.newBuilder()
+                        .setService(SearchServiceGrpc.SERVICE_NAME)
+                        .build())
+                .getStatus())
         .isEqualTo(ServingStatus.SERVING);
   }
 
   @Test
   void reflectionListsTheServicesAndServesTheContract() throws Exception {
-    List<ServerReflectionResponse> answers = reflect(
-        ServerReflectionRequest.newBuilder().setListServices("").build(),
-        ServerReflectionRequest.newBuilder()
-            .setFileContainingSymbol(SearchServiceGrpc.SERVICE_NAME).build());
+    List<ServerReflectionResponse> answers =
+        reflect(
+            ServerReflectionRequest.newBuilder().setListServices("").build(),
+            ServerReflectionRequest.newBuilder()
+                .setFileContainingSymbol(SearchServiceGrpc.SERVICE_NAME)
+                .build());
 
     assertThat(answers.get(0).getListServicesResponse().getServiceList())
         .extracting(ServiceResponse::getName)
-        .contains(SearchServiceGrpc.SERVICE_NAME, "grpc.health.v1.Health",
-            "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
+        .contains(
+            SearchServiceGrpc.SERVICE_NAME,
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "grpc.reflection.v1alpha.ServerReflection");
     List<String> files = new ArrayList<>();
     for (var bytes : answers.get(1).getFileDescriptorResponse().getFileDescriptorProtoList()) {
       files.add(parse(bytes.toByteArray()).getName());
@@ -98,31 +114,58 @@ class LoopbackServerTest {
 
   @Test
   void aSpecWrongEverywhereArrivesWithItsDetailsThroughRealTrailers() {
-    SearchSpec wrong = SearchServiceTest.macro().toBuilder()
-        .setChild(ChildSpec.newBuilder().setChannels(-1).setBatchSize(-1).setDropout(-1))
-        .setShared(TrainingSpec.newBuilder().setEpochs(-1).setMomentum(-1)
-            .setLearningRateMax(-1).setWeightDecay(-1))
-        .setController(ControllerSpec.newBuilder().setHiddenSize(-1).setLearningRate(-1)
-            .setTanhConstant(-1).setTemperature(-1).setEntropyWeight(-1).setBaselineDecay(-1)
-            .setSkipTarget(-1).setSkipWeight(-1).setGradientClip(-1).setAdamBeta2(-1)
-            .setAdamEpsilon(-1).setInitRange(-1).setUpdatesPerEpoch(-1)
-            .setChildrenPerUpdate(-1).setLstmLayers(-1).setOpTanhReduce(-1))
-        .build();
+    SearchSpec wrong =
+        SearchServiceTest.macro().toBuilder()
+            .setChild(ChildSpec.newBuilder().setChannels(-1).setBatchSize(-1).setDropout(-1))
+            .setShared(
+                TrainingSpec.newBuilder()
+                    .setEpochs(-1)
+                    .setMomentum(-1)
+                    .setLearningRateMax(-1)
+                    .setWeightDecay(-1))
+            .setController(
+                ControllerSpec.newBuilder()
+                    .setHiddenSize(-1)
+                    .setLearningRate(-1)
+                    .setTanhConstant(-1)
+                    .setTemperature(-1)
+                    .setEntropyWeight(-1)
+                    .setBaselineDecay(-1)
+                    .setSkipTarget(-1)
+                    .setSkipWeight(-1)
+                    .setGradientClip(-1)
+                    .setAdamBeta2(-1)
+                    .setAdamEpsilon(-1)
+                    .setInitRange(-1)
+                    .setUpdatesPerEpoch(-1)
+                    .setChildrenPerUpdate(-1)
+                    .setLstmLayers(-1)
+                    .setOpTanhReduce(-1))
+            .build();
 
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-        () -> SearchServiceGrpc.newBlockingStub(channel).createSearch(
-            CreateSearchRequest.newBuilder().setSpec(wrong).build()));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                SearchServiceGrpc.newBlockingStub(channel)
+                    .createSearch(CreateSearchRequest.newBuilder().setSpec(wrong).build()));
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    BadRequest details = StatusProto.fromThrowable(e).getDetailsList().stream()
-        .filter(any -> any.is(BadRequest.class)).findFirst().map(any -> {
-          try {
-            return any.unpack(BadRequest.class);
-          } catch (InvalidProtocolBufferException ex) {
-            throw new AssertionError(ex);
-          }
-        }).orElseThrow();
-    assertThat(details.getFieldViolationsList()).extracting(BadRequest.FieldViolation::getField)
+    BadRequest details =
+        StatusProto.fromThrowable(e).getDetailsList().stream()
+            .filter(any -> any.is(BadRequest.class))
+            .findFirst()
+            .map(
+                any -> {
+                  try {
+                    return any.unpack(BadRequest.class);
+                  } catch (InvalidProtocolBufferException ex) {
+                    throw new AssertionError(ex);
+                  }
+                })
+            .orElseThrow();
+    assertThat(details.getFieldViolationsList())
+        .extracting(BadRequest.FieldViolation::getField)
         .contains("spec.child.channels", "spec.controller.adam_epsilon");
   }
 
@@ -136,8 +179,9 @@ class LoopbackServerTest {
     backend.append(id, new SearchEvent.Finished("macro: 0", 0.9, 10, 1));
 
     List<dev.enas.proto.v1.SearchEvent> events = new ArrayList<>();
-    SearchServiceGrpc.newBlockingStub(channel).watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId(id).build()).forEachRemaining(events::add);
+    SearchServiceGrpc.newBlockingStub(channel)
+        .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
+        .forEachRemaining(events::add);
 
     assertThat(WatchSearchTest.sequences(events))
         .containsExactlyElementsOf(WatchSearchTest.range(0, 502));
@@ -147,25 +191,27 @@ class LoopbackServerTest {
       throws Exception {
     List<ServerReflectionResponse> answers = new ArrayList<>();
     CompletableFuture<Void> done = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> out = ServerReflectionGrpc.newStub(channel)
-        .serverReflectionInfo(new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse value) {
-            synchronized (answers) {
-              answers.add(value);
-            }
-          }
+    StreamObserver<ServerReflectionRequest> out =
+        ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse value) {
+                    synchronized (answers) {
+                      answers.add(value);
+                    }
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(t);
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                  }
 
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
+                  @Override
+                  public void onCompleted() {
+                    done.complete(null);
+                  }
+                });
     for (ServerReflectionRequest request : requests) {
       out.onNext(request);
     }

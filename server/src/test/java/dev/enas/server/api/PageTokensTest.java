@@ -1,6 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackendException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,9 +37,13 @@ class PageTokensTest {
 
   private static void assertRejected(String query, String token, String why) {
     assertThatThrownBy(() -> PageTokens.decode(query, token))
-        .isInstanceOfSatisfying(InvalidArgument.class, e -> {
-          assertThat(e.violations()).extracting(FieldViolation::field).containsExactly("page_token");
-          assertThat(e.violations().get(0).description()).contains(why);
-        });
+        .isInstanceOfSatisfying(
+            InvalidArgument.class,
+            e -> {
+              assertThat(e.violations())
+                  .extracting(FieldViolation::field)
+                  .containsExactly("page_token");
+              assertThat(e.violations().get(0).description()).contains(why);
+            });
   }
 }

@@ -1,6 +1,5 @@
 package dev.enas.server.api;
 
-import dev.enas.server.domain.SearchBackendException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,11 +18,24 @@ class SpecJsonTest {
   @Test
   void everySpaceSpecReadsBackAsItself() throws Exception {
     SearchSpec d = SearchSpec.demo();
-    SearchSpec random = new SearchSpec(d.space(), d.data(), d.child(), d.shared(),
-        d.controller().withKind("random"), d.derive().withSelection(DeriveSpec.BEST_REWARD),
-        d.retrain(), -42);
-    for (SearchSpec spec : List.of(SearchSpec.defaults("macro"), SearchSpec.defaults("micro"),
-        SearchSpec.rnnDemo(), SearchSpec.smoke("macro", 17), d, random)) {
+    SearchSpec random =
+        new SearchSpec(
+            d.space(),
+            d.data(),
+            d.child(),
+            d.shared(),
+            d.controller().withKind("random"),
+            d.derive().withSelection(DeriveSpec.BEST_REWARD),
+            d.retrain(),
+            -42);
+    for (SearchSpec spec :
+        List.of(
+            SearchSpec.defaults("macro"),
+            SearchSpec.defaults("micro"),
+            SearchSpec.rnnDemo(),
+            SearchSpec.smoke("macro", 17),
+            d,
+            random)) {
       String json = SpecJson.print(spec);
       assertThat(json).doesNotContain("\n");
       assertThat(SpecJson.parse(json)).isEqualTo(spec);
@@ -52,9 +64,9 @@ class SpecJsonTest {
         .hasMessageContaining("not protobuf JSON of a SearchSpec");
     assertThatThrownBy(() -> SpecJson.parse("{\"no_such_field\": 1}"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> SpecJson.parse(
-        "{\"space\": {\"kind\": \"SEARCH_SPACE_MACRO\", \"layers\": -1}}"))
-        .isInstanceOfSatisfying(InvalidSpec.class, e ->
-            assertThat(e.getMessage()).contains("layers"));
+    assertThatThrownBy(
+            () -> SpecJson.parse("{\"space\": {\"kind\": \"SEARCH_SPACE_MACRO\", \"layers\": -1}}"))
+        .isInstanceOfSatisfying(
+            InvalidSpec.class, e -> assertThat(e.getMessage()).contains("layers"));
   }
 }

@@ -31,8 +31,8 @@ final class TestServer implements AutoCloseable {
   }
 
   static TestServer start(int watchBufferCapacity, int maxActiveSearches) {
-    return start(new GrpcSettings(2, 2, watchBufferCapacity, Duration.ofSeconds(5)),
-        maxActiveSearches);
+    return start(
+        new GrpcSettings(2, 2, watchBufferCapacity, Duration.ofSeconds(5)), maxActiveSearches);
   }
 
   /** A server that admits searches as {@code admission} says. */
@@ -45,8 +45,11 @@ final class TestServer implements AutoCloseable {
   }
 
   /** A server whose calls pass {@code interceptor} (if any), with further services. */
-  static TestServer start(GrpcSettings settings, int maxActiveSearches,
-      io.grpc.ServerInterceptor interceptor, java.util.List<io.grpc.BindableService> services) {
+  static TestServer start(
+      GrpcSettings settings,
+      int maxActiveSearches,
+      io.grpc.ServerInterceptor interceptor,
+      java.util.List<io.grpc.BindableService> services) {
     String name = "enas-test-" + UUID.randomUUID();
     InMemorySearchBackend backend = new InMemorySearchBackend(maxActiveSearches);
     try {

@@ -1,7 +1,6 @@
 package dev.enas.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.enas.proto.v1.ListDatasetsRequest;
 import dev.enas.proto.v1.SearchServiceGrpc;
@@ -24,13 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TLS on a real Netty port: a client that trusts the server's CA gets through, one without it or
- * in plaintext does not; with a client CA only clients holding its certificates get through; and
- * a certificate replaced on disk is served after the reload interval, without a restart.
+ * TLS on a real Netty port: a client that trusts the server's CA gets through, one without it or in
+ * plaintext does not; with a client CA only clients holding its certificates get through; and a
+ * certificate replaced on disk is served after the reload interval, without a restart.
  */
 class TlsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private record Running(GrpcServer server, TlsCredentials tls) implements AutoCloseable {
     int port() {
@@ -46,16 +44,19 @@ class TlsTest {
 
   private Running start(TlsSettings settings) throws IOException {
     TlsCredentials tls = TlsCredentials.load(settings);
-    GrpcServer server = GrpcServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), tls.credentials()),
-        new InMemorySearchBackend(2), GrpcSettings.defaults());
+    GrpcServer server =
+        GrpcServer.start(
+            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), tls.credentials()),
+            new InMemorySearchBackend(2),
+            GrpcSettings.defaults());
     return new Running(server, tls);
   }
 
   private static Status.Code call(int port, ChannelCredentials credentials) {
     ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + port, credentials).build();
     try {
-      SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+      SearchServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
           .listDatasets(ListDatasetsRequest.getDefaultInstance());
       return Status.Code.OK;
     } catch (StatusRuntimeException e) {
@@ -74,11 +75,10 @@ class TlsTest {
     TestCertificates ca = TestCertificates.newCa(dir.resolve("ca"), "enas-test-ca");
     TestCertificates other = TestCertificates.newCa(dir.resolve("other"), "someone-else");
     Path[] server = ca.issue("server", false);
-    try (Running running = start(new TlsSettings(server[0], server[1], null,
-        Duration.ofMinutes(1)))) {
+    try (Running running =
+        start(new TlsSettings(server[0], server[1], null, Duration.ofMinutes(1)))) {
       assertThat(call(running.port(), trusting(ca.ca()))).isEqualTo(Status.Code.OK);
-      assertThat(call(running.port(), trusting(other.ca())))
-          .isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(call(running.port(), trusting(other.ca()))).isEqualTo(Status.Code.UNAVAILABLE);
       // The JVM's own trust store knows no test CA.
       assertThat(call(running.port(), TlsChannelCredentials.create()))
           .isEqualTo(Status.Code.UNAVAILABLE);
@@ -94,15 +94,25 @@ class TlsTest {
     Path[] server = ca.issue("server", false);
     Path[] client = ca.issue("client", true);
     Path[] stranger = other.issue("stranger", true);
-    try (Running running = start(new TlsSettings(server[0], server[1], ca.ca(),
-        Duration.ofMinutes(1)))) {
-      assertThat(call(running.port(), TlsChannelCredentials.newBuilder()
-          .trustManager(ca.ca().toFile()).keyManager(client[0].toFile(), client[1].toFile())
-          .build())).isEqualTo(Status.Code.OK);
+    try (Running running =
+        start(new TlsSettings(server[0], server[1], ca.ca(), Duration.ofMinutes(1)))) {
+      assertThat(
+              call(
+                  running.port(),
+                  TlsChannelCredentials.newBuilder()
+                      .trustManager(ca.ca().toFile())
+                      .keyManager(client[0].toFile(), client[1].toFile())
+                      .build()))
+          .isEqualTo(Status.Code.OK);
       assertThat(call(running.port(), trusting(ca.ca()))).isEqualTo(Status.Code.UNAVAILABLE);
-      assertThat(call(running.port(), TlsChannelCredentials.newBuilder()
-          .trustManager(ca.ca().toFile()).keyManager(stranger[0].toFile(), stranger[1].toFile())
-          .build())).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(
+              call(
+                  running.port(),
+                  TlsChannelCredentials.newBuilder()
+                      .trustManager(ca.ca().toFile())
+                      .keyManager(stranger[0].toFile(), stranger[1].toFile())
+                      .build()))
+          .isEqualTo(Status.Code.UNAVAILABLE);
     }
   }
 

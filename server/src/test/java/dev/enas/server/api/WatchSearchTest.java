@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 class WatchSearchTest {
   /** Generous bound so a broken server fails the test instead of hanging the build. */
   private static final long SAFETY_SECONDS = 30;
+
   private static final int BUFFER = 32;
 
   private final TestServer test = TestServer.start(BUFFER);
@@ -53,10 +54,12 @@ class WatchSearchTest {
     assertThat(tail).isEqualTo(first.subList(100, total));
     assertThat(first.get(0).getKindCase()).isEqualTo(KindCase.PHASE_CHANGED);
     assertThat(first.get(total - 1).getKindCase()).isEqualTo(KindCase.FINISHED);
-    assertThat(first).allSatisfy(e -> {
-      assertThat(e.getSearchId()).isEqualTo(id);
-      assertThat(e.hasTime()).isTrue();
-    });
+    assertThat(first)
+        .allSatisfy(
+            e -> {
+              assertThat(e.getSearchId()).isEqualTo(id);
+              assertThat(e.hasTime()).isTrue();
+            });
   }
 
   @Test
@@ -87,12 +90,14 @@ class WatchSearchTest {
       for (int i = 0; i < 100; i++) {
         watchers.add(Watcher.start(roomy.async, id, 0));
       }
-      Thread appender = new Thread(() -> {
-        for (int i = 100; i < 1_500; i++) {
-          roomy.backend.append(id, step(i));
-        }
-        roomy.backend.append(id, new SearchEvent.Finished("macro: 0", 0.9, 10, 1));
-      });
+      Thread appender =
+          new Thread(
+              () -> {
+                for (int i = 100; i < 1_500; i++) {
+                  roomy.backend.append(id, step(i));
+                }
+                roomy.backend.append(id, new SearchEvent.Finished("macro: 0", 0.9, 10, 1));
+              });
       appender.start();
       appender.join();
 
@@ -111,8 +116,8 @@ class WatchSearchTest {
       test.backend.append(id, step(i));
     }
     // A raw call that never calls request(): the transport never becomes ready for the server.
-    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call = test.channel.newCall(
-        SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
+    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call =
+        test.channel.newCall(SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
     RawListener listener = new RawListener();
     call.start(listener, new Metadata());
     call.sendMessage(WatchSearchRequest.newBuilder().setSearchId(id).build());
@@ -129,8 +134,10 @@ class WatchSearchTest {
     assertThat(closed.status().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(closed.status().getDescription()).contains("from_sequence=0");
     assertThat(closed.trailers().get(Statuses.RESUME_SEQUENCE)).isEqualTo("0");
-    ErrorInfo info = StatusProto.fromStatusAndTrailers(closed.status(), closed.trailers())
-        .getDetails(0).unpack(ErrorInfo.class);
+    ErrorInfo info =
+        StatusProto.fromStatusAndTrailers(closed.status(), closed.trailers())
+            .getDetails(0)
+            .unpack(ErrorInfo.class);
     assertThat(info.getReason()).isEqualTo("WATCHER_TOO_SLOW");
     assertThat(info.getMetadataMap()).containsEntry("resume_sequence", "0");
     assertThat(listener.messages).isEmpty();
@@ -144,8 +151,8 @@ class WatchSearchTest {
   void aBlockingIteratorLeftUnreadIsCutWhereItStoppedAndResumingCompletesIt() throws Exception {
     String id = test.backend.newSearch();
     test.backend.append(id, new SearchEvent.PhaseChanged(Phase.SHARED_TRAINING));
-    Iterator<dev.enas.proto.v1.SearchEvent> unread = test.blocking.watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId(id).build());
+    Iterator<dev.enas.proto.v1.SearchEvent> unread =
+        test.blocking.watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build());
     awaitCondition(() -> test.backend.log(id).subscriberCount() == 1);
     for (int i = 0; i < 4 * BUFFER; i++) {
       test.backend.append(id, step(i));
@@ -155,11 +162,14 @@ class WatchSearchTest {
 
     // Reading now yields what the stream had sent, then the cut.
     List<dev.enas.proto.v1.SearchEvent> before = new ArrayList<>();
-    StatusRuntimeException cut = catchThrowableOfType(StatusRuntimeException.class, () -> {
-      while (unread.hasNext()) {
-        before.add(unread.next());
-      }
-    });
+    StatusRuntimeException cut =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> {
+              while (unread.hasNext()) {
+                before.add(unread.next());
+              }
+            });
     assertThat(cut.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     long resume = Long.parseLong(cut.getTrailers().get(Statuses.RESUME_SEQUENCE));
     assertThat(resume).isEqualTo(before.size()).isLessThan(total);
@@ -174,8 +184,8 @@ class WatchSearchTest {
   void aCancelledWatchReleasesItsSubscription() throws Exception {
     String id = test.backend.newSearch();
     test.backend.append(id, step(0));
-    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call = test.channel.newCall(
-        SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
+    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call =
+        test.channel.newCall(SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
     RawListener listener = new RawListener();
     call.start(listener, new Metadata());
     call.sendMessage(WatchSearchRequest.newBuilder().setSearchId(id).build());
@@ -210,8 +220,9 @@ class WatchSearchTest {
 
   private List<dev.enas.proto.v1.SearchEvent> watchAll(String id, long from) {
     List<dev.enas.proto.v1.SearchEvent> events = new ArrayList<>();
-    test.blocking.watchSearch(WatchSearchRequest.newBuilder().setSearchId(id)
-        .setFromSequence(from).build()).forEachRemaining(events::add);
+    test.blocking
+        .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).setFromSequence(from).build())
+        .forEachRemaining(events::add);
     return events;
   }
 
@@ -221,15 +232,19 @@ class WatchSearchTest {
     for (int i = 0; i < steps; i++) {
       test.backend.append(id, step(i));
       if (i % 10 == 9) {
-        test.backend.append(id, new SearchEvent.ArchitectureSampled(1, i / 10, "macro: 0 | 1 1",
-            i / (double) steps, -2.5, 1.1, 0.3));
+        test.backend.append(
+            id,
+            new SearchEvent.ArchitectureSampled(
+                1, i / 10, "macro: 0 | 1 1", i / (double) steps, -2.5, 1.1, 0.3));
       }
     }
     test.backend.append(id, new SearchEvent.ControllerUpdated(1, 1, 10, 0.5, 1.0, 0.4, 0.2, 1));
-    test.backend.append(id, new SearchEvent.EpochFinished(1, 1, 1.9, 0.5, "macro: 0 | 1 1", 0.9,
-        12));
-    test.backend.append(id, new SearchEvent.Derived(
-        List.of(new SearchEvent.Candidate("macro: 0 | 1 1", 0.9, -2)), 100));
+    test.backend.append(
+        id, new SearchEvent.EpochFinished(1, 1, 1.9, 0.5, "macro: 0 | 1 1", 0.9, 12));
+    test.backend.append(
+        id,
+        new SearchEvent.Derived(
+            List.of(new SearchEvent.Candidate("macro: 0 | 1 1", 0.9, -2)), 100));
     test.backend.append(id, new SearchEvent.FinalTrainingProgress(1, 1, 0.6, 0.8, 0.75));
     test.backend.append(id, new SearchEvent.Finished("macro: 0 | 1 1", 0.77, 5000, 60));
     return (int) test.backend.log(id).size();
@@ -262,8 +277,7 @@ class WatchSearchTest {
   record Closed(Status status, Metadata trailers) {}
 
   /** Listener of a raw ClientCall that records messages and the close. */
-  static final class RawListener
-      extends ClientCall.Listener<dev.enas.proto.v1.SearchEvent> {
+  static final class RawListener extends ClientCall.Listener<dev.enas.proto.v1.SearchEvent> {
     final List<dev.enas.proto.v1.SearchEvent> messages =
         java.util.Collections.synchronizedList(new ArrayList<>());
     final CompletableFuture<Closed> closed = new CompletableFuture<>();
@@ -287,8 +301,8 @@ class WatchSearchTest {
 
     static Watcher start(SearchServiceGrpc.SearchServiceStub stub, String id, long from) {
       Watcher watcher = new Watcher();
-      stub.watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).setFromSequence(from)
-          .build(), watcher);
+      stub.watchSearch(
+          WatchSearchRequest.newBuilder().setSearchId(id).setFromSequence(from).build(), watcher);
       return watcher;
     }
 

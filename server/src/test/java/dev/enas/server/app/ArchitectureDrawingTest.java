@@ -23,20 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard draws architectures from their canonical text with its own parser
- * (dashboard/archgraph.js). Run in Node.js on random architectures of the three spaces, that
- * parser must find exactly the nodes, edges and operations the engine's SearchSpaces.parse finds,
- * and reject what it rejects; so the drawing and the engine cannot disagree.
+ * (dashboard/archgraph.js). Run in Node.js on random architectures of the three spaces, that parser
+ * must find exactly the nodes, edges and operations the engine's SearchSpaces.parse finds, and
+ * reject what it rejects; so the drawing and the engine cannot disagree.
  */
 class ArchitectureDrawingTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path folder;
+  @TempDir Path folder;
 
   @Test
   void theDashboardsParserFindsTheEnginesNodesAndEdgesInEverySpace() throws Exception {
-    ExternalClients.require(ExternalClients.available("node", "--version"), "node",
-        "apt-get install -y nodejs");
+    ExternalClients.require(
+        ExternalClients.available("node", "--version"), "node", "apt-get install -y nodejs");
     Random random = new Random(15);
     List<String> encodings = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
@@ -44,25 +43,35 @@ class ArchitectureDrawingTest {
       encodings.add(micro(random, 1 + random.nextInt(5)));
       encodings.add(rnn(random, 1 + random.nextInt(12)));
     }
-    List<String> invalid = List.of("macro: 6", "macro: 0 | 1", "micro: 0 0 0 0", "micro: 2 0 0 0 ;"
-        + " 0 0 0 0", "rnn: 4", "rnn: 0 | 1 0", "cnn: 0");
+    List<String> invalid =
+        List.of(
+            "macro: 6",
+            "macro: 0 | 1",
+            "micro: 0 0 0 0",
+            "micro: 2 0 0 0 ;" + " 0 0 0 0",
+            "rnn: 4",
+            "rnn: 0 | 1 0",
+            "cnn: 0");
     Path script = folder.resolve("check.js");
     String archgraph;
-    try (InputStream in = getClass().getResourceAsStream(
-        "/dev/enas/server/http/dashboard/archgraph.js")) {
+    try (InputStream in =
+        getClass().getResourceAsStream("/dev/enas/server/http/dashboard/archgraph.js")) {
       archgraph = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    Files.writeString(script, archgraph + "\n"
-        + "const input = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));\n"
-        + "const out = input.map(e => { try { return archGraph.parse(e); }"
-        + " catch (err) { return { error: err.message }; } });\n"
-        + "process.stdout.write(JSON.stringify(out));\n");
+    Files.writeString(
+        script,
+        archgraph
+            + "\n"
+            + "const input = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));\n"
+            + "const out = input.map(e => { try { return archGraph.parse(e); }"
+            + " catch (err) { return { error: err.message }; } });\n"
+            + "process.stdout.write(JSON.stringify(out));\n");
     List<String> all = new ArrayList<>(encodings);
     all.addAll(invalid);
     Path input = folder.resolve("input.json");
     Files.writeString(input, JSON.writeValueAsString(all));
-    String output = ExternalClients.succeed(
-        List.of("node", script.toString(), input.toString()), 2);
+    String output =
+        ExternalClients.succeed(List.of("node", script.toString(), input.toString()), 2);
     JsonNode parsed = JSON.readTree(output);
     assertThat(parsed.size()).isEqualTo(all.size());
     for (int i = 0; i < encodings.size(); i++) {
@@ -93,8 +102,13 @@ class ArchitectureDrawingTest {
     for (int cell = 0; cell < 2; cell++) {
       text.append(cell == 0 ? " " : " ; ");
       for (int k = 0; k < nodes; k++) {
-        text.append(k == 0 ? "" : " | ").append(random.nextInt(k + 2)).append(' ')
-            .append(random.nextInt(5)).append(' ').append(random.nextInt(k + 2)).append(' ')
+        text.append(k == 0 ? "" : " | ")
+            .append(random.nextInt(k + 2))
+            .append(' ')
+            .append(random.nextInt(5))
+            .append(' ')
+            .append(random.nextInt(k + 2))
+            .append(' ')
             .append(random.nextInt(5));
       }
     }
@@ -115,8 +129,15 @@ class ArchitectureDrawingTest {
     JsonNode cells = drawn.get("cells");
     for (int c = 0; c < cells.size(); c++) {
       for (JsonNode e : cells.get(c).get("edges")) {
-        out.add(c + "/" + e.get("from").asText() + ">" + e.get("to").asText() + ":"
-            + e.get("kind").asText() + (e.has("op") ? ":" + e.get("op").asInt() : ""));
+        out.add(
+            c
+                + "/"
+                + e.get("from").asText()
+                + ">"
+                + e.get("to").asText()
+                + ":"
+                + e.get("kind").asText()
+                + (e.has("op") ? ":" + e.get("op").asInt() : ""));
       }
     }
     out.sort(null);
@@ -129,8 +150,10 @@ class ArchitectureDrawingTest {
     JsonNode cells = drawn.get("cells");
     for (int c = 0; c < cells.size(); c++) {
       for (JsonNode n : cells.get(c).get("nodes")) {
-        String choice = n.has("op") ? ":" + n.get("op").asInt()
-            : n.has("activation") ? ":" + n.get("activation").asInt() : "";
+        String choice =
+            n.has("op")
+                ? ":" + n.get("op").asInt()
+                : n.has("activation") ? ":" + n.get("activation").asInt() : "";
         out.add(c + "/" + n.get("id").asText() + choice);
       }
     }
@@ -154,8 +177,14 @@ class ArchitectureDrawingTest {
       for (int cell = 0; cell < 2; cell++) {
         for (int k = 0; k < a.nodes(); k++) {
           for (int which = 0; which < 2; which++) {
-            out.add(cell + "/" + a.input(cell, k, which) + ">" + (k + 2) + ":op:"
-                + a.op(cell, k, which).ordinal());
+            out.add(
+                cell
+                    + "/"
+                    + a.input(cell, k, which)
+                    + ">"
+                    + (k + 2)
+                    + ":op:"
+                    + a.op(cell, k, which).ordinal());
           }
         }
         for (int loose : a.looseEnds(cell)) {

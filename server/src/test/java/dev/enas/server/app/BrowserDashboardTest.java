@@ -55,11 +55,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
 /**
  * The dashboard in a real browser (Debian's chromium, driven through its chromium-driver by
  * Selenium, which downloads nothing) against the real server running a real small search: the
- * search appears in the list, its curves gain points while it runs, and the architectures the
- * page draws have exactly the nodes and edges the engine parses from their text, in all three
- * spaces, and a connection cut in the middle (a relay between browser and server drops it)
- * resumes with no missing and no repeated event. Without chromium this skips locally and fails
- * under CI=true.
+ * search appears in the list, its curves gain points while it runs, and the architectures the page
+ * draws have exactly the nodes and edges the engine parses from their text, in all three spaces,
+ * and a connection cut in the middle (a relay between browser and server drops it) resumes with no
+ * missing and no repeated event. Without chromium this skips locally and fails under CI=true.
  */
 @Tag("slow")
 class BrowserDashboardTest {
@@ -69,15 +68,14 @@ class BrowserDashboardTest {
   private static ManagedChannel channel;
   private static ChromeDriver browser;
 
-  @TempDir
-  static Path dataDir;
+  @TempDir static Path dataDir;
 
   @BeforeAll
   static void start() throws Exception {
-    ExternalClients.require(Files.isExecutable(CHROMIUM), "chromium",
-        "apt-get install -y chromium");
-    ExternalClients.require(Files.isExecutable(DRIVER), "chromedriver",
-        "apt-get install -y chromium-driver");
+    ExternalClients.require(
+        Files.isExecutable(CHROMIUM), "chromium", "apt-get install -y chromium");
+    ExternalClients.require(
+        Files.isExecutable(DRIVER), "chromedriver", "apt-get install -y chromium-driver");
     long started = System.nanoTime();
     server = LoopbackServers.start(LoopbackServers.config(dataDir));
     channel = LoopbackServers.channel(server);
@@ -85,15 +83,21 @@ class BrowserDashboardTest {
     System.setProperty("webdriver.chrome.driver", DRIVER.toString());
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-        "--disable-gpu", "--window-size=1400,1000");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File(DRIVER.toString()))
-        .usingAnyFreePort()
-        .build();
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,1000");
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(DRIVER.toString()))
+            .usingAnyFreePort()
+            .build();
     long browserStart = System.nanoTime();
     browser = new ChromeDriver(service, options);
-    System.err.printf("BrowserDashboardTest: server %.1f s, browser %.1f s%n",
+    System.err.printf(
+        "BrowserDashboardTest: server %.1f s, browser %.1f s%n",
         (browserStart - started) / 1e9, (System.nanoTime() - browserStart) / 1e9);
   }
 
@@ -138,40 +142,75 @@ class BrowserDashboardTest {
     SearchSpec smoke = SearchSpec.smoke("macro", 13);
     TrainingSpec t = smoke.shared();
     int sharedSteps = t.epochs() * 150;
-    SearchSpec spec = new SearchSpec(smoke.space(), smoke.data(), smoke.child(),
-        new TrainingSpec(t.epochs(), 150, t.learningRateMax(), t.learningRateMin(),
-            t.restartPeriod(), t.restartMultiplier(), t.momentum(), t.weightDecay(),
-            t.gradientClip(), t.maxNonFiniteSteps()),
-        smoke.controller(), smoke.derive(), smoke.retrain(), smoke.seed());
-    String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("browser-1")
-        .setSpec(SpecMapper.toWire(spec)).build()).getId();
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            smoke.child(),
+            new TrainingSpec(
+                t.epochs(),
+                150,
+                t.learningRateMax(),
+                t.learningRateMin(),
+                t.restartPeriod(),
+                t.restartMultiplier(),
+                t.momentum(),
+                t.weightDecay(),
+                t.gradientClip(),
+                t.maxNonFiniteSteps()),
+            smoke.controller(),
+            smoke.derive(),
+            smoke.retrain(),
+            smoke.seed());
+    String id =
+        stub.createSearch(
+                CreateSearchRequest.newBuilder()
+                    .setSearchId("browser-1")
+                    .setSpec(SpecMapper.toWire(spec))
+                    .build())
+            .getId();
 
     browser.get(url("/"));
-    await("the search in the list", Duration.ofSeconds(30), () ->
-        !browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).isEmpty());
+    await(
+        "the search in the list",
+        Duration.ofSeconds(30),
+        () -> !browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).isEmpty());
     screenshot("searches");
 
     browser.get(url("/search?id=" + id));
     String points = "return Chart.getChart('loss-chart').data.datasets[0].data.length";
     // Seen mid-training: some points, not yet all (the page follows the search live).
-    await("a loss curve that has some of its points but not all", Duration.ofMinutes(2), () -> {
-      int n = ((Number) script(points)).intValue();
-      return n > 0 && n < sharedSteps;
-    });
+    await(
+        "a loss curve that has some of its points but not all",
+        Duration.ofMinutes(2),
+        () -> {
+          int n = ((Number) script(points)).intValue();
+          return n > 0 && n < sharedSteps;
+        });
     if (screenshotsWanted()) {
       // A picture with more on it: the second epoch, with rewards and an architecture drawn.
-      await("rewards on the page", Duration.ofMinutes(2), () ->
-          ((Number) script("return Chart.getChart('reward-chart').data.datasets[0].data.length"))
-              .intValue() > 0
-              || browser.findElement(By.id("connection")).getText().contains("ended"));
+      await(
+          "rewards on the page",
+          Duration.ofMinutes(2),
+          () ->
+              ((Number)
+                              script(
+                                  "return Chart.getChart('reward-chart').data.datasets[0].data.length"))
+                          .intValue()
+                      > 0
+                  || browser.findElement(By.id("connection")).getText().contains("ended"));
       Thread.sleep(3000);
       screenshot("search-running");
     }
-    await("the search's end on the page", Duration.ofMinutes(5), () ->
-        browser.findElement(By.id("connection")).getText().contains("ended"));
+    await(
+        "the search's end on the page",
+        Duration.ofMinutes(5),
+        () -> browser.findElement(By.id("connection")).getText().contains("ended"));
     long late = ((Number) script(points)).longValue();
     Search done = stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build());
-    assertThat(late).as("loss points, one per shared step").isEqualTo(done.getProgress().getSteps())
+    assertThat(late)
+        .as("loss points, one per shared step")
+        .isEqualTo(done.getProgress().getSteps())
         .isEqualTo(sharedSteps);
     assertThat(browser.findElement(By.id("event-count")).getText())
         .isEqualTo(Long.toString(done.getEventCount()));
@@ -183,21 +222,31 @@ class BrowserDashboardTest {
 
     browser.get(url("/"));
     // The list fills in after the page's first fetch: find the row only once it is there.
-    await("the finished search's state in the list", Duration.ofSeconds(30), () ->
-        browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).stream()
-            .anyMatch(row -> row.getText().contains("SUCCEEDED")));
+    await(
+        "the finished search's state in the list",
+        Duration.ofSeconds(30),
+        () ->
+            browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).stream()
+                .anyMatch(row -> row.getText().contains("SUCCEEDED")));
   }
 
   @Test
   void aConnectionCutInTheMiddleResumesWithNoMissingAndNoRepeatedEvent() throws Exception {
     SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
-    String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("browser-cut")
-        .setSpec(SpecMapper.toWire(slowSmoke(17, 300))).build()).getId();
+    String id =
+        stub.createSearch(
+                CreateSearchRequest.newBuilder()
+                    .setSearchId("browser-cut")
+                    .setSpec(SpecMapper.toWire(slowSmoke(17, 300)))
+                    .build())
+            .getId();
     try (CuttingProxy proxy = new CuttingProxy(server.httpPort())) {
       browser.get("http://127.0.0.1:" + proxy.port() + "/search?id=" + id);
       String received = "return window.enasStream ? window.enasStream.received.length : 0";
       String ended = "return document.getElementById('connection').textContent.includes('ended')";
-      await("some events on the page", Duration.ofMinutes(2),
+      await(
+          "some events on the page",
+          Duration.ofMinutes(2),
           () -> ((Number) script(received)).intValue() >= 10);
       int cuts = 0;
       // Cut while events still arrive, twice if the search is still running after the first.
@@ -206,10 +255,15 @@ class BrowserDashboardTest {
         assertThat(proxy.cutAll()).as("connections cut").isPositive();
         cuts++;
         int opened = cuts + 1;
-        await("the page's reconnect after cut " + cuts, Duration.ofSeconds(60),
-            () -> ((Number) script("return window.enasStream.opened")).intValue() >= opened
-                || (Boolean) script(ended));
-        await("events after cut " + cuts, Duration.ofMinutes(2),
+        await(
+            "the page's reconnect after cut " + cuts,
+            Duration.ofSeconds(60),
+            () ->
+                ((Number) script("return window.enasStream.opened")).intValue() >= opened
+                    || (Boolean) script(ended));
+        await(
+            "events after cut " + cuts,
+            Duration.ofMinutes(2),
             () -> ((Number) script(received)).intValue() > before + 10 || (Boolean) script(ended));
       }
       assertThat(cuts).as("cuts made while the search ran").isPositive();
@@ -221,35 +275,48 @@ class BrowserDashboardTest {
       for (long i = 0; i < done.getEventCount(); i++) {
         expected.add(i);
       }
-      System.err.printf("BrowserDashboardTest: %d cuts, %d events, %d stream connections%n",
+      System.err.printf(
+          "BrowserDashboardTest: %d cuts, %d events, %d stream connections%n",
           cuts, sequences.size(), ((Number) script("return window.enasStream.opened")).intValue());
       assertThat(sequences.stream().map(Number::longValue).toList())
           .as("sequences the page received across %d cuts", cuts)
           .isEqualTo(expected);
       assertThat(((Number) script("return window.enasStream.opened")).intValue())
-          .as("stream connections opened").isGreaterThan(cuts);
+          .as("stream connections opened")
+          .isGreaterThan(cuts);
       assertThat(proxy.accepted()).as("connections through the proxy").isGreaterThan(cuts);
-      assertThat(((Number) script(
-          "return Chart.getChart('loss-chart').data.datasets[0].data.length")).longValue())
-          .as("loss points, one per shared step").isEqualTo(done.getProgress().getSteps());
+      assertThat(
+              ((Number) script("return Chart.getChart('loss-chart').data.datasets[0].data.length"))
+                  .longValue())
+          .as("loss points, one per shared step")
+          .isEqualTo(done.getProgress().getSteps());
     }
   }
 
   @Test
   void aTestImageTriedOnTheModelsPageGetsModelInfersTopClasses() throws Exception {
     SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
-    String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("browser-model")
-        .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 21))).build()).getId();
+    String id =
+        stub.createSearch(
+                CreateSearchRequest.newBuilder()
+                    .setSearchId("browser-model")
+                    .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 21)))
+                    .build())
+            .getId();
     Search done = awaitEnd(stub, id);
     assertThat(done.getState()).isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
     String model = done.getModelName();
     ImageDataset test = EmbeddedData.fashionMnistTest();
 
     browser.get(url("/models"));
-    await("the model in the list", Duration.ofSeconds(30), () ->
-        !browser.findElements(By.cssSelector("tr[data-model='" + model + "']")).isEmpty());
+    await(
+        "the model in the list",
+        Duration.ofSeconds(30),
+        () -> !browser.findElements(By.cssSelector("tr[data-model='" + model + "']")).isEmpty());
     browser.findElement(By.cssSelector("tr[data-model='" + model + "']")).click();
-    await("the model's try-it section", Duration.ofSeconds(30),
+    await(
+        "the model's try-it section",
+        Duration.ofSeconds(30),
         () -> browser.findElement(By.id("try")).isDisplayed());
     // The published architecture, drawn with exactly its nodes and edges.
     String architecture = done.getResult().getArchitecture().getEncoding();
@@ -261,36 +328,54 @@ class BrowserDashboardTest {
     for (int image = 0; image < 4; image++) {
       Path png = dataDir.resolve("test-" + image + ".png");
       float[] pixels = writeGreyPng(test, image, png);
-      ModelInferResponse answer = inference.modelInfer(ModelInferRequest.newBuilder()
-          .setModelName(model)
-          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
-              .setDatatype("FP32").addAllShape(List.of(1L, (long) test.channels(),
-                  (long) test.height(), (long) test.width())))
-          .addRawInputContents(RawContents.ofFloats(pixels))
-          .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
-              .setName("probabilities"))
-          .build());
+      ModelInferResponse answer =
+          inference.modelInfer(
+              ModelInferRequest.newBuilder()
+                  .setModelName(model)
+                  .addInputs(
+                      ModelInferRequest.InferInputTensor.newBuilder()
+                          .setName("input")
+                          .setDatatype("FP32")
+                          .addAllShape(
+                              List.of(
+                                  1L,
+                                  (long) test.channels(),
+                                  (long) test.height(),
+                                  (long) test.width())))
+                  .addRawInputContents(RawContents.ofFloats(pixels))
+                  .addOutputs(
+                      ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                          .setName("probabilities"))
+                  .build());
       List<Integer> served = topClasses(answer, 5);
       float[] probabilities = RawContents.toFloats(answer.getRawOutputContents(0));
       if (image % 2 == 0) {
         browser.findElement(By.id("image-file")).sendKeys(png.toString());
       } else {
         // Dropped on the page: a file staged in an input of its own, dropped on the drop zone.
-        script("const staging = document.createElement('input'); staging.type = 'file';"
-            + " staging.id = 'staging'; document.body.appendChild(staging);");
+        script(
+            "const staging = document.createElement('input'); staging.type = 'file';"
+                + " staging.id = 'staging'; document.body.appendChild(staging);");
         browser.findElement(By.id("staging")).sendKeys(png.toString());
-        script("const staging = document.getElementById('staging');"
-            + " const transfer = new DataTransfer(); transfer.items.add(staging.files[0]);"
-            + " document.getElementById('drop').dispatchEvent(new DragEvent('drop',"
-            + " { dataTransfer: transfer, bubbles: true, cancelable: true })); staging.remove();");
+        script(
+            "const staging = document.getElementById('staging');"
+                + " const transfer = new DataTransfer(); transfer.items.add(staging.files[0]);"
+                + " document.getElementById('drop').dispatchEvent(new DragEvent('drop',"
+                + " { dataTransfer: transfer, bubbles: true, cancelable: true })); staging.remove();");
       }
       String name = png.getFileName().toString();
-      await("the top classes of " + name, Duration.ofSeconds(60), () ->
-          browser.findElement(By.id("infer-status")).getText().startsWith(name + ":")
-              && browser.findElements(By.cssSelector("#top5 li")).size() == 5);
-      List<Integer> shown = browser.findElements(By.cssSelector("#top5 li")).stream()
-          .map(li -> Integer.parseInt(li.getAttribute("data-class-index"))).toList();
-      assertThat(shown).as("top five classes of test image %d on the page", image)
+      await(
+          "the top classes of " + name,
+          Duration.ofSeconds(60),
+          () ->
+              browser.findElement(By.id("infer-status")).getText().startsWith(name + ":")
+                  && browser.findElements(By.cssSelector("#top5 li")).size() == 5);
+      List<Integer> shown =
+          browser.findElements(By.cssSelector("#top5 li")).stream()
+              .map(li -> Integer.parseInt(li.getAttribute("data-class-index")))
+              .toList();
+      assertThat(shown)
+          .as("top five classes of test image %d on the page", image)
           .isEqualTo(served);
       // The same numbers, not only the same order: the page sent the very pixels ModelInfer got.
       List<WebElement> items = browser.findElements(By.cssSelector("#top5 li"));
@@ -312,67 +397,92 @@ class BrowserDashboardTest {
   void theSearchesPageStartsPausesResumesCancelsAndDeletesSearches() throws Exception {
     SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
     browser.get(url("/"));
-    script("document.getElementById('start-preset').value = 'smoke';"
-        + " document.getElementById('start-space').value = 'micro';");
+    script(
+        "document.getElementById('start-preset').value = 'smoke';"
+            + " document.getElementById('start-space').value = 'micro';");
     WebElement seed = browser.findElement(By.id("start-seed"));
     seed.clear();
     seed.sendKeys("5");
     browser.findElement(By.id("start-id")).sendKeys("browser-start");
     browser.findElement(By.id("start-button")).click();
-    await("the started search", Duration.ofSeconds(30), () ->
-        browser.findElement(By.id("action-status")).getText().equals("started browser-start"));
-    Search started = stub.getSearch(GetSearchRequest.newBuilder().setSearchId("browser-start")
-        .build());
+    await(
+        "the started search",
+        Duration.ofSeconds(30),
+        () ->
+            browser.findElement(By.id("action-status")).getText().equals("started browser-start"));
+    Search started =
+        stub.getSearch(GetSearchRequest.newBuilder().setSearchId("browser-start").build());
     assertThat(started.getSpec()).isEqualTo(SpecMapper.toWire(SearchSpec.smoke("micro", 5)));
 
-    String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("browser-ctl")
-        .setSpec(SpecMapper.toWire(slowSmoke(23, 5000))).build()).getId();
-    Supplier<Search> now = () -> stub.getSearch(
-        GetSearchRequest.newBuilder().setSearchId(id).build());
+    String id =
+        stub.createSearch(
+                CreateSearchRequest.newBuilder()
+                    .setSearchId("browser-ctl")
+                    .setSpec(SpecMapper.toWire(slowSmoke(23, 5000)))
+                    .build())
+            .getId();
+    Supplier<Search> now =
+        () -> stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build());
     click(id, "pause");
     await("the search paused", Duration.ofMinutes(1), () -> now.get().getPaused());
     await("the page showing it paused", Duration.ofSeconds(30), () -> row(id).contains("paused"));
     click(id, "resume");
     await("the search resumed", Duration.ofMinutes(1), () -> !now.get().getPaused());
     click(id, "cancel");
-    await("the search cancelled", Duration.ofMinutes(1),
+    await(
+        "the search cancelled",
+        Duration.ofMinutes(1),
         () -> now.get().getState() == SearchState.SEARCH_STATE_CANCELLED);
     click(id, "delete");
-    await("the search gone", Duration.ofMinutes(1), () -> {
-      try {
-        return now.get() == null;
-      } catch (StatusRuntimeException e) {
-        return e.getStatus().getCode() == Status.Code.NOT_FOUND;
-      }
-    });
-    await("its row gone", Duration.ofSeconds(30), () ->
-        browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).isEmpty());
+    await(
+        "the search gone",
+        Duration.ofMinutes(1),
+        () -> {
+          try {
+            return now.get() == null;
+          } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode() == Status.Code.NOT_FOUND;
+          }
+        });
+    await(
+        "its row gone",
+        Duration.ofSeconds(30),
+        () -> browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).isEmpty());
   }
 
   /** Clicks a search's button on the searches page, which redraws its rows every two seconds. */
   private static void click(String id, String action) throws InterruptedException {
-    await("the " + action + " button of " + id, Duration.ofSeconds(30), () -> {
-      try {
-        List<WebElement> buttons = browser.findElements(By.cssSelector(
-            "tr[data-search-id='" + id + "'] button[data-action='" + action + "']"));
-        if (buttons.isEmpty()) {
-          return false;
-        }
-        buttons.get(0).click();
-        return true;
-      } catch (StaleElementReferenceException e) {
-        return false; // redrawn under the click: try again
-      }
-    });
-    await("the page's answer to " + action, Duration.ofSeconds(30), () ->
-        browser.findElement(By.id("action-status")).getText().endsWith(action + ": " + id));
+    await(
+        "the " + action + " button of " + id,
+        Duration.ofSeconds(30),
+        () -> {
+          try {
+            List<WebElement> buttons =
+                browser.findElements(
+                    By.cssSelector(
+                        "tr[data-search-id='" + id + "'] button[data-action='" + action + "']"));
+            if (buttons.isEmpty()) {
+              return false;
+            }
+            buttons.get(0).click();
+            return true;
+          } catch (StaleElementReferenceException e) {
+            return false; // redrawn under the click: try again
+          }
+        });
+    await(
+        "the page's answer to " + action,
+        Duration.ofSeconds(30),
+        () -> browser.findElement(By.id("action-status")).getText().endsWith(action + ": " + id));
   }
 
   /** The text of a search's row, or "" while it is not there. */
   private static String row(String id) {
     try {
       return browser.findElements(By.cssSelector("tr[data-search-id='" + id + "']")).stream()
-          .map(WebElement::getText).findFirst().orElse("");
+          .map(WebElement::getText)
+          .findFirst()
+          .orElse("");
     } catch (StaleElementReferenceException e) {
       return "";
     }
@@ -438,25 +548,42 @@ class BrowserDashboardTest {
   }
 
   private static boolean screenshotsWanted() {
-    return "true".equalsIgnoreCase(
-        System.getProperty("ENAS_SCREENSHOTS", System.getenv("ENAS_SCREENSHOTS")));
+    return "true"
+        .equalsIgnoreCase(
+            System.getProperty("ENAS_SCREENSHOTS", System.getenv("ENAS_SCREENSHOTS")));
   }
 
   /** The macro smoke search with {@code stepsPerEpoch} shared steps an epoch: slow to watch. */
   private static SearchSpec slowSmoke(long seed, int stepsPerEpoch) {
     SearchSpec smoke = SearchSpec.smoke("macro", seed);
     TrainingSpec t = smoke.shared();
-    return new SearchSpec(smoke.space(), smoke.data(), smoke.child(),
-        new TrainingSpec(t.epochs(), stepsPerEpoch, t.learningRateMax(), t.learningRateMin(),
-            t.restartPeriod(), t.restartMultiplier(), t.momentum(), t.weightDecay(),
-            t.gradientClip(), t.maxNonFiniteSteps()),
-        smoke.controller(), smoke.derive(), smoke.retrain(), smoke.seed());
+    return new SearchSpec(
+        smoke.space(),
+        smoke.data(),
+        smoke.child(),
+        new TrainingSpec(
+            t.epochs(),
+            stepsPerEpoch,
+            t.learningRateMax(),
+            t.learningRateMin(),
+            t.restartPeriod(),
+            t.restartMultiplier(),
+            t.momentum(),
+            t.weightDecay(),
+            t.gradientClip(),
+            t.maxNonFiniteSteps()),
+        smoke.controller(),
+        smoke.derive(),
+        smoke.retrain(),
+        smoke.seed());
   }
 
   @Test
   void theDrawnGraphHasExactlyTheEnginesNodesAndEdgesInEverySpace() throws Exception {
     browser.get(url("/search?id=nothing"));
-    await("the drawing code", Duration.ofSeconds(30),
+    await(
+        "the drawing code",
+        Duration.ofSeconds(30),
         () -> (Boolean) script("return typeof archGraph === 'object' && typeof d3 === 'object'"));
     Random random = new Random(151);
     List<String> encodings = new ArrayList<>();
@@ -474,13 +601,15 @@ class BrowserDashboardTest {
   /** The SVG in #arch-graph has exactly the engine's nodes and edges of {@code encoding}. */
   @SuppressWarnings("unchecked")
   private static void assertDrawn(String encoding) {
-    List<Map<String, Object>> drawn = (List<Map<String, Object>>) script(
-        "return Array.from(document.querySelectorAll('#arch-graph g.cell')).map(cell => ({"
-            + " nodes: Array.from(cell.querySelectorAll('g.node')).map(n =>"
-            + "   n.dataset.id + (n.dataset.choice !== undefined ? ':' + n.dataset.choice : '')),"
-            + " edges: Array.from(cell.querySelectorAll('path.edge')).map(e =>"
-            + "   e.dataset.from + '>' + e.dataset.to + ':' + e.dataset.kind"
-            + "   + (e.dataset.op !== undefined ? ':' + e.dataset.op : ''))}))");
+    List<Map<String, Object>> drawn =
+        (List<Map<String, Object>>)
+            script(
+                "return Array.from(document.querySelectorAll('#arch-graph g.cell')).map(cell => ({"
+                    + " nodes: Array.from(cell.querySelectorAll('g.node')).map(n =>"
+                    + "   n.dataset.id + (n.dataset.choice !== undefined ? ':' + n.dataset.choice : '')),"
+                    + " edges: Array.from(cell.querySelectorAll('path.edge')).map(e =>"
+                    + "   e.dataset.from + '>' + e.dataset.to + ':' + e.dataset.kind"
+                    + "   + (e.dataset.op !== undefined ? ':' + e.dataset.op : ''))}))");
     Set<String> nodes = new TreeSet<>();
     List<String> edges = new ArrayList<>();
     for (int c = 0; c < drawn.size(); c++) {
@@ -492,9 +621,11 @@ class BrowserDashboardTest {
       }
     }
     edges.sort(null);
-    assertThat(nodes).as(encoding)
+    assertThat(nodes)
+        .as(encoding)
         .isEqualTo(ArchitectureDrawingTest.expectedNodes(SearchSpaces.parse(encoding)));
-    assertThat(edges).as(encoding)
+    assertThat(edges)
+        .as(encoding)
         .isEqualTo(ArchitectureDrawingTest.expectedEdges(SearchSpaces.parse(encoding)));
     List<WebElement> shapes = browser.findElements(By.cssSelector("#arch-graph g.node rect"));
     assertThat(shapes).hasSize(nodes.size());

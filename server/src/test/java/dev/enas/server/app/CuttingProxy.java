@@ -12,10 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP relay on a free loopback port in front of a server's port, which can cut every
- * connection through it at once, as a network that drops does: no goodbye on either side, the
- * bytes in flight lost. The browser tests put it between chromium and the HTTP port so that an
- * event stream breaks in the middle of a search without the server's help.
+ * A TCP relay on a free loopback port in front of a server's port, which can cut every connection
+ * through it at once, as a network that drops does: no goodbye on either side, the bytes in flight
+ * lost. The browser tests put it between chromium and the HTTP port so that an event stream breaks
+ * in the middle of a search without the server's help.
  */
 final class CuttingProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -83,25 +83,29 @@ final class CuttingProxy implements AutoCloseable {
   }
 
   private void relay(Socket from, Socket to, String direction) {
-    Thread pump = new Thread(() -> {
-      byte[] buffer = new byte[8192];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          out.write(buffer, 0, n);
-          out.flush();
-        }
-      } catch (SocketException e) {
-        // cut, or the other side closed
-      } catch (IOException e) {
-        // the same, seen from a stream
-      } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-        sockets.remove(from);
-        sockets.remove(to);
-      }
-    }, "cutting-proxy-" + direction);
+    Thread pump =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[8192];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                  out.write(buffer, 0, n);
+                  out.flush();
+                }
+              } catch (SocketException e) {
+                // cut, or the other side closed
+              } catch (IOException e) {
+                // the same, seen from a stream
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+                sockets.remove(from);
+                sockets.remove(to);
+              }
+            },
+            "cutting-proxy-" + direction);
     pump.setDaemon(true);
     pump.start();
   }

@@ -44,9 +44,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The HTTP port of the real server on loopback while a real small search runs: the JSON API
- * answers what gRPC answers, bad requests name their parameter, and an event stream cut in the
- * middle of the search resumes with Last-Event-ID with no event missing and none repeated.
+ * The HTTP port of the real server on loopback while a real small search runs: the JSON API answers
+ * what gRPC answers, bad requests name their parameter, and an event stream cut in the middle of
+ * the search resumes with Last-Event-ID with no event missing and none repeated.
  */
 @Tag("slow")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -58,16 +58,20 @@ class DashboardEndToEndTest {
   private static SearchServiceGrpc.SearchServiceBlockingStub stub;
   private static String id;
 
-  @TempDir
-  static Path dataDir;
+  @TempDir static Path dataDir;
 
   @BeforeAll
   static void start() throws Exception {
     server = LoopbackServers.start(LoopbackServers.config(dataDir));
     channel = LoopbackServers.channel(server);
     stub = SearchServiceGrpc.newBlockingStub(channel);
-    id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("dash-1")
-        .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 7))).build()).getId();
+    id =
+        stub.createSearch(
+                CreateSearchRequest.newBuilder()
+                    .setSearchId("dash-1")
+                    .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 7)))
+                    .build())
+            .getId();
   }
 
   @AfterAll
@@ -81,7 +85,8 @@ class DashboardEndToEndTest {
   }
 
   private static HttpResponse<String> get(String pathAndQuery) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(uri(pathAndQuery)).GET().build(),
+    return HTTP.send(
+        HttpRequest.newBuilder(uri(pathAndQuery)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -115,10 +120,11 @@ class DashboardEndToEndTest {
       lastId = Long.toString(received.get(received.size() - 1).getSequence());
     }
     // The search runs on while nobody listens.
-    assertThat(stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build())
-        .hasEndTime()).as("the search is still running when the connection is cut").isFalse();
-    try (SseClient client = SseClient.open(uri("/api/v1/searches/" + id + "/events?from=0"),
-        lastId)) {
+    assertThat(stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build()).hasEndTime())
+        .as("the search is still running when the connection is cut")
+        .isFalse();
+    try (SseClient client =
+        SseClient.open(uri("/api/v1/searches/" + id + "/events?from=0"), lastId)) {
       SseClient.Event event;
       while ((event = client.next()) != null) {
         assertThat(event.type()).isEqualTo("message");
@@ -130,13 +136,13 @@ class DashboardEndToEndTest {
     assertThat(received).isEqualTo(all);
 
     // Resumed after the terminal event: 204, which tells an EventSource to stop.
-    try (SseClient client = SseClient.open(uri("/api/v1/searches/" + id + "/events"),
-        Long.toString(all.size() - 1))) {
+    try (SseClient client =
+        SseClient.open(uri("/api/v1/searches/" + id + "/events"), Long.toString(all.size() - 1))) {
       assertThat(client.status()).isEqualTo(204);
     }
     // ?from alone starts anywhere.
-    try (SseClient client = SseClient.open(uri("/api/v1/searches/" + id + "/events?from=3"),
-        null)) {
+    try (SseClient client =
+        SseClient.open(uri("/api/v1/searches/" + id + "/events?from=3"), null)) {
       assertThat(parse(client.next().data())).isEqualTo(all.get(3));
     }
   }
@@ -164,28 +170,42 @@ class DashboardEndToEndTest {
     ListSearchesResponse.Builder searches = ListSearchesResponse.newBuilder();
     JsonFormat.parser().merge(list.body(), searches);
     assertThat(searches.getSearchesList()).containsExactly(grpc);
-    assertThat(JSON.readTree(get("/api/v1/searches?state=running,pending").body())
-        .get("searches")).isEmpty();
+    assertThat(JSON.readTree(get("/api/v1/searches?state=running,pending").body()).get("searches"))
+        .isEmpty();
 
     // Pages through the history, best first, with the token of the previous page; the tokens
     // are the gRPC API's, so a page of one continues on the other.
-    ListArchitecturesResponse firstGrpc = stub.listArchitectures(ListArchitecturesRequest
-        .newBuilder().setSearchId(id).setPageSize(3)
-        .setOrderBy(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD).build());
-    HttpResponse<String> page = get("/api/v1/searches/" + id
-        + "/architectures?order_by=reward&page_size=3");
+    ListArchitecturesResponse firstGrpc =
+        stub.listArchitectures(
+            ListArchitecturesRequest.newBuilder()
+                .setSearchId(id)
+                .setPageSize(3)
+                .setOrderBy(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD)
+                .build());
+    HttpResponse<String> page =
+        get("/api/v1/searches/" + id + "/architectures?order_by=reward&page_size=3");
     assertThat(page.statusCode()).isEqualTo(200);
     ListArchitecturesResponse.Builder first = ListArchitecturesResponse.newBuilder();
     JsonFormat.parser().merge(page.body(), first);
     assertThat(first.build()).isEqualTo(firstGrpc);
     assertThat(first.getNextPageToken()).isNotEmpty();
-    HttpResponse<String> next = get("/api/v1/searches/" + id
-        + "/architectures?order_by=reward&page_size=3&page_token=" + first.getNextPageToken());
+    HttpResponse<String> next =
+        get(
+            "/api/v1/searches/"
+                + id
+                + "/architectures?order_by=reward&page_size=3&page_token="
+                + first.getNextPageToken());
     ListArchitecturesResponse.Builder second = ListArchitecturesResponse.newBuilder();
     JsonFormat.parser().merge(next.body(), second);
-    assertThat(second.build()).isEqualTo(stub.listArchitectures(ListArchitecturesRequest
-        .newBuilder().setSearchId(id).setPageSize(3).setPageToken(first.getNextPageToken())
-        .setOrderBy(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD).build()));
+    assertThat(second.build())
+        .isEqualTo(
+            stub.listArchitectures(
+                ListArchitecturesRequest.newBuilder()
+                    .setSearchId(id)
+                    .setPageSize(3)
+                    .setPageToken(first.getNextPageToken())
+                    .setOrderBy(ArchitectureOrder.ARCHITECTURE_ORDER_REWARD)
+                    .build()));
 
     SampledArchitecture.Builder entry = SampledArchitecture.newBuilder();
     JsonFormat.parser().merge(get("/api/v1/searches/" + id + "/architectures/2").body(), entry);
@@ -199,30 +219,43 @@ class DashboardEndToEndTest {
     assertError("/api/v1/searches/nope/events", 404, "NOT_FOUND", null, "nope");
     assertError("/api/v1/searches/nope/architectures", 404, "NOT_FOUND", null, "nope");
     assertError("/api/v1/searches?page_size=0", 400, "INVALID_ARGUMENT", "page_size", "1..1000");
-    assertError("/api/v1/searches?page_size=1001", 400, "INVALID_ARGUMENT", "page_size",
-        "1..1000");
-    assertError("/api/v1/searches?page_size=ten", 400, "INVALID_ARGUMENT", "page_size",
-        "1..1000");
-    assertError("/api/v1/searches?page_size=1&page_size=2", 400, "INVALID_ARGUMENT", "page_size",
+    assertError("/api/v1/searches?page_size=1001", 400, "INVALID_ARGUMENT", "page_size", "1..1000");
+    assertError("/api/v1/searches?page_size=ten", 400, "INVALID_ARGUMENT", "page_size", "1..1000");
+    assertError(
+        "/api/v1/searches?page_size=1&page_size=2",
+        400,
+        "INVALID_ARGUMENT",
+        "page_size",
         "at most once");
     assertError("/api/v1/searches?state=done", 400, "INVALID_ARGUMENT", "state", "running");
-    assertError("/api/v1/searches?page_sise=3", 400, "INVALID_ARGUMENT", "page_sise",
-        "page_size");
-    assertError("/api/v1/searches?page_token=garbage", 400, "INVALID_ARGUMENT", "page_token",
-        "page token");
-    assertError("/api/v1/searches/" + id + "/architectures?order_by=best", 400,
-        "INVALID_ARGUMENT", "order_by", "sampled or reward");
-    assertError("/api/v1/searches/" + id + "/architectures/-1", 400, "INVALID_ARGUMENT", "index",
-        "0..");
-    assertError("/api/v1/searches/" + id + "/architectures/100000", 404, "NOT_FOUND", null,
-        "index 100000");
-    assertError("/api/v1/searches/" + id + "/events?from=-1", 400, "INVALID_ARGUMENT", "from",
-        "0..");
-    assertError("/api/v1/searches/" + id + "/events?from=999999", 400, "INVALID_ARGUMENT",
-        "from", "at most");
-    HttpResponse<String> badHeader = HTTP.send(HttpRequest.newBuilder(
-            uri("/api/v1/searches/" + id + "/events")).header("Last-Event-ID", "x").GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    assertError("/api/v1/searches?page_sise=3", 400, "INVALID_ARGUMENT", "page_sise", "page_size");
+    assertError(
+        "/api/v1/searches?page_token=garbage", 400, "INVALID_ARGUMENT", "page_token", "page token");
+    assertError(
+        "/api/v1/searches/" + id + "/architectures?order_by=best",
+        400,
+        "INVALID_ARGUMENT",
+        "order_by",
+        "sampled or reward");
+    assertError(
+        "/api/v1/searches/" + id + "/architectures/-1", 400, "INVALID_ARGUMENT", "index", "0..");
+    assertError(
+        "/api/v1/searches/" + id + "/architectures/100000", 404, "NOT_FOUND", null, "index 100000");
+    assertError(
+        "/api/v1/searches/" + id + "/events?from=-1", 400, "INVALID_ARGUMENT", "from", "0..");
+    assertError(
+        "/api/v1/searches/" + id + "/events?from=999999",
+        400,
+        "INVALID_ARGUMENT",
+        "from",
+        "at most");
+    HttpResponse<String> badHeader =
+        HTTP.send(
+            HttpRequest.newBuilder(uri("/api/v1/searches/" + id + "/events"))
+                .header("Last-Event-ID", "x")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(badHeader.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(badHeader.body()).get("error").get("field").asText())
         .isEqualTo("Last-Event-ID");
@@ -249,8 +282,9 @@ class DashboardEndToEndTest {
       assertThat(references).as("files %s loads", page).isGreaterThan(1);
     }
     assertThat(get("/search").body()).contains("chart.js/4.4.1", "d3/7.9.0");
-    assertThat(get("/webjars/d3/7.9.0/dist/d3.min.js").headers().firstValue("Content-Type")
-        .orElse("")).contains("javascript");
+    assertThat(
+            get("/webjars/d3/7.9.0/dist/d3.min.js").headers().firstValue("Content-Type").orElse(""))
+        .contains("javascript");
     assertThat(get("/ui/../../../../application.conf").statusCode()).isEqualTo(404);
   }
 
@@ -267,26 +301,37 @@ class DashboardEndToEndTest {
     assertThat(list).hasSize(1);
     assertThat(list.get(0).get("name").asText()).isEqualTo(model);
     assertThat(list.get(0).get("ready").asBoolean()).isTrue();
-    assertThat(list.get(0).get("metadata").get("parameters").get("architecture")
-        .get("string_param").asText()).isEqualTo(done.getResult().getArchitecture().getEncoding());
+    assertThat(
+            list.get(0)
+                .get("metadata")
+                .get("parameters")
+                .get("architecture")
+                .get("string_param")
+                .asText())
+        .isEqualTo(done.getResult().getArchitecture().getEncoding());
 
     ModelMetadataResponse.Builder metadata = ModelMetadataResponse.newBuilder();
     JsonFormat.parser().merge(get("/api/v1/models/" + model).body(), metadata);
-    assertThat(metadata.build()).isEqualTo(
-        inference.modelMetadata(ModelMetadataRequest.newBuilder().setName(model).build()));
+    assertThat(metadata.build())
+        .isEqualTo(
+            inference.modelMetadata(ModelMetadataRequest.newBuilder().setName(model).build()));
 
     InferTensorContents.Builder contents = InferTensorContents.newBuilder();
     for (float pixel : ExternalClients.examplePixels(28 * 28)) {
       contents.addFp32Contents(pixel);
     }
-    ModelInferRequest.Builder request = ModelInferRequest.newBuilder()
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
-            .setDatatype("FP32").addAllShape(List.of(1L, 1L, 28L, 28L))
-            .setContents(contents))
-        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
-            .setName("probabilities"));
-    HttpResponse<String> answer = post("/api/v1/models/" + model + "/infer",
-        JsonFormat.printer().print(request));
+    ModelInferRequest.Builder request =
+        ModelInferRequest.newBuilder()
+            .addInputs(
+                ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName("input")
+                    .setDatatype("FP32")
+                    .addAllShape(List.of(1L, 1L, 28L, 28L))
+                    .setContents(contents))
+            .addOutputs(
+                ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("probabilities"));
+    HttpResponse<String> answer =
+        post("/api/v1/models/" + model + "/infer", JsonFormat.printer().print(request));
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     ModelInferResponse.Builder overHttp = ModelInferResponse.newBuilder();
     JsonFormat.parser().merge(answer.body(), overHttp);
@@ -294,16 +339,24 @@ class DashboardEndToEndTest {
     assertThat(overHttp.getRawOutputContents(0)).isEqualTo(overGrpc.getRawOutputContents(0));
     assertThat(overHttp.getOutputs(0)).isEqualTo(overGrpc.getOutputs(0));
 
-    assertPostError("/api/v1/models/" + model + "/infer", "not json", 400, "body",
-        "ModelInferRequest");
-    assertPostError("/api/v1/models/" + model + "/infer",
-        JsonFormat.printer().print(request.setModelName("other")), 400, "model_name", "other");
+    assertPostError(
+        "/api/v1/models/" + model + "/infer", "not json", 400, "body", "ModelInferRequest");
+    assertPostError(
+        "/api/v1/models/" + model + "/infer",
+        JsonFormat.printer().print(request.setModelName("other")),
+        400,
+        "model_name",
+        "other");
     request.setModelName("");
-    assertPostError("/api/v1/models/nope/infer", JsonFormat.printer().print(request), 404, null,
-        "nope");
+    assertPostError(
+        "/api/v1/models/nope/infer", JsonFormat.printer().print(request), 404, null, "nope");
     request.getInputsBuilder(0).clearShape().addAllShape(List.of(1L, 1L, 28L));
-    assertPostError("/api/v1/models/" + model + "/infer", JsonFormat.printer().print(request),
-        400, "inputs[0].shape", "");
+    assertPostError(
+        "/api/v1/models/" + model + "/infer",
+        JsonFormat.printer().print(request),
+        400,
+        "inputs[0].shape",
+        "");
     assertError("/api/v1/models/nope", 404, "NOT_FOUND", null, "nope");
     assertError("/api/v1/models?x=1", 400, "INVALID_ARGUMENT", "x", "");
   }
@@ -311,8 +364,12 @@ class DashboardEndToEndTest {
   @Test
   @Order(6)
   void changesNeedTheControlHeaderAndNameTheParameterAtFault() throws Exception {
-    HttpResponse<String> bare = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/searches"))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> bare =
+        HTTP.send(
+            HttpRequest.newBuilder(uri("/api/v1/searches"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(bare.statusCode()).isEqualTo(403);
     assertThat(JSON.readTree(bare.body()).get("error").get("field").asText())
         .isEqualTo("X-Enas-Control");
@@ -327,17 +384,24 @@ class DashboardEndToEndTest {
     assertControlError("DELETE", "/api/v1/searches/nope", 404, null, "nope");
     // The finished search cannot be paused: the service's own refusal, as over gRPC.
     assertControlError("POST", "/api/v1/searches/" + id + "/pause", 409, null, "");
-    assertThat(stub.listSearches(dev.enas.proto.v1.ListSearchesRequest.newBuilder().build())
-        .getSearchesCount()).as("searches after the refused requests").isEqualTo(1);
+    assertThat(
+            stub.listSearches(dev.enas.proto.v1.ListSearchesRequest.newBuilder().build())
+                .getSearchesCount())
+        .as("searches after the refused requests")
+        .isEqualTo(1);
   }
 
-  private static void assertControlError(String method, String path, int code, String field,
-      String inMessage) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri(path))
-            .header("X-Enas-Control", "1")
-            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body())
+  private static void assertControlError(
+      String method, String path, int code, String field, String inMessage) throws Exception {
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(uri(path))
+                .header("X-Enas-Control", "1")
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode())
+        .as("%s %s: %s", method, path, response.body())
         .isEqualTo(code);
     JsonNode error = JSON.readTree(response.body()).get("error");
     assertThat(error.get("message").asText()).as(path).contains(inMessage);
@@ -347,14 +411,16 @@ class DashboardEndToEndTest {
   }
 
   private static HttpResponse<String> post(String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(uri(path))
+    return HTTP.send(
+        HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void assertPostError(String path, String body, int code, String field,
-      String inMessage) throws Exception {
+  private static void assertPostError(
+      String path, String body, int code, String field, String inMessage) throws Exception {
     HttpResponse<String> response = post(path, body);
     assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(code);
     JsonNode error = JSON.readTree(response.body()).get("error");
@@ -364,8 +430,8 @@ class DashboardEndToEndTest {
     }
   }
 
-  private static void assertError(String path, int code, String status, String field,
-      String inMessage) throws Exception {
+  private static void assertError(
+      String path, int code, String status, String field, String inMessage) throws Exception {
     HttpResponse<String> response = get(path);
     assertThat(response.statusCode()).as(path).isEqualTo(code);
     JsonNode error = JSON.readTree(response.body()).get("error");

@@ -74,15 +74,16 @@ class DeployFilesTest {
 
   @Test
   void theDockerfileInstallsTheDistributionAndExposesTheServersPorts() throws IOException {
-    List<String[]> dockerfile = instructions(
-        Files.readString(DEPLOY.resolve("docker").resolve("Dockerfile")));
+    List<String[]> dockerfile =
+        instructions(Files.readString(DEPLOY.resolve("docker").resolve("Dockerfile")));
     Config defaults = defaults();
 
     assertThat(all(dockerfile, "FROM")).singleElement().asString().startsWith("eclipse-temurin:");
     assertThat(all(dockerfile, "ARG")).contains("ENAS_VERSION=" + version());
     // The COPY source is the folder the assembly writes (server/src/assembly/dist.xml, id dist).
     assertThat(Files.readString(Path.of("src", "assembly", "dist.xml")))
-        .contains("<id>dist</id>").contains("<format>dir</format>");
+        .contains("<id>dist</id>")
+        .contains("<format>dir</format>");
     assertThat(all(dockerfile, "COPY"))
         .containsExactly("server/target/enas-server-${ENAS_VERSION}-dist/ /opt/enas/");
 
@@ -95,11 +96,13 @@ class DeployFilesTest {
     }
     assertThat(env).containsEntry("ENAS_HOME", "/opt/enas");
     List<String> read = variablesTheServerReads();
-    env.keySet().stream().filter(k -> !k.equals("ENAS_HOME"))
+    env.keySet().stream()
+        .filter(k -> !k.equals("ENAS_HOME"))
         .forEach(k -> assertThat(read).as("application.conf reads %s", k).contains(k));
 
-    assertThat(all(dockerfile, "EXPOSE")).singleElement().isEqualTo(
-        defaults.getInt("enas.server.port") + " " + defaults.getInt("enas.http.port"));
+    assertThat(all(dockerfile, "EXPOSE"))
+        .singleElement()
+        .isEqualTo(defaults.getInt("enas.server.port") + " " + defaults.getInt("enas.http.port"));
     assertThat(all(dockerfile, "VOLUME")).containsExactly(env.get("ENAS_DATA_DIR"));
     assertThat(all(dockerfile, "STOPSIGNAL")).containsExactly("SIGTERM");
     assertThat(all(dockerfile, "ENTRYPOINT"))
@@ -111,7 +114,8 @@ class DeployFilesTest {
   @Test
   void theSystemdUnitRunsTheDistributionWithSettingsTheServerReads() throws IOException {
     String unit = Files.readString(DEPLOY.resolve("systemd").resolve("enas-server.service"));
-    assertThat(unit).contains("ExecStart=/opt/enas/bin/enas-server serve\n")
+    assertThat(unit)
+        .contains("ExecStart=/opt/enas/bin/enas-server serve\n")
         .contains("Environment=ENAS_HOME=/opt/enas\n")
         .contains("KillSignal=SIGTERM\n");
     List<String> read = variablesTheServerReads();

@@ -39,8 +39,7 @@ class DeterminismEndToEndTest {
   private static ManagedChannel channel;
   private static SearchServiceGrpc.SearchServiceBlockingStub stub;
 
-  @org.junit.jupiter.api.io.TempDir
-  static java.nio.file.Path dataDir;
+  @org.junit.jupiter.api.io.TempDir static java.nio.file.Path dataDir;
 
   @BeforeAll
   static void start() throws Exception {
@@ -70,24 +69,43 @@ class DeterminismEndToEndTest {
     ChildSpec c = s.child();
     ChildSpec r = s.retrain().network();
     LanguageModelSpec lm = s.languageModel();
-    return new SearchSpec(s.space(), s.data(),
+    return new SearchSpec(
+        s.space(),
+        s.data(),
         new ChildSpec(c.channels(), c.cellsPerStack(), c.batchSize(), 0.3),
         s.shared(),
-        new ControllerSpec(k.kind(), k.hiddenSize(), k.lstmLayers(), k.learningRate(),
-            k.tanhConstant(), k.temperature(), k.opTanhReduce(), k.entropyWeight(),
-            k.baselineDecay(), k.skipTarget(), k.skipWeight(), k.gradientClip(), k.adamBeta2(),
-            k.adamEpsilon(), k.initRange(), k.updatesPerEpoch(), k.childrenPerUpdate(),
+        new ControllerSpec(
+            k.kind(),
+            k.hiddenSize(),
+            k.lstmLayers(),
+            k.learningRate(),
+            k.tanhConstant(),
+            k.temperature(),
+            k.opTanhReduce(),
+            k.entropyWeight(),
+            k.baselineDecay(),
+            k.skipTarget(),
+            k.skipWeight(),
+            k.gradientClip(),
+            k.adamBeta2(),
+            k.adamEpsilon(),
+            k.initRange(),
+            k.updatesPerEpoch(),
+            k.childrenPerUpdate(),
             warmupEpochs),
         s.derive(),
-        new RetrainSpec(new ChildSpec(r.channels(), r.cellsPerStack(), r.batchSize(), 0.3),
-            s.retrain().training(), s.retrain().cutout()),
+        new RetrainSpec(
+            new ChildSpec(r.channels(), r.cellsPerStack(), r.batchSize(), 0.3),
+            s.retrain().training(),
+            s.retrain().cutout()),
         s.seed(),
         new LanguageModelSpec(lm.bpttSteps(), 0.1, 0.2, lm.maxVocabulary()));
   }
 
   private static List<SearchEvent> runOnServer(SearchSpec spec) {
-    String id = stub.createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(spec)).build()).getId();
+    String id =
+        stub.createSearch(CreateSearchRequest.newBuilder().setSpec(SpecMapper.toWire(spec)).build())
+            .getId();
     List<SearchEvent> events = new ArrayList<>();
     stub.withDeadlineAfter(5, TimeUnit.MINUTES)
         .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
@@ -105,29 +123,61 @@ class DeterminismEndToEndTest {
     List<String> out = new ArrayList<>();
     for (SearchEvent e : events) {
       switch (e.getKindCase()) {
-        case CHILD_TRAINED -> out.add("trained " + e.getChildTrained().getArchitecture().getEncoding()
-            + " loss " + bits(e.getChildTrained().getLoss()));
-        case ARCHITECTURE_SAMPLED -> out.add("sampled "
-            + e.getArchitectureSampled().getArchitecture().getEncoding()
-            + " reward " + bits(e.getArchitectureSampled().getReward())
-            + " log p " + bits(e.getArchitectureSampled().getLogProbability()));
-        case CONTROLLER_UPDATED -> out.add("updated loss " + bits(e.getControllerUpdated().getLoss())
-            + " baseline " + bits(e.getControllerUpdated().getBaseline()));
-        case DERIVED -> e.getDerived().getTopList().forEach(c -> out.add("derived "
-            + c.getArchitecture().getEncoding() + " reward " + bits(c.getReward())));
+        case CHILD_TRAINED ->
+            out.add(
+                "trained "
+                    + e.getChildTrained().getArchitecture().getEncoding()
+                    + " loss "
+                    + bits(e.getChildTrained().getLoss()));
+        case ARCHITECTURE_SAMPLED ->
+            out.add(
+                "sampled "
+                    + e.getArchitectureSampled().getArchitecture().getEncoding()
+                    + " reward "
+                    + bits(e.getArchitectureSampled().getReward())
+                    + " log p "
+                    + bits(e.getArchitectureSampled().getLogProbability()));
+        case CONTROLLER_UPDATED ->
+            out.add(
+                "updated loss "
+                    + bits(e.getControllerUpdated().getLoss())
+                    + " baseline "
+                    + bits(e.getControllerUpdated().getBaseline()));
+        case DERIVED ->
+            e.getDerived()
+                .getTopList()
+                .forEach(
+                    c ->
+                        out.add(
+                            "derived "
+                                + c.getArchitecture().getEncoding()
+                                + " reward "
+                                + bits(c.getReward())));
         case FINAL_TRAINING_PROGRESS -> {
           SearchEvent.FinalTrainingProgress p = e.getFinalTrainingProgress();
-          out.add("retrained loss " + bits(p.getTrainLoss()) + " validation "
-              + bits(p.getValidationAccuracy()) + " / " + bits(p.hasValidationPerplexity()
-                  ? p.getValidationPerplexity() : Double.NaN));
+          out.add(
+              "retrained loss "
+                  + bits(p.getTrainLoss())
+                  + " validation "
+                  + bits(p.getValidationAccuracy())
+                  + " / "
+                  + bits(p.hasValidationPerplexity() ? p.getValidationPerplexity() : Double.NaN));
         }
-        case FINISHED -> out.add("finished " + e.getFinished().getArchitecture().getEncoding()
-            + " test " + bits(e.getFinished().getTestAccuracy()) + " / "
-            + bits(e.getFinished().hasTestPerplexity()
-                ? e.getFinished().getTestPerplexity() : Double.NaN));
-        case STEP_SKIPPED -> out.add("skipped " + e.getStepSkipped().getArchitecture().getEncoding());
+        case FINISHED ->
+            out.add(
+                "finished "
+                    + e.getFinished().getArchitecture().getEncoding()
+                    + " test "
+                    + bits(e.getFinished().getTestAccuracy())
+                    + " / "
+                    + bits(
+                        e.getFinished().hasTestPerplexity()
+                            ? e.getFinished().getTestPerplexity()
+                            : Double.NaN));
+        case STEP_SKIPPED ->
+            out.add("skipped " + e.getStepSkipped().getArchitecture().getEncoding());
         case FAILED -> out.add("failed " + e.getFailed().getReason());
-        default -> { }
+        default -> {}
       }
     }
     return out;
@@ -140,18 +190,34 @@ class DeterminismEndToEndTest {
       if (e instanceof dev.enas.train.SearchEvent.ChildTrained c) {
         out.add("trained " + c.architecture() + " loss " + bits(c.loss()));
       } else if (e instanceof dev.enas.train.SearchEvent.ArchitectureSampled a) {
-        out.add("sampled " + a.architecture() + " reward " + bits(a.reward())
-            + " log p " + bits(a.logProbability()));
+        out.add(
+            "sampled "
+                + a.architecture()
+                + " reward "
+                + bits(a.reward())
+                + " log p "
+                + bits(a.logProbability()));
       } else if (e instanceof dev.enas.train.SearchEvent.ControllerUpdated u) {
         out.add("updated loss " + bits(u.loss()) + " baseline " + bits(u.baseline()));
       } else if (e instanceof dev.enas.train.SearchEvent.Derived d) {
-        d.top().forEach(c -> out.add("derived " + c.architecture() + " reward " + bits(c.reward())));
+        d.top()
+            .forEach(c -> out.add("derived " + c.architecture() + " reward " + bits(c.reward())));
       } else if (e instanceof dev.enas.train.SearchEvent.FinalTrainingProgress p) {
-        out.add("retrained loss " + bits(p.trainLoss()) + " validation "
-            + bits(p.validationAccuracy()) + " / " + bits(p.validationPerplexity()));
+        out.add(
+            "retrained loss "
+                + bits(p.trainLoss())
+                + " validation "
+                + bits(p.validationAccuracy())
+                + " / "
+                + bits(p.validationPerplexity()));
       } else if (e instanceof dev.enas.train.SearchEvent.Finished f) {
-        out.add("finished " + f.architecture() + " test " + bits(f.testAccuracy()) + " / "
-            + bits(f.testPerplexity()));
+        out.add(
+            "finished "
+                + f.architecture()
+                + " test "
+                + bits(f.testAccuracy())
+                + " / "
+                + bits(f.testPerplexity()));
       } else if (e instanceof dev.enas.train.SearchEvent.StepSkipped s) {
         out.add("skipped " + s.architecture());
       } else if (e instanceof dev.enas.train.SearchEvent.Failed f) {
@@ -171,9 +237,19 @@ class DeterminismEndToEndTest {
     // One of the two epochs trains uniformly drawn children: half the rewards and updates. The
     // derived child is the policy's mode (the demo's derivation), asked of the controller actor.
     SearchSpec s = spec("macro", 1);
-    assertRepeats(new SearchSpec(s.space(), s.data(), s.child(), s.shared(), s.controller(),
-        s.derive().withSelection(DeriveSpec.MOST_PROBABLE), s.retrain(), s.seed(),
-        s.languageModel()), 1, 1);
+    assertRepeats(
+        new SearchSpec(
+            s.space(),
+            s.data(),
+            s.child(),
+            s.shared(),
+            s.controller(),
+            s.derive().withSelection(DeriveSpec.MOST_PROBABLE),
+            s.retrain(),
+            s.seed(),
+            s.languageModel()),
+        1,
+        1);
   }
 
   @Test
@@ -183,8 +259,8 @@ class DeterminismEndToEndTest {
 
   /**
    * Runs {@code spec} twice through the server, then in-process, and compares what the seed must
-   * repeat; the smoke searches take 2 epochs of 4 steps and 2 updates of 3 children, the latter
-   * in each of {@code controllerEpochs} epochs (the others are warm-up epochs).
+   * repeat; the smoke searches take 2 epochs of 4 steps and 2 updates of 3 children, the latter in
+   * each of {@code controllerEpochs} epochs (the others are warm-up epochs).
    */
   private static void assertRepeats(SearchSpec spec, int retrainingEpochs, int controllerEpochs) {
     List<SearchEvent> firstEvents = runOnServer(spec);
@@ -212,8 +288,8 @@ class DeterminismEndToEndTest {
       String id = events.get(0).getSearchId();
       assertThat(server.models().model(id).orElseThrow().defaultVersion().parameters())
           .containsEntry(ModelMetadata.INTRA_OP_THREADS, "1")
-          .containsEntry(ModelMetadata.ONEDNN_MAX_CPU_ISA,
-              isa == null || isa.isBlank() ? "default" : isa);
+          .containsEntry(
+              ModelMetadata.ONEDNN_MAX_CPU_ISA, isa == null || isa.isBlank() ? "default" : isa);
     }
   }
 }

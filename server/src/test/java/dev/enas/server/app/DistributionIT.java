@@ -34,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DistributionIT {
   private static Path dist;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void findDistribution() throws IOException {
@@ -43,8 +42,9 @@ class DistributionIT {
     try (InputStream in = DistributionIT.class.getResourceAsStream("/enas-version.properties")) {
       version.load(in);
     }
-    dist = Path.of("target", "enas-server-" + version.getProperty("version") + "-dist")
-        .toAbsolutePath();
+    dist =
+        Path.of("target", "enas-server-" + version.getProperty("version") + "-dist")
+            .toAbsolutePath();
     assertThat(dist.resolve("bin/enas-server")).isExecutable();
     assertThat(dist.resolve("conf/enas.conf")).isRegularFile();
     assertThat(dist.resolve("conf/jvm.options")).isRegularFile();
@@ -61,25 +61,36 @@ class DistributionIT {
     Path conf = Files.createDirectories(home.resolve("conf"));
     Files.copy(dist.resolve("conf/jvm.options"), conf.resolve("jvm.options"));
     Path data = dir.resolve("installed-data");
-    Files.writeString(conf.resolve("enas.conf"),
-        Files.readString(dist.resolve("conf/enas.conf"))
-            + "\nenas.data-dir = \"" + data + "\"\n");
-    ProcessBuilder builder = new ProcessBuilder(
-        dist.resolve("bin/enas-server").toString(), "serve", "--port", "0", "--http-port", "0");
+    Files.writeString(
+        conf.resolve("enas.conf"),
+        Files.readString(dist.resolve("conf/enas.conf")) + "\nenas.data-dir = \"" + data + "\"\n");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            dist.resolve("bin/enas-server").toString(), "serve", "--port", "0", "--http-port", "0");
     builder.environment().put("ENAS_HOME", home.toString());
     builder.environment().remove("ENAS_DATA_DIR");
     try (ServerProcess server = ServerProcess.launch(builder, dir.resolve("server.log"))) {
       assertThat(data.resolve("journal")).isDirectory();
-      assertThat(HealthGrpc.newBlockingStub(server.channel())
-          .withDeadlineAfter(1, TimeUnit.MINUTES)
-          .check(HealthCheckRequest.getDefaultInstance()).getStatus())
+      assertThat(
+              HealthGrpc.newBlockingStub(server.channel())
+                  .withDeadlineAfter(1, TimeUnit.MINUTES)
+                  .check(HealthCheckRequest.getDefaultInstance())
+                  .getStatus())
           .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
-      String id = server.stub().createSearch(CreateSearchRequest.newBuilder()
-          .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 7))).setSearchId("dist")
-          .build()).getId();
+      String id =
+          server
+              .stub()
+              .createSearch(
+                  CreateSearchRequest.newBuilder()
+                      .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 7)))
+                      .setSearchId("dist")
+                      .build())
+              .getId();
       List<SearchEvent> events = new ArrayList<>();
-      server.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
+      server
+          .stub()
+          .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
           .forEachRemaining(events::add);
       assertThat(events).last().matches(SearchEvent::hasFinished, "finished");
       SearchEvent.Finished finished = events.get(events.size() - 1).getFinished();
@@ -97,15 +108,18 @@ class DistributionIT {
 
   @Test
   void theSystemdUnitVerifiesAgainstTheDistribution() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-analyze")),
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/systemd-analyze")),
         "systemd-analyze is not here (a machine without systemd): the unit is not verified");
     String unit = Files.readString(Path.of("..", "deploy", "systemd", "enas-server.service"));
     assertThat(unit).contains("/opt/enas/bin/enas-server");
     // The unit as installed with the distribution in /opt/enas, pointed at this one instead.
     Path installed = dir.resolve("enas-server.service");
     Files.writeString(installed, unit.replace("/opt/enas", dist.toString()));
-    Process verify = new ProcessBuilder("/usr/bin/systemd-analyze", "verify", installed.toString())
-        .redirectErrorStream(true).start();
+    Process verify =
+        new ProcessBuilder("/usr/bin/systemd-analyze", "verify", installed.toString())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(verify.waitFor(2, TimeUnit.MINUTES)).isTrue();
     // systemd-analyze exits 0 on unknown keys and only warns: any output is a finding.

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The clients in other languages (client/python, client/node) as the cross-language tests run
- * them: as processes whose output is read while they run.
+ * The clients in other languages (client/python, client/node) as the cross-language tests run them:
+ * as processes whose output is read while they run.
  */
 final class ExternalClients {
   private ExternalClients() {}
@@ -35,21 +35,29 @@ final class ExternalClients {
       throws IOException, InterruptedException {
     Process process = builder.redirectErrorStream(true).start();
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> {
-      try (InputStream in = process.getInputStream()) {
-        in.transferTo(output);
-      } catch (IOException e) {
-        // the process was killed: what was read so far is reported
-      }
-    }, "external-client-output");
+    Thread drain =
+        new Thread(
+            () -> {
+              try (InputStream in = process.getInputStream()) {
+                in.transferTo(output);
+              } catch (IOException e) {
+                // the process was killed: what was read so far is reported
+              }
+            },
+            "external-client-output");
     drain.setDaemon(true);
     drain.start();
     if (!process.waitFor(timeout, unit)) {
       process.destroyForcibly();
       drain.join(5_000);
-      throw new AssertionError(builder.command() + " did not finish in " + timeout + " "
-          + unit.toString().toLowerCase() + "; output so far:\n"
-          + output.toString(StandardCharsets.UTF_8));
+      throw new AssertionError(
+          builder.command()
+              + " did not finish in "
+              + timeout
+              + " "
+              + unit.toString().toLowerCase()
+              + "; output so far:\n"
+              + output.toString(StandardCharsets.UTF_8));
     }
     // A child the process left behind may hold the pipe open: do not wait for it for ever.
     drain.join(30_000);
@@ -97,12 +105,18 @@ final class ExternalClients {
 
   /** Fails under CI, skips elsewhere, unless /usr/bin/python3 has Debian's grpc and protobuf. */
   static void requirePythonGrpc() {
-    require(available("/usr/bin/python3", "--version"), "/usr/bin/python3",
+    require(
+        available("/usr/bin/python3", "--version"),
+        "/usr/bin/python3",
         "apt-get install -y python3");
-    require(available("/usr/bin/python3", "-c", "import grpc"), "python3's grpc module",
+    require(
+        available("/usr/bin/python3", "-c", "import grpc"),
+        "python3's grpc module",
         "apt-get install -y python3-grpcio");
-    require(available("/usr/bin/python3", "-c", "import google.protobuf"),
-        "python3's protobuf module", "apt-get install -y python3-protobuf");
+    require(
+        available("/usr/bin/python3", "-c", "import google.protobuf"),
+        "python3's protobuf module",
+        "apt-get install -y python3-protobuf");
   }
 
   /** The clients' fixed example input (inference_client.py's example_pixels, enas_client.js's). */

@@ -24,15 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Java client ({@link EnasClient}, as the CLI builds it) against the real server with TLS and
- * a token file: with the CA and an operator's token it runs a search and follows its events to
- * the end over TLS; without the CA the handshake fails, without a token the server answers
+ * The Java client ({@link EnasClient}, as the CLI builds it) against the real server with TLS and a
+ * token file: with the CA and an operator's token it runs a search and follows its events to the
+ * end over TLS; without the CA the handshake fails, without a token the server answers
  * UNAUTHENTICATED, and a viewer may look but not create.
  */
 @Tag("slow")
 class JavaClientOverTlsTest {
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
   @Test
   void theJavaClientRunsASearchOverTlsWithAToken() throws Exception {
@@ -41,13 +40,18 @@ class JavaClientOverTlsTest {
     String viewer = TokenStore.add(tokens, "watcher", Role.VIEWER);
     Path ca = dataDir.resolve("tls/ca/ca.crt");
     try (TlsCredentials tls = LoopbackServers.tls(dataDir.resolve("tls"));
-        EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir).withValue(
-            "enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString())), tls)) {
+        EnasServer server =
+            LoopbackServers.start(
+                LoopbackServers.config(dataDir)
+                    .withValue(
+                        "enas.security.tokens-file",
+                        ConfigValueFactory.fromAnyRef(tokens.toString())),
+                tls)) {
       String target = "localhost:" + server.port();
       SearchSpec spec = SearchSpec.smoke("macro", 3);
 
-      try (EnasClient client = EnasClient.builder().target(target).tls(ca).token(operator)
-          .build()) {
+      try (EnasClient client =
+          EnasClient.builder().target(target).tls(ca).token(operator).build()) {
         assertThat(client.listDatasets()).isNotEmpty();
         Search created = client.createSearch(SpecMapper.toWire(spec));
         List<SearchEvent> events = new ArrayList<>();
@@ -63,8 +67,7 @@ class JavaClientOverTlsTest {
             .isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
       }
 
-      try (EnasClient client = EnasClient.builder().target(target).tls(ca).token(viewer)
-          .build()) {
+      try (EnasClient client = EnasClient.builder().target(target).tls(ca).token(viewer).build()) {
         assertThat(client.listDatasets()).isNotEmpty();
         assertThat(code(() -> client.createSearch(SpecMapper.toWire(spec))))
             .isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -73,8 +76,8 @@ class JavaClientOverTlsTest {
         assertThat(code(client::listDatasets)).isEqualTo(Status.Code.UNAUTHENTICATED);
       }
       // The JVM's trust store does not hold the test CA: the handshake fails.
-      try (EnasClient client = EnasClient.builder().target(target).tls(null).token(operator)
-          .build()) {
+      try (EnasClient client =
+          EnasClient.builder().target(target).tls(null).token(operator).build()) {
         assertThat(code(client::listDatasets)).isEqualTo(Status.Code.UNAVAILABLE);
       }
       // Plaintext to a TLS port does not get through either.

@@ -39,16 +39,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Searches outlive their server: a server started on the data directory of a stopped one answers
- * every read of every search exactly as the stopped one did, deleting a search is remembered, and
- * a journal that cannot be opened stops the start with a message naming it.
+ * every read of every search exactly as the stopped one did, deleting a search is remembered, and a
+ * journal that cannot be opened stops the start with a message naming it.
  */
 @Tag("slow")
 class JournalRecoveryTest {
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
-  private record Server(EnasServer server, ManagedChannel channel,
-      SearchServiceGrpc.SearchServiceBlockingStub stub) implements AutoCloseable {
+  private record Server(
+      EnasServer server, ManagedChannel channel, SearchServiceGrpc.SearchServiceBlockingStub stub)
+      implements AutoCloseable {
     static Server start(Config config) throws IOException {
       EnasServer server = LoopbackServers.start(config);
       ManagedChannel channel = LoopbackServers.channel(server);
@@ -63,8 +63,13 @@ class JournalRecoveryTest {
   }
 
   private static String create(Server s, SearchSpec spec, String id) {
-    return s.stub().createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(spec)).setSearchId(id).build()).getId();
+    return s.stub()
+        .createSearch(
+            CreateSearchRequest.newBuilder()
+                .setSpec(SpecMapper.toWire(spec))
+                .setSearchId(id)
+                .build())
+        .getId();
   }
 
   static List<SearchEvent> watch(SearchServiceGrpc.SearchServiceBlockingStub stub, String id) {
@@ -85,27 +90,38 @@ class JournalRecoveryTest {
     List<Object> out = new ArrayList<>();
     String token = "";
     do {
-      ListSearchesResponse page = stub.listSearches(
-          ListSearchesRequest.newBuilder().setPageSize(1).setPageToken(token).build());
+      ListSearchesResponse page =
+          stub.listSearches(
+              ListSearchesRequest.newBuilder().setPageSize(1).setPageToken(token).build());
       out.add(page);
       token = page.getNextPageToken();
     } while (!token.isEmpty());
     for (String id : ids) {
       out.add(stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build()));
       out.add(watch(stub, id));
-      for (ArchitectureOrder order : List.of(ArchitectureOrder.ARCHITECTURE_ORDER_SAMPLED,
-          ArchitectureOrder.ARCHITECTURE_ORDER_REWARD)) {
+      for (ArchitectureOrder order :
+          List.of(
+              ArchitectureOrder.ARCHITECTURE_ORDER_SAMPLED,
+              ArchitectureOrder.ARCHITECTURE_ORDER_REWARD)) {
         token = "";
         do {
-          ListArchitecturesResponse page = stub.listArchitectures(
-              ListArchitecturesRequest.newBuilder().setSearchId(id).setPageSize(5)
-                  .setPageToken(token).setOrderBy(order).build());
+          ListArchitecturesResponse page =
+              stub.listArchitectures(
+                  ListArchitecturesRequest.newBuilder()
+                      .setSearchId(id)
+                      .setPageSize(5)
+                      .setPageToken(token)
+                      .setOrderBy(order)
+                      .build());
           out.add(page);
           token = page.getNextPageToken();
         } while (!token.isEmpty());
       }
-      out.add(outcome(() -> stub.getArchitecture(
-          GetArchitectureRequest.newBuilder().setSearchId(id).setIndex(1).build())));
+      out.add(
+          outcome(
+              () ->
+                  stub.getArchitecture(
+                      GetArchitectureRequest.newBuilder().setSearchId(id).setIndex(1).build())));
       out.add(outcome(() -> download(stub, id)));
     }
     return out;
@@ -127,8 +143,12 @@ class JournalRecoveryTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     bytes.writeBytes(first.getData().toByteArray());
     chunks.forEachRemaining(c -> bytes.writeBytes(c.getData().toByteArray()));
-    return List.of(first.getModelName(), first.getModelVersion(), first.getTotalSize(),
-        java.util.Arrays.hashCode(bytes.toByteArray()), bytes.size());
+    return List.of(
+        first.getModelName(),
+        first.getModelVersion(),
+        first.getTotalSize(),
+        java.util.Arrays.hashCode(bytes.toByteArray()),
+        bytes.size());
   }
 
   private static Status.Code code(Runnable call) {
@@ -148,8 +168,12 @@ class JournalRecoveryTest {
     try (Server s = Server.start(config)) {
       create(s, SearchSpec.smoke("macro", 5), ids.get(0));
       create(s, SearchSpec.smoke("macro", 6), ids.get(1));
-      s.stub().cancelSearch(CancelSearchRequest.newBuilder().setSearchId(ids.get(1))
-          .setReason("not needed").build());
+      s.stub()
+          .cancelSearch(
+              CancelSearchRequest.newBuilder()
+                  .setSearchId(ids.get(1))
+                  .setReason("not needed")
+                  .build());
       create(s, SearchSpec.smoke("rnn", 7), ids.get(2));
       for (String id : ids) {
         List<SearchEvent> events = watch(s.stub(), id);
@@ -194,8 +218,8 @@ class JournalRecoveryTest {
     try (Server s = Server.start(config)) {
       reference = watch(s.stub(), create(s, spec, "reference"));
       create(s, spec, "stopped");
-      Iterator<SearchEvent> stream = s.stub().watchSearch(
-          WatchSearchRequest.newBuilder().setSearchId("stopped").build());
+      Iterator<SearchEvent> stream =
+          s.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId("stopped").build());
       while (stream.hasNext()) {
         seen++;
         SearchEvent e = stream.next();
@@ -206,8 +230,11 @@ class JournalRecoveryTest {
     }
     try (Server s = Server.start(config)) {
       // Stopping the server did not end the search: it runs again, from its start.
-      assertThat(s.stub().getSearch(GetSearchRequest.newBuilder().setSearchId("stopped").build())
-          .getState()).isEqualTo(dev.enas.proto.v1.SearchState.SEARCH_STATE_RUNNING);
+      assertThat(
+              s.stub()
+                  .getSearch(GetSearchRequest.newBuilder().setSearchId("stopped").build())
+                  .getState())
+          .isEqualTo(dev.enas.proto.v1.SearchState.SEARCH_STATE_RUNNING);
       List<SearchEvent> after = watch(s.stub(), "stopped");
       assertThat(after.size()).isGreaterThan(seen);
       for (int i = 0; i < after.size(); i++) {
@@ -226,33 +253,52 @@ class JournalRecoveryTest {
       create(s, SearchSpec.smoke("macro", 10), "deleted");
       watch(s.stub(), "kept");
       watch(s.stub(), "deleted");
-      assertThat(code(() -> s.stub().deleteSearch(
-          DeleteSearchRequest.newBuilder().setSearchId("unknown").build())))
+      assertThat(
+              code(
+                  () ->
+                      s.stub()
+                          .deleteSearch(
+                              DeleteSearchRequest.newBuilder().setSearchId("unknown").build())))
           .isEqualTo(Status.Code.NOT_FOUND);
       // The journal writes the last events just after watchers see them; deleting waits for it.
       Status.Code deleted;
       do {
-        deleted = code(() -> s.stub().deleteSearch(
-            DeleteSearchRequest.newBuilder().setSearchId("deleted").build()));
+        deleted =
+            code(
+                () ->
+                    s.stub()
+                        .deleteSearch(
+                            DeleteSearchRequest.newBuilder().setSearchId("deleted").build()));
       } while (deleted == Status.Code.FAILED_PRECONDITION);
       assertThat(deleted).isEqualTo(Status.Code.OK);
-      assertThat(code(() -> s.stub().getSearch(
-          GetSearchRequest.newBuilder().setSearchId("deleted").build())))
+      assertThat(
+              code(
+                  () ->
+                      s.stub()
+                          .getSearch(GetSearchRequest.newBuilder().setSearchId("deleted").build())))
           .isEqualTo(Status.Code.NOT_FOUND);
 
       create(s, SearchSpec.smoke("macro", 11), "running");
-      assertThat(code(() -> s.stub().deleteSearch(
-          DeleteSearchRequest.newBuilder().setSearchId("running").build())))
+      assertThat(
+              code(
+                  () ->
+                      s.stub()
+                          .deleteSearch(
+                              DeleteSearchRequest.newBuilder().setSearchId("running").build())))
           .isEqualTo(Status.Code.FAILED_PRECONDITION);
       s.stub().cancelSearch(CancelSearchRequest.newBuilder().setSearchId("running").build());
       watch(s.stub(), "running");
     }
     try (Server s = Server.start(config)) {
       ListSearchesResponse all = s.stub().listSearches(ListSearchesRequest.getDefaultInstance());
-      assertThat(all.getSearchesList()).extracting(dev.enas.proto.v1.Search::getId)
+      assertThat(all.getSearchesList())
+          .extracting(dev.enas.proto.v1.Search::getId)
           .containsExactly("kept", "running");
-      assertThat(code(() -> s.stub().getSearch(
-          GetSearchRequest.newBuilder().setSearchId("deleted").build())))
+      assertThat(
+              code(
+                  () ->
+                      s.stub()
+                          .getSearch(GetSearchRequest.newBuilder().setSearchId("deleted").build())))
           .isEqualTo(Status.Code.NOT_FOUND);
       assertThat(s.server().models().model("deleted")).isPresent();
     }
@@ -268,8 +314,9 @@ class JournalRecoveryTest {
     }
     // Take the search's first entry (its creation) away behind the server's back.
     Path file = dataDir.resolve("journal").resolve("enas");
-    try (java.sql.Connection db = java.sql.DriverManager.getConnection(
-            "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false", "", "");
+    try (java.sql.Connection db =
+            java.sql.DriverManager.getConnection(
+                "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false", "", "");
         java.sql.Statement sql = db.createStatement()) {
       assertThat(sql.executeUpdate("DELETE FROM \"event_journal\" WHERE \"sequence_number\" = 1"))
           .isEqualTo(1);
@@ -291,9 +338,12 @@ class JournalRecoveryTest {
         .hasMessageContaining("enas.data-dir")
         .hasMessageContaining("enas.journal.url");
 
-    Config elsewhere = LoopbackServers.config(dataDir.resolve("other"))
-        .withValue("enas.journal.url",
-            ConfigValueFactory.fromAnyRef("jdbc:h2:file:" + file.toString().replace(".mv.db", "")));
+    Config elsewhere =
+        LoopbackServers.config(dataDir.resolve("other"))
+            .withValue(
+                "enas.journal.url",
+                ConfigValueFactory.fromAnyRef(
+                    "jdbc:h2:file:" + file.toString().replace(".mv.db", "")));
     assertThatThrownBy(() -> LoopbackServers.start(elsewhere))
         .isInstanceOf(IOException.class)
         .hasMessageContaining(file.toString())

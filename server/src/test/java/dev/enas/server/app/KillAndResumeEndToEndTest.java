@@ -22,25 +22,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A server killed with SIGKILL at five points of one search, with nothing to say about it, and
- * started again on the same data directory each time: during shared training, controller
- * training, derivation, a snapshot write (half the temporary file on disk) and the retraining of
- * the derived child. Each start holds the search at its point with {@link HaltPoint} (the server
- * prints a line and blocks there), so the short phases are hit every time. The search finishes:
- * its event log has every sequence number once, the events watchers saw before each kill are the
- * ones it holds after, and the whole log, the derived child and its test accuracy are those of an
- * uninterrupted run with the same seed. The servers are separate processes, as in production.
+ * started again on the same data directory each time: during shared training, controller training,
+ * derivation, a snapshot write (half the temporary file on disk) and the retraining of the derived
+ * child. Each start holds the search at its point with {@link HaltPoint} (the server prints a line
+ * and blocks there), so the short phases are hit every time. The search finishes: its event log has
+ * every sequence number once, the events watchers saw before each kill are the ones it holds after,
+ * and the whole log, the derived child and its test accuracy are those of an uninterrupted run with
+ * the same seed. The servers are separate processes, as in production.
  */
 @Tag("slow")
 class KillAndResumeEndToEndTest {
   private static final String ID = "kill-me";
+
   /**
    * Snapshots at stage boundaries only (the smoke search never reaches the step count), so where
    * each start resumes, and so which snapshot write is the first, does not hang on the clock.
    */
   private static final String NO_TIMED_SNAPSHOTS = "enas.snapshots.every-minutes=0";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** The smallest search with every phase: two epochs, controller updates, derivation, retrain. */
   private static SearchSpec spec() {
@@ -60,11 +60,11 @@ class KillAndResumeEndToEndTest {
     try {
       server.awaitLine("enas-test: halted at " + point.haltAt());
       // Halted before a step (or in a snapshot write): everything it published is here.
-      Search search = server.stub().getSearch(
-          GetSearchRequest.newBuilder().setSearchId(ID).build());
+      Search search =
+          server.stub().getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build());
       assertThat(search.getPhase()).as("phase at " + point.haltAt()).isEqualTo(point.phase());
-      Iterator<SearchEvent> stream = server.stub().watchSearch(
-          WatchSearchRequest.newBuilder().setSearchId(ID).build());
+      Iterator<SearchEvent> stream =
+          server.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(ID).build());
       while (seen.size() < search.getEventCount()) {
         seen.add(stream.next());
       }
@@ -94,9 +94,11 @@ class KillAndResumeEndToEndTest {
   @Test
   void aSearchKilledAtFivePointsFinishesAsAnUninterruptedOne() throws Exception {
     List<SearchEvent> reference;
-    try (ServerProcess server = ServerProcess.start(
-        Files.createDirectories(dir.resolve("uninterrupted")), dir.resolve("uninterrupted.log"),
-        NO_TIMED_SNAPSHOTS)) {
+    try (ServerProcess server =
+        ServerProcess.start(
+            Files.createDirectories(dir.resolve("uninterrupted")),
+            dir.resolve("uninterrupted.log"),
+            NO_TIMED_SNAPSHOTS)) {
       SearchEvents.create(server.stub(), spec(), ID);
       reference = SearchEvents.watchAll(server.stub(), ID);
     }
@@ -105,19 +107,24 @@ class KillAndResumeEndToEndTest {
     // In this order each start gets past the point the one before was killed at: a restart
     // resumes from the newest snapshot, written at every stage boundary. The snapshot write is
     // the first after the resume from the start of derivation: the one at its end.
-    List<Point> points = List.of(
-        new Point("shared-training:2", Phase.PHASE_SHARED_TRAINING),
-        new Point("controller-training:2", Phase.PHASE_CONTROLLER_TRAINING),
-        new Point("deriving:2", Phase.PHASE_DERIVING),
-        new Point("snapshot-write:1", Phase.PHASE_DERIVING),
-        new Point("final-training:2", Phase.PHASE_FINAL_TRAINING));
+    List<Point> points =
+        List.of(
+            new Point("shared-training:2", Phase.PHASE_SHARED_TRAINING),
+            new Point("controller-training:2", Phase.PHASE_CONTROLLER_TRAINING),
+            new Point("deriving:2", Phase.PHASE_DERIVING),
+            new Point("snapshot-write:1", Phase.PHASE_DERIVING),
+            new Point("final-training:2", Phase.PHASE_FINAL_TRAINING));
     Path data = Files.createDirectories(dir.resolve("killed"));
     Path snapshots = data.resolve("snapshots").resolve(ID);
     List<List<SearchEvent>> seenBeforeKills = new ArrayList<>();
     for (int i = 0; i < points.size(); i++) {
       Point point = points.get(i);
-      ServerProcess server = ServerProcess.start(data, dir.resolve("kill-" + i + ".log"),
-          NO_TIMED_SNAPSHOTS, HaltPoint.PROPERTY + "=" + point.haltAt());
+      ServerProcess server =
+          ServerProcess.start(
+              data,
+              dir.resolve("kill-" + i + ".log"),
+              NO_TIMED_SNAPSHOTS,
+              HaltPoint.PROPERTY + "=" + point.haltAt());
       if (i == 0) {
         SearchEvents.create(server.stub(), spec(), ID);
       }
@@ -125,8 +132,8 @@ class KillAndResumeEndToEndTest {
     }
 
     List<SearchEvent> after;
-    try (ServerProcess last = ServerProcess.start(data, dir.resolve("last.log"),
-        NO_TIMED_SNAPSHOTS)) {
+    try (ServerProcess last =
+        ServerProcess.start(data, dir.resolve("last.log"), NO_TIMED_SNAPSHOTS)) {
       after = SearchEvents.watchAll(last.stub(), ID);
     } catch (StatusRuntimeException e) {
       throw new AssertionError(Files.readString(dir.resolve("last.log")), e);

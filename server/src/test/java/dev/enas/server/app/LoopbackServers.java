@@ -19,8 +19,8 @@ final class LoopbackServers {
   private LoopbackServers() {}
 
   /**
-   * The default configuration with its data (and model repository) under {@code dataDir}, and
-   * the HTTP port on a free port, so that tests never collide with a server on 8981.
+   * The default configuration with its data (and model repository) under {@code dataDir}, and the
+   * HTTP port on a free port, so that tests never collide with a server on 8981.
    */
   static Config config(Path dataDir) {
     return ConfigFactory.load()
@@ -30,17 +30,18 @@ final class LoopbackServers {
 
   /** A server of {@code config} listening on 127.0.0.1 at a port of the system's choosing. */
   static EnasServer start(Config config) throws IOException {
-    return EnasServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+    return EnasServer.start(
+        config, NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
   }
 
   /**
-   * A server of {@code config} on 127.0.0.1 with TLS from {@code tls}; the caller closes
-   * {@code tls} after the server.
+   * A server of {@code config} on 127.0.0.1 with TLS from {@code tls}; the caller closes {@code
+   * tls} after the server.
    */
   static EnasServer start(Config config, TlsCredentials tls) throws IOException {
-    return EnasServer.start(config, NettyServerBuilder.forAddress(
-        new InetSocketAddress("127.0.0.1", 0), tls.credentials()));
+    return EnasServer.start(
+        config,
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), tls.credentials()));
   }
 
   /**
@@ -50,8 +51,7 @@ final class LoopbackServers {
   static TlsCredentials tls(Path dir) throws IOException {
     TestCertificates ca = TestCertificates.newCa(dir.resolve("ca"), "enas-test-ca");
     Path[] server = ca.issue("server", false);
-    return TlsCredentials.load(new TlsSettings(server[0], server[1], null,
-        Duration.ofMinutes(1)));
+    return TlsCredentials.load(new TlsSettings(server[0], server[1], null, Duration.ofMinutes(1)));
   }
 
   /** A plaintext channel to the server. */

@@ -37,22 +37,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Prometheus at /metrics of the real server, scraped while a real small search runs: counters
- * only grow, histogram buckets are cumulative and end at the count, the step, update and event
- * counters agree with the search's own events, and every metric the README's table names is
- * there.
+ * Prometheus at /metrics of the real server, scraped while a real small search runs: counters only
+ * grow, histogram buckets are cumulative and end at the count, the step, update and event counters
+ * agree with the search's own events, and every metric the README's table names is there.
  */
 @Tag("slow")
 class MetricsEndToEndTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
   /** {@code name{labels} value}, labels optional. */
   private static final Pattern SAMPLE =
       Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})?\\s+(\\S+)(\\s+\\S+)?$");
+
   private static final Pattern LE = Pattern.compile("(,?)le=\"([^\"]*)\"");
   private static final Pattern README_ROW = Pattern.compile("^\\|\\s*`([a-z_:]+)`\\s*\\|");
 
-  @TempDir
-  static Path dataDir;
+  @TempDir static Path dataDir;
 
   /** One scrape: every sample by its series (name and labels as printed). */
   record Scrape(Map<String, Double> samples, Set<String> families, String text) {}
@@ -64,15 +64,24 @@ class MetricsEndToEndTest {
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
       ManagedChannel channel = LoopbackServers.channel(server);
       try {
-        SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
-        String id = stub.createSearch(CreateSearchRequest.newBuilder().setSearchId("metrics-1")
-            .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 9))).build()).getId();
+        SearchServiceGrpc.SearchServiceBlockingStub stub =
+            SearchServiceGrpc.newBlockingStub(channel);
+        String id =
+            stub.createSearch(
+                    CreateSearchRequest.newBuilder()
+                        .setSearchId("metrics-1")
+                        .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 9)))
+                        .build())
+                .getId();
         URI metrics = URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics");
         List<Scrape> scrapes = new ArrayList<>();
         int whileRunning = 0;
         boolean sawSseWatcher = false;
-        try (SseClient watcher = SseClient.open(URI.create("http://127.0.0.1:"
-            + server.httpPort() + "/api/v1/searches/" + id + "/events"), null)) {
+        try (SseClient watcher =
+            SseClient.open(
+                URI.create(
+                    "http://127.0.0.1:" + server.httpPort() + "/api/v1/searches/" + id + "/events"),
+                null)) {
           assertThat(watcher.status()).isEqualTo(200);
           while (true) {
             Search search = stub.getSearch(GetSearchRequest.newBuilder().setSearchId(id).build());
@@ -84,8 +93,9 @@ class MetricsEndToEndTest {
             if (scrape.samples().getOrDefault("enas_searches{state=\"running\"}", 0.0) == 1.0) {
               whileRunning++;
             }
-            sawSseWatcher |= scrape.samples()
-                .getOrDefault("enas_watchers_connected{transport=\"sse\"}", 0.0) >= 1.0;
+            sawSseWatcher |=
+                scrape.samples().getOrDefault("enas_watchers_connected{transport=\"sse\"}", 0.0)
+                    >= 1.0;
             // Short: with oneDNN's full kernels the smoke search runs in about a second here.
             Thread.sleep(50);
           }
@@ -101,13 +111,19 @@ class MetricsEndToEndTest {
         // One inference on the published model, one for a model that does not exist.
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub inference =
             GRPCInferenceServiceGrpc.newBlockingStub(channel);
-        inference.modelInfer(ModelInferRequest.newBuilder().setModelName(done.getModelName())
-            .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
-                .setDatatype("FP32").addAllShape(List.of(1L, 1L, 28L, 28L)))
-            .addRawInputContents(ByteString.copyFrom(new byte[4 * 28 * 28])).build());
+        inference.modelInfer(
+            ModelInferRequest.newBuilder()
+                .setModelName(done.getModelName())
+                .addInputs(
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("input")
+                        .setDatatype("FP32")
+                        .addAllShape(List.of(1L, 1L, 28L, 28L)))
+                .addRawInputContents(ByteString.copyFrom(new byte[4 * 28 * 28]))
+                .build());
         try {
-          inference.modelInfer(ModelInferRequest.newBuilder().setModelName("no-such-model")
-              .build());
+          inference.modelInfer(
+              ModelInferRequest.newBuilder().setModelName("no-such-model").build());
         } catch (StatusRuntimeException expected) {
           // NOT_FOUND, timed under (unknown)
         }
@@ -139,22 +155,31 @@ class MetricsEndToEndTest {
         assertThat(samples.get("enas_controller_updates_total")).isEqualTo((double) updates);
         assertThat(samples.get("enas_controller_update_duration_seconds_count"))
             .isEqualTo((double) updates);
-        double published = samples.entrySet().stream()
-            .filter(e -> e.getKey().startsWith("enas_events_published_total"))
-            .mapToDouble(Map.Entry::getValue).sum();
+        double published =
+            samples.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("enas_events_published_total"))
+                .mapToDouble(Map.Entry::getValue)
+                .sum();
         assertThat(published).isEqualTo((double) events.size());
         assertThat(samples.get("enas_searches{state=\"succeeded\"}")).isEqualTo(1.0);
         assertThat(samples.get("enas_searches{state=\"running\"}")).isEqualTo(0.0);
-        assertThat(samples.get("enas_model_infer_duration_seconds_count{model=\""
-            + done.getModelName() + "\",status=\"OK\"}")).isEqualTo(1.0);
-        assertThat(samples.get(
-            "enas_model_infer_duration_seconds_count{model=\"(unknown)\",status=\"NOT_FOUND\"}"))
+        assertThat(
+                samples.get(
+                    "enas_model_infer_duration_seconds_count{model=\""
+                        + done.getModelName()
+                        + "\",status=\"OK\"}"))
+            .isEqualTo(1.0);
+        assertThat(
+                samples.get(
+                    "enas_model_infer_duration_seconds_count{model=\"(unknown)\",status=\"NOT_FOUND\"}"))
             .isEqualTo(1.0);
         assertThat(samples.get("process_resident_memory_bytes")).isGreaterThan(50e6);
-        assertThat(samples.keySet()).anyMatch(series ->
-            series.startsWith("enas_grpc_server_processing_duration_seconds_count{")
-                && series.contains("method=\"CreateSearch\"")
-                && series.contains("statusCode=\"OK\""));
+        assertThat(samples.keySet())
+            .anyMatch(
+                series ->
+                    series.startsWith("enas_grpc_server_processing_duration_seconds_count{")
+                        && series.contains("method=\"CreateSearch\"")
+                        && series.contains("statusCode=\"OK\""));
 
         for (String name : documented) {
           assertThat(last.families()).as("metric %s of the README's table", name).contains(name);
@@ -166,8 +191,8 @@ class MetricsEndToEndTest {
   }
 
   private static Scrape scrape(URI uri) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     Map<String, Double> samples = new LinkedHashMap<>();
     Set<String> families = new LinkedHashSet<>();
@@ -187,8 +212,8 @@ class MetricsEndToEndTest {
       }
       Matcher m = SAMPLE.matcher(line);
       assertThat(m.matches()).as("a sample line: %s", line).isTrue();
-      samples.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)),
-          Double.parseDouble(m.group(3)));
+      samples.put(
+          m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
     }
     return new Scrape(samples, families, response.body());
   }
@@ -198,44 +223,57 @@ class MetricsEndToEndTest {
     for (int i = 1; i < scrapes.size(); i++) {
       Map<String, Double> before = scrapes.get(i - 1).samples();
       Map<String, Double> after = scrapes.get(i).samples();
-      before.forEach((series, value) -> {
-        String name = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
-        if (name.endsWith("_total") || name.endsWith("_count") || name.endsWith("_bucket")) {
-          assertThat(after).as("series %s is still there", series).containsKey(series);
-          assertThat(after.get(series)).as("counter %s", series).isGreaterThanOrEqualTo(value);
-        }
-      });
+      before.forEach(
+          (series, value) -> {
+            String name = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
+            if (name.endsWith("_total") || name.endsWith("_count") || name.endsWith("_bucket")) {
+              assertThat(after).as("series %s is still there", series).containsKey(series);
+              assertThat(after.get(series)).as("counter %s", series).isGreaterThanOrEqualTo(value);
+            }
+          });
     }
   }
 
   /** Each histogram's buckets grow with {@code le} and its +Inf bucket is its count. */
   private static void assertBucketsAreCumulative(Scrape scrape) {
     Map<String, TreeMap<Double, Double>> histograms = new TreeMap<>();
-    scrape.samples().forEach((series, value) -> {
-      if (!series.contains("_bucket{")) {
-        return;
-      }
-      Matcher le = LE.matcher(series);
-      assertThat(le.find()).as(series).isTrue();
-      String bound = le.group(2);
-      // name_bucket{a="x",le="0.1"} -> name_count{a="x"}; name_bucket{le="1"} -> name_count
-      String count = le.replaceFirst("").replace("_bucket{", "_count{").replace("{,", "{")
-          .replace("_count{}", "_count");
-      histograms.computeIfAbsent(count, k -> new TreeMap<>())
-          .put(bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound), value);
-    });
+    scrape
+        .samples()
+        .forEach(
+            (series, value) -> {
+              if (!series.contains("_bucket{")) {
+                return;
+              }
+              Matcher le = LE.matcher(series);
+              assertThat(le.find()).as(series).isTrue();
+              String bound = le.group(2);
+              // name_bucket{a="x",le="0.1"} -> name_count{a="x"}; name_bucket{le="1"} -> name_count
+              String count =
+                  le.replaceFirst("")
+                      .replace("_bucket{", "_count{")
+                      .replace("{,", "{")
+                      .replace("_count{}", "_count");
+              histograms
+                  .computeIfAbsent(count, k -> new TreeMap<>())
+                  .put(
+                      bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound),
+                      value);
+            });
     assertThat(histograms).as("histograms in a scrape").isNotEmpty();
-    histograms.forEach((key, buckets) -> {
-      double previous = 0;
-      for (Map.Entry<Double, Double> bucket : buckets.entrySet()) {
-        assertThat(bucket.getValue()).as("%s le=%s", key, bucket.getKey())
-            .isGreaterThanOrEqualTo(previous);
-        previous = bucket.getValue();
-      }
-      assertThat(buckets.lastKey()).as(key).isEqualTo(Double.POSITIVE_INFINITY);
-      assertThat(scrape.samples().get(key)).as("%s equals the +Inf bucket", key)
-          .isEqualTo(previous);
-    });
+    histograms.forEach(
+        (key, buckets) -> {
+          double previous = 0;
+          for (Map.Entry<Double, Double> bucket : buckets.entrySet()) {
+            assertThat(bucket.getValue())
+                .as("%s le=%s", key, bucket.getKey())
+                .isGreaterThanOrEqualTo(previous);
+            previous = bucket.getValue();
+          }
+          assertThat(buckets.lastKey()).as(key).isEqualTo(Double.POSITIVE_INFINITY);
+          assertThat(scrape.samples().get(key))
+              .as("%s equals the +Inf bucket", key)
+              .isEqualTo(previous);
+        });
   }
 
   /** The metric names in the first column of the README's table under "### Metrics". */

@@ -74,13 +74,17 @@ class ModelServingEndToEndTest {
   private static final String ID = "served-search";
   private static final SearchSpec SPEC = SearchSpec.smoke("macro", 17);
   private static final int IMAGES = 8;
+
   /** Images per ModelInfer request over the whole test set: within the default batch limit. */
   private static final int BATCH = 50;
-  /** Logits closer than this are a tie: see {@link #everyTestImageGetsDjlsTopClassThroughModelInfer}. */
+
+  /**
+   * Logits closer than this are a tie: see {@link
+   * #everyTestImageGetsDjlsTopClassThroughModelInfer}.
+   */
   private static final double TIE = 1e-5;
 
-  @TempDir
-  static Path dataDir;
+  @TempDir static Path dataDir;
 
   private static EnasServer server;
   private static ManagedChannel channel;
@@ -94,11 +98,13 @@ class ModelServingEndToEndTest {
     channel = LoopbackServers.channel(server);
     searches = SearchServiceGrpc.newBlockingStub(channel);
     inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-    searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(ID)
-        .setSpec(SpecMapper.toWire(SPEC)).build());
+    searches.createSearch(
+        CreateSearchRequest.newBuilder().setSearchId(ID).setSpec(SpecMapper.toWire(SPEC)).build());
     events = new ArrayList<>();
-    searches.withDeadlineAfter(5, TimeUnit.MINUTES).watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId(ID).build()).forEachRemaining(events::add);
+    searches
+        .withDeadlineAfter(5, TimeUnit.MINUTES)
+        .watchSearch(WatchSearchRequest.newBuilder().setSearchId(ID).build())
+        .forEachRemaining(events::add);
   }
 
   @AfterAll
@@ -110,10 +116,11 @@ class ModelServingEndToEndTest {
   @Test
   void theSearchSucceedsAfterExportingAndNamesItsServedModel() {
     List<Phase> phases = new ArrayList<>();
-    events.stream().filter(SearchEvent::hasPhaseChanged)
+    events.stream()
+        .filter(SearchEvent::hasPhaseChanged)
         .forEach(e -> phases.add(e.getPhaseChanged().getPhase()));
-    assertThat(phases).endsWith(Phase.PHASE_FINAL_TRAINING, Phase.PHASE_EXPORTING,
-        Phase.PHASE_SUCCEEDED);
+    assertThat(phases)
+        .endsWith(Phase.PHASE_FINAL_TRAINING, Phase.PHASE_EXPORTING, Phase.PHASE_SUCCEEDED);
     SearchEvent.Finished finished =
         ServerEndToEndTest.assertFinishedWithTheDerivedChild(events, SPEC);
 
@@ -121,8 +128,8 @@ class ModelServingEndToEndTest {
     assertThat(done.getModelName()).isEqualTo(ID);
     assertThat(done.getModelVersion()).isEqualTo(1);
     assertThat(done.getResult().getTestAccuracy()).isEqualTo(finished.getTestAccuracy());
-    assertThat(inference.modelReady(ModelReadyRequest.newBuilder().setName(ID).build())
-        .getReady()).isTrue();
+    assertThat(inference.modelReady(ModelReadyRequest.newBuilder().setName(ID).build()).getReady())
+        .isTrue();
   }
 
   /**
@@ -133,7 +140,8 @@ class ModelServingEndToEndTest {
   @Test
   void thePublishedModelsSpecParsesBackIntoTheSpecTheSearchRan() throws Exception {
     Map<String, String> provenance = new LinkedHashMap<>();
-    ModelProto.parseFrom(download(0)).getMetadataPropsList()
+    ModelProto.parseFrom(download(0))
+        .getMetadataPropsList()
         .forEach(entry -> provenance.put(entry.getKey(), entry.getValue()));
     String json = provenance.get(ModelMetadata.SPEC);
     assertThat(SpecJson.parse(json)).isEqualTo(SPEC);
@@ -143,8 +151,8 @@ class ModelServingEndToEndTest {
     JsonFormat.parser().merge(json, wire);
     assertThat(wire.build()).isEqualTo(done.getSpec());
 
-    ModelMetadataResponse served = inference.modelMetadata(
-        ModelMetadataRequest.newBuilder().setName(ID).build());
+    ModelMetadataResponse served =
+        inference.modelMetadata(ModelMetadataRequest.newBuilder().setName(ID).build());
     assertThat(served.getParametersMap().get(ModelMetadata.SPEC).getStringParam()).isEqualTo(json);
   }
 
@@ -157,38 +165,49 @@ class ModelServingEndToEndTest {
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = (raw.get(i) & 0xff) / 255f;
     }
-    ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
-        .setModelName(ID)
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
-            .setDatatype("FP32")
-            .addAllShape(List.of((long) IMAGES, (long) test.channels(), (long) test.height(),
-                (long) test.width())))
-        .addRawInputContents(RawContents.ofFloats(pixels))
-        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
-            .setName("probabilities"))
-        .build());
+    ModelInferResponse response =
+        inference.modelInfer(
+            ModelInferRequest.newBuilder()
+                .setModelName(ID)
+                .addInputs(
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("input")
+                        .setDatatype("FP32")
+                        .addAllShape(
+                            List.of(
+                                (long) IMAGES,
+                                (long) test.channels(),
+                                (long) test.height(),
+                                (long) test.width())))
+                .addRawInputContents(RawContents.ofFloats(pixels))
+                .addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                        .setName("probabilities"))
+                .build());
     float[] probabilities = RawContents.toFloats(response.getRawOutputContents(0));
     int classes = test.numClasses();
     assertThat(probabilities).hasSize(IMAGES * classes);
 
     // A session of its own on the downloaded bytes: the reference shares nothing with the server.
-    float[] logits = onnxRuntimeLogits(download(0), pixels,
-        new long[] {IMAGES, test.channels(), test.height(), test.width()});
+    float[] logits =
+        onnxRuntimeLogits(
+            download(0), pixels, new long[] {IMAGES, test.channels(), test.height(), test.width()});
     for (int image = 0; image < IMAGES; image++) {
       double sum = 0;
       for (int k = 0; k < classes; k++) {
         sum += probabilities[image * classes + k];
       }
       assertThat(sum).as("image %d", image).isCloseTo(1.0, within(1e-5));
-      assertThat(argmax(probabilities, image, classes)).as("image %d", image)
+      assertThat(argmax(probabilities, image, classes))
+          .as("image %d", image)
           .isEqualTo(argmax(logits, image, classes));
     }
   }
 
   /**
-   * Every image of the embedded test set (1,000), sent as a client sends it (pixels scaled to
-   * [0, 1], batches of {@value #BATCH} as raw_input_contents) through ModelInfer on the real port,
-   * gets the top class that DJL's evaluation-mode forward pass of the retrained network gives.
+   * Every image of the embedded test set (1,000), sent as a client sends it (pixels scaled to [0,
+   * 1], batches of {@value #BATCH} as raw_input_contents) through ModelInfer on the real port, gets
+   * the top class that DJL's evaluation-mode forward pass of the retrained network gives.
    *
    * <p>The reference network. The server's retrained network lives inside its final-training actor
    * and is closed when the search ends, and the API rightly has no way to reach it. The test
@@ -225,35 +244,50 @@ class ModelServingEndToEndTest {
         }
         retraining.endEpoch(epoch);
       }
-      assertThat(retraining.test().testAccuracy()).as("the rebuilt network's test accuracy")
+      assertThat(retraining.test().testAccuracy())
+          .as("the rebuilt network's test accuracy")
           .isEqualTo(done.getResult().getTestAccuracy());
       ModelProto served = ModelProto.parseFrom(download(0));
       Map<String, String> provenance = new LinkedHashMap<>();
       served.getMetadataPropsList().stream()
           .filter(entry -> !ModelMetadata.DERIVED.contains(entry.getKey()))
           .forEach(entry -> provenance.put(entry.getKey(), entry.getValue()));
-      GraphProto rebuilt = OnnxExporter.export(retraining.network(), data.normalization(),
-          test.classNames(), provenance).getGraph();
+      GraphProto rebuilt =
+          OnnxExporter.export(
+                  retraining.network(), data.normalization(), test.classNames(), provenance)
+              .getGraph();
       assertThat(rebuilt.equals(served.getGraph()))
-          .as("the rebuilt network exports to the published graph, weights included").isTrue();
+          .as("the rebuilt network exports to the published graph, weights included")
+          .isTrue();
       reference = djlLogits(retraining.network(), data.normalization(), pixels, test);
     }
 
     float[] logits = new float[test.size() * classes];
     for (int first = 0; first < test.size(); first += BATCH) {
       int count = Math.min(BATCH, test.size() - first);
-      ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
-          .setModelName(ID)
-          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
-              .setDatatype("FP32")
-              .addAllShape(List.of((long) count, (long) test.channels(), (long) test.height(),
-                  (long) test.width())))
-          .addRawInputContents(RawContents.ofFloats(
-              FloatBuffer.wrap(pixels, first * test.imageSize(), count * test.imageSize())))
-          .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
-          .build());
-      assertThat(response.getOutputs(0).getShapeList()).containsExactly((long) count,
-          (long) classes);
+      ModelInferResponse response =
+          inference.modelInfer(
+              ModelInferRequest.newBuilder()
+                  .setModelName(ID)
+                  .addInputs(
+                      ModelInferRequest.InferInputTensor.newBuilder()
+                          .setName("input")
+                          .setDatatype("FP32")
+                          .addAllShape(
+                              List.of(
+                                  (long) count,
+                                  (long) test.channels(),
+                                  (long) test.height(),
+                                  (long) test.width())))
+                  .addRawInputContents(
+                      RawContents.ofFloats(
+                          FloatBuffer.wrap(
+                              pixels, first * test.imageSize(), count * test.imageSize())))
+                  .addOutputs(
+                      ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
+                  .build());
+      assertThat(response.getOutputs(0).getShapeList())
+          .containsExactly((long) count, (long) classes);
       float[] batch = RawContents.toFloats(response.getRawOutputContents(0));
       System.arraycopy(batch, 0, logits, first * classes, batch.length);
     }
@@ -262,9 +296,13 @@ class ModelServingEndToEndTest {
     for (int image = 0; image < test.size(); image++) {
       for (int k = 0; k < classes; k++) {
         int at = image * classes + k;
-        assertThat((double) logits[at]).as("image %d, logit %d", image, k).isCloseTo(
-            reference[at], within(ExportVerifier.DEFAULT_TOLERANCE
-                + ExportVerifier.RELATIVE_TOLERANCE * Math.abs(reference[at])));
+        assertThat((double) logits[at])
+            .as("image %d, logit %d", image, k)
+            .isCloseTo(
+                reference[at],
+                within(
+                    ExportVerifier.DEFAULT_TOLERANCE
+                        + ExportVerifier.RELATIVE_TOLERANCE * Math.abs(reference[at])));
       }
       int djl = argmax(reference, image, classes);
       int servedTop = argmax(logits, image, classes);
@@ -289,8 +327,8 @@ class ModelServingEndToEndTest {
   }
 
   /** DJL's evaluation-mode logits, fed the pixels normalised as the exported graph does it. */
-  private static float[] djlLogits(StandaloneNetwork network, Normalization normalization,
-      float[] pixels, ImageDataset images) {
+  private static float[] djlLogits(
+      StandaloneNetwork network, Normalization normalization, float[] pixels, ImageDataset images) {
     float[] mean = normalization.mean();
     float[] std = normalization.std();
     int plane = images.height() * images.width();
@@ -304,8 +342,7 @@ class ModelServingEndToEndTest {
     float[] out = new float[images.size() * classes];
     for (int first = 0; first < images.size(); first += BATCH) {
       int count = Math.min(BATCH, images.size() - first);
-      float[] batch = Arrays.copyOfRange(normalised, first * size,
-          (first + count) * size);
+      float[] batch = Arrays.copyOfRange(normalised, first * size, (first + count) * size);
       float[] logits = network.logits(batch, BatchNormMode.RUNNING);
       System.arraycopy(logits, 0, out, first * classes, logits.length);
     }
@@ -314,12 +351,11 @@ class ModelServingEndToEndTest {
 
   @Test
   void downloadModelReturnsTheRepositorysFileInChunks() throws Exception {
-    Path file = server.models().root().resolve(ID).resolve("1")
-        .resolve(ModelRepository.MODEL_FILE);
+    Path file = server.models().root().resolve(ID).resolve("1").resolve(ModelRepository.MODEL_FILE);
     byte[] expected = Files.readAllBytes(file);
 
-    Iterator<ModelChunk> chunks = searches.downloadModel(
-        DownloadModelRequest.newBuilder().setSearchId(ID).build());
+    Iterator<ModelChunk> chunks =
+        searches.downloadModel(DownloadModelRequest.newBuilder().setSearchId(ID).build());
     ModelChunk first = chunks.next();
     assertThat(first.getModelName()).isEqualTo(ID);
     assertThat(first.getModelVersion()).isEqualTo(1);
@@ -337,20 +373,28 @@ class ModelServingEndToEndTest {
   @Test
   void downloadModelOfAMissingModelOrVersionIsNotFound() {
     assertThatThrownBy(() -> download(2))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-          assertThat(e.getStatus().getDescription()).contains("version 2");
-        });
-    assertThatThrownBy(() -> searches.downloadModel(
-        DownloadModelRequest.newBuilder().setSearchId("no-such-search").build()).next())
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription()).contains("version 2");
+            });
+    assertThatThrownBy(
+            () ->
+                searches
+                    .downloadModel(
+                        DownloadModelRequest.newBuilder().setSearchId("no-such-search").build())
+                    .next())
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
   }
 
   private static byte[] download(long version) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Iterator<ModelChunk> chunks = searches.downloadModel(
-        DownloadModelRequest.newBuilder().setSearchId(ID).setVersion(version).build());
+    Iterator<ModelChunk> chunks =
+        searches.downloadModel(
+            DownloadModelRequest.newBuilder().setSearchId(ID).setVersion(version).build());
     while (chunks.hasNext()) {
       chunks.next().getData().writeTo(out);
     }

@@ -31,22 +31,21 @@ class NodeClientTest {
   private static final Path NODE_CLIENT = Path.of("..", "client", "node");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
   @BeforeEach
   void needsNodeAndItsPackages() {
-    ExternalClients.require(ExternalClients.available("node", "--version"), "node",
-        "apt-get install -y nodejs");
-    ExternalClients.require(Files.isDirectory(
-            NODE_CLIENT.resolve("node_modules").resolve("@grpc").resolve("grpc-js")),
+    ExternalClients.require(
+        ExternalClients.available("node", "--version"), "node", "apt-get install -y nodejs");
+    ExternalClients.require(
+        Files.isDirectory(NODE_CLIENT.resolve("node_modules").resolve("@grpc").resolve("grpc-js")),
         "client/node/node_modules (the Node.js client's packages)",
         "npm ci --prefix client/node");
   }
 
   private static ExternalClients.Run run(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("node",
-        NODE_CLIENT.resolve("enas_client.js").toString()));
+    List<String> command =
+        new ArrayList<>(List.of("node", NODE_CLIENT.resolve("enas_client.js").toString()));
     command.addAll(List.of(args));
     return ExternalClients.run(command, 5);
   }
@@ -66,7 +65,9 @@ class NodeClientTest {
   }
 
   private static List<Long> sequences(List<JsonNode> lines) {
-    return lines.stream().filter(l -> l.has("sequence")).map(l -> l.get("sequence").asLong())
+    return lines.stream()
+        .filter(l -> l.has("sequence"))
+        .map(l -> l.get("sequence").asLong())
         .toList();
   }
 
@@ -89,23 +90,29 @@ class NodeClientTest {
         expected.add(s);
       }
       assertThat(sequences(feed)).isEqualTo(expected);
-      JsonNode finished = feed.stream()
-          .filter(l -> l.has("kind") && l.get("kind").asText().equals("finished"))
-          .findFirst().orElseThrow();
+      JsonNode finished =
+          feed.stream()
+              .filter(l -> l.has("kind") && l.get("kind").asText().equals("finished"))
+              .findFirst()
+              .orElseThrow();
       assertThat(finished.get("architecture").asText()).startsWith("macro: ");
       assertThat(feed).anySatisfy(l -> assertThat(l.has("reward")).isTrue());
 
       JsonNode model = feed.get(feed.size() - 1);
       String name = model.get("model").asText();
-      Path published = server.models().root().resolve(name)
-          .resolve(Long.toString(model.get("version").asLong()))
-          .resolve(ModelRepository.MODEL_FILE);
+      Path published =
+          server
+              .models()
+              .root()
+              .resolve(name)
+              .resolve(Long.toString(model.get("version").asLong()))
+              .resolve(ModelRepository.MODEL_FILE);
       assertThat(Files.readAllBytes(downloaded)).isEqualTo(Files.readAllBytes(published));
 
       // A dashboard opened later replays the finished search from any point.
       long from = count / 2;
-      List<JsonNode> replay = node("feed", target, "--search", searchId, "--from",
-          Long.toString(from));
+      List<JsonNode> replay =
+          node("feed", target, "--search", searchId, "--from", Long.toString(from));
       assertThat(sequences(replay)).isEqualTo(expected.subList((int) from, (int) count));
     }
   }
@@ -147,22 +154,35 @@ class NodeClientTest {
     Path wrongToken = Files.writeString(dataDir.resolve("wrong.token"), "not-a-token");
     String ca = dataDir.resolve("tls/ca/ca.crt").toString();
     try (TlsCredentials tls = LoopbackServers.tls(dataDir.resolve("tls"));
-        EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir).withValue(
-            "enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString())), tls)) {
+        EnasServer server =
+            LoopbackServers.start(
+                LoopbackServers.config(dataDir)
+                    .withValue(
+                        "enas.security.tokens-file",
+                        ConfigValueFactory.fromAnyRef(tokens.toString())),
+                tls)) {
       server.models().publish("fashion", classifier.bytes(), Map.of("search_id", "s-1"));
       // By name: Node warns (on the output this test parses) when TLS is given an address.
       String target = "localhost:" + server.port();
 
-      List<JsonNode> lines = node("infer", target, "fashion", "--ca-file", ca, "--token-file",
-          tokenFile.toString());
+      List<JsonNode> lines =
+          node("infer", target, "fashion", "--ca-file", ca, "--token-file", tokenFile.toString());
       assertThat(lines.get(0).get("live").asBoolean()).isTrue();
-      assertThat(lines).anySatisfy(l -> assertThat(l.path("output").asText())
-          .isEqualTo("probabilities"));
+      assertThat(lines)
+          .anySatisfy(l -> assertThat(l.path("output").asText()).isEqualTo("probabilities"));
 
       assertThat(nodeFails("infer", target, "fashion", "--ca-file", ca))
           .contains("UNAUTHENTICATED");
-      assertThat(nodeFails("infer", target, "fashion", "--ca-file", ca, "--token-file",
-          wrongToken.toString())).contains("UNAUTHENTICATED");
+      assertThat(
+              nodeFails(
+                  "infer",
+                  target,
+                  "fashion",
+                  "--ca-file",
+                  ca,
+                  "--token-file",
+                  wrongToken.toString()))
+          .contains("UNAUTHENTICATED");
       assertThat(nodeFails("feed", target, "--ca-file", ca)).contains("UNAUTHENTICATED");
     }
   }
@@ -179,9 +199,10 @@ class NodeClientTest {
 
       List<JsonNode> lines = node("infer", "127.0.0.1:" + server.port(), "words");
 
-      assertThat(lines.get(1).get("inputs").toString()).contains(
-          "{\"name\":\"token_ids\",\"datatype\":\"INT64\",\"shape\":[-1]}",
-          "{\"name\":\"hidden\",\"datatype\":\"FP32\",\"shape\":[-1,4]}");
+      assertThat(lines.get(1).get("inputs").toString())
+          .contains(
+              "{\"name\":\"token_ids\",\"datatype\":\"INT64\",\"shape\":[-1]}",
+              "{\"name\":\"hidden\",\"datatype\":\"FP32\",\"shape\":[-1,4]}");
       // The client sends tokens (i * 3) % 5 and its example pattern as the hidden state.
       int[] tokens = {0, 3};
       float[] pixels = ExternalClients.examplePixels(2 * 4);
@@ -195,16 +216,19 @@ class NodeClientTest {
     }
   }
 
-  private static void assertOutput(List<JsonNode> lines, String name, String shape,
-      double[] expected) {
-    JsonNode output = lines.stream()
-        .filter(l -> l.has("output") && l.get("output").asText().equals(name))
-        .findFirst().orElseThrow(() -> new AssertionError("no output " + name + " in " + lines));
+  private static void assertOutput(
+      List<JsonNode> lines, String name, String shape, double[] expected) {
+    JsonNode output =
+        lines.stream()
+            .filter(l -> l.has("output") && l.get("output").asText().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no output " + name + " in " + lines));
     assertThat(output.get("shape").toString()).isEqualTo(shape);
     JsonNode values = output.get("values");
     assertThat(values).hasSize(expected.length);
     for (int i = 0; i < expected.length; i++) {
-      assertThat(values.get(i).asDouble()).as("%s[%d]", name, i)
+      assertThat(values.get(i).asDouble())
+          .as("%s[%d]", name, i)
           .isCloseTo(expected[i], within(1e-5));
     }
   }
@@ -215,8 +239,11 @@ class NodeClientTest {
    */
   @Test
   void theNodeClientsOwnTestsPass() throws Exception {
-    ExternalClients.Run run = ExternalClients.run(List.of("node", "--test",
-        NODE_CLIENT.resolve("test").resolve("follow.test.js").toString()), 5);
+    ExternalClients.Run run =
+        ExternalClients.run(
+            List.of(
+                "node", "--test", NODE_CLIENT.resolve("test").resolve("follow.test.js").toString()),
+            5);
     assertThat(run.exit()).as(run.output()).isZero();
     assertThat(run.output()).contains("# pass 4", "# fail 0");
   }

@@ -27,14 +27,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PauseSearch snapshots a running search and stops it; it stays paused across a restart, takes
- * no steps meanwhile, and ResumeSearch continues it from the snapshot to the same end as an
+ * PauseSearch snapshots a running search and stops it; it stays paused across a restart, takes no
+ * steps meanwhile, and ResumeSearch continues it from the snapshot to the same end as an
  * uninterrupted run. Bad requests are refused with the canonical codes.
  */
 @Tag("slow")
 class PauseResumeTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private record Server(EnasServer server, ManagedChannel channel) implements AutoCloseable {
     static Server start(Config config) throws Exception {
@@ -52,7 +51,8 @@ class PauseResumeTest {
 
     List<SearchEvent> watchAll(String id) {
       List<SearchEvent> events = new ArrayList<>();
-      stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
+      stub()
+          .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
           .forEachRemaining(events::add);
       return events;
     }
@@ -65,8 +65,12 @@ class PauseResumeTest {
   }
 
   private static void create(Server s, String id) {
-    s.stub().createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(SigtermEndToEndTest.spec())).setSearchId(id).build());
+    s.stub()
+        .createSearch(
+            CreateSearchRequest.newBuilder()
+                .setSpec(SpecMapper.toWire(SigtermEndToEndTest.spec()))
+                .setSearchId(id)
+                .build());
   }
 
   private static Search pause(Server s, String id) {
@@ -89,8 +93,8 @@ class PauseResumeTest {
   @Test
   void aPausedSearchStaysPausedAcrossARestartAndResumesToTheUninterruptedEnd() throws Exception {
     List<SearchEvent> reference;
-    try (Server s = Server.start(LoopbackServers.config(
-        Files.createDirectories(dir.resolve("reference"))))) {
+    try (Server s =
+        Server.start(LoopbackServers.config(Files.createDirectories(dir.resolve("reference"))))) {
       create(s, "pause-me");
       reference = s.watchAll("pause-me");
       // An ended search cannot be paused; resuming it changes nothing.
@@ -105,8 +109,8 @@ class PauseResumeTest {
     long pausedAt;
     try (Server s = Server.start(config)) {
       create(s, "pause-me");
-      Iterator<SearchEvent> stream = s.stub().watchSearch(
-          WatchSearchRequest.newBuilder().setSearchId("pause-me").build());
+      Iterator<SearchEvent> stream =
+          s.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId("pause-me").build());
       while (stream.hasNext()) {
         SearchEvent e = stream.next();
         if (e.hasChildTrained() && e.getChildTrained().getEpoch() == 2) {
@@ -142,8 +146,7 @@ class PauseResumeTest {
       for (int i = 0; i < after.size(); i++) {
         assertThat(after.get(i).getSequence()).isEqualTo(i);
       }
-      assertThat(SearchEvents.withoutClock(after))
-          .isEqualTo(SearchEvents.withoutClock(reference));
+      assertThat(SearchEvents.withoutClock(after)).isEqualTo(SearchEvents.withoutClock(reference));
       assertThat(s.get("pause-me").getPaused()).isFalse();
       assertThat(s.get("pause-me").getState()).isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
     }
@@ -156,9 +159,13 @@ class PauseResumeTest {
     }
     // Read-only: a SnapshotStore here would delete the temporary file of a write under way.
     try (java.util.stream.Stream<Path> files = Files.list(folder)) {
-      Path newest = files.filter(f -> f.getFileName().toString().endsWith(".snap"))
-          .max(java.util.Comparator.naturalOrder()).orElse(null);
-      return newest == null ? -1
+      Path newest =
+          files
+              .filter(f -> f.getFileName().toString().endsWith(".snap"))
+              .max(java.util.Comparator.naturalOrder())
+              .orElse(null);
+      return newest == null
+          ? -1
           : dev.enas.snapshot.SnapshotCodec.decode(Files.readAllBytes(newest)).events();
     }
   }

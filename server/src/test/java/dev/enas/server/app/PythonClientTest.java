@@ -29,8 +29,13 @@ class PythonClientTest {
     ExternalClients.succeed(List.of("bash", PYTHON_CLIENT.resolve("generate.sh").toString()), 5);
     // The search publishes its model into the data folder: a temporary one, not the working folder.
     try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir))) {
-      String output = ExternalClients.succeed(List.of("/usr/bin/python3",
-          PYTHON_CLIENT.resolve("enas_client.py").toString(), "127.0.0.1:" + server.port()), 5);
+      String output =
+          ExternalClients.succeed(
+              List.of(
+                  "/usr/bin/python3",
+                  PYTHON_CLIENT.resolve("enas_client.py").toString(),
+                  "127.0.0.1:" + server.port()),
+              5);
       assertThat(output).contains("created ").contains(" finished ").contains("derived macro: ");
       assertThat(Files.list(PYTHON_CLIENT.resolve("gen/enas/v1")).count()).isGreaterThan(2);
     }
@@ -51,19 +56,33 @@ class PythonClientTest {
     Path wrongToken = Files.writeString(dataDir.resolve("wrong.token"), "not-a-token");
     String ca = dataDir.resolve("tls/ca/ca.crt").toString();
     try (TlsCredentials tls = LoopbackServers.tls(dataDir.resolve("tls"));
-        EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir).withValue(
-            "enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString())), tls)) {
+        EnasServer server =
+            LoopbackServers.start(
+                LoopbackServers.config(dataDir)
+                    .withValue(
+                        "enas.security.tokens-file",
+                        ConfigValueFactory.fromAnyRef(tokens.toString())),
+                tls)) {
       String target = "127.0.0.1:" + server.port();
       String client = PYTHON_CLIENT.resolve("enas_client.py").toString();
 
-      String output = ExternalClients.succeed(List.of("/usr/bin/python3", client, target,
-          "--ca-file", ca, "--token-file", tokenFile.toString()), 5);
+      String output =
+          ExternalClients.succeed(
+              List.of(
+                  "/usr/bin/python3",
+                  client,
+                  target,
+                  "--ca-file",
+                  ca,
+                  "--token-file",
+                  tokenFile.toString()),
+              5);
       assertThat(output).contains("created ").contains(" finished ").contains("derived macro: ");
 
-      for (List<String> token : List.of(List.<String>of(),
-          List.of("--token-file", wrongToken.toString()))) {
-        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", client, target,
-            "--ca-file", ca));
+      for (List<String> token :
+          List.of(List.<String>of(), List.of("--token-file", wrongToken.toString()))) {
+        List<String> command =
+            new ArrayList<>(List.of("/usr/bin/python3", client, target, "--ca-file", ca));
         command.addAll(token);
         ExternalClients.Run run = ExternalClients.run(command, 2);
         assertThat(run.exit()).as(run.output()).isEqualTo(1);

@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Request bodies for the fuzz test, from one seeded {@link Random}: messages of any type built
- * from its descriptor with boundary and random values, oversized strings and long repeated fields,
- * valid requests with a few fields changed, and random or damaged bytes. The same seed gives the
- * same sequence of bodies, so a failure replays.
+ * Request bodies for the fuzz test, from one seeded {@link Random}: messages of any type built from
+ * its descriptor with boundary and random values, oversized strings and long repeated fields, valid
+ * requests with a few fields changed, and random or damaged bytes. The same seed gives the same
+ * sequence of bodies, so a failure replays.
  */
 final class RequestFuzzer {
   /** Strings a field might be checked against: paths, names of real things, odd characters. */
   private final List<String> interesting;
+
   private final Random random;
 
   RequestFuzzer(long seed, List<String> interesting) {
@@ -29,7 +30,9 @@ final class RequestFuzzer {
     return random;
   }
 
-  /** A message of {@code type} with a random choice of its fields set, nested {@code depth} deep. */
+  /**
+   * A message of {@code type} with a random choice of its fields set, nested {@code depth} deep.
+   */
   Message message(Descriptor type, int depth) {
     DynamicMessage.Builder builder = DynamicMessage.newBuilder(type);
     for (FieldDescriptor field : type.getFields()) {
@@ -61,8 +64,12 @@ final class RequestFuzzer {
     }
     FieldDescriptor field = fields.get(random.nextInt(fields.size()));
     Message.Builder builder = message.toBuilder();
-    boolean descend = field.getJavaType() == FieldDescriptor.JavaType.MESSAGE
-        && !field.isRepeated() && message.hasField(field) && depth < 4 && random.nextBoolean();
+    boolean descend =
+        field.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+            && !field.isRepeated()
+            && message.hasField(field)
+            && depth < 4
+            && random.nextBoolean();
     if (descend) {
       builder.setField(field, mutateOnce((Message) message.getField(field), depth + 1));
     } else {
@@ -76,12 +83,13 @@ final class RequestFuzzer {
 
   private void set(Message.Builder builder, FieldDescriptor field, int depth) {
     if (field.isRepeated()) {
-      int count = switch (random.nextInt(10)) {
-        case 0 -> 0;
-        // Long repeated fields: many small elements, under and over the message size limit.
-        case 1 -> field.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? 2_000 : 200_000;
-        default -> 1 + random.nextInt(4);
-      };
+      int count =
+          switch (random.nextInt(10)) {
+            case 0 -> 0;
+            // Long repeated fields: many small elements, under and over the message size limit.
+            case 1 -> field.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? 2_000 : 200_000;
+            default -> 1 + random.nextInt(4);
+          };
       for (int i = 0; i < count; i++) {
         Object value = count > 10 ? small(field) : value(builder, field, depth);
         if (value != null) {
@@ -98,18 +106,42 @@ final class RequestFuzzer {
 
   private Object value(Message.Builder builder, FieldDescriptor field, int depth) {
     return switch (field.getJavaType()) {
-      case INT -> pick(new int[] {0, 1, -1, 2, 3, Integer.MAX_VALUE, Integer.MIN_VALUE,
-          random.nextInt(), random.nextInt(100)});
-      case LONG -> pickLong(new long[] {0, 1, -1, 2, Long.MAX_VALUE, Long.MIN_VALUE,
-          Integer.MAX_VALUE + 1L, random.nextLong(), random.nextInt(1_000)});
+      case INT ->
+          pick(
+              new int[] {
+                0,
+                1,
+                -1,
+                2,
+                3,
+                Integer.MAX_VALUE,
+                Integer.MIN_VALUE,
+                random.nextInt(),
+                random.nextInt(100)
+              });
+      case LONG ->
+          pickLong(
+              new long[] {
+                0,
+                1,
+                -1,
+                2,
+                Long.MAX_VALUE,
+                Long.MIN_VALUE,
+                Integer.MAX_VALUE + 1L,
+                random.nextLong(),
+                random.nextInt(1_000)
+              });
       case FLOAT -> (float) doubleValue();
       case DOUBLE -> doubleValue();
       case BOOLEAN -> random.nextBoolean();
       case STRING -> string();
       case BYTE_STRING -> ByteString.copyFrom(bytes(sizes()));
       case ENUM -> enumValue(field.getEnumType());
-      case MESSAGE -> depth <= 0 ? null
-          : message(builder.newBuilderForField(field).getDescriptorForType(), depth - 1);
+      case MESSAGE ->
+          depth <= 0
+              ? null
+              : message(builder.newBuilderForField(field).getDescriptorForType(), depth - 1);
     };
   }
 
@@ -124,8 +156,20 @@ final class RequestFuzzer {
   }
 
   private double doubleValue() {
-    double[] values = {0, 1, -1, 0.5, 1e-300, -1e300, Double.MAX_VALUE, Double.MIN_VALUE,
-        Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, random.nextGaussian()};
+    double[] values = {
+      0,
+      1,
+      -1,
+      0.5,
+      1e-300,
+      -1e300,
+      Double.MAX_VALUE,
+      Double.MIN_VALUE,
+      Double.NaN,
+      Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY,
+      random.nextGaussian()
+    };
     return values[random.nextInt(values.length)];
   }
 
@@ -167,12 +211,13 @@ final class RequestFuzzer {
 
   /** Random bytes as a message body: small, medium, or over the 4 MiB inbound limit. */
   byte[] randomBody() {
-    int length = switch (random.nextInt(10)) {
-      case 0 -> 0;
-      case 1 -> 4_200_000 + random.nextInt(100_000);
-      case 2, 3 -> random.nextInt(65_536);
-      default -> random.nextInt(512);
-    };
+    int length =
+        switch (random.nextInt(10)) {
+          case 0 -> 0;
+          case 1 -> 4_200_000 + random.nextInt(100_000);
+          case 2, 3 -> random.nextInt(65_536);
+          default -> random.nextInt(512);
+        };
     return bytes(length);
   }
 

@@ -34,17 +34,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A recurrent-cell search on the embedded sonnets, end to end through the real server on a
- * loopback port: the spec goes over the wire as SEARCH_SPACE_RNN, the events carry perplexities,
- * the search reports the retrained cell's test perplexity, and its one-step model is served
- * through ModelInfer, where a client scores a sentence token by token.
+ * A recurrent-cell search on the embedded sonnets, end to end through the real server on a loopback
+ * port: the spec goes over the wire as SEARCH_SPACE_RNN, the events carry perplexities, the search
+ * reports the retrained cell's test perplexity, and its one-step model is served through
+ * ModelInfer, where a client scores a sentence token by token.
  */
 @Tag("slow")
 class RnnServerEndToEndTest {
   private static final String ID = "sonnet-search";
 
-  @TempDir
-  static Path dataDir;
+  @TempDir static Path dataDir;
 
   private static EnasServer server;
   private static ManagedChannel channel;
@@ -58,11 +57,16 @@ class RnnServerEndToEndTest {
     channel = LoopbackServers.channel(server);
     searches = SearchServiceGrpc.newBlockingStub(channel);
     inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-    searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(ID)
-        .setSpec(SpecMapper.toWire(SearchSpec.smoke("rnn", 21))).build());
+    searches.createSearch(
+        CreateSearchRequest.newBuilder()
+            .setSearchId(ID)
+            .setSpec(SpecMapper.toWire(SearchSpec.smoke("rnn", 21)))
+            .build());
     events = new ArrayList<>();
-    searches.withDeadlineAfter(5, TimeUnit.MINUTES).watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId(ID).build()).forEachRemaining(events::add);
+    searches
+        .withDeadlineAfter(5, TimeUnit.MINUTES)
+        .watchSearch(WatchSearchRequest.newBuilder().setSearchId(ID).build())
+        .forEachRemaining(events::add);
   }
 
   @AfterAll
@@ -75,23 +79,39 @@ class RnnServerEndToEndTest {
   void theSearchReportsPerplexitiesAndTheRetrainedCellsTestPerplexity() {
     SearchEvent last = events.get(events.size() - 1);
     assertThat(last.hasFinished()).as("last event %s", last).isTrue();
-    List<SearchEvent.ChildTrained> trained = events.stream()
-        .filter(SearchEvent::hasChildTrained).map(SearchEvent::getChildTrained).toList();
-    assertThat(trained).isNotEmpty().allSatisfy(t -> {
-      assertThat(t.getArchitecture().getSpace()).isEqualTo(SearchSpace.SEARCH_SPACE_RNN);
-      assertThat(t.hasPerplexity()).isTrue();
-      assertThat(t.getPerplexity()).isCloseTo(Math.exp(t.getLoss()),
-          org.assertj.core.data.Offset.offset(1e-6 * t.getPerplexity()));
-    });
-    List<SearchEvent.ArchitectureSampled> sampled = events.stream()
-        .filter(SearchEvent::hasArchitectureSampled).map(SearchEvent::getArchitectureSampled)
-        .toList();
-    assertThat(sampled).isNotEmpty().allSatisfy(s ->
-        assertThat(s.getReward() * s.getPerplexity()).isCloseTo(80.0,
-            org.assertj.core.data.Offset.offset(1e-6)));
-    assertThat(events.stream().filter(SearchEvent::hasFinalTrainingProgress)
-        .map(SearchEvent::getFinalTrainingProgress))
-        .isNotEmpty().allSatisfy(p -> assertThat(p.hasValidationPerplexity()).isTrue());
+    List<SearchEvent.ChildTrained> trained =
+        events.stream()
+            .filter(SearchEvent::hasChildTrained)
+            .map(SearchEvent::getChildTrained)
+            .toList();
+    assertThat(trained)
+        .isNotEmpty()
+        .allSatisfy(
+            t -> {
+              assertThat(t.getArchitecture().getSpace()).isEqualTo(SearchSpace.SEARCH_SPACE_RNN);
+              assertThat(t.hasPerplexity()).isTrue();
+              assertThat(t.getPerplexity())
+                  .isCloseTo(
+                      Math.exp(t.getLoss()),
+                      org.assertj.core.data.Offset.offset(1e-6 * t.getPerplexity()));
+            });
+    List<SearchEvent.ArchitectureSampled> sampled =
+        events.stream()
+            .filter(SearchEvent::hasArchitectureSampled)
+            .map(SearchEvent::getArchitectureSampled)
+            .toList();
+    assertThat(sampled)
+        .isNotEmpty()
+        .allSatisfy(
+            s ->
+                assertThat(s.getReward() * s.getPerplexity())
+                    .isCloseTo(80.0, org.assertj.core.data.Offset.offset(1e-6)));
+    assertThat(
+            events.stream()
+                .filter(SearchEvent::hasFinalTrainingProgress)
+                .map(SearchEvent::getFinalTrainingProgress))
+        .isNotEmpty()
+        .allSatisfy(p -> assertThat(p.hasValidationPerplexity()).isTrue());
 
     SearchEvent.Finished finished = last.getFinished();
     assertThat(finished.hasTestPerplexity()).isTrue();
@@ -111,7 +131,8 @@ class RnnServerEndToEndTest {
   void theServedStepModelScoresASentenceTokenByToken() {
     ModelMetadataResponse metadata =
         inference.modelMetadata(ModelMetadataRequest.newBuilder().setName(ID).build());
-    assertThat(metadata.getInputsList()).extracting(ModelMetadataResponse.TensorMetadata::getName)
+    assertThat(metadata.getInputsList())
+        .extracting(ModelMetadataResponse.TensorMetadata::getName)
         .containsExactly("token_ids", "hidden");
     int hiddenSize = (int) metadata.getInputs(1).getShape(1);
     TextCorpus corpus = EmbeddedData.sonnets();
@@ -123,15 +144,25 @@ class RnnServerEndToEndTest {
     float[] hidden = new float[hiddenSize];
     double nll = 0;
     for (int t = 0; t < 20; t++) {
-      ModelInferResponse response = inference.modelInfer(ModelInferRequest.newBuilder()
-          .setModelName(ID)
-          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("token_ids")
-              .setDatatype("INT64").addShape(1)
-              .setContents(InferTensorContents.newBuilder().addInt64Contents(sentence[t])))
-          .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("hidden")
-              .setDatatype("FP32").addShape(1).addShape(hiddenSize)
-              .setContents(floats(hidden)))
-          .build());
+      ModelInferResponse response =
+          inference.modelInfer(
+              ModelInferRequest.newBuilder()
+                  .setModelName(ID)
+                  .addInputs(
+                      ModelInferRequest.InferInputTensor.newBuilder()
+                          .setName("token_ids")
+                          .setDatatype("INT64")
+                          .addShape(1)
+                          .setContents(
+                              InferTensorContents.newBuilder().addInt64Contents(sentence[t])))
+                  .addInputs(
+                      ModelInferRequest.InferInputTensor.newBuilder()
+                          .setName("hidden")
+                          .setDatatype("FP32")
+                          .addShape(1)
+                          .addShape(hiddenSize)
+                          .setContents(floats(hidden)))
+                  .build());
       float[] probabilities = output(response, "probabilities");
       assertThat(probabilities).hasSize(vocabulary);
       nll -= Math.log(probabilities[sentence[t + 1]]);
@@ -146,28 +177,31 @@ class RnnServerEndToEndTest {
     java.nio.file.Files.writeString(corpus.resolve("train.txt"), "\n\n");
     java.nio.file.Files.writeString(corpus.resolve("valid.txt"), "a b\n");
     java.nio.file.Files.writeString(corpus.resolve("test.txt"), "a b\n");
-    dev.enas.proto.v1.SearchSpec.Builder spec = SpecMapper.toWire(SearchSpec.smoke("rnn", 2))
-        .toBuilder();
+    dev.enas.proto.v1.SearchSpec.Builder spec =
+        SpecMapper.toWire(SearchSpec.smoke("rnn", 2)).toBuilder();
     spec.getDataBuilder().setDataset("ptb:bad-corpus").setTrainLimit(0);
-    assertThat(failureOf("empty-corpus", spec.build())).contains("bad-corpus/train.txt").contains("no tokens")
+    assertThat(failureOf("empty-corpus", spec.build()))
+        .contains("bad-corpus/train.txt")
+        .contains("no tokens")
         .doesNotContain(dataDir.toString());
 
-    dev.enas.proto.v1.SearchSpec.Builder tiny = SpecMapper.toWire(SearchSpec.smoke("rnn", 2))
-        .toBuilder();
+    dev.enas.proto.v1.SearchSpec.Builder tiny =
+        SpecMapper.toWire(SearchSpec.smoke("rnn", 2)).toBuilder();
     tiny.getLanguageModelBuilder().setMaxVocabulary(10);
-    assertThat(failureOf("tiny-vocabulary", tiny.build()))
-        .contains("languageModel.maxVocabulary");
+    assertThat(failureOf("tiny-vocabulary", tiny.build())).contains("languageModel.maxVocabulary");
 
     // The server answers everyone else as before.
-    assertThat(searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build())
-        .getState()).isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
+    assertThat(searches.getSearch(GetSearchRequest.newBuilder().setSearchId(ID).build()).getState())
+        .isEqualTo(SearchState.SEARCH_STATE_SUCCEEDED);
   }
 
   private static String failureOf(String id, dev.enas.proto.v1.SearchSpec spec) {
     searches.createSearch(CreateSearchRequest.newBuilder().setSearchId(id).setSpec(spec).build());
     List<SearchEvent> log = new ArrayList<>();
-    searches.withDeadlineAfter(2, TimeUnit.MINUTES).watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId(id).build()).forEachRemaining(log::add);
+    searches
+        .withDeadlineAfter(2, TimeUnit.MINUTES)
+        .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
+        .forEachRemaining(log::add);
     SearchEvent last = log.get(log.size() - 1);
     assertThat(last.hasFailed()).as("last event of %s: %s", id, last).isTrue();
     return last.getFailed().getReason();

@@ -68,14 +68,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Thousands of generated requests to every RPC of both gRPC services of a real server on a
- * loopback port, while a real small search runs on it: boundary and random field values,
- * oversized strings and repeated fields, valid requests with a few fields changed, random and
- * damaged bytes as the body (sent through a raw call with a bytes marshaller on the real method
- * names), and streams opened and abandoned, with no token, a bad one, a viewer's and another
- * operator's. Every answer must be a canonical status other than INTERNAL and UNKNOWN (which would
- * be our bugs), the server must stay up, its heap bounded, and the search must finish with its
- * complete, contiguous event stream.
+ * Thousands of generated requests to every RPC of both gRPC services of a real server on a loopback
+ * port, while a real small search runs on it: boundary and random field values, oversized strings
+ * and repeated fields, valid requests with a few fields changed, random and damaged bytes as the
+ * body (sent through a raw call with a bytes marshaller on the real method names), and streams
+ * opened and abandoned, with no token, a bad one, a viewer's and another operator's. Every answer
+ * must be a canonical status other than INTERNAL and UNKNOWN (which would be our bugs), the server
+ * must stay up, its heap bounded, and the search must finish with its complete, contiguous event
+ * stream.
  *
  * <p>The generator is seeded; the seed is printed, and {@code -Denas.fuzz.seed=N} replays a run
  * ({@code -Denas.fuzz.requests=N} changes the count).
@@ -84,10 +84,15 @@ import org.junit.jupiter.api.io.TempDir;
 class RpcFuzzTest {
   /** Codes that mean the server failed rather than refused. */
   private static final Set<Status.Code> SERVER_FAULTS =
-      Set.of(Status.Code.INTERNAL, Status.Code.UNKNOWN, Status.Code.DATA_LOSS,
+      Set.of(
+          Status.Code.INTERNAL,
+          Status.Code.UNKNOWN,
+          Status.Code.DATA_LOSS,
           Status.Code.UNIMPLEMENTED);
+
   /** Used heap after GC at the end, as a multiple of the same at the start, at most. */
   private static final double HEAP_FACTOR = 2.0;
+
   private static final int IN_FLIGHT = 8;
   private static final int SEARCH_EPOCHS = 16;
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
@@ -107,12 +112,10 @@ class RpcFuzzTest {
         }
       };
 
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
   /** One RPC as the fuzzer calls it: its raw form, request type and a valid request. */
-  private record Target(MethodDescriptor<byte[], byte[]> raw, Message prototype,
-      Message template) {
+  private record Target(MethodDescriptor<byte[], byte[]> raw, Message prototype, Message template) {
     String name() {
       return raw.getFullMethodName();
     }
@@ -129,28 +132,36 @@ class RpcFuzzTest {
     final List<String> faults = Collections.synchronizedList(new ArrayList<>());
 
     void record(String method, Status.Code code) {
-      codes.computeIfAbsent(method, m -> Collections.synchronizedMap(new EnumMap<>(
-          Status.Code.class))).merge(code, 1, Integer::sum);
+      codes
+          .computeIfAbsent(
+              method, m -> Collections.synchronizedMap(new EnumMap<>(Status.Code.class)))
+          .merge(code, 1, Integer::sum);
     }
   }
 
   @Test
-  void generatedRequestsToEveryRpcGetCanonicalStatusesWhileASearchRunsToItsEnd()
-      throws Exception {
+  void generatedRequestsToEveryRpcGetCanonicalStatusesWhileASearchRunsToItsEnd() throws Exception {
     long seed = Long.getLong("enas.fuzz.seed", System.nanoTime());
     int requests = Integer.getInteger("enas.fuzz.requests", 3_000);
-    System.out.printf("RpcFuzzTest seed %d (replay: -Denas.fuzz.seed=%d), %d requests%n",
-        seed, seed, requests);
+    System.out.printf(
+        "RpcFuzzTest seed %d (replay: -Denas.fuzz.seed=%d), %d requests%n", seed, seed, requests);
 
     Path tokens = dataDir.resolve("security/tokens");
     String alice = TokenStore.add(tokens, "alice", Role.OPERATOR);
     String mallory = TokenStore.add(tokens, "mallory", Role.OPERATOR);
     String eve = TokenStore.add(tokens, "eve", Role.VIEWER);
-    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir)
-        .withValue("enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString()))
-        .withValue("enas.limits.memory", ConfigValueFactory.fromAnyRef("1GiB")))) {
-      server.models().publish("fashion", TestModels.Classifier.of(3, 43).bytes(),
-          Map.of("search_id", "hand-placed"));
+    try (EnasServer server =
+        LoopbackServers.start(
+            LoopbackServers.config(dataDir)
+                .withValue(
+                    "enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString()))
+                .withValue("enas.limits.memory", ConfigValueFactory.fromAnyRef("1GiB")))) {
+      server
+          .models()
+          .publish(
+              "fashion",
+              TestModels.Classifier.of(3, 43).bytes(),
+              Map.of("search_id", "hand-placed"));
       ManagedChannel channel = LoopbackServers.channel(server);
       ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
       try {
@@ -159,26 +170,65 @@ class RpcFuzzTest {
         // The smoke search with more shared-training epochs, so that it runs through most of
         // the fuzzing on this machine (seconds per epoch).
         dev.enas.proto.v1.SearchSpec smoke = SpecMapper.toWire(SearchSpec.smoke("macro", 5));
-        Search running = owner.createSearch(CreateSearchRequest.newBuilder()
-            .setSpec(smoke.toBuilder().setShared(smoke.getShared().toBuilder()
-                .setEpochs(SEARCH_EPOCHS))).build());
+        Search running =
+            owner.createSearch(
+                CreateSearchRequest.newBuilder()
+                    .setSpec(
+                        smoke.toBuilder()
+                            .setShared(smoke.getShared().toBuilder().setEpochs(SEARCH_EPOCHS)))
+                    .build());
         List<SearchEvent> events = Collections.synchronizedList(new ArrayList<>());
-        Thread watcher = new Thread(() -> {
-          Iterator<SearchEvent> it = owner.withDeadlineAfter(10, TimeUnit.MINUTES).watchSearch(
-              WatchSearchRequest.newBuilder().setSearchId(running.getId()).build());
-          it.forEachRemaining(events::add);
-        }, "fuzz-watcher");
+        Thread watcher =
+            new Thread(
+                () -> {
+                  Iterator<SearchEvent> it =
+                      owner
+                          .withDeadlineAfter(10, TimeUnit.MINUTES)
+                          .watchSearch(
+                              WatchSearchRequest.newBuilder().setSearchId(running.getId()).build());
+                  it.forEachRemaining(events::add);
+                },
+                "fuzz-watcher");
         watcher.start();
         long heapBefore = usedHeapAfterGc();
 
         List<Target> targets = targets(running.getId());
-        RequestFuzzer fuzzer = new RequestFuzzer(seed, List.of(running.getId(), "fashion",
-            "idx:mnist", "ptb:ptb", "embedded", "../../etc", "/etc/passwd", "idx:/etc",
-            "ptb:../..", "FP32", "INT64", "BYTES", "image", "probabilities", "1", "0", "-1",
-            "99999999999999999999", "\u0000", "a/b", ".", "..", "%s%n", "\ud83d\ude00"));
-        List<Metadata> identities = List.of(new Metadata(), header("Bearer wrong"),
-            header("Basic " + alice), header("Bearer " + "t".repeat(6_000)),
-            header("Bearer " + eve), header("Bearer " + mallory));
+        RequestFuzzer fuzzer =
+            new RequestFuzzer(
+                seed,
+                List.of(
+                    running.getId(),
+                    "fashion",
+                    "idx:mnist",
+                    "ptb:ptb",
+                    "embedded",
+                    "../../etc",
+                    "/etc/passwd",
+                    "idx:/etc",
+                    "ptb:../..",
+                    "FP32",
+                    "INT64",
+                    "BYTES",
+                    "image",
+                    "probabilities",
+                    "1",
+                    "0",
+                    "-1",
+                    "99999999999999999999",
+                    "\u0000",
+                    "a/b",
+                    ".",
+                    "..",
+                    "%s%n",
+                    "\ud83d\ude00"));
+        List<Metadata> identities =
+            List.of(
+                new Metadata(),
+                header("Bearer wrong"),
+                header("Basic " + alice),
+                header("Bearer " + "t".repeat(6_000)),
+                header("Bearer " + eve),
+                header("Bearer " + mallory));
         int[] identityWeights = {10, 5, 3, 2, 30, 50};
 
         Tally tally = new Tally();
@@ -205,9 +255,11 @@ class RpcFuzzTest {
         print(tally, sent, duringSearch);
         assertThat(tally.faults).as("faults (seed %d)", seed).isEmpty();
         for (Target target : targets) {
-          int answered = tally.codes.getOrDefault(target.name(), Map.of()).values().stream()
-              .mapToInt(Integer::intValue).sum()
-              + tally.abandoned.getOrDefault(target.name(), new AtomicInteger()).get();
+          int answered =
+              tally.codes.getOrDefault(target.name(), Map.of()).values().stream()
+                      .mapToInt(Integer::intValue)
+                      .sum()
+                  + tally.abandoned.getOrDefault(target.name(), new AtomicInteger()).get();
           assertThat(answered).as(target.name()).isGreaterThanOrEqualTo(requests / targets.size());
         }
 
@@ -218,23 +270,28 @@ class RpcFuzzTest {
           assertThat(events.get(i).getSequence()).as("event %d", i).isEqualTo(i);
         }
         assertThat(events.get(events.size() - 1).hasFinished())
-            .as(events.get(events.size() - 1).toString()).isTrue();
-        Search done = owner.getSearch(
-            GetSearchRequest.newBuilder().setSearchId(running.getId()).build());
+            .as(events.get(events.size() - 1).toString())
+            .isTrue();
+        Search done =
+            owner.getSearch(GetSearchRequest.newBuilder().setSearchId(running.getId()).build());
         assertThat(done.getEventCount()).isEqualTo(events.size());
 
         // The server is up and serving.
-        assertThat(HealthGrpc.newBlockingStub(channel).check(
-                HealthCheckRequest.getDefaultInstance()).getStatus())
+        assertThat(
+                HealthGrpc.newBlockingStub(channel)
+                    .check(HealthCheckRequest.getDefaultInstance())
+                    .getStatus())
             .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        assertThat(owner.listDatasets(ListDatasetsRequest.getDefaultInstance())
-            .getDatasetsCount()).isPositive();
+        assertThat(owner.listDatasets(ListDatasetsRequest.getDefaultInstance()).getDatasetsCount())
+            .isPositive();
 
         long heapAfter = usedHeapAfterGc();
-        System.out.printf("RpcFuzzTest used heap after GC: %.1f MiB at the start, %.1f MiB at"
-            + " the end (at most %.1fx)%n", heapBefore / 1048576.0, heapAfter / 1048576.0,
-            HEAP_FACTOR);
-        assertThat((double) heapAfter).as("used heap after GC at the end, bytes")
+        System.out.printf(
+            "RpcFuzzTest used heap after GC: %.1f MiB at the start, %.1f MiB at"
+                + " the end (at most %.1fx)%n",
+            heapBefore / 1048576.0, heapAfter / 1048576.0, HEAP_FACTOR);
+        assertThat((double) heapAfter)
+            .as("used heap after GC at the end, bytes")
             .isLessThanOrEqualTo(HEAP_FACTOR * heapBefore);
       } finally {
         timers.shutdownNow();
@@ -248,8 +305,14 @@ class RpcFuzzTest {
    * bytes (10%), a valid one damaged (8%), or a valid call abandoned (12%): for a unary RPC sent
    * without its end, for a stream after its first message, then cancelled a moment later.
    */
-  private static void send(ManagedChannel channel, Target target, RequestFuzzer fuzzer,
-      Metadata headers, Tally tally, Semaphore inFlight, ScheduledExecutorService timers,
+  private static void send(
+      ManagedChannel channel,
+      Target target,
+      RequestFuzzer fuzzer,
+      Metadata headers,
+      Tally tally,
+      Semaphore inFlight,
+      ScheduledExecutorService timers,
       int index) {
     int mode = fuzzer.random().nextInt(100);
     byte[] body;
@@ -272,50 +335,55 @@ class RpcFuzzTest {
     }
     boolean abandon = kind.equals("abandoned");
     long abandonAfterMillis = fuzzer.random().nextInt(50);
-    String request = String.format("request %d (%s, %d bytes) to %s", index, kind, body.length,
-        target.name());
-    ClientCall<byte[], byte[]> call = channel.newCall(target.raw(),
-        CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+    String request =
+        String.format("request %d (%s, %d bytes) to %s", index, kind, body.length, target.name());
+    ClientCall<byte[], byte[]> call =
+        channel.newCall(target.raw(), CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
     AtomicInteger received = new AtomicInteger();
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onMessage(byte[] message) {
-        // A stream is read only so far: a watch of a running search would not end by itself.
-        if (received.incrementAndGet() >= 16 || abandon) {
-          call.cancel("the fuzzer stops reading", null);
-        } else {
-          call.request(1);
-        }
-      }
+    call.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onMessage(byte[] message) {
+            // A stream is read only so far: a watch of a running search would not end by itself.
+            if (received.incrementAndGet() >= 16 || abandon) {
+              call.cancel("the fuzzer stops reading", null);
+            } else {
+              call.request(1);
+            }
+          }
 
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        try {
-          boolean ours = status.getCode() == Status.Code.CANCELLED
-              && "the fuzzer stops reading".equals(status.getDescription())
-              || (abandon && status.getCode() == Status.Code.CANCELLED);
-          if (ours) {
-            tally.abandoned.computeIfAbsent(target.name(), m -> new AtomicInteger())
-                .incrementAndGet();
-            return;
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            try {
+              boolean ours =
+                  status.getCode() == Status.Code.CANCELLED
+                          && "the fuzzer stops reading".equals(status.getDescription())
+                      || (abandon && status.getCode() == Status.Code.CANCELLED);
+              if (ours) {
+                tally
+                    .abandoned
+                    .computeIfAbsent(target.name(), m -> new AtomicInteger())
+                    .incrementAndGet();
+                return;
+              }
+              tally.record(target.name(), status.getCode());
+              if (SERVER_FAULTS.contains(status.getCode())) {
+                tally.faults.add(request + ": " + status);
+              }
+            } finally {
+              inFlight.release();
+            }
           }
-          tally.record(target.name(), status.getCode());
-          if (SERVER_FAULTS.contains(status.getCode())) {
-            tally.faults.add(request + ": " + status);
-          }
-        } finally {
-          inFlight.release();
-        }
-      }
-    }, headers);
+        },
+        headers);
     call.request(1);
     call.sendMessage(body);
     if (abandon) {
       if (target.streaming()) {
         call.halfClose();
       }
-      timers.schedule(() -> call.cancel("abandoned", null), abandonAfterMillis,
-          TimeUnit.MILLISECONDS);
+      timers.schedule(
+          () -> call.cancel("abandoned", null), abandonAfterMillis, TimeUnit.MILLISECONDS);
     } else {
       call.halfClose();
     }
@@ -324,43 +392,62 @@ class RpcFuzzTest {
   private static List<Target> targets(String searchId) {
     Map<String, Message> templates = new LinkedHashMap<>();
     String search = "enas.v1.SearchService/";
-    templates.put(search + "CreateSearch", CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 9))).setValidateOnly(true).build());
-    templates.put(search + "GetSearch", GetSearchRequest.newBuilder().setSearchId(searchId)
-        .build());
-    templates.put(search + "ListSearches", ListSearchesRequest.newBuilder().setPageSize(10)
-        .build());
-    templates.put(search + "CancelSearch", dev.enas.proto.v1.CancelSearchRequest.newBuilder()
-        .setSearchId(searchId).setReason("fuzz").build());
-    templates.put(search + "WatchSearch", WatchSearchRequest.newBuilder().setSearchId(searchId)
-        .setFromSequence(2).build());
-    templates.put(search + "GetArchitecture", GetArchitectureRequest.newBuilder()
-        .setSearchId(searchId).setIndex(0).build());
-    templates.put(search + "ListArchitectures", ListArchitecturesRequest.newBuilder()
-        .setSearchId(searchId).setPageSize(5).build());
-    templates.put(search + "DownloadModel", DownloadModelRequest.newBuilder()
-        .setSearchId(searchId).build());
-    templates.put(search + "DeleteSearch", DeleteSearchRequest.newBuilder()
-        .setSearchId(searchId).build());
+    templates.put(
+        search + "CreateSearch",
+        CreateSearchRequest.newBuilder()
+            .setSpec(SpecMapper.toWire(SearchSpec.smoke("macro", 9)))
+            .setValidateOnly(true)
+            .build());
+    templates.put(
+        search + "GetSearch", GetSearchRequest.newBuilder().setSearchId(searchId).build());
+    templates.put(
+        search + "ListSearches", ListSearchesRequest.newBuilder().setPageSize(10).build());
+    templates.put(
+        search + "CancelSearch",
+        dev.enas.proto.v1.CancelSearchRequest.newBuilder()
+            .setSearchId(searchId)
+            .setReason("fuzz")
+            .build());
+    templates.put(
+        search + "WatchSearch",
+        WatchSearchRequest.newBuilder().setSearchId(searchId).setFromSequence(2).build());
+    templates.put(
+        search + "GetArchitecture",
+        GetArchitectureRequest.newBuilder().setSearchId(searchId).setIndex(0).build());
+    templates.put(
+        search + "ListArchitectures",
+        ListArchitecturesRequest.newBuilder().setSearchId(searchId).setPageSize(5).build());
+    templates.put(
+        search + "DownloadModel", DownloadModelRequest.newBuilder().setSearchId(searchId).build());
+    templates.put(
+        search + "DeleteSearch", DeleteSearchRequest.newBuilder().setSearchId(searchId).build());
     templates.put(search + "ListDatasets", ListDatasetsRequest.getDefaultInstance());
-    templates.put(search + "PauseSearch", PauseSearchRequest.newBuilder().setSearchId(searchId)
-        .build());
-    templates.put(search + "ResumeSearch", ResumeSearchRequest.newBuilder()
-        .setSearchId(searchId).build());
+    templates.put(
+        search + "PauseSearch", PauseSearchRequest.newBuilder().setSearchId(searchId).build());
+    templates.put(
+        search + "ResumeSearch", ResumeSearchRequest.newBuilder().setSearchId(searchId).build());
     String inference = "inference.GRPCInferenceService/";
     templates.put(inference + "ServerLive", ServerLiveRequest.getDefaultInstance());
     templates.put(inference + "ServerReady", ServerReadyRequest.getDefaultInstance());
     templates.put(inference + "ServerMetadata", ServerMetadataRequest.getDefaultInstance());
-    templates.put(inference + "ModelReady", ModelReadyRequest.newBuilder().setName("fashion")
-        .build());
-    templates.put(inference + "ModelMetadata", ModelMetadataRequest.newBuilder()
-        .setName("fashion").build());
-    templates.put(inference + "ModelInfer", ModelInferRequest.newBuilder()
-        .setModelName("fashion")
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image")
-            .setDatatype("FP32").addShape(1).addShape(1).addShape(4).addShape(4))
-        .addRawInputContents(ByteString.copyFrom(new byte[4 * TestModels.PIXELS]))
-        .build());
+    templates.put(
+        inference + "ModelReady", ModelReadyRequest.newBuilder().setName("fashion").build());
+    templates.put(
+        inference + "ModelMetadata", ModelMetadataRequest.newBuilder().setName("fashion").build());
+    templates.put(
+        inference + "ModelInfer",
+        ModelInferRequest.newBuilder()
+            .setModelName("fashion")
+            .addInputs(
+                ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName("image")
+                    .setDatatype("FP32")
+                    .addShape(1)
+                    .addShape(1)
+                    .addShape(4)
+                    .addShape(4))
+            .addRawInputContents(ByteString.copyFrom(new byte[4 * TestModels.PIXELS]))
+            .build());
 
     List<Target> targets = new ArrayList<>();
     List<MethodDescriptor<?, ?>> methods = new ArrayList<>();
@@ -369,24 +456,32 @@ class RpcFuzzTest {
     for (MethodDescriptor<?, ?> method : methods) {
       Message template = templates.get(method.getFullMethodName());
       assertThat(template).as("a valid request of %s", method.getFullMethodName()).isNotNull();
-      Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<?>)
-          method.getRequestMarshaller()).getMessagePrototype();
-      targets.add(new Target(MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(method.getType())
-          .setFullMethodName(method.getFullMethodName())
-          .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(BYTES)
-          .build(), prototype, template));
+      Message prototype =
+          (Message)
+              ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller())
+                  .getMessagePrototype();
+      targets.add(
+          new Target(
+              MethodDescriptor.<byte[], byte[]>newBuilder()
+                  .setType(method.getType())
+                  .setFullMethodName(method.getFullMethodName())
+                  .setRequestMarshaller(BYTES)
+                  .setResponseMarshaller(BYTES)
+                  .build(),
+              prototype,
+              template));
     }
     assertThat(targets).hasSize(templates.size());
     return targets;
   }
 
   private static void print(Tally tally, int sent, int duringSearch) {
-    System.out.printf("RpcFuzzTest: %d requests, %d while the search ran%n", sent,
-        duringSearch);
+    System.out.printf("RpcFuzzTest: %d requests, %d while the search ran%n", sent, duringSearch);
     for (Map.Entry<String, Map<Status.Code, Integer>> e : new TreeMap<>(tally.codes).entrySet()) {
-      System.out.printf("  %-45s %s, abandoned %d%n", e.getKey(), e.getValue(),
+      System.out.printf(
+          "  %-45s %s, abandoned %d%n",
+          e.getKey(),
+          e.getValue(),
           tally.abandoned.getOrDefault(e.getKey(), new AtomicInteger()).get());
     }
     tally.faults.stream().limit(20).forEach(f -> System.out.println("  FAULT " + f));
@@ -409,8 +504,7 @@ class RpcFuzzTest {
 
   private static Metadata header(String authorization) {
     Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        authorization);
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization);
     return headers;
   }
 

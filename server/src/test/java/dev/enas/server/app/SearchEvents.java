@@ -16,10 +16,14 @@ import java.util.List;
 final class SearchEvents {
   private SearchEvents() {}
 
-  static String create(SearchServiceGrpc.SearchServiceBlockingStub stub, SearchSpec spec,
-      String id) {
-    return stub.createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(spec)).setSearchId(id).build()).getId();
+  static String create(
+      SearchServiceGrpc.SearchServiceBlockingStub stub, SearchSpec spec, String id) {
+    return stub.createSearch(
+            CreateSearchRequest.newBuilder()
+                .setSpec(SpecMapper.toWire(spec))
+                .setSearchId(id)
+                .build())
+        .getId();
   }
 
   /** Every event of the search from 0, until it ends. */

@@ -24,13 +24,22 @@ import picocli.CommandLine;
  * without a token and answers those with one.
  */
 class SecureServeTest {
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
   @Test
   void serveOnEveryInterfaceWithoutTlsAndTokensNeedsInsecure() {
-    int code = new CommandLine(new Main()).execute("serve", "--host", "0.0.0.0", "--port", "0",
-        "--http-port", "0", "--data-dir", dataDir.toString());
+    int code =
+        new CommandLine(new Main())
+            .execute(
+                "serve",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "0",
+                "--http-port",
+                "0",
+                "--data-dir",
+                dataDir.toString());
     assertThat(code).isEqualTo(2);
   }
 
@@ -38,23 +47,29 @@ class SecureServeTest {
   void aServerWithATokenFileWantsTheToken() throws Exception {
     Path tokens = dataDir.resolve("security/tokens");
     String token = TokenStore.add(tokens, "ci", Role.VIEWER);
-    try (EnasServer server = LoopbackServers.start(LoopbackServers.config(dataDir)
-        .withValue("enas.security.tokens-file", ConfigValueFactory.fromAnyRef(tokens.toString())))) {
+    try (EnasServer server =
+        LoopbackServers.start(
+            LoopbackServers.config(dataDir)
+                .withValue(
+                    "enas.security.tokens-file",
+                    ConfigValueFactory.fromAnyRef(tokens.toString())))) {
       ManagedChannel channel = LoopbackServers.channel(server);
       try {
         SearchServiceGrpc.SearchServiceBlockingStub anonymous =
             SearchServiceGrpc.newBlockingStub(channel);
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-            () -> anonymous.listDatasets(ListDatasetsRequest.getDefaultInstance()));
+        StatusRuntimeException e =
+            catchThrowableOfType(
+                StatusRuntimeException.class,
+                () -> anonymous.listDatasets(ListDatasetsRequest.getDefaultInstance()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
 
         Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-            "Bearer " + token);
-        SearchServiceGrpc.SearchServiceBlockingStub viewer = anonymous.withInterceptors(
-            MetadataUtils.newAttachHeadersInterceptor(headers));
-        assertThat(viewer.listDatasets(ListDatasetsRequest.getDefaultInstance())
-            .getDatasetsCount()).isGreaterThanOrEqualTo(2);
+        headers.put(
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        SearchServiceGrpc.SearchServiceBlockingStub viewer =
+            anonymous.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        assertThat(viewer.listDatasets(ListDatasetsRequest.getDefaultInstance()).getDatasetsCount())
+            .isGreaterThanOrEqualTo(2);
       } finally {
         channel.shutdownNow();
       }

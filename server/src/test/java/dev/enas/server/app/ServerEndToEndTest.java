@@ -39,13 +39,14 @@ class ServerEndToEndTest {
   private static SearchServiceGrpc.SearchServiceBlockingStub stub;
 
   // Succeeded searches publish their models here, not into the working folder.
-  @org.junit.jupiter.api.io.TempDir
-  static java.nio.file.Path dataDir;
+  @org.junit.jupiter.api.io.TempDir static java.nio.file.Path dataDir;
 
   @BeforeAll
   static void start() throws Exception {
-    server = LoopbackServers.start(LoopbackServers.config(dataDir)
-        .withValue("enas.max-concurrent-searches", ConfigValueFactory.fromAnyRef(3)));
+    server =
+        LoopbackServers.start(
+            LoopbackServers.config(dataDir)
+                .withValue("enas.max-concurrent-searches", ConfigValueFactory.fromAnyRef(3)));
     channel = LoopbackServers.channel(server);
     stub = SearchServiceGrpc.newBlockingStub(channel);
   }
@@ -57,14 +58,16 @@ class ServerEndToEndTest {
   }
 
   private static Search create(SearchSpec spec) {
-    return stub.createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(spec)).build());
+    return stub.createSearch(
+        CreateSearchRequest.newBuilder().setSpec(SpecMapper.toWire(spec)).build());
   }
 
   private static List<SearchEvent> watch(String id, long from) {
     List<SearchEvent> events = new ArrayList<>();
-    Iterator<SearchEvent> it = stub.withDeadlineAfter(5, TimeUnit.MINUTES).watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId(id).setFromSequence(from).build());
+    Iterator<SearchEvent> it =
+        stub.withDeadlineAfter(5, TimeUnit.MINUTES)
+            .watchSearch(
+                WatchSearchRequest.newBuilder().setSearchId(id).setFromSequence(from).build());
     it.forEachRemaining(events::add);
     return events;
   }
@@ -97,7 +100,8 @@ class ServerEndToEndTest {
     assertThat(derived.get(0).getSampled()).isEqualTo(spec.derive().samples());
     assertThat(top).hasSize(Math.min(spec.derive().topK(), spec.derive().samples()));
     for (int i = 1; i < top.size(); i++) {
-      assertThat(top.get(i).getReward()).as("reward of candidate %d", i)
+      assertThat(top.get(i).getReward())
+          .as("reward of candidate %d", i)
           .isLessThanOrEqualTo(top.get(i - 1).getReward());
     }
     SearchEvent.Finished finished = last.getFinished();
@@ -119,8 +123,8 @@ class ServerEndToEndTest {
       assertThat(live.get(i).getSequence()).isEqualTo(i);
     }
     SearchEvent.Finished finished = assertFinishedWithTheDerivedChild(live, spec);
-    Search done = stub.getSearch(
-        GetSearchRequest.newBuilder().setSearchId(created.getId()).build());
+    Search done =
+        stub.getSearch(GetSearchRequest.newBuilder().setSearchId(created.getId()).build());
     assertThat(done.getResult().getArchitecture()).isEqualTo(finished.getArchitecture());
     assertThat(done.getResult().getTestAccuracy()).isEqualTo(finished.getTestAccuracy());
     assertThat(done.getResult().getParameters()).isEqualTo(finished.getParameters()).isPositive();
@@ -135,13 +139,18 @@ class ServerEndToEndTest {
 
     // The actors take the engine's steps in the engine's order: same seed, same architectures.
     List<String> engine = new ArrayList<>();
-    SearchResult result = new SearchLoop(spec, e -> {
-      if (e instanceof dev.enas.train.SearchEvent.ChildTrained c) {
-        engine.add(c.architecture());
-      } else if (e instanceof dev.enas.train.SearchEvent.ArchitectureSampled a) {
-        engine.add(a.architecture());
-      }
-    }, () -> false).run();
+    SearchResult result =
+        new SearchLoop(
+                spec,
+                e -> {
+                  if (e instanceof dev.enas.train.SearchEvent.ChildTrained c) {
+                    engine.add(c.architecture());
+                  } else if (e instanceof dev.enas.train.SearchEvent.ArchitectureSampled a) {
+                    engine.add(a.architecture());
+                  }
+                },
+                () -> false)
+            .run();
     assertThat(result.phase()).as(result.reason()).isEqualTo(dev.enas.train.Phase.SUCCEEDED);
     assertThat(architectures(live)).isEqualTo(engine);
     assertThat(done.getResult().getArchitecture().getEncoding()).isEqualTo(result.architecture());
@@ -162,7 +171,8 @@ class ServerEndToEndTest {
     for (int w = 0; w < watchers; w++) {
       List<SearchEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
       received.add(events);
-      async.watchSearch(WatchSearchRequest.newBuilder().setSearchId(created.getId()).build(),
+      async.watchSearch(
+          WatchSearchRequest.newBuilder().setSearchId(created.getId()).build(),
           new io.grpc.stub.StreamObserver<SearchEvent>() {
             @Override
             public void onNext(SearchEvent value) {
@@ -197,21 +207,27 @@ class ServerEndToEndTest {
     Search c = create(SearchSpec.smoke("macro", 3));
     // The bound is 3 running searches: a fourth is refused with the bound in the message.
     assertThatThrownBy(() -> create(SearchSpec.smoke("macro", 4)))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-          assertThat(e.getStatus().getDescription()).contains("3");
-        });
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription()).contains("3");
+            });
     // Cancel b mid-way: once it has trained a child on the shared weights.
     List<SearchEvent> second = new ArrayList<>();
-    Iterator<SearchEvent> bEvents = stub.withDeadlineAfter(5, TimeUnit.MINUTES).watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId(b.getId()).build());
+    Iterator<SearchEvent> bEvents =
+        stub.withDeadlineAfter(5, TimeUnit.MINUTES)
+            .watchSearch(WatchSearchRequest.newBuilder().setSearchId(b.getId()).build());
     boolean cancelled = false;
     while (bEvents.hasNext()) {
       SearchEvent e = bEvents.next();
       second.add(e);
       if (!cancelled && e.hasChildTrained()) {
-        stub.cancelSearch(CancelSearchRequest.newBuilder().setSearchId(b.getId())
-            .setReason("test cancels it").build());
+        stub.cancelSearch(
+            CancelSearchRequest.newBuilder()
+                .setSearchId(b.getId())
+                .setReason("test cancels it")
+                .build());
         cancelled = true;
       }
     }

@@ -13,8 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The server as a separate process on a data directory, as in production, and a channel to it:
- * what the kill and SIGTERM tests stop from outside.
+ * The server as a separate process on a data directory, as in production, and a channel to it: what
+ * the kill and SIGTERM tests stop from outside.
  */
 record ServerProcess(Process process, ManagedChannel channel, Path log) implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
@@ -25,15 +25,26 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
    */
   static ServerProcess start(Path dataDir, Path log, String... properties)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true"));
     for (String p : properties) {
       command.add("-D" + p);
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "serve", "--port", "0", "--http-port", "0",
-        "--data-dir", dataDir.toString()));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "serve",
+            "--port",
+            "0",
+            "--http-port",
+            "0",
+            "--data-dir",
+            dataDir.toString()));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
     return launch(builder, log);
@@ -51,8 +62,10 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
     while (System.nanoTime() < deadline) {
       Matcher m = LISTENING.matcher(Files.readString(log));
       if (m.find()) {
-        ManagedChannel channel = ManagedChannelBuilder
-            .forAddress("127.0.0.1", Integer.parseInt(m.group(1))).usePlaintext().build();
+        ManagedChannel channel =
+            ManagedChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(m.group(1)))
+                .usePlaintext()
+                .build();
         return new ServerProcess(process, channel, log);
       }
       if (!process.isAlive()) {
@@ -65,8 +78,7 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
   }
 
   /**
-   * Waits until the server's output holds {@code line} (a few minutes at most on a loaded
-   * machine).
+   * Waits until the server's output holds {@code line} (a few minutes at most on a loaded machine).
    *
    * @throws IllegalStateException with the output if the server ended or the time ran out first
    */

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import dev.enas.proto.v1.CreateSearchRequest;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.WatchSearchRequest;
@@ -33,13 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGTERM to a server process in the middle of a search: open watches end with UNAVAILABLE and
  * their resume point, the running search snapshots itself at its next step boundary, and the
- * process exits 0 within the grace period. The next start resumes the search from that snapshot
- * and it finishes as an uninterrupted run does.
+ * process exits 0 within the grace period. The next start resumes the search from that snapshot and
+ * it finishes as an uninterrupted run does.
  */
 @Tag("slow")
 class SigtermEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** The macro smoke search with 12 search epochs: long enough to pause in the middle. */
   static SearchSpec spec() {
@@ -50,20 +47,41 @@ class SigtermEndToEndTest {
   static SearchSpec spec(int epochs) {
     SearchSpec smoke = SearchSpec.smoke("macro", 71);
     TrainingSpec s = smoke.shared();
-    TrainingSpec longer = new TrainingSpec(epochs, s.stepsPerEpoch(), s.learningRateMax(),
-        s.learningRateMin(), s.restartPeriod(), s.restartMultiplier(), s.momentum(),
-        s.weightDecay(), s.gradientClip(), s.maxNonFiniteSteps());
-    return new SearchSpec(smoke.space(), smoke.data(), smoke.child(), longer, smoke.controller(),
-        smoke.derive(), smoke.retrain(), smoke.seed());
+    TrainingSpec longer =
+        new TrainingSpec(
+            epochs,
+            s.stepsPerEpoch(),
+            s.learningRateMax(),
+            s.learningRateMin(),
+            s.restartPeriod(),
+            s.restartMultiplier(),
+            s.momentum(),
+            s.weightDecay(),
+            s.gradientClip(),
+            s.maxNonFiniteSteps());
+    return new SearchSpec(
+        smoke.space(),
+        smoke.data(),
+        smoke.child(),
+        longer,
+        smoke.controller(),
+        smoke.derive(),
+        smoke.retrain(),
+        smoke.seed());
   }
 
   /**
-   * Creates the search with 80 epochs: the server's stop (signal, HTTP and gRPC shutdown) must
-   * come well before its end, even on a loaded machine.
+   * Creates the search with 80 epochs: the server's stop (signal, HTTP and gRPC shutdown) must come
+   * well before its end, even on a loaded machine.
    */
   static void create(ServerProcess server, String id) {
-    server.stub().createSearch(CreateSearchRequest.newBuilder()
-        .setSpec(SpecMapper.toWire(spec(80))).setSearchId(id).build());
+    server
+        .stub()
+        .createSearch(
+            CreateSearchRequest.newBuilder()
+                .setSpec(SpecMapper.toWire(spec(80)))
+                .setSearchId(id)
+                .build());
   }
 
   /** The journal entries of one search, read after its server has stopped. */
@@ -73,7 +91,9 @@ class SigtermEndToEndTest {
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "read-journal", settings.applyTo(config));
     try {
-      return Journal.of(settings, system).entries(id).toCompletableFuture()
+      return Journal.of(settings, system)
+          .entries(id)
+          .toCompletableFuture()
           .get(1, TimeUnit.MINUTES);
     } finally {
       system.terminate();
@@ -85,8 +105,9 @@ class SigtermEndToEndTest {
   void sigtermSnapshotsTheSearchExitsZeroAndTheNextStartFinishesItAsUninterrupted()
       throws Exception {
     List<SearchEvent> reference;
-    try (ServerProcess server = ServerProcess.start(
-        Files.createDirectories(dir.resolve("reference")), dir.resolve("reference.log"))) {
+    try (ServerProcess server =
+        ServerProcess.start(
+            Files.createDirectories(dir.resolve("reference")), dir.resolve("reference.log"))) {
       create(server, "term-me");
       reference = SearchEvents.watchAll(server.stub(), "term-me");
     }
@@ -94,12 +115,13 @@ class SigtermEndToEndTest {
 
     Path data = Files.createDirectories(dir.resolve("terminated"));
     // Snapshots only at stage boundaries: the one the restart uses must be SIGTERM's own.
-    String[] properties = {"enas.snapshots.every-steps=0", "enas.snapshots.every-minutes=0",
-        "enas.shutdown-grace=60s"};
+    String[] properties = {
+      "enas.snapshots.every-steps=0", "enas.snapshots.every-minutes=0", "enas.shutdown-grace=60s"
+    };
     ServerProcess first = ServerProcess.start(data, dir.resolve("first.log"), properties);
     create(first, "term-me");
-    Iterator<SearchEvent> stream = first.stub().watchSearch(
-        WatchSearchRequest.newBuilder().setSearchId("term-me").build());
+    Iterator<SearchEvent> stream =
+        first.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId("term-me").build());
     int seen = 0;
     while (stream.hasNext()) {
       SearchEvent e = stream.next();
@@ -111,11 +133,14 @@ class SigtermEndToEndTest {
     }
     // The rest of the stream is read meanwhile, to see how the server ends it.
     java.util.concurrent.CompletableFuture<Throwable> end =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> catchThrowable(() -> {
-          while (stream.hasNext()) {
-            stream.next();
-          }
-        }));
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                catchThrowable(
+                    () -> {
+                      while (stream.hasNext()) {
+                        stream.next();
+                      }
+                    }));
     int exit = first.terminate(90, TimeUnit.SECONDS);
     assertThat(exit).as(Files.readString(first.log())).isZero();
     assertThat(Files.readString(first.log())).contains("enas server stopped");
@@ -128,30 +153,34 @@ class SigtermEndToEndTest {
     assertThat(status.getDescription()).contains("shutting down", "from_sequence=");
 
     // SIGTERM's snapshot: later than every event the watch saw before the signal.
-    SnapshotStore.Loaded newest = new SnapshotStore(
-        data.resolve("snapshots").resolve("term-me"), 3).readNewest().orElseThrow();
+    SnapshotStore.Loaded newest =
+        new SnapshotStore(data.resolve("snapshots").resolve("term-me"), 3)
+            .readNewest()
+            .orElseThrow();
     long snapshotSequence = newest.snapshot().events();
     assertThat(snapshotSequence).isGreaterThanOrEqualTo(seen);
     assertThat(SnapshotCodec.decode(Files.readAllBytes(newest.file())).cursor().stage().name())
         .isIn("SHARED_TRAINING", "CONTROLLER_TRAINING");
 
     List<SearchEvent> after;
-    try (ServerProcess second = ServerProcess.start(data, dir.resolve("second.log"),
-        properties)) {
+    try (ServerProcess second = ServerProcess.start(data, dir.resolve("second.log"), properties)) {
       after = SearchEvents.watchAll(second.stub(), "term-me");
     }
     for (int i = 0; i < after.size(); i++) {
       assertThat(after.get(i).getSequence()).isEqualTo(i);
     }
-    assertThat(SearchEvents.withoutClock(after))
-        .isEqualTo(SearchEvents.withoutClock(reference));
-    List<JournalEvent.Restored> restored = journal(data, "term-me").stream()
-        .filter(JournalEvent.Restored.class::isInstance)
-        .map(JournalEvent.Restored.class::cast)
-        .toList();
-    assertThat(restored).singleElement().satisfies(r -> {
-      assertThat(r.sequence()).isEqualTo(snapshotSequence);
-      assertThat(r.skipped()).isEmpty();
-    });
+    assertThat(SearchEvents.withoutClock(after)).isEqualTo(SearchEvents.withoutClock(reference));
+    List<JournalEvent.Restored> restored =
+        journal(data, "term-me").stream()
+            .filter(JournalEvent.Restored.class::isInstance)
+            .map(JournalEvent.Restored.class::cast)
+            .toList();
+    assertThat(restored)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.sequence()).isEqualTo(snapshotSequence);
+              assertThat(r.skipped()).isEmpty();
+            });
   }
 }

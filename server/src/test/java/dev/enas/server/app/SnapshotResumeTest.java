@@ -28,24 +28,39 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A stopped server's running search resumes from its newest snapshot on the next start, and from
- * the one before when the newest is corrupt, and finishes exactly as an uninterrupted run: the
- * same events after the snapshot (recomputed and compared with the journal, then new), every
- * sequence number once. Where it resumed is in the journal.
+ * the one before when the newest is corrupt, and finishes exactly as an uninterrupted run: the same
+ * events after the snapshot (recomputed and compared with the journal, then new), every sequence
+ * number once. Where it resumed is in the journal.
  */
 @Tag("slow")
 class SnapshotResumeTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** The macro smoke search with 12 search epochs: long enough to stop in the middle. */
   private static SearchSpec spec() {
     SearchSpec smoke = SearchSpec.smoke("macro", 61);
     TrainingSpec s = smoke.shared();
-    TrainingSpec longer = new TrainingSpec(12, s.stepsPerEpoch(), s.learningRateMax(),
-        s.learningRateMin(), s.restartPeriod(), s.restartMultiplier(), s.momentum(),
-        s.weightDecay(), s.gradientClip(), s.maxNonFiniteSteps());
-    return new SearchSpec(smoke.space(), smoke.data(), smoke.child(), longer, smoke.controller(),
-        smoke.derive(), smoke.retrain(), smoke.seed());
+    TrainingSpec longer =
+        new TrainingSpec(
+            12,
+            s.stepsPerEpoch(),
+            s.learningRateMax(),
+            s.learningRateMin(),
+            s.restartPeriod(),
+            s.restartMultiplier(),
+            s.momentum(),
+            s.weightDecay(),
+            s.gradientClip(),
+            s.maxNonFiniteSteps());
+    return new SearchSpec(
+        smoke.space(),
+        smoke.data(),
+        smoke.child(),
+        longer,
+        smoke.controller(),
+        smoke.derive(),
+        smoke.retrain(),
+        smoke.seed());
   }
 
   private static Config config(Path dataDir) {
@@ -83,8 +98,9 @@ class SnapshotResumeTest {
     try (EnasServer server = LoopbackServers.start(config)) {
       ManagedChannel channel = LoopbackServers.channel(server);
       SearchEvents.create(stub(channel), spec(), "resume-me");
-      Iterator<SearchEvent> stream = stub(channel).watchSearch(
-          WatchSearchRequest.newBuilder().setSearchId("resume-me").build());
+      Iterator<SearchEvent> stream =
+          stub(channel)
+              .watchSearch(WatchSearchRequest.newBuilder().setSearchId("resume-me").build());
       while (stream.hasNext()) {
         SearchEvent e = stream.next();
         seen++;
@@ -120,13 +136,14 @@ class SnapshotResumeTest {
     for (int i = 0; i < after.size(); i++) {
       assertThat(after.get(i).getSequence()).isEqualTo(i);
     }
-    assertThat(SearchEvents.withoutClock(after))
-        .isEqualTo(SearchEvents.withoutClock(reference));
+    assertThat(SearchEvents.withoutClock(after)).isEqualTo(SearchEvents.withoutClock(reference));
     // Resumed from the previous snapshot, saying which one it passed over.
     List<JournalEvent.Restored> resumed = resumedEntries(config, "resume-me");
     assertThat(resumed).hasSize(1);
     assertThat(resumed.get(0).sequence()).isEqualTo(previousSequence).isPositive();
-    assertThat(resumed.get(0).skipped()).singleElement().asString()
+    assertThat(resumed.get(0).skipped())
+        .singleElement()
+        .asString()
         .startsWith(newest.getFileName().toString());
   }
 
@@ -136,8 +153,11 @@ class SnapshotResumeTest {
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "read-journal", settings.applyTo(config));
     try {
-      return Journal.of(settings, system).entries(id).toCompletableFuture()
-          .get(1, TimeUnit.MINUTES).stream()
+      return Journal.of(settings, system)
+          .entries(id)
+          .toCompletableFuture()
+          .get(1, TimeUnit.MINUTES)
+          .stream()
           .filter(JournalEvent.Restored.class::isInstance)
           .map(JournalEvent.Restored.class::cast)
           .toList();

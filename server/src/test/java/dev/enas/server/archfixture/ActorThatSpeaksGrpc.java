@@ -3,10 +3,10 @@ package dev.enas.server.archfixture;
 import io.grpc.Status;
 
 /**
- * Deliberately wrong, and only in the test sources: a server class outside api and app that
- * answers with a gRPC status, names a gRPC adapter of the api package, builds a wire message and
- * opens an ONNX Runtime session, the last three by their fully qualified names.
- * ArchitectureRulesTest shows that the rules catch it.
+ * Deliberately wrong, and only in the test sources: a server class outside api and app that answers
+ * with a gRPC status, names a gRPC adapter of the api package, builds a wire message and opens an
+ * ONNX Runtime session, the last three by their fully qualified names. ArchitectureRulesTest shows
+ * that the rules catch it.
  */
 public final class ActorThatSpeaksGrpc {
   private ActorThatSpeaksGrpc() {}

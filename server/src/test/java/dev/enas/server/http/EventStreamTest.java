@@ -11,8 +11,8 @@ import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.Search;
 import dev.enas.server.api.InMemorySearchBackend;
 import dev.enas.server.api.ModelAccess;
-import dev.enas.server.domain.SearchBackendException;
 import dev.enas.server.api.SearchControl;
+import dev.enas.server.domain.SearchBackendException;
 import dev.enas.server.store.EventLog;
 import dev.enas.train.SearchEvent;
 import java.net.URI;
@@ -38,56 +38,69 @@ class EventStreamTest {
   private static ActorSystem<Void> system;
   private static HttpServer http;
   private static final InMemorySearchBackend logs = new InMemorySearchBackend(10);
+
   /** A server whose searches no one may change: these tests are about the event streams. */
-  private static final SearchControl NO_CONTROL = new SearchControl() {
-    @Override
-    public List<String> presets() {
-      return List.of();
-    }
+  private static final SearchControl NO_CONTROL =
+      new SearchControl() {
+        @Override
+        public List<String> presets() {
+          return List.of();
+        }
 
-    @Override
-    public CompletionStage<Search> start(String preset, String space, long seed, String id) {
-      return CompletableFuture.failedFuture(
-          new SearchBackendException.PermissionDenied("not in this test"));
-    }
+        @Override
+        public CompletionStage<Search> start(String preset, String space, long seed, String id) {
+          return CompletableFuture.failedFuture(
+              new SearchBackendException.PermissionDenied("not in this test"));
+        }
 
-    @Override
-    public CompletionStage<Search> act(Action action, String id) {
-      return start("", "", 0, id);
-    }
-  };
+        @Override
+        public CompletionStage<Search> act(Action action, String id) {
+          return start("", "", 0, id);
+        }
+      };
+
   /** A server that serves no models: these tests are about the event streams. */
-  private static final ModelAccess NO_MODELS = new ModelAccess() {
-    @Override
-    public List<String> names() {
-      return List.of();
-    }
+  private static final ModelAccess NO_MODELS =
+      new ModelAccess() {
+        @Override
+        public List<String> names() {
+          return List.of();
+        }
 
-    @Override
-    public CompletionStage<ModelMetadataResponse> metadata(String name) {
-      return CompletableFuture.failedFuture(
-          new SearchBackendException.NotFound("inference.Model", name, "no models here"));
-    }
+        @Override
+        public CompletionStage<ModelMetadataResponse> metadata(String name) {
+          return CompletableFuture.failedFuture(
+              new SearchBackendException.NotFound("inference.Model", name, "no models here"));
+        }
 
-    @Override
-    public String notReadyReason(String name) {
-      return "no such model";
-    }
+        @Override
+        public String notReadyReason(String name) {
+          return "no such model";
+        }
 
-    @Override
-    public CompletionStage<ModelInferResponse> infer(ModelInferRequest request) {
-      return metadata(request.getModelName())
-          .thenApply(m -> ModelInferResponse.getDefaultInstance());
-    }
-  };
+        @Override
+        public CompletionStage<ModelInferResponse> infer(ModelInferRequest request) {
+          return metadata(request.getModelName())
+              .thenApply(m -> ModelInferResponse.getDefaultInstance());
+        }
+      };
 
   @BeforeAll
   static void start() throws Exception {
-    system = ActorSystem.create(Behaviors.empty(), "event-stream-test",
-        ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
-    http = HttpServer.start(system,
-        new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)), logs,
-        NO_MODELS, NO_CONTROL, () -> CompletableFuture.completedFuture(""));
+    system =
+        ActorSystem.create(
+            Behaviors.empty(),
+            "event-stream-test",
+            ConfigFactory.parseString("pekko.loglevel = WARNING")
+                .withFallback(ConfigFactory.load()));
+    http =
+        HttpServer.start(
+            system,
+            new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)),
+            logs,
+            NO_MODELS,
+            NO_CONTROL,
+            () -> CompletableFuture.completedFuture(""));
   }
 
   @AfterAll
@@ -97,8 +110,8 @@ class EventStreamTest {
   }
 
   private static URI events(String id, String query) {
-    return URI.create("http://127.0.0.1:" + http.port() + "/api/v1/searches/" + id + "/events"
-        + query);
+    return URI.create(
+        "http://127.0.0.1:" + http.port() + "/api/v1/searches/" + id + "/events" + query);
   }
 
   private static SearchEvent step(long i) {
@@ -200,16 +213,27 @@ class EventStreamTest {
 
   @Test
   void stoppingTheServerCutsStreamsWithTheirResumePoint() throws Exception {
-    ActorSystem<Void> own = ActorSystem.create(Behaviors.empty(), "event-stream-stop",
-        ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
+    ActorSystem<Void> own =
+        ActorSystem.create(
+            Behaviors.empty(),
+            "event-stream-stop",
+            ConfigFactory.parseString("pekko.loglevel = WARNING")
+                .withFallback(ConfigFactory.load()));
     EventLog log = logs.newLog("stopping");
     log.append(step(0));
     log.append(step(1));
-    HttpServer server = HttpServer.start(own,
-        new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)), logs,
-        NO_MODELS, NO_CONTROL, () -> CompletableFuture.completedFuture(""));
-    try (SseClient client = SseClient.open(URI.create("http://127.0.0.1:" + server.port()
-        + "/api/v1/searches/stopping/events"), null)) {
+    HttpServer server =
+        HttpServer.start(
+            own,
+            new HttpSettings("127.0.0.1", 0, BUFFER, Duration.ofSeconds(15)),
+            logs,
+            NO_MODELS,
+            NO_CONTROL,
+            () -> CompletableFuture.completedFuture(""));
+    try (SseClient client =
+        SseClient.open(
+            URI.create("http://127.0.0.1:" + server.port() + "/api/v1/searches/stopping/events"),
+            null)) {
       assertThat(client.next().id()).isEqualTo("0");
       assertThat(client.next().id()).isEqualTo("1");
       server.close();

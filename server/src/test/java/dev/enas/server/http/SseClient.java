@@ -13,30 +13,30 @@ import java.time.Duration;
 
 /**
  * A Server-Sent Events reader for the tests, parsing the stream as a browser's EventSource does
- * (fields id, event, data; comment lines ignored; a blank line dispatches), one event at a time,
- * so that a test can stop reading, or close the connection, wherever it likes.
+ * (fields id, event, data; comment lines ignored; a blank line dispatches), one event at a time, so
+ * that a test can stop reading, or close the connection, wherever it likes.
  */
 public final class SseClient implements AutoCloseable {
   /** One dispatched event; {@code id} is null when the event had none. */
   public record Event(String id, String type, String data) {}
 
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private final HttpResponse<InputStream> response;
   private final BufferedReader reader;
 
   private SseClient(HttpResponse<InputStream> response) {
     this.response = response;
-    this.reader = new BufferedReader(
-        new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    this.reader =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
   }
 
   /** Opens {@code uri}, sending {@code Last-Event-ID} unless it is null. */
   public static SseClient open(URI uri, String lastEventId)
       throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-        .header("Accept", "text/event-stream").GET();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
     if (lastEventId != null) {
       request.header("Last-Event-ID", lastEventId);
     }
@@ -80,9 +80,9 @@ public final class SseClient implements AutoCloseable {
       switch (field) {
         case "id" -> id = value;
         case "event" -> type = value;
-        case "data" -> data = data == null ? new StringBuilder(value)
-            : data.append('\n').append(value);
-        default -> { }
+        case "data" ->
+            data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+        default -> {}
       }
     }
     return null;

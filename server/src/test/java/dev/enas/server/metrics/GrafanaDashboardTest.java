@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ready Grafana dashboard (deploy/grafana/enas-dashboard.json) queries only metrics the
- * README's table names, which MetricsEndToEndTest finds in a real scrape: a renamed metric
- * cannot leave an empty panel behind.
+ * README's table names, which MetricsEndToEndTest finds in a real scrape: a renamed metric cannot
+ * leave an empty panel behind.
  */
 class GrafanaDashboardTest {
   private static final Pattern METRIC = Pattern.compile("\\b((?:enas|jvm|process)_[a-z_]+)");
@@ -36,8 +36,9 @@ class GrafanaDashboardTest {
       }
     }
     assertThat(documented).isNotEmpty();
-    JsonNode dashboard = new ObjectMapper().readTree(
-        Path.of("..", "deploy", "grafana", "enas-dashboard.json").toFile());
+    JsonNode dashboard =
+        new ObjectMapper()
+            .readTree(Path.of("..", "deploy", "grafana", "enas-dashboard.json").toFile());
     int queries = 0;
     for (JsonNode panel : dashboard.get("panels")) {
       for (JsonNode target : panel.get("targets")) {
@@ -46,7 +47,8 @@ class GrafanaDashboardTest {
         assertThat(metric.find()).as(target.toString()).isTrue();
         do {
           String name = metric.group(1).replaceFirst("_(bucket|count|sum)$", "");
-          assertThat(documented).as("%s in panel '%s'", name, panel.get("title").asText())
+          assertThat(documented)
+              .as("%s in panel '%s'", name, panel.get("title").asText())
               .contains(name);
         } while (metric.find());
       }

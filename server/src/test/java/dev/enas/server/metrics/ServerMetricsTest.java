@@ -16,10 +16,22 @@ class ServerMetricsTest {
       metrics.inferenceRequests(transport::get, pool::get);
       pool.addAndGet(3);
 
-      assertThat(metrics.registry().get("enas.inference.requests").tag("ran_on", "transport")
-          .functionCounter().count()).isEqualTo(2.0);
-      assertThat(metrics.registry().get("enas.inference.requests").tag("ran_on", "pool")
-          .functionCounter().count()).isEqualTo(8.0);
+      assertThat(
+              metrics
+                  .registry()
+                  .get("enas.inference.requests")
+                  .tag("ran_on", "transport")
+                  .functionCounter()
+                  .count())
+          .isEqualTo(2.0);
+      assertThat(
+              metrics
+                  .registry()
+                  .get("enas.inference.requests")
+                  .tag("ran_on", "pool")
+                  .functionCounter()
+                  .count())
+          .isEqualTo(8.0);
     } finally {
       metrics.close();
     }

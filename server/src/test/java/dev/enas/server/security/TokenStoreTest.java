@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Tokens are stored as salted hashes, checked exactly, and read again when the file changes. */
 class TokenStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void anAddedTokenAuthenticatesWithItsRoleAndOnlyItsHashIsStored() throws IOException {
@@ -29,8 +28,7 @@ class TokenStoreTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("rw-------");
 
-    String wrong = alice.substring(0, alice.length() - 1)
-        + (alice.endsWith("A") ? "B" : "A");
+    String wrong = alice.substring(0, alice.length() - 1) + (alice.endsWith("A") ? "B" : "A");
     assertThat(store.authenticate(wrong)).isEmpty();
     assertThat(store.authenticate("enas.bob." + secret)).isEmpty();
     assertThat(store.authenticate(secret)).isEmpty();
@@ -57,8 +55,9 @@ class TokenStoreTest {
     assertThat(store.authenticate(second)).contains(new Principal("second", Role.ADMIN));
 
     // Revoke the first by removing its line.
-    Files.write(file, Files.readAllLines(file).stream()
-        .filter(line -> !line.startsWith("first ")).toList());
+    Files.write(
+        file,
+        Files.readAllLines(file).stream().filter(line -> !line.startsWith("first ")).toList());
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
     assertThat(store.authenticate(first)).isEmpty();
     assertThat(store.authenticate(second)).isPresent();
@@ -66,12 +65,13 @@ class TokenStoreTest {
   }
 
   @Test
-  void aMissingFileHoldsNoTokensAndAMalformedOneFailsWithoutShowingItsContent()
-      throws IOException {
+  void aMissingFileHoldsNoTokensAndAMalformedOneFailsWithoutShowingItsContent() throws IOException {
     assertThat(TokenStore.open(dir.resolve("none")).names()).isEmpty();
     Path bad = dir.resolve("bad");
     Files.writeString(bad, "# comment\nalice operator c2VjcmV0LXNhbHQ=\n");
-    assertThatThrownBy(() -> TokenStore.open(bad)).isInstanceOf(IOException.class)
-        .hasMessageContaining("line 2").hasMessageNotContaining("c2VjcmV0LXNhbHQ=");
+    assertThatThrownBy(() -> TokenStore.open(bad))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("line 2")
+        .hasMessageNotContaining("c2VjcmV0LXNhbHQ=");
   }
 }

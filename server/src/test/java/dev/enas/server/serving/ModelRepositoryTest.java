@@ -23,21 +23,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The repository through its public interface, on a real folder and real ONNX Runtime sessions:
- * the layout publish writes, what a scan picks up from the folder, and that sessions close when
- * their version goes.
+ * The repository through its public interface, on a real folder and real ONNX Runtime sessions: the
+ * layout publish writes, what a scan picks up from the folder, and that sessions close when their
+ * version goes.
  */
 class ModelRepositoryTest {
   private static final TestModels.Classifier CLASSIFIER = TestModels.Classifier.of(3, 7);
 
-  @TempDir
-  Path folder;
+  @TempDir Path folder;
 
   private ModelRepository repository;
 
   private ModelRepository open() throws IOException {
-    repository = ModelRepository.open(
-        new ServingSettings(folder, Duration.ZERO, 8, "cpu", 1, 1, 4));
+    repository =
+        ModelRepository.open(new ServingSettings(folder, Duration.ZERO, 8, "cpu", 1, 1, 4));
     return repository;
   }
 
@@ -49,14 +48,19 @@ class ModelRepositoryTest {
   }
 
   private static Map<String, Tensor> images(float[] pixels) {
-    return Map.of(TestModels.IMAGE, Tensor.ofFloats(
-        new long[] {pixels.length / TestModels.PIXELS, 1, 4, 4}, FloatBuffer.wrap(pixels)));
+    return Map.of(
+        TestModels.IMAGE,
+        Tensor.ofFloats(
+            new long[] {pixels.length / TestModels.PIXELS, 1, 4, 4}, FloatBuffer.wrap(pixels)));
   }
 
   private static float[] run(ModelVersion version, float[] pixels) {
     try (ModelSession session = version.acquire().orElseThrow()) {
-      FloatBuffer out = session.run(images(pixels),
-          List.of(TestModels.PROBABILITIES)).get(TestModels.PROBABILITIES).floats();
+      FloatBuffer out =
+          session
+              .run(images(pixels), List.of(TestModels.PROBABILITIES))
+              .get(TestModels.PROBABILITIES)
+              .floats();
       float[] values = new float[out.remaining()];
       out.get(values);
       return values;
@@ -66,8 +70,11 @@ class ModelRepositoryTest {
   @Test
   void publishWritesTritonsLayoutAndServesAtOnce() throws IOException {
     open();
-    ModelVersion first = repository.publish("fashion", CLASSIFIER.bytes(),
-        Map.of("search_id", "s-1", "architecture", "macro: 0 | 3 1"));
+    ModelVersion first =
+        repository.publish(
+            "fashion",
+            CLASSIFIER.bytes(),
+            Map.of("search_id", "s-1", "architecture", "macro: 0 | 3 1"));
     ModelVersion second = repository.publish("fashion", CLASSIFIER.bytes(), Map.of());
 
     assertThat(first.version()).isEqualTo(1);
@@ -81,20 +88,29 @@ class ModelRepositoryTest {
     }
     String config = Files.readString(folder.resolve("fashion/config.pbtxt"));
     assertThat(config)
-        .contains("name: \"fashion\"", "platform: \"onnxruntime_onnx\"", "max_batch_size: 8",
-            "version_policy: { all: { } }", "name: \"image\"", "data_type: TYPE_FP32",
-            "dims: [ 1, 4, 4 ]", "name: \"probabilities\"", "dims: [ 3 ]");
+        .contains(
+            "name: \"fashion\"",
+            "platform: \"onnxruntime_onnx\"",
+            "max_batch_size: 8",
+            "version_policy: { all: { } }",
+            "name: \"image\"",
+            "data_type: TYPE_FP32",
+            "dims: [ 1, 4, 4 ]",
+            "name: \"probabilities\"",
+            "dims: [ 3 ]");
 
     ServedModel model = repository.model("fashion").orElseThrow();
     assertThat(model.readyVersions()).containsExactly(1L, 2L);
     assertThat(model.defaultVersion()).isSameAs(second);
-    assertThat(first.inputs()).containsExactly(
-        new TensorSpec("image", "FP32", List.of(-1L, 1L, 4L, 4L)));
-    assertThat(first.outputs()).extracting(TensorSpec::name)
+    assertThat(first.inputs())
+        .containsExactly(new TensorSpec("image", "FP32", List.of(-1L, 1L, 4L, 4L)));
+    assertThat(first.outputs())
+        .extracting(TensorSpec::name)
         .containsExactly(TestModels.LOGITS, TestModels.PROBABILITIES);
     assertThat(first.batched()).isTrue();
     assertThat(first.classLabels()).containsExactly("c0", "c1", "c2");
-    assertThat(first.parameters()).containsEntry("search_id", "s-1")
+    assertThat(first.parameters())
+        .containsEntry("search_id", "s-1")
         .containsEntry("architecture", "macro: 0 | 3 1")
         .containsEntry("class_labels", "[\"c0\", \"c1\", \"c2\"]");
 
@@ -111,24 +127,32 @@ class ModelRepositoryTest {
   void metadataFilesWrittenByEarlierVersionsStillRead() throws IOException {
     Path version = Files.createDirectories(folder.resolve("fashion/1"));
     Files.write(version.resolve(ModelRepository.MODEL_FILE), CLASSIFIER.bytes());
-    Files.writeString(version.resolve(ModelRepository.METADATA_FILE), """
+    Files.writeString(
+        version.resolve(ModelRepository.METADATA_FILE),
+        """
         {
           "search_id": "s-1",
           "spec": "a \\"quoted\\" \\\\ value\\nline two \\u0001 caf\u00e9"
         }
-        """, StandardCharsets.UTF_8);
+        """,
+        StandardCharsets.UTF_8);
 
     ModelVersion loaded = open().model("fashion").orElseThrow().defaultVersion();
 
-    assertThat(loaded.parameters()).containsEntry("search_id", "s-1")
+    assertThat(loaded.parameters())
+        .containsEntry("search_id", "s-1")
         .containsEntry("spec", "a \"quoted\" \\ value\nline two \u0001 caf\u00e9");
   }
 
   /** Any text survives the metadata file, and a file that is not JSON costs only the metadata. */
   @Test
   void metadataOfAnyCharacterRoundTripsThroughItsFile() throws IOException {
-    Map<String, String> metadata = Map.of("search_id", "s-2",
-        "spec", "{\"a\": \"b\\\\c\"}\n\ttab caf\u00e9 \u4e2d \ud83d\ude00 \u0007");
+    Map<String, String> metadata =
+        Map.of(
+            "search_id",
+            "s-2",
+            "spec",
+            "{\"a\": \"b\\\\c\"}\n\ttab caf\u00e9 \u4e2d \ud83d\ude00 \u0007");
     open().publish("fashion", CLASSIFIER.bytes(), metadata);
     repository.close();
 
@@ -136,8 +160,8 @@ class ModelRepositoryTest {
         .containsAllEntriesOf(metadata);
     repository.close();
 
-    Files.writeString(folder.resolve("fashion/1").resolve(ModelRepository.METADATA_FILE),
-        "search_id = s-2");
+    Files.writeString(
+        folder.resolve("fashion/1").resolve(ModelRepository.METADATA_FILE), "search_id = s-2");
     ModelVersion reread = open().model("fashion").orElseThrow().defaultVersion();
     assertThat(reread.ready()).isTrue();
     assertThat(reread.parameters()).doesNotContainKey("spec");
@@ -147,16 +171,26 @@ class ModelRepositoryTest {
   @Test
   void tritonConfigQuotesTensorNamesAsProtobufTextFormat() throws Exception {
     String awkward = "in \"x\" \\ caf\u00e9";
-    String config = TritonConfig.render("m", 1,
-        List.of(new TensorSpec(awkward, "FP32", List.of(-1L, 3L))),
-        List.of(new TensorSpec("out", "FP32", List.of(-1L, 2L))), true, 8);
+    String config =
+        TritonConfig.render(
+            "m",
+            1,
+            List.of(new TensorSpec(awkward, "FP32", List.of(-1L, 3L))),
+            List.of(new TensorSpec("out", "FP32", List.of(-1L, 2L))),
+            true,
+            8);
 
     assertThat(config).contains("name: \"in \\\"x\\\" \\\\ caf\\303\\251\"\n");
     // protobuf reads the literal back to the name.
-    String literal = config.lines().filter(l -> l.startsWith("    name: \"in")).findFirst()
-        .orElseThrow().substring("    name: \"".length());
-    assertThat(TextFormat.unescapeBytes(literal.substring(0, literal.length() - 1))
-        .toStringUtf8()).isEqualTo(awkward);
+    String literal =
+        config
+            .lines()
+            .filter(l -> l.startsWith("    name: \"in"))
+            .findFirst()
+            .orElseThrow()
+            .substring("    name: \"".length());
+    assertThat(TextFormat.unescapeBytes(literal.substring(0, literal.length() - 1)).toStringUtf8())
+        .isEqualTo(awkward);
   }
 
   /**
@@ -169,17 +203,20 @@ class ModelRepositoryTest {
     TestModels.LanguageModel lm = TestModels.LanguageModel.of("rnn: 0 | 0 1 | 1 3", 27, 9, 4);
     ModelVersion version = open().publish("sonnets", lm.bytes(), Map.of());
 
-    assertThat(version.inputs()).containsExactly(
-        new TensorSpec("token_ids", "INT64", List.of(-1L)),
-        new TensorSpec("hidden", "FP32", List.of(-1L, 9L)));
-    assertThat(version.outputs()).containsExactly(
-        new TensorSpec("logits", "FP32", List.of(-1L, 27L)),
-        new TensorSpec("probabilities", "FP32", List.of(-1L, 27L)),
-        new TensorSpec("next_hidden", "FP32", List.of(-1L, 9L)));
+    assertThat(version.inputs())
+        .containsExactly(
+            new TensorSpec("token_ids", "INT64", List.of(-1L)),
+            new TensorSpec("hidden", "FP32", List.of(-1L, 9L)));
+    assertThat(version.outputs())
+        .containsExactly(
+            new TensorSpec("logits", "FP32", List.of(-1L, 27L)),
+            new TensorSpec("probabilities", "FP32", List.of(-1L, 27L)),
+            new TensorSpec("next_hidden", "FP32", List.of(-1L, 9L)));
     assertThat(version.batched()).isTrue();
     assertThat(version.indexBounds()).containsExactly(Map.entry("token_ids", 27L));
     assertThat(version.classLabels()).isEmpty();
-    assertThat(version.parameters()).containsEntry("model_kind", "language_model")
+    assertThat(version.parameters())
+        .containsEntry("model_kind", "language_model")
         .containsEntry("hidden_size", "9");
     String config = Files.readString(folder.resolve("sonnets/config.pbtxt"));
     assertThat(config).contains("max_batch_size: 8");
@@ -194,11 +231,14 @@ class ModelRepositoryTest {
     try (ModelSession session = version.acquire().orElseThrow()) {
       for (int t = 0; t < sequences[0].length; t++) {
         int[] tokens = {sequences[0][t], sequences[1][t]};
-        Map<String, Tensor> out = session.run(Map.of(
-                "token_ids", Tensor.ofLongs(new long[] {2},
-                    LongBuffer.wrap(new long[] {tokens[0], tokens[1]})),
-                "hidden", Tensor.ofFloats(new long[] {2, 9}, FloatBuffer.wrap(state))),
-            List.of("next_hidden", "logits"));
+        Map<String, Tensor> out =
+            session.run(
+                Map.of(
+                    "token_ids",
+                        Tensor.ofLongs(
+                            new long[] {2}, LongBuffer.wrap(new long[] {tokens[0], tokens[1]})),
+                    "hidden", Tensor.ofFloats(new long[] {2, 9}, FloatBuffer.wrap(state))),
+                List.of("next_hidden", "logits"));
         assertThat(out.keySet()).containsExactly("next_hidden", "logits");
         var expected = lm.step(tokens, expectedState);
         float[] logits = floats(out.get("logits"));
@@ -221,7 +261,8 @@ class ModelRepositoryTest {
 
     ModelVersion version = repository.model("doubles").orElseThrow().defaultVersion();
     assertThat(version.ready()).isFalse();
-    assertThat(version.reason()).contains("input 'x' holds DOUBLE elements")
+    assertThat(version.reason())
+        .contains("input 'x' holds DOUBLE elements")
         .contains("FP32 and INT64 tensors only");
   }
 
@@ -268,14 +309,16 @@ class ModelRepositoryTest {
 
     ModelVersion bad = repository.model("bad").orElseThrow().defaultVersion();
     assertThat(bad.ready()).isFalse();
-    assertThat(bad.reason()).contains("ONNX Runtime cannot load the model")
+    assertThat(bad.reason())
+        .contains("ONNX Runtime cannot load the model")
         .doesNotContain(folder.toString());
     assertThat(bad.acquire()).isEmpty();
     assertThat(repository.model("good").orElseThrow().defaultVersion().ready()).isTrue();
     ServedModel mixed = repository.model("mixed").orElseThrow();
     assertThat(mixed.versions().get(2L).ready()).isFalse();
     assertThat(mixed.defaultVersion().version())
-        .as("a broken newest version leaves the default on the newest working one").isEqualTo(1);
+        .as("a broken newest version leaves the default on the newest working one")
+        .isEqualTo(1);
     assertThat(repository.openSessions()).isEqualTo(2);
   }
 
@@ -290,7 +333,8 @@ class ModelRepositoryTest {
     repository.scan();
     assertThat(repository.model("fashion").orElseThrow().defaultVersion().version()).isEqualTo(2);
     assertThat(repository.model("fashion").orElseThrow().versions().get(1L))
-        .as("an unchanged file keeps its session").isSameAs(first);
+        .as("an unchanged file keeps its session")
+        .isSameAs(first);
     assertThat(repository.openSessions()).isEqualTo(2);
 
     // A request holds version 1 while its folder goes: it finishes, then the session closes.
@@ -308,7 +352,9 @@ class ModelRepositoryTest {
     // A file replaced in place is loaded anew and the old session closes at once.
     ModelVersion second = repository.model("fashion").orElseThrow().defaultVersion();
     Path replacement = Files.write(folder.resolve("replacement.tmp"), CLASSIFIER.bytes());
-    Files.move(replacement, folder.resolve("fashion/2/model.onnx"),
+    Files.move(
+        replacement,
+        folder.resolve("fashion/2/model.onnx"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     repository.scan();
@@ -367,9 +413,11 @@ class ModelRepositoryTest {
 
   @Test
   void settingsComeFromTheServersConfiguration() {
-    var enas = ConfigFactory.load().getConfig("enas")
-        .withValue("data-dir", ConfigValueFactory.fromAnyRef("/srv/enas"))
-        .withValue("device", ConfigValueFactory.fromAnyRef("gpu:1"));
+    var enas =
+        ConfigFactory.load()
+            .getConfig("enas")
+            .withValue("data-dir", ConfigValueFactory.fromAnyRef("/srv/enas"))
+            .withValue("device", ConfigValueFactory.fromAnyRef("gpu:1"));
     ServingSettings settings = ServingSettings.fromConfig(enas);
     assertThat(settings.repository()).isEqualTo(Path.of("/srv/enas", "models"));
     assertThat(settings.device()).isEqualTo("gpu:1");
@@ -377,24 +425,29 @@ class ModelRepositoryTest {
     assertThat(settings.scanInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(settings.maxBatch()).isEqualTo(64);
 
-    var explicit = enas.withValue("serving.repository", ConfigValueFactory.fromAnyRef("/models"))
-        .withValue("serving.device", ConfigValueFactory.fromAnyRef("cpu"));
+    var explicit =
+        enas.withValue("serving.repository", ConfigValueFactory.fromAnyRef("/models"))
+            .withValue("serving.device", ConfigValueFactory.fromAnyRef("cpu"));
     assertThat(ServingSettings.fromConfig(explicit).repository()).isEqualTo(Path.of("/models"));
     assertThat(ServingSettings.fromConfig(explicit).device()).isEqualTo("cpu");
 
-    assertThatThrownBy(() -> ServingSettings.fromConfig(
-        enas.withValue("serving.max-batch", ConfigValueFactory.fromAnyRef(0))))
+    assertThatThrownBy(
+            () ->
+                ServingSettings.fromConfig(
+                    enas.withValue("serving.max-batch", ConfigValueFactory.fromAnyRef(0))))
         .hasMessageContaining("enas.serving.max-batch");
-    assertThatThrownBy(() -> ServingSettings.fromConfig(
-        enas.withValue("serving.device", ConfigValueFactory.fromAnyRef("tpu"))))
+    assertThatThrownBy(
+            () ->
+                ServingSettings.fromConfig(
+                    enas.withValue("serving.device", ConfigValueFactory.fromAnyRef("tpu"))))
         .hasMessageContaining("enas.serving.device");
   }
 
   @Test
   void aGpuThatIsNotThereFallsBackToTheCpu() throws IOException {
     TestModels.place(folder, "fashion", 1, CLASSIFIER.bytes());
-    repository = ModelRepository.open(
-        new ServingSettings(folder, Duration.ZERO, 8, "gpu", 1, 1, 4));
+    repository =
+        ModelRepository.open(new ServingSettings(folder, Duration.ZERO, 8, "gpu", 1, 1, 4));
 
     ModelVersion version = repository.model("fashion").orElseThrow().defaultVersion();
     assertThat(version.ready()).isTrue();

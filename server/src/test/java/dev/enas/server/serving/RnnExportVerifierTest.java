@@ -16,10 +16,10 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
- * The verifier of language-model exports: a step model of random cells agrees with
- * {@link RnnReference} over a 20-token sequence with the hidden state fed back, and a model of
- * other weights is refused with the largest difference and where it occurred, at the step where
- * it first shows.
+ * The verifier of language-model exports: a step model of random cells agrees with {@link
+ * RnnReference} over a 20-token sequence with the hidden state fed back, and a model of other
+ * weights is refused with the largest difference and where it occurred, at the step where it first
+ * shows.
  */
 class RnnExportVerifierTest {
   private static final int STEPS = 20;
@@ -46,8 +46,9 @@ class RnnExportVerifierTest {
     int batch = 2 + random.nextInt(2);
     int[][] sequences = sequences(batch, weights.vocabulary(), random);
 
-    ExportVerifier.StepAgreement agreement = new ExportVerifier()
-        .verifyLanguageModel(export(cell, weights), sequences, reference(cell, weights));
+    ExportVerifier.StepAgreement agreement =
+        new ExportVerifier()
+            .verifyLanguageModel(export(cell, weights), sequences, reference(cell, weights));
 
     assertThat(agreement.sequences()).isEqualTo(batch);
     assertThat(agreement.steps()).isEqualTo(STEPS);
@@ -68,20 +69,25 @@ class RnnExportVerifierTest {
     }
     int[][] sequences = sequences(3, 30, random);
 
-    assertThatThrownBy(() -> new ExportVerifier()
-            .verifyLanguageModel(export(cell, tampered), sequences, reference(cell, weights)))
-        .isInstanceOfSatisfying(ExportVerifier.MismatchException.class, e -> {
-          assertThat(e.difference()).isGreaterThan(1e-4);
-          assertThat(e.step()).isZero();
-          assertThat(e.image()).isBetween(0, 2);
-          assertThat(e.getMessage())
-              .contains("largest logit difference " + String.format("%.3e", e.difference()))
-              .contains("step 0 of 20")
-              .contains("sequence " + e.image() + " of 3")
-              .contains("token " + e.index())
-              .contains("ONNX Runtime")
-              .contains("expected");
-        });
+    assertThatThrownBy(
+            () ->
+                new ExportVerifier()
+                    .verifyLanguageModel(
+                        export(cell, tampered), sequences, reference(cell, weights)))
+        .isInstanceOfSatisfying(
+            ExportVerifier.MismatchException.class,
+            e -> {
+              assertThat(e.difference()).isGreaterThan(1e-4);
+              assertThat(e.step()).isZero();
+              assertThat(e.image()).isBetween(0, 2);
+              assertThat(e.getMessage())
+                  .contains("largest logit difference " + String.format("%.3e", e.difference()))
+                  .contains("step 0 of 20")
+                  .contains("sequence " + e.image() + " of 3")
+                  .contains("token " + e.index())
+                  .contains("ONNX Runtime")
+                  .contains("expected");
+            });
   }
 
   /**
@@ -101,12 +107,17 @@ class RnnExportVerifierTest {
     }
     int[][] sequences = sequences(2, 25, random);
 
-    assertThatThrownBy(() -> new ExportVerifier()
-            .verifyLanguageModel(export(cell, tampered), sequences, reference(cell, weights)))
-        .isInstanceOfSatisfying(ExportVerifier.MismatchException.class, e -> {
-          assertThat(e.step()).isEqualTo(1);
-          assertThat(e.getMessage()).contains("step 1 of 20");
-        });
+    assertThatThrownBy(
+            () ->
+                new ExportVerifier()
+                    .verifyLanguageModel(
+                        export(cell, tampered), sequences, reference(cell, weights)))
+        .isInstanceOfSatisfying(
+            ExportVerifier.MismatchException.class,
+            e -> {
+              assertThat(e.step()).isEqualTo(1);
+              assertThat(e.getMessage()).contains("step 1 of 20");
+            });
   }
 
   @Example
@@ -119,33 +130,38 @@ class RnnExportVerifierTest {
     ExportVerifier verifier = new ExportVerifier();
 
     byte[] classifier = TestModels.Classifier.of(3, 1).bytes();
-    assertThatThrownBy(() -> verifier.verifyLanguageModel(classifier, sequences(2, 3, random),
-            expected))
+    assertThatThrownBy(
+            () -> verifier.verifyLanguageModel(classifier, sequences(2, 3, random), expected))
         .isInstanceOf(ExportVerifier.VerificationException.class)
         .isNotInstanceOf(ExportVerifier.MismatchException.class)
         .hasMessageContaining("no tensor 'hidden'");
-    assertThatThrownBy(() -> verifier.verifyLanguageModel(model, new int[][] {{1, 2}, {3}},
-            expected))
+    assertThatThrownBy(
+            () -> verifier.verifyLanguageModel(model, new int[][] {{1, 2}, {3}}, expected))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sequence 1 has 1 tokens");
     assertThatThrownBy(() -> verifier.verifyLanguageModel(model, new int[][] {{1, 20}}, expected))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("token 1 of sequence 0 is 20");
-    assertThatThrownBy(() -> verifier.verifyLanguageModel(model, new int[][] {{1, 2}},
-            (tokens, state) -> new float[][] {new float[20], new float[7]}))
+    assertThatThrownBy(
+            () ->
+                verifier.verifyLanguageModel(
+                    model,
+                    new int[][] {{1, 2}},
+                    (tokens, state) -> new float[][] {new float[20], new float[7]}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("next hidden state of 1 x 8");
   }
 
   private static synchronized void record(ExportVerifier.StepAgreement agreement) {
-    largestDifference = Math.max(largestDifference, Math.max(agreement.largestLogitDifference(),
-        agreement.largestHiddenDifference()));
+    largestDifference =
+        Math.max(
+            largestDifference,
+            Math.max(agreement.largestLogitDifference(), agreement.largestHiddenDifference()));
     verified += agreement.sequences();
   }
 
   /** {@link RnnReference} as the verifier's expected step, in float32 at its edges. */
-  static BiFunction<int[], float[], float[][]> reference(RnnArchitecture cell,
-      RnnWeights weights) {
+  static BiFunction<int[], float[], float[][]> reference(RnnArchitecture cell, RnnWeights weights) {
     return (tokens, state) -> {
       double[] previous = new double[state.length];
       for (int i = 0; i < state.length; i++) {
@@ -184,7 +200,12 @@ class RnnExportVerifierTest {
     for (int l = 1; l < w.nodes(); l++) {
       nodes[l] = w.nodeWeights()[l].clone();
     }
-    return new RnnWeights(w.vocabulary(), w.hidden(), w.embedding().clone(),
-        w.decoderBias().clone(), w.inputWeight().clone(), nodes);
+    return new RnnWeights(
+        w.vocabulary(),
+        w.hidden(),
+        w.embedding().clone(),
+        w.decoderBias().clone(),
+        w.inputWeight().clone(),
+        nodes);
   }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** The serving section as the server reads it: defaults, sizes in HOCON's units, and bad values. */
 class ServingSettingsTest {
   private static Config enas(String key, Object value) {
-    return ConfigFactory.load().getConfig("enas")
+    return ConfigFactory.load()
+        .getConfig("enas")
         .withValue("serving." + key, ConfigValueFactory.fromAnyRef(value));
   }
 

@@ -22,9 +22,11 @@ class TensorTest {
     assertThat(floats.floats().isReadOnly()).isTrue();
     assertThat(floats.floats().get(5)).isEqualTo(6f);
     assertThat(longs.longs().get(1)).isEqualTo(8L);
-    assertThatThrownBy(floats::longs).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(floats::longs)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("FP32");
-    assertThatThrownBy(longs::floats).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(longs::floats)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("INT64");
   }
 

@@ -34,10 +34,13 @@ import java.util.stream.Collectors;
 public final class TestModels {
   /** The classifier's input: a batch of 1x4x4 grey images. */
   public static final String IMAGE = "image";
+
   /** The classifier's scores before the softmax. */
   public static final String LOGITS = "logits";
+
   /** The classifier's class probabilities. */
   public static final String PROBABILITIES = "probabilities";
+
   /** Elements of one image. */
   public static final int PIXELS = 16;
 
@@ -46,8 +49,8 @@ public final class TestModels {
   private TestModels() {}
 
   /**
-   * A linear classifier, image [batch, 1, 4, 4] -> Flatten -> Gemm -> logits [batch, classes]
-   * -> Softmax -> probabilities [batch, classes], with seeded weights and the class names in the
+   * A linear classifier, image [batch, 1, 4, 4] -> Flatten -> Gemm -> logits [batch, classes] ->
+   * Softmax -> probabilities [batch, classes], with seeded weights and the class names in the
    * metadata entry {@code class_labels}.
    */
   public record Classifier(int classes, float[] weights, float[] bias, List<String> labels) {
@@ -71,19 +74,22 @@ public final class TestModels {
 
     /** The serialized ONNX model. */
     public byte[] bytes() {
-      GraphProto graph = GraphProto.newBuilder()
-          .setName("classifier")
-          .addInput(tensor(IMAGE, -1, 1, 4, 4))
-          .addOutput(tensor(LOGITS, -1, classes))
-          .addOutput(tensor(PROBABILITIES, -1, classes))
-          .addInitializer(constant("W", weights, PIXELS, classes))
-          .addInitializer(constant("B", bias, classes))
-          .addNode(node("Flatten", List.of(IMAGE), "flat", intAttribute("axis", 1)))
-          .addNode(node("Gemm", List.of("flat", "W", "B"), LOGITS, null))
-          .addNode(node("Softmax", List.of(LOGITS), PROBABILITIES, intAttribute("axis", 1)))
-          .build();
-      String json = labels.stream().map(label -> "\"" + label + "\"")
-          .collect(Collectors.joining(", ", "[", "]"));
+      GraphProto graph =
+          GraphProto.newBuilder()
+              .setName("classifier")
+              .addInput(tensor(IMAGE, -1, 1, 4, 4))
+              .addOutput(tensor(LOGITS, -1, classes))
+              .addOutput(tensor(PROBABILITIES, -1, classes))
+              .addInitializer(constant("W", weights, PIXELS, classes))
+              .addInitializer(constant("B", bias, classes))
+              .addNode(node("Flatten", List.of(IMAGE), "flat", intAttribute("axis", 1)))
+              .addNode(node("Gemm", List.of("flat", "W", "B"), LOGITS, null))
+              .addNode(node("Softmax", List.of(LOGITS), PROBABILITIES, intAttribute("axis", 1)))
+              .build();
+      String json =
+          labels.stream()
+              .map(label -> "\"" + label + "\"")
+              .collect(Collectors.joining(", ", "[", "]"));
       return model(graph, json);
     }
 
@@ -126,8 +132,8 @@ public final class TestModels {
 
   /**
    * One step of a recurrent language model as {@code RnnOnnxExporter} writes it: token_ids INT64
-   * [batch] and hidden FP32 [batch, H] in; logits, probabilities and next_hidden out. The words
-   * are "w0", "w1", ...; {@link #step} is the reference arithmetic.
+   * [batch] and hidden FP32 [batch, H] in; logits, probabilities and next_hidden out. The words are
+   * "w0", "w1", ...; {@link #step} is the reference arithmetic.
    */
   public record LanguageModel(RnnArchitecture cell, RnnWeights weights) {
     /** A model of the given cell encoding with weights drawn from the seed. */
@@ -177,18 +183,22 @@ public final class TestModels {
   }
 
   /**
-   * Weights of the cell with pre-activations of order one, so that every activation works away
-   * from zero and the gates neither open nor close fully.
+   * Weights of the cell with pre-activations of order one, so that every activation works away from
+   * zero and the gates neither open nor close fully.
    */
-  public static RnnWeights randomWeights(RnnArchitecture cell, int vocabulary, int hidden,
-      Random random) {
+  public static RnnWeights randomWeights(
+      RnnArchitecture cell, int vocabulary, int hidden, Random random) {
     float[][] nodes = new float[cell.nodes()][];
     for (int l = 1; l < cell.nodes(); l++) {
       nodes[l] = uniform(random, hidden * 2 * hidden, 1.5 / Math.sqrt(hidden));
     }
-    return new RnnWeights(vocabulary, hidden, uniform(random, vocabulary * hidden, 1.0),
+    return new RnnWeights(
+        vocabulary,
+        hidden,
+        uniform(random, vocabulary * hidden, 1.0),
         uniform(random, vocabulary, 0.5),
-        uniform(random, 4 * hidden * hidden, 1.5 / Math.sqrt(2 * hidden)), nodes);
+        uniform(random, 4 * hidden * hidden, 1.5 / Math.sqrt(2 * hidden)),
+        nodes);
   }
 
   private static float[] uniform(Random random, int size, double bound) {
@@ -201,29 +211,43 @@ public final class TestModels {
 
   /** Two inputs a and b of shape [batch, 4], one output sum = a + b. */
   public static byte[] adder() {
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("adder")
-        .addInput(tensor("a", -1, 4))
-        .addInput(tensor("b", -1, 4))
-        .addOutput(tensor("sum", -1, 4))
-        .addNode(node("Add", List.of("a", "b"), "sum", null))
-        .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("adder")
+            .addInput(tensor("a", -1, 4))
+            .addInput(tensor("b", -1, 4))
+            .addOutput(tensor("sum", -1, 4))
+            .addNode(node("Add", List.of("a", "b"), "sum", null))
+            .build();
     return model(graph, null);
   }
 
   /** One input x of float64 [batch, 2] passed through to y: an element type enas does not serve. */
   public static byte[] float64Identity() {
     int float64 = TensorProto.DataType.DOUBLE.getNumber();
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("float64")
-        .addInput(tensor("x", -1, 2).toBuilder().setType(TypeProto.newBuilder().setTensorType(
-            TypeProto.Tensor.newBuilder().setElemType(float64)
-                .setShape(tensor("x", -1, 2).getType().getTensorType().getShape()))))
-        .addOutput(tensor("y", -1, 2).toBuilder().setType(TypeProto.newBuilder().setTensorType(
-            TypeProto.Tensor.newBuilder().setElemType(float64)
-                .setShape(tensor("y", -1, 2).getType().getTensorType().getShape()))))
-        .addNode(node("Identity", List.of("x"), "y", null))
-        .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("float64")
+            .addInput(
+                tensor("x", -1, 2).toBuilder()
+                    .setType(
+                        TypeProto.newBuilder()
+                            .setTensorType(
+                                TypeProto.Tensor.newBuilder()
+                                    .setElemType(float64)
+                                    .setShape(
+                                        tensor("x", -1, 2).getType().getTensorType().getShape()))))
+            .addOutput(
+                tensor("y", -1, 2).toBuilder()
+                    .setType(
+                        TypeProto.newBuilder()
+                            .setTensorType(
+                                TypeProto.Tensor.newBuilder()
+                                    .setElemType(float64)
+                                    .setShape(
+                                        tensor("y", -1, 2).getType().getTensorType().getShape()))))
+            .addNode(node("Identity", List.of("x"), "y", null))
+            .build();
     return model(graph, null);
   }
 
@@ -240,19 +264,21 @@ public final class TestModels {
   /** Writes a model file where a person would drop it: {@code <repo>/<model>/<version>/}. */
   public static Path place(Path repository, String model, long version, byte[] bytes)
       throws IOException {
-    Path folder = Files.createDirectories(repository.resolve(model).resolve(Long.toString(version)));
+    Path folder =
+        Files.createDirectories(repository.resolve(model).resolve(Long.toString(version)));
     return Files.write(folder.resolve(ModelRepository.MODEL_FILE), bytes);
   }
 
   private static byte[] model(GraphProto graph, String classLabels) {
-    ModelProto.Builder model = ModelProto.newBuilder()
-        .setIrVersion(8)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
-        .setProducerName("enas-test")
-        .setGraph(graph);
+    ModelProto.Builder model =
+        ModelProto.newBuilder()
+            .setIrVersion(8)
+            .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+            .setProducerName("enas-test")
+            .setGraph(graph);
     if (classLabels != null) {
-      model.addMetadataProps(StringStringEntryProto.newBuilder()
-          .setKey("class_labels").setValue(classLabels));
+      model.addMetadataProps(
+          StringStringEntryProto.newBuilder().setKey("class_labels").setValue(classLabels));
     }
     return model.build().toByteArray();
   }
@@ -261,13 +287,16 @@ public final class TestModels {
   private static ValueInfoProto tensor(String name, long... dims) {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (long dim : dims) {
-      shape.addDim(dim < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
-          : TensorShapeProto.Dimension.newBuilder().setDimValue(dim));
+      shape.addDim(
+          dim < 0
+              ? TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
+              : TensorShapeProto.Dimension.newBuilder().setDimValue(dim));
     }
     return ValueInfoProto.newBuilder()
         .setName(name)
-        .setType(TypeProto.newBuilder().setTensorType(
-            TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(shape)))
+        .setType(
+            TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(shape)))
         .build();
   }
 
@@ -282,10 +311,14 @@ public final class TestModels {
     return tensor.build();
   }
 
-  private static NodeProto node(String op, List<String> inputs, String output,
-      AttributeProto attribute) {
-    NodeProto.Builder node = NodeProto.newBuilder()
-        .setOpType(op).setName(op + "_" + output).addAllInput(inputs).addOutput(output);
+  private static NodeProto node(
+      String op, List<String> inputs, String output, AttributeProto attribute) {
+    NodeProto.Builder node =
+        NodeProto.newBuilder()
+            .setOpType(op)
+            .setName(op + "_" + output)
+            .addAllInput(inputs)
+            .addOutput(output);
     if (attribute != null) {
       node.addAttribute(attribute);
     }
@@ -294,6 +327,9 @@ public final class TestModels {
 
   private static AttributeProto intAttribute(String name, long value) {
     return AttributeProto.newBuilder()
-        .setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+        .setName(name)
+        .setType(AttributeProto.AttributeType.INT)
+        .setI(value)
+        .build();
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.enas.server.store.EventLog.CutReason;
-import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
 import java.time.Clock;
 import java.time.Instant;
@@ -37,22 +36,23 @@ class EventLogTest {
   @Test
   void sequencesStartAtZeroAndTimesNeverRunBackwards() {
     AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:10Z"));
-    Clock clock = new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
+    Clock clock =
+        new Clock() {
+          @Override
+          public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+          }
 
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
 
-      @Override
-      public Instant instant() {
-        return now.get();
-      }
-    };
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
     EventLog log = new EventLog(clock);
 
     assertThat(log.append(step(0))).isZero();
@@ -99,11 +99,13 @@ class EventLogTest {
     Recorder recorder = new Recorder();
 
     assertThatThrownBy(() -> log.subscribe(2, 8, delivery, recorder))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0..1");
     assertThatThrownBy(() -> log.subscribe(-1, 8, delivery, recorder))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> log.subscribe(0, 0, delivery, recorder))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bufferCapacity");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bufferCapacity");
     assertThat(log.subscriberCount()).isZero();
   }
 
@@ -139,27 +141,31 @@ class EventLogTest {
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < appenders; t++) {
       int epoch = t + 1;
-      threads.add(new Thread(() -> {
-        for (int i = 0; i < perAppender; i++) {
-          log.append(new SearchEvent.ChildTrained(epoch, i, "macro: 0", 1.0, 0.05));
-        }
-      }));
+      threads.add(
+          new Thread(
+              () -> {
+                for (int i = 0; i < perAppender; i++) {
+                  log.append(new SearchEvent.ChildTrained(epoch, i, "macro: 0", 1.0, 0.05));
+                }
+              }));
     }
     // Subscriptions start at random points of the log while the appends race with them.
     List<Recorder> recorders = new ArrayList<>();
     List<Long> starts = new ArrayList<>();
-    Thread subscribing = new Thread(() -> {
-      for (int i = 0; i < 40; i++) {
-        long from = ThreadLocalRandom.current().nextLong(log.size() + 1);
-        Recorder recorder = new Recorder();
-        log.subscribe(from, Integer.MAX_VALUE, delivery, recorder);
-        synchronized (recorders) {
-          recorders.add(recorder);
-          starts.add(from);
-        }
-        Thread.yield();
-      }
-    });
+    Thread subscribing =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 40; i++) {
+                long from = ThreadLocalRandom.current().nextLong(log.size() + 1);
+                Recorder recorder = new Recorder();
+                log.subscribe(from, Integer.MAX_VALUE, delivery, recorder);
+                synchronized (recorders) {
+                  recorders.add(recorder);
+                  starts.add(from);
+                }
+                Thread.yield();
+              }
+            });
     threads.forEach(Thread::start);
     subscribing.start();
     for (Thread thread : threads) {
@@ -199,12 +205,14 @@ class EventLogTest {
       // Buffers hold the whole run: this test is about completeness, not about cutting.
       log.subscribe(0, 20_000, delivery, recorder);
     }
-    Thread appender = new Thread(() -> {
-      for (int i = 0; i < 5_000; i++) {
-        log.append(step(i));
-      }
-      log.append(finished());
-    });
+    Thread appender =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 5_000; i++) {
+                log.append(step(i));
+              }
+              log.append(finished());
+            });
     appender.start();
     appender.join();
 
@@ -328,12 +336,16 @@ class EventLogTest {
     Recorder healthy = new Recorder();
     log.subscribe(0, 100, delivery, healthy);
     // Inline delivery: the exception surfaces inside append(), which must still succeed.
-    log.subscribe(0, 100, Runnable::run, new Recorder() {
-      @Override
-      public void onEvent(LoggedEvent event) {
-        throw new IllegalStateException("broken subscriber");
-      }
-    });
+    log.subscribe(
+        0,
+        100,
+        Runnable::run,
+        new Recorder() {
+          @Override
+          public void onEvent(LoggedEvent event) {
+            throw new IllegalStateException("broken subscriber");
+          }
+        });
     for (int i = 0; i < 20; i++) {
       log.append(step(i));
     }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** Where the journal lives, from the configuration alone. */
 class JournalSettingsTest {
   private static Config enas(String dataDir) {
-    return ConfigFactory.load().getConfig("enas")
+    return ConfigFactory.load()
+        .getConfig("enas")
         .withValue("data-dir", ConfigValueFactory.fromAnyRef(dataDir));
   }
 
@@ -29,10 +30,12 @@ class JournalSettingsTest {
 
   @Test
   void anotherDatabaseIsNamedByItsUrl() {
-    Config enas = enas("/srv/enas")
-        .withValue("journal.url", ConfigValueFactory.fromAnyRef("jdbc:postgresql://db/enas"))
-        .withValue("journal.driver", ConfigValueFactory.fromAnyRef("org.postgresql.Driver"))
-        .withValue("journal.profile", ConfigValueFactory.fromAnyRef("slick.jdbc.PostgresProfile$"));
+    Config enas =
+        enas("/srv/enas")
+            .withValue("journal.url", ConfigValueFactory.fromAnyRef("jdbc:postgresql://db/enas"))
+            .withValue("journal.driver", ConfigValueFactory.fromAnyRef("org.postgresql.Driver"))
+            .withValue(
+                "journal.profile", ConfigValueFactory.fromAnyRef("slick.jdbc.PostgresProfile$"));
     JournalSettings settings = JournalSettings.fromConfig(enas);
 
     assertThat(settings.file()).isNull();
@@ -49,15 +52,18 @@ class JournalSettingsTest {
 
   @Test
   void anH2FileUrlNamesItsFile() {
-    Config enas = enas("/srv/enas").withValue("journal.url",
-        ConfigValueFactory.fromAnyRef("jdbc:h2:file:/data/j;DATABASE_TO_UPPER=false"));
+    Config enas =
+        enas("/srv/enas")
+            .withValue(
+                "journal.url",
+                ConfigValueFactory.fromAnyRef("jdbc:h2:file:/data/j;DATABASE_TO_UPPER=false"));
     assertThat(JournalSettings.fromConfig(enas).file()).isEqualTo(Path.of("/data/j.mv.db"));
   }
 
   @Test
   void aConnectionCountOutOfRangeIsNamed() {
-    Config enas = enas("/srv/enas")
-        .withValue("journal.max-connections", ConfigValueFactory.fromAnyRef(0));
+    Config enas =
+        enas("/srv/enas").withValue("journal.max-connections", ConfigValueFactory.fromAnyRef(0));
     assertThatThrownBy(() -> JournalSettings.fromConfig(enas))
         .hasMessageContaining("enas.journal.max-connections");
   }
