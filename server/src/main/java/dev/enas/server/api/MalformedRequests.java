@@ -75,6 +75,14 @@ final class MalformedRequests {
   /** A request as parsed: the message, or null and why it could not be parsed. */
   private record Parsed<Q>(Q message, RuntimeException failure) {}
 
+  /**
+   * The request message a server-wide interceptor sees for {@code message}: these services' calls
+   * carry the parse result, which holds the message (null for a body that did not parse).
+   */
+  static Object request(Object message) {
+    return message instanceof Parsed<?> parsed ? parsed.message() : message;
+  }
+
   private static <Q, R> ServerMethodDefinition<Parsed<Q>, R> checked(
       ServerMethodDefinition<Q, R> definition) {
     MethodDescriptor<Q, R> method = definition.getMethodDescriptor();

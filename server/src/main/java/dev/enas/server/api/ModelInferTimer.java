@@ -56,7 +56,8 @@ public final class ModelInferTimer implements ServerInterceptor {
         next.startCall(timed, headers)) {
       @Override
       public void onMessage(ReqT message) {
-        if (message instanceof ModelInferRequest request) {
+        // Server-wide interceptors run outside MalformedRequests, so they see its parse result.
+        if (MalformedRequests.request(message) instanceof ModelInferRequest request) {
           model[0] = request.getModelName();
         }
         super.onMessage(message);
