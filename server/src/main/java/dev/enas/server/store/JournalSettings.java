@@ -74,8 +74,10 @@ public record JournalSettings(
       // and H2 keeps every LOB a query returned referenced from the connection for LOB_TIMEOUT
       // (5 minutes): the start, which reads every entry once, held about 110 bytes of heap per
       // journaled event for minutes (bench/README.md, retained-heap).
-      url = "jdbc:h2:file:" + base
-          + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=4096";
+      url =
+          "jdbc:h2:file:"
+              + base
+              + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=4096";
       setting = DATA_DIR_KEY + " (" + URL_KEY + " is empty)";
     } else if (url.startsWith("jdbc:h2:file:")) {
       String path = url.substring("jdbc:h2:file:".length()).split(";", 2)[0];

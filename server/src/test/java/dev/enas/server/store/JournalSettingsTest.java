@@ -22,8 +22,9 @@ class JournalSettingsTest {
     JournalSettings settings = JournalSettings.fromConfig(enas("/srv/enas"));
 
     assertThat(settings.url())
-        .isEqualTo("jdbc:h2:file:/srv/enas/journal/enas;DATABASE_TO_UPPER=false;WRITE_DELAY=0;"
-            + "MAX_LENGTH_INPLACE_LOB=4096");
+        .isEqualTo(
+            "jdbc:h2:file:/srv/enas/journal/enas;DATABASE_TO_UPPER=false;WRITE_DELAY=0;"
+                + "MAX_LENGTH_INPLACE_LOB=4096");
     assertThat(settings.file()).isEqualTo(Path.of("/srv/enas/journal/enas.mv.db"));
     assertThat(settings.describe()).contains("/srv/enas/journal/enas.mv.db");
     assertThat(settings.setting()).contains("enas.data-dir", "enas.journal.url");
