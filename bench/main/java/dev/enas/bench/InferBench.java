@@ -159,33 +159,7 @@ final class InferBench {
                 Block.of(image -> {}, image -> setup.served(stub, image, 1)),
                 Block.of(image -> {}, image -> stub.serverLive(live)),
                 Block.of(image -> setup.direct(image, 1), image -> stub.serverLive(live)));
-        int kinds = blocks.size();
-        double[][] millis = new double[kinds][runs];
-        long[] cpu = new long[kinds];
-        int[] done = new int[kinds];
-        long[] nanos = new long[BLOCK];
-        int rounds = (WARMUP_CALLS + runs) / BLOCK;
-        for (int round = 0; round < rounds; round++) {
-          for (int turn = 0; turn < kinds; turn++) {
-            int kind = (round + turn) % kinds;
-            long cpuBefore = processCpuNanos();
-            blocks.get(kind).run(images, done[kind], nanos);
-            for (int k = 0; k < BLOCK; k++) {
-              int index = done[kind]++;
-              if (index >= WARMUP_CALLS) {
-                millis[kind][index - WARMUP_CALLS] = nanos[k] / 1e6;
-              }
-            }
-            if (done[kind] > WARMUP_CALLS) {
-              cpu[kind] += processCpuNanos() - cpuBefore;
-            }
-          }
-        }
-        for (int kind = 0; kind < kinds; kind++) {
-          System.out.printf(
-              "%-30s %s; process CPU %.4f ms per call%n",
-              names.get(kind) + ":", Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
-        }
+        double[][] millis = rotate(blocks, names, images, runs);
         double[] direct = millis[0];
         double[] served = millis[1];
         double[] paired = new double[runs / BLOCK];
@@ -257,33 +231,7 @@ final class InferBench {
             List.of(
                 (all, first, times) -> setup.servedChain(plain, all, first, times),
                 (all, first, times) -> setup.servedChain(tls, all, first, times));
-        int kinds = blocks.size();
-        double[][] millis = new double[kinds][runs];
-        long[] cpu = new long[kinds];
-        int[] done = new int[kinds];
-        long[] nanos = new long[BLOCK];
-        int rounds = (WARMUP_CALLS + runs) / BLOCK;
-        for (int round = 0; round < rounds; round++) {
-          for (int turn = 0; turn < kinds; turn++) {
-            int kind = (round + turn) % kinds;
-            long cpuBefore = processCpuNanos();
-            blocks.get(kind).run(images, done[kind], nanos);
-            for (int k = 0; k < BLOCK; k++) {
-              int index = done[kind]++;
-              if (index >= WARMUP_CALLS) {
-                millis[kind][index - WARMUP_CALLS] = nanos[k] / 1e6;
-              }
-            }
-            if (done[kind] > WARMUP_CALLS) {
-              cpu[kind] += processCpuNanos() - cpuBefore;
-            }
-          }
-        }
-        for (int kind = 0; kind < kinds; kind++) {
-          System.out.printf(
-              "%-32s %s; process CPU %.4f ms per call%n",
-              names.get(kind) + ":", Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
-        }
+        double[][] millis = rotate(blocks, names, images, runs);
         double[] paired = new double[runs / BLOCK];
         for (int b = 0; b < paired.length; b++) {
           paired[b] =
@@ -321,6 +269,43 @@ final class InferBench {
       server.close();
       tls.close();
     }
+  }
+
+  /**
+   * Runs {@code blocks} of {@link #BLOCK} calls each, rotating which kind goes first in each round,
+   * until every kind has made {@link #WARMUP_CALLS} unmeasured and {@code runs} measured calls;
+   * prints each kind's summary and process CPU per call. Answers each kind's call times in ms.
+   */
+  private static double[][] rotate(
+      List<Block> blocks, List<String> names, float[][] images, int runs) throws Exception {
+    int kinds = blocks.size();
+    double[][] millis = new double[kinds][runs];
+    long[] cpu = new long[kinds];
+    int[] done = new int[kinds];
+    long[] nanos = new long[BLOCK];
+    int rounds = (WARMUP_CALLS + runs) / BLOCK;
+    for (int round = 0; round < rounds; round++) {
+      for (int turn = 0; turn < kinds; turn++) {
+        int kind = (round + turn) % kinds;
+        long cpuBefore = processCpuNanos();
+        blocks.get(kind).run(images, done[kind], nanos);
+        for (int k = 0; k < BLOCK; k++) {
+          int index = done[kind]++;
+          if (index >= WARMUP_CALLS) {
+            millis[kind][index - WARMUP_CALLS] = nanos[k] / 1e6;
+          }
+        }
+        if (done[kind] > WARMUP_CALLS) {
+          cpu[kind] += processCpuNanos() - cpuBefore;
+        }
+      }
+    }
+    for (int kind = 0; kind < kinds; kind++) {
+      System.out.printf(
+          "%-32s %s; process CPU %.4f ms per call%n",
+          names.get(kind) + ":", Timing.summary(millis[kind]), cpu[kind] / 1e6 / runs);
+    }
+    return millis;
   }
 
   /** {@value #BLOCK} calls of one kind in a row, in {@link #overhead()}. */
