@@ -9,8 +9,8 @@ import ai.djl.engine.Engine;
 import dev.enas.spec.SearchSpec;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Which device a search is placed on, decided from the setting and an injected count of GPUs, so
@@ -117,9 +117,12 @@ class DevicePoolTest {
     assertThat(pool.running(Device.cpu())).isZero();
   }
 
-  /** Opt-in (DESIGN.md, "Devices"): a machine with CUDA and the -Dcuda build. */
+  /**
+   * Opt-in (DESIGN.md, "Devices"): a machine with CUDA and the -Dcuda build. Tagged {@code gpu},
+   * which the build excludes unless asked ({@code -Dgroups=gpu -DexcludedGroups=}).
+   */
   @Test
-  @EnabledIfSystemProperty(named = "enas.test.gpu", matches = "true")
+  @Tag("gpu")
   void onAGpuMachineASearchTrainsOnTheGpu() throws Exception {
     SearchSpec spec = SearchSpec.smoke("macro", 1);
     SearchData data = SearchData.load(spec);
