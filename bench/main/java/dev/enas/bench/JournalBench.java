@@ -12,7 +12,6 @@ import dev.enas.server.store.JournalEvent;
 import dev.enas.server.store.JournalSettings;
 import dev.enas.snapshot.SnapshotStore;
 import dev.enas.spec.SearchSpec;
-import dev.enas.spec.TrainingSpec;
 import dev.enas.supernet.TorchThreads;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchData;
@@ -252,28 +251,7 @@ final class JournalBench {
   /** The macro smoke search with one shared epoch long enough never to end in the benchmark. */
   private static SearchSpec longSharedEpoch() {
     SearchSpec smoke = SearchSpec.smoke("macro", 5);
-    TrainingSpec s = smoke.shared();
-    TrainingSpec longer =
-        new TrainingSpec(
-            1,
-            1_000_000,
-            s.learningRateMax(),
-            s.learningRateMin(),
-            s.restartPeriod(),
-            s.restartMultiplier(),
-            s.momentum(),
-            s.weightDecay(),
-            s.gradientClip(),
-            s.maxNonFiniteSteps());
-    return new SearchSpec(
-        smoke.space(),
-        smoke.data(),
-        smoke.child(),
-        longer,
-        smoke.controller(),
-        smoke.derive(),
-        smoke.retrain(),
-        smoke.seed());
+    return smoke.withSharedLength(1, 1_000_000);
   }
 
   private static SearchSnapshot withEvents(SearchSnapshot s, long events) {

@@ -209,6 +209,34 @@ public record SearchSpec(
    * layers or 2-node cells of 4 channels on 400 embedded images, 2 epochs of 4 steps, 2 controller
    * updates of 3 children, 6 derivation samples, 4 retraining steps.
    */
+  /**
+   * This spec with its shared-training length changed: {@code epochs} epochs of {@code
+   * stepsPerEpoch} steps, all else as it is (tests and benchmarks that need a search long enough to
+   * stop in the middle).
+   */
+  public SearchSpec withSharedLength(int epochs, int stepsPerEpoch) {
+    TrainingSpec s = shared;
+    return new SearchSpec(
+        space,
+        data,
+        child,
+        new TrainingSpec(
+            epochs,
+            stepsPerEpoch,
+            s.learningRateMax(),
+            s.learningRateMin(),
+            s.restartPeriod(),
+            s.restartMultiplier(),
+            s.momentum(),
+            s.weightDecay(),
+            s.gradientClip(),
+            s.maxNonFiniteSteps()),
+        controller,
+        derive,
+        retrain,
+        seed);
+  }
+
   public static SearchSpec smoke(String kind, long seed) {
     ControllerSpec c = ControllerSpec.defaultsFor(kind);
     ControllerSpec controller =

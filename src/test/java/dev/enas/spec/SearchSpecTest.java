@@ -9,6 +9,16 @@ import org.junit.jupiter.api.Test;
 class SearchSpecTest {
 
   @Test
+  void withSharedLengthChangesOnlyTheSharedTrainingsLength() {
+    SearchSpec smoke = SearchSpec.smoke("macro", 3);
+    SearchSpec longer = smoke.withSharedLength(12, 7);
+    assertThat(longer.shared().epochs()).isEqualTo(12);
+    assertThat(longer.shared().stepsPerEpoch()).isEqualTo(7);
+    assertThat(longer.withSharedLength(smoke.shared().epochs(), smoke.shared().stepsPerEpoch()))
+        .isEqualTo(smoke);
+  }
+
+  @Test
   void defaultsAndDemoAreValid() {
     assertThat(SearchSpec.defaults("macro").violations()).isEmpty();
     assertThat(SearchSpec.defaults("micro").violations()).isEmpty();

@@ -14,7 +14,6 @@ import dev.enas.server.store.JournalSettings;
 import dev.enas.snapshot.SnapshotCodec;
 import dev.enas.snapshot.SnapshotStore;
 import dev.enas.spec.SearchSpec;
-import dev.enas.spec.TrainingSpec;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -46,28 +45,7 @@ class SigtermEndToEndTest {
   /** The macro smoke search with {@code epochs} search epochs. */
   static SearchSpec spec(int epochs) {
     SearchSpec smoke = SearchSpec.smoke("macro", 71);
-    TrainingSpec s = smoke.shared();
-    TrainingSpec longer =
-        new TrainingSpec(
-            epochs,
-            s.stepsPerEpoch(),
-            s.learningRateMax(),
-            s.learningRateMin(),
-            s.restartPeriod(),
-            s.restartMultiplier(),
-            s.momentum(),
-            s.weightDecay(),
-            s.gradientClip(),
-            s.maxNonFiniteSteps());
-    return new SearchSpec(
-        smoke.space(),
-        smoke.data(),
-        smoke.child(),
-        longer,
-        smoke.controller(),
-        smoke.derive(),
-        smoke.retrain(),
-        smoke.seed());
+    return smoke.withSharedLength(epochs, smoke.shared().stepsPerEpoch());
   }
 
   /**

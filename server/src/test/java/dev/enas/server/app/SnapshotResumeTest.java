@@ -12,7 +12,6 @@ import dev.enas.server.store.JournalEvent;
 import dev.enas.server.store.JournalSettings;
 import dev.enas.snapshot.SnapshotCodec;
 import dev.enas.spec.SearchSpec;
-import dev.enas.spec.TrainingSpec;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,28 +38,7 @@ class SnapshotResumeTest {
   /** The macro smoke search with 12 search epochs: long enough to stop in the middle. */
   private static SearchSpec spec() {
     SearchSpec smoke = SearchSpec.smoke("macro", 61);
-    TrainingSpec s = smoke.shared();
-    TrainingSpec longer =
-        new TrainingSpec(
-            12,
-            s.stepsPerEpoch(),
-            s.learningRateMax(),
-            s.learningRateMin(),
-            s.restartPeriod(),
-            s.restartMultiplier(),
-            s.momentum(),
-            s.weightDecay(),
-            s.gradientClip(),
-            s.maxNonFiniteSteps());
-    return new SearchSpec(
-        smoke.space(),
-        smoke.data(),
-        smoke.child(),
-        longer,
-        smoke.controller(),
-        smoke.derive(),
-        smoke.retrain(),
-        smoke.seed());
+    return smoke.withSharedLength(12, smoke.shared().stepsPerEpoch());
   }
 
   private static Config config(Path dataDir) {
