@@ -7,6 +7,7 @@ import dev.enas.server.domain.SearchBackendException;
 import dev.enas.server.domain.SearchInfo;
 import dev.enas.server.store.EventLog;
 import dev.enas.server.store.Journal;
+import dev.enas.server.store.JournalEvent;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
 import dev.enas.train.SearchEvent;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.stream.UniqueKillSwitch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,12 @@ import org.slf4j.LoggerFactory;
  * the manager starts by reading them all back ({@link Recover}): ended searches keep only their
  * summary, and their log and history are read from the journal when asked; unfinished ones run
  * again from their start, reproducing the journaled events before they add new ones.
+ *
+ * <p>In a cluster (a manager made with a {@link Replication}) each node's manager runs the searches
+ * the cluster placed on it (its own) and keeps a replica of every other search, folded from the
+ * shared journal as the owning node writes it: reads and watches answer from any node, and a node
+ * takes a search over ({@link Adopt}) when the cluster moves it there. At start every unfinished
+ * search is a replica until the cluster places it.
  */
 public final class SearchManager extends AbstractBehavior<SearchManager.Command> {
   private static final Logger log = LoggerFactory.getLogger(SearchManager.class);
@@ -144,6 +153,58 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       List<SearchRecord> records, Throwable failure, ActorRef<Reply<Integer>> replyTo)
       implements Command {}
 
+  /**
+   * Cluster: another node created this search (its creation is in the journal); keep a replica and
+   * follow its journal.
+   */
+  public record Track(JournalEvent.Created created) implements Command {}
+
+  /**
+   * Cluster: a search may exist in the journal that this manager does not know; read it. {@code
+   * replyTo}, if not null, hears once the manager knows it (or the journal does not).
+   */
+  public record Discover(String id, ActorRef<Done> replyTo) implements Command {}
+
+  /** Cluster: the search was deleted on the node that owned it; drop the replica. */
+  public record Forget(String id) implements Command {}
+
+  /**
+   * Cluster: the search is placed on this node. A replica (or a search only the journal knows) is
+   * read to the journal's end and run from its newest snapshot; one already run here is left as it
+   * is. Answers whether the search is unfinished (running or paused); NOT_FOUND when no node knows
+   * it.
+   */
+  public record Adopt(String id, ActorRef<Reply<Boolean>> replyTo) implements Command {}
+
+  /**
+   * Cluster: the unfinished, unpaused searches this manager only replicates: each must be running
+   * on some node, and the cluster is reminded of them.
+   */
+  public record Orphans(ActorRef<List<String>> replyTo) implements Command {}
+
+  private record ReplicaRead(String id, List<Journal.Sequenced> entries, Throwable failure)
+      implements Command {}
+
+  private record ReplicaBatch(String id, List<Journal.Sequenced> entries) implements Command {}
+
+  private record AdoptRead(String id, List<Journal.Sequenced> entries, Throwable failure)
+      implements Command {}
+
+  /**
+   * What a cluster manager tells the rest of the cluster about the searches it owns. Called on the
+   * manager's thread; must not block.
+   */
+  public interface Replication {
+    /** A search created here has its creation in the journal. */
+    void created(String id);
+
+    /** A search owned here has its end in the journal. */
+    void ended(String id);
+
+    /** A search was deleted here, with its journal entries. */
+    void deleted(String id);
+  }
+
   /** An answer or a refusal. */
   public record Reply<T>(T value, SearchBackendException error) {
     static <T> Reply<T> ok(T value) {
@@ -179,6 +240,23 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   /** Tells the coordinators of one search apart across pauses. */
   private long incarnation;
 
+  /** Cluster only: what the other nodes learn of the searches owned here. */
+  private final Replication replication;
+
+  /** Cluster only: the searches another node runs, each with its journal follower. */
+  private final Map<String, Replica> replicas = new HashMap<>();
+
+  /** Cluster only: searches read from the journal to become replicas, with who waits for them. */
+  private final Map<String, List<ActorRef<Done>>> discovering = new HashMap<>();
+
+  /** Cluster only: searches being taken over, with the adopters waiting for that. */
+  private final Map<String, List<ActorRef<Reply<Boolean>>>> adopting = new HashMap<>();
+
+  /** A search another node runs: its journal follower. */
+  private static final class Replica {
+    UniqueKillSwitch follower;
+  }
+
   private static final int REBUILT_KEPT = 4;
   private static final int STASH_CAPACITY = 10_000;
 
@@ -201,7 +279,14 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     return Behaviors.setup(
         context ->
             new SearchManager(
-                context, settings, SnapshotSettings.OFF, blocking, publisher, buildVersion, null));
+                context,
+                settings,
+                SnapshotSettings.OFF,
+                blocking,
+                publisher,
+                buildVersion,
+                null,
+                null));
   }
 
   /**
@@ -228,6 +313,22 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       ModelPublisher publisher,
       String buildVersion,
       Journal journal) {
+    return create(settings, snapshots, blocking, publisher, buildVersion, journal, null);
+  }
+
+  /**
+   * A manager of one node of a cluster: its searches live in the shared {@code journal}, it runs
+   * those the cluster places here and replicates the others; {@code replication} tells the cluster
+   * about the searches run here. With {@code replication} null, a single server's manager.
+   */
+  public static Behavior<Command> create(
+      ServerSettings settings,
+      SnapshotSettings snapshots,
+      Executor blocking,
+      ModelPublisher publisher,
+      String buildVersion,
+      Journal journal,
+      Replication replication) {
     return Behaviors.withStash(
         STASH_CAPACITY,
         stash ->
@@ -241,7 +342,8 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
                         blocking,
                         publisher,
                         buildVersion,
-                        journal)));
+                        journal,
+                        replication)));
   }
 
   private static Behavior<Command> recovering(
@@ -252,7 +354,8 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       Executor blocking,
       ModelPublisher publisher,
       String buildVersion,
-      Journal journal) {
+      Journal journal,
+      Replication replication) {
     return Behaviors.receive(Command.class)
         .onMessage(
             Recover.class,
@@ -280,7 +383,14 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
               }
               SearchManager manager =
                   new SearchManager(
-                      context, settings, snapshots, blocking, publisher, buildVersion, journal);
+                      context,
+                      settings,
+                      snapshots,
+                      blocking,
+                      publisher,
+                      buildVersion,
+                      journal,
+                      replication);
               manager.restore(m.records());
               m.replyTo().tell(Reply.ok(m.records().size()));
               return stash.unstashAll(manager);
@@ -339,8 +449,10 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       Executor blocking,
       ModelPublisher publisher,
       String buildVersion,
-      Journal journal) {
+      Journal journal,
+      Replication replication) {
     super(context);
+    this.replication = replication;
     this.settings = settings;
     // Snapshots resume a search only through its journal, which says how far it had got.
     this.snapshots = journal == null ? SnapshotSettings.OFF : snapshots;
@@ -358,6 +470,12 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       order.add(id);
       if (record.info().phase().isTerminal()) {
         searches.put(id, new Entry(record, null, null));
+        continue;
+      }
+      if (replication != null) {
+        // The cluster places it: here or on another node, which then adopts it.
+        searches.put(id, new Entry(record, null, null));
+        follow(id, record);
         continue;
       }
       ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
@@ -401,7 +519,10 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
 
   private ActorRef<SearchJournal.Command> spawnWriter(String id, long ordinal) {
     ActorRef<SearchJournal.Command> writer =
-        getContext().spawn(SearchJournal.create(id, getContext().getSelf()), "journal-" + ordinal);
+        getContext()
+            .spawn(
+                SearchJournal.create(id, getContext().getSelf()),
+                "journal-" + ordinal + "-" + (incarnation++));
     getContext().watchWith(writer, new WriterStopped(id, writer));
     return writer;
   }
@@ -481,11 +602,33 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
                         m.info().id(),
                         settings.askTimeout(),
                         m.failure());
+              } else if (replication != null) {
+                replication.created(m.info().id());
               }
               m.replyTo().tell(Reply.ok(m.info()));
               return this;
             })
         .onMessage(WriterStopped.class, this::onWriterStopped)
+        .onMessage(Track.class, this::onTrack)
+        .onMessage(Discover.class, this::onDiscover)
+        .onMessage(ReplicaRead.class, this::onReplicaRead)
+        .onMessage(ReplicaBatch.class, this::onReplicaBatch)
+        .onMessage(Forget.class, this::onForget)
+        .onMessage(Adopt.class, this::onAdopt)
+        .onMessage(AdoptRead.class, this::onAdoptRead)
+        .onMessage(
+            Orphans.class,
+            m -> {
+              List<String> orphans = new ArrayList<>();
+              for (String id : replicas.keySet()) {
+                SearchInfo info = searches.get(id).record().info();
+                if (!info.phase().isTerminal() && !info.paused() && !adopting.containsKey(id)) {
+                  orphans.add(id);
+                }
+              }
+              m.replyTo().tell(orphans);
+              return this;
+            })
         .onMessage(
             Recover.class,
             m -> {
@@ -555,12 +698,15 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         m.requestedId() == null || m.requestedId().isEmpty()
             ? UUID.randomUUID().toString()
             : m.requestedId();
-    if (searches.containsKey(id)) {
+    if (searches.containsKey(id) || adopting.containsKey(id) || discovering.containsKey(id)) {
       m.replyTo().tell(Reply.error(SearchBackendException.AlreadyExists.search(id)));
       return this;
     }
     long running =
-        searches.values().stream().filter(e -> !e.record().info().phase().isTerminal()).count();
+        searches.entrySet().stream()
+            .filter(e -> !replicas.containsKey(e.getKey()))
+            .filter(e -> !e.getValue().record().info().phase().isTerminal())
+            .count();
     if (running >= settings.maxConcurrentSearches()) {
       m.replyTo()
           .tell(
@@ -591,6 +737,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     ActorRef<SearchCoordinator.Command> coordinator = spawnCoordinator(record);
     searches.put(id, new Entry(record, coordinator, writer));
     order.add(id);
+    if (replication != null) {
+      getContext().getLog().info("search {} is placed here; starting it", id);
+    }
     if (writer == null) {
       m.replyTo().tell(Reply.ok(record.info()));
     } else {
@@ -809,6 +958,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
                                 "its events could not be deleted from the journal (see the server log); it is "
                                     + "back after the next start")));
               } else {
+                if (replication != null) {
+                  replication.deleted(id);
+                }
                 m.replyTo().tell(Reply.ok(info));
               }
             });
@@ -891,6 +1043,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     }
     searches.put(m.id(), new Entry(e.record(), null, null));
     deleteSnapshots(m.id());
+    if (replication != null) {
+      replication.ended(m.id());
+    }
     return this;
   }
 
@@ -937,5 +1092,261 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
         m.id());
     searches.put(m.id(), new Entry(e.record(), e.coordinator(), null));
     return this;
+  }
+
+  // ---- Cluster: replicas of the searches other nodes run, and taking searches over ----
+
+  private Behavior<Command> onTrack(Track m) {
+    String id = m.created().id();
+    if (searches.containsKey(id) || adopting.containsKey(id) || discovering.containsKey(id)) {
+      return this;
+    }
+    SearchRecord record = SearchRecord.fromJournal(List.of(m.created()));
+    addReplica(record);
+    return this;
+  }
+
+  private Behavior<Command> onDiscover(Discover m) {
+    String id = m.id();
+    if (journal == null || searches.containsKey(id) || adopting.containsKey(id)) {
+      if (m.replyTo() != null) {
+        m.replyTo().tell(Done.getInstance());
+      }
+      return this;
+    }
+    List<ActorRef<Done>> waiting = discovering.get(id);
+    boolean reading = waiting != null;
+    if (!reading) {
+      waiting = new ArrayList<>();
+      discovering.put(id, waiting);
+    }
+    if (m.replyTo() != null) {
+      waiting.add(m.replyTo());
+    }
+    if (reading) {
+      return this;
+    }
+    getContext()
+        .pipeToSelf(
+            journal.entriesFrom(id, 1),
+            (entries, failure) -> new ReplicaRead(id, entries, failure));
+    return this;
+  }
+
+  private Behavior<Command> onReplicaRead(ReplicaRead m) {
+    List<ActorRef<Done>> waiting = discovering.remove(m.id());
+    if (waiting != null) {
+      // Told after this message is handled: the manager's next message sees the replica.
+      waiting.forEach(w -> w.tell(Done.getInstance()));
+    }
+    if (m.failure() != null) {
+      log.warn("reading search {} from the journal failed; it is read again later", m.id());
+      return this;
+    }
+    if (m.entries().isEmpty() || searches.containsKey(m.id()) || adopting.containsKey(m.id())) {
+      return this;
+    }
+    SearchRecord record;
+    try {
+      record =
+          SearchRecord.fromJournal(m.entries().stream().map(Journal.Sequenced::entry).toList());
+    } catch (IllegalArgumentException e) {
+      log.error("search {} in the journal cannot be read", m.id(), e);
+      return this;
+    }
+    addReplica(record);
+    return this;
+  }
+
+  /** Adds a search another node runs, in creation order, and follows it unless it has ended. */
+  private void addReplica(SearchRecord record) {
+    String id = record.id();
+    nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
+    int at = order.size();
+    while (at > 0 && searches.get(order.get(at - 1)).record().ordinal() > record.ordinal()) {
+      at--;
+    }
+    order.add(at, id);
+    searches.put(id, new Entry(record, null, null));
+    if (record.info().phase().isTerminal()) {
+      record.release();
+    } else {
+      follow(id, record);
+    }
+  }
+
+  /** Follows a replica's journal from the entry after those it holds. */
+  private void follow(String id, SearchRecord record) {
+    Replica replica = new Replica();
+    replicas.put(id, replica);
+    ActorRef<Command> self = getContext().getSelf();
+    replica.follower =
+        journal.follow(
+            id, record.journalEntries() + 1, batch -> self.tell(new ReplicaBatch(id, batch)));
+  }
+
+  private Behavior<Command> onReplicaBatch(ReplicaBatch m) {
+    Replica replica = replicas.get(m.id());
+    Entry e = searches.get(m.id());
+    if (replica == null || e == null || adopting.containsKey(m.id())) {
+      return this;
+    }
+    SearchRecord record = e.record();
+    try {
+      fold(record, m.entries());
+    } catch (IllegalArgumentException ex) {
+      log.error("search {}: its journal cannot be followed", m.id(), ex);
+      replica.follower.shutdown();
+      replicas.remove(m.id());
+      return this;
+    }
+    if (record.info().phase().isTerminal()) {
+      replica.follower.shutdown();
+      replicas.remove(m.id());
+      record.release();
+    }
+    return this;
+  }
+
+  /** Folds the entries the record does not hold yet. */
+  private static void fold(SearchRecord record, List<Journal.Sequenced> entries) {
+    for (Journal.Sequenced s : entries) {
+      if (s.sequenceNr() > record.journalEntries()) {
+        record.applyJournaled(s.entry());
+      }
+    }
+  }
+
+  private Behavior<Command> onForget(Forget m) {
+    Entry e = searches.get(m.id());
+    if (e == null || e.coordinator() != null || e.writer() != null) {
+      return this;
+    }
+    Replica replica = replicas.remove(m.id());
+    if (replica != null) {
+      replica.follower.shutdown();
+    }
+    searches.remove(m.id());
+    order.remove(m.id());
+    rebuilt.remove(m.id());
+    return this;
+  }
+
+  private Behavior<Command> onAdopt(Adopt m) {
+    String id = m.id();
+    List<ActorRef<Reply<Boolean>>> waiting = adopting.get(id);
+    if (waiting != null) {
+      waiting.add(m.replyTo());
+      return this;
+    }
+    Entry e = searches.get(id);
+    Replica replica = replicas.get(id);
+    if (e != null && replica == null) {
+      // Run here already, or ended: nothing to take over.
+      m.replyTo().tell(Reply.ok(!e.record().info().phase().isTerminal()));
+      return this;
+    }
+    if (journal == null) {
+      m.replyTo().tell(Reply.error(SearchBackendException.NotFound.search(id)));
+      return this;
+    }
+    waiting = new ArrayList<>();
+    waiting.add(m.replyTo());
+    adopting.put(id, waiting);
+    long from = 1;
+    if (replica != null) {
+      // The owner is gone: its journal is final. Read what the follower has not delivered yet.
+      replica.follower.shutdown();
+      from = e.record().journalEntries() + 1;
+    }
+    getContext()
+        .pipeToSelf(
+            journal.entriesFrom(id, from),
+            (entries, failure) -> new AdoptRead(id, entries, failure));
+    return this;
+  }
+
+  private Behavior<Command> onAdoptRead(AdoptRead m) {
+    String id = m.id();
+    List<ActorRef<Reply<Boolean>>> waiting = adopting.remove(id);
+    if (waiting == null) {
+      waiting = List.of();
+    }
+    Entry e = searches.get(id);
+    if (m.failure() != null) {
+      log.error("search {}: reading its journal to take it over failed", id, m.failure());
+      if (e != null && replicas.containsKey(id)) {
+        follow(id, e.record());
+      }
+      SearchBackendException refusal =
+          new SearchBackendException.FailedPrecondition(
+              "journal", "reading search " + SearchBackendException.quote(id) + " failed");
+      waiting.forEach(w -> w.tell(Reply.error(refusal)));
+      return this;
+    }
+    SearchRecord record;
+    try {
+      if (e == null) {
+        if (m.entries().isEmpty()) {
+          waiting.forEach(w -> w.tell(Reply.error(SearchBackendException.NotFound.search(id))));
+          return this;
+        }
+        record =
+            SearchRecord.fromJournal(m.entries().stream().map(Journal.Sequenced::entry).toList());
+        nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
+        order.add(id);
+        order.sort(Comparator.comparingLong(o -> ordinalOf(o, record)));
+      } else {
+        record = e.record();
+        fold(record, m.entries());
+      }
+    } catch (IllegalArgumentException ex) {
+      log.error("search {}: its journal cannot be read to take it over", id, ex);
+      SearchBackendException refusal =
+          new SearchBackendException.FailedPrecondition(
+              "journal",
+              "search " + SearchBackendException.quote(id) + " has an unreadable journal");
+      waiting.forEach(w -> w.tell(Reply.error(refusal)));
+      return this;
+    }
+    replicas.remove(id);
+    boolean unfinished = takeOver(record);
+    waiting.forEach(w -> w.tell(Reply.ok(unfinished)));
+    return this;
+  }
+
+  private long ordinalOf(String id, SearchRecord adding) {
+    Entry e = searches.get(id);
+    return e == null ? adding.ordinal() : e.record().ordinal();
+  }
+
+  /**
+   * Makes a search read from the journal this node's own: an unfinished one gets a journal writer
+   * and, unless paused, runs from its newest snapshot. Answers whether it is unfinished.
+   */
+  private boolean takeOver(SearchRecord record) {
+    String id = record.id();
+    if (record.info().phase().isTerminal()) {
+      if (!record.isReleased()) {
+        record.release();
+      }
+      searches.put(id, new Entry(record, null, null));
+      return false;
+    }
+    ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
+    if (record.isPaused()) {
+      record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {});
+      searches.put(id, new Entry(record, null, writer));
+      getContext().getLog().info("search {} is placed here; it stays paused", id);
+      return true;
+    }
+    searches.put(id, new Entry(record, startResumed(record, writer), writer));
+    getContext()
+        .getLog()
+        .info(
+            "search {} is placed here; resuming it over its {} journaled events",
+            id,
+            record.info().eventCount());
+    return true;
   }
 }

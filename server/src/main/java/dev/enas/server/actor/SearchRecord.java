@@ -39,6 +39,7 @@ final class SearchRecord {
   private Consumer<JournalEvent> journal = entry -> {};
   private boolean journaled;
   private long ordinal;
+  private long journalEntries;
 
   /** Sequence numbers below this came from the journal and are recomputed, not appended. */
   private long replayEnd;
@@ -97,26 +98,48 @@ final class SearchRecord {
     SearchRecord record = new SearchRecord(created.id(), created.spec(), created.time());
     record.ordinal = created.ordinal();
     record.journaled = true;
+    record.journalEntries = 1;
     for (JournalEvent entry : entries.subList(1, entries.size())) {
-      if (entry instanceof JournalEvent.Logged logged) {
-        if (logged.sequence() != record.log.size()) {
-          throw new IllegalArgumentException(
-              "search "
-                  + created.id()
-                  + ": the journal has event "
-                  + logged.sequence()
-                  + " where event "
-                  + record.log.size()
-                  + " was due");
-        }
-        record.log.appendAt(logged.event(), logged.time(), record::fold);
-      } else if (entry instanceof JournalEvent.ModelPublished model) {
-        record.setModel(model.name(), model.version());
-      } else if (entry instanceof JournalEvent.Paused paused) {
-        record.markPaused(paused.paused());
-      }
+      record.applyJournaled(entry);
     }
     return record;
+  }
+
+  /**
+   * Folds one more journal entry, the one after those already folded, into a search rebuilt from
+   * its journal: how a node follows a search another node of the cluster runs. Watchers of the log
+   * see its events as they are folded.
+   *
+   * @throws IllegalArgumentException if a logged event's sequence number is not the next one
+   */
+  synchronized void applyJournaled(JournalEvent entry) {
+    if (entry instanceof JournalEvent.Logged logged) {
+      if (logged.sequence() != log.size()) {
+        throw new IllegalArgumentException(
+            "search "
+                + id()
+                + ": the journal has event "
+                + logged.sequence()
+                + " where event "
+                + log.size()
+                + " was due");
+      }
+      log.appendAt(logged.event(), logged.time(), this::fold);
+    } else if (entry instanceof JournalEvent.ModelPublished model) {
+      setModel(model.name(), model.version());
+    } else if (entry instanceof JournalEvent.Paused paused) {
+      markPaused(paused.paused());
+    }
+    journalEntries++;
+  }
+
+  /**
+   * The journal entries folded into a record rebuilt from its journal ({@link #fromJournal}, {@link
+   * #applyJournaled}), the creation included: the next entry to fold has this sequence number plus
+   * one. Not kept for entries the record writes itself.
+   */
+  synchronized long journalEntries() {
+    return journalEntries;
   }
 
   /**

@@ -12,6 +12,8 @@ import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.api.ModelInferTimer;
+import dev.enas.server.cluster.ClusterNode;
+import dev.enas.server.cluster.ClusterSettings;
 import dev.enas.server.domain.SearchBackend;
 import dev.enas.server.http.HttpServer;
 import dev.enas.server.http.HttpSettings;
@@ -132,6 +134,13 @@ public final class EnasServer implements AutoCloseable {
         new InferenceServiceImpl(
             models, serving.threads(), serving.queue(), serving.inlineMaxBytes(), version());
     JournalSettings journalSettings = JournalSettings.fromConfig(enas);
+    ClusterSettings clusterSettings = ClusterSettings.fromConfig(enas);
+    if (clusterSettings.enabled() && enas.getString("journal.url").isBlank()) {
+      throw new IllegalArgumentException(
+          "enas.cluster.enabled needs a journal every node shares: set enas.journal.url "
+              + "(ENAS_JOURNAL_URL) to a PostgreSQL database, not the embedded default");
+    }
+    ClusterNode node = clusterSettings.enabled() ? new ClusterNode(clusterSettings) : null;
     HttpSettings httpSettings = HttpSettings.fromConfig(enas);
     Duration metricsPoll = enas.getDuration("metrics.poll-interval");
     ActorSystem<SearchManager.Command> system;
@@ -141,9 +150,9 @@ public final class EnasServer implements AutoCloseable {
       Journal.check(journalSettings);
       system =
           ActorSystem.create(
-              guardian(settings, snapshots, blocking, models, journalSettings),
-              "enas",
-              journalSettings.applyTo(config));
+              guardian(settings, snapshots, blocking, models, journalSettings, node),
+              ClusterSettings.SYSTEM_NAME,
+              clusterSettings.applyTo(journalSettings.applyTo(config)));
     } catch (IOException | RuntimeException e) {
       inference.close();
       models.close();
@@ -156,6 +165,10 @@ public final class EnasServer implements AutoCloseable {
       recover(system, journalSettings);
       SearchBackend backend =
           new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking);
+      if (node != null) {
+        node.start(system, Journal.of(journalSettings, system), true);
+        backend = node.backend(backend, system);
+      }
       // HTTP first: every gRPC response names its port (enas dashboard reads it).
       SecuritySettings security = SecuritySettings.fromConfig(enas);
       // The dashboard's buttons answer through the gRPC service, which starts after HTTP.
@@ -281,7 +294,8 @@ public final class EnasServer implements AutoCloseable {
       SnapshotSettings snapshots,
       ExecutorService blocking,
       ModelRepository models,
-      JournalSettings journal) {
+      JournalSettings journal,
+      ClusterNode node) {
     String version = version();
     // Outside a Maven build there is no version to trace a model back to; say so plainly.
     String buildVersion = version.equals("unknown") ? "dev" : version;
@@ -293,7 +307,8 @@ public final class EnasServer implements AutoCloseable {
                 blocking,
                 (name, model, metadata) -> models.publish(name, model, metadata).version(),
                 buildVersion,
-                Journal.of(journal, context.getSystem())));
+                Journal.of(journal, context.getSystem()),
+                node));
   }
 
   /** The port the API listens on (-1 in process). */

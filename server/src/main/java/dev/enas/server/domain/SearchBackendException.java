@@ -158,6 +158,8 @@ public abstract sealed class SearchBackendException extends RuntimeException {
   public static final class ResourceExhausted extends SearchBackendException {
     private static final long serialVersionUID = 1L;
     private final long limit;
+    private final String resource;
+    private final String setting;
 
     /**
      * @param resource what ran out, for example "concurrent searches"
@@ -167,10 +169,20 @@ public abstract sealed class SearchBackendException extends RuntimeException {
     public ResourceExhausted(String resource, long limit, String setting) {
       super("the server allows at most " + limit + " " + resource + " (" + setting + ")");
       this.limit = limit;
+      this.resource = resource;
+      this.setting = setting;
     }
 
     public long limit() {
       return limit;
+    }
+
+    public String resource() {
+      return resource;
+    }
+
+    public String setting() {
+      return setting;
     }
   }
 

@@ -10,10 +10,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 
 /**
@@ -122,6 +126,33 @@ public final class Journal {
     return read.currentEventsByPersistenceId(persistenceId(searchId), 0, Long.MAX_VALUE)
         .map(envelope -> (JournalEvent) envelope.event())
         .runWith(Sink.seq(), system);
+  }
+
+  /** A journal entry with its place in the search's journal (1 for the creation, then on). */
+  public record Sequenced(long sequenceNr, JournalEvent entry) {}
+
+  /**
+   * A search's entries from sequence number {@code from} on (1 is the creation), oldest first, as
+   * far as the journal holds them now.
+   */
+  public CompletionStage<List<Sequenced>> entriesFrom(String searchId, long from) {
+    return read.currentEventsByPersistenceId(persistenceId(searchId), from, Long.MAX_VALUE)
+        .map(envelope -> new Sequenced(envelope.sequenceNr(), (JournalEvent) envelope.event()))
+        .runWith(Sink.seq(), system);
+  }
+
+  /**
+   * Follows a search's journal from sequence number {@code from} on, live: {@code batches} gets the
+   * entries in order, as the journal's read side finds them (every {@code
+   * jdbc-read-journal.refresh-interval}), on a stream thread. Runs until the switch is shut down.
+   */
+  public UniqueKillSwitch follow(String searchId, long from, Consumer<List<Sequenced>> batches) {
+    return read.eventsByPersistenceId(persistenceId(searchId), from, Long.MAX_VALUE)
+        .map(envelope -> new Sequenced(envelope.sequenceNr(), (JournalEvent) envelope.event()))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .groupedWithin(512, java.time.Duration.ofMillis(20))
+        .toMat(Sink.foreach(batches::accept), Keep.left())
+        .run(system);
   }
 
   /**
