@@ -44,6 +44,7 @@ public final class Bench {
     benchmarks.put("fashion-accuracy", () -> FashionBench::fashionAccuracy);
     benchmarks.put("snapshot-size", () -> SnapshotBench::size);
     benchmarks.put("checkpoint-overhead", () -> SnapshotBench::overhead);
+    benchmarks.put("cluster-speedup", () -> ClusterBench::clusterSpeedup);
     benchmarks.put("recovery-time", () -> JournalBench::recoveryTime);
     benchmarks.put("retained-heap", () -> JournalBench::retainedHeap);
     return benchmarks;

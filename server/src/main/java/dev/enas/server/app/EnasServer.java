@@ -205,7 +205,12 @@ public final class EnasServer implements AutoCloseable {
       metrics.inferenceRequests(
           inference::inferencesOnTransportThread, inference::inferencesOnPool);
       metrics.follow(backend, metricsPoll);
-      return new EnasServer(system, grpc, blocking, models, inference, http, metrics, drainTimeout);
+      EnasServer server =
+          new EnasServer(system, grpc, blocking, models, inference, http, metrics, drainTimeout);
+      if (node != null) {
+        server.exitWhenDowned();
+      }
+      return server;
     } catch (IOException | RuntimeException e) {
       if (http != null) {
         http.close();
@@ -348,6 +353,28 @@ public final class EnasServer implements AutoCloseable {
             timeout.multipliedBy(2).plusSeconds(5),
             system.scheduler())
         .toCompletableFuture();
+  }
+
+  /**
+   * A cluster node whose actor system stops without {@link #close} (the split-brain resolver downed
+   * it, being on the minority side of a partition, or it was removed from the cluster) must not
+   * keep serving: its searches now run elsewhere. The process exits with status 3 so that its
+   * supervisor (systemd, Kubernetes) starts it again, as a new member; the journal and the
+   * snapshots are crash-safe, so nothing is lost.
+   */
+  private void exitWhenDowned() {
+    system
+        .getWhenTerminated()
+        .thenRun(
+            () -> {
+              if (!closed.get()) {
+                log.error(
+                    "this node left the cluster without being stopped (downed by the split-brain "
+                        + "resolver or removed); its searches run on the other nodes. Exiting "
+                        + "with status 3 so that the supervisor starts it again.");
+                Runtime.getRuntime().halt(3);
+              }
+            });
   }
 
   @Override

@@ -13,8 +13,6 @@ import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.spec.SearchSpec;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,15 +47,21 @@ class ClusterTest {
   @Test
   void searchesSpreadOverThreeNodesAndOneMovesWhenItsNodeIsKilled() throws Exception {
     Path parent = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
-    try (PostgresServer postgres = PostgresServer.start(parent)) {
-      int[] ports = {freePort(), freePort(), freePort()};
-      List<ServerProcess> nodes = new ArrayList<>();
-      try {
-        for (int i = 0; i < 3; i++) {
-          nodes.add(node(postgres, i, ports));
-        }
-        awaitMembers(nodes, 3);
-
+    try (PostgresServer postgres = PostgresServer.start(parent);
+        ClusterNodes cluster =
+            ClusterNodes.start(
+                postgres,
+                dir,
+                3,
+                // Quick fail-over for the test: an unreachable node is downed 3 s after the
+                // membership settles, and orphaned searches are looked for every second.
+                "enas.cluster.stable-after=3s",
+                "enas.cluster.ensure-interval=1s",
+                "enas.max-concurrent-searches=2",
+                "enas.serving.scan-interval=1s",
+                "enas.snapshots.every-steps=4")) {
+      List<ServerProcess> nodes = cluster.nodes();
+      {
         // Four searches through node 0: they spread over the nodes.
         ServerProcess entry = nodes.get(0);
         List<String> ids = List.of("spread-0", "spread-1", "spread-2", "spread-3");
@@ -66,7 +70,7 @@ class ClusterTest {
         }
         Map<String, Integer> owners = new TreeMap<>();
         for (String id : ids) {
-          owners.put(id, owner(nodes, id));
+          owners.put(id, cluster.owner(id));
         }
         assertThat(owners.values().stream().distinct().count())
             .as("nodes the four searches run on: %s", owners)
@@ -107,7 +111,7 @@ class ClusterTest {
         // A fifth search with spread-0's spec and seed; its node dies in the middle of it.
         String moved = "moved";
         SearchEvents.create(entry.stub(), spec(100), moved);
-        int victim = owner(nodes, moved);
+        int victim = cluster.owner(moved);
         ServerProcess watcher = nodes.get((victim + 1) % 3);
         Iterator<SearchEvent> stream =
             watcher.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(moved).build());
@@ -119,12 +123,7 @@ class ClusterTest {
         stream.forEachRemaining(events::add);
         assertContiguous(moved, events);
         assertThat(events).last().matches(SearchEvent::hasFinished, "finished");
-        int heir = -1;
-        for (int i = 0; i < 3; i++) {
-          if (i != victim && Files.readString(nodes.get(i).log()).contains(placed(moved))) {
-            heir = i;
-          }
-        }
+        int heir = cluster.heir(moved, victim);
         assertThat(heir).as("the node the search moved to").isNotNegative();
         assertThat(
                 Files.readString(nodes.get(heir).log())
@@ -144,85 +143,8 @@ class ClusterTest {
                 .isEqualTo(infer(nodes.get(i), "spread-0", pixels));
           }
         }
-      } finally {
-        for (ServerProcess node : nodes) {
-          node.close();
-        }
       }
     }
-  }
-
-  private ServerProcess node(PostgresServer postgres, int index, int[] ports)
-      throws IOException, InterruptedException {
-    List<String> properties = new ArrayList<>(List.of(postgres.journalProperties()));
-    properties.addAll(
-        List.of(
-            "enas.cluster.enabled=true",
-            "enas.cluster.host=127.0.0.1",
-            "enas.cluster.port=" + ports[index],
-            "enas.cluster.seed-nodes=pekko://enas@127.0.0.1:" + ports[0],
-            // Quick fail-over for the test: an unreachable node is downed 3 s after the
-            // membership settles, and orphaned searches are looked for every second.
-            "enas.cluster.stable-after=3s",
-            "enas.cluster.ensure-interval=1s",
-            "enas.max-concurrent-searches=2",
-            "enas.serving.repository=" + dir.resolve("shared/models"),
-            "enas.serving.scan-interval=1s",
-            "enas.snapshots.directory=" + dir.resolve("shared/snapshots"),
-            "enas.snapshots.every-steps=4",
-            "logback.configurationFile=" + ClusterTest.class.getResource("/logback-node.xml")));
-    return ServerProcess.start(
-        dir.resolve("node" + index),
-        dir.resolve("node" + index + ".log"),
-        properties.toArray(String[]::new));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /** Waits until the cluster's leader has moved {@code count} nodes to Up. */
-  private static void awaitMembers(List<ServerProcess> nodes, int count) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (System.nanoTime() < deadline) {
-      int up = 0;
-      for (ServerProcess node : nodes) {
-        up += count(Files.readString(node.log()), "] to [Up]");
-      }
-      if (up >= count) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("the cluster did not form:\n" + Files.readString(nodes.get(0).log()));
-  }
-
-  private static int count(String text, String part) {
-    int n = 0;
-    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
-      n++;
-    }
-    return n;
-  }
-
-  private static String placed(String id) {
-    return "search " + id + " is placed here";
-  }
-
-  /** The node whose log says it runs the search (waits for it a little). */
-  private static int owner(List<ServerProcess> nodes, String id) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      for (int i = 0; i < nodes.size(); i++) {
-        if (Files.readString(nodes.get(i).log()).contains(placed(id))) {
-          return i;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no node runs search " + id);
   }
 
   private static void assertContiguous(String id, List<SearchEvent> events) {

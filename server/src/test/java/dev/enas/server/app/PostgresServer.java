@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * where the tests run as root (CI containers) its commands run as {@code nobody} through {@code
  * setpriv}.
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
   private static final String ARCHIVE = "postgres-linux-x86_64.txz";
 
   private final Path home;
@@ -33,7 +33,7 @@ final class PostgresServer implements AutoCloseable {
   }
 
   /** Starts a server in a new folder under {@code parent}; answers when it accepts connections. */
-  static PostgresServer start(Path parent) throws IOException, InterruptedException {
+  public static PostgresServer start(Path parent) throws IOException, InterruptedException {
     // Its own folder, readable and writable by the unprivileged user it may run as.
     Path home = Files.createTempDirectory(parent, "postgres");
     openToAll(home);
@@ -92,12 +92,12 @@ final class PostgresServer implements AutoCloseable {
   }
 
   /** The JDBC url of the database {@code postgres}. */
-  String url() {
+  public String url() {
     return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
   }
 
   /** The server's settings for a journal on this database, as -D properties' key=value. */
-  String[] journalProperties() {
+  public String[] journalProperties() {
     return new String[] {
       "enas.journal.url=" + url(),
       "enas.journal.driver=org.postgresql.Driver",

@@ -16,14 +16,15 @@ import java.util.regex.Pattern;
  * The server as a separate process on a data directory, as in production, and a channel to it: what
  * the kill and SIGTERM tests stop from outside.
  */
-record ServerProcess(Process process, ManagedChannel channel, Path log) implements AutoCloseable {
+public record ServerProcess(Process process, ManagedChannel channel, Path log)
+    implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
 
   /**
    * Starts {@code enas-server serve} on {@code dataDir}, its output in {@code log}, with {@code
    * properties} as -D flags; waits until it listens (a few minutes at most on a loaded machine).
    */
-  static ServerProcess start(Path dataDir, Path log, String... properties)
+  public static ServerProcess start(Path dataDir, Path log, String... properties)
       throws IOException, InterruptedException {
     List<String> command =
         new ArrayList<>(
@@ -54,7 +55,7 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
    * Starts the server {@code builder} describes (any command that runs {@code serve} with {@code
    * --port 0}), its output in {@code log}, and waits until it listens.
    */
-  static ServerProcess launch(ProcessBuilder builder, Path log)
+  public static ServerProcess launch(ProcessBuilder builder, Path log)
       throws IOException, InterruptedException {
     builder.redirectErrorStream(true).redirectOutput(log.toFile());
     Process process = builder.start();
@@ -82,7 +83,7 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
    *
    * @throws IllegalStateException with the output if the server ended or the time ran out first
    */
-  void awaitLine(String line) throws IOException, InterruptedException {
+  public void awaitLine(String line) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     while (System.nanoTime() < deadline) {
       if (Files.readString(log).contains(line)) {
@@ -97,12 +98,12 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
         "the server did not print \"" + line + "\":\n" + Files.readString(log));
   }
 
-  SearchServiceGrpc.SearchServiceBlockingStub stub() {
+  public SearchServiceGrpc.SearchServiceBlockingStub stub() {
     return SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
   }
 
   /** SIGKILL on Linux: no shutdown hook runs, nothing is flushed. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     channel.shutdownNow();
     process.destroyForcibly().waitFor();
   }
@@ -111,7 +112,7 @@ record ServerProcess(Process process, ManagedChannel channel, Path log) implemen
    * SIGTERM on Linux; answers the exit code, or -1 if the process is still running. The channel
    * stays open, so calls under way end as the server ends them.
    */
-  int terminate(long timeout, TimeUnit unit) throws InterruptedException {
+  public int terminate(long timeout, TimeUnit unit) throws InterruptedException {
     process.destroy();
     if (!process.waitFor(timeout, unit)) {
       return -1;
