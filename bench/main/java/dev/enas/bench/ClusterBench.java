@@ -38,7 +38,9 @@ final class ClusterBench {
     double one;
     double three;
     double failover;
-    try (PostgresServer postgres = PostgresServer.start(dir)) {
+    // PostgreSQL may run as nobody (under root), which must reach its folder: not under dir (0700).
+    try (PostgresServer postgres =
+        PostgresServer.start(Path.of(System.getProperty("java.io.tmpdir")))) {
       List<String> single = new ArrayList<>(List.of(postgres.journalProperties()));
       single.add("enas.max-concurrent-searches=" + SEARCHES);
       single.add("enas.serving.repository=" + dir.resolve("single-models"));
@@ -88,8 +90,8 @@ final class ClusterBench {
                 () -> {
                   int events = 0;
                   Iterator<SearchEvent> stream =
-                      server
-                          .stub()
+                      SearchServiceGrpc.newBlockingStub(server.channel())
+                          .withDeadlineAfter(60, TimeUnit.MINUTES)
                           .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build());
                   while (stream.hasNext()) {
                     stream.next();
@@ -122,7 +124,9 @@ final class ClusterBench {
                 .setSpec(SpecMapper.toWire(spec))
                 .build());
     int victim = cluster.owner(id);
-    SearchServiceGrpc.SearchServiceBlockingStub watcher = cluster.node((victim + 1) % 3).stub();
+    SearchServiceGrpc.SearchServiceBlockingStub watcher =
+        SearchServiceGrpc.newBlockingStub(cluster.node((victim + 1) % 3).channel())
+            .withDeadlineAfter(60, TimeUnit.MINUTES);
     Iterator<SearchEvent> stream =
         watcher.watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build());
     long seen = 0;

@@ -161,7 +161,7 @@ public final class SearchEntity {
     private Behavior<Command> onControl(Control m) {
       adopt(
           unfinished -> {
-            control(m);
+            control(m, unfinished);
             return false;
           },
           refusal -> {
@@ -174,8 +174,11 @@ public final class SearchEntity {
       return busy();
     }
 
-    /** Passes a control on to the manager, which now runs the search. */
-    private void control(Control m) {
+    /**
+     * Passes a control on to the manager, which now runs the search; the entity of an ended search
+     * leaves after answering.
+     */
+    private void control(Control m, boolean unfinished) {
       askManager(
           replyTo -> {
             ActorRef<SearchManager.Reply<SearchInfo>> r = narrow(replyTo);
@@ -189,7 +192,7 @@ public final class SearchEntity {
           reply -> {
             Answer answer = answer(reply);
             m.replyTo().tell(answer);
-            if (m.action() == Action.DELETE && answer.ok()) {
+            if (!unfinished || m.action() == Action.DELETE && answer.ok()) {
               leave();
             }
             return true;

@@ -136,9 +136,36 @@ class ClusterTest {
         Search done =
             watcher.stub().getSearch(GetSearchRequest.newBuilder().setSearchId(moved).build());
         assertThat(done.getPhase()).isEqualTo(Phase.PHASE_SUCCEEDED);
-        // Its model is served by the survivors.
+        // A sixth search, with spread-1's spec and seed; its node is stopped with SIGTERM in the
+        // middle of it: it snapshots the search, leaves the cluster, and the last node goes on.
+        String handed = "handed";
+        SearchEvents.create(watcher.stub(), spec(101), handed);
+        int leaving = cluster.owner(handed);
+        ServerProcess last = null;
         for (int i = 0; i < 3; i++) {
-          if (i != victim) {
+          if (i != victim && i != leaving) {
+            last = nodes.get(i);
+          }
+        }
+        Iterator<SearchEvent> following =
+            last.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(handed).build());
+        List<SearchEvent> handedEvents = new ArrayList<>();
+        while (handedEvents.size() < 12) {
+          handedEvents.add(following.next());
+        }
+        assertThat(nodes.get(leaving).terminate(2, TimeUnit.MINUTES))
+            .as("exit status of the node stopped with SIGTERM")
+            .isZero();
+        following.forEachRemaining(handedEvents::add);
+        assertContiguous(handed, handedEvents);
+        assertThat(cluster.heir(handed, leaving)).as("the node that took over").isNotNegative();
+        assertThat(withoutIdOrClock(handedEvents))
+            .as("the handed-over search against the same spec and seed uninterrupted")
+            .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(last.stub(), "spread-1")));
+
+        // The moved search's model is served by the survivors.
+        for (int i = 0; i < 3; i++) {
+          if (i != victim && i != leaving) {
             assertThat(infer(nodes.get(i), moved, pixels))
                 .isEqualTo(infer(nodes.get(i), "spread-0", pixels));
           }
