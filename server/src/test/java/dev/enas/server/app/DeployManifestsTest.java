@@ -156,6 +156,19 @@ class DeployManifestsTest {
     return path.equals(folder) || path.startsWith(folder.endsWith("/") ? folder : folder + "/");
   }
 
+  @Test
+  void theDistributionsSettingsReadTheBootstrapSettings() {
+    // What bin/enas-server reads (-Dconfig.file), so that the Docker image, which runs the
+    // distribution, starts beside pekko-discovery 1.2.1 whatever the order of the jars in lib/.
+    Config dist =
+        ConfigFactory.parseFile(Path.of("src", "dist", "conf", "enas.conf").toFile())
+            .resolve(ConfigResolveOptions.noSystem());
+    assertThat(dist.getBoolean("pekko.fail-mixed-versions")).isFalse();
+    assertThat(dist.getBoolean("enas.cluster.bootstrap")).isFalse();
+    assertThat(dist.getInt("pekko.management.http.port")).isEqualTo(8558);
+    assertThat(dist.getInt("enas.server.port")).isEqualTo(8980);
+  }
+
   // ---- docker-compose.yml
 
   private static Map<String, Object> compose() throws IOException {
