@@ -12,6 +12,7 @@ import dev.enas.server.api.GrpcServer;
 import dev.enas.server.api.GrpcSettings;
 import dev.enas.server.api.InferenceServiceImpl;
 import dev.enas.server.api.ModelInferTimer;
+import dev.enas.server.cluster.ClusterBootstrap;
 import dev.enas.server.cluster.ClusterNode;
 import dev.enas.server.cluster.ClusterSettings;
 import dev.enas.server.domain.SearchBackend;
@@ -165,8 +166,11 @@ public final class EnasServer implements AutoCloseable {
       recover(system, journalSettings);
       SearchBackend backend =
           new ActorSearchBackend(system, system, settings.askTimeout(), models, blocking);
+      // With enas.cluster.bootstrap the node finds the others through Pekko Management (and
+      // joins them itself); otherwise it joins the seed nodes.
+      boolean bootstrapped = ClusterBootstrap.startIfEnabled(system);
       if (node != null) {
-        node.start(system, Journal.of(journalSettings, system), true);
+        node.start(system, Journal.of(journalSettings, system), !bootstrapped);
         backend = node.backend(backend, system);
       }
       // HTTP first: every gRPC response names its port (enas dashboard reads it).
