@@ -15,6 +15,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 import dev.enas.server.api.ModelAccess;
 import dev.enas.server.api.SearchControl;
 import dev.enas.server.domain.SearchBackend;
+import dev.enas.server.security.SecuritySettings;
+import dev.enas.server.security.TokenStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -47,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
+  /** The cookie that carries a signed-in browser's token. */
+  static final String TOKEN_COOKIE = SignIn.COOKIE;
+
   /** The dashboard's files in the jar. */
   static final String UI = "dev/enas/server/http/dashboard";
 
@@ -67,13 +72,15 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Binds the port and serves until {@link #close()}.
+   * Binds the port and serves until {@link #close()}, with the token store of the server's
+   * configuration ({@code enas.security}, the one the gRPC port uses), if it has one.
    *
    * @param backend the searches, read through the same interface as the gRPC API
    * @param models the served models, for the models page and its inference
    * @param control the dashboard's buttons: start, cancel, pause, resume and delete searches
    * @param scrape the Prometheus text of the server's metrics, at the time of the request
-   * @throws IOException if the port cannot be bound (in use, or an address not of this host)
+   * @throws IOException if the port cannot be bound (in use, or an address not of this host), or
+   *     the token file cannot be read
    */
   public static HttpServer start(
       ActorSystem<?> system,
@@ -83,30 +90,64 @@ public final class HttpServer implements AutoCloseable {
       SearchControl control,
       Supplier<CompletionStage<String>> scrape)
       throws IOException {
+    TokenStore tokens =
+        SecuritySettings.fromConfig(system.settings().config().getConfig("enas")).tokenStore();
+    return start(system, settings, backend, models, control, scrape, tokens);
+  }
+
+  /**
+   * Binds the port and serves until {@link #close()}.
+   *
+   * @param tokens the server's tokens, or null for a server without them (everything is open, as on
+   *     the gRPC port). With tokens every page, the JSON API, the event streams and {@code
+   *     /metrics} need a valid one (any role: reading and trying models is a viewer's), as {@code
+   *     Authorization: Bearer TOKEN} or in the cookie {@value #TOKEN_COOKIE}, which the sign-in
+   *     page sets; only the sign-in page, stylesheets and scripts are open.
+   * @see #start(ActorSystem, HttpSettings, SearchBackend, ModelAccess, SearchControl, Supplier)
+   */
+  public static HttpServer start(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      SearchBackend backend,
+      ModelAccess models,
+      SearchControl control,
+      Supplier<CompletionStage<String>> scrape,
+      TokenStore tokens)
+      throws IOException {
     ApiRoutes api = new ApiRoutes(backend, models, control, settings);
+    SignIn signIn = new SignIn(tokens);
     Route routes =
         concat(
-            pathSingleSlash(() -> get(() -> getFromResource(UI + "/index.html"))),
-            path("search", () -> get(() -> getFromResource(UI + "/search.html"))),
-            path("models", () -> get(() -> getFromResource(UI + "/models.html"))),
+            pathSingleSlash(
+                () -> signIn.page(() -> get(() -> getFromResource(UI + "/index.html")))),
+            path(
+                "search", () -> signIn.page(() -> get(() -> getFromResource(UI + "/search.html")))),
+            path(
+                "models", () -> signIn.page(() -> get(() -> getFromResource(UI + "/models.html")))),
+            path("signin", signIn::routes),
             path("ui", () -> redirect(Uri.create("/"), StatusCodes.FOUND)),
+            // The project's stylesheet and scripts and the WebJars hold nothing secret, and the
+            // sign-in page needs the stylesheet before anyone has signed in.
             pathPrefix("ui", () -> get(() -> getFromResourceDirectory(UI))),
             pathPrefix("webjars", () -> get(() -> getFromResourceDirectory(WEBJARS))),
             path(
                 "metrics",
                 () ->
-                    get(
+                    signIn.api(
                         () ->
-                            completeWithFuture(
-                                scrape
-                                    .get()
-                                    .handle(
-                                        (text, error) ->
-                                            error == null
-                                                ? HttpResponse.create()
-                                                    .withEntity(ContentTypes.TEXT_PLAIN_UTF8, text)
-                                                : HttpError.of(error).response())))),
-            pathPrefix("api", api::routes),
+                            get(
+                                () ->
+                                    completeWithFuture(
+                                        scrape
+                                            .get()
+                                            .handle(
+                                                (text, error) ->
+                                                    error == null
+                                                        ? HttpResponse.create()
+                                                            .withEntity(
+                                                                ContentTypes.TEXT_PLAIN_UTF8, text)
+                                                        : HttpError.of(error).response()))))),
+            pathPrefix("api", () -> signIn.api(api::routes)),
             extractUnmatchedPath(unmatched -> complete(HttpError.noRoute(unmatched).response())));
     Materializer materializer = materializer(system);
     ServerBinding binding;
