@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -56,8 +57,8 @@ final class DashboardBench {
   /**
    * The SSE clients: a plain socket reading the chunked response as it arrives (default), or the
    * JDK's HttpClient ({@code -Denas.bench.sse-client=jdk}), whose line stream buffers on its own
-   * side. Both show the same floor of about 30 to 45 ms at the 10th percentile here, so the floor
-   * is the server's, not the client's.
+   * side. Both showed the same floor of about 30 to 45 ms at the 10th percentile before the server
+   * wrote its events at once (bench/README.md), so that floor was the server's, not the client's.
    */
   private static final boolean JDK_CLIENT =
       "jdk".equals(System.getProperty("enas.bench.sse-client", "socket"));
@@ -314,94 +315,189 @@ final class DashboardBench {
   }
 
   /**
-   * Wall time of the short demo search while /metrics is scraped every second, divided by the same
-   * search unscraped; each search in a fresh server on its own data directory, after one unmeasured
-   * search, in the order off, on, on, off (the first search in a JVM is slower: both sides get one
-   * first-or-last place), the ratio of the sums.
+   * What scraping /metrics every second costs the short demo search, measured two ways in one
+   * server (one JVM), after one unmeasured search:
+   *
+   * <ul>
+   *   <li>Directly: {@code enas.bench.pairs} (default 8) pairs of searches, one scraped and one
+   *       not, the order alternating from pair to pair (off-on, on-off, ...) so that neither side
+   *       always runs first; each pair's ratio of wall time and of the process's CPU time. The
+   *       median and the spread of the pairs' ratios are printed. On this shared 2-core machine two
+   *       equal searches differ by several percent, so these ratios cannot settle a 1 % goal by
+   *       themselves.
+   *   <li>By accounting, which can: the CPU time of one scrape (many scrapes of the idle server,
+   *       the process's CPU time divided by their number; it includes the client's side of each
+   *       request, so it overstates the server's), times the scrapes a search took, divided by the
+   *       CPU time of an unscraped search. Where the search keeps the cores busy, extra CPU work
+   *       lengthens it by at most that fraction; where the cores have idle time, by less.
+   * </ul>
+   *
+   * The result is the accounted bound, 1 + scrape CPU / search CPU.
    */
   static Bench.Result metricsOverhead() throws Exception {
-    // The first search in a JVM runs far slower than the next (85 s against 48-55 s here, JIT and
-    // native warm-up): one unmeasured search first, so that the rounds compare scraping only.
-    System.out.printf("short demo search, warm-up (not counted): %.1f s%n", shortDemo(false));
-    double off = 0;
-    double on = 0;
-    for (boolean scraped : new boolean[] {false, true, true, false}) {
-      double seconds = shortDemo(scraped);
-      System.out.printf(
-          "short demo search, %s: %.1f s%n",
-          scraped ? "scraped every second" : "unscraped", seconds);
-      if (scraped) {
-        on += seconds;
-      } else {
-        off += seconds;
-      }
+    int pairs = Integer.getInteger("enas.bench.pairs", 8);
+    if (pairs < 1 || pairs > 100) {
+      throw new IllegalArgumentException("enas.bench.pairs must be in 1..100, was " + pairs);
     }
-    System.out.printf(
-        "short demo search: %.1f s unscraped, %.1f s scraped (two rounds each)%n", off, on);
-    return new Bench.Result(on / off, "x (short demo wall time, scraped every 1 s / unscraped)");
-  }
-
-  private static double shortDemo(boolean scraped) throws Exception {
     try (EnasServer server =
         EnasServer.start(
             config(Files.createTempDirectory("enas-metrics")),
             NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
       ManagedChannel channel =
           ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-      SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
       HttpClient http = HttpClient.newHttpClient();
-      HttpRequest scrape =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics"))
-              .GET()
-              .build();
-      ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor();
-      AtomicInteger scrapes = new AtomicInteger();
-      AtomicInteger bytes = new AtomicInteger();
+      URI metrics = URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics");
       try {
-        long start = System.nanoTime();
-        stub.createSearch(
-            CreateSearchRequest.newBuilder()
-                .setSpec(SpecMapper.toWire(ServerBench.shortDemo()))
-                .setSearchId("short")
-                .build());
-        if (scraped) {
-          scraper.scheduleAtFixedRate(
-              () -> {
-                try {
-                  HttpResponse<String> answer =
-                      http.send(scrape, HttpResponse.BodyHandlers.ofString());
-                  if (answer.statusCode() == 200) {
-                    scrapes.incrementAndGet();
-                    bytes.set(answer.body().length());
-                  }
-                } catch (Exception e) {
-                  System.err.println("scrape failed: " + e);
-                }
-              },
-              0,
-              1,
-              TimeUnit.SECONDS);
-        }
-        SearchEvent last = null;
-        Iterator<SearchEvent> events =
-            stub.watchSearch(WatchSearchRequest.newBuilder().setSearchId("short").build());
-        while (events.hasNext()) {
-          last = events.next();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (last == null || !last.hasFinished()) {
-          throw new IllegalStateException("the short demo search did not finish: " + last);
-        }
-        if (scraped) {
+        Round warmUp = shortDemo(channel, http, metrics, "warm-up", false);
+        System.out.printf(
+            "warm-up search (not counted): %.1f s wall, %.1f s CPU%n", warmUp.wall, warmUp.cpu);
+        double[] wallRatios = new double[pairs];
+        double[] cpuRatios = new double[pairs];
+        List<Double> unscrapedCpu = new ArrayList<>();
+        List<Integer> scrapeCounts = new ArrayList<>();
+        for (int pair = 0; pair < pairs; pair++) {
+          boolean scrapedFirst = pair % 2 == 1;
+          Round first = shortDemo(channel, http, metrics, "pair-" + pair + "-a", scrapedFirst);
+          Round second = shortDemo(channel, http, metrics, "pair-" + pair + "-b", !scrapedFirst);
+          Round on = scrapedFirst ? first : second;
+          Round off = scrapedFirst ? second : first;
+          wallRatios[pair] = on.wall / off.wall;
+          cpuRatios[pair] = on.cpu / off.cpu;
+          unscrapedCpu.add(off.cpu);
+          scrapeCounts.add(on.scrapes);
           System.out.printf(
-              "  %d scrapes of /metrics, the last %d characters%n", scrapes.get(), bytes.get());
+              "pair %d (%s first): unscraped %.1f s wall, %.1f s CPU; scraped %.1f s wall,"
+                  + " %.1f s CPU, %d scrapes of %d characters; ratio wall %.3f, CPU %.3f%n",
+              pair,
+              scrapedFirst ? "scraped" : "unscraped",
+              off.wall,
+              off.cpu,
+              on.wall,
+              on.cpu,
+              on.scrapes,
+              on.scrapeChars,
+              wallRatios[pair],
+              cpuRatios[pair]);
         }
-        return seconds;
+        System.out.println("wall-time ratio, scraped / unscraped, per pair: " + spread(wallRatios));
+        System.out.println("CPU-time ratio, scraped / unscraped, per pair: " + spread(cpuRatios));
+
+        // The scrape's own cost, on the idle server after the searches (the most it will ever
+        // cost: every search above adds its series).
+        int scrapes = 300;
+        long[] nanos = new long[scrapes];
+        int chars = 0;
+        for (int i = 0; i < 20; i++) {
+          chars = scrapeOnce(http, metrics);
+        }
+        long cpuBefore = processCpuNanos();
+        for (int i = 0; i < scrapes; i++) {
+          long t0 = System.nanoTime();
+          chars = scrapeOnce(http, metrics);
+          nanos[i] = System.nanoTime() - t0;
+        }
+        double cpuPerScrape = (processCpuNanos() - cpuBefore) / 1e9 / scrapes;
+        double[] latencyMs = new double[scrapes];
+        for (int i = 0; i < scrapes; i++) {
+          latencyMs[i] = nanos[i] / 1e6;
+        }
+        System.out.printf(
+            "one scrape of the idle server (%d characters): %.2f ms CPU (client side included),"
+                + " latency %s%n",
+            chars, cpuPerScrape * 1e3, Timing.summary(latencyMs));
+        double medianScrapes =
+            Timing.percentile(
+                scrapeCounts.stream().mapToDouble(Integer::doubleValue).toArray(), 50);
+        double medianCpu =
+            Timing.percentile(unscrapedCpu.stream().mapToDouble(Double::doubleValue).toArray(), 50);
+        double bound = 1 + medianScrapes * cpuPerScrape / medianCpu;
+        System.out.printf(
+            "accounted: %.0f scrapes per search x %.2f ms = %.3f s CPU, against %.1f s CPU of an"
+                + " unscraped search: at most %.4f%n",
+            medianScrapes, cpuPerScrape * 1e3, medianScrapes * cpuPerScrape, medianCpu, bound);
+        return new Bench.Result(
+            bound,
+            "x (short demo scraped every 1 s / unscraped, bounded by scrape CPU / search CPU)");
       } finally {
-        scraper.shutdownNow();
-        scraper.awaitTermination(5, TimeUnit.SECONDS);
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /** One measured search: its wall and process CPU seconds, and the scrapes taken meanwhile. */
+  private record Round(double wall, double cpu, int scrapes, int scrapeChars) {}
+
+  private static String spread(double[] values) {
+    return String.format(
+        "median %.3f, quartiles %.3f..%.3f, range %.3f..%.3f (n=%d)",
+        Timing.percentile(values, 50),
+        Timing.percentile(values, 25),
+        Timing.percentile(values, 75),
+        Timing.percentile(values, 0),
+        Timing.percentile(values, 100),
+        values.length);
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** One GET of /metrics; returns the length of the text. */
+  private static int scrapeOnce(HttpClient http, URI metrics) throws Exception {
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(metrics).GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (answer.statusCode() != 200) {
+      throw new IllegalStateException("/metrics answered HTTP " + answer.statusCode());
+    }
+    return answer.body().length();
+  }
+
+  private static Round shortDemo(
+      ManagedChannel channel, HttpClient http, URI metrics, String id, boolean scraped)
+      throws Exception {
+    SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(channel);
+    ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor();
+    AtomicInteger scrapes = new AtomicInteger();
+    AtomicInteger chars = new AtomicInteger();
+    try {
+      long cpu0 = processCpuNanos();
+      long start = System.nanoTime();
+      stub.createSearch(
+          CreateSearchRequest.newBuilder()
+              .setSpec(SpecMapper.toWire(ServerBench.shortDemo()))
+              .setSearchId(id)
+              .build());
+      if (scraped) {
+        scraper.scheduleAtFixedRate(
+            () -> {
+              try {
+                chars.set(scrapeOnce(http, metrics));
+                scrapes.incrementAndGet();
+              } catch (Exception e) {
+                System.err.println("scrape failed: " + e);
+              }
+            },
+            0,
+            1,
+            TimeUnit.SECONDS);
+      }
+      SearchEvent last = null;
+      Iterator<SearchEvent> events =
+          stub.watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build());
+      while (events.hasNext()) {
+        last = events.next();
+      }
+      double wall = (System.nanoTime() - start) / 1e9;
+      double cpu = (processCpuNanos() - cpu0) / 1e9;
+      if (last == null || !last.hasFinished()) {
+        throw new IllegalStateException("the short demo search did not finish: " + last);
+      }
+      return new Round(wall, cpu, scrapes.get(), chars.get());
+    } finally {
+      scraper.shutdownNow();
+      scraper.awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 }

@@ -24,8 +24,8 @@ import java.util.function.Supplier;
 /**
  * The dashboard's buttons, through {@link SearchServiceImpl} itself, so that a search started or
  * cancelled from the page passes the same checks, limits, ownership and audit as over gRPC. The
- * HTTP port has no authentication: on a server with tokens every action is refused (use gRPC with a
- * token there); without tokens the page acts as gRPC's anonymous caller does.
+ * HTTP port signs its callers in for reading only: on a server with tokens every action is refused
+ * (use gRPC with a token there); without tokens the page acts as gRPC's anonymous caller does.
  */
 public final class DashboardControl implements SearchControl {
   private static final List<String> PRESETS = List.of("smoke", "demo", "paper");

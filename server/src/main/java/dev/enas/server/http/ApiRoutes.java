@@ -1,7 +1,6 @@
 package dev.enas.server.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
-import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
@@ -34,22 +33,23 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The read-only JSON API under {@code /api/v1/}: the search API's own messages as protobuf JSON
@@ -75,8 +75,13 @@ final class ApiRoutes {
   static final int DEFAULT_PAGE_SIZE = 50;
   static final int MAX_PAGE_SIZE = 1000;
 
-  /** Events the response stream holds ahead of the connection; the log holds the rest. */
-  private static final int STREAM_QUEUE = 16;
+  private static final ContentType EVENT_STREAM = ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM);
+
+  /**
+   * What an idle event stream sends: a comment line, which EventSource ignores, and which keeps
+   * proxies and the server's idle timeout from closing the connection.
+   */
+  private static final ByteString HEARTBEAT = ByteString.fromString(":\n\n");
 
   /** Fields at their default value are printed too: a reward of 0 or epoch 0 is data. */
   private static final JsonFormat.Printer JSON =
@@ -87,8 +92,11 @@ final class ApiRoutes {
 
   private final SearchBackend backend;
   private final HttpSettings settings;
-  private final Executor delivery;
   private final Set<EventStream> streams = ConcurrentHashMap.newKeySet();
+
+  /** Weak keys: a log that no search holds any more takes its encodings with it. */
+  private final Map<EventLog, EncodedEvents> encodings = new WeakHashMap<>();
+
   private volatile boolean stopping;
 
   /** The header every request that changes a search must carry. */
@@ -98,16 +106,11 @@ final class ApiRoutes {
   private final SearchControl control;
 
   ApiRoutes(
-      SearchBackend backend,
-      ModelAccess models,
-      SearchControl control,
-      HttpSettings settings,
-      Executor delivery) {
+      SearchBackend backend, ModelAccess models, SearchControl control, HttpSettings settings) {
     this.backend = backend;
     this.control = control;
     this.models = new ModelRoutes(models);
     this.settings = settings;
-    this.delivery = delivery;
   }
 
   /** Everything under {@code /api}. */
@@ -372,25 +375,35 @@ final class ApiRoutes {
   }
 
   private Route stream(String id, EventLog eventLog, long from) {
-    Source<ServerSentEvent, NotUsed> source =
-        Source.<ServerSentEvent>queue(STREAM_QUEUE, OverflowStrategy.backpressure())
-            .mapMaterializedValue(
-                queue -> {
-                  EventStream stream = new EventStream(id, streams::remove);
-                  streams.add(stream);
-                  stream.start(queue, eventLog, from, settings.sseBuffer(), delivery);
-                  if (stopping) {
-                    stream.stop();
-                  }
-                  return NotUsed.notUsed();
-                })
-            .keepAlive(settings.sseKeepAlive(), ServerSentEvent::heartbeat);
+    EventStream stream =
+        new EventStream(
+            id,
+            eventLog,
+            from,
+            settings.sseBuffer(),
+            encoded(id, eventLog),
+            started -> {
+              streams.add(started);
+              if (stopping) {
+                started.stop();
+              }
+            },
+            streams::remove);
+    Source<ByteString, NotUsed> body =
+        Source.fromGraph(stream).keepAlive(settings.sseKeepAlive(), () -> HEARTBEAT);
     return respondWithHeaders(
         List.<org.apache.pekko.http.javadsl.model.HttpHeader>of(
             RawHeader.create("Cache-Control", "no-cache"),
             // Proxies such as nginx would otherwise hold events back to fill a buffer.
             RawHeader.create("X-Accel-Buffering", "no")),
-        () -> completeOK(source, EventStreamMarshalling.toEventStream()));
+        () -> complete(HttpResponse.create().withEntity(HttpEntities.create(EVENT_STREAM, body))));
+  }
+
+  /** The shared encodings of a log's events; one per log, gone with the log. */
+  private EncodedEvents encoded(String id, EventLog eventLog) {
+    synchronized (encodings) {
+      return encodings.computeIfAbsent(eventLog, unused -> new EncodedEvents(id));
+    }
   }
 
   /** Event streams open now. */

@@ -2,83 +2,84 @@ package dev.enas.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
-import dev.enas.server.api.WireViews;
 import dev.enas.server.store.EventLog;
 import dev.enas.server.store.LoggedEvent;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
-import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SourceShape;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Server-Sent Events connection: an event-log subscription whose pace is the connection's. Each
- * event goes out as {@code id: <sequence>} and {@code data: <the SearchEvent as protobuf JSON>}, so
- * the browser's automatic reconnect sends {@code Last-Event-ID} and continues right after the last
- * event it received.
+ * One Server-Sent Events connection: the source of its response body, an event-log subscription
+ * whose pace is the connection's. Each event goes out as {@code data: <the SearchEvent as protobuf
+ * JSON>} and {@code id: <sequence>}, so the browser's automatic reconnect sends {@code
+ * Last-Event-ID} and continues right after the last event it received.
  *
- * <p>An event is handed to the stream's small queue only when the previous one was taken, so a
- * client that stops reading leaves the events in the log, where they fill the subscription's
- * bounded buffer until the log cuts it, as it cuts a slow WatchSearch; the search never waits. A
- * cut stream (a slow client, or the server stopping) sends a last event of type {@code cut} whose
- * data names the sequence to resume from and the reason, then ends; the reconnect resumes there
- * with no gap and no duplicate. After the search's terminal event the stream ends.
+ * <p>The subscription's deliveries run inside this stage (its executor hands each delivery run to
+ * the stage as an asynchronous callback), so an appended event reaches the connection in one hop of
+ * the response stream's actor: no second thread, queue or offer in between. The stage holds at most
+ * {@value #AHEAD} events ahead of the connection; beyond that the events stay in the log, where
+ * they fill the subscription's bounded buffer until the log cuts it, as it cuts a slow WatchSearch,
+ * and the search never waits. A cut stream (a slow client, or the server stopping) sends a last
+ * event of type {@code cut} whose data names the sequence to resume from and the reason, then ends;
+ * the reconnect resumes there with no gap and no duplicate. After the search's terminal event the
+ * stream ends.
+ *
+ * <p>One instance is one response: it is materialised once.
  */
-final class EventStream implements EventLog.Subscriber {
+final class EventStream extends GraphStage<SourceShape<ByteString>> {
   private static final Logger log = LoggerFactory.getLogger(EventStream.class);
-  private static final JsonFormat.Printer JSON =
-      JsonFormat.printer()
-          .preservingProtoFieldNames()
-          .alwaysPrintFieldsWithNoPresence()
-          .omittingInsignificantWhitespace();
+
+  /** Encoded events the stage holds for the connection before it leaves the rest in the log. */
+  static final int AHEAD = 16;
 
   /** The cut event is no proto message: Jackson writes it. */
   private static final ObjectMapper CUT_JSON = new ObjectMapper();
 
+  private final Outlet<ByteString> out = Outlet.create("EventStream.out");
+  private final SourceShape<ByteString> shape = SourceShape.of(out);
   private final String searchId;
+  private final EventLog eventLog;
+  private final long fromSequence;
+  private final int bufferCapacity;
+  private final EncodedEvents encoded;
+  private final Consumer<EventStream> onStart;
   private final Consumer<EventStream> onEnd;
-  private volatile SourceQueueWithComplete<ServerSentEvent> queue;
+  private final AtomicBoolean materialized = new AtomicBoolean();
   private volatile EventLog.Subscription subscription;
-
-  /** The offer the stream has not taken yet; null when the queue has room. */
-  private volatile CompletionStage<QueueOfferResult> pending;
-
   private volatile boolean stopRequested;
-  private final AtomicBoolean ended = new AtomicBoolean();
-
-  EventStream(String searchId, Consumer<EventStream> onEnd) {
-    this.searchId = searchId;
-    this.onEnd = onEnd;
-  }
 
   /**
-   * Starts delivering from {@code fromSequence} into the materialised queue of the response. The
-   * stream's completion (the client went away, or everything was sent) ends the subscription.
+   * @param fromSequence the first event to send, which the caller checked against the log
+   * @param bufferCapacity events the client may fall behind before its stream is cut
+   * @param encoded the log's encoded events, shared with its other streams
+   * @param onStart called when the response starts, before the first event
+   * @param onEnd called once when the response ends, whatever ended it
    */
-  void start(
-      SourceQueueWithComplete<ServerSentEvent> materialized,
+  EventStream(
+      String searchId,
       EventLog eventLog,
       long fromSequence,
       int bufferCapacity,
-      Executor delivery) {
-    queue = materialized;
-    materialized.watchCompletion().whenComplete((done, error) -> end());
-    EventLog.Subscription started =
-        eventLog.subscribe(fromSequence, bufferCapacity, delivery, this);
-    subscription = started;
-    // An offer that completed before `subscription` was set could not wake it.
-    started.wake();
-    if (stopRequested) {
-      started.stop();
-    }
+      EncodedEvents encoded,
+      Consumer<EventStream> onStart,
+      Consumer<EventStream> onEnd) {
+    this.searchId = searchId;
+    this.eventLog = eventLog;
+    this.fromSequence = fromSequence;
+    this.bufferCapacity = bufferCapacity;
+    this.encoded = encoded;
+    this.onStart = onStart;
+    this.onEnd = onEnd;
   }
 
   /** Ends the stream with a {@code cut} event and its resume point: the server is stopping. */
@@ -96,90 +97,130 @@ final class EventStream implements EventLog.Subscriber {
   }
 
   @Override
-  public boolean ready() {
-    return pending == null;
+  public SourceShape<ByteString> shape() {
+    return shape;
   }
 
   @Override
-  public void onEvent(LoggedEvent event) {
-    String json;
-    try {
-      json = JSON.print(WireViews.event(searchId, event));
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      log.error(
-          "search {}: event {} has no JSON form; ending its event stream",
-          searchId,
-          event.sequence(),
-          e);
-      end();
-      queue.fail(new IllegalStateException("event " + event.sequence() + " has no JSON form"));
-      return;
+  public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+    if (!materialized.compareAndSet(false, true)) {
+      throw new IllegalStateException("an event stream serves one response; it ran already");
     }
-    offer(
-        ServerSentEvent.create(
-            json,
-            Optional.empty(),
-            Optional.of(Long.toString(event.sequence())),
-            OptionalInt.empty()));
+    return new Logic();
   }
 
-  @Override
-  public void onComplete() {
-    afterPending(() -> queue.complete());
-  }
+  private final class Logic extends GraphStageLogic implements EventLog.Subscriber {
+    /** Encoded events the connection has not pulled yet, at most {@link #AHEAD}. */
+    private final ArrayDeque<ByteString> waiting = new ArrayDeque<>();
 
-  @Override
-  public void onCut(EventLog.CutReason reason, long resumeSequence) {
-    // resume_from is a string, as protobuf JSON writes the events' 64-bit sequence numbers.
-    ObjectNode cut =
-        CUT_JSON
-            .createObjectNode()
-            .put("resume_from", Long.toString(resumeSequence))
-            .put("reason", reason.name());
-    String data = cut.toString();
-    afterPending(
-        () ->
-            queue
-                .offer(ServerSentEvent.create(data, "cut"))
-                .whenComplete((result, error) -> queue.complete()));
-  }
+    /** The log has nothing more for this stream: complete once {@link #waiting} is sent. */
+    private boolean finishing;
 
-  private void offer(ServerSentEvent sse) {
-    CompletionStage<QueueOfferResult> offered = queue.offer(sse);
-    pending = offered;
-    // Runs at once if the queue took it, which clears `pending` before the next ready().
-    offered.whenComplete(
-        (result, error) -> {
-          pending = null;
-          EventLog.Subscription current = subscription;
-          if (error != null || !QueueOfferResult.enqueued().equals(result)) {
-            // The response stream is gone: the client left.
-            if (current != null) {
-              current.cancel();
+    /** {@link #ready()} said no, so the subscription waits for a wake-up. */
+    private boolean refused;
+
+    private EventLog.Subscription own;
+
+    Logic() {
+      super(shape);
+      setHandler(
+          out,
+          new AbstractOutHandler() {
+            @Override
+            public void onPull() {
+              ByteString next = waiting.poll();
+              if (next != null) {
+                push(out, next);
+              }
+              if (finishing) {
+                if (waiting.isEmpty()) {
+                  completeStage();
+                }
+              } else if (refused && waiting.size() < AHEAD) {
+                refused = false;
+                own.wake();
+              }
             }
-            end();
-          } else if (current != null) {
-            current.wake();
-          }
-        });
-  }
-
-  private void afterPending(Runnable action) {
-    CompletionStage<QueueOfferResult> current = pending;
-    if (current == null) {
-      action.run();
-    } else {
-      current.whenComplete((result, error) -> action.run());
+          });
     }
-  }
 
-  private void end() {
-    if (ended.compareAndSet(false, true)) {
-      EventLog.Subscription current = subscription;
-      if (current != null) {
-        current.cancel();
+    @Override
+    public void preStart() {
+      onStart.accept(EventStream.this);
+      AsyncCallback<Runnable> inStage = createAsyncCallback(Runnable::run);
+      own = eventLog.subscribe(fromSequence, bufferCapacity, inStage::invoke, this);
+      subscription = own;
+      // A stop() before `subscription` was set could not reach it.
+      if (stopRequested) {
+        own.stop();
       }
-      onEnd.accept(this);
+    }
+
+    @Override
+    public void postStop() {
+      // The client went away, everything was sent, or the stream failed: the log stops here.
+      if (own != null) {
+        own.cancel();
+      }
+      onEnd.accept(EventStream.this);
+    }
+
+    @Override
+    public boolean ready() {
+      if (waiting.size() < AHEAD) {
+        return true;
+      }
+      refused = true;
+      return false;
+    }
+
+    @Override
+    public void onEvent(LoggedEvent event) {
+      ByteString bytes;
+      try {
+        bytes = encoded.of(event);
+      } catch (RuntimeException e) {
+        log.error(
+            "search {}: event {} has no JSON form; ending its event stream",
+            searchId,
+            event.sequence(),
+            e);
+        failStage(new IllegalStateException("event " + event.sequence() + " has no JSON form", e));
+        return;
+      }
+      send(bytes);
+    }
+
+    @Override
+    public void onComplete() {
+      finish();
+    }
+
+    @Override
+    public void onCut(EventLog.CutReason reason, long resumeSequence) {
+      // resume_from is a string, as protobuf JSON writes the events' 64-bit sequence numbers.
+      ObjectNode cut =
+          CUT_JSON
+              .createObjectNode()
+              .put("resume_from", Long.toString(resumeSequence))
+              .put("reason", reason.name());
+      send(EncodedEvents.sse(cut.toString(), "cut", null));
+      finish();
+    }
+
+    private void send(ByteString bytes) {
+      if (waiting.isEmpty() && isAvailable(out)) {
+        push(out, bytes);
+      } else {
+        waiting.add(bytes);
+      }
+    }
+
+    private void finish() {
+      finishing = true;
+      if (waiting.isEmpty()) {
+        completeStage();
+      }
     }
   }
 }

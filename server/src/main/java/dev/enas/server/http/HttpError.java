@@ -9,6 +9,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,15 @@ final class HttpError extends RuntimeException {
   static HttpError forbidden(String header, String message) {
     return new HttpError(
         StatusCodes.FORBIDDEN, "PERMISSION_DENIED", header, header + ": " + message);
+  }
+
+  /**
+   * 401 UNAUTHENTICATED: the server has tokens and the request carried no valid one in the named
+   * place. The response asks for a bearer token.
+   */
+  static HttpError unauthenticated(String field, String message) {
+    return new HttpError(
+        StatusCodes.UNAUTHORIZED, "UNAUTHENTICATED", field, field + ": " + message);
   }
 
   /** 404 for a path nothing answers. */
@@ -122,6 +132,10 @@ final class HttpError extends RuntimeException {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json);
+    HttpResponse response =
+        HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json);
+    return status.intValue() == 401
+        ? response.addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"enas\""))
+        : response;
   }
 }

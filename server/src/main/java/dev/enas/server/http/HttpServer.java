@@ -15,6 +15,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 import dev.enas.server.api.ModelAccess;
 import dev.enas.server.api.SearchControl;
 import dev.enas.server.domain.SearchBackend;
+import dev.enas.server.security.SecuritySettings;
+import dev.enas.server.security.TokenStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -31,6 +33,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.ActorMaterializer;
+import org.apache.pekko.stream.ActorMaterializerSettings;
+import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
+  /** The cookie that carries a signed-in browser's token. */
+  static final String TOKEN_COOKIE = SignIn.COOKIE;
+
   /** The dashboard's files in the jar. */
   static final String UI = "dev/enas/server/http/dashboard";
 
@@ -54,21 +62,25 @@ public final class HttpServer implements AutoCloseable {
 
   private final ServerBinding binding;
   private final ApiRoutes api;
+  private final Materializer materializer;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private HttpServer(ServerBinding binding, ApiRoutes api) {
+  private HttpServer(ServerBinding binding, ApiRoutes api, Materializer materializer) {
     this.binding = binding;
     this.api = api;
+    this.materializer = materializer;
   }
 
   /**
-   * Binds the port and serves until {@link #close()}.
+   * Binds the port and serves until {@link #close()}, with the token store of the server's
+   * configuration ({@code enas.security}, the one the gRPC port uses), if it has one.
    *
    * @param backend the searches, read through the same interface as the gRPC API
    * @param models the served models, for the models page and its inference
    * @param control the dashboard's buttons: start, cancel, pause, resume and delete searches
    * @param scrape the Prometheus text of the server's metrics, at the time of the request
-   * @throws IOException if the port cannot be bound (in use, or an address not of this host)
+   * @throws IOException if the port cannot be bound (in use, or an address not of this host), or
+   *     the token file cannot be read
    */
   public static HttpServer start(
       ActorSystem<?> system,
@@ -78,40 +90,77 @@ public final class HttpServer implements AutoCloseable {
       SearchControl control,
       Supplier<CompletionStage<String>> scrape)
       throws IOException {
-    ApiRoutes api = new ApiRoutes(backend, models, control, settings, system.executionContext());
+    TokenStore tokens =
+        SecuritySettings.fromConfig(system.settings().config().getConfig("enas")).tokenStore();
+    return start(system, settings, backend, models, control, scrape, tokens);
+  }
+
+  /**
+   * Binds the port and serves until {@link #close()}.
+   *
+   * @param tokens the server's tokens, or null for a server without them (everything is open, as on
+   *     the gRPC port). With tokens every page, the JSON API, the event streams and {@code
+   *     /metrics} need a valid one (any role: reading and trying models is a viewer's), as {@code
+   *     Authorization: Bearer TOKEN} or in the cookie {@value #TOKEN_COOKIE}, which the sign-in
+   *     page sets; only the sign-in page, stylesheets and scripts are open.
+   * @see #start(ActorSystem, HttpSettings, SearchBackend, ModelAccess, SearchControl, Supplier)
+   */
+  public static HttpServer start(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      SearchBackend backend,
+      ModelAccess models,
+      SearchControl control,
+      Supplier<CompletionStage<String>> scrape,
+      TokenStore tokens)
+      throws IOException {
+    ApiRoutes api = new ApiRoutes(backend, models, control, settings);
+    SignIn signIn = new SignIn(tokens);
     Route routes =
         concat(
-            pathSingleSlash(() -> get(() -> getFromResource(UI + "/index.html"))),
-            path("search", () -> get(() -> getFromResource(UI + "/search.html"))),
-            path("models", () -> get(() -> getFromResource(UI + "/models.html"))),
+            pathSingleSlash(
+                () -> signIn.page(() -> get(() -> getFromResource(UI + "/index.html")))),
+            path(
+                "search", () -> signIn.page(() -> get(() -> getFromResource(UI + "/search.html")))),
+            path(
+                "models", () -> signIn.page(() -> get(() -> getFromResource(UI + "/models.html")))),
+            path("signin", signIn::routes),
             path("ui", () -> redirect(Uri.create("/"), StatusCodes.FOUND)),
+            // The project's stylesheet and scripts and the WebJars hold nothing secret, and the
+            // sign-in page needs the stylesheet before anyone has signed in.
             pathPrefix("ui", () -> get(() -> getFromResourceDirectory(UI))),
             pathPrefix("webjars", () -> get(() -> getFromResourceDirectory(WEBJARS))),
             path(
                 "metrics",
                 () ->
-                    get(
+                    signIn.api(
                         () ->
-                            completeWithFuture(
-                                scrape
-                                    .get()
-                                    .handle(
-                                        (text, error) ->
-                                            error == null
-                                                ? HttpResponse.create()
-                                                    .withEntity(ContentTypes.TEXT_PLAIN_UTF8, text)
-                                                : HttpError.of(error).response())))),
-            pathPrefix("api", api::routes),
+                            get(
+                                () ->
+                                    completeWithFuture(
+                                        scrape
+                                            .get()
+                                            .handle(
+                                                (text, error) ->
+                                                    error == null
+                                                        ? HttpResponse.create()
+                                                            .withEntity(
+                                                                ContentTypes.TEXT_PLAIN_UTF8, text)
+                                                        : HttpError.of(error).response()))))),
+            pathPrefix("api", () -> signIn.api(api::routes)),
             extractUnmatchedPath(unmatched -> complete(HttpError.noRoute(unmatched).response())));
+    Materializer materializer = materializer(system);
     ServerBinding binding;
     try {
       binding =
           Http.get(system)
               .newServerAt(settings.host(), settings.port())
+              .withMaterializer(materializer)
               .bind(routes)
               .toCompletableFuture()
               .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
+      materializer.shutdown();
       throw new IOException(
           "cannot serve HTTP on "
               + settings.host()
@@ -121,6 +170,7 @@ public final class HttpServer implements AutoCloseable {
               + e.getCause().getMessage(),
           e.getCause());
     } catch (TimeoutException e) {
+      materializer.shutdown();
       throw new IOException(
           "binding HTTP on "
               + settings.host()
@@ -130,11 +180,32 @@ public final class HttpServer implements AutoCloseable {
               + BIND_TIMEOUT,
           e);
     } catch (InterruptedException e) {
+      materializer.shutdown();
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while binding HTTP", e);
     }
     log.info("HTTP server (dashboard, /api/v1, /metrics) started on {}", binding.localAddress());
-    return new HttpServer(binding, api);
+    return new HttpServer(binding, api, materializer);
+  }
+
+  /**
+   * The HTTP connections' own materializer: the system's settings, but every write goes to the
+   * socket at once. By default Pekko's TCP stage holds a write back for up to ten rounds through
+   * its actor's mailbox to merge it with the next; with a hundred event streams sharing two busy
+   * cores each round waits behind the other connections, which added about 30 ms to every event
+   * (bench/README.md, dashboard-fanout). Events are small and their delay is the point, so they are
+   * written as they come; bytes that arrive while a write is under way still go out together. Only
+   * the deprecated ActorMaterializer takes settings other than the system-wide ones.
+   */
+  @SuppressWarnings("deprecation")
+  private static Materializer materializer(ActorSystem<?> system) {
+    ActorMaterializerSettings defaults =
+        ActorMaterializerSettings.create(
+            system.settings().config().getConfig("pekko.stream.materializer"));
+    return ActorMaterializer.create(
+        defaults.withIOSettings(defaults.ioSettings().withCoalesceWrites(0)),
+        system.classicSystem(),
+        "enas-http");
   }
 
   /** The port the HTTP server listens on. */
@@ -174,5 +245,6 @@ public final class HttpServer implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       log.warn("the HTTP server did not stop cleanly", e);
     }
+    materializer.shutdown();
   }
 }
