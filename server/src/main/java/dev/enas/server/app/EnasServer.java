@@ -186,7 +186,8 @@ public final class EnasServer implements AutoCloseable {
               new DashboardControl(
                   () -> started.get() == null ? null : started.get().searchService(),
                   security.tokenStore() != null),
-              metrics::scrape);
+              metrics::scrape,
+              security.tokenStore());
       builder.intercept(new DashboardHeader(http.port()));
       builder.intercept(new ModelInferTimer(metrics::recordInfer));
       builder.intercept(new MetricCollectingServerInterceptor(metrics.registry()));

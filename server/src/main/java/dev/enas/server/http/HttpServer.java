@@ -33,8 +33,6 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.stream.ActorMaterializer;
-import org.apache.pekko.stream.ActorMaterializerSettings;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,23 +187,12 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * The HTTP connections' own materializer: the system's settings, but every write goes to the
-   * socket at once. By default Pekko's TCP stage holds a write back for up to ten rounds through
-   * its actor's mailbox to merge it with the next; with a hundred event streams sharing two busy
-   * cores each round waits behind the other connections, which added about 30 ms to every event
-   * (bench/README.md, dashboard-fanout). Events are small and their delay is the point, so they are
-   * written as they come; bytes that arrive while a write is under way still go out together. Only
-   * the deprecated ActorMaterializer takes settings other than the system-wide ones.
+   * The HTTP connections' own materializer, stopped with the server. Its writes go to the socket at
+   * once: application.conf sets {@code pekko.stream.materializer.io.tcp.coalesce-writes = 0} (see
+   * there and bench/README.md, dashboard-fanout).
    */
-  @SuppressWarnings("deprecation")
   private static Materializer materializer(ActorSystem<?> system) {
-    ActorMaterializerSettings defaults =
-        ActorMaterializerSettings.create(
-            system.settings().config().getConfig("pekko.stream.materializer"));
-    return ActorMaterializer.create(
-        defaults.withIOSettings(defaults.ioSettings().withCoalesceWrites(0)),
-        system.classicSystem(),
-        "enas-http");
+    return Materializer.createMaterializer(system);
   }
 
   /** The port the HTTP server listens on. */

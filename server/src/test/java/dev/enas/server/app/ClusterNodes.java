@@ -28,6 +28,7 @@ public final class ClusterNodes implements AutoCloseable {
    */
   public static ClusterNodes start(
       PostgresServer postgres, Path dir, int count, String... properties) throws Exception {
+    Files.createDirectories(dir);
     int[] ports = new int[count];
     for (int i = 0; i < count; i++) {
       ports[i] = freePort();
