@@ -67,7 +67,9 @@ class GoldenSnapshotTest {
       assertThat(g.at().test(snapshot.cursor())).as(g.file()).isTrue();
       // Written again in this build's format, it reads back to the same bytes.
       byte[] current = SnapshotCodec.encode(snapshot);
-      assertThat(SnapshotCodec.encode(SnapshotCodec.decode(current))).as(g.file()).isEqualTo(current);
+      assertThat(SnapshotCodec.encode(SnapshotCodec.decode(current)))
+          .as(g.file())
+          .isEqualTo(current);
       assertThat(snapshot.rankChecked()).as(g.file()).isEmpty();
 
       List<SearchEvent> events = new ArrayList<>();

@@ -53,9 +53,7 @@ class RankCorrelationTest {
     SearchEvent.RankCheck diverged =
         RankCorrelation.of(
             List.of(
-                text("a", 0.8, 120),
-                text("b", 0.9, 110),
-                text("c", 0.7, Double.POSITIVE_INFINITY)),
+                text("a", 0.8, 120), text("b", 0.9, 110), text("c", 0.7, Double.POSITIVE_INFINITY)),
             4,
             true);
     assertThat(diverged.kendallTau()).isEqualTo(1.0);

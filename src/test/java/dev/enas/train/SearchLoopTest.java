@@ -230,7 +230,8 @@ class SearchLoopTest {
   @Test
   void aRankCheckTrainsDerivedChildrenAloneAndReportsTheirKendallTau() {
     SearchSpec smoke = tiny("macro", 4);
-    SearchSpec spec = withDerive(smoke, new DeriveSpec(6, 6).withRankCheck(new RankCheckSpec(4, 3)));
+    SearchSpec spec =
+        withDerive(smoke, new DeriveSpec(6, 6).withRankCheck(new RankCheckSpec(4, 3)));
     List<SearchEvent> events = new ArrayList<>();
     SearchResult result = new SearchLoop(spec, events::add, () -> false).run();
     assertThat(result.phase()).as(result.reason()).isEqualTo(Phase.SUCCEEDED);
