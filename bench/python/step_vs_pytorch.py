@@ -79,7 +79,7 @@ def main(directory, threads, warmup, steps):
                                 weight_decay=float(config["weight_decay"]))
     clip = float(config["clip"])
 
-    seconds, losses = [], []
+    seconds, losses, phases = [], [], []
     for i in range(warmup + steps):
         x = images[i % len(images)]
         y = labels[i % len(labels)]
@@ -87,17 +87,25 @@ def main(directory, threads, warmup, steps):
         optimizer.zero_grad(set_to_none=True)
         _, logits = forward(x)
         loss = F.cross_entropy(logits, y)
+        forwarded = time.perf_counter()
         loss.backward()
+        backwarded = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(params, clip)
+        clipped = time.perf_counter()
         optimizer.step()
         value = float(loss)
         elapsed = time.perf_counter() - began
         if i >= warmup:
             seconds.append(elapsed)
             losses.append(value)
+            phases.append((forwarded - began, backwarded - forwarded, clipped - backwarded,
+                           began + elapsed - clipped))
 
     with open(os.path.join(directory, "step_seconds.txt"), "w") as f:
         f.writelines("%.9f\n" % v for v in seconds)
+    # Per step: forward with the loss, backward, clipping, the optimizer's step (seconds).
+    with open(os.path.join(directory, "phase_seconds.txt"), "w") as f:
+        f.writelines("%.9f %.9f %.9f %.9f\n" % p for p in phases)
     with open(os.path.join(directory, "losses.txt"), "w") as f:
         f.writelines("%.9e\n" % v for v in losses)
     with open(os.path.join(directory, "torch_version.txt"), "w") as f:

@@ -275,7 +275,8 @@ final class JournalBench {
         s.retrainer(),
         s.derived(),
         s.retrained(),
-        s.plainBaseline());
+        s.plainBaseline(),
+        s.rankChecked());
   }
 
   private static Config config(Path dataDir) {

@@ -10,12 +10,15 @@ import dev.enas.space.SearchSpace;
 import dev.enas.spec.ControllerSpec;
 import dev.enas.supernet.NetworkSpec;
 import dev.enas.supernet.SgdSettings;
+import dev.enas.supernet.StepProfile;
 import dev.enas.supernet.Supernet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -49,6 +52,16 @@ final class VsPytorchBench {
    */
   private static final int MACRO_CHANNELS = Integer.getInteger("enas.bench.channels", 36);
 
+  /**
+   * The micro child's first-stage width; 20 is the released code's. {@code
+   * -Denas.bench.microChannels=16} or {@code 32} gives widths (16/32/64, 32/64/128) that need no
+   * channel padding, to tell the padding's share of the micro step from the rest.
+   */
+  private static final int MICRO_CHANNELS = Integer.getInteger("enas.bench.microChannels", 20);
+
+  /** {@code -Denas.bench.only=micro} (or {@code macro}) runs one of the two children. */
+  private static final String ONLY = System.getProperty("enas.bench.only", "");
+
   private VsPytorchBench() {}
 
   static Bench.Result vsPytorch() throws Exception {
@@ -64,22 +77,30 @@ final class VsPytorchBench {
 
     MacroSpace macro = new MacroSpace(12);
     double macroRatio =
-        compare(
-            "macro",
-            macro,
-            new NetworkSpec(12, MACRO_CHANNELS, 10, 3, 32, 32, 0f, false),
-            SgdSettings.macroDefaults(),
-            Controllers.create(macro, ControllerSpec.macroDefaults(), 3).sample().architecture(),
-            threads);
+        ONLY.equals("micro")
+            ? 0
+            : compare(
+                "macro",
+                macro,
+                new NetworkSpec(12, MACRO_CHANNELS, 10, 3, 32, 32, 0f, false),
+                SgdSettings.macroDefaults(),
+                Controllers.create(macro, ControllerSpec.macroDefaults(), 3)
+                    .sample()
+                    .architecture(),
+                threads);
     MicroSpace micro = new MicroSpace(5);
     double microRatio =
-        compare(
-            "micro",
-            micro,
-            new NetworkSpec(2, 20, 10, 3, 32, 32, 0f, true),
-            SgdSettings.microDefaults(),
-            Controllers.create(micro, ControllerSpec.microDefaults(), 3).sample().architecture(),
-            threads);
+        ONLY.equals("macro")
+            ? 0
+            : compare(
+                "micro",
+                micro,
+                new NetworkSpec(2, MICRO_CHANNELS, 10, 3, 32, 32, 0f, true),
+                SgdSettings.microDefaults(),
+                Controllers.create(micro, ControllerSpec.microDefaults(), 3)
+                    .sample()
+                    .architecture(),
+                threads);
     double worst = Math.max(macroRatio, microRatio);
     System.out.printf(
         "median step ratio ours/pytorch: macro %.3f, micro %.3f (goal <= 1.10)%n",
@@ -145,22 +166,56 @@ final class VsPytorchBench {
       RetrainBench.writeFloats(dir.resolve("images.f32"), images);
       RetrainBench.writeInts(dir.resolve("labels.i32"), labels);
       int parameters = supernet.parametersOf(child).size();
+      double[] ourPhases = new double[StepProfile.Phase.values().length];
+      double[] theirPhases = new double[4];
       for (int round = 0; round < ROUNDS; round++) {
         for (int i = 0; i < WARMUP + STEPS; i++) {
           int b = i % BATCHES;
+          if (i == WARMUP) {
+            StepProfile.enable(true);
+          }
           long t0 = System.nanoTime();
           supernet.trainStep(child, images.get(b), labels.get(b), LR);
           if (i >= WARMUP) {
             ours.add((System.nanoTime() - t0) / 1e9);
           }
         }
+        for (Map.Entry<StepProfile.Phase, Double> e : StepProfile.meanMillis().entrySet()) {
+          ourPhases[e.getKey().ordinal()] += e.getValue() / ROUNDS;
+        }
+        StepProfile.enable(false);
         RetrainBench.python(
             SCRIPT, dir, threads, Integer.toString(WARMUP), Integer.toString(STEPS));
         for (double s : RetrainBench.numbers(dir.resolve("step_seconds.txt"))) {
           theirs.add(s);
         }
+        List<String> lines = Files.readAllLines(dir.resolve("phase_seconds.txt"));
+        for (String line : lines) {
+          String[] f = line.trim().split(" ");
+          for (int k = 0; k < theirPhases.length; k++) {
+            theirPhases[k] += Double.parseDouble(f[k]) * 1e3 / lines.size() / ROUNDS;
+          }
+        }
         torch = Files.readString(dir.resolve("torch_version.txt")).strip();
       }
+      StringBuilder phases = new StringBuilder();
+      for (StepProfile.Phase phase : StepProfile.Phase.values()) {
+        phases.append(
+            String.format(
+                Locale.ROOT,
+                " %s %.1f",
+                phase.name().toLowerCase(Locale.ROOT),
+                ourPhases[phase.ordinal()]));
+      }
+      System.out.printf("%s: ours, mean ms per step:%s%n", kind, phases);
+      System.out.printf(
+          Locale.ROOT,
+          "%s: pytorch, mean ms per step: forward %.1f backward %.1f clip %.1f step %.1f%n",
+          kind,
+          theirPhases[0],
+          theirPhases[1],
+          theirPhases[2],
+          theirPhases[3]);
       String[] t = torch.split(" ");
       System.out.printf(
           "%s: pytorch torch %s, %s intra-op thread(s), %s weight tensors in its"

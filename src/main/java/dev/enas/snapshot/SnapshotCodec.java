@@ -32,12 +32,16 @@ import java.util.zip.CRC32;
  * anything is decoded; nothing half-read is ever returned.
  *
  * <p>Changing what a serializer writes means a new {@link #FORMAT_VERSION}, and reading the old one
- * still: the golden file in the tests holds a snapshot of version 1. Thread-safe: each call uses
- * its own Kryo.
+ * still: the golden files in the tests hold snapshots of version 1. Version 2 appends the rank
+ * check's architectures to a search's snapshot; a version-1 snapshot has none. Thread-safe: each
+ * call uses its own Kryo.
  */
 public final class SnapshotCodec {
   /** The format this build writes. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
+
+  /** The oldest format this build still reads. */
+  static final int OLDEST_VERSION = 1;
 
   private static final byte[] MAGIC = "ENASSNAP".getBytes(StandardCharsets.US_ASCII);
   private static final int HEADER = MAGIC.length + 4 + 4 + 8;
@@ -74,7 +78,7 @@ public final class SnapshotCodec {
   static byte[] encodeObject(Object value) {
     byte[] payload;
     try (Output out = new Output(1 << 16, -1)) {
-      kryo().writeClassAndObject(out, value);
+      kryo(FORMAT_VERSION).writeClassAndObject(out, value);
       payload = out.toBytes();
     } catch (IllegalArgumentException | KryoException e) {
       throw new IllegalArgumentException(
@@ -111,11 +115,13 @@ public final class SnapshotCodec {
               + " instead of ENASSNAP");
     }
     int version = buffer.getInt();
-    if (version != FORMAT_VERSION) {
+    if (version < OLDEST_VERSION || version > FORMAT_VERSION) {
       throw new SnapshotFormatException(
           "snapshot format version "
               + version
               + " is not one this build reads (it reads "
+              + OLDEST_VERSION
+              + " to "
               + FORMAT_VERSION
               + ")");
     }
@@ -139,7 +145,7 @@ public final class SnapshotCodec {
               crc.getValue(), checksum));
     }
     try (Input in = new Input(bytes, HEADER, length)) {
-      Object value = kryo().readClassAndObject(in);
+      Object value = kryo(version).readClassAndObject(in);
       if (in.position() != HEADER + length) {
         throw new SnapshotFormatException(
             "snapshot payload has "
@@ -155,12 +161,15 @@ public final class SnapshotCodec {
     }
   }
 
-  /** A Kryo that knows exactly the snapshot's classes, each with a fixed id and serializer. */
-  private static Kryo kryo() {
+  /**
+   * A Kryo that knows exactly the snapshot's classes, each with a fixed id and serializer, reading
+   * or writing format {@code version}.
+   */
+  private static Kryo kryo(int version) {
     Kryo kryo = new Kryo();
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
-    kryo.register(SearchSnapshot.class, new SnapshotSerializer(), 100);
+    kryo.register(SearchSnapshot.class, new SnapshotSerializer(version), 100);
     kryo.register(SearchSnapshot.Cursor.class, new CursorSerializer(), 101);
     kryo.register(SearchSnapshot.EpochFigures.class, new FiguresSerializer(), 102);
     kryo.register(SearchSnapshot.Rewarded.class, new RewardedSerializer(), 103);
@@ -221,6 +230,12 @@ public final class SnapshotCodec {
   }
 
   private static final class SnapshotSerializer extends Serializer<SearchSnapshot> {
+    private final int version;
+
+    SnapshotSerializer(int version) {
+      this.version = version;
+    }
+
     @Override
     public void write(Kryo kryo, Output out, SearchSnapshot s) {
       out.writeString(s.space());
@@ -243,6 +258,12 @@ public final class SnapshotCodec {
       out.writeString(s.derived());
       kryo.writeObjectOrNull(out, s.retrained(), Retraining.Result.class);
       kryo.writeObjectOrNull(out, s.plainBaseline(), SearchEvent.PlainBaseline.class);
+      if (version >= 2) {
+        writeList(kryo, out, s.rankChecked());
+      } else if (!s.rankChecked().isEmpty()) {
+        throw new IllegalArgumentException(
+            "format version " + version + " cannot hold a rank check's architectures");
+      }
     }
 
     @Override
@@ -267,7 +288,8 @@ public final class SnapshotCodec {
           kryo.readObjectOrNull(in, Retrainer.State.class),
           in.readString(),
           kryo.readObjectOrNull(in, Retraining.Result.class),
-          kryo.readObjectOrNull(in, SearchEvent.PlainBaseline.class));
+          kryo.readObjectOrNull(in, SearchEvent.PlainBaseline.class),
+          version >= 2 ? readList(kryo, in, SearchEvent.Candidate.class) : List.of());
     }
   }
 

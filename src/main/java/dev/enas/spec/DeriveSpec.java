@@ -26,6 +26,8 @@ import java.util.List;
  * @param screenSteps minibatches each screened candidate trains for, at the retraining's width,
  *     batch size and learning rates, the rate annealed over those steps
  * @param selection which child is derived: {@value #BEST_REWARD} or {@value #MOST_PROBABLE}
+ * @param rankCheck whether, and how, the search checks that its shared-weight rewards rank children
+ *     as training them alone does; {@link RankCheckSpec#OFF} (also for null) by default
  */
 public record DeriveSpec(
     int samples,
@@ -33,7 +35,8 @@ public record DeriveSpec(
     int validationBatches,
     int screenCandidates,
     int screenSteps,
-    String selection) {
+    String selection,
+    RankCheckSpec rankCheck) {
   /** The paper's selection: the sampled child with the best shared-weight score. */
   public static final String BEST_REWARD = "best-reward";
 
@@ -42,6 +45,29 @@ public record DeriveSpec(
 
   /** The accepted values of {@code selection}. */
   public static final List<String> SELECTIONS = List.of(BEST_REWARD, MOST_PROBABLE);
+
+  public DeriveSpec {
+    // A spec journaled before the rank check existed has none.
+    rankCheck = rankCheck == null ? RankCheckSpec.OFF : rankCheck;
+  }
+
+  /** A derivation without a rank check. */
+  public DeriveSpec(
+      int samples,
+      int topK,
+      int validationBatches,
+      int screenCandidates,
+      int screenSteps,
+      String selection) {
+    this(
+        samples,
+        topK,
+        validationBatches,
+        screenCandidates,
+        screenSteps,
+        selection,
+        RankCheckSpec.OFF);
+  }
 
   /** The paper's derivation: one validation batch, no screening, the best-scored child. */
   public DeriveSpec(int samples, int topK) {
@@ -62,7 +88,13 @@ public record DeriveSpec(
   /** This derivation with another selection. */
   public DeriveSpec withSelection(String selection) {
     return new DeriveSpec(
-        samples, topK, validationBatches, screenCandidates, screenSteps, selection);
+        samples, topK, validationBatches, screenCandidates, screenSteps, selection, rankCheck);
+  }
+
+  /** This derivation with another rank check. */
+  public DeriveSpec withRankCheck(RankCheckSpec rankCheck) {
+    return new DeriveSpec(
+        samples, topK, validationBatches, screenCandidates, screenSteps, selection, rankCheck);
   }
 
   /** Whether the best candidates are screened by a short standalone training. */
@@ -100,6 +132,16 @@ public record DeriveSpec(
                   + String.join(", ", SELECTIONS)
                   + ", was "
                   + (selection == null ? "null" : "'" + selection + "'")));
+    }
+    out.addAll(rankCheck.violations(prefix + "rankCheck."));
+    if (rankCheck.architectures() > samples && samples >= 1) {
+      out.add(
+          new FieldViolation(
+              prefix + "rankCheck.architectures",
+              "must not exceed samples ("
+                  + samples
+                  + "): the rank check trains children the derivation drew, was "
+                  + rankCheck.architectures()));
     }
     return out;
   }

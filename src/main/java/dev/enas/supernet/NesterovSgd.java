@@ -36,6 +36,7 @@ final class NesterovSgd {
    */
   Update apply(Collection<Param> active, double learningRate, NDManager step) {
     List<Param> weights = active.stream().filter(Param::trainable).toList();
+    long t = System.nanoTime();
     try {
       float wd = (float) settings.weightDecay();
       List<NDArray> directions = new ArrayList<>(weights.size());
@@ -50,6 +51,7 @@ final class NesterovSgd {
         directions.add(d);
       }
       double norm = Math.sqrt(squares);
+      t = StepProfile.add(StepProfile.Phase.NORM, t);
       if (!Double.isFinite(norm)) {
         return new Update(norm, false, 0);
       }
@@ -72,9 +74,11 @@ final class NesterovSgd {
       }
       return new Update(norm, true, weights.size());
     } finally {
+      t = StepProfile.add(StepProfile.Phase.UPDATE, t);
       for (Param p : weights) {
         zeroGradient(p);
       }
+      StepProfile.add(StepProfile.Phase.ZERO_GRAD, t);
     }
   }
 

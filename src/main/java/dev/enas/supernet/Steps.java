@@ -59,8 +59,10 @@ final class Steps {
     }
     synchronized (AUTOGRAD) {
       gradientsOff();
+      long t = System.nanoTime();
       try (NDManager step = store.manager().newSubManager()) {
         NDArray x = input(step, spec, images, labels);
+        t = StepProfile.add(StepProfile.Phase.INPUT, t);
         DjlOps ops = new DjlOps(step, BatchNormMode.TRAIN, dropoutMasks);
         double loss;
         float[] logits;
@@ -70,10 +72,12 @@ final class Steps {
             NDArray lossArray = crossEntropy(step, out, labels);
             loss = lossArray.getFloat();
             logits = out.toFloatArray();
+            t = StepProfile.add(StepProfile.Phase.FORWARD, t);
             if (Double.isFinite(loss)) {
               collector.backward(lossArray);
             }
           }
+          t = StepProfile.add(StepProfile.Phase.BACKWARD, t);
         } catch (RuntimeException e) {
           for (Param p : ops.used()) {
             if (p.trainable()) {
@@ -88,11 +92,16 @@ final class Steps {
           return new StepResult(loss, accuracy, Double.NaN, false, 0);
         }
         NesterovSgd.Update update = optimizer.apply(ops.used(), learningRate, step);
+        t = System.nanoTime();
         if (update.applied()) {
           ops.commitStatistics();
         }
         return new StepResult(
             loss, accuracy, update.gradientNorm(), update.applied(), update.tensors());
+      } finally {
+        // Closing the step's manager frees its temporaries: counted with the statistics.
+        StepProfile.add(StepProfile.Phase.STATISTICS, t);
+        StepProfile.stepDone();
       }
     }
   }

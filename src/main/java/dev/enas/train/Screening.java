@@ -22,11 +22,19 @@ public final class Screening {
 
   /** The spec a screening trains with: the retraining's, as one epoch of the screening steps. */
   public static SearchSpec spec(SearchSpec spec) {
+    return spec(spec, spec.derive().screenSteps());
+  }
+
+  /**
+   * The spec a short standalone training of {@code steps} minibatches trains with: the
+   * retraining's, as one epoch of those steps (the rank check's, with its own step count).
+   */
+  public static SearchSpec spec(SearchSpec spec, int steps) {
     TrainingSpec t = spec.retrain().training();
     TrainingSpec screen =
         new TrainingSpec(
             1,
-            spec.derive().screenSteps(),
+            steps,
             t.learningRateMax(),
             t.learningRateMin(),
             1,

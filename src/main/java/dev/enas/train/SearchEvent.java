@@ -172,6 +172,32 @@ public sealed interface SearchEvent {
       implements SearchEvent {}
 
   /**
+   * Architecture {@code index} of the {@code count} the rank check trains alone finished its {@code
+   * steps} minibatches: {@code candidate} holds its shared-weight reward and its standalone
+   * validation accuracy (image classifiers) or perplexity (language models).
+   */
+  record RankCheckTrained(int index, int count, Candidate candidate, int steps)
+      implements SearchEvent {}
+
+  /**
+   * The rank check's outcome (the spec's {@code derive.rankCheck}): Kendall's tau-b between the
+   * shared-weight reward of each checked architecture and its figure when trained alone for {@code
+   * steps} minibatches, with the two-sided p-value of "no association". Both are NaN with fewer
+   * than three architectures (the derivation drew fewer distinct children) or when either figure is
+   * the same for all. A language model's standalone figure is its perplexity, lower being better,
+   * so it enters the correlation negated: for every space a positive tau means the shared weights
+   * rank children as training them alone does.
+   *
+   * @param architectures the checked architectures in the order they were trained, each with its
+   *     reward and standalone figure (a {@link Candidate} with its screening figures)
+   */
+  record RankCheck(double kendallTau, double pValue, int steps, List<Candidate> architectures) {
+    public RankCheck {
+      architectures = List.copyOf(architectures);
+    }
+  }
+
+  /**
    * An epoch of retraining ended: of the derived child, or of the plain baseline when {@code
    * plainBaseline} is set. A language model reports its validation perplexity, with NaN accuracies;
    * an image classifier its accuracies, with a NaN perplexity.
@@ -227,7 +253,8 @@ public sealed interface SearchEvent {
   /**
    * The search succeeded: the derived child and its test accuracy (image classifiers) or test
    * perplexity (language models); the other figure is NaN. {@code plainBaseline} is the plain
-   * child's result when the spec asked for it, else null.
+   * child's result when the spec asked for it, else null; so is {@code rankCheck}, the rank check's
+   * outcome.
    */
   record Finished(
       String architecture,
@@ -235,8 +262,20 @@ public sealed interface SearchEvent {
       long parameters,
       double seconds,
       double testPerplexity,
-      PlainBaseline plainBaseline)
+      PlainBaseline plainBaseline,
+      RankCheck rankCheck)
       implements SearchEvent {
+    /** Without a rank check. */
+    public Finished(
+        String architecture,
+        double testAccuracy,
+        long parameters,
+        double seconds,
+        double testPerplexity,
+        PlainBaseline plainBaseline) {
+      this(architecture, testAccuracy, parameters, seconds, testPerplexity, plainBaseline, null);
+    }
+
     /** Without a plain baseline. */
     public Finished(
         String architecture,

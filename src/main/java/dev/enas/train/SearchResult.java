@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * How a search ended: its terminal phase, and for a successful one the derived child, its test
  * accuracy (image classifiers) or test perplexity (language models; the accuracy is then NaN) and
- * the top candidates of the derivation, and the plain baseline's result when the spec asked for it
- * (else null).
+ * the top candidates of the derivation, and the plain baseline's result and the rank check's
+ * outcome when the spec asked for them (else null).
  */
 public record SearchResult(
     Phase phase,
@@ -16,7 +16,8 @@ public record SearchResult(
     double seconds,
     String reason,
     double testPerplexity,
-    SearchEvent.PlainBaseline plainBaseline) {
+    SearchEvent.PlainBaseline plainBaseline,
+    SearchEvent.RankCheck rankCheck) {
 
   public SearchResult {
     top = List.copyOf(top);
@@ -28,7 +29,8 @@ public record SearchResult(
       double testPerplexity,
       List<SearchEvent.Candidate> top,
       double seconds,
-      SearchEvent.PlainBaseline plainBaseline) {
+      SearchEvent.PlainBaseline plainBaseline,
+      SearchEvent.RankCheck rankCheck) {
     return new SearchResult(
         Phase.SUCCEEDED,
         architecture,
@@ -37,15 +39,17 @@ public record SearchResult(
         seconds,
         "",
         testPerplexity,
-        plainBaseline);
+        plainBaseline,
+        rankCheck);
   }
 
   static SearchResult failed(String reason) {
-    return new SearchResult(Phase.FAILED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null);
+    return new SearchResult(
+        Phase.FAILED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null, null);
   }
 
   static SearchResult cancelled(String reason) {
     return new SearchResult(
-        Phase.CANCELLED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null);
+        Phase.CANCELLED, "", Double.NaN, List.of(), 0, reason, Double.NaN, null, null);
   }
 }

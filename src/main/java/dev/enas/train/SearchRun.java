@@ -43,6 +43,7 @@ public final class SearchRun implements AutoCloseable {
     CONTROLLER_TRAINING,
     DERIVING,
     SCREENING,
+    RANK_CHECK,
     FINAL_TRAINING,
     BASELINE_TRAINING,
     FINISHED
@@ -97,6 +98,11 @@ public final class SearchRun implements AutoCloseable {
   private final Set<Architecture> seen = new HashSet<>();
   private List<SearchEvent.Candidate> top = List.of();
   private final List<SearchEvent.Candidate> screening = new ArrayList<>();
+
+  /** The rank check's architectures, with their standalone figures once trained. */
+  private final List<SearchEvent.Candidate> rankChecked = new ArrayList<>();
+
+  private SearchEvent.RankCheck rankCheck;
 
   private Retrainer retrainer;
   private Architecture derived;
@@ -261,9 +267,13 @@ public final class SearchRun implements AutoCloseable {
     }
     top = s.top();
     screening.addAll(s.screening());
+    rankChecked.addAll(s.rankChecked());
     derived = s.derived() == null ? null : space.parse(s.derived());
     retrained = s.retrained();
     plainBaseline = s.plainBaseline();
+    if (stage.compareTo(Stage.RANK_CHECK) > 0 && spec.derive().rankCheck().on()) {
+      rankCheck = RankCorrelation.of(rankChecked, spec.derive().rankCheck().steps(), text);
+    }
     if (stage == Stage.FINISHED) {
       if (derived == null || retrained == null) {
         throw new IllegalArgumentException(
@@ -276,7 +286,8 @@ public final class SearchRun implements AutoCloseable {
               retrained.testPerplexity(),
               top,
               s.elapsedSeconds(),
-              plainBaseline);
+              plainBaseline,
+              rankCheck);
     }
     checkFits(s.cursor());
     if (stage == Stage.SHARED_TRAINING || stage == Stage.CONTROLLER_TRAINING) {
@@ -296,6 +307,13 @@ public final class SearchRun implements AutoCloseable {
                     space.parse(top.get(index).architecture()),
                     data,
                     Screening.spec(spec),
+                    s.retrainer(),
+                    device);
+            case RANK_CHECK ->
+                Retrainer.resume(
+                    space.parse(rankChecked.get(index).architecture()),
+                    data,
+                    Screening.spec(spec, spec.derive().rankCheck().steps()),
                     s.retrainer(),
                     device);
             case FINAL_TRAINING -> Retrainer.resume(derived, data, spec, s.retrainer(), device);
@@ -349,6 +367,20 @@ public final class SearchRun implements AutoCloseable {
           c,
           "derive.screenCandidates",
           spec.derive().screenCandidates());
+    }
+    if (stage == Stage.RANK_CHECK) {
+      require(
+          spec.derive().rankCheck().on() && index < rankChecked.size(),
+          c,
+          "derive.rankCheck.architectures",
+          spec.derive().rankCheck().architectures());
+    }
+    if (stage.compareTo(Stage.RANK_CHECK) > 0) {
+      require(
+          spec.derive().rankCheck().on() != rankChecked.isEmpty(),
+          c,
+          "derive.rankCheck.architectures",
+          spec.derive().rankCheck().architectures());
     }
     if (stage.compareTo(Stage.FINAL_TRAINING) >= 0) {
       require(derived != null && !top.isEmpty(), c, "derive.topK", spec.derive().topK());
@@ -428,6 +460,14 @@ public final class SearchRun implements AutoCloseable {
     return events;
   }
 
+  /**
+   * The rank check's outcome once its last architecture has trained (the spec's {@code
+   * derive.rankCheck}), else null.
+   */
+  public SearchEvent.RankCheck rankCheck() {
+    return rankCheck;
+  }
+
   /** The result of a finished search. */
   public SearchResult result() {
     if (result == null) {
@@ -464,6 +504,7 @@ public final class SearchRun implements AutoCloseable {
       case CONTROLLER_TRAINING -> controllerStep(events, checkpoint);
       case DERIVING -> deriveStep(events, checkpoint);
       case SCREENING -> screenStep(events, checkpoint);
+      case RANK_CHECK -> rankCheckStep(events, checkpoint);
       case FINAL_TRAINING, BASELINE_TRAINING -> retrainStep(events, checkpoint);
       case FINISHED -> throw new IllegalStateException("the search has finished");
     }
@@ -686,10 +727,63 @@ public final class SearchRun implements AutoCloseable {
             spec.derive().selection()));
     derived = space.parse(top.get(0).architecture());
     events.accept(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING));
-    stage = Stage.FINAL_TRAINING;
     epoch = 0;
     step = 0;
     index = 0;
+    if (spec.derive().rankCheck().on()) {
+      rankChecked.clear();
+      rankChecked.addAll(
+          RankCorrelation.choose(scored, spec.derive().rankCheck().architectures(), spec.seed()));
+      stage = Stage.RANK_CHECK;
+    } else {
+      stage = Stage.FINAL_TRAINING;
+    }
+  }
+
+  /**
+   * One step of the rank check, which opens the retraining phase: the architecture at {@code index}
+   * trains alone as a screening does, and a diverged one is ranked last. After the last one the
+   * correlation is computed and the derived child's retraining begins.
+   */
+  private void rankCheckStep(Consumer<SearchEvent> events, Runnable checkpoint) {
+    SearchEvent.Candidate candidate = rankChecked.get(index);
+    if (retrainer == null) {
+      Architecture a = space.parse(candidate.architecture());
+      try {
+        retrainer =
+            Retrainer.create(
+                a, data, Screening.spec(spec, spec.derive().rankCheck().steps()), device);
+      } catch (IllegalStateException diverged) {
+        rankChecked(events, Screening.diverged(candidate, text));
+        return;
+      }
+    }
+    checkpoint.run();
+    try {
+      retrainer.step(0, step);
+      step++;
+      if (step == retrainer.stepsPerEpoch()) {
+        SearchEvent.FinalTrainingProgress progress = retrainer.endEpoch(0);
+        closeRetrainer();
+        rankChecked(events, Screening.withFigures(candidate, progress, text));
+      }
+    } catch (IllegalStateException diverged) {
+      closeRetrainer();
+      rankChecked(events, Screening.diverged(candidate, text));
+    }
+  }
+
+  private void rankChecked(Consumer<SearchEvent> events, SearchEvent.Candidate candidate) {
+    int steps = spec.derive().rankCheck().steps();
+    rankChecked.set(index, candidate);
+    events.accept(new SearchEvent.RankCheckTrained(index, rankChecked.size(), candidate, steps));
+    index++;
+    step = 0;
+    if (index == rankChecked.size()) {
+      rankCheck = RankCorrelation.of(rankChecked, steps, text);
+      index = 0;
+      stage = Stage.FINAL_TRAINING;
+    }
   }
 
   private void retrainStep(Consumer<SearchEvent> events, Runnable checkpoint) {
@@ -741,7 +835,8 @@ public final class SearchRun implements AutoCloseable {
             retrained.parameters(),
             seconds,
             retrained.testPerplexity(),
-            plainBaseline));
+            plainBaseline,
+            rankCheck));
     result =
         SearchResult.succeeded(
             derived.encode(),
@@ -749,7 +844,8 @@ public final class SearchRun implements AutoCloseable {
             retrained.testPerplexity(),
             top,
             seconds,
-            plainBaseline);
+            plainBaseline,
+            rankCheck);
     stage = Stage.FINISHED;
   }
 
@@ -803,7 +899,8 @@ public final class SearchRun implements AutoCloseable {
         retrainer == null ? null : retrainer.state(),
         derived == null ? null : derived.encode(),
         retrained,
-        plainBaseline);
+        plainBaseline,
+        rankChecked);
   }
 
   private void closeShared() {

@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param derived the derived child's encoding, once chosen, else null
  * @param retrained the derived child's retraining result, once done, else null
  * @param plainBaseline the plain baseline's result, once done, else null
+ * @param rankChecked the rank check's architectures once derivation chose them, those trained so
+ *     far with their standalone figures; empty without a rank check
  */
 public record SearchSnapshot(
     String space,
@@ -53,7 +55,8 @@ public record SearchSnapshot(
     Retrainer.State retrainer,
     String derived,
     Retraining.Result retrained,
-    SearchEvent.PlainBaseline plainBaseline) {
+    SearchEvent.PlainBaseline plainBaseline,
+    List<SearchEvent.Candidate> rankChecked) {
 
   public SearchSnapshot {
     Objects.requireNonNull(space, "space");
@@ -64,6 +67,7 @@ public record SearchSnapshot(
     scored = List.copyOf(scored);
     top = List.copyOf(top);
     screening = List.copyOf(screening);
+    rankChecked = rankChecked == null ? List.of() : List.copyOf(rankChecked);
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.enas.spec.ChildSpec;
 import dev.enas.spec.ControllerSpec;
 import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.LanguageModelSpec;
+import dev.enas.spec.RankCheckSpec;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.train.Phase;
@@ -49,6 +50,27 @@ class SearchResumeTest {
             smoke.retrain().withPlainBaseline(true),
             smoke.seed());
     checkResumes(spec, true);
+  }
+
+  /**
+   * A rank check (here of a language model, whose standalone figure is a perplexity) resumes inside
+   * an architecture's training and between two, to the same correlation.
+   */
+  @Test
+  void aSearchWithARankCheckResumesExactlyInsideIt() throws IOException {
+    SearchSpec smoke = SearchSpec.smoke("rnn", 17);
+    SearchSpec spec =
+        new SearchSpec(
+            smoke.space(),
+            smoke.data(),
+            smoke.child(),
+            smoke.shared(),
+            smoke.controller(),
+            smoke.derive().withRankCheck(new RankCheckSpec(3, 2)),
+            smoke.retrain(),
+            smoke.seed(),
+            smoke.languageModel());
+    checkResumes(spec, false);
   }
 
   @Test
@@ -221,6 +243,12 @@ class SearchResumeTest {
     if (baseline) {
       stops.add(first(at, c -> c.stage() == SearchRun.Stage.BASELINE_TRAINING && c.step() == 1));
     }
+    if (spec.derive().rankCheck().on()) {
+      stops.add(first(at, c -> c.stage() == SearchRun.Stage.RANK_CHECK && c.step() == 0));
+      stops.add(
+          first(
+              at, c -> c.stage() == SearchRun.Stage.RANK_CHECK && c.index() == 1 && c.step() == 1));
+    }
 
     Run resumed = run(spec, stops);
 
@@ -298,7 +326,8 @@ class SearchResumeTest {
           f.parameters(),
           0,
           f.testPerplexity(),
-          f.plainBaseline());
+          f.plainBaseline(),
+          f.rankCheck());
     }
     return e;
   }
@@ -312,6 +341,7 @@ class SearchResumeTest {
         0,
         r.reason(),
         r.testPerplexity(),
-        r.plainBaseline());
+        r.plainBaseline(),
+        r.rankCheck());
   }
 }

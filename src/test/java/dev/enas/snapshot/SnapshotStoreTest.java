@@ -52,7 +52,8 @@ class SnapshotStoreTest {
         s.retrainer(),
         s.derived(),
         s.retrained(),
-        s.plainBaseline());
+        s.plainBaseline(),
+        s.rankChecked());
   }
 
   private List<String> names() throws IOException {

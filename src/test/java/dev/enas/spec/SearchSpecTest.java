@@ -207,4 +207,36 @@ class SearchSpecTest {
                 .violations())
         .isEmpty();
   }
+
+  @Test
+  void aRankCheckNamesItsFieldsAndTheirRanges() {
+    DeriveSpec d = SearchSpec.demo().derive();
+    assertThat(d.rankCheck()).isEqualTo(RankCheckSpec.OFF);
+    assertThat(d.withRankCheck(new RankCheckSpec(20, 84)).violations("derive.")).isEmpty();
+    assertThat(d.withRankCheck(new RankCheckSpec(2, 10)).violations("derive."))
+        .extracting(Object::toString)
+        .containsExactly(
+            "derive.rankCheck.architectures: must be 0 (no rank check) or in 3..1000, was 2");
+    assertThat(d.withRankCheck(new RankCheckSpec(-1, 0)).violations("derive."))
+        .extracting(Object::toString)
+        .containsExactly(
+            "derive.rankCheck.architectures: must be 0 (no rank check) or in 3..1000, was -1");
+    assertThat(d.withRankCheck(new RankCheckSpec(5, 0)).violations("derive."))
+        .extracting(Object::toString)
+        .containsExactly("derive.rankCheck.steps: must be in 1..1000000, was 0");
+    assertThat(d.withRankCheck(new RankCheckSpec(0, 5)).violations("derive."))
+        .extracting(Object::toString)
+        .containsExactly(
+            "derive.rankCheck.steps: must be 0 when architectures is 0 (no rank check), was 5");
+    // The check trains children the derivation drew, so it cannot ask for more than it draws.
+    DeriveSpec few = new DeriveSpec(10, 5).withRankCheck(new RankCheckSpec(11, 5));
+    assertThat(few.violations("derive."))
+        .extracting(Object::toString)
+        .containsExactly(
+            "derive.rankCheck.architectures: must not exceed samples (10): the rank check trains"
+                + " children the derivation drew, was 11");
+    // A spec journaled before the rank check existed reads as one without it.
+    assertThat(new DeriveSpec(10, 5, 1, 0, 0, DeriveSpec.BEST_REWARD, null).rankCheck())
+        .isEqualTo(RankCheckSpec.OFF);
+  }
 }

@@ -7,6 +7,7 @@ import dev.enas.space.MacroSpace;
 import dev.enas.space.SearchSpaces;
 import dev.enas.spec.ChildSpec;
 import dev.enas.spec.DeriveSpec;
+import dev.enas.spec.RankCheckSpec;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.TrainingSpec;
@@ -219,6 +220,59 @@ class SearchLoopTest {
     assertThat(phases.subList(phases.size() - 4, phases.size()))
         .containsExactly(
             Phase.DERIVING, Phase.FINAL_TRAINING, Phase.BASELINE_TRAINING, Phase.SUCCEEDED);
+  }
+
+  /**
+   * With derive.rankCheck on, the retraining phase opens by training that many of the derivation's
+   * children alone, and the result carries Kendall's tau between their shared-weight rewards and
+   * those standalone accuracies: the tau recomputed from the returned pairs.
+   */
+  @Test
+  void aRankCheckTrainsDerivedChildrenAloneAndReportsTheirKendallTau() {
+    SearchSpec smoke = tiny("macro", 4);
+    SearchSpec spec =
+        withDerive(smoke, new DeriveSpec(6, 6).withRankCheck(new RankCheckSpec(4, 3)));
+    List<SearchEvent> events = new ArrayList<>();
+    SearchResult result = new SearchLoop(spec, events::add, () -> false).run();
+    assertThat(result.phase()).as(result.reason()).isEqualTo(Phase.SUCCEEDED);
+
+    // Every distinct child the derivation drew is in its top 6, with the reward it was scored.
+    SearchEvent.Derived derived = of(events, SearchEvent.Derived.class).get(0);
+    int expected = Math.min(4, derived.top().size());
+    assertThat(expected).isGreaterThanOrEqualTo(3);
+    List<SearchEvent.RankCheckTrained> trained = of(events, SearchEvent.RankCheckTrained.class);
+    assertThat(trained).hasSize(expected);
+    assertThat(trained).extracting(SearchEvent.RankCheckTrained::index).containsExactly(0, 1, 2, 3);
+    assertThat(trained).extracting(SearchEvent.RankCheckTrained::steps).containsOnly(3);
+    assertThat(trained).extracting(SearchEvent.RankCheckTrained::count).containsOnly(expected);
+    // In the retraining phase, before the derived child's first epoch.
+    int firstEpoch = events.indexOf(of(events, SearchEvent.FinalTrainingProgress.class).get(0));
+    assertThat(events.indexOf(trained.get(0)))
+        .isGreaterThan(events.indexOf(new SearchEvent.PhaseChanged(Phase.FINAL_TRAINING)));
+    assertThat(events.indexOf(trained.get(expected - 1))).isLessThan(firstEpoch);
+
+    SearchEvent.RankCheck check = result.rankCheck();
+    assertThat(check).isNotNull();
+    assertThat(of(events, SearchEvent.Finished.class).get(0).rankCheck()).isEqualTo(check);
+    assertThat(check.steps()).isEqualTo(3);
+    assertThat(check.architectures())
+        .isEqualTo(trained.stream().map(SearchEvent.RankCheckTrained::candidate).toList());
+    for (SearchEvent.Candidate c : check.architectures()) {
+      assertThat(c.screenAccuracy()).isBetween(0.0, 1.0);
+      SearchEvent.Candidate scored =
+          derived.top().stream()
+              .filter(d -> d.architecture().equals(c.architecture()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(c.reward()).isEqualTo(scored.reward());
+    }
+    double[] rewards =
+        check.architectures().stream().mapToDouble(SearchEvent.Candidate::reward).toArray();
+    double[] alone =
+        check.architectures().stream().mapToDouble(SearchEvent.Candidate::screenAccuracy).toArray();
+    KendallTau recomputed = KendallTau.of(rewards, alone);
+    assertThat(check.kendallTau()).isEqualTo(recomputed.tau());
+    assertThat(check.pValue()).isEqualTo(recomputed.pValue());
   }
 
   @Test

@@ -97,6 +97,9 @@ final class GetCommand extends ClientCommand implements Callable<Integer> {
                 s.getResult().hasTestPerplexity()));
         row(out, "", s.getResult().getPlainBaseline().getArchitecture().getEncoding());
       }
+      if (s.getResult().hasRankCheck()) {
+        row(out, "rank check", Text.rankCheck(s.getResult().getRankCheck()));
+      }
     }
     if (!s.getModelName().isEmpty()) {
       row(

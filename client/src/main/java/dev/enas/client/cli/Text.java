@@ -7,6 +7,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import dev.enas.proto.v1.Phase;
 import dev.enas.proto.v1.PlainBaseline;
+import dev.enas.proto.v1.RankCheck;
 import dev.enas.proto.v1.SearchState;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -80,6 +81,40 @@ final class Text {
   }
 
   /** "shared training" for PHASE_SHARED_TRAINING. */
+  /**
+   * A rank check's outcome for people: Kendall's tau with its p-value and what it says at the 5 %
+   * level, over how many architectures trained alone for how long.
+   */
+  static String rankCheck(RankCheck r) {
+    String over =
+        " over "
+            + r.getArchitectureCount()
+            + " architectures trained alone for "
+            + count(r.getSteps())
+            + " steps each";
+    if (Double.isNaN(r.getKendallTau())) {
+      return "Kendall tau not defined" + over + " (fewer than 3, or one figure the same for all)";
+    }
+    String reading;
+    if (r.getPValue() < 0.05) {
+      reading =
+          r.getKendallTau() > 0
+              ? "the shared weights rank children as training alone does"
+              : "the shared weights rank children the opposite way";
+    } else {
+      reading =
+          "no evidence at the 5 % level that the shared weights rank children as training"
+              + " alone does";
+    }
+    return String.format(
+        Locale.ROOT,
+        "Kendall tau %s (p %s)%s: %s",
+        decimal(r.getKendallTau()),
+        decimal(r.getPValue()),
+        over,
+        reading);
+  }
+
   /**
    * The plain baseline beside the derived child: its figure and size, then how the two compare
    * (test error ratio for a classifier, perplexity ratio for a language model; below 1 means the

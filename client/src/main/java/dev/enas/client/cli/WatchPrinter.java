@@ -2,6 +2,7 @@ package dev.enas.client.cli;
 
 import dev.enas.proto.v1.Phase;
 import dev.enas.proto.v1.Progress;
+import dev.enas.proto.v1.RankCheckedArchitecture;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.SearchSpec;
@@ -72,6 +73,7 @@ final class WatchPrinter implements AutoCloseable {
       case EPOCH_FINISHED -> epochFinished(event.getEpochFinished());
       case DERIVED -> derived(event.getDerived());
       case CANDIDATE_SCREENED -> screened(event.getCandidateScreened());
+      case RANK_CHECK_TRAINED -> rankChecked(event.getRankCheckTrained());
       case FINAL_TRAINING_PROGRESS -> finalProgress(event.getFinalTrainingProgress());
       case FINISHED -> finished(event.getFinished());
       case FAILED -> {
@@ -267,6 +269,26 @@ final class WatchPrinter implements AutoCloseable {
             s.getCandidate().getArchitecture().getEncoding()));
   }
 
+  private void rankChecked(SearchEvent.RankCheckTrained t) {
+    ensureBar("rank", "rank check", t.getCount());
+    if (bar != null) {
+      bar.stepTo(t.getIndex() + 1L);
+    }
+    RankCheckedArchitecture a = t.getArchitecture();
+    String alone =
+        a.hasStandalonePerplexity()
+            ? "val ppl " + Text.decimal(a.getStandalonePerplexity())
+            : "val acc " + Text.decimal(a.getStandaloneAccuracy());
+    report(
+        String.format(
+            Locale.ROOT,
+            "rank check %s  reward %s  alone %s  %s",
+            fraction(t.getIndex() + 1, t.getCount()),
+            Text.decimal(a.getReward()),
+            alone,
+            a.getArchitecture().getEncoding()));
+  }
+
   /** A candidate's screening figure, or nothing for one that was not screened. */
   private static String screening(SearchEvent.Candidate c) {
     if (c.hasScreenPerplexity()) {
@@ -336,6 +358,9 @@ final class WatchPrinter implements AutoCloseable {
                   done.getTestPerplexity(),
                   done.hasTestPerplexity()));
       report("  " + done.getPlainBaseline().getArchitecture().getEncoding());
+    }
+    if (done.hasRankCheck()) {
+      report("rank check: " + Text.rankCheck(done.getRankCheck()));
     }
   }
 

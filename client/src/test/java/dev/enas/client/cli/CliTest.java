@@ -12,6 +12,8 @@ import dev.enas.proto.inference.ModelMetadataResponse;
 import dev.enas.proto.v1.ArchitectureOrder;
 import dev.enas.proto.v1.ControllerKind;
 import dev.enas.proto.v1.Phase;
+import dev.enas.proto.v1.RankCheck;
+import dev.enas.proto.v1.RankCheckedArchitecture;
 import dev.enas.proto.v1.ScoredArchitecture;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
@@ -440,6 +442,79 @@ class CliTest {
             "plain baseline: test accuracy 0.8000, 800 parameters; derived / plain test error 0.8000"
                 + " (the search won)",
             "  macro: 0 | 0 0");
+  }
+
+  @Test
+  void watchAndGetShowTheRankCheck() {
+    RankCheckedArchitecture first =
+        RankCheckedArchitecture.newBuilder()
+            .setArchitecture(Events.arch("1 | 1 0"))
+            .setReward(0.62)
+            .setStandaloneAccuracy(0.81)
+            .build();
+    RankCheckedArchitecture second =
+        RankCheckedArchitecture.newBuilder()
+            .setArchitecture(Events.arch("4 | 5 1"))
+            .setReward(0.70)
+            .setStandaloneAccuracy(0.74)
+            .build();
+    RankCheck check =
+        RankCheck.newBuilder()
+            .setKendallTau(-0.3333)
+            .setPValue(0.6)
+            .setArchitectureCount(2)
+            .setSteps(84)
+            .addArchitectures(first)
+            .addArchitectures(second)
+            .build();
+    List<SearchEvent> log = new ArrayList<>();
+    for (SearchEvent e : Events.run("s1", 1, 1, 1, 1, Events.Outcome.SUCCEEDED)) {
+      if (e.hasFinalTrainingProgress()) {
+        for (int i = 0; i < 2; i++) {
+          log.add(
+              SearchEvent.newBuilder()
+                  .setSearchId("s1")
+                  .setRankCheckTrained(
+                      SearchEvent.RankCheckTrained.newBuilder()
+                          .setIndex(i)
+                          .setCount(2)
+                          .setArchitecture(i == 0 ? first : second)
+                          .setSteps(84))
+                  .build());
+        }
+      }
+      log.add(
+          e.hasFinished()
+              ? e.toBuilder().setFinished(e.getFinished().toBuilder().setRankCheck(check)).build()
+              : e);
+    }
+    List<SearchEvent> numbered = new ArrayList<>();
+    for (SearchEvent e : log) {
+      numbered.add(e.toBuilder().setSequence(numbered.size()).build());
+    }
+    enas.service.add(Events.resolved("s1", 1, 1, 1), numbered);
+
+    assertThat(run("search", "watch", "s1")).isZero();
+
+    assertThat(out.split("\n"))
+        .containsSubsequence(
+            "rank check 1/2  reward 0.6200  alone val acc 0.8100  macro: 1 | 1 0",
+            "rank check 2/2  reward 0.7000  alone val acc 0.7400  macro: 4 | 5 1",
+            "rank check: Kendall tau -0.3333 (p 0.6000) over 2 architectures trained alone for 84"
+                + " steps each: no evidence at the 5 % level that the shared weights rank"
+                + " children as training alone does");
+
+    Search done = Events.search("done", SearchState.SEARCH_STATE_SUCCEEDED);
+    enas.service.add(
+        done.toBuilder()
+            .setResult(done.getResult().toBuilder().setRankCheck(check.toBuilder().setPValue(0.01)))
+            .build(),
+        List.of());
+    assertThat(run("search", "get", "done")).isZero();
+    assertThat(out)
+        .contains(
+            "rank check  Kendall tau -0.3333 (p 0.0100) over 2 architectures trained alone for 84"
+                + " steps each: the shared weights rank children the opposite way\n");
   }
 
   @Test

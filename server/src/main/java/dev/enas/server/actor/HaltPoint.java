@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * standard output and blocks for good, so the test sees the line and sends SIGKILL while the search
  * is exactly there. The points are the stages of a search, reached before a step of that stage on
  * the device thread ({@code shared-training}, {@code controller-training}, {@code deriving}, {@code
- * screening}, {@code final-training}, {@code baseline-training}), and {@code snapshot-write},
- * reached halfway through writing a snapshot's temporary file.
+ * screening}, {@code rank-check}, {@code final-training}, {@code baseline-training}), and {@code
+ * snapshot-write}, reached halfway through writing a snapshot's temporary file.
  *
  * <p>Off unless the property is set: then every {@link #reached} is one comparison.
  */
@@ -30,6 +30,7 @@ public final class HaltPoint {
           "controller-training",
           "deriving",
           "screening",
+          "rank-check",
           "final-training",
           "baseline-training",
           "snapshot-write");

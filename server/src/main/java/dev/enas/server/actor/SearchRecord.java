@@ -318,7 +318,8 @@ final class SearchRecord {
           f.parameters(),
           0,
           f.testPerplexity(),
-          f.plainBaseline());
+          f.plainBaseline(),
+          f.rankCheck());
     }
     return event;
   }
@@ -417,7 +418,8 @@ final class SearchRecord {
               f.testAccuracy(),
               f.parameters(),
               f.testPerplexity(),
-              f.plainBaseline());
+              f.plainBaseline(),
+              f.rankCheck());
     } else if (event instanceof SearchEvent.Failed f) {
       reason = f.reason();
     } else if (event instanceof SearchEvent.Cancelled c) {

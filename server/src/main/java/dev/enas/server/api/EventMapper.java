@@ -95,6 +95,13 @@ final class EventMapper {
               .setCount(e.count())
               .setCandidate(candidate(e.candidate()))
               .setSteps(e.steps()));
+    } else if (event instanceof dev.enas.train.SearchEvent.RankCheckTrained e) {
+      out.setRankCheckTrained(
+          SearchEvent.RankCheckTrained.newBuilder()
+              .setIndex(e.index())
+              .setCount(e.count())
+              .setArchitecture(rankChecked(e.candidate()))
+              .setSteps(e.steps()));
     } else if (event instanceof dev.enas.train.SearchEvent.FinalTrainingProgress e) {
       SearchEvent.FinalTrainingProgress.Builder progress =
           SearchEvent.FinalTrainingProgress.newBuilder()
@@ -121,6 +128,9 @@ final class EventMapper {
       if (e.plainBaseline() != null) {
         finished.setPlainBaseline(plainBaseline(e.plainBaseline()));
       }
+      if (e.rankCheck() != null) {
+        finished.setRankCheck(rankCheck(e.rankCheck()));
+      }
       out.setFinished(finished);
     } else if (event instanceof dev.enas.train.SearchEvent.Failed e) {
       out.setFailed(SearchEvent.Failed.newBuilder().setReason(text(e.reason())));
@@ -143,6 +153,35 @@ final class EventMapper {
     }
     if (!Double.isNaN(c.screenPerplexity())) {
       out.setScreenPerplexity(c.screenPerplexity());
+    }
+    return out.build();
+  }
+
+  /** The wire form of a rank check's outcome. */
+  static dev.enas.proto.v1.RankCheck rankCheck(dev.enas.train.SearchEvent.RankCheck r) {
+    dev.enas.proto.v1.RankCheck.Builder out =
+        dev.enas.proto.v1.RankCheck.newBuilder()
+            .setKendallTau(r.kendallTau())
+            .setPValue(r.pValue())
+            .setArchitectureCount(r.architectures().size())
+            .setSteps(r.steps());
+    for (dev.enas.train.SearchEvent.Candidate c : r.architectures()) {
+      out.addArchitectures(rankChecked(c));
+    }
+    return out.build();
+  }
+
+  private static dev.enas.proto.v1.RankCheckedArchitecture rankChecked(
+      dev.enas.train.SearchEvent.Candidate c) {
+    dev.enas.proto.v1.RankCheckedArchitecture.Builder out =
+        dev.enas.proto.v1.RankCheckedArchitecture.newBuilder()
+            .setArchitecture(SearchMapper.architecture(c.architecture()))
+            .setReward(c.reward());
+    if (!Double.isNaN(c.screenAccuracy())) {
+      out.setStandaloneAccuracy(c.screenAccuracy());
+    }
+    if (!Double.isNaN(c.screenPerplexity())) {
+      out.setStandalonePerplexity(c.screenPerplexity());
     }
     return out.build();
   }

@@ -55,6 +55,9 @@ final class SearchMapper {
       if (info.result().plainBaseline() != null) {
         result.setPlainBaseline(EventMapper.plainBaseline(info.result().plainBaseline()));
       }
+      if (info.result().rankCheck() != null) {
+        result.setRankCheck(EventMapper.rankCheck(info.result().rankCheck()));
+      }
       out.setResult(result);
     }
     if (info.model() != null) {

@@ -13,6 +13,7 @@ import dev.enas.spec.DataSpec;
 import dev.enas.spec.DeriveSpec;
 import dev.enas.spec.FieldViolation;
 import dev.enas.spec.LanguageModelSpec;
+import dev.enas.spec.RankCheckSpec;
 import dev.enas.spec.RetrainSpec;
 import dev.enas.spec.SearchSpec;
 import dev.enas.spec.SpaceSpec;
@@ -53,6 +54,7 @@ public final class SpecMapper {
           TrainingSpec.class,
           ControllerSpec.class,
           DeriveSpec.class,
+          RankCheckSpec.class,
           RetrainSpec.class,
           LanguageModelSpec.class);
 
@@ -243,7 +245,11 @@ public final class SpecMapper {
                 .setValidationBatches(spec.derive().validationBatches())
                 .setScreenCandidates(spec.derive().screenCandidates())
                 .setScreenSteps(spec.derive().screenSteps())
-                .setSelection(spec.derive().selection()))
+                .setSelection(spec.derive().selection())
+                .setRankCheck(
+                    dev.enas.proto.v1.RankCheckSpec.newBuilder()
+                        .setArchitectures(spec.derive().rankCheck().architectures())
+                        .setSteps(spec.derive().rankCheck().steps())))
         .setRetrain(
             dev.enas.proto.v1.RetrainSpec.newBuilder()
                 .setNetwork(toWire(spec.retrain().network()))
@@ -464,7 +470,20 @@ public final class SpecMapper {
         wire.hasValidationBatches() ? wire.getValidationBatches() : d.validationBatches(),
         wire.hasScreenCandidates() ? wire.getScreenCandidates() : d.screenCandidates(),
         wire.hasScreenSteps() ? wire.getScreenSteps() : d.screenSteps(),
-        wire.hasSelection() ? wire.getSelection() : d.selection());
+        wire.hasSelection() ? wire.getSelection() : d.selection(),
+        rankCheck(wire.getRankCheck(), d.rankCheck()));
+  }
+
+  /** Unset steps of a check that is on take {@link RankCheckSpec#DEFAULT_STEPS}. */
+  private static RankCheckSpec rankCheck(dev.enas.proto.v1.RankCheckSpec wire, RankCheckSpec d) {
+    int architectures = wire.hasArchitectures() ? wire.getArchitectures() : d.architectures();
+    int steps;
+    if (wire.hasSteps()) {
+      steps = wire.getSteps();
+    } else {
+      steps = architectures != 0 ? RankCheckSpec.DEFAULT_STEPS : d.steps();
+    }
+    return new RankCheckSpec(architectures, steps);
   }
 
   private static RetrainSpec retrain(dev.enas.proto.v1.RetrainSpec wire, RetrainSpec d) {

@@ -121,16 +121,28 @@ public record SearchInfo(
 
   /**
    * The outcome of a search that succeeded: the retrained child and its test accuracy (image
-   * classifiers) or test perplexity (language models); the other figure is NaN.
+   * classifiers) or test perplexity (language models); the other figure is NaN. The plain baseline
+   * and the rank check are null unless the spec asked for them.
    */
   public record Result(
       String architecture,
       double testAccuracy,
       long parameters,
       double testPerplexity,
-      SearchEvent.PlainBaseline plainBaseline) {
+      SearchEvent.PlainBaseline plainBaseline,
+      SearchEvent.RankCheck rankCheck) {
     public Result {
       Objects.requireNonNull(architecture, "architecture");
+    }
+
+    /** Without a rank check. */
+    public Result(
+        String architecture,
+        double testAccuracy,
+        long parameters,
+        double testPerplexity,
+        SearchEvent.PlainBaseline plainBaseline) {
+      this(architecture, testAccuracy, parameters, testPerplexity, plainBaseline, null);
     }
 
     /** Without a plain baseline. */

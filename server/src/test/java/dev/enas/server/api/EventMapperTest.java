@@ -113,6 +113,9 @@ class EventMapperTest {
       return new SearchEvent.Candidate("macro: 0", 0.5, -1, 0.75, Double.NaN);
     } else if (type == SearchEvent.PlainBaseline.class) {
       return new SearchEvent.PlainBaseline("macro: 0", 0.5, 7, Double.NaN);
+    } else if (type == SearchEvent.RankCheck.class) {
+      return new SearchEvent.RankCheck(
+          0.25, 0.5, 9, List.of(new SearchEvent.Candidate("macro: 0", 0.5, -1, 0.75, Double.NaN)));
     }
     throw new IllegalArgumentException("no sample value for " + type + "; extend the test");
   }

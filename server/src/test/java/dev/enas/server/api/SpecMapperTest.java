@@ -42,6 +42,8 @@ class SpecMapperTest {
           Map.entry(
               dev.enas.spec.ControllerSpec.class, dev.enas.proto.v1.ControllerSpec.getDescriptor()),
           Map.entry(dev.enas.spec.DeriveSpec.class, dev.enas.proto.v1.DeriveSpec.getDescriptor()),
+          Map.entry(
+              dev.enas.spec.RankCheckSpec.class, dev.enas.proto.v1.RankCheckSpec.getDescriptor()),
           Map.entry(dev.enas.spec.RetrainSpec.class, dev.enas.proto.v1.RetrainSpec.getDescriptor()),
           Map.entry(
               dev.enas.spec.LanguageModelSpec.class,

@@ -62,6 +62,21 @@ class JournalSerializerTest {
                 Double.NaN,
                 new SearchEvent.PlainBaseline("0 0", 0.75, 1000, Double.NaN)),
             new SearchEvent.Finished("0 1", 0.8125, 1234, 12.5),
+            new SearchEvent.RankCheckTrained(1, 3, candidate.withScreening(0.625, Double.NaN), 40),
+            new SearchEvent.Finished(
+                "0 1",
+                Double.NaN,
+                1234,
+                12.5,
+                95.5,
+                null,
+                new SearchEvent.RankCheck(
+                    Double.NaN,
+                    Double.NaN,
+                    40,
+                    List.of(
+                        candidate.withScreening(Double.NaN, 120.5),
+                        candidate.withScreening(Double.NaN, Double.POSITIVE_INFINITY)))),
             new SearchEvent.Failed("it failed"),
             new SearchEvent.Cancelled("cancelled on request"));
     long sequence = 0;

@@ -10,7 +10,7 @@ document.title = 'enas: ' + id;
 const TERMINAL = ['finished', 'failed', 'cancelled'];
 const KINDS = ['phase_changed', 'child_trained', 'step_skipped', 'architecture_sampled',
   'controller_updated', 'epoch_finished', 'derived', 'candidate_screened',
-  'final_training_progress', 'finished', 'failed', 'cancelled'];
+  'rank_check_trained', 'final_training_progress', 'finished', 'failed', 'cancelled'];
 
 function chart(canvas, datasets, scales) {
   return new Chart(document.getElementById(canvas), {
@@ -150,9 +150,12 @@ function handle(event) {
       break;
     case 'finished':
       finalArchitecture = e.architecture.encoding;
-      text('result', e.test_perplexity !== undefined
+      text('result', (e.test_perplexity !== undefined
           ? `test perplexity ${enas.fixed(e.test_perplexity, 2)}`
-          : `test accuracy ${enas.fixed(e.test_accuracy, 4)}`);
+          : `test accuracy ${enas.fixed(e.test_accuracy, 4)}`)
+          + (e.rank_check ? `; rank check: Kendall tau ${enas.fixed(e.rank_check.kendall_tau, 3)}`
+              + ` (p ${enas.fixed(e.rank_check.p_value, 3)},`
+              + ` ${e.rank_check.architecture_count} architectures)` : ''));
       text('state', 'succeeded');
       break;
     case 'failed':
