@@ -468,32 +468,13 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       String id = record.id();
       nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
       order.add(id);
-      if (record.info().phase().isTerminal()) {
-        searches.put(id, new Entry(record, null, null));
-        continue;
-      }
-      if (replication != null) {
+      if (replication != null && !record.info().phase().isTerminal()) {
         // The cluster places it: here or on another node, which then adopts it.
         searches.put(id, new Entry(record, null, null));
         follow(id, record);
         continue;
       }
-      ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
-      if (record.isPaused()) {
-        // Paused before the stop: it keeps its place, and its journal, until resumed.
-        record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {});
-        searches.put(id, new Entry(record, null, writer));
-        getContext().getLog().info("search {} is paused; ResumeSearch continues it", id);
-        continue;
-      }
-      searches.put(id, new Entry(record, startResumed(record, writer), writer));
-      getContext()
-          .getLog()
-          .info(
-              "search {} was running when the server stopped; resuming it "
-                  + "over its {} journaled events",
-              id,
-              record.info().eventCount());
+      takeOver(record, "was unfinished when the server stopped");
     }
   }
 
@@ -1148,8 +1129,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     }
     SearchRecord record;
     try {
-      record =
-          SearchRecord.fromJournal(m.entries().stream().map(Journal.Sequenced::entry).toList());
+      record = SearchRecord.fromJournal(entriesOf(m.entries()));
     } catch (IllegalArgumentException e) {
       log.error("search {} in the journal cannot be read", m.id(), e);
       return this;
@@ -1162,17 +1142,29 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   private void addReplica(SearchRecord record) {
     String id = record.id();
     nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
-    int at = order.size();
-    while (at > 0 && searches.get(order.get(at - 1)).record().ordinal() > record.ordinal()) {
-      at--;
-    }
-    order.add(at, id);
+    insertInOrder(record);
     searches.put(id, new Entry(record, null, null));
     if (record.info().phase().isTerminal()) {
       record.release();
     } else {
       follow(id, record);
     }
+  }
+
+  /**
+   * Puts a search from the journal into the creation order by its ordinal (nodes of a cluster
+   * create searches at the same time, so they are not always learned in order).
+   */
+  private void insertInOrder(SearchRecord record) {
+    int at = order.size();
+    while (at > 0 && searches.get(order.get(at - 1)).record().ordinal() > record.ordinal()) {
+      at--;
+    }
+    order.add(at, record.id());
+  }
+
+  private static List<JournalEvent> entriesOf(List<Journal.Sequenced> entries) {
+    return entries.stream().map(Journal.Sequenced::entry).toList();
   }
 
   /** Follows a replica's journal from the entry after those it holds. */
@@ -1291,11 +1283,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
           waiting.forEach(w -> w.tell(Reply.error(SearchBackendException.NotFound.search(id))));
           return this;
         }
-        record =
-            SearchRecord.fromJournal(m.entries().stream().map(Journal.Sequenced::entry).toList());
+        record = SearchRecord.fromJournal(entriesOf(m.entries()));
         nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
-        order.add(id);
-        order.sort(Comparator.comparingLong(o -> ordinalOf(o, record)));
+        insertInOrder(record);
       } else {
         record = e.record();
         fold(record, m.entries());
@@ -1310,21 +1300,18 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       return this;
     }
     replicas.remove(id);
-    boolean unfinished = takeOver(record);
+    boolean unfinished = takeOver(record, "is placed here");
     waiting.forEach(w -> w.tell(Reply.ok(unfinished)));
     return this;
   }
 
-  private long ordinalOf(String id, SearchRecord adding) {
-    Entry e = searches.get(id);
-    return e == null ? adding.ordinal() : e.record().ordinal();
-  }
-
   /**
-   * Makes a search read from the journal this node's own: an unfinished one gets a journal writer
-   * and, unless paused, runs from its newest snapshot. Answers whether it is unfinished.
+   * Makes a search read from the journal this manager's own, at the start of a single server or
+   * when the cluster places it here: an unfinished one gets a journal writer and, unless paused,
+   * runs from its newest snapshot. {@code why} says in the log why it runs here. Answers whether it
+   * is unfinished.
    */
-  private boolean takeOver(SearchRecord record) {
+  private boolean takeOver(SearchRecord record, String why) {
     String id = record.id();
     if (record.info().phase().isTerminal()) {
       if (!record.isReleased()) {
@@ -1335,17 +1322,19 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     }
     ActorRef<SearchJournal.Command> writer = spawnWriter(id, record.ordinal());
     if (record.isPaused()) {
+      // Paused: it keeps its place, and its journal, until resumed.
       record.resume(0, entry -> writer.tell(new SearchJournal.Write(entry)), reason -> {});
       searches.put(id, new Entry(record, null, writer));
-      getContext().getLog().info("search {} is placed here; it stays paused", id);
+      getContext().getLog().info("search {} {}; it is paused, ResumeSearch continues it", id, why);
       return true;
     }
     searches.put(id, new Entry(record, startResumed(record, writer), writer));
     getContext()
         .getLog()
         .info(
-            "search {} is placed here; resuming it over its {} journaled events",
+            "search {} {}; resuming it over its {} journaled events",
             id,
+            why,
             record.info().eventCount());
     return true;
   }
