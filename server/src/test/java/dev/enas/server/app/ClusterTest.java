@@ -7,12 +7,15 @@ import dev.enas.proto.inference.ModelInferRequest;
 import dev.enas.proto.inference.ModelInferResponse;
 import dev.enas.proto.inference.ModelReadyRequest;
 import dev.enas.proto.inference.RawContents;
+import dev.enas.proto.v1.CancelSearchRequest;
 import dev.enas.proto.v1.GetSearchRequest;
 import dev.enas.proto.v1.Phase;
 import dev.enas.proto.v1.Search;
 import dev.enas.proto.v1.SearchEvent;
 import dev.enas.proto.v1.WatchSearchRequest;
 import dev.enas.spec.SearchSpec;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,6 +92,17 @@ class ClusterTest {
               assertThat(events).as("%s through another node", id).isEqualTo(first);
             }
           }
+        }
+
+        // Refusals given by the node that owns a search reach the client of any node as they are.
+        assertThat(status(() -> SearchEvents.create(nodes.get(1).stub(), spec(1), "spread-0")))
+            .isEqualTo(Status.Code.ALREADY_EXISTS);
+        assertThat(status(() -> cancel(nodes.get(2), "no-such-search")))
+            .isEqualTo(Status.Code.NOT_FOUND);
+        for (ServerProcess node : nodes) {
+          assertThat(status(() -> cancel(node, "spread-3")))
+              .as("cancelling an ended search")
+              .isEqualTo(Status.Code.FAILED_PRECONDITION);
         }
 
         // Every node serves every model, with the same answer.
@@ -222,5 +236,20 @@ class ClusterTest {
     } catch (io.grpc.StatusRuntimeException e) {
       return false;
     }
+  }
+
+  private static Search cancel(ServerProcess node, String id) {
+    return node.stub()
+        .cancelSearch(CancelSearchRequest.newBuilder().setSearchId(id).setReason("test").build());
+  }
+
+  /** The status code a call fails with. */
+  private static Status.Code status(Runnable call) {
+    try {
+      call.run();
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+    throw new AssertionError("the call succeeded");
   }
 }
