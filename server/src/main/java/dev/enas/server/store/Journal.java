@@ -5,19 +5,23 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.RestartSettings;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Sink;
 
 /**
@@ -144,13 +148,27 @@ public final class Journal {
   /**
    * Follows a search's journal from sequence number {@code from} on, live: {@code batches} gets the
    * entries in order, as the journal's read side finds them (every {@code
-   * jdbc-read-journal.refresh-interval}), on a stream thread. Runs until the switch is shut down.
+   * jdbc-read-journal.refresh-interval}), on a stream thread. Runs until the switch is shut down. A
+   * failed read (the database away for a moment, a query timed out under load) is logged and the
+   * query starts again after a backoff from the entry after the last one read, so a follower never
+   * stops silently; an entry may then come twice, never out of order.
    */
   public UniqueKillSwitch follow(String searchId, long from, Consumer<List<Sequenced>> batches) {
-    return read.eventsByPersistenceId(persistenceId(searchId), from, Long.MAX_VALUE)
-        .map(envelope -> new Sequenced(envelope.sequenceNr(), (JournalEvent) envelope.event()))
+    AtomicLong next = new AtomicLong(from);
+    RestartSettings backoff =
+        RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2);
+    return RestartSource.onFailuresWithBackoff(
+            backoff,
+            () ->
+                read.eventsByPersistenceId(persistenceId(searchId), next.get(), Long.MAX_VALUE)
+                    .map(
+                        envelope -> {
+                          next.set(envelope.sequenceNr() + 1);
+                          return new Sequenced(
+                              envelope.sequenceNr(), (JournalEvent) envelope.event());
+                        }))
         .viaMat(KillSwitches.single(), Keep.right())
-        .groupedWithin(512, java.time.Duration.ofMillis(20))
+        .groupedWithin(512, Duration.ofMillis(20))
         .toMat(Sink.foreach(batches::accept), Keep.left())
         .run(system);
   }
