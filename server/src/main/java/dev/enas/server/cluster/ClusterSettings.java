@@ -19,6 +19,9 @@ import java.util.Map;
  * @param seedNodes the nodes to join, as {@code pekko://enas@host:port}; empty: bootstrap finds
  *     them ({@code enas.cluster.bootstrap}) or this node starts a cluster of its own
  * @param slots the searches this node offers to run at once ({@code max-concurrent-searches})
+ * @param heartbeatPause how long a node's heartbeats may be late before the others count it as
+ *     unreachable (Pekko's failure detector's acceptable pause): it must outlast the longest pause
+ *     a busy training node has (a garbage collection, a starved scheduler on a loaded machine)
  * @param stableAfter how long the membership must be stable before the split-brain resolver downs
  *     the nodes on the minority side of a partition, or a crashed node
  * @param ensureInterval how often each node reminds the cluster of the unfinished searches it only
@@ -33,6 +36,7 @@ public record ClusterSettings(
     int port,
     List<String> seedNodes,
     int slots,
+    Duration heartbeatPause,
     Duration stableAfter,
     Duration ensureInterval,
     Duration sweepInterval,
@@ -57,6 +61,7 @@ public record ClusterSettings(
                 + "' is not one");
       }
     }
+    requirePositive("enas.cluster.heartbeat-pause", heartbeatPause);
     requirePositive("enas.cluster.stable-after", stableAfter);
     requirePositive("enas.cluster.ensure-interval", ensureInterval);
     requirePositive("enas.cluster.sweep-interval", sweepInterval);
@@ -85,6 +90,7 @@ public record ClusterSettings(
         c.getInt("port"),
         seeds,
         enas.getInt("max-concurrent-searches"),
+        c.getDuration("heartbeat-pause"),
         c.getDuration("stable-after"),
         c.getDuration("ensure-interval"),
         c.getDuration("sweep-interval"),
@@ -111,6 +117,9 @@ public record ClusterSettings(
         "pekko.cluster.downing-provider-class",
         "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
     pekko.put("pekko.cluster.split-brain-resolver.active-strategy", "keep-majority");
+    pekko.put(
+        "pekko.cluster.failure-detector.acceptable-heartbeat-pause",
+        heartbeatPause.toMillis() + "ms");
     pekko.put("pekko.cluster.split-brain-resolver.stable-after", stableAfter.toMillis() + "ms");
     pekko.put("pekko.cluster.sharding.passivation.strategy", "none");
     pekko.put("pekko.cluster.sharding.remember-entities", "off");

@@ -34,6 +34,7 @@ class ClusterSettingsTest {
               port = 25600
               seed-nodes = " pekko://enas@10.0.0.1:25520 ,pekko://enas@10.0.0.2:25520"
               journal-poll = 150ms
+              heartbeat-pause = 12s
             }
             """);
     ClusterSettings settings = ClusterSettings.fromConfig(config.getConfig("enas"));
@@ -50,6 +51,24 @@ class ClusterSettingsTest {
     assertThat(pekko.getString("pekko.cluster.downing-provider-class")).contains("SplitBrain");
     assertThat(pekko.getString("pekko.cluster.sharding.passivation.strategy")).isEqualTo("none");
     assertThat(pekko.getDuration("jdbc-read-journal.refresh-interval").toMillis()).isEqualTo(150);
+    assertThat(
+            pekko
+                .getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause")
+                .toSeconds())
+        .isEqualTo(12);
+  }
+
+  @Test
+  void aTrainingNodeMayBeLateLongerThanPekkosDefaultBeforeItCountsAsUnreachable() {
+    ClusterSettings settings =
+        ClusterSettings.fromConfig(config("enas.cluster.enabled = true").getConfig("enas"));
+    assertThat(settings.heartbeatPause().toSeconds()).isEqualTo(10);
+    assertThat(
+            ConfigFactory.load()
+                .getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause")
+                .toSeconds())
+        .as("Pekko's own default, which the node's setting overrides")
+        .isLessThan(10);
   }
 
   @Test
@@ -72,5 +91,10 @@ class ClusterSettingsTest {
                 ClusterSettings.fromConfig(
                     config("enas.cluster.stable-after = 0s").getConfig("enas")))
         .hasMessageContaining("enas.cluster.stable-after must be positive");
+    assertThatThrownBy(
+            () ->
+                ClusterSettings.fromConfig(
+                    config("enas.cluster.heartbeat-pause = 0s").getConfig("enas")))
+        .hasMessageContaining("enas.cluster.heartbeat-pause must be positive");
   }
 }
