@@ -425,7 +425,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
                                       // A deleted search leaves no entries behind.
                                       if (!entries.isEmpty()) {
                                         SearchRecord record = SearchRecord.fromJournal(entries);
-                                        if (record.info().phase().isTerminal()) {
+                                        if (record.isEnded()) {
                                           record.release();
                                         }
                                         records.add(record);
@@ -468,7 +468,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       String id = record.id();
       nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
       order.add(id);
-      if (replication != null && !record.info().phase().isTerminal()) {
+      if (replication != null && !record.isEnded()) {
         // The cluster places it: here or on another node, which then adopts it.
         searches.put(id, new Entry(record, null, null));
         follow(id, record);
@@ -603,7 +603,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
               List<String> orphans = new ArrayList<>();
               for (String id : replicas.keySet()) {
                 SearchInfo info = searches.get(id).record().info();
-                if (!info.phase().isTerminal() && !info.paused() && !adopting.containsKey(id)) {
+                if (!searches.get(id).record().isEnded()
+                    && !info.paused()
+                    && !adopting.containsKey(id)) {
                   orphans.add(id);
                 }
               }
@@ -1067,6 +1069,9 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     if (e == null || e.writer() != m.writer()) {
       return this;
     }
+    if (replication != null && !e.record().isEnded()) {
+      return demote(m.id(), e);
+    }
     log.error(
         "the journal writer of search {} stopped after a failed write (see above); its "
             + "newer events are not in the journal and are computed again on the next start",
@@ -1076,6 +1081,35 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
   }
 
   // ---- Cluster: replicas of the searches other nodes run, and taking searches over ----
+
+  /**
+   * Cluster: a journal write of a search run here failed. Either another node writes this search
+   * now (the cluster gave it away while this node was unreachable, and this node has not yet
+   * learned that it was downed) or the database is away. Either way this node must not go on with
+   * what the journal does not hold: it stops the run, cuts the watchers (who watch again from where
+   * they were) and reads the search back from the journal as a replica. The cluster then places it
+   * again (the keeper's next Ensure), and whoever runs it continues from the journal and the newest
+   * snapshot.
+   */
+  private Behavior<Command> demote(String id, Entry e) {
+    log.warn(
+        "search {}: its journal write failed, so this node stops running it; it is read back "
+            + "from the journal and the cluster places it again",
+        id);
+    if (e.coordinator() != null) {
+      getContext().stop(e.coordinator());
+    }
+    e.record().stopWatchers();
+    searches.remove(id);
+    order.remove(id);
+    rebuilt.remove(id);
+    Replica replica = replicas.remove(id);
+    if (replica != null) {
+      replica.follower.shutdown();
+    }
+    getContext().getSelf().tell(new Discover(id, null));
+    return this;
+  }
 
   private Behavior<Command> onTrack(Track m) {
     String id = m.created().id();
@@ -1144,7 +1178,12 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     nextOrdinal = Math.max(nextOrdinal, record.ordinal() + 1);
     insertInOrder(record);
     searches.put(id, new Entry(record, null, null));
-    if (record.info().phase().isTerminal()) {
+    log.debug(
+        "search {}: a replica of its {} journal entries, {}",
+        id,
+        record.journalEntries(),
+        record.info().phase());
+    if (record.isEnded()) {
       record.release();
     } else {
       follow(id, record);
@@ -1181,9 +1220,18 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     Replica replica = replicas.get(m.id());
     Entry e = searches.get(m.id());
     if (replica == null || e == null || adopting.containsKey(m.id())) {
+      log.debug("search {}: replica entries ignored (no replica, or being taken over)", m.id());
       return this;
     }
     SearchRecord record = e.record();
+    if (log.isDebugEnabled() && !m.entries().isEmpty()) {
+      log.debug(
+          "search {}: replica entries {}..{} arrive, {} folded before",
+          m.id(),
+          m.entries().get(0).sequenceNr(),
+          m.entries().get(m.entries().size() - 1).sequenceNr(),
+          record.journalEntries());
+    }
     try {
       fold(record, m.entries());
     } catch (IllegalArgumentException ex) {
@@ -1192,7 +1240,8 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
       replicas.remove(m.id());
       return this;
     }
-    if (record.info().phase().isTerminal()) {
+    if (record.isEnded()) {
+      log.debug("search {}: the replica reached its end", m.id());
       replica.follower.shutdown();
       replicas.remove(m.id());
       record.release();
@@ -1235,7 +1284,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
     Replica replica = replicas.get(id);
     if (e != null && replica == null) {
       // Run here already, or ended: nothing to take over.
-      m.replyTo().tell(Reply.ok(!e.record().info().phase().isTerminal()));
+      m.replyTo().tell(Reply.ok(!e.record().isEnded()));
       return this;
     }
     if (journal == null) {
@@ -1313,7 +1362,7 @@ public final class SearchManager extends AbstractBehavior<SearchManager.Command>
    */
   private boolean takeOver(SearchRecord record, String why) {
     String id = record.id();
-    if (record.info().phase().isTerminal()) {
+    if (record.isEnded()) {
       if (!record.isReleased()) {
         record.release();
       }

@@ -222,6 +222,26 @@ final class SearchRecord {
     byReward = null;
   }
 
+  /**
+   * Cuts every watcher of the log (they are told the sequence to watch again from), for a search
+   * this node stops running while it goes on elsewhere.
+   */
+  synchronized void stopWatchers() {
+    if (log != null) {
+      log.moveAll();
+    }
+  }
+
+  /**
+   * Whether the search's last event is logged: its log is closed (or was released after that). Not
+   * the same as a terminal phase: the phase turns terminal one event before the log's closing event
+   * (Finished, Failed or Cancelled), so a record rebuilt from a journal that stops between the two
+   * has a terminal phase and one event still to come.
+   */
+  synchronized boolean isEnded() {
+    return released || (log != null && log.isClosed());
+  }
+
   /** Whether {@link #release} dropped the log and the history. */
   boolean isReleased() {
     return released;

@@ -140,8 +140,9 @@ public final class Statuses {
 
   /**
    * How a WatchSearch stream ends when the event log cut it: RESOURCE_EXHAUSTED for a watcher that
-   * fell behind, UNAVAILABLE for a server shutting down; both carry the resume sequence in the
-   * {@link #RESUME_SEQUENCE} trailer and in an ErrorInfo.
+   * fell behind, UNAVAILABLE for a server shutting down or a search that stopped running on this
+   * cluster node; all carry the resume sequence in the {@link #RESUME_SEQUENCE} trailer and in an
+   * ErrorInfo.
    */
   static StatusRuntimeException watchCut(CutReason reason, long resumeSequence, int capacity) {
     String resume = Long.toString(resumeSequence);
@@ -156,6 +157,14 @@ public final class Statuses {
               + capacity
               + " events behind the search; watch again"
               + " with from_sequence="
+              + resume
+              + " to continue";
+    } else if (reason == CutReason.MOVED) {
+      code = Code.UNAVAILABLE;
+      reasonCode = "SEARCH_MOVED";
+      message =
+          "this node stopped running the search, which the cluster places again; watch again"
+              + " (through any node) with from_sequence="
               + resume
               + " to continue";
     } else {

@@ -158,6 +158,17 @@ public final class EventLog {
     return new LoggedEvent(sequence, fromNanos(segment.timeNanos[offset]), segment.events[offset]);
   }
 
+  /**
+   * Ends every subscription with {@link Subscriber#onCut} ({@link CutReason#MOVED}), each with the
+   * sequence it would have delivered next: for a log whose search this node stops running while it
+   * goes on elsewhere.
+   */
+  public void moveAll() {
+    for (SubscriptionImpl subscription : subscriptions) {
+      subscription.stop(CutReason.MOVED);
+    }
+  }
+
   /** Subscriptions still delivering, for monitoring and for tests that check none leaks. */
   public int subscriberCount() {
     return subscriptions.size();
@@ -220,7 +231,12 @@ public final class EventLog {
     /** The subscriber fell behind by more than its buffer; it should resume from the sequence. */
     OVERFLOW,
     /** {@link Subscription#stop()} ended it, for example because the server is shutting down. */
-    STOPPED
+    STOPPED,
+    /**
+     * {@link #moveAll()} ended it: this node stopped running the search, which goes on elsewhere in
+     * the cluster.
+     */
+    MOVED
   }
 
   /**
@@ -289,6 +305,7 @@ public final class EventLog {
 
     private volatile boolean cancelled;
     private volatile boolean stopRequested;
+    private volatile CutReason stopReason = CutReason.STOPPED;
     private volatile boolean ended;
 
     SubscriptionImpl(
@@ -345,6 +362,11 @@ public final class EventLog {
 
     @Override
     public void stop() {
+      stop(CutReason.STOPPED);
+    }
+
+    void stop(CutReason reason) {
+      stopReason = reason;
       stopRequested = true;
       schedule();
     }
@@ -394,7 +416,7 @@ public final class EventLog {
         }
         if (stopRequested) {
           end();
-          subscriber.onCut(CutReason.STOPPED, cursor);
+          subscriber.onCut(stopReason, cursor);
           return Step.ENDED;
         }
         boolean closedNow = closed;

@@ -147,6 +147,27 @@ class SearchRecordRecoveryTest {
   }
 
   @Test
+  void aJournalThatStopsBetweenTheTerminalPhaseAndTheLastEventIsNotAnEndedSearch() {
+    SearchRecord original = original();
+    original.emitEnd(new SearchEvent.PhaseChanged(Phase.CANCELLED));
+    List<JournalEvent> upToPhase = List.copyOf(journal);
+    original.emitEnd(new SearchEvent.Cancelled("enough"));
+
+    // A replica (or a node taking the search over) that has read up to the phase change: the
+    // phase is terminal, but the log has one event to come, so the search has not ended.
+    SearchRecord partial = SearchRecord.fromJournal(upToPhase);
+    assertThat(partial.info().phase()).isEqualTo(Phase.CANCELLED);
+    assertThat(partial.isEnded()).isFalse();
+    assertThat(partial.log().isClosed()).isFalse();
+
+    partial.applyJournaled(journal.get(journal.size() - 1));
+    assertThat(partial.isEnded()).isTrue();
+    assertThat(logOf(partial)).isEqualTo(logOf(original));
+    partial.release();
+    assertThat(partial.isEnded()).as("released after its end").isTrue();
+  }
+
+  @Test
   void aReleasedRecordKeepsItsSummaryOnly() {
     SearchRecord record = original();
     var info = record.info();

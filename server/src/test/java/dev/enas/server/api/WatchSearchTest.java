@@ -218,6 +218,36 @@ class WatchSearchTest {
     stopping.close();
   }
 
+  @Test
+  void aSearchThatStopsRunningOnThisNodeEndsItsWatchesWithSearchMovedAndTheirResumePoint()
+      throws Exception {
+    String id = test.backend.newSearch();
+    for (int i = 0; i < 7; i++) {
+      test.backend.append(id, step(i));
+    }
+    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call =
+        test.channel.newCall(SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
+    RawListener listener = new RawListener();
+    call.start(listener, new Metadata());
+    call.sendMessage(WatchSearchRequest.newBuilder().setSearchId(id).build());
+    call.halfClose();
+    call.request(100);
+    awaitCondition(() -> listener.messages.size() == 7);
+
+    test.backend.log(id).moveAll();
+
+    Closed closed = listener.closed.get(SAFETY_SECONDS, TimeUnit.SECONDS);
+    assertThat(closed.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(closed.status().getDescription()).contains("any node", "from_sequence=7");
+    assertThat(closed.trailers().get(Statuses.RESUME_SEQUENCE)).isEqualTo("7");
+    ErrorInfo info =
+        StatusProto.fromStatusAndTrailers(closed.status(), closed.trailers())
+            .getDetails(0)
+            .unpack(ErrorInfo.class);
+    assertThat(info.getReason()).isEqualTo("SEARCH_MOVED");
+    assertThat(info.getMetadataMap()).containsEntry("resume_sequence", "7");
+  }
+
   private List<dev.enas.proto.v1.SearchEvent> watchAll(String id, long from) {
     List<dev.enas.proto.v1.SearchEvent> events = new ArrayList<>();
     test.blocking

@@ -331,6 +331,25 @@ class EventLogTest {
   }
 
   @Test
+  void moveAllCutsEverySubscriptionAtItsOwnResumePoint() throws Exception {
+    EventLog log = new EventLog();
+    for (int i = 0; i < 5; i++) {
+      log.append(step(i));
+    }
+    Recorder behind = new Recorder(received -> received < 2);
+    log.subscribe(0, 10, Runnable::run, behind);
+    Recorder live = new Recorder();
+    log.subscribe(0, 10, Runnable::run, live);
+
+    log.moveAll();
+    log.append(step(5));
+
+    assertThat(behind.outcome()).isEqualTo(Outcome.cut(CutReason.MOVED, 2));
+    assertThat(live.outcome()).isEqualTo(Outcome.cut(CutReason.MOVED, 5));
+    assertThat(log.subscriberCount()).isZero();
+  }
+
+  @Test
   void aThrowingSubscriberLosesOnlyItsOwnSubscription() throws Exception {
     EventLog log = new EventLog();
     Recorder healthy = new Recorder();
