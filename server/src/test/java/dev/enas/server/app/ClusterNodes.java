@@ -134,6 +134,39 @@ public final class ClusterNodes implements AutoCloseable {
     return -1;
   }
 
+  /**
+   * What each node's log says that explains a failed test: its warnings, errors and membership
+   * changes, and its last lines.
+   */
+  public String report() {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < nodes.size(); i++) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(nodes.get(i).log());
+      } catch (IOException e) {
+        out.append("node ").append(i).append(": its log cannot be read: ").append(e).append('\n');
+        continue;
+      }
+      out.append("---- node ").append(i).append(": warnings, errors, membership ----\n");
+      for (String line : lines) {
+        if (line.contains(" WARN ")
+            || line.contains(" ERROR ")
+            || line.contains("] to [")
+            || line.contains("is placed here")
+            || line.contains("replica")
+            || line.contains("nreachable")) {
+          out.append(line).append('\n');
+        }
+      }
+      out.append("---- node ").append(i).append(": last lines ----\n");
+      for (String line : lines.subList(Math.max(0, lines.size() - 40), lines.size())) {
+        out.append(line).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
   @Override
   public void close() throws InterruptedException {
     for (ServerProcess node : nodes) {

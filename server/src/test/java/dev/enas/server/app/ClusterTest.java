@@ -63,128 +63,167 @@ class ClusterTest {
                 "enas.max-concurrent-searches=2",
                 "enas.serving.scan-interval=1s",
                 "enas.snapshots.every-steps=4")) {
-      List<ServerProcess> nodes = cluster.nodes();
-      {
-        // Four searches through node 0: they spread over the nodes.
-        ServerProcess entry = nodes.get(0);
-        List<String> ids = List.of("spread-0", "spread-1", "spread-2", "spread-3");
-        for (int i = 0; i < ids.size(); i++) {
-          SearchEvents.create(entry.stub(), spec(100 + i), ids.get(i));
-        }
-        Map<String, Integer> owners = new TreeMap<>();
-        for (String id : ids) {
-          owners.put(id, cluster.owner(id));
-        }
-        assertThat(owners.values().stream().distinct().count())
-            .as("nodes the four searches run on: %s", owners)
-            .isEqualTo(3);
+      try {
+        run(cluster);
+      } catch (Exception | Error e) {
+        System.out.println("ClusterTest failed; what the nodes logged:\n" + cluster.report());
+        throw e;
+      }
+    }
+  }
 
-        // Every stream, through every node, is whole and the same.
-        for (String id : ids) {
-          List<SearchEvent> first = null;
-          for (ServerProcess node : nodes) {
-            List<SearchEvent> events = SearchEvents.watchAll(node.stub(), id);
-            assertContiguous(id, events);
-            assertThat(events).last().matches(SearchEvent::hasFinished, "finished");
-            if (first == null) {
-              first = events;
-            } else {
-              assertThat(events).as("%s through another node", id).isEqualTo(first);
-            }
-          }
-        }
+  private static void run(ClusterNodes cluster) throws Exception {
+    List<ServerProcess> nodes = cluster.nodes();
+    {
+      // Four searches through node 0: they spread over the nodes.
+      ServerProcess entry = nodes.get(0);
+      List<String> ids = List.of("spread-0", "spread-1", "spread-2", "spread-3");
+      for (int i = 0; i < ids.size(); i++) {
+        SearchEvents.create(entry.stub(), spec(100 + i), ids.get(i));
+      }
+      Map<String, Integer> owners = new TreeMap<>();
+      for (String id : ids) {
+        owners.put(id, cluster.owner(id));
+      }
+      assertThat(owners.values().stream().distinct().count())
+          .as("nodes the four searches run on: %s", owners)
+          .isEqualTo(3);
 
-        // Refusals given by the node that owns a search reach the client of any node as they are.
-        assertThat(status(() -> SearchEvents.create(nodes.get(1).stub(), spec(1), "spread-0")))
-            .isEqualTo(Status.Code.ALREADY_EXISTS);
-        assertThat(status(() -> cancel(nodes.get(2), "no-such-search")))
-            .isEqualTo(Status.Code.NOT_FOUND);
+      // Every stream, through every node, is whole and the same.
+      for (String id : ids) {
+        List<SearchEvent> first = null;
         for (ServerProcess node : nodes) {
-          assertThat(status(() -> cancel(node, "spread-3")))
-              .as("cancelling an ended search")
-              .isEqualTo(Status.Code.FAILED_PRECONDITION);
-        }
-
-        // Every node serves every model, with the same answer.
-        float[] pixels = new float[2 * 28 * 28];
-        for (int i = 0; i < pixels.length; i++) {
-          pixels[i] = (i % 29) / 29f;
-        }
-        for (String id : ids) {
-          float[] first = null;
-          for (ServerProcess node : nodes) {
-            float[] probabilities = infer(node, id, pixels);
-            if (first == null) {
-              first = probabilities;
-            } else {
-              assertThat(probabilities).as("model %s through another node", id).isEqualTo(first);
-            }
-          }
-        }
-
-        // A fifth search with spread-0's spec and seed; its node dies in the middle of it.
-        String moved = "moved";
-        SearchEvents.create(entry.stub(), spec(100), moved);
-        int victim = cluster.owner(moved);
-        ServerProcess watcher = nodes.get((victim + 1) % 3);
-        Iterator<SearchEvent> stream =
-            watcher.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(moved).build());
-        List<SearchEvent> events = new ArrayList<>();
-        while (events.size() < 12) {
-          events.add(stream.next());
-        }
-        nodes.get(victim).kill();
-        stream.forEachRemaining(events::add);
-        assertContiguous(moved, events);
-        assertThat(events).last().matches(SearchEvent::hasFinished, "finished");
-        int heir = cluster.heir(moved, victim);
-        assertThat(heir).as("the node the search moved to").isNotNegative();
-        assertThat(
-                Files.readString(nodes.get(heir).log())
-                    .contains("search " + moved + " is placed here; resuming it"))
-            .as("the heir resumed the search from the journal")
-            .isTrue();
-        assertThat(withoutIdOrClock(events))
-            .as("the moved search against the same spec and seed uninterrupted")
-            .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(watcher.stub(), "spread-0")));
-        Search done =
-            watcher.stub().getSearch(GetSearchRequest.newBuilder().setSearchId(moved).build());
-        assertThat(done.getPhase()).isEqualTo(Phase.PHASE_SUCCEEDED);
-        // A sixth search, with spread-1's spec and seed; its node is stopped with SIGTERM in the
-        // middle of it: it snapshots the search, leaves the cluster, and the last node goes on.
-        String handed = "handed";
-        SearchEvents.create(watcher.stub(), spec(101), handed);
-        int leaving = cluster.owner(handed);
-        ServerProcess last = null;
-        for (int i = 0; i < 3; i++) {
-          if (i != victim && i != leaving) {
-            last = nodes.get(i);
-          }
-        }
-        Iterator<SearchEvent> following =
-            last.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(handed).build());
-        List<SearchEvent> handedEvents = new ArrayList<>();
-        while (handedEvents.size() < 12) {
-          handedEvents.add(following.next());
-        }
-        assertThat(nodes.get(leaving).terminate(2, TimeUnit.MINUTES))
-            .as("exit status of the node stopped with SIGTERM")
-            .isZero();
-        following.forEachRemaining(handedEvents::add);
-        assertContiguous(handed, handedEvents);
-        assertThat(cluster.heir(handed, leaving)).as("the node that took over").isNotNegative();
-        assertThat(withoutIdOrClock(handedEvents))
-            .as("the handed-over search against the same spec and seed uninterrupted")
-            .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(last.stub(), "spread-1")));
-
-        // The moved search's model is served by the survivors.
-        for (int i = 0; i < 3; i++) {
-          if (i != victim && i != leaving) {
-            assertThat(infer(nodes.get(i), moved, pixels))
-                .isEqualTo(infer(nodes.get(i), "spread-0", pixels));
+          List<SearchEvent> events = watchAll(nodes, node, id);
+          assertContiguous(id, events);
+          assertThat(events).last().matches(SearchEvent::hasFinished, "finished");
+          if (first == null) {
+            first = events;
+          } else {
+            assertThat(events).as("%s through another node", id).isEqualTo(first);
           }
         }
       }
+
+      // Refusals given by the node that owns a search reach the client of any node as they are.
+      assertThat(status(() -> SearchEvents.create(nodes.get(1).stub(), spec(1), "spread-0")))
+          .isEqualTo(Status.Code.ALREADY_EXISTS);
+      assertThat(status(() -> cancel(nodes.get(2), "no-such-search")))
+          .isEqualTo(Status.Code.NOT_FOUND);
+      for (ServerProcess node : nodes) {
+        assertThat(status(() -> cancel(node, "spread-3")))
+            .as("cancelling an ended search")
+            .isEqualTo(Status.Code.FAILED_PRECONDITION);
+      }
+
+      // Every node serves every model, with the same answer.
+      float[] pixels = new float[2 * 28 * 28];
+      for (int i = 0; i < pixels.length; i++) {
+        pixels[i] = (i % 29) / 29f;
+      }
+      for (String id : ids) {
+        float[] first = null;
+        for (ServerProcess node : nodes) {
+          float[] probabilities = infer(node, id, pixels);
+          if (first == null) {
+            first = probabilities;
+          } else {
+            assertThat(probabilities).as("model %s through another node", id).isEqualTo(first);
+          }
+        }
+      }
+
+      // A fifth search with spread-0's spec and seed; its node dies in the middle of it.
+      String moved = "moved";
+      SearchEvents.create(entry.stub(), spec(100), moved);
+      int victim = cluster.owner(moved);
+      ServerProcess watcher = nodes.get((victim + 1) % 3);
+      Iterator<SearchEvent> stream =
+          watcher.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(moved).build());
+      List<SearchEvent> events = new ArrayList<>();
+      while (events.size() < 12) {
+        events.add(stream.next());
+      }
+      nodes.get(victim).kill();
+      stream.forEachRemaining(events::add);
+      assertContiguous(moved, events);
+      assertThat(events).last().matches(SearchEvent::hasFinished, "finished");
+      int heir = cluster.heir(moved, victim);
+      assertThat(heir).as("the node the search moved to").isNotNegative();
+      assertThat(
+              Files.readString(nodes.get(heir).log())
+                  .contains("search " + moved + " is placed here; resuming it"))
+          .as("the heir resumed the search from the journal")
+          .isTrue();
+      assertThat(withoutIdOrClock(events))
+          .as("the moved search against the same spec and seed uninterrupted")
+          .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(watcher.stub(), "spread-0")));
+      Search done =
+          watcher.stub().getSearch(GetSearchRequest.newBuilder().setSearchId(moved).build());
+      assertThat(done.getPhase()).isEqualTo(Phase.PHASE_SUCCEEDED);
+      // A sixth search, with spread-1's spec and seed; its node is stopped with SIGTERM in the
+      // middle of it: it snapshots the search, leaves the cluster, and the last node goes on.
+      String handed = "handed";
+      SearchEvents.create(watcher.stub(), spec(101), handed);
+      int leaving = cluster.owner(handed);
+      ServerProcess last = null;
+      for (int i = 0; i < 3; i++) {
+        if (i != victim && i != leaving) {
+          last = nodes.get(i);
+        }
+      }
+      Iterator<SearchEvent> following =
+          last.stub().watchSearch(WatchSearchRequest.newBuilder().setSearchId(handed).build());
+      List<SearchEvent> handedEvents = new ArrayList<>();
+      while (handedEvents.size() < 12) {
+        handedEvents.add(following.next());
+      }
+      assertThat(nodes.get(leaving).terminate(2, TimeUnit.MINUTES))
+          .as("exit status of the node stopped with SIGTERM")
+          .isZero();
+      following.forEachRemaining(handedEvents::add);
+      assertContiguous(handed, handedEvents);
+      assertThat(cluster.heir(handed, leaving)).as("the node that took over").isNotNegative();
+      assertThat(withoutIdOrClock(handedEvents))
+          .as("the handed-over search against the same spec and seed uninterrupted")
+          .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(last.stub(), "spread-1")));
+
+      // The moved search's model is served by the survivors.
+      for (int i = 0; i < 3; i++) {
+        if (i != victim && i != leaving) {
+          assertThat(infer(nodes.get(i), moved, pixels))
+              .isEqualTo(infer(nodes.get(i), "spread-0", pixels));
+        }
+      }
+    }
+  }
+
+  /** The whole stream; one that does not end says which node and what every node holds. */
+  private static List<SearchEvent> watchAll(
+      List<ServerProcess> nodes, ServerProcess node, String id) {
+    List<SearchEvent> events = new ArrayList<>();
+    try {
+      node.stub()
+          .withDeadlineAfter(2, TimeUnit.MINUTES)
+          .watchSearch(WatchSearchRequest.newBuilder().setSearchId(id).build())
+          .forEachRemaining(events::add);
+      return events;
+    } catch (StatusRuntimeException e) {
+      StringBuilder views = new StringBuilder();
+      for (int i = 0; i < nodes.size(); i++) {
+        try {
+          Search s =
+              nodes.get(i).stub().getSearch(GetSearchRequest.newBuilder().setSearchId(id).build());
+          views.append(
+              String.format("%n  node %d: %s, %d events", i, s.getPhase(), s.getEventCount()));
+        } catch (StatusRuntimeException other) {
+          views.append(String.format("%n  node %d: %s", i, other.getStatus()));
+        }
+      }
+      throw new AssertionError(
+          String.format(
+              "watching %s through node %d ended with %s after %d events; what each node holds:%s",
+              id, nodes.indexOf(node), e.getStatus(), events.size(), views),
+          e);
     }
   }
 
