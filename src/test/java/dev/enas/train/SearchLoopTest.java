@@ -258,7 +258,9 @@ class SearchLoopTest {
     assertThat(check.architectures())
         .isEqualTo(trained.stream().map(SearchEvent.RankCheckTrained::candidate).toList());
     for (SearchEvent.Candidate c : check.architectures()) {
-      assertThat(c.screenAccuracy()).isBetween(0.0, 1.0);
+      assertThat(c.screenAccuracy())
+          .as("an accuracy measured by training the child alone, not the unscreened -1")
+          .isBetween(0.0, 1.0);
       SearchEvent.Candidate scored =
           derived.top().stream()
               .filter(d -> d.architecture().equals(c.architecture()))

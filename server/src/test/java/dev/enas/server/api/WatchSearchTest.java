@@ -116,12 +116,8 @@ class WatchSearchTest {
       test.backend.append(id, step(i));
     }
     // A raw call that never calls request(): the transport never becomes ready for the server.
-    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call =
-        test.channel.newCall(SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
     RawListener listener = new RawListener();
-    call.start(listener, new Metadata());
-    call.sendMessage(WatchSearchRequest.newBuilder().setSearchId(id).build());
-    call.halfClose();
+    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call = rawWatch(id, listener);
     EventLog log = test.backend.log(id);
     awaitCondition(() -> log.subscriberCount() == 1);
 
@@ -184,12 +180,8 @@ class WatchSearchTest {
   void aCancelledWatchReleasesItsSubscription() throws Exception {
     String id = test.backend.newSearch();
     test.backend.append(id, step(0));
-    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call =
-        test.channel.newCall(SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
     RawListener listener = new RawListener();
-    call.start(listener, new Metadata());
-    call.sendMessage(WatchSearchRequest.newBuilder().setSearchId(id).build());
-    call.halfClose();
+    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call = rawWatch(id, listener);
     call.request(1);
     awaitCondition(() -> listener.messages.size() == 1);
 
@@ -225,13 +217,8 @@ class WatchSearchTest {
     for (int i = 0; i < 7; i++) {
       test.backend.append(id, step(i));
     }
-    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call =
-        test.channel.newCall(SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
     RawListener listener = new RawListener();
-    call.start(listener, new Metadata());
-    call.sendMessage(WatchSearchRequest.newBuilder().setSearchId(id).build());
-    call.halfClose();
-    call.request(100);
+    rawWatch(id, listener).request(100);
     awaitCondition(() -> listener.messages.size() == 7);
 
     test.backend.log(id).moveAll();
@@ -246,6 +233,17 @@ class WatchSearchTest {
             .unpack(ErrorInfo.class);
     assertThat(info.getReason()).isEqualTo("SEARCH_MOVED");
     assertThat(info.getMetadataMap()).containsEntry("resume_sequence", "7");
+  }
+
+  /** A WatchSearch call from sequence 0 that asks for no message until the caller does. */
+  private ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> rawWatch(
+      String id, RawListener listener) {
+    ClientCall<WatchSearchRequest, dev.enas.proto.v1.SearchEvent> call =
+        test.channel.newCall(SearchServiceGrpc.getWatchSearchMethod(), CallOptions.DEFAULT);
+    call.start(listener, new Metadata());
+    call.sendMessage(WatchSearchRequest.newBuilder().setSearchId(id).build());
+    call.halfClose();
+    return call;
   }
 
   private List<dev.enas.proto.v1.SearchEvent> watchAll(String id, long from) {

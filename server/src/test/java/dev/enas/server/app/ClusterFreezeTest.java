@@ -77,9 +77,10 @@ class ClusterFreezeTest {
         }
         assertThat(events).last().matches(SearchEvent::hasFinished, "finished");
         assertThat(cluster.heir("frozen", victim)).as("the node that took over").isNotNegative();
-        assertThat(withoutIdOrClock(events))
+        assertThat(SearchEvents.withoutIdOrClock(events))
             .as("the search that moved against the same spec and seed uninterrupted")
-            .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(watcher.stub(), "control")));
+            .isEqualTo(
+                SearchEvents.withoutIdOrClock(SearchEvents.watchAll(watcher.stub(), "control")));
       } catch (Exception | Error e) {
         System.out.println("ClusterFreezeTest failed; what the nodes logged:\n" + cluster.report());
         throw e;
@@ -122,11 +123,5 @@ class ClusterFreezeTest {
                       .setFromSequence(events.size())
                       .build());
     }
-  }
-
-  private static List<SearchEvent> withoutIdOrClock(List<SearchEvent> events) {
-    return SearchEvents.withoutClock(events).stream()
-        .map(e -> e.toBuilder().clearSearchId().build())
-        .toList();
   }
 }

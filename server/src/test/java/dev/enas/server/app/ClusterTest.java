@@ -154,9 +154,10 @@ class ClusterTest {
                   .contains("search " + moved + " is placed here; resuming it"))
           .as("the heir resumed the search from the journal")
           .isTrue();
-      assertThat(withoutIdOrClock(events))
+      assertThat(SearchEvents.withoutIdOrClock(events))
           .as("the moved search against the same spec and seed uninterrupted")
-          .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(watcher.stub(), "spread-0")));
+          .isEqualTo(
+              SearchEvents.withoutIdOrClock(SearchEvents.watchAll(watcher.stub(), "spread-0")));
       Search done =
           watcher.stub().getSearch(GetSearchRequest.newBuilder().setSearchId(moved).build());
       assertThat(done.getPhase()).isEqualTo(Phase.PHASE_SUCCEEDED);
@@ -183,9 +184,9 @@ class ClusterTest {
       following.forEachRemaining(handedEvents::add);
       assertContiguous(handed, handedEvents);
       assertThat(cluster.heir(handed, leaving)).as("the node that took over").isNotNegative();
-      assertThat(withoutIdOrClock(handedEvents))
+      assertThat(SearchEvents.withoutIdOrClock(handedEvents))
           .as("the handed-over search against the same spec and seed uninterrupted")
-          .isEqualTo(withoutIdOrClock(SearchEvents.watchAll(last.stub(), "spread-1")));
+          .isEqualTo(SearchEvents.withoutIdOrClock(SearchEvents.watchAll(last.stub(), "spread-1")));
 
       // The moved search's model is served by the survivors.
       for (int i = 0; i < 3; i++) {
@@ -231,12 +232,6 @@ class ClusterTest {
     for (int i = 0; i < events.size(); i++) {
       assertThat(events.get(i).getSequence()).as("%s: event %d's sequence", id, i).isEqualTo(i);
     }
-  }
-
-  private static List<SearchEvent> withoutIdOrClock(List<SearchEvent> events) {
-    return SearchEvents.withoutClock(events).stream()
-        .map(e -> e.toBuilder().clearSearchId().build())
-        .toList();
   }
 
   /** ModelInfer on a node for the model of search {@code id}, once the node has loaded it. */

@@ -49,4 +49,9 @@ final class SearchEvents {
   static List<SearchEvent> withoutClock(List<SearchEvent> events) {
     return events.stream().map(SearchEvents::withoutClock).toList();
   }
+
+  /** Events without their time, durations and search id: for comparing two searches' runs. */
+  static List<SearchEvent> withoutIdOrClock(List<SearchEvent> events) {
+    return withoutClock(events).stream().map(e -> e.toBuilder().clearSearchId().build()).toList();
+  }
 }
