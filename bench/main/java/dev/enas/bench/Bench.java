@@ -39,6 +39,7 @@ public final class Bench {
     benchmarks.put("rnn-vs-fixed-cell", () -> RnnBench::versusFixedCell);
     benchmarks.put("retrain-vs-pytorch", () -> RetrainBench::retrainVsPytorch);
     benchmarks.put("vs-pytorch", () -> VsPytorchBench::vsPytorch);
+    benchmarks.put("op-vs-pytorch", () -> OpBench::opVsPytorch);
     benchmarks.put("rank-correlation", () -> RankBench::rankCorrelation);
     benchmarks.put("search-throughput", () -> ThroughputBench::searchThroughput);
     benchmarks.put("fashion-accuracy", () -> FashionBench::fashionAccuracy);

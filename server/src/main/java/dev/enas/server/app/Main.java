@@ -139,12 +139,13 @@ public final class Main implements Runnable {
         LoggerFactory.getLogger(Main.class).warn(bind.message());
       }
       InetSocketAddress address = new InetSocketAddress(host, listenPort);
-      // The reload thread is a daemon and lives as long as the server.
+      // The credentials' reload thread lives as long as the server and stops after it.
+      TlsCredentials credentials = tls.enabled() ? TlsCredentials.load(tls) : null;
       EnasServer server =
           EnasServer.start(
               config,
-              tls.enabled()
-                  ? NettyServerBuilder.forAddress(address, TlsCredentials.load(tls).credentials())
+              credentials != null
+                  ? NettyServerBuilder.forAddress(address, credentials.credentials())
                   : NettyServerBuilder.forAddress(address));
       // The dashboard's line first: scripts wait for the listening line, then find both.
       String httpHost = config.getString("enas.http.host");
@@ -174,8 +175,7 @@ public final class Main implements Runnable {
                   return;
                 }
                 // The journal and the snapshots are crash-safe: past the grace, exiting loses only
-                // the
-                // steps since the last snapshot, which the next start computes again.
+                // the steps since the last snapshot, which the next start computes again.
                 System.err.printf(
                     "enas server did not stop within enas.shutdown-grace (%s); exiting%n", grace);
                 Runtime.getRuntime().halt(0);
@@ -184,6 +184,9 @@ public final class Main implements Runnable {
       watchdog.setDaemon(true);
       watchdog.start();
       server.close();
+      if (credentials != null) {
+        credentials.close();
+      }
       System.err.println("enas server stopped");
       return 0;
     }
