@@ -288,17 +288,18 @@ final class OpBench {
   }
 
   /**
-   * A convolution as the engine runs it (DjlOps.paddedConv2d): channel counts that are not a
-   * multiple of oneDNN's 16-channel block are padded with zeros to one and the output is cut back,
-   * the workaround for oneDNN 3.7.1 reading uninitialised block padding. At 20 channels this is the
-   * engine's real cost; torch 1.13 convolves the 20 channels as they are.
+   * A convolution as the engine runs it (DjlOps.paddedConv2d): a plain convolution's channel counts
+   * that are not a multiple of oneDNN's 16-channel block are padded with zeros to one and the
+   * output is cut back, the workaround for oneDNN 3.7.1 reading uninitialised block padding;
+   * depthwise convolutions run unpadded. At 20 channels this is the engine's real cost; torch 1.13
+   * convolves the 20 channels as they are.
    */
   private static NDArray conv(NDArray x, NDArray weight, int padding, int groups) {
     long in = x.getShape().get(1);
     long out = weight.getShape().get(0);
     boolean depthwise = groups > 1;
-    long inPadded = (in + 15) / 16 * 16;
-    long outPadded = depthwise ? inPadded : (out + 15) / 16 * 16;
+    long inPadded = depthwise ? in : (in + 15) / 16 * 16;
+    long outPadded = depthwise ? in : (out + 15) / 16 * 16;
     if (inPadded != in) {
       x = x.pad(new Shape(0, 0, 0, 0, 0, inPadded - in), 0);
     }
