@@ -48,6 +48,10 @@ public record ServerProcess(Process process, ManagedChannel channel, Path log)
             dataDir.toString()));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+    // The allocator settings of server/enas-server.
+    builder.environment().put("MALLOC_MMAP_THRESHOLD_", "33554432");
+    builder.environment().put("MALLOC_TRIM_THRESHOLD_", "17179869184");
+    builder.environment().put("MALLOC_TOP_PAD_", "268435456");
     return launch(builder, log);
   }
 
