@@ -16,6 +16,7 @@ init.momentum.f32 (the Java network's tensors), images.f32 and labels.i32 (BATCH
 Writes step_seconds.txt (the measured steps), losses.txt and torch_version.txt."""
 
 import os
+import resource
 import sys
 import time
 
@@ -79,10 +80,11 @@ def main(directory, threads, warmup, steps):
                                 weight_decay=float(config["weight_decay"]))
     clip = float(config["clip"])
 
-    seconds, losses, phases = [], [], []
+    seconds, losses, phases, usage = [], [], [], []
     for i in range(warmup + steps):
         x = images[i % len(images)]
         y = labels[i % len(labels)]
+        before = resource.getrusage(resource.RUSAGE_SELF)
         began = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
         _, logits = forward(x)
@@ -95,7 +97,10 @@ def main(directory, threads, warmup, steps):
         optimizer.step()
         value = float(loss)
         elapsed = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_SELF)
         if i >= warmup:
+            usage.append((after.ru_minflt - before.ru_minflt, after.ru_utime - before.ru_utime,
+                          after.ru_stime - before.ru_stime))
             seconds.append(elapsed)
             losses.append(value)
             phases.append((forwarded - began, backwarded - forwarded, clipped - backwarded,
@@ -106,6 +111,9 @@ def main(directory, threads, warmup, steps):
     # Per step: forward with the loss, backward, clipping, the optimizer's step (seconds).
     with open(os.path.join(directory, "phase_seconds.txt"), "w") as f:
         f.writelines("%.9f %.9f %.9f %.9f\n" % p for p in phases)
+    # Per step: minor page faults, user and system CPU seconds of the process.
+    with open(os.path.join(directory, "rusage.txt"), "w") as f:
+        f.writelines("%d %.6f %.6f\n" % u for u in usage)
     with open(os.path.join(directory, "losses.txt"), "w") as f:
         f.writelines("%.9e\n" % v for v in losses)
     with open(os.path.join(directory, "torch_version.txt"), "w") as f:

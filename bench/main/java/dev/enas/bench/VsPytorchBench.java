@@ -168,16 +168,24 @@ final class VsPytorchBench {
       int parameters = supernet.parametersOf(child).size();
       double[] ourPhases = new double[StepProfile.Phase.values().length];
       double[] theirPhases = new double[4];
+      // Per measured step: minor page faults, user and system CPU ms of the whole process.
+      double[] ourKernel = new double[3];
+      double[] theirKernel = new double[3];
       for (int round = 0; round < ROUNDS; round++) {
         for (int i = 0; i < WARMUP + STEPS; i++) {
           int b = i % BATCHES;
           if (i == WARMUP) {
             StepProfile.enable(true);
           }
+          long[] before = processStat();
           long t0 = System.nanoTime();
           supernet.trainStep(child, images.get(b), labels.get(b), LR);
           if (i >= WARMUP) {
             ours.add((System.nanoTime() - t0) / 1e9);
+            long[] after = processStat();
+            for (int k = 0; k < ourKernel.length; k++) {
+              ourKernel[k] += (after[k] - before[k]) * (k == 0 ? 1.0 : 10.0) / (STEPS * ROUNDS);
+            }
           }
         }
         for (Map.Entry<StepProfile.Phase, Double> e : StepProfile.meanMillis().entrySet()) {
@@ -194,6 +202,13 @@ final class VsPytorchBench {
           String[] f = line.trim().split(" ");
           for (int k = 0; k < theirPhases.length; k++) {
             theirPhases[k] += Double.parseDouble(f[k]) * 1e3 / lines.size() / ROUNDS;
+          }
+        }
+        List<String> usage = Files.readAllLines(dir.resolve("rusage.txt"));
+        for (String line : usage) {
+          String[] f = line.trim().split(" ");
+          for (int k = 0; k < theirKernel.length; k++) {
+            theirKernel[k] += Double.parseDouble(f[k]) * (k == 0 ? 1 : 1e3) / usage.size() / ROUNDS;
           }
         }
         torch = Files.readString(dir.resolve("torch_version.txt")).strip();
@@ -216,6 +231,17 @@ final class VsPytorchBench {
           theirPhases[1],
           theirPhases[2],
           theirPhases[3]);
+      System.out.printf(
+          Locale.ROOT,
+          "%s: per step, minor page faults, user and system CPU ms: ours %.0f, %.0f, %.0f;"
+              + " pytorch %.0f, %.0f, %.0f%n",
+          kind,
+          ourKernel[0],
+          ourKernel[1],
+          ourKernel[2],
+          theirKernel[0],
+          theirKernel[1],
+          theirKernel[2]);
       String[] t = torch.split(" ");
       System.out.printf(
           "%s: pytorch torch %s, %s intra-op thread(s), %s weight tensors in its"
@@ -237,6 +263,20 @@ final class VsPytorchBench {
     System.out.printf("%s: torch %s%n", kind, Timing.summary(scale(p)));
     System.out.printf("%s: median ratio ours/pytorch %.3f%n", kind, ratio);
     return ratio;
+  }
+
+  /**
+   * This process's minor page faults and its user and system CPU time in clock ticks (10 ms), from
+   * {@code /proc/self/stat}; zeros where there is none.
+   */
+  static long[] processStat() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(f[7]), Long.parseLong(f[11]), Long.parseLong(f[12])};
+    } catch (java.io.IOException | RuntimeException e) {
+      return new long[3];
+    }
   }
 
   private static double[] scale(double[] seconds) {
