@@ -1,6 +1,5 @@
 package dev.enas.bench;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -72,18 +71,14 @@ final class OpBench {
   private OpBench() {}
 
   static Bench.Result opVsPytorch() throws Exception {
-    Engine engine = Engine.getEngine("PyTorch");
-    int threads = JniUtils.getNumThreads();
-    System.out.printf(
-        "ours: DJL %s, libtorch %s, %d intra-op thread(s), OMP_WAIT_POLICY=%s%n",
-        Engine.getDjlVersion(), engine.getVersion(), threads, System.getenv("OMP_WAIT_POLICY"));
-    // The switches that change which kernels both libraries pick, when set.
-    for (String variable :
-        List.of("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")) {
-      if (System.getenv(variable) != null) {
-        System.out.printf("%s=%s%n", variable, System.getenv(variable));
-      }
+    if (BATCH < 1 || BATCH > 1024 || REPS < 1 || REPS > 10_000) {
+      throw new IllegalArgumentException(
+          "enas.bench.batch must be in [1, 1024] and enas.bench.reps in [1, 10000]; were "
+              + BATCH
+              + " and "
+              + REPS);
     }
+    int threads = VsPytorchBench.describeOurs();
     System.out.println("libtorch features: " + JniUtils.getFeatures());
     List<Case> cases = new ArrayList<>();
     for (int[] shape : new int[][] {{20, 32}, {32, 32}, {48, 16}}) {

@@ -65,11 +65,7 @@ final class VsPytorchBench {
   private VsPytorchBench() {}
 
   static Bench.Result vsPytorch() throws Exception {
-    Engine engine = Engine.getEngine("PyTorch");
-    int threads = JniUtils.getNumThreads();
-    System.out.printf(
-        "ours: DJL %s, libtorch %s, %d intra-op thread(s), OMP_WAIT_POLICY=%s%n",
-        Engine.getDjlVersion(), engine.getVersion(), threads, System.getenv("OMP_WAIT_POLICY"));
+    int threads = describeOurs();
     System.out.printf(
         "%d rounds of (ours, pytorch), each %d warm-up + %d measured steps,"
             + " batch %d of 3x32x32%n",
@@ -263,6 +259,35 @@ final class VsPytorchBench {
     System.out.printf("%s: torch %s%n", kind, Timing.summary(scale(p)));
     System.out.printf("%s: median ratio ours/pytorch %.3f%n", kind, ratio);
     return ratio;
+  }
+
+  /**
+   * Prints our side's library versions, thread count and the environment switches that change which
+   * kernels and allocator paths both sides take (the PyTorch scripts inherit them).
+   *
+   * @return libtorch's intra-op thread count, which the PyTorch side is given too
+   */
+  static int describeOurs() {
+    // The engine first: it loads the native library that JniUtils calls into.
+    Engine engine = Engine.getEngine("PyTorch");
+    int threads = JniUtils.getNumThreads();
+    System.out.printf(
+        "ours: DJL %s, libtorch %s, %d intra-op thread(s)%n",
+        Engine.getDjlVersion(), engine.getVersion(), threads);
+    for (String variable :
+        List.of(
+            "OMP_WAIT_POLICY",
+            "MALLOC_MMAP_THRESHOLD_",
+            "MALLOC_TRIM_THRESHOLD_",
+            "MALLOC_TOP_PAD_",
+            "THP_MEM_ALLOC_ENABLE",
+            "ATEN_CPU_CAPABILITY",
+            "ONEDNN_MAX_CPU_ISA")) {
+      if (System.getenv(variable) != null) {
+        System.out.printf("%s=%s%n", variable, System.getenv(variable));
+      }
+    }
+    return threads;
   }
 
   /**
